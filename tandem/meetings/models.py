@@ -1,0 +1,125 @@
+"""CRM meetings.
+
+A meeting is a half-open interval [start, end). Timed meetings store aware instants plus the
+IANA zone they were planned in. All-day meetings store dates with an *exclusive* end date
+(Google's convention, so the sync maps them one to one); ``start``/``end`` are then midnight of
+those dates in the meeting's zone, which keeps one range query for both kinds. Forms show
+the inclusive last day to people.
+
+Recurrence is stored the way Google stores it (RRULE/RDATE/EXDATE lines, no DTSTART) on the
+series' first meeting; a changed or cancelled occurrence is its own row pointing at the
+series with the original start it replaces. Links to Google events live in the sync app, so
+nothing here knows about Google.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from tandem.timezones import validate_time_zone
+
+TOMBSTONE_DAYS = 30
+
+
+class Visibility(models.TextChoices):
+    """Google's values, so the mapping is the identity."""
+
+    DEFAULT = "default", "Default"
+    PUBLIC = "public", "Public"
+    PRIVATE = "private", "Private"
+    CONFIDENTIAL = "confidential", "Confidential"
+
+
+PRIVATE_VISIBILITIES = frozenset({Visibility.PRIVATE, Visibility.CONFIDENTIAL})
+
+SUBJECT_MAX_LENGTH = 1024
+LOCATION_MAX_LENGTH = 1024
+DESCRIPTION_MAX_LENGTH = 8192
+
+
+class MeetingQuerySet(models.QuerySet["Meeting"]):
+    def alive(self) -> MeetingQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def tombstones(self) -> MeetingQuerySet:
+        return self.filter(deleted_at__isnull=False)
+
+    def overlapping(self, start, end) -> MeetingQuerySet:  # type: ignore[no-untyped-def]
+        """Meetings that intersect [start, end); recurring series are matched by their span."""
+        return self.filter(start__lt=end, end__gt=start)
+
+
+class Meeting(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meetings"
+    )
+    subject = models.CharField(max_length=SUBJECT_MAX_LENGTH)
+    all_day = models.BooleanField(default=False)
+    start = models.DateTimeField(db_index=True)
+    end = models.DateTimeField(db_index=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True, help_text="Exclusive, as in Google.")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX_LENGTH)
+    location = models.CharField(max_length=LOCATION_MAX_LENGTH, blank=True)
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.DEFAULT
+    )
+
+    # Recurrence, Google-shaped: ["RRULE:FREQ=WEEKLY;BYDAY=MO", "EXDATE;TZID=...:2026..."].
+    recurrence = models.JSONField(default=list, blank=True)
+    series = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="exceptions",
+        help_text="Set on a changed or cancelled occurrence of a recurring meeting.",
+    )
+    original_start = models.DateTimeField(null=True, blank=True)
+    is_cancelled_occurrence = models.BooleanField(default=False)
+
+    # Meetings from Google calendars the user cannot write are shown but not editable.
+    read_only = models.BooleanField(default=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["owner", "start", "end"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_private(self) -> bool:
+        return self.visibility in PRIVATE_VISIBILITIES
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_recurring(self) -> bool:
+        return bool(self.recurrence)
+
+    @property
+    def restorable_until(self):  # type: ignore[no-untyped-def]
+        return None if self.deleted_at is None else self.deleted_at + timedelta(days=TOMBSTONE_DAYS)
+
+    def can_be_restored(self) -> bool:
+        return self.deleted_at is not None and timezone.now() < self.restorable_until

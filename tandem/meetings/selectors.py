@@ -1,0 +1,83 @@
+"""Reads of meetings. Every query is scoped to an owner; colleagues get a masked view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.http import Http404
+
+from tandem.meetings.models import Meeting, MeetingQuerySet
+
+BUSY = "Busy"
+
+
+def meetings_of(
+    *, owner: User, start: datetime | None = None, end: datetime | None = None
+) -> MeetingQuerySet:
+    """The owner's live meetings, optionally those intersecting [start, end)."""
+    meetings = Meeting.objects.alive().filter(owner=owner)
+    if start is not None:
+        meetings = meetings.filter(end__gt=start)
+    if end is not None:
+        meetings = meetings.filter(start__lt=end)
+    return meetings
+
+
+def meeting_of(*, owner: User, pk: int, include_deleted: bool = False) -> Meeting:
+    """One of the owner's meetings, or 404: another user's meeting does not exist for you."""
+    queryset = Meeting.objects.filter(owner=owner)
+    if not include_deleted:
+        queryset = queryset.alive()
+    try:
+        return queryset.get(pk=pk)
+    except (Meeting.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such meeting.") from None
+
+
+def deleted_meetings_of(*, owner: User) -> MeetingQuerySet:
+    return Meeting.objects.tombstones().filter(owner=owner).order_by("-deleted_at")
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """What a viewer may see of a meeting: the owner sees everything; anyone else, admins
+    included, sees a private or confidential meeting only as Busy."""
+
+    pk: int
+    subject: str
+    start: datetime
+    end: datetime
+    all_day: bool
+    location: str
+    description: str
+    visibility: str
+    is_busy_block: bool
+    read_only: bool
+    editable: bool
+
+
+def calendar_entries(
+    *, viewer: User, owner: User, start: datetime, end: datetime
+) -> list[CalendarEntry]:
+    is_owner = viewer.pk == owner.pk
+    entries = []
+    for meeting in meetings_of(owner=owner, start=start, end=end):
+        masked = not is_owner and meeting.is_private
+        entries.append(
+            CalendarEntry(
+                pk=meeting.pk,
+                subject=BUSY if masked else meeting.subject,
+                start=meeting.start,
+                end=meeting.end,
+                all_day=meeting.all_day,
+                location="" if masked else meeting.location,
+                description="" if masked else meeting.description,
+                visibility=meeting.visibility,
+                is_busy_block=masked,
+                read_only=meeting.read_only,
+                editable=is_owner and not meeting.read_only,
+            )
+        )
+    return entries

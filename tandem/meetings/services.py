@@ -1,0 +1,197 @@
+"""Writes to meetings. Views, the API, admin actions and the sync engine all come here.
+
+Each write bumps ``version`` (the sync engine compares it with the version it last agreed
+with Google) and announces itself through ``meeting_changed`` once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import django.dispatch
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tandem.meetings.models import (
+    TOMBSTONE_DAYS,
+    Meeting,
+    Visibility,
+)
+from tandem.timezones import is_time_zone
+
+# Sent on commit with ``meeting`` and ``origin`` ("crm" for people, "sync" for the engine).
+meeting_changed = django.dispatch.Signal()
+
+MEETING_FIELDS = (
+    "subject",
+    "all_day",
+    "start",
+    "end",
+    "start_date",
+    "end_date",
+    "time_zone",
+    "description",
+    "location",
+    "visibility",
+    "recurrence",
+)
+
+
+@dataclass(frozen=True)
+class MeetingInput:
+    """What a person (or Google) says a meeting is. ``start``/``end`` for timed meetings,
+    ``start_date``/``end_date`` (end exclusive) for all-day ones."""
+
+    subject: str
+    start: datetime | None = None
+    end: datetime | None = None
+    all_day: bool = False
+    start_date: date | None = None
+    end_date: date | None = None
+    time_zone: str = "UTC"
+    description: str = ""
+    location: str = ""
+    visibility: str = Visibility.DEFAULT
+    recurrence: list[str] = field(default_factory=list)
+
+
+def _midnight(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zoneinfo.ZoneInfo(zone))
+
+
+def _normalised(data: MeetingInput) -> dict[str, Any]:
+    """Validated model field values for ``data``; raises ValidationError keyed by field."""
+    errors: dict[str, list[str]] = {}
+    subject = (data.subject or "").strip()
+    if not subject:
+        errors.setdefault("subject", []).append("A meeting needs a subject.")
+    if not is_time_zone(data.time_zone):
+        errors.setdefault("time_zone", []).append(f"“{data.time_zone}” is not an IANA time zone.")
+    if data.visibility not in Visibility.values:
+        errors.setdefault("visibility", []).append(
+            f"Visibility must be one of: {', '.join(Visibility.values)}."
+        )
+    values: dict[str, Any] = {
+        "subject": subject,
+        "all_day": data.all_day,
+        "time_zone": data.time_zone,
+        "description": data.description or "",
+        "location": data.location or "",
+        "visibility": data.visibility,
+        "recurrence": list(data.recurrence),
+    }
+    if data.all_day:
+        if data.start_date is None:
+            errors.setdefault("start_date", []).append("An all-day meeting needs a first day.")
+        if data.end_date is None:
+            errors.setdefault("end_date", []).append("An all-day meeting needs a last day.")
+        if data.start_date and data.end_date and data.end_date <= data.start_date:
+            errors.setdefault("end_date", []).append("The last day cannot be before the first.")
+        if not errors:
+            assert data.start_date and data.end_date
+            values |= {
+                "start_date": data.start_date,
+                "end_date": data.end_date,
+                "start": _midnight(data.start_date, data.time_zone),
+                "end": _midnight(data.end_date, data.time_zone),
+            }
+    else:
+        for name in ("start", "end"):
+            moment = getattr(data, name)
+            if moment is None:
+                errors.setdefault(name, []).append(f"A meeting needs a {name} time.")
+            elif timezone.is_naive(moment):
+                errors.setdefault(name, []).append(f"The {name} time needs a time zone.")
+        if not errors and data.end <= data.start:  # type: ignore[operator]
+            errors.setdefault("end", []).append("The end must be after the start.")
+        values |= {"start": data.start, "end": data.end, "start_date": None, "end_date": None}
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _validate_lengths(meeting: Meeting) -> None:
+    meeting.full_clean(
+        exclude=["owner", "series", "recurrence", "start", "end", "start_date", "end_date"]
+    )
+
+
+def _announce(meeting: Meeting, origin: str) -> None:
+    transaction.on_commit(
+        lambda: meeting_changed.send(sender=Meeting, meeting=meeting, origin=origin)
+    )
+
+
+@transaction.atomic
+def meeting_create(
+    *, owner: User, data: MeetingInput, origin: str = "crm", read_only: bool = False
+) -> Meeting:
+    meeting = Meeting(owner=owner, read_only=read_only, **_normalised(data))
+    _validate_lengths(meeting)
+    meeting.save()
+    _announce(meeting, origin)
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(*, meeting: Meeting, data: MeetingInput, origin: str = "crm") -> Meeting:
+    if meeting.read_only and origin == "crm":
+        raise ValidationError("This meeting comes from a Google calendar you cannot edit.")
+    if meeting.is_deleted:
+        raise ValidationError("A deleted meeting must be restored before it is edited.")
+    values = _normalised(data)
+    changed = [name for name, value in values.items() if getattr(meeting, name) != value]
+    if not changed:
+        return meeting
+    for name in changed:
+        setattr(meeting, name, values[name])
+    _validate_lengths(meeting)
+    meeting.version = F("version") + 1
+    meeting.save(update_fields=[*changed, "version", "updated_at"])
+    meeting.refresh_from_db(fields=["version"])
+    _announce(meeting, origin)
+    return meeting
+
+
+@transaction.atomic
+def meeting_delete(*, meeting: Meeting, origin: str = "crm") -> Meeting:
+    """Soft delete: the meeting becomes a tombstone, restorable for TOMBSTONE_DAYS."""
+    if meeting.read_only and origin == "crm":
+        raise ValidationError("This meeting comes from a Google calendar you cannot edit.")
+    if meeting.is_deleted:
+        return meeting
+    meeting.deleted_at = timezone.now()
+    meeting.version = F("version") + 1
+    meeting.save(update_fields=["deleted_at", "version", "updated_at"])
+    meeting.refresh_from_db(fields=["version"])
+    _announce(meeting, origin)
+    return meeting
+
+
+@transaction.atomic
+def meeting_restore(*, meeting: Meeting, origin: str = "crm") -> Meeting:
+    if not meeting.is_deleted:
+        return meeting
+    if not meeting.can_be_restored():
+        raise ValidationError(
+            f"Deleted meetings can be restored for {TOMBSTONE_DAYS} days; this one is older."
+        )
+    meeting.deleted_at = None
+    meeting.version = F("version") + 1
+    meeting.save(update_fields=["deleted_at", "version", "updated_at"])
+    meeting.refresh_from_db(fields=["version"])
+    _announce(meeting, origin)
+    return meeting
+
+
+def meeting_purge_expired_tombstones(*, now: datetime | None = None) -> int:
+    """Removes tombstones older than TOMBSTONE_DAYS for good; returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=TOMBSTONE_DAYS)
+    deleted, _ = Meeting.objects.filter(deleted_at__lt=cutoff).delete()
+    return deleted
