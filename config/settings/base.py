@@ -155,3 +155,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Google OAuth client. Defaults point at the emulator (FAKE_GOOGLE_URL); set both to a real
+# Google Cloud OAuth client (and GOOGLE_*_URL below) to talk to Google. docs/google.md says how.
+GOOGLE_CLIENT_ID = env.str("GOOGLE_CLIENT_ID", default="tandem-local.apps.googleusercontent.test")
+GOOGLE_CLIENT_SECRET = env.str("GOOGLE_CLIENT_SECRET", default="") or _local_secret(
+    "google-client-secret"
+)
+# Fernet keys for Google tokens at rest, newest first (tandem/accounts/crypto.py).
+TOKEN_ENCRYPTION_KEYS = env.str("TOKEN_ENCRYPTION_KEYS", default="")
+# Which Google: "emulator" (the default; FAKE_GOOGLE_URL) or "google" (the real one).
+GOOGLE_ENDPOINTS = env.str("GOOGLE_ENDPOINTS", default="emulator")
+# The OAuth redirect URI registered with Google; by default built from the request's host.
+GOOGLE_REDIRECT_URI = env.str("GOOGLE_REDIRECT_URI", default="")

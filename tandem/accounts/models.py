@@ -36,3 +36,65 @@ class Preferences(models.Model):
 
     def __str__(self) -> str:
         return f"Preferences of {self.user}"
+
+
+class GoogleConnection(models.Model):
+    """A user's link to one Google account: identity, granted scopes, encrypted tokens.
+
+    Tokens are only ever read through tandem.accounts.tokens; the fields hold Fernet
+    ciphertext and are excluded from admin forms and dumps."""
+
+    class Status(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+        SCOPE_MISSING = "scope_missing", "Access to calendars not granted"
+        DISCONNECTED = "disconnected", "Not connected"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="google_connection"
+    )
+    google_sub = models.CharField(max_length=255, blank=True)
+    email = models.EmailField(blank=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DISCONNECTED, db_index=True
+    )
+    status_detail = models.CharField(max_length=500, blank=True)
+    granted_scopes = models.JSONField(default=list, blank=True)
+    access_token_encrypted = models.TextField(blank=True)
+    refresh_token_encrypted = models.TextField(blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    # A revoke that could not reach Google is retried later with this (encrypted) token.
+    pending_revoke_encrypted = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Google connection of {self.user} ({self.get_status_display()})"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.status == self.Status.CONNECTED
+
+
+class SyncSettings(models.Model):
+    """What the user picked on the synchronization settings page."""
+
+    connection = models.OneToOneField(
+        GoogleConnection, on_delete=models.CASCADE, related_name="sync_settings"
+    )
+    inbound_calendar_ids = models.JSONField(default=list, blank=True)
+    target_calendar_id = models.CharField(max_length=1024, blank=True)
+    sync_private = models.BooleanField(default=False)
+    # calendarList entries as last seen (id, summary, accessRole, primary), for the page.
+    known_calendars = models.JSONField(default=list, blank=True)
+    saved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "sync settings"
+
+    def __str__(self) -> str:
+        return f"Sync settings of {self.connection.user}"
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.target_calendar_id) and self.saved_at is not None

@@ -1,0 +1,347 @@
+"""Connecting a user's Google account, choosing what syncs, and revoking.
+
+The OAuth flow follows RFC 9700: a one-time ``state`` bound to the session and the user,
+PKCE S256, and the redirect URI fixed by configuration (no open redirect: where the user
+lands afterwards is decided here, never taken from the request).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import django.dispatch
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tandem.accounts.crypto import decrypt_token, encrypt_token
+from tandem.accounts.google_clients import google_oauth, http_client
+from tandem.accounts.models import GoogleConnection, SyncSettings
+from tandem.accounts.tokens import ConnectionTokens, connection_store_tokens
+from tandem.google.calendar import CalendarClient
+from tandem.google.endpoints import GoogleEndpoints
+from tandem.google.errors import GoogleError, NetworkError, TransientError
+from tandem.google.oauth import CALENDAR_SCOPES, GoogleIdentity, TokenSet
+
+logger = logging.getLogger(__name__)
+
+SESSION_KEY = "google_oauth_pending"
+STATE_LIFETIME_SECONDS = 600
+WRITABLE_ROLES = frozenset({"owner", "writer"})
+DEDICATED_CALENDAR_NAME = "Tandem CRM"
+
+# Sent on commit with ``connection`` and ``change``: "connected", "disconnected",
+# "settings_saved" (with ``previous`` settings), so the sync app can schedule or stop work.
+google_connection_changed = django.dispatch.Signal()
+
+
+class ConnectFailed(Exception):
+    """The callback cannot be accepted; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class AccessDenied(ConnectFailed):
+    pass
+
+
+def _announce(connection: GoogleConnection, change: str, **extra: Any) -> None:
+    transaction.on_commit(
+        lambda: google_connection_changed.send(
+            sender=GoogleConnection, connection=connection, change=change, **extra
+        )
+    )
+
+
+def connection_for(*, user: User) -> GoogleConnection:
+    connection, _ = GoogleConnection.objects.get_or_create(user=user)
+    return connection
+
+
+def settings_for(*, connection: GoogleConnection) -> SyncSettings:
+    sync_settings, _ = SyncSettings.objects.get_or_create(connection=connection)
+    return sync_settings
+
+
+def calendar_client_for(
+    *, connection: GoogleConnection, endpoints: GoogleEndpoints | None = None
+) -> CalendarClient:
+    from tandem.accounts.google_clients import google_endpoints
+
+    return CalendarClient(
+        http=http_client(),
+        base_url=(endpoints or google_endpoints()).calendar_base,
+        tokens=ConnectionTokens(connection),
+    )
+
+
+def has_calendar_access(scopes: list[str] | frozenset[str]) -> bool:
+    return set(CALENDAR_SCOPES) <= set(scopes)
+
+
+# -- the OAuth flow -----------------------------------------------------------------------
+
+
+def google_connect_begin(
+    *, user: User, session: MutableMapping[str, Any], redirect_uri: str
+) -> str:
+    """The consent URL; remembers state + PKCE verifier in the session, bound to the user."""
+    connection = connection_for(user=user)
+    needs_refresh_token = not (
+        connection.refresh_token_encrypted
+        and connection.status
+        in {GoogleConnection.Status.CONNECTED, GoogleConnection.Status.SCOPE_MISSING}
+    )
+    request = google_oauth(redirect=redirect_uri).authorization_request(
+        first_connect=needs_refresh_token, login_hint=connection.email or None
+    )
+    session[SESSION_KEY] = {
+        "state": request.state,
+        "verifier": request.code_verifier,
+        "user_id": user.pk,
+        "created": time.time(),
+        "redirect_uri": redirect_uri,
+    }
+    return request.url
+
+
+def _take_pending(
+    *, user: User, session: MutableMapping[str, Any], state: str | None
+) -> dict[str, Any]:
+    # Popped before anything else: a state is usable once, whatever happens next.
+    pending = session.pop(SESSION_KEY, None)
+    if not state:
+        raise ConnectFailed("The answer from Google has no state; please connect again.")
+    if not isinstance(pending, dict) or not isinstance(pending.get("state"), str):
+        raise ConnectFailed("This sign-in link was already used or never started here.")
+    if not hmac.compare_digest(pending["state"], state):
+        raise ConnectFailed("The answer from Google does not match this session.")
+    if pending.get("user_id") != user.pk:
+        raise ConnectFailed("This sign-in was started by another user.", status=403)
+    if time.time() - float(pending.get("created", 0)) > STATE_LIFETIME_SECONDS:
+        raise ConnectFailed("The sign-in took too long; please connect again.")
+    return pending
+
+
+def google_connect_complete(
+    *, user: User, session: MutableMapping[str, Any], params: Mapping[str, str]
+) -> GoogleConnection:
+    """Handles Google's redirect back; stores nothing unless every check passes."""
+    pending = _take_pending(user=user, session=session, state=params.get("state"))
+    if params.get("error"):
+        if params["error"] == "access_denied":
+            raise AccessDenied("You did not allow Tandem to use your Google account.")
+        raise ConnectFailed(f"Google reported an error: {params['error'][:100]}.")
+    code = params.get("code")
+    if not code:
+        raise ConnectFailed("The answer from Google has no authorization code.")
+    oauth = google_oauth(redirect=pending["redirect_uri"])
+    try:
+        tokens = oauth.exchange_code(code=code, code_verifier=pending["verifier"])
+        identity = oauth.identity(access_token=tokens.access_token)
+    except GoogleError as error:
+        raise ConnectFailed(
+            f"Google did not complete the sign-in: {error.message}", status=502
+        ) from error
+
+    # Network calls are done; only now take the database write lock (SQLite's IMMEDIATE
+    # transactions lock at BEGIN, so no HTTP call may run inside one).
+    with transaction.atomic():
+        return _connection_save(user=user, identity=identity, tokens=tokens)
+
+
+def _connection_save(*, user: User, identity: GoogleIdentity, tokens: TokenSet) -> GoogleConnection:
+    connection = GoogleConnection.objects.select_for_update().get(pk=connection_for(user=user).pk)
+    same_account = connection.google_sub == identity.sub
+    if connection.google_sub and not same_account:
+        # A different Google account starts clean: its settings are new; links to the old
+        # account's events are keyed by that account and stay untouched (sync app).
+        SyncSettings.objects.filter(connection=connection).delete()
+    granted = sorted(tokens.scopes) if tokens.scopes else []
+    connection.google_sub = identity.sub
+    connection.email = identity.email
+    connection.granted_scopes = granted
+    connection.connected_at = timezone.now()
+    connection.pending_revoke_encrypted = ""
+    if has_calendar_access(granted):
+        connection.status = GoogleConnection.Status.CONNECTED
+        connection.status_detail = ""
+    else:
+        connection.status = GoogleConnection.Status.SCOPE_MISSING
+        connection.status_detail = "Calendar access was not granted."
+    if tokens.refresh_token is None and not same_account:
+        connection.refresh_token_encrypted = ""
+    connection.save()
+    connection_store_tokens(connection=connection, tokens=tokens)
+    settings_for(connection=connection)
+    _announce(connection, "connected")
+    return connection
+
+
+# -- calendars and settings -----------------------------------------------------------------
+
+
+def _calendar_summary(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(entry.get("id", "")),
+        "summary": str(entry.get("summaryOverride") or entry.get("summary") or entry.get("id")),
+        "access_role": str(entry.get("accessRole", "reader")),
+        "primary": bool(entry.get("primary", False)),
+    }
+
+
+def calendars_refresh(*, connection: GoogleConnection) -> list[dict[str, Any]]:
+    """Reads calendarList from Google and remembers it for the settings page."""
+    entries = calendar_client_for(connection=connection).calendar_list()
+    calendars = [
+        _calendar_summary(entry)
+        for entry in entries
+        if entry.get("id") and not entry.get("deleted")
+    ]
+    sync_settings = settings_for(connection=connection)
+    sync_settings.known_calendars = calendars
+    sync_settings.save(update_fields=["known_calendars"])
+    return calendars
+
+
+def dedicated_calendar_create(
+    *, connection: GoogleConnection, time_zone: str | None = None
+) -> dict[str, Any]:
+    """Creates a "Tandem CRM" calendar in Google and proposes it as inbound and target."""
+    created = calendar_client_for(connection=connection).calendar_insert(
+        summary=DEDICATED_CALENDAR_NAME, time_zone=time_zone
+    )
+    entry = _calendar_summary({**created, "accessRole": "owner"})
+    sync_settings = settings_for(connection=connection)
+    sync_settings.known_calendars = [*sync_settings.known_calendars, entry]
+    sync_settings.save(update_fields=["known_calendars"])
+    return entry
+
+
+@dataclass(frozen=True)
+class SettingsChoice:
+    inbound_calendar_ids: list[str]
+    target_calendar_id: str
+    sync_private: bool
+
+
+@transaction.atomic
+def sync_settings_save(*, connection: GoogleConnection, choice: SettingsChoice) -> SyncSettings:
+    if connection.status != GoogleConnection.Status.CONNECTED:
+        raise ValidationError("Connect Google (with calendar access) before choosing calendars.")
+    sync_settings = SyncSettings.objects.select_for_update().get(
+        pk=settings_for(connection=connection).pk
+    )
+    known = {calendar["id"]: calendar for calendar in sync_settings.known_calendars}
+    errors: dict[str, list[str]] = {}
+    unknown = [cid for cid in choice.inbound_calendar_ids if cid not in known]
+    if unknown:
+        errors["inbound_calendar_ids"] = [
+            "Some chosen calendars are no longer in your Google account; reload the page."
+        ]
+    if not choice.target_calendar_id:
+        errors["target_calendar_id"] = [
+            "Choose the Google calendar that receives the CRM's meetings."
+        ]
+    elif choice.target_calendar_id not in known:
+        errors["target_calendar_id"] = ["That calendar is not in your Google account."]
+    elif known[choice.target_calendar_id]["access_role"] not in WRITABLE_ROLES:
+        errors["target_calendar_id"] = [
+            "You can only read that calendar; choose one you can write to."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    previous = SettingsChoice(
+        inbound_calendar_ids=list(sync_settings.inbound_calendar_ids),
+        target_calendar_id=sync_settings.target_calendar_id,
+        sync_private=sync_settings.sync_private,
+    )
+    sync_settings.inbound_calendar_ids = list(dict.fromkeys(choice.inbound_calendar_ids))
+    sync_settings.target_calendar_id = choice.target_calendar_id
+    sync_settings.sync_private = choice.sync_private
+    sync_settings.saved_at = timezone.now()
+    sync_settings.save()
+    _announce(connection, "settings_saved", previous=previous)
+    return sync_settings
+
+
+# -- revoke ---------------------------------------------------------------------------------
+
+
+def google_disconnect(*, connection: GoogleConnection) -> bool:
+    """Revoke Token: revokes at Google (or queues the revoke when Google is unreachable),
+    forgets the tokens and stops all sync. Meetings and events stay. Returns True when Google
+    confirmed the revoke now."""
+    token_encrypted = connection.refresh_token_encrypted or connection.access_token_encrypted
+    revoked_now = True
+    if token_encrypted:
+        try:
+            google_oauth().revoke(token=decrypt_token(token_encrypted))
+        except (NetworkError, TransientError) as error:
+            logger.warning(
+                "Google revoke failed for user %s, will retry: %s", connection.user_id, error
+            )
+            connection.pending_revoke_encrypted = token_encrypted
+            revoked_now = False
+        except GoogleError as error:
+            logger.warning("Google refused the revoke for user %s: %s", connection.user_id, error)
+    with transaction.atomic():
+        connection.access_token_encrypted = ""
+        connection.refresh_token_encrypted = ""
+        connection.access_token_expires_at = None
+        connection.status = GoogleConnection.Status.DISCONNECTED
+        connection.status_detail = ""
+        connection.save()
+        _announce(connection, "disconnected")
+    return revoked_now
+
+
+def pending_revokes_retry() -> int:
+    """Retries revokes that could not reach Google; returns how many went through."""
+    done = 0
+    for connection in GoogleConnection.objects.exclude(pending_revoke_encrypted=""):
+        try:
+            google_oauth().revoke(token=decrypt_token(connection.pending_revoke_encrypted))
+        except (NetworkError, TransientError):
+            continue
+        except GoogleError as error:
+            logger.warning(
+                "Google refused a queued revoke for user %s: %s", connection.user_id, error
+            )
+        connection.pending_revoke_encrypted = ""
+        connection.save(update_fields=["pending_revoke_encrypted", "updated_at"])
+        done += 1
+    return done
+
+
+def rotate_connection_keys() -> int:
+    """Re-encrypts every stored token under the newest key; returns how many rows changed."""
+    from tandem.accounts.crypto import rotate_token
+
+    changed = 0
+    fields = ("access_token_encrypted", "refresh_token_encrypted", "pending_revoke_encrypted")
+    for connection in GoogleConnection.objects.all():
+        updated = []
+        for name in fields:
+            value = getattr(connection, name)
+            if value:
+                rotated = rotate_token(value)
+                if decrypt_token(rotated) == decrypt_token(value) and rotated != value:
+                    setattr(connection, name, rotated)
+                    updated.append(name)
+        if updated:
+            connection.save(update_fields=updated)
+            changed += 1
+    return changed
+
+
+__all__ = ["encrypt_token"]

@@ -1,0 +1,151 @@
+"""``tandem up``: the whole product on one machine, on the embedded default.
+
+Runs migrations, creates the demo user, then supervises four processes: the Google emulator,
+the web app (waitress), a Celery worker and Celery beat. Their output is interleaved with a
+name prefix. Ctrl-C (or SIGTERM) stops all of them; if one dies, the others are stopped too,
+because a half-running product would look healthy while silently not syncing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.conf import settings
+
+
+@dataclass
+class Child:
+    name: str
+    argv: Sequence[str]
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+
+def _pump(name: str, stream: IO[bytes]) -> None:
+    width = 8
+    for raw in iter(stream.readline, b""):
+        line = raw.decode(errors="replace").rstrip()
+        sys.stdout.write(f"{name:<{width}}| {line}\n")
+        sys.stdout.flush()
+
+
+def _start(child: Child, env: dict[str, str]) -> None:
+    child.process = subprocess.Popen(  # noqa: S603 - argv built from our own constants
+        list(child.argv),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
+    assert child.process.stdout is not None
+    threading.Thread(target=_pump, args=(child.name, child.process.stdout), daemon=True).start()
+
+
+def _stop_all(children: Sequence[Child], timeout: float = 10) -> None:
+    for child in children:
+        if child.process and child.process.poll() is None:
+            os.killpg(child.process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for child in children:
+        if child.process is None:
+            continue
+        try:
+            child.process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.process.pid, signal.SIGKILL)
+
+
+def _prepare(python: str, env: dict[str, str]) -> str:
+    """Migrations, static files and the demo user; returns the demo login line."""
+    tandem = [python, "-m", "tandem.cli", "manage"]
+    subprocess.run([*tandem, "migrate", "--noinput", "-v", "0"], check=True, env=env)  # noqa: S603
+    subprocess.run(  # noqa: S603
+        [*tandem, "collectstatic", "--noinput", "-v", "0"], check=True, env=env
+    )
+    result = subprocess.run(  # noqa: S603
+        [*tandem, "create_demo_user"], check=True, env=env, capture_output=True, text=True
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def children_for(*, python: str, host: str, port: int, fake_google_port: int) -> list[Child]:
+    var = str(settings.VAR_DIR)
+    web_address = f"http://{host}:{port}"
+    return [
+        Child(
+            "google",
+            [
+                python, "-m", "tandem.cli", "fake-google",
+                "--host", "127.0.0.1", "--port", str(fake_google_port),
+                "--state-file", f"{var}/fake-google.json",
+                "--client-id", settings.GOOGLE_CLIENT_ID,
+                "--client-secret", settings.GOOGLE_CLIENT_SECRET,
+                "--redirect-uri", f"{web_address}/preferences/external-services/google/callback/",
+                "--account", "demo.sales@gmail.test",
+            ],
+        ),
+        Child(
+            "web",
+            [python, "-m", "waitress", "--listen", f"{host}:{port}", "--threads", "8",
+             "config.wsgi:application"],
+        ),
+        Child(
+            "worker",
+            [python, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
+             "--concurrency", "2", "--hostname", "tandem@%h"],
+        ),
+        Child(
+            "beat",
+            [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
+             "--schedule", f"{var}/celerybeat-schedule"],
+        ),
+    ]  # fmt: skip
+
+
+def run(*, host: str, port: int, fake_google_port: int) -> int:
+    python = sys.executable
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    env.setdefault("FAKE_GOOGLE_URL", f"http://127.0.0.1:{fake_google_port}")
+    env["PYTHONUNBUFFERED"] = "1"
+    login = _prepare(python, env)
+    username, password = login.split()
+    children = children_for(python=python, host=host, port=port, fake_google_port=fake_google_port)
+    for child in children:
+        _start(child, env)
+
+    stopping = threading.Event()
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+
+    shown = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"  # noqa: S104
+    banner = (
+        f"\n  Tandem CRM is running at {shown}\n"
+        f"  Sign in as: {username} / {password}   (a colleague: colleague / {password})\n"
+        f"  Google emulator: http://127.0.0.1:{fake_google_port}/ (demo Google account:"
+        " demo.sales@gmail.test)\n  Stop with Ctrl-C.\n"
+    )
+    print(banner, flush=True)
+    exit_code = 0
+    while not stopping.is_set():
+        for child in children:
+            assert child.process is not None
+            if child.process.poll() is not None:
+                print(f"{child.name} exited with {child.process.returncode}; stopping.")
+                exit_code = child.process.returncode or 1
+                stopping.set()
+                break
+        stopping.wait(0.5)
+    _stop_all(children)
+    return exit_code
