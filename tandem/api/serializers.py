@@ -1,0 +1,143 @@
+"""Shapes of the meetings API. Serializers only check types and shapes; the rules of a meeting
+(end after start, a real time zone, ...) live in tandem.meetings.services, which every write
+goes through."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from rest_framework import serializers
+
+from tandem.api.fields import AwareDateTimeField
+from tandem.meetings.models import (
+    DESCRIPTION_MAX_LENGTH,
+    LOCATION_MAX_LENGTH,
+    SUBJECT_MAX_LENGTH,
+    Meeting,
+    Visibility,
+)
+from tandem.meetings.selectors import CalendarEntry
+
+
+class MeetingSerializer(serializers.Serializer[Meeting]):
+    """A meeting as its owner sees it. Timed meetings use ``start``/``end``; all-day meetings
+    use ``start_date``/``end_date`` (end exclusive) and leave the other pair null."""
+
+    id = serializers.IntegerField(read_only=True)
+    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH)
+    all_day = serializers.BooleanField(
+        required=False, default=False, help_text="True for a meeting of whole days."
+    )
+    start = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "Timed meetings: ISO 8601 with a UTC offset. Returned in the meeting's time_zone. "
+            "Null for all-day meetings."
+        ),
+    )
+    end = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Timed meetings: after start; same format as start. Null for all-day meetings.",
+    )
+    start_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="All-day meetings: the first day (YYYY-MM-DD). Null for timed meetings.",
+    )
+    end_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "All-day meetings: the day AFTER the last day (exclusive, as in Google Calendar): "
+            "a one-day meeting on 2026-01-31 has end_date 2026-02-01. Null for timed meetings."
+        ),
+    )
+    time_zone = serializers.CharField(
+        required=False,
+        default="UTC",
+        max_length=64,
+        help_text="IANA time zone the meeting is planned in, e.g. Europe/Berlin.",
+    )
+    description = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+    )
+    location = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=LOCATION_MAX_LENGTH
+    )
+    visibility = serializers.ChoiceField(
+        choices=Visibility.choices,
+        required=False,
+        default=Visibility.DEFAULT,
+        help_text="Google's values. private and confidential show as Busy to colleagues.",
+    )
+    recurrence = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="RRULE/EXDATE/RDATE lines of a recurring series, as Google stores them.",
+    )
+    # A declared field shadows Field.read_only only in the type stubs: DRF's metaclass moves
+    # declared fields off the class.
+    read_only = serializers.BooleanField(  # type: ignore[assignment]
+        read_only=True, help_text="From a Google calendar you cannot write: edits are refused."
+    )
+    version = serializers.IntegerField(
+        read_only=True, help_text="Bumped by every change; send it as If-Match to write safely."
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, instance: Meeting) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if instance.all_day:
+            data["start"] = data["end"] = None
+        else:
+            # The wall-clock time the meeting was planned at, not the server's zone.
+            zone = zoneinfo.ZoneInfo(instance.time_zone)
+            data["start"] = instance.start.astimezone(zone).isoformat()
+            data["end"] = instance.end.astimezone(zone).isoformat()
+            data["start_date"] = data["end_date"] = None
+        return data
+
+
+class DateRangeSerializer(serializers.Serializer[dict[str, Any]]):
+    """The ``?start=&end=`` filter: meetings that intersect [start, end)."""
+
+    start = AwareDateTimeField(
+        required=False, help_text="ISO 8601 with offset; only meetings ending after it."
+    )
+    end = AwareDateTimeField(
+        required=False, help_text="ISO 8601 with offset; only meetings starting before it."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "start" in attrs and "end" in attrs and attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": ["The end must be after the start."]})
+        return attrs
+
+
+class RequiredDateRangeSerializer(DateRangeSerializer):
+    start = AwareDateTimeField(help_text="ISO 8601 with offset; only meetings ending after it.")
+    end = AwareDateTimeField(help_text="ISO 8601 with offset; only meetings starting before it.")
+
+
+class CalendarEntrySerializer(serializers.Serializer[CalendarEntry]):
+    """A meeting as a colleague sees it: a private or confidential meeting is only "Busy"."""
+
+    id = serializers.IntegerField(source="pk")
+    subject = serializers.CharField(help_text='"Busy" for a private meeting of someone else.')
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    all_day = serializers.BooleanField()
+    location = serializers.CharField()
+    description = serializers.CharField()
+    visibility = serializers.CharField()
+    busy = serializers.BooleanField(
+        source="is_busy_block", help_text="True when details are hidden from you."
+    )

@@ -1,0 +1,211 @@
+"""The meetings API: thin views over tandem.meetings.selectors (reads) and services (writes).
+
+Every read is scoped to request.user through the selectors, so another user's meeting id is a
+404 on every verb, indistinguishable from an id that never existed.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from tandem.api.errors import (
+    check_if_match,
+    domain_errors_as_api_errors,
+    etag,
+    refuse_read_only,
+)
+from tandem.api.inputs import meeting_input
+from tandem.api.serializers import (
+    CalendarEntrySerializer,
+    DateRangeSerializer,
+    MeetingSerializer,
+    RequiredDateRangeSerializer,
+)
+from tandem.meetings.models import Meeting
+from tandem.meetings.selectors import calendar_entries, meeting_of, meetings_of
+from tandem.meetings.services import (
+    meeting_create,
+    meeting_delete,
+    meeting_restore,
+    meeting_update,
+)
+
+IF_MATCH = OpenApiParameter(
+    name="If-Match",
+    location=OpenApiParameter.HEADER,
+    type=OpenApiTypes.STR,
+    required=False,
+    description=(
+        'Optional. The version you read (the ETag, e.g. "3"). If the meeting has changed '
+        "since, the write is refused with 412 Precondition Failed."
+    ),
+)
+BAD_INPUT = OpenApiResponse(description='Invalid input: {"field": ["message"]} for each bad field.')
+NOT_FOUND = OpenApiResponse(description="No such meeting of yours.")
+READ_ONLY = OpenApiResponse(description="The meeting is read-only (from a Google calendar).")
+STALE = OpenApiResponse(description="If-Match names a version that is no longer current.")
+
+
+def _user(request: Request) -> User:
+    # IsAuthenticated (the default permission) guarantees a real user by now.
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _meeting_response(
+    request: Request, meeting: Meeting, status_code: int = status.HTTP_200_OK
+) -> Response:
+    response = Response(MeetingSerializer(meeting).data, status=status_code)
+    response["ETag"] = etag(meeting)
+    if status_code == status.HTTP_201_CREATED:
+        response["Location"] = reverse("api-meeting", kwargs={"pk": meeting.pk}, request=request)
+    return response
+
+
+class MeetingListView(GenericAPIView[Meeting]):
+    # GenericAPIView for its paginator; reads go through meetings_of, never this queryset.
+    queryset = Meeting.objects.none()
+    serializer_class = MeetingSerializer
+
+    @extend_schema(
+        summary="Your meetings, optionally those intersecting [start, end)",
+        parameters=[DateRangeSerializer],
+        responses={200: MeetingSerializer(many=True), 400: BAD_INPUT},
+    )
+    def get(self, request: Request) -> Response:
+        query = DateRangeSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        meetings = meetings_of(owner=_user(request), **query.validated_data)
+        page = self.paginate_queryset(meetings)
+        # The stubs type the instance as one Meeting even with many=True.
+        rows = MeetingSerializer(page, many=True).data  # type: ignore[arg-type]
+        return self.get_paginated_response(rows)
+
+    @extend_schema(
+        summary="Create a meeting",
+        request=MeetingSerializer,
+        responses={201: MeetingSerializer, 400: BAD_INPUT},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = MeetingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with domain_errors_as_api_errors():
+            meeting = meeting_create(
+                owner=_user(request), data=meeting_input(validated=serializer.validated_data)
+            )
+        return _meeting_response(request, meeting, status.HTTP_201_CREATED)
+
+
+class MeetingDetailView(APIView):
+    @extend_schema(
+        summary="One of your meetings", responses={200: MeetingSerializer, 404: NOT_FOUND}
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return _meeting_response(request, meeting_of(owner=_user(request), pk=pk))
+
+    @extend_schema(
+        summary="Replace a meeting",
+        parameters=[IF_MATCH],
+        request=MeetingSerializer,
+        responses={
+            200: MeetingSerializer,
+            400: BAD_INPUT,
+            403: READ_ONLY,
+            404: NOT_FOUND,
+            412: STALE,
+        },
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(
+        summary="Change some fields of a meeting",
+        parameters=[IF_MATCH],
+        request=MeetingSerializer,
+        responses={
+            200: MeetingSerializer,
+            400: BAD_INPUT,
+            403: READ_ONLY,
+            404: NOT_FOUND,
+            412: STALE,
+        },
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        return self._update(request, pk, partial=True)
+
+    @extend_schema(
+        summary="Delete a meeting (restorable for 30 days)",
+        parameters=[IF_MATCH],
+        responses={204: None, 403: READ_ONLY, 404: NOT_FOUND, 412: STALE},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        # One transaction, so nobody writes between the version check and the delete.
+        with transaction.atomic():
+            meeting = meeting_of(owner=_user(request), pk=pk)
+            check_if_match(request.headers.get("If-Match"), meeting)
+            refuse_read_only(meeting)
+            with domain_errors_as_api_errors():
+                meeting_delete(meeting=meeting)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _update(self, request: Request, pk: int, *, partial: bool) -> Response:
+        serializer = MeetingSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            meeting = meeting_of(owner=_user(request), pk=pk)
+            check_if_match(request.headers.get("If-Match"), meeting)
+            refuse_read_only(meeting)
+            data = meeting_input(
+                validated=serializer.validated_data, current=meeting, partial=partial
+            )
+            with domain_errors_as_api_errors():
+                meeting = meeting_update(meeting=meeting, data=data)
+        return _meeting_response(request, meeting)
+
+
+class MeetingRestoreView(APIView):
+    @extend_schema(
+        summary="Restore a deleted meeting (within 30 days of its deletion)",
+        request=None,
+        responses={200: MeetingSerializer, 400: BAD_INPUT, 403: READ_ONLY, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        with transaction.atomic():
+            meeting = meeting_of(owner=_user(request), pk=pk, include_deleted=True)
+            refuse_read_only(meeting)
+            with domain_errors_as_api_errors():
+                meeting = meeting_restore(meeting=meeting)
+        return _meeting_response(request, meeting)
+
+
+class ColleagueMeetingsView(APIView):
+    """A colleague's calendar. Their private and confidential meetings come back as "Busy"
+    with no description or location (DESIGN §3: "in pages, API and exports")."""
+
+    @extend_schema(
+        summary="A colleague's meetings intersecting [start, end), private ones as Busy",
+        parameters=[RequiredDateRangeSerializer],
+        responses={
+            200: CalendarEntrySerializer(many=True),
+            400: BAD_INPUT,
+            404: OpenApiResponse(description="No such user."),
+        },
+    )
+    def get(self, request: Request, username: str) -> Response:
+        query = RequiredDateRangeSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        owner = get_object_or_404(User, username=username, is_active=True)
+        entries = calendar_entries(viewer=_user(request), owner=owner, **query.validated_data)
+        rows = CalendarEntrySerializer(entries, many=True).data  # type: ignore[arg-type]
+        return Response(rows)
