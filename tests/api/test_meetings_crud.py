@@ -86,12 +86,14 @@ def test_create_an_all_day_meeting_uses_exclusive_end_dates(api: APIClient):
     assert meeting.end == datetime(2026, 2, 1, tzinfo=BERLIN)
 
 
-def test_list_returns_only_live_meetings_of_the_caller_in_start_order(
-    api: APIClient, alice: User
-):
+def test_list_returns_only_live_meetings_of_the_caller_in_start_order(api: APIClient, alice: User):
     """Deleted meetings (tombstones) are not listed; the list is paginated."""
-    later = make_meeting(alice, subject="Later", start=datetime(2026, 5, 5, 9, tzinfo=UTC),
-                         end=datetime(2026, 5, 5, 10, tzinfo=UTC))
+    later = make_meeting(
+        alice,
+        subject="Later",
+        start=datetime(2026, 5, 5, 9, tzinfo=UTC),
+        end=datetime(2026, 5, 5, 10, tzinfo=UTC),
+    )
     earlier = make_meeting(alice, subject="Earlier")
     gone = make_meeting(alice, subject="Gone")
     api.delete(meeting_url(gone.pk))
@@ -127,7 +129,8 @@ def test_a_plus_sign_decoded_to_a_space_in_the_query_is_still_read_as_an_offset(
 ):
     """?start=...T11:00:00+02:00 typed unencoded in a URL arrives as a space before 02:00."""
     meeting = make_meeting(alice)
-    response = api.get(f"{MEETINGS_URL}?start=2026-05-04T11:00:00+02:00&end=2026-05-04T12:00:00+02:00")
+    query = "start=2026-05-04T11:00:00+02:00&end=2026-05-04T12:00:00+02:00"
+    response = api.get(f"{MEETINGS_URL}?{query}")
     assert response.status_code == 200, response.json()
     assert [row["id"] for row in response.json()["results"]] == [meeting.pk]
 
@@ -196,13 +199,15 @@ def test_patch_turns_a_timed_meeting_into_an_all_day_one(api: APIClient, alice: 
     assert meeting.all_day and meeting.end_date == date(2027, 1, 1)
 
 
-def test_patch_to_timed_needs_the_times_of_the_former_all_day_meeting(
-    api: APIClient, alice: User
-):
+def test_patch_to_timed_needs_the_times_of_the_former_all_day_meeting(api: APIClient, alice: User):
     """An all-day meeting's stored midnights are not silently reused as meeting times."""
     meeting = make_meeting(
-        alice, all_day=True, start=None, end=None,
-        start_date=date(2026, 5, 4), end_date=date(2026, 5, 5),
+        alice,
+        all_day=True,
+        start=None,
+        end=None,
+        start_date=date(2026, 5, 4),
+        end_date=date(2026, 5, 5),
     )
     response = api.patch(meeting_url(meeting.pk), {"all_day": False}, format="json")
     assert response.status_code == 400
