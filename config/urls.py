@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("tandem.api.urls")),
+    path("preferences/external-services/google/", include("tandem.accounts.google_urls")),
     path("", include("tandem.accounts.urls")),
     path("", include("tandem.meetings.urls")),
 ]
