@@ -13,6 +13,8 @@ from functools import lru_cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 
 def _configured_keys() -> list[str]:
@@ -57,3 +59,18 @@ def decrypt_token(value: str) -> str:
 def rotate_token(value: str) -> str:
     """Re-encrypts under the newest key (MultiFernet.rotate)."""
     return token_cipher().rotate(value.encode()).decode()
+
+
+def is_under_newest_key(value: str) -> bool:
+    """True when the newest key alone decrypts ``value`` (rotation has nothing to do)."""
+    try:
+        Fernet(_configured_keys()[0].encode()).decrypt(value.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+@receiver(setting_changed)
+def _forget_cipher(*, setting: str, **kwargs: object) -> None:
+    if setting in {"TOKEN_ENCRYPTION_KEYS", "TANDEM_VAR_DIR", "VAR_DIR"}:
+        token_cipher.cache_clear()

@@ -325,7 +325,7 @@ def pending_revokes_retry() -> int:
 
 def rotate_connection_keys() -> int:
     """Re-encrypts every stored token under the newest key; returns how many rows changed."""
-    from tandem.accounts.crypto import rotate_token
+    from tandem.accounts.crypto import is_under_newest_key, rotate_token
 
     changed = 0
     fields = ("access_token_encrypted", "refresh_token_encrypted", "pending_revoke_encrypted")
@@ -333,11 +333,9 @@ def rotate_connection_keys() -> int:
         updated = []
         for name in fields:
             value = getattr(connection, name)
-            if value:
-                rotated = rotate_token(value)
-                if decrypt_token(rotated) == decrypt_token(value) and rotated != value:
-                    setattr(connection, name, rotated)
-                    updated.append(name)
+            if value and not is_under_newest_key(value):
+                setattr(connection, name, rotate_token(value))
+                updated.append(name)
         if updated:
             connection.save(update_fields=updated)
             changed += 1
