@@ -61,23 +61,26 @@ class CalendarEntry:
 def calendar_entries(
     *, viewer: User, owner: User, start: datetime, end: datetime
 ) -> list[CalendarEntry]:
-    is_owner = viewer.pk == owner.pk
-    entries = []
-    for meeting in meetings_of(owner=owner, start=start, end=end):
-        masked = not is_owner and meeting.is_private
-        entries.append(
-            CalendarEntry(
-                pk=meeting.pk,
-                subject=BUSY if masked else meeting.subject,
-                start=meeting.start,
-                end=meeting.end,
-                all_day=meeting.all_day,
-                location="" if masked else meeting.location,
-                description="" if masked else meeting.description,
-                visibility=meeting.visibility,
-                is_busy_block=masked,
-                read_only=meeting.read_only,
-                editable=is_owner and not meeting.read_only,
-            )
-        )
-    return entries
+    return [
+        calendar_entry(viewer=viewer, meeting=meeting)
+        for meeting in meetings_of(owner=owner, start=start, end=end)
+    ]
+
+
+def calendar_entry(*, viewer: User, meeting: Meeting) -> CalendarEntry:
+    """``meeting`` as ``viewer`` may see it (masked as Busy unless the viewer owns it)."""
+    is_owner = viewer.pk == meeting.owner_id
+    masked = not is_owner and meeting.is_private
+    return CalendarEntry(
+        pk=meeting.pk,
+        subject=BUSY if masked else meeting.subject,
+        start=meeting.start,
+        end=meeting.end,
+        all_day=meeting.all_day,
+        location="" if masked else meeting.location,
+        description="" if masked else meeting.description,
+        visibility=meeting.visibility,
+        is_busy_block=masked,
+        read_only=meeting.read_only,
+        editable=is_owner and not meeting.read_only,
+    )

@@ -1,3 +1,13 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from tandem.meetings import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.calendar, name="calendar"),
+    path("meetings/new/", views.meeting_create_view, name="meeting-create"),
+    path("meetings/deleted/", views.deleted_meetings, name="meetings-deleted"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
+    path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting-edit"),
+    path("meetings/<int:pk>/delete/", views.meeting_delete_view, name="meeting-delete"),
+    path("meetings/<int:pk>/restore/", views.meeting_restore_view, name="meeting-restore"),
+]

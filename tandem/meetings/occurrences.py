@@ -1,0 +1,195 @@
+"""What a calendar page shows between two days: meetings and occurrences of recurring series.
+
+Recurrence lines are Google's (RFC 5545 RRULE/EXRULE/RDATE/EXDATE, no DTSTART; see
+shared/google-calendar-api.md). A series is expanded in the wall time of its own zone, as
+Google's ``singleEvents`` does, so a weekly 09:00 meeting stays at 09:00 across a DST change.
+A changed occurrence is its own row that replaces the occurrence at its ``original_start``;
+a cancelled occurrence hides it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from dateutil.rrule import rrule, rruleset, rrulestr
+from django.contrib.auth.models import User
+
+from tandem.meetings.models import Meeting
+from tandem.meetings.selectors import CalendarEntry, calendar_entry, meetings_of
+
+# Zones are at most 14 hours from UTC, so a day either side catches every all-day meeting
+# whose dates touch the window, whatever zone it was planned in.
+_ZONE_MARGIN = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One box on the calendar. ``entry`` holds what the viewer may see (Busy for a
+    colleague's private meeting) with this occurrence's start and end; ``first_day`` and
+    ``end_day`` (exclusive) are the days it covers on the viewer's calendar."""
+
+    entry: CalendarEntry
+    first_day: date
+    end_day: date
+    is_recurring: bool
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day < self.end_day
+
+
+def occurrences_between(
+    *, viewer: User, owner: User, first_day: date, end_day: date, zone: zoneinfo.ZoneInfo
+) -> list[Occurrence]:
+    """The owner's occurrences touching the days [first_day, end_day) of ``zone``, as the
+    viewer may see them, sorted by day, all-day first, then time."""
+    window_start = datetime.combine(first_day, time.min, tzinfo=zone)
+    window_end = datetime.combine(end_day, time.min, tzinfo=zone)
+    query_start, query_end = window_start - _ZONE_MARGIN, window_end + _ZONE_MARGIN
+
+    candidates = meetings_of(owner=owner, start=query_start, end=query_end).filter(
+        is_cancelled_occurrence=False
+    )
+    occurrences = [
+        _occurrence(viewer, meeting, meeting.start, meeting.end, zone)
+        for meeting in candidates
+        if not meeting.is_recurring
+    ]
+    series_list = list(
+        meetings_of(owner=owner, end=query_end)
+        .exclude(recurrence=[])
+        .filter(is_cancelled_occurrence=False)
+    )
+    replaced = _replaced_starts(series_list)
+    for series in series_list:
+        duration = series.end - series.start
+        for start in series_starts(series=series, start=query_start - duration, end=query_end):
+            if start not in replaced.get(series.pk, set()):
+                end = _occurrence_end(series, start, duration)
+                occurrences.append(_occurrence(viewer, series, start, end, zone))
+    visible = [o for o in occurrences if o.first_day < end_day and o.end_day > first_day]
+    return sorted(
+        visible,
+        key=lambda o: (o.first_day, not o.entry.all_day, o.entry.start, o.entry.subject),
+    )
+
+
+def series_starts(*, series: Meeting, start: datetime, end: datetime) -> list[datetime]:
+    """Aware starts of the series' occurrences in [start, end). A rule we cannot read shows
+    the first occurrence alone rather than breaking the whole calendar page."""
+    zone = zoneinfo.ZoneInfo(series.time_zone)
+    first = series.start.astimezone(zone).replace(tzinfo=None)
+    try:
+        rules = _ruleset(series.recurrence, first=first, zone=zone, all_day=series.all_day)
+        wall_times: Iterable[datetime] = rules.between(
+            _wall(start, zone), _wall(end, zone), inc=True
+        )
+    except (ValueError, TypeError, zoneinfo.ZoneInfoNotFoundError):
+        wall_times = [first]
+    starts = (wall.replace(tzinfo=zone) for wall in wall_times)
+    return [moment for moment in starts if start <= moment < end]
+
+
+def _ruleset(lines: list[str], *, first: datetime, zone: zoneinfo.ZoneInfo, all_day: bool):  # type: ignore[no-untyped-def]
+    rules = rruleset()
+    rules.rdate(first)  # DTSTART is always an occurrence (RFC 5545 §3.8.5.3)
+    for line in lines:
+        head, _, value = line.partition(":")
+        name, *params = head.split(";")
+        name = name.strip().upper()
+        if name in {"RRULE", "EXRULE"}:
+            rule = rrulestr(_wall_until(value, zone=zone, all_day=all_day), dtstart=first)
+            if not isinstance(rule, rrule):
+                raise ValueError(f"Not a single recurrence rule: {value!r}")
+            (rules.rrule if name == "RRULE" else rules.exrule)(rule)
+        elif name in {"RDATE", "EXDATE"}:
+            for moment in _moments(value, params, first=first, zone=zone):
+                (rules.rdate if name == "RDATE" else rules.exdate)(moment)
+    return rules
+
+
+def _wall_until(rule: str, *, zone: zoneinfo.ZoneInfo, all_day: bool) -> str:
+    """The rule with UNTIL in the series' wall time, since we expand in naive wall time
+    (dateutil refuses to mix a naive start with a UTC UNTIL)."""
+    parts = []
+    for part in rule.split(";"):
+        key, _, value = part.partition("=")
+        if key.strip().upper() == "UNTIL":
+            until = _parse_moment(value, tzid=None, zone=zone)
+            if len(value.strip()) == 8 and not all_day:
+                until = until.replace(hour=23, minute=59, second=59)  # a date UNTIL is inclusive
+            part = f"UNTIL={until:%Y%m%dT%H%M%S}"
+        parts.append(part)
+    return ";".join(parts)
+
+
+def _moments(
+    value: str, params: list[str], *, first: datetime, zone: zoneinfo.ZoneInfo
+) -> list[datetime]:
+    tzid = next((p.split("=", 1)[1] for p in params if p.upper().startswith("TZID=")), None)
+    moments = []
+    for text in value.split(","):
+        moment = _parse_moment(text, tzid=tzid, zone=zone)
+        if len(text.strip()) == 8:
+            moment = datetime.combine(moment.date(), first.time())  # a DATE matches that day
+        moments.append(moment)
+    return moments
+
+
+def _parse_moment(text: str, *, tzid: str | None, zone: zoneinfo.ZoneInfo) -> datetime:
+    """An RFC 5545 DATE or DATE-TIME as naive wall time in ``zone``."""
+    text = text.strip()
+    if len(text) == 8:
+        return datetime.strptime(text, "%Y%m%d")
+    moment = datetime.strptime(text.rstrip("Z"), "%Y%m%dT%H%M%S")
+    if text.endswith("Z"):
+        return _wall(moment.replace(tzinfo=UTC), zone)
+    if tzid:
+        return _wall(moment.replace(tzinfo=zoneinfo.ZoneInfo(tzid)), zone)
+    return moment
+
+
+def _wall(moment: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def _occurrence_end(series: Meeting, start: datetime, duration: timedelta) -> datetime:
+    """All-day occurrences last whole days in wall time (a DST change inside one must not
+    make it end at 23:00); timed ones last the series' exact duration."""
+    if series.all_day and series.start_date and series.end_date:
+        days = series.end_date - series.start_date
+        return datetime.combine(start.date() + days, time.min, tzinfo=start.tzinfo)
+    return start + duration
+
+
+def _replaced_starts(series_list: list[Meeting]) -> dict[int, set[datetime]]:
+    """Original starts of changed or cancelled occurrences, per series."""
+    replaced: dict[int, set[datetime]] = {}
+    exceptions = Meeting.objects.filter(
+        series__in=series_list, original_start__isnull=False
+    ).values_list("series_id", "original_start")
+    for series_id, original_start in exceptions:
+        assert series_id is not None and original_start is not None
+        replaced.setdefault(series_id, set()).add(original_start)
+    return replaced
+
+
+def _occurrence(
+    viewer: User, meeting: Meeting, start: datetime, end: datetime, zone: zoneinfo.ZoneInfo
+) -> Occurrence:
+    seen = calendar_entry(viewer=viewer, meeting=meeting)
+    entry = dataclasses.replace(seen, start=start, end=end)
+    if meeting.all_day:
+        # All-day meetings keep their dates whatever zone the viewer is in.
+        own_zone = zoneinfo.ZoneInfo(meeting.time_zone)
+        first_day, end_day = start.astimezone(own_zone).date(), end.astimezone(own_zone).date()
+    else:
+        # A meeting that ends at midnight does not spill onto the next day.
+        first_day = start.astimezone(zone).date()
+        end_day = (end - timedelta(microseconds=1)).astimezone(zone).date() + timedelta(days=1)
+    return Occurrence(
+        entry=entry, first_day=first_day, end_day=end_day, is_recurring=meeting.is_recurring
+    )

@@ -1,0 +1,215 @@
+"""Calendar pages and the meeting forms. Thin: reads go through selectors, writes through
+services; every query is scoped to the signed-in user (or masked for a colleague)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, time
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tandem.accounts.selectors import preferences_for
+from tandem.meetings.calendar_grid import VIEWS, days_of, period_for, weeks_of
+from tandem.meetings.forms import MeetingForm, initial_for, initial_for_new
+from tandem.meetings.models import Meeting
+from tandem.meetings.occurrences import occurrences_between
+from tandem.meetings.selectors import deleted_meetings_of, meeting_of
+from tandem.meetings.services import (
+    meeting_create,
+    meeting_delete,
+    meeting_restore,
+    meeting_update,
+)
+
+
+def calendar_url(*, view: str, day: date, user: str | None = None) -> str:
+    query = {"view": view, "date": day.isoformat()}
+    if user:
+        query["user"] = user
+    return f"{reverse('calendar')}?{urlencode(query)}"
+
+
+def _parse_day(request: HttpRequest, name: str, today: date) -> date:
+    text = request.GET.get(name)
+    if not text:
+        return today
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        messages.warning(request, f"“{text}” is not a date like 2026-11-24; showing today.")
+        return today
+
+
+def _parse_view(request: HttpRequest) -> str:
+    view = request.GET.get("view") or "month"
+    if view not in VIEWS:
+        messages.warning(request, f"There is no “{view}” view; showing the month.")
+        return "month"
+    return view
+
+
+def _calendar_owner(request: HttpRequest) -> User:
+    username = request.GET.get("user")
+    if not username or username == request.user.get_username():
+        return request.user  # type: ignore[return-value]
+    try:
+        return User.objects.get(username=username, is_active=True)
+    except User.DoesNotExist:
+        raise Http404("No colleague with that user name.") from None
+
+
+@login_required
+def calendar(request: HttpRequest) -> HttpResponse:
+    """Month, week or list view of the signed-in user's calendar, or of a colleague's."""
+    zone = timezone.get_current_timezone()
+    assert isinstance(zone, zoneinfo.ZoneInfo)
+    today = timezone.localdate()
+    view = _parse_view(request)
+    anchor = _parse_day(request, "date", today)
+    owner = _calendar_owner(request)
+    is_own = owner.pk == request.user.pk
+    period = period_for(view=view, anchor=anchor)
+    occurrences = occurrences_between(
+        viewer=request.user,  # type: ignore[arg-type]
+        owner=owner,
+        first_day=period.first_day,
+        end_day=period.end_day,
+        zone=zone,
+    )
+    days = days_of(period=period, occurrences=occurrences, today=today)
+    user_param = None if is_own else owner.get_username()
+    context = {
+        "view": view,
+        "period": period,
+        "days": days,
+        "weeks": weeks_of(days),
+        "list_days": [day for day in days if day.occurrences],
+        "owner": owner,
+        "is_own": is_own,
+        "zone_name": zone.key,
+        "today_url": calendar_url(view=view, day=today, user=user_param),
+        "previous_url": calendar_url(view=view, day=period.previous, user=user_param),
+        "next_url": calendar_url(view=view, day=period.next, user=user_param),
+        "view_urls": {name: calendar_url(view=name, day=anchor, user=user_param) for name in VIEWS},
+    }
+    return render(request, "meetings/calendar.html", context)
+
+
+def _prefill(request: HttpRequest, time_zone: str) -> dict[str, object]:
+    today = timezone.localdate()
+    day = _parse_day(request, "date", today)
+    start: time | None = None
+    if text := request.GET.get("time"):
+        try:
+            start = time.fromisoformat(text)
+        except ValueError:
+            messages.warning(request, f"“{text}” is not a time like 14:30; starting at 09:00.")
+    initial = initial_for_new(day=day, start=start, time_zone=time_zone)
+    if request.GET.get("all_day") == "1":
+        initial |= {"all_day": True, "end_date": day}
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_create_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if request.method == "POST":
+        form = MeetingForm(request.POST)
+        if form.is_valid():
+            try:
+                meeting = meeting_create(owner=user, data=form.meeting_input())
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, f"Created “{meeting.subject}”.")
+                return redirect(_calendar_of(meeting))
+    else:
+        form = MeetingForm(initial=_prefill(request, preferences_for(user=user).time_zone))
+    return render(request, "meetings/meeting_form.html", {"form": form, "meeting": None})
+
+
+def _calendar_of(meeting: Meeting) -> str:
+    """The month that shows the meeting, in the meeting's own dates."""
+    first_day = meeting.start_date or timezone.localtime(meeting.start).date()
+    return calendar_url(view="month", day=first_day)
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = meeting_of(owner=request.user, pk=pk)  # type: ignore[arg-type]
+    return render(request, "meetings/meeting_detail.html", {"meeting": meeting})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = meeting_of(owner=request.user, pk=pk)  # type: ignore[arg-type]
+    if meeting.read_only:
+        messages.error(request, "This meeting comes from a Google calendar you cannot edit.")
+        return redirect("meeting-detail", pk=meeting.pk)
+    if request.method == "POST":
+        form = MeetingForm(request.POST)
+        if form.is_valid():
+            try:
+                # The form does not edit recurrence; keep the series' rule as it is.
+                meeting_update(
+                    meeting=meeting, data=form.meeting_input(recurrence=meeting.recurrence)
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, f"Saved “{meeting.subject}”.")
+                return redirect("meeting-detail", pk=meeting.pk)
+    else:
+        form = MeetingForm(initial=initial_for(meeting))
+    return render(request, "meetings/meeting_form.html", {"form": form, "meeting": meeting})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation; POST deletes (a tombstone, restorable for 30 days)."""
+    meeting = meeting_of(owner=request.user, pk=pk)  # type: ignore[arg-type]
+    if meeting.read_only:
+        messages.error(request, "This meeting comes from a Google calendar you cannot delete.")
+        return redirect("meeting-detail", pk=meeting.pk)
+    if request.method == "POST":
+        meeting_delete(meeting=meeting)
+        messages.success(
+            request, f"Deleted “{meeting.subject}”. You can restore it from Deleted meetings."
+        )
+        return redirect(_calendar_of(meeting))
+    return render(request, "meetings/meeting_confirm_delete.html", {"meeting": meeting})
+
+
+@login_required
+@require_POST
+def meeting_restore_view(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = meeting_of(owner=request.user, pk=pk, include_deleted=True)  # type: ignore[arg-type]
+    try:
+        meeting_restore(meeting=meeting)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("meetings-deleted")
+    messages.success(request, f"Restored “{meeting.subject}”.")
+    return redirect("meeting-detail", pk=meeting.pk)
+
+
+@login_required
+def deleted_meetings(request: HttpRequest) -> HttpResponse:
+    tombstones = [
+        meeting
+        for meeting in deleted_meetings_of(owner=request.user)  # type: ignore[arg-type]
+        if meeting.can_be_restored()
+    ]
+    return render(request, "meetings/deleted_meetings.html", {"meetings": tombstones})
