@@ -1,0 +1,99 @@
+"""Session and token authentication, CSRF on session writes, and the api_token command."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.middleware.csrf import _get_new_csrf_string
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from .helpers import MEETINGS_URL, make_meeting
+
+BODY = {"subject": "Planning", "start": "2026-05-04T09:00:00Z", "end": "2026-05-04T10:00:00Z"}
+
+
+def test_an_anonymous_caller_gets_no_meetings(alice: User):
+    make_meeting(alice)
+    response = APIClient().get(MEETINGS_URL)
+    assert response.status_code == 403
+    assert "credentials were not provided" in response.json()["detail"]
+
+
+def test_a_wrong_token_is_refused(alice: User):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    response = client.get(MEETINGS_URL)
+    assert response.status_code in (401, 403)
+    assert response.json()["detail"] == "Invalid token."
+
+
+def test_a_token_reads_and_writes_without_csrf(alice: User):
+    """Scripts authenticate with a token; no CSRF cookie dance for them."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    assert client.post(MEETINGS_URL, BODY, format="json").status_code == 201
+    assert client.get(MEETINGS_URL).json()["count"] == 1
+
+
+def test_a_signed_in_browser_session_reads_meetings(alice: User):
+    make_meeting(alice)
+    client = APIClient(enforce_csrf_checks=True)
+    assert client.login(username="alice", password="alice-secret-pw")
+    assert client.get(MEETINGS_URL).json()["count"] == 1
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_a_session_write_without_the_csrf_token_is_rejected(alice: User, method: str):
+    meeting = make_meeting(alice)
+    client = APIClient(enforce_csrf_checks=True)
+    client.login(username="alice", password="alice-secret-pw")
+    url = MEETINGS_URL if method == "post" else f"{MEETINGS_URL}{meeting.pk}/"
+    response = getattr(client, method)(url, BODY, format="json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    meeting.refresh_from_db()
+    assert meeting.version == 1 and meeting.deleted_at is None
+    assert alice.meetings.count() == 1
+
+
+def test_a_session_write_with_the_csrf_token_goes_through(alice: User):
+    client = APIClient(enforce_csrf_checks=True)
+    client.login(username="alice", password="alice-secret-pw")
+    csrf = _get_new_csrf_string()
+    client.cookies["csrftoken"] = csrf
+    response = client.post(MEETINGS_URL, BODY, format="json", HTTP_X_CSRFTOKEN=csrf)
+    assert response.status_code == 201, response.json()
+
+
+def test_api_token_command_prints_the_same_token_until_rotated(alice: User):
+    first, again, rotated = io.StringIO(), io.StringIO(), io.StringIO()
+    call_command("api_token", "alice", stdout=first)
+    call_command("api_token", "alice", stdout=again)
+    call_command("api_token", "alice", "--rotate", stdout=rotated)
+    assert first.getvalue() == again.getvalue()
+    assert rotated.getvalue() != first.getvalue()
+    assert Token.objects.get(user=alice).key == rotated.getvalue().strip()
+
+
+def test_a_rotated_token_stops_working(alice: User):
+    old = io.StringIO()
+    call_command("api_token", "alice", stdout=old)
+    call_command("api_token", "alice", "--rotate", stdout=io.StringIO())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {old.getvalue().strip()}")
+    assert client.get(MEETINGS_URL).status_code in (401, 403)
+
+
+def test_api_token_command_names_an_unknown_user(db: None):
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        call_command("api_token", "nobody", stdout=io.StringIO())
+
+
+def test_api_token_command_refuses_an_inactive_user(db: None):
+    User.objects.create_user("gone", is_active=False)
+    with pytest.raises(CommandError, match="inactive"):
+        call_command("api_token", "gone", stdout=io.StringIO())
