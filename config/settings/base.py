@@ -169,3 +169,25 @@ TOKEN_ENCRYPTION_KEYS = env.str("TOKEN_ENCRYPTION_KEYS", default="")
 GOOGLE_ENDPOINTS = env.str("GOOGLE_ENDPOINTS", default="emulator")
 # The OAuth redirect URI registered with Google; by default built from the request's host.
 GOOGLE_REDIRECT_URI = env.str("GOOGLE_REDIRECT_URI", default="")
+
+# Sync schedule (tandem/sync/scheduling.py): every 5 minutes per user, spread by jitter.
+SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=300)
+SYNC_JITTER_SECONDS = env.int("SYNC_JITTER_SECONDS", default=30)
+# A CRM edit is pushed this long after it is saved (several quick edits make one sync).
+SYNC_DEBOUNCE_SECONDS = env.float("SYNC_DEBOUNCE_SECONDS", default=2.0)
+# Requests per user per minute we allow ourselves (Google allows 600).
+SYNC_REQUESTS_PER_MINUTE = env.int("SYNC_REQUESTS_PER_MINUTE", default=500)
+# Public HTTPS base address of this CRM, for Google push notifications (empty: poll only).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-syncs": {"task": "tandem.sync.tasks.dispatch_due_syncs", "schedule": 60.0},
+    "retry-pending-revokes": {
+        "task": "tandem.accounts.tasks.retry_pending_revokes",
+        "schedule": 600.0,
+    },
+    "purge-tombstones": {"task": "tandem.meetings.tasks.purge_tombstones", "schedule": 86400.0},
+}

@@ -1,0 +1,140 @@
+"""What the sync engine remembers between runs.
+
+- ``CalendarSyncState``: per inbound calendar, the sync token (saved in the same transaction
+  as the page of changes it follows, never before).
+- ``EventLink``: a meeting ⇄ a Google event, with the last agreed copy (the *base*) that
+  three-way merges compare against, the event's etag (echo suppression) and the meeting
+  version that matched it.
+- ``UserSyncState``: scheduling and the per-user lease lock (works on SQLite, where
+  select_for_update does nothing, as on PostgreSQL).
+- ``SyncRun`` and ``SyncConflict``: the visible record of every run and every settled conflict.
+
+Links are keyed by the Google account (``google_sub``), so connecting a different account
+starts clean and reconnecting the same one finds its links again.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from tandem.meetings.models import Meeting
+
+
+class CalendarSyncState(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    google_sub = models.CharField(max_length=255)
+    calendar_id = models.CharField(max_length=1024)
+    access_role = models.CharField(max_length=32, blank=True)
+    sync_token = models.TextField(blank=True)
+    full_sync_completed_at = models.DateTimeField(null=True, blank=True)
+    last_listed_at = models.DateTimeField(null=True, blank=True)
+    # Watch channel for push notifications (issue: scheduling).
+    channel_id = models.CharField(max_length=64, blank=True, db_index=True)
+    channel_token = models.CharField(max_length=128, blank=True)
+    channel_resource_id = models.CharField(max_length=255, blank=True)
+    channel_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "google_sub", "calendar_id"], name="one_state_per_calendar"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.calendar_id} of {self.owner}"
+
+
+class EventLink(models.Model):
+    class Origin(models.TextChoices):
+        CRM = "crm", "Created in the CRM"
+        GOOGLE = "google", "Created in Google"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="event_links")
+    google_sub = models.CharField(max_length=255)
+    calendar_id = models.CharField(max_length=1024)
+    event_id = models.CharField(max_length=1024)
+    ical_uid = models.CharField(max_length=1024, blank=True, db_index=True)
+    origin = models.CharField(max_length=8, choices=Origin.choices)
+    etag = models.CharField(max_length=255, blank=True)
+    # The last copy both sides agreed on, as tandem.sync.core field values (JSON).
+    base = models.JSONField(default=dict)
+    base_version = models.PositiveIntegerField(default=0)
+    # The event is gone from Google (cancelled, removed for privacy, calendar dropped).
+    google_deleted = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["google_sub", "calendar_id", "event_id"], name="one_link_per_event"
+            )
+        ]
+        indexes = [models.Index(fields=["owner", "google_sub", "calendar_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} ⇄ {self.calendar_id}/{self.event_id}"
+
+
+class UserSyncState(models.Model):
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sync_state"
+    )
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set when the mass-delete breaker tripped or an error needs the user; cleared by them.
+    needs_attention = models.CharField(max_length=500, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    # The lease lock: one worker at a time per user, on every database.
+    lock_token = models.CharField(max_length=64, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    # Debounce: a sync is already queued to start at this time.
+    queued_for = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Sync state of {self.owner}"
+
+
+class SyncRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    trigger = models.CharField(max_length=32, default="schedule")
+    started_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    requests = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict)
+    errors = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Sync run {self.pk} of {self.owner} ({self.status})"
+
+
+class SyncConflict(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="conflicts")
+    run = models.ForeignKey(SyncRun, null=True, on_delete=models.SET_NULL)
+    field = models.CharField(max_length=32)
+    base_value = models.JSONField(null=True)
+    crm_value = models.JSONField(null=True)
+    google_value = models.JSONField(null=True)
+    winner = models.CharField(max_length=8)
+    rule = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Conflict on {self.field} of meeting {self.meeting_id}"

@@ -1,0 +1,68 @@
+"""When each user's next sync runs.
+
+A user is due 5 minutes (SYNC_INTERVAL_SECONDS) after the last attempt, plus a random
+jitter, so a thousand users connected at the same moment spread over the interval instead of
+hitting Google together. Beat runs ``due_user_ids`` every minute; a change in the CRM or a
+push from Google makes the user due at once (debounced by a couple of seconds).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from tandem.accounts.models import GoogleConnection
+from tandem.sync.models import UserSyncState
+
+
+def interval() -> timedelta:
+    return timedelta(seconds=settings.SYNC_INTERVAL_SECONDS)
+
+
+def jitter(rng: random.Random | None = None) -> timedelta:
+    """Up to SYNC_JITTER_SECONDS either way."""
+    spread = settings.SYNC_JITTER_SECONDS
+    return timedelta(seconds=(rng or random).uniform(-spread, spread))
+
+
+def next_due_after(moment: datetime, *, rng: random.Random | None = None) -> datetime:
+    return moment + interval() + jitter(rng)
+
+
+def syncable_user_ids() -> list[int]:
+    """Users whose connection is healthy and whose settings are saved."""
+    return list(
+        GoogleConnection.objects.filter(
+            status=GoogleConnection.Status.CONNECTED,
+            sync_settings__saved_at__isnull=False,
+        )
+        .exclude(sync_settings__target_calendar_id="")
+        .values_list("user_id", flat=True)
+    )
+
+
+def due_user_ids(*, now: datetime | None = None) -> list[int]:
+    """Connected users whose next sync time has come (or was never set)."""
+    now = now or timezone.now()
+    candidates = syncable_user_ids()
+    not_due = set(
+        UserSyncState.objects.filter(owner_id__in=candidates, next_due_at__gt=now).values_list(
+            "owner_id", flat=True
+        )
+    )
+    paused = set(
+        UserSyncState.objects.filter(owner_id__in=candidates)
+        .exclude(Q(needs_attention=""))
+        .values_list("owner_id", flat=True)
+    )
+    return [user_id for user_id in candidates if user_id not in not_due | paused]
+
+
+def schedule_next(*, user_id: int, after: datetime | None = None) -> datetime:
+    due = next_due_after(after or timezone.now())
+    UserSyncState.objects.update_or_create(owner_id=user_id, defaults={"next_due_at": due})
+    return due
