@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from tandem.meetings.models import (
+    DESCRIPTION_MAX_LENGTH,
     TOMBSTONE_DAYS,
     Meeting,
     Visibility,
@@ -76,6 +77,12 @@ def _normalised(data: MeetingInput) -> dict[str, Any]:
     if data.visibility not in Visibility.values:
         errors.setdefault("visibility", []).append(
             f"Visibility must be one of: {', '.join(Visibility.values)}."
+        )
+    # TextField's max_length is not a model validator (Django only passes it to form widgets),
+    # so full_clean() would let an overlong description through; check it here.
+    if len(data.description or "") > DESCRIPTION_MAX_LENGTH:
+        errors.setdefault("description", []).append(
+            f"A description can have at most {DESCRIPTION_MAX_LENGTH} characters."
         )
     values: dict[str, Any] = {
         "subject": subject,
