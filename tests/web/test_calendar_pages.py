@@ -15,6 +15,8 @@ from tandem.meetings.services import meeting_delete
 
 from .conftest import BERLIN, all_day, timed
 
+DASH = "\N{EN DASH}"  # between start and end times on the page
+
 
 def page(client: Client, **query: str) -> str:
     response = client.get(reverse("calendar"), query)
@@ -74,7 +76,7 @@ def test_meetings_show_in_month_week_and_list_views(client_alice: Client, alice:
         assert "Quarterly review" in day and link in day and "14:00" in day
     listing = page(client_alice, view="list", date="2026-11-20")
     assert "Wednesday, 2026-11-25" in listing
-    assert "Quarterly review" in listing and "Room 4" in listing and "14:00–15:00" in listing
+    assert "Quarterly review" in listing and "Room 4" in listing and f"14:00{DASH}15:00" in listing
 
 
 def test_the_list_view_pages_by_date_range(client_alice: Client, alice: User) -> None:
@@ -103,7 +105,7 @@ def test_times_are_shown_in_the_viewers_time_zone(client_alice: Client, alice: U
         zone="America/New_York",
     )
     day = cell(page(client_alice, view="week", date="2026-11-24"), "2026-11-24")
-    assert "15:00–16:00" in day
+    assert f"15:00{DASH}16:00" in day
 
 
 def test_a_late_meeting_falls_on_the_next_day_for_a_viewer_further_east(
@@ -127,7 +129,7 @@ def test_a_meeting_across_the_dst_change_keeps_its_wall_clock_times(
     client_alice: Client, alice: User
 ) -> None:
     """A meeting from 01:30 to 03:30 on the night Berlin moves clocks forward (29 March 2026)
-    shows 01:30–03:30: one real hour, since 02:00–03:00 never happens."""
+    shows 01:30 to 03:30: one real hour, since 02:00 to 03:00 never happens."""
     meeting = timed(
         alice,
         "Night shift",
@@ -136,7 +138,7 @@ def test_a_meeting_across_the_dst_change_keeps_its_wall_clock_times(
     )
     assert (meeting.end.astimezone(UTC) - meeting.start.astimezone(UTC)).total_seconds() == 3600
     day = cell(page(client_alice, view="week", date="2026-03-29"), "2026-03-29")
-    assert "01:30–03:30" in day
+    assert f"01:30{DASH}03:30" in day
 
 
 def test_a_weekly_meeting_keeps_its_time_across_the_dst_change(
@@ -152,7 +154,7 @@ def test_a_weekly_meeting_keeps_its_time_across_the_dst_change(
     )
     html = page(client_alice, view="week", date="2026-10-26")
     monday = cell(html, "2026-10-26")
-    assert "Weekly sync" in monday and "09:00–10:00" in monday
+    assert "Weekly sync" in monday and f"09:00{DASH}10:00" in monday
 
 
 def test_an_all_day_meeting_across_a_month_end_shows_on_every_day(
@@ -257,7 +259,7 @@ def test_colleagues_see_public_meetings_in_full(client_bob: Client, alice: User)
     html = page(client_bob, view="week", date="2026-11-24", user="alice")
     assert "Team lunch" in html
     assert "Calendar of <strong>Alice</strong>" in html
-    assert 'data-create-url' not in html
+    assert "data-create-url" not in html
 
 
 def test_the_owner_sees_her_private_meeting(client_alice: Client, alice: User) -> None:
