@@ -66,6 +66,10 @@ def _midnight(day: date, zone: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zoneinfo.ZoneInfo(zone))
 
 
+def _instant(moment: datetime) -> datetime:
+    return moment.astimezone(zoneinfo.ZoneInfo("UTC"))
+
+
 def _normalised(data: MeetingInput) -> dict[str, Any]:
     """Validated model field values for ``data``; raises ValidationError keyed by field."""
     errors: dict[str, list[str]] = {}
@@ -115,7 +119,9 @@ def _normalised(data: MeetingInput) -> dict[str, Any]:
                 errors.setdefault(name, []).append(f"A meeting needs a {name} time.")
             elif timezone.is_naive(moment):
                 errors.setdefault(name, []).append(f"The {name} time needs a time zone.")
-        if not errors and data.end <= data.start:  # type: ignore[operator]
+        # Compared as UTC instants: Python compares two datetimes of one ZoneInfo on the wall
+        # clock, ignoring fold, so 02:30 CEST → 02:30 CET (an hour, autumn DST) would look empty.
+        if not errors and _instant(data.end) <= _instant(data.start):  # type: ignore[arg-type]
             errors.setdefault("end", []).append("The end must be after the start.")
         values |= {"start": data.start, "end": data.end, "start_date": None, "end_date": None}
     if errors:
