@@ -1,0 +1,123 @@
+"""The planner's output: what to do to each side and to the link store, in order.
+
+An ``ItemPlan`` is applied in order and stops at the first failed write; ``SaveLink``
+takes the meeting id, event id, etag and version from the writes before it (or from what
+was listed when there were none), so the planner never guesses values Google will assign.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from tandem.sync.core.fields import FIELD_NAMES, FieldName, MeetingFields
+from tandem.sync.core.merge import Conflict, Side
+
+
+@dataclass(frozen=True)
+class CreateInCrm:
+    event_id: str
+    fields: MeetingFields
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class UpdateCrm:
+    meeting_id: int
+    fields: MeetingFields
+    expected_version: int | None
+    restore: bool = False
+
+
+@dataclass(frozen=True)
+class DeleteInCrm:
+    meeting_id: int
+    expected_version: int
+
+
+@dataclass(frozen=True)
+class InsertInGoogle:
+    meeting_id: int
+    fields: MeetingFields
+
+
+@dataclass(frozen=True)
+class PatchGoogle:
+    """PATCH ``changed`` fields of ``fields`` with If-Match ``etag``; ``restore`` also sets
+    the status back to confirmed (an edit beat a deletion)."""
+
+    event_id: str
+    etag: str
+    fields: MeetingFields
+    changed: tuple[FieldName, ...] = FIELD_NAMES
+    restore: bool = False
+
+
+@dataclass(frozen=True)
+class DeleteInGoogle:
+    """``keep_in_crm``: a pushed meeting leaving Google because it became private; not a
+    deletion of the user's data, so the mass-delete breaker does not count it."""
+
+    event_id: str
+    etag: str
+    keep_in_crm: bool = False
+
+
+@dataclass(frozen=True)
+class SaveLink:
+    base: MeetingFields
+    origin: Side
+
+
+@dataclass(frozen=True)
+class DropLink:
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class RecordConflict:
+    conflicts: tuple[Conflict, ...]
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    event_id: str
+    message: str
+
+
+Action: TypeAlias = (
+    CreateInCrm
+    | UpdateCrm
+    | DeleteInCrm
+    | InsertInGoogle
+    | PatchGoogle
+    | DeleteInGoogle
+    | SaveLink
+    | DropLink
+    | RecordConflict
+    | RecordProblem
+)
+SIDE_WRITES = (CreateInCrm, UpdateCrm, DeleteInCrm, InsertInGoogle, PatchGoogle, DeleteInGoogle)
+
+
+@dataclass(frozen=True)
+class ItemPlan:
+    """The actions for one item and the branch of the table that chose them (``why``)."""
+
+    meeting_id: int | None
+    event_id: str | None
+    actions: tuple[Action, ...]
+    why: str
+
+    @property
+    def deletes(self) -> int:
+        """Deletions of user data in this plan (what the mass-delete breaker counts)."""
+        return sum(
+            isinstance(action, DeleteInCrm)
+            or (isinstance(action, DeleteInGoogle) and not action.keep_in_crm)
+            for action in self.actions
+        )
+
+    @property
+    def writes(self) -> int:
+        return sum(isinstance(action, SIDE_WRITES) for action in self.actions)

@@ -1,0 +1,50 @@
+"""Who is who across the two sides: client-chosen event ids and our event marker.
+
+Source of truth for the id format: google-calendar-api.md §2.5 (base32hex, a-v and 0-9,
+5-1024 characters, unique per calendar including deleted events).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+# The key we put in ``extendedProperties.private`` of every event we insert.
+MARKER_KEY = "tandemMeetingId"
+
+_EVENT_ID = re.compile(r"[a-v0-9]{5,1024}")
+
+
+def event_id_for_meeting(namespace: str, meeting_id: int) -> str:
+    """The event id we ask Google to use for ``meeting_id``: deterministic, so a retried
+    insert gets 409 "already there" instead of a duplicate.
+
+    ``namespace`` names the CRM installation (and, if wanted, the user), so two CRMs that
+    share a Google account never pick the same id. 160 bits of SHA-256 in base32hex: 32
+    characters from a-v0-9, no padding.
+    """
+    if not namespace:
+        raise ValueError("An event id namespace cannot be empty.")
+    digest = hashlib.sha256(f"{namespace}\x00{meeting_id}".encode()).digest()[:20]
+    return base64.b32hexencode(digest).decode("ascii").lower()
+
+
+def is_client_event_id(event_id: str) -> bool:
+    """Google's rule for client-supplied ids."""
+    return _EVENT_ID.fullmatch(event_id) is not None
+
+
+def marker_for_meeting(namespace: str, meeting_id: int) -> str:
+    """The marker value stored under MARKER_KEY: ``<namespace>:<meeting id>``."""
+    return f"{namespace}:{meeting_id}"
+
+
+def meeting_id_from_marker(namespace: str, marker: str | None) -> int | None:
+    """The meeting id in one of *our* markers; None for anyone else's (or none at all)."""
+    if marker is None:
+        return None
+    prefix, _, number = marker.rpartition(":")
+    if prefix != namespace or not number.isdigit():
+        return None
+    return int(number)

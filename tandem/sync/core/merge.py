@@ -1,0 +1,101 @@
+"""Three-way, field-level merge of a meeting edited on both sides since the last agreement.
+
+The rule, as built (docs/sync-rules.md):
+
+- A field changed on one side only takes that side's value.
+- A field changed on both sides to the same value is no conflict.
+- A field changed on both sides to different values is a conflict: **the later edit wins**
+  (the CRM's ``changed_at`` against Google's ``updated``); a tie, or a side whose time is
+  unknown, goes to the CRM. Every conflict is returned as a ``Conflict`` to be stored and
+  shown to the user.
+- ``start`` and ``end`` are one unit: if either changed on a side, that side's pair is
+  taken whole, so a merge never puts the end before the start or mixes a date with a time.
+- Without a base (a pair matched by our marker after a lost link), every differing field
+  counts as changed on both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, TypeAlias
+
+from tandem.sync.core.fields import FieldName, FieldValue, MeetingFields
+
+Side: TypeAlias = Literal["crm", "google"]
+
+_GROUPS: tuple[tuple[FieldName, ...], ...] = (
+    ("subject",),
+    ("start", "end"),
+    ("description",),
+    ("location",),
+    ("visibility",),
+    ("recurrence",),
+)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One field both sides changed differently, and which side's value was kept."""
+
+    field: FieldName
+    base: FieldValue | None
+    crm: FieldValue
+    google: FieldValue
+    winner: Side
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    fields: MeetingFields
+    conflicts: tuple[Conflict, ...] = ()
+
+
+def conflict_winner(*, crm_changed_at: datetime | None, google_changed_at: datetime | None) -> Side:
+    """The later edit wins; ties and unknown times go to the CRM (the user's system of record)."""
+    if crm_changed_at is None or google_changed_at is None:
+        return "crm"
+    return "google" if google_changed_at > crm_changed_at else "crm"
+
+
+def merge(
+    base: MeetingFields | None,
+    crm: MeetingFields,
+    google: MeetingFields,
+    *,
+    crm_changed_at: datetime | None,
+    google_changed_at: datetime | None,
+) -> MergeResult:
+    """Merges ``crm`` and ``google`` against ``base`` field by field (rules above)."""
+    winner = conflict_winner(crm_changed_at=crm_changed_at, google_changed_at=google_changed_at)
+    values: dict[FieldName, FieldValue] = {}
+    conflicts: list[Conflict] = []
+    for group in _GROUPS:
+        crm_values = tuple(crm.value(name) for name in group)
+        google_values = tuple(google.value(name) for name in group)
+        base_values = None if base is None else tuple(base.value(name) for name in group)
+        if crm_values == google_values:
+            # Same on both sides (or changed on both to the same value): nothing to decide.
+            chosen = crm_values
+        elif crm_values == base_values:
+            # Only Google changed this field.
+            chosen = google_values
+        elif google_values == base_values:
+            # Only the CRM changed this field.
+            chosen = crm_values
+        else:
+            # Both changed it differently: the written rule decides, and we say so.
+            chosen = crm_values if winner == "crm" else google_values
+            conflicts.extend(
+                Conflict(
+                    field=name,
+                    base=None if base_values is None else base_values[index],
+                    crm=crm_values[index],
+                    google=google_values[index],
+                    winner=winner,
+                )
+                for index, name in enumerate(group)
+                if crm_values[index] != google_values[index]
+            )
+        values.update(zip(group, chosen, strict=True))
+    return MergeResult(fields=crm.with_values(values), conflicts=tuple(conflicts))

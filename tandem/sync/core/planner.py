@@ -1,0 +1,259 @@
+"""The decision table: one item (link, CRM meeting, Google event) in, an ``ItemPlan`` out.
+
+Pure: no I/O, no clock. Every branch carries a one-line comment and the same text as the
+plan's ``why`` (docs/sync-rules.md lists them as a table). Inputs:
+
+- ``link``: None if the pair never agreed; else the last agreed fields, etag and version.
+- ``crm``: None (no such meeting), alive, or a tombstone (``deleted``).
+- ``google``: None (not listed), alive, cancelled, or malformed (``problem``).
+- ``listing_complete``: a full listing (absence = gone) or an incremental one (absence =
+  unchanged since the stored sync token).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from tandem.sync.core.actions import (
+    Action,
+    CreateInCrm,
+    DeleteInCrm,
+    DeleteInGoogle,
+    DropLink,
+    InsertInGoogle,
+    ItemPlan,
+    PatchGoogle,
+    RecordConflict,
+    RecordProblem,
+    SaveLink,
+    UpdateCrm,
+)
+from tandem.sync.core.fields import MeetingFields, changed_field_names
+from tandem.sync.core.merge import Side, merge
+from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SyncSettings
+
+
+def plan_item(
+    *,
+    link: Link | None,
+    crm: CrmMeeting | None,
+    google: GoogleEvent | None,
+    settings: SyncSettings,
+    listing_complete: bool,
+) -> ItemPlan:
+    """Decides what to do with one item (rules: DESIGN.md §3, docs/sync-rules.md)."""
+    meeting_id = crm.meeting_id if crm else link.meeting_id if link else None
+    event_id = google.event_id if google else link.event_id if link else None
+
+    def plan(why: str, *actions: Action) -> ItemPlan:
+        return ItemPlan(meeting_id=meeting_id, event_id=event_id, actions=actions, why=why)
+
+    if google is not None and google.problem is not None:
+        # An event we cannot read: say so, touch nothing, keep the link for when it is fixed.
+        return plan("malformed event", RecordProblem(google.event_id, google.problem))
+    if link is None:
+        return _plan_unlinked(crm, google, settings, plan)
+    return _plan_linked(link, crm, google, settings, listing_complete, plan)
+
+
+class _Planner(Protocol):
+    def __call__(self, why: str, *actions: Action) -> ItemPlan: ...
+
+
+def _plan_unlinked(
+    crm: CrmMeeting | None, google: GoogleEvent | None, settings: SyncSettings, plan: _Planner
+) -> ItemPlan:
+    if crm is None:
+        if google is None:
+            # Nothing on either side.
+            return plan("nothing to do")
+        if google.cancelled:
+            # The deletion of an event we never had.
+            return plan("unknown event cancelled")
+        if google.marker_meeting_id is not None:
+            # Our own event whose meeting is gone for good: never resurrect it as a copy.
+            return plan("our event without its meeting")
+        assert google.fields is not None
+        # A new Google event becomes a new meeting (read-only if the calendar is).
+        return plan(
+            "new event",
+            CreateInCrm(google.event_id, google.fields, read_only=settings.read_only),
+            SaveLink(google.fields, origin="google"),
+        )
+    if crm.deleted:
+        if google is None or google.cancelled:
+            # A deleted meeting that Google does not have (any more): nothing to do.
+            return plan("deleted meeting, nothing in Google")
+        if settings.read_only:
+            # Read-only calendars never get writes.
+            return plan("read-only calendar")
+        # Our event, inserted before its link was saved, of a meeting deleted since.
+        return plan("deleted meeting, our event left", DeleteInGoogle(google.event_id, google.etag))
+    if google is not None and not google.cancelled:
+        # Our event whose link was lost (crash after insert): pair them, merge without base.
+        return _reconcile(None, crm, google, "crm", settings, plan, "paired by marker")
+    if crm.read_only:
+        # A read-only meeting (from a calendar the user cannot write) is never pushed.
+        return plan("read-only meeting")
+    if not settings.is_target or settings.read_only:
+        # Only the writable target calendar receives CRM meetings.
+        return plan("not the target calendar")
+    if crm.fields.is_private and not settings.private_sync:
+        # Private meetings stay in the CRM unless the user syncs private meetings.
+        return plan("private meeting, private sync off")
+    if settings.window_start is not None and crm.fields.ends_before(settings.window_start):
+        # Past meetings outside the window are not pushed.
+        return plan("outside the window")
+    if google is not None:
+        # Our event was deleted (e.g. the meeting was private for a while): undelete it.
+        return plan(
+            "push, undeleting our event",
+            PatchGoogle(google.event_id, google.etag, crm.fields, restore=True),
+            SaveLink(crm.fields, origin="crm"),
+        )
+    # A new CRM meeting is inserted with its deterministic id.
+    return plan(
+        "new meeting",
+        InsertInGoogle(crm.meeting_id, crm.fields),
+        SaveLink(crm.fields, origin="crm"),
+    )
+
+
+def _plan_linked(
+    link: Link,
+    crm: CrmMeeting | None,
+    google: GoogleEvent | None,
+    settings: SyncSettings,
+    listing_complete: bool,
+    plan: _Planner,
+) -> ItemPlan:
+    out_of_window = settings.window_start is not None and link.base.ends_before(
+        settings.window_start
+    )
+    if google is None and not listing_complete:
+        # Not in an incremental listing: unchanged in Google since the last agreement.
+        google = GoogleEvent(link.event_id, link.etag, link.base)
+    if google is None and out_of_window:
+        # Past the window start, a full listing leaves it out: that is no deletion.
+        return plan("out of the window")
+    if crm is None and out_of_window:
+        # The CRM no longer lists an old meeting: no deletion either.
+        return plan("out of the window")
+    google_gone = google is None or google.cancelled
+    google_changed = (
+        google is not None
+        and not google.cancelled
+        and google.etag != link.etag
+        and google.fields != link.base
+    )
+
+    if crm is None or crm.deleted:
+        if google_gone:
+            # Deleted on both sides: forget the pair.
+            return plan("deleted on both sides", DropLink(link.meeting_id))
+        assert google is not None and google.fields is not None
+        if settings.read_only or google_changed:
+            # Read-only calendar (Google rules), or an edit in Google beats the CRM deletion.
+            why = "read-only calendar" if settings.read_only else "Google edit beats deletion"
+            return plan(why, *_bring_back_in_crm(crm, google, link.origin, settings))
+        # Deleted in the CRM, untouched in Google: delete the event.
+        return plan(
+            "deleted in the CRM",
+            DeleteInGoogle(google.event_id, google.etag),
+            DropLink(link.meeting_id),
+        )
+
+    if google_gone:
+        if link.origin == "crm" and crm.fields.is_private and not settings.private_sync:
+            # A private meeting that is out of Google, as it should be: keep it in the CRM.
+            return plan("private meeting out of Google", DropLink(link.meeting_id))
+        if crm.fields == link.base or settings.read_only:
+            # Deleted in Google and untouched in the CRM (or read-only): delete the meeting.
+            return plan(
+                "deleted in Google",
+                DeleteInCrm(crm.meeting_id, crm.version),
+                DropLink(link.meeting_id),
+            )
+        if google is None:
+            # Edited in the CRM, vanished from Google: an edit beats a deletion, insert anew.
+            return plan(
+                "CRM edit beats vanished event",
+                InsertInGoogle(crm.meeting_id, crm.fields),
+                SaveLink(crm.fields, origin="crm"),
+            )
+        # Edited in the CRM, cancelled in Google: an edit beats a deletion, undelete it.
+        return plan(
+            "CRM edit beats deletion",
+            PatchGoogle(google.event_id, google.etag, crm.fields, restore=True),
+            SaveLink(crm.fields, origin=link.origin),
+        )
+
+    assert google is not None
+    must_leave_google = (
+        link.origin == "crm"
+        and crm.fields.is_private
+        and not settings.private_sync
+        and not settings.read_only
+    )
+    if not google_changed and crm.fields == link.base and not must_leave_google:
+        if google.etag == link.etag:
+            # Unchanged on both sides (this covers the echo of our own writes).
+            return plan("unchanged")
+        # Only the etag moved (e.g. reminders): remember it, write nothing.
+        return plan("etag moved", SaveLink(link.base, origin=link.origin))
+    return _reconcile(link.base, crm, google, link.origin, settings, plan, "merged")
+
+
+def _bring_back_in_crm(
+    crm: CrmMeeting | None, google: GoogleEvent, origin: Side, settings: SyncSettings
+) -> tuple[Action, ...]:
+    assert google.fields is not None
+    if crm is None:
+        return (
+            CreateInCrm(google.event_id, google.fields, read_only=settings.read_only),
+            SaveLink(google.fields, origin=origin),
+        )
+    return (
+        UpdateCrm(crm.meeting_id, google.fields, crm.version, restore=True),
+        SaveLink(google.fields, origin=origin),
+    )
+
+
+def _reconcile(
+    base: MeetingFields | None,
+    crm: CrmMeeting,
+    google: GoogleEvent,
+    origin: Side,
+    settings: SyncSettings,
+    plan: _Planner,
+    why: str,
+) -> ItemPlan:
+    """Both sides alive: merge, then write to each side only what differs from the result."""
+    assert google.fields is not None
+    if settings.read_only:
+        # Read-only calendar: Google's version is the truth, nothing is written to Google.
+        actions: list[Action] = []
+        if crm.fields != google.fields:
+            actions.append(UpdateCrm(crm.meeting_id, google.fields, crm.version))
+        return plan("read-only calendar", *actions, SaveLink(google.fields, origin=origin))
+    result = merge(
+        base,
+        crm.fields,
+        google.fields,
+        crm_changed_at=crm.changed_at,
+        google_changed_at=google.updated,
+    )
+    actions = [RecordConflict(result.conflicts)] if result.conflicts else []
+    if result.fields != crm.fields:
+        actions.append(UpdateCrm(crm.meeting_id, result.fields, crm.version))
+    if origin == "crm" and result.fields.is_private and not settings.private_sync:
+        # A pushed meeting that became private leaves Google and stays in the CRM.
+        actions += [
+            DeleteInGoogle(google.event_id, google.etag, keep_in_crm=True),
+            DropLink(crm.meeting_id),
+        ]
+        return plan(f"{why}; private meeting leaves Google", *actions)
+    if result.fields != google.fields:
+        changed = changed_field_names(google.fields, result.fields)
+        actions.append(PatchGoogle(google.event_id, google.etag, result.fields, changed))
+    return plan(why, *actions, SaveLink(result.fields, origin=origin))

@@ -1,0 +1,134 @@
+"""The interfaces the driver sees both sides and the link store through, and their errors.
+
+Three implementations each: in memory (``memory.py``, for the property tests), the
+database (the CRM adapter and the link store, Django), and Google (httpx client). The
+adapters stay thin: the Google side moves raw event JSON, the core does all mapping.
+
+Errors adapters raise (everything else is a bug and propagates)::
+
+    SideError              a write or read failed; the run records it and retries next time
+    ├── AlreadyExists      insert of an id that exists, also deleted ones (Google 409)
+    ├── PreconditionFailed stale etag (Google 412) or stale meeting version (CRM)
+    ├── NotFound           no such event/meeting (Google 404, or 410 "deleted")
+    └── SyncTokenInvalid   the stored sync token is dead (Google 410 fullSyncRequired)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tandem.sync.core.fields import MeetingFields
+from tandem.sync.core.state import CrmMeeting, Link
+
+Event = dict[str, Any]
+
+
+class SideError(Exception):
+    """A call to one side failed; nothing is assumed about whether it took effect."""
+
+
+class AlreadyExists(SideError):
+    pass
+
+
+class PreconditionFailed(SideError):
+    pass
+
+
+class NotFound(SideError):
+    pass
+
+
+class SyncTokenInvalid(SideError):
+    pass
+
+
+@dataclass(frozen=True)
+class EventListing:
+    """One ``events.list`` run, paged to the end. ``complete``: a full listing (no sync
+    token), where a missing event is gone; otherwise only changes since the token.
+    ``default_zone``: the calendar's ``timeZone``, for date-times given without one."""
+
+    events: Sequence[Event]
+    next_sync_token: str | None
+    complete: bool
+    default_zone: str = "UTC"
+
+
+class CrmSide(Protocol):
+    def list_meetings(self) -> Iterable[CrmMeeting]:
+        """The user's meetings in the window, alive and tombstones, linked ones whatever
+        their dates."""
+        ...
+
+    def create_meeting(
+        self, *, fields: MeetingFields, import_key: str, read_only: bool
+    ) -> CrmMeeting:
+        """Creates a meeting from Google. Idempotent: a second call with the same
+        ``import_key`` ("<calendar id>/<event id>") returns the meeting the first made."""
+        ...
+
+    def update_meeting(
+        self,
+        *,
+        meeting_id: int,
+        fields: MeetingFields,
+        expected_version: int | None,
+        restore: bool,
+    ) -> CrmMeeting:
+        """Sets ``fields`` (origin "sync"); ``restore`` also undeletes a tombstone. Raises
+        PreconditionFailed if the version is no longer ``expected_version``, NotFound."""
+        ...
+
+    def delete_meeting(self, *, meeting_id: int, expected_version: int) -> CrmMeeting:
+        """Makes the meeting a tombstone; same errors as ``update_meeting``."""
+        ...
+
+
+class GoogleSide(Protocol):
+    """One Google calendar. Writes send ``sendUpdates=none``; etags go in ``If-Match``."""
+
+    @property
+    def calendar_id(self) -> str: ...
+
+    def list_events(self, *, sync_token: str | None) -> EventListing:
+        """Full listing (``showDeleted``, ``timeMin`` = window start) without a token,
+        incremental with one; raises SyncTokenInvalid on 410."""
+        ...
+
+    def get_event(self, *, event_id: str) -> Event | None:
+        """The event, cancelled ones included; None on 404."""
+        ...
+
+    def insert_event(self, *, body: Event) -> Event:
+        """``events.insert`` of ``body`` (which holds our ``id``); AlreadyExists on 409."""
+        ...
+
+    def patch_event(self, *, event_id: str, patch: Event, etag: str) -> Event:
+        """``events.patch`` with If-Match; PreconditionFailed on 412, NotFound on 404."""
+        ...
+
+    def delete_event(self, *, event_id: str, etag: str) -> None:
+        """``events.delete`` with If-Match; NotFound on 404/410 (the driver reads that as
+        "already gone"), PreconditionFailed on 412."""
+        ...
+
+
+class LinkStore(Protocol):
+    def links(self, *, calendar_id: str) -> Iterable[Link]: ...
+
+    def linked_meeting_ids(self) -> set[int]:
+        """Meetings linked to an event in *any* of the user's calendars."""
+        ...
+
+    def save_link(self, link: Link) -> None:
+        """Creates or replaces the link of (``link.calendar_id``, ``link.meeting_id``)."""
+        ...
+
+    def drop_link(self, *, calendar_id: str, meeting_id: int) -> None: ...
+
+    def sync_token(self, *, calendar_id: str) -> str | None: ...
+
+    def save_sync_token(self, *, calendar_id: str, token: str | None) -> None: ...

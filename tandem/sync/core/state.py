@@ -1,0 +1,91 @@
+"""What the planner sees of one item: the link (last agreement), the CRM meeting, the event.
+
+Adapters build ``CrmMeeting`` from a Meeting row and the driver builds ``GoogleEvent`` from
+listed JSON (``GoogleEvent.from_reading``); ``Link`` is what the link store keeps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tandem.sync.core.fields import MeetingFields
+from tandem.sync.core.identity import meeting_id_from_marker
+from tandem.sync.core.mapping import EventReading
+from tandem.sync.core.merge import Side
+
+
+@dataclass(frozen=True)
+class Link:
+    """The last agreed state of a (meeting, event) pair in one calendar.
+
+    ``base`` is the fields both sides had then; ``etag`` Google's etag of that agreement;
+    ``crm_version`` the meeting's version then (kept for diagnostics: change detection
+    compares fields, since an idempotent replay may return a meeting edited since);
+    ``origin`` the side the item was born on ("crm": pushed by us, "google": imported).
+    """
+
+    calendar_id: str
+    meeting_id: int
+    event_id: str
+    base: MeetingFields
+    etag: str
+    crm_version: int
+    origin: Side
+
+
+@dataclass(frozen=True)
+class CrmMeeting:
+    """A meeting as the CRM side lists it; ``deleted`` marks a tombstone (fields kept)."""
+
+    meeting_id: int
+    version: int
+    fields: MeetingFields
+    changed_at: datetime | None = None
+    deleted: bool = False
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class GoogleEvent:
+    """A listed event. ``fields`` is None when cancelled or malformed (``problem`` says
+    why); ``marker_meeting_id`` is the meeting named by *our* marker, if it carries one."""
+
+    event_id: str
+    etag: str
+    fields: MeetingFields | None
+    cancelled: bool = False
+    updated: datetime | None = None
+    marker_meeting_id: int | None = None
+    problem: str | None = None
+
+    @classmethod
+    def from_reading(cls, reading: EventReading, *, namespace: str) -> GoogleEvent:
+        return cls(
+            event_id=reading.event_id,
+            etag=reading.etag,
+            fields=reading.fields,
+            cancelled=reading.cancelled,
+            updated=reading.updated,
+            marker_meeting_id=meeting_id_from_marker(namespace, reading.marker),
+        )
+
+    @classmethod
+    def malformed(cls, *, event_id: str, etag: str, problem: str) -> GoogleEvent:
+        return cls(event_id=event_id, etag=etag, fields=None, problem=problem)
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    """The user's choices for one Google calendar.
+
+    ``is_target``: CRM-created meetings are inserted here. ``read_only``: the user cannot
+    write this calendar (reader/freeBusyReader), so nothing is ever written to it and its
+    events are read-only meetings. ``window_start``: now - 30 days; older items are left
+    alone, and their absence from a listing is not a deletion.
+    """
+
+    private_sync: bool = False
+    is_target: bool = True
+    read_only: bool = False
+    window_start: datetime | None = None
