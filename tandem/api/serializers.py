@@ -59,7 +59,7 @@ class MeetingSerializer(serializers.Serializer[Meeting]):
         required=False,
         default="UTC",
         max_length=64,
-        help_text="IANA time zone the meeting is planned in, e.g. Europe/Berlin.",
+        help_text="IANA time zone the meeting is planned in, e.g. Europe/Berlin. Default UTC.",
     )
     description = serializers.CharField(
         required=False,

@@ -323,3 +323,25 @@ def test_a_meeting_across_the_berlin_spring_dst_change_keeps_both_offsets(api: A
     assert body["end"] == "2026-03-29T04:00:00+02:00"
     meeting = Meeting.objects.get(pk=body["id"])
     assert meeting.end - meeting.start == timedelta(hours=2)
+
+
+def test_a_read_only_tombstone_cannot_be_restored_from_the_crm(api: APIClient, alice: User):
+    """Google deleted it; only Google can bring it back."""
+    from tandem.meetings.services import meeting_delete
+
+    meeting = make_meeting(alice, read_only=True)
+    meeting_delete(meeting=meeting, origin="sync")
+    response = api.post(f"{meeting_url(meeting.pk)}restore/")
+    assert response.status_code == 403
+    meeting.refresh_from_db()
+    assert meeting.is_deleted
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_a_deleted_meeting_is_a_404_for_writes(api: APIClient, alice: User, method: str):
+    meeting = make_meeting(alice)
+    api.delete(meeting_url(meeting.pk))
+    body = {"subject": "Zombie", "start": "2026-05-04T09:00:00Z", "end": "2026-05-04T10:00:00Z"}
+    assert getattr(api, method)(meeting_url(meeting.pk), body, format="json").status_code == 404
+    meeting.refresh_from_db()
+    assert meeting.subject == "Quarterly review"
