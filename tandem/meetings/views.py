@@ -30,6 +30,8 @@ from tandem.meetings.services import (
     meeting_update,
 )
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
 
 def calendar_url(*, view: str, day: date, user: str | None = None) -> str:
     query = {"view": view, "date": day.isoformat()}
@@ -43,10 +45,17 @@ def _parse_day(request: HttpRequest, name: str, today: date) -> date:
     if not text:
         return today
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         messages.warning(request, f"“{text}” is not a date like 2026-11-24; showing today.")
         return today
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        # Far-off years would overflow the date arithmetic of the arrows.
+        messages.warning(
+            request, f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}; showing today."
+        )
+        return today
+    return day
 
 
 def _parse_view(request: HttpRequest) -> str:
