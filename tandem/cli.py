@@ -35,7 +35,17 @@ def _cmd_up(args: argparse.Namespace) -> int:
 def _cmd_fake_google(args: argparse.Namespace) -> int:
     from tandem.fakegoogle.server import serve
 
-    return int(serve(host=args.host, port=args.port, state_file=args.state_file))
+    return int(
+        serve(
+            host=args.host,
+            port=args.port,
+            state_file=args.state_file,
+            client_id=args.client_id,
+            client_secret=args.client_secret,
+            redirect_uris=args.redirect_uri,
+            accounts=args.account,
+        )
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     fake.add_argument("--host", default="127.0.0.1")
     fake.add_argument("--port", type=int, default=8765)
     fake.add_argument("--state-file", default=None, help="persist state here across restarts")
+    fake.add_argument("--client-id", default=None, help="register this OAuth client")
+    fake.add_argument("--client-secret", default=None)
+    fake.add_argument("--redirect-uri", action="append", default=[], help="repeatable")
+    fake.add_argument("--account", action="append", default=[], help="email[:Name], repeatable")
     fake.set_defaults(handler=_cmd_fake_google)
     return parser
 
