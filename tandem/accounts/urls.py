@@ -13,7 +13,4 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("preferences/", views.preferences, name="preferences"),
     path("preferences/external-services/", views.external_services, name="external-services"),
-    path(
-        "preferences/external-services/google/connect/", views.google_connect, name="google-connect"
-    ),
 ]

@@ -13,27 +13,47 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from tandem.accounts.forms import PreferencesForm
+from tandem.accounts.models import GoogleConnection
 from tandem.accounts.selectors import preferences_for
+from tandem.sync.selectors import sync_status_for
 
 NOT_CONNECTED_TEXT = "Not connected, click to connect Google!"
 
 
 @dataclass(frozen=True)
 class GoogleStatus:
-    """What the External services page shows in its Google row. The connect flow fills in
-    the account and links; until then a user is simply not connected."""
+    """What the External services page shows in its Google row."""
 
     connected: bool
     connect_url: str
     email: str = ""
+    status: str = ""
+    status_text: str = ""
     settings_url: str = ""
     revoke_url: str = ""
-    status_text: str = ""
+    sync_now_url: str = ""
+    needs_reconnect: bool = False
+    scope_missing: bool = False
 
 
 def google_status_for(*, user: User) -> GoogleStatus:
-    # Placeholder until the Google connect flow exists: nobody is connected yet.
-    return GoogleStatus(connected=False, connect_url=reverse("google-connect"))
+    connection = GoogleConnection.objects.filter(user=user).first()
+    connect_url = reverse("google-connect")
+    if connection is None or connection.status == GoogleConnection.Status.DISCONNECTED:
+        return GoogleStatus(connected=False, connect_url=connect_url)
+    healthy = connection.status == GoogleConnection.Status.CONNECTED
+    return GoogleStatus(
+        connected=True,
+        connect_url=connect_url,
+        email=connection.email,
+        status=connection.status,
+        status_text=connection.get_status_display(),
+        settings_url=reverse("google-settings") if healthy else "",
+        sync_now_url=reverse("google-sync-now") if healthy else "",
+        revoke_url=reverse("google-revoke"),
+        needs_reconnect=connection.status == GoogleConnection.Status.NEEDS_RECONNECT,
+        scope_missing=connection.status == GoogleConnection.Status.SCOPE_MISSING,
+    )
 
 
 @login_required
@@ -54,11 +74,9 @@ def external_services(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/external_services.html",
-        {"google": google, "not_connected_text": NOT_CONNECTED_TEXT},
+        {
+            "google": google,
+            "not_connected_text": NOT_CONNECTED_TEXT,
+            "sync_status": sync_status_for(user=request.user) if google.connected else None,  # type: ignore[arg-type]
+        },
     )
-
-
-@login_required
-def google_connect(request: HttpRequest) -> HttpResponse:
-    """Placeholder for the Google connect flow (another issue replaces this view)."""
-    return render(request, "accounts/google_connect.html")

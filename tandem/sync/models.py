@@ -93,6 +93,8 @@ class UserSyncState(models.Model):
     locked_until = models.DateTimeField(null=True, blank=True)
     # Debounce: a sync is already queued to start at this time.
     queued_for = models.DateTimeField(null=True, blank=True)
+    # Starts without a finish: counts runs that killed their worker (delivery cap).
+    unfinished_starts = models.PositiveSmallIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"Sync state of {self.owner}"

@@ -1,0 +1,101 @@
+"""Celery tasks: thin interfaces over the engine, each owning its retry policy.
+
+- ``dispatch_due_syncs`` (beat, every minute): one ``sync_user`` task per due user.
+- ``sync_user``: acks_late (a worker that dies mid-run leaves the message to be redelivered;
+  every step is idempotent), a per-user lease lock, retries with backoff for transient
+  Google errors, and a delivery cap for a run that keeps killing its worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from celery.app.task import Task
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tandem.sync.locks import user_sync_state
+from tandem.sync.models import UserSyncState
+from tandem.sync.retry import MAX_RETRIES, backoff_seconds
+from tandem.sync.scheduling import due_user_ids
+
+logger = logging.getLogger(__name__)
+
+# A run that started this many times without finishing is assumed to kill its worker.
+MAX_UNFINISHED_STARTS = 3
+
+
+def request_sync(*, user_id: int, trigger: str, delay: float | None = None) -> bool:
+    """Queues a sync for the user soon, unless one is already queued (debounce).
+
+    Returns True when a task was sent. Call it from on_commit hooks: the task must see the
+    committed change."""
+    delay = settings.SYNC_DEBOUNCE_SECONDS if delay is None else delay
+    now = timezone.now()
+    user_sync_state(user_id=user_id)
+    queued = UserSyncState.objects.filter(owner_id=user_id).exclude(queued_for__gt=now)
+    if queued.update(queued_for=now + timedelta(seconds=delay)) == 0:
+        return False  # A task is already queued to run after this change was committed.
+    sync_user.apply_async(kwargs={"user_id": user_id, "trigger": trigger}, countdown=delay)
+    return True
+
+
+@shared_task(name="tandem.sync.tasks.dispatch_due_syncs")
+def dispatch_due_syncs() -> int:
+    user_ids = due_user_ids()
+    for user_id in user_ids:
+        # Mark it so the next beat does not queue it again before this task runs.
+        UserSyncState.objects.filter(owner_id=user_id).update(
+            next_due_at=timezone.now() + timedelta(seconds=settings.SYNC_INTERVAL_SECONDS)
+        )
+        sync_user.delay(user_id=user_id, trigger="schedule")
+    return len(user_ids)
+
+
+@shared_task(
+    bind=True,
+    name="tandem.sync.tasks.sync_user",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
+def sync_user(self: Task, *, user_id: int, trigger: str = "schedule") -> dict[str, object]:
+    from tandem.sync.engine import SyncOutcome, sync_user_now
+
+    state = user_sync_state(user_id=user_id)
+    if state.unfinished_starts >= MAX_UNFINISHED_STARTS:
+        UserSyncState.objects.filter(pk=state.pk).update(
+            needs_attention="Sync stopped: it failed to finish several times in a row. "
+            "An operator has been told.",
+            unfinished_starts=0,
+        )
+        logger.error(
+            "sync of user %s gave up after %s crashed starts", user_id, MAX_UNFINISHED_STARTS
+        )
+        return {"status": "gave_up"}
+    UserSyncState.objects.filter(pk=state.pk).update(
+        unfinished_starts=F("unfinished_starts") + 1, queued_for=None
+    )
+    try:
+        outcome: SyncOutcome = sync_user_now(user_id=user_id, trigger=trigger)
+    finally:
+        UserSyncState.objects.filter(pk=state.pk).update(unfinished_starts=0)
+    if outcome.busy:
+        # Another worker holds the user: run again shortly so this change is not lost.
+        raise self.retry(countdown=settings.SYNC_DEBOUNCE_SECONDS + 1)
+    if outcome.retryable_error is not None:
+        raise self.retry(
+            countdown=backoff_seconds(
+                self.request.retries, retry_after=outcome.retryable_error.retry_after
+            ),
+            exc=outcome.retryable_error,
+        )
+    return outcome.summary()
+
+
+def request_sync_on_commit(*, user_id: int, trigger: str) -> None:
+    transaction.on_commit(lambda: request_sync(user_id=user_id, trigger=trigger))
