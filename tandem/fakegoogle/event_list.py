@@ -180,7 +180,7 @@ class _Lister:
         self.snapshot = snapshot
         self.since = since  # the sync token's sequence: incremental mode
         self.tz = calendar.time_zone
-        self.horizon = emu.now() + EXPANSION_HORIZON
+        self.now = emu.now()
 
     @property
     def incremental(self) -> bool:
@@ -234,7 +234,9 @@ class _Lister:
         series = stored.resource
         window_start = None if self.incremental else self.query.time_min
         window_end = (
-            self.horizon if self.incremental or not self.query.time_max else self.query.time_max
+            horizon(series, self.tz, self.now)
+            if self.incremental or not self.query.time_max
+            else self.query.time_max
         )
         occurrences = recurrence.expand(
             series, calendar_tz=self.tz, window_start=window_start, window_end=window_end
@@ -263,6 +265,11 @@ class _Lister:
         if self.query.single_events:
             return [start.timestamp(), stored.created_seq, sub]
         return [0, stored.created_seq, sub]
+
+
+def horizon(series: dict[str, Any], calendar_tz: str, now: datetime) -> datetime:
+    """How far an open-ended listing expands a series: two years past now or its start."""
+    return max(now, bound(series["start"], calendar_tz)) + EXPANSION_HORIZON
 
 
 def _page_size(emu: FakeGoogle, query: Query, page_number: int) -> int:
@@ -390,7 +397,7 @@ def instances(emu: FakeGoogle, req: ApiRequest, calendar_id: str, event_id: str)
                 series,
                 calendar_tz=calendar.time_zone,
                 window_start=time_min,
-                window_end=time_max or emu.now() + EXPANSION_HORIZON,
+                window_end=time_max or horizon(series, calendar.time_zone, emu.now()),
             )
             exceptions = exceptions_of(calendar, event_id)
             for occ in occurrences:
