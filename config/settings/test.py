@@ -8,3 +8,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = ["*"]
+# Sync requests are queued in memory: no broker file, no worker; tests read the queue state.
+CELERY_BROKER_URL = "memory://"

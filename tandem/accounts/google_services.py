@@ -96,10 +96,11 @@ def google_connect_begin(
 ) -> str:
     """The consent URL; remembers state + PKCE verifier in the session, bound to the user."""
     connection = connection_for(user=user)
+    # Consent again unless a healthy grant exists: a refresh token is only handed out on
+    # consent, and one granted without calendar access must be replaced by one with it.
     needs_refresh_token = not (
         connection.refresh_token_encrypted
-        and connection.status
-        in {GoogleConnection.Status.CONNECTED, GoogleConnection.Status.SCOPE_MISSING}
+        and connection.status == GoogleConnection.Status.CONNECTED
     )
     request = google_oauth(redirect=redirect_uri).authorization_request(
         first_connect=needs_refresh_token, login_hint=connection.email or None

@@ -16,6 +16,7 @@ from tandem.accounts.google_clients import redirect_uri
 from tandem.accounts.google_forms import SyncSettingsForm
 from tandem.accounts.models import GoogleConnection
 from tandem.google.errors import ConnectionLost, GoogleError
+from tandem.sync.tasks import request_sync
 
 
 def _user(request: HttpRequest) -> User:
@@ -135,6 +136,23 @@ def google_create_calendar(request: HttpRequest) -> HttpResponse:
             f"Created the Google calendar “{entry['summary']}”. Pick it below and save.",
         )
     return redirect("google-settings")
+
+
+@login_required
+@require_POST
+def google_sync_now(request: HttpRequest) -> HttpResponse:
+    connection = services.connection_for(user=_user(request))
+    if connection.status != GoogleConnection.Status.CONNECTED:
+        messages.error(request, "Connect Google with calendar access first.")
+        return redirect("external-services")
+    if not services.settings_for(connection=connection).is_complete:
+        messages.warning(request, "Save the synchronization settings first.")
+        return redirect("google-settings")
+    if request_sync(user_id=connection.user_id, trigger="manual", delay=0):
+        messages.success(request, "A sync starts within seconds.")
+    else:
+        messages.info(request, "A sync is already queued; it starts within seconds.")
+    return redirect("external-services")
 
 
 @login_required
