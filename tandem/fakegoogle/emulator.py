@@ -78,6 +78,8 @@ class FakeGoogle:
         self._counters: Counter[str] = Counter()
         self._log_lock = threading.Lock()
         self._last_save = 0.0
+        self._save_timer: threading.Timer | None = None
+        self._save_timer_lock = threading.Lock()
         from tandem.fakegoogle.app import WsgiApp
 
         self.wsgi_app = WsgiApp(self)
@@ -363,10 +365,22 @@ class FakeGoogle:
             self._last_save = time.monotonic()
 
     def persist_soon(self, *, force: bool = False) -> None:
-        """Save now unless a save happened within the last second (the server saves on exit)."""
+        """Save now, or within a second when a save just happened (bursts cost one write)."""
         if self.state_file is None:
             return
         if force or time.monotonic() - self._last_save >= SAVE_INTERVAL:
+            self.save()
+            return
+        with self._save_timer_lock:
+            if self._save_timer is None:
+                self._save_timer = threading.Timer(SAVE_INTERVAL, self._deferred_save)
+                self._save_timer.daemon = True
+                self._save_timer.start()
+
+    def _deferred_save(self) -> None:
+        with self._save_timer_lock:
+            self._save_timer = None
+        with self.state.lock:
             self.save()
 
     def changed(self, calendar_id: str) -> None:

@@ -121,3 +121,27 @@ def test_cli_runs_until_sigterm(tmp_path: Path) -> None:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
     assert (tmp_path / "state.json").exists()
+
+
+def test_a_burst_of_writes_reaches_the_state_file_without_a_stop(tmp_path: Path) -> None:
+    """Writes made in quick succession are saved shortly after, even if nobody stops the server."""
+    import json
+    import time
+
+    state = tmp_path / "google.json"
+    google = FakeGoogle(state_file=state)
+    google.create_account(email=ANN)
+    token = google.mint_access_token(email=ANN, scopes=[CALENDAR_SCOPE])
+    with httpx.Client(
+        transport=google.transport(),
+        base_url="http://fg",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as api:
+        ids = [api.post(EVENTS, json=meeting(f"m{n}")).json()["id"] for n in range(5)]
+    deadline = time.monotonic() + 10
+    saved: set[str] = set()
+    while time.monotonic() < deadline and not set(ids) <= saved:
+        time.sleep(0.1)
+        calendars = json.loads(state.read_text())["calendars"]
+        saved = {event_id for c in calendars for event_id in c["events"]}
+    assert set(ids) <= saved
