@@ -67,6 +67,7 @@ class DeleteInGoogle:
 class SaveLink:
     base: MeetingFields
     origin: Side
+    leaving: bool = False
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,6 @@ from tandem.sync.core.planner import plan_item
 from tandem.sync.core.sides import (
     AlreadyExists,
     CrmSide,
-    Event,
     EventListing,
     GoogleSide,
     LinkStore,
@@ -88,7 +87,8 @@ def sync_once(
     events = _read_events(listing, namespace, report)
     current_links = list(links.links(calendar_id=calendar_id))
     meetings = {meeting.meeting_id: meeting for meeting in crm.list_meetings()}
-    items = list(_pair(current_links, meetings, events, links.linked_meeting_ids()))
+    fetch = _Fetcher(google, namespace, listing.default_zone)
+    items = list(_pair(current_links, meetings, events, links.linked_meeting_ids(), fetch))
     plans = [
         plan_item(
             link=link,
@@ -99,7 +99,7 @@ def sync_once(
         )
         for link, meeting, event in items
     ]
-    report.plans = plans
+    report.plans = list(plans)
     verdict = breaker_check_plan(
         plans,
         synced=len(current_links),
@@ -108,8 +108,7 @@ def sync_once(
         allow=allow_mass_delete,
     )
     report.needs_attention = verdict.reason
-    applier = _Applier(crm, google, links, settings, namespace, calendar_id, report)
-    applier.default_zone = listing.default_zone
+    applier = _Applier(crm, google, links, settings, namespace, fetch, report)
     for (link, meeting, event), plan in zip(items, plans, strict=True):
         if verdict.tripped and plan.deletes:
             continue  # The breaker holds every deletion until the user confirms.
@@ -155,24 +154,60 @@ def _pair(
     meetings: dict[int, CrmMeeting],
     events: dict[str, GoogleEvent],
     linked_anywhere: set[int],
+    fetch: _Fetcher,
 ) -> Iterator[Item]:
-    taken_meetings = {link.meeting_id for link in links} | linked_anywhere
+    """Items to plan: linked pairs first, then unlinked events (paired with their meeting by
+    import key or by our marker), then the meetings left over."""
+    calendar_id = fetch.google.calendar_id
+    taken = {link.meeting_id for link in links} | linked_anywhere
     linked_events = {link.event_id for link in links}
+    imported = {
+        meeting.import_key: meeting
+        for meeting in meetings.values()
+        if meeting.import_key is not None and meeting.meeting_id not in taken
+    }
     for link in links:
         yield link, meetings.get(link.meeting_id), events.get(link.event_id)
     for event in events.values():
         if event.event_id in linked_events:
             continue
-        meeting_id = event.marker_meeting_id
-        if meeting_id is not None and meeting_id in meetings and meeting_id not in taken_meetings:
-            # Our marker pairs an event with its meeting when the link was lost.
-            taken_meetings.add(meeting_id)
-            yield None, meetings[meeting_id], event
+        meeting = imported.pop(f"{calendar_id}/{event.event_id}", None)
+        if meeting is None and event.marker_meeting_id is not None:
+            meeting = meetings.get(event.marker_meeting_id)
+        if meeting is not None and meeting.meeting_id not in taken:
+            # The create or insert went through but its link was never saved.
+            taken.add(meeting.meeting_id)
+            yield None, meeting, event
         else:
             yield None, None, event
     for meeting_id, meeting in meetings.items():
-        if meeting_id not in taken_meetings:
+        if meeting_id in taken:
+            continue
+        key = meeting.import_key
+        if key is not None and key.startswith(f"{calendar_id}/"):
+            # Imported from this calendar, link lost, event not listed: read it.
+            yield None, meeting, fetch(key.removeprefix(f"{calendar_id}/"))
+        else:
             yield None, meeting, None
+
+
+class _Fetcher:
+    """Reads one event with ``events.get`` into a ``GoogleEvent`` (None on 404)."""
+
+    def __init__(self, google: GoogleSide, namespace: str, default_zone: str) -> None:
+        self.google, self.namespace, self.default_zone = google, namespace, default_zone
+
+    def __call__(self, event_id: str) -> GoogleEvent | None:
+        raw = self.google.get_event(event_id=event_id)
+        if raw is None:
+            return None
+        try:
+            reading = read_event(raw, default_zone=self.default_zone)
+        except MalformedEvent as error:
+            return GoogleEvent.malformed(
+                event_id=event_id, etag=str(raw.get("etag", "")), problem=error.reason
+            )
+        return GoogleEvent.from_reading(reading, namespace=self.namespace)
 
 
 class _Applier:
@@ -183,13 +218,13 @@ class _Applier:
         links: LinkStore,
         settings: SyncSettings,
         namespace: str,
-        calendar_id: str,
+        fetch: _Fetcher,
         report: SyncReport,
     ) -> None:
         self.crm, self.google, self.links = crm, google, links
-        self.settings, self.namespace, self.calendar_id = settings, namespace, calendar_id
+        self.settings, self.namespace, self.fetch = settings, namespace, fetch
+        self.calendar_id = google.calendar_id
         self.report = report
-        self.default_zone = "UTC"
 
     def apply(
         self,
@@ -281,6 +316,7 @@ class _Applier:
                                 etag=etag,
                                 crm_version=version,
                                 origin=action.origin,
+                                leaving=action.leaving,
                             )
                         )
                     case DropLink():
@@ -304,17 +340,7 @@ class _Applier:
     ) -> None:
         if retried:
             raise SideError(f"event {event_id} changed again while we wrote it")
-        raw: Event | None = self.google.get_event(event_id=event_id)
-        event: GoogleEvent | None = None
-        if raw is not None:
-            try:
-                reading = read_event(raw, default_zone=self.default_zone)
-            except MalformedEvent as error:
-                event = GoogleEvent.malformed(
-                    event_id=event_id, etag=str(raw.get("etag", "")), problem=error.reason
-                )
-            else:
-                event = GoogleEvent.from_reading(reading, namespace=self.namespace)
+        event = self.fetch(event_id)
         if link is not None and link.event_id != event_id:
             link = None  # The fetched event is a new one (a re-insert), not the linked one.
         plan = plan_item(

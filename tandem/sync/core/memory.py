@@ -174,6 +174,7 @@ class MemoryCrm(_Faulty):
             changed_at=row.changed_at,
             deleted=row.deleted,
             read_only=row.read_only,
+            import_key=row.import_key,
         )
 
 
@@ -198,6 +199,7 @@ class MemoryGoogle(_Faulty):
     # The GoogleSide protocol.
     def list_events(self, *, sync_token: str | None) -> EventListing:
         if sync_token is None:
+            self.dead_tokens = False  # A full listing hands out a fresh, valid token.
             chosen = list(self.events)
         else:
             if self.dead_tokens or not sync_token.isdigit() or int(sync_token) > self._changes:
@@ -246,7 +248,8 @@ class MemoryGoogle(_Faulty):
     def user_create(self, fields: MeetingFields) -> str:
         event_id = f"u{self._next_server_id:05d}"
         self._next_server_id += 1
-        self._store(event_id, event_body_from_fields(fields, meeting_marker=None))
+        body = event_body_from_fields(fields, meeting_marker=None)
+        self._store(event_id, body | {"status": "confirmed"})
         return event_id
 
     def user_patch(self, event_id: str, patch: Event) -> None:

@@ -87,11 +87,33 @@ def _plan_unlinked(
         if settings.read_only:
             # Read-only calendars never get writes.
             return plan("read-only calendar")
-        # Our event, inserted before its link was saved, of a meeting deleted since.
-        return plan("deleted meeting, our event left", DeleteInGoogle(google.event_id, google.etag))
+        assert google.fields is not None
+        born_on: Side = "crm" if crm.import_key is None else "google"
+        if google.fields != crm.fields:
+            # No base to tell who changed what: the live event beats the deletion (no loss).
+            return plan(
+                "unlinked event beats deletion",
+                *_bring_back_in_crm(crm, google, born_on, settings),
+            )
+        # The event of a meeting deleted before its link was saved, as it was: delete it.
+        return plan("deleted meeting, its event left", DeleteInGoogle(google.event_id, google.etag))
     if google is not None and not google.cancelled:
-        # Our event whose link was lost (crash after insert): pair them, merge without base.
-        return _reconcile(None, crm, google, "crm", settings, plan, "paired by marker")
+        # A pair whose link was lost (crash after a write): merge without base.
+        origin: Side = "crm" if crm.import_key is None else "google"
+        return _reconcile(None, crm, google, origin, settings, plan, "paired without link")
+    if crm.import_key is not None:
+        if google is None:
+            # Imported from an event Google no longer has: never pushed as a new event.
+            return plan("imported meeting without its event")
+        if settings.read_only:
+            # Read-only calendars never get writes.
+            return plan("read-only calendar")
+        # Imported, deleted in Google, then restored in the CRM: undelete its event.
+        return plan(
+            "restored meeting, undeleting its event",
+            PatchGoogle(google.event_id, google.etag, crm.fields, restore=True),
+            SaveLink(crm.fields, origin="google"),
+        )
     if crm.read_only:
         # A read-only meeting (from a calendar the user cannot write) is never pushed.
         return plan("read-only meeting")
@@ -164,7 +186,10 @@ def _plan_linked(
         )
 
     if google_gone:
-        if link.origin == "crm" and crm.fields.is_private and not settings.private_sync:
+        if link.leaving:
+            # The removal from Google we started went through: keep the meeting in the CRM.
+            return plan("private meeting removed from Google", DropLink(link.meeting_id))
+        if _must_leave_google(crm.fields, link.origin, settings):
             # A private meeting that is out of Google, as it should be: keep it in the CRM.
             return plan("private meeting out of Google", DropLink(link.meeting_id))
         if crm.fields == link.base or settings.read_only:
@@ -189,12 +214,7 @@ def _plan_linked(
         )
 
     assert google is not None
-    must_leave_google = (
-        link.origin == "crm"
-        and crm.fields.is_private
-        and not settings.private_sync
-        and not settings.read_only
-    )
+    must_leave_google = _must_leave_google(crm.fields, link.origin, settings)
     if not google_changed and crm.fields == link.base and not must_leave_google:
         if google.etag == link.etag:
             # Unchanged on both sides (this covers the echo of our own writes).
@@ -207,15 +227,37 @@ def _plan_linked(
 def _bring_back_in_crm(
     crm: CrmMeeting | None, google: GoogleEvent, origin: Side, settings: SyncSettings
 ) -> tuple[Action, ...]:
+    """Restores (or re-creates) the meeting with the event's fields."""
     assert google.fields is not None
     if crm is None:
-        return (
-            CreateInCrm(google.event_id, google.fields, read_only=settings.read_only),
-            SaveLink(google.fields, origin=origin),
-        )
+        restore: Action = CreateInCrm(google.event_id, google.fields, read_only=settings.read_only)
+    else:
+        restore = UpdateCrm(crm.meeting_id, google.fields, crm.version, restore=True)
+    if _must_leave_google(google.fields, origin, settings) and crm is not None:
+        # Back in the CRM as a private meeting: it leaves Google at once.
+        return restore, *_leave_google(crm.meeting_id, google.fields, google, origin)
+    return restore, SaveLink(google.fields, origin=origin)
+
+
+def _leave_google(
+    meeting_id: int, base: MeetingFields, google: GoogleEvent, origin: Side
+) -> list[Action]:
+    """Removes a pushed meeting's event, the intent saved first: should the delete fail
+    after taking effect, the cancelled event then reads as ours, not as a user's deletion."""
+    return [
+        SaveLink(base, origin=origin, leaving=True),
+        DeleteInGoogle(google.event_id, google.etag, keep_in_crm=True),
+        DropLink(meeting_id),
+    ]
+
+
+def _must_leave_google(fields: MeetingFields, origin: Side, settings: SyncSettings) -> bool:
+    """A meeting we pushed that is private while private sync is off has no place in Google."""
     return (
-        UpdateCrm(crm.meeting_id, google.fields, crm.version, restore=True),
-        SaveLink(google.fields, origin=origin),
+        origin == "crm"
+        and fields.is_private
+        and not settings.private_sync
+        and not settings.read_only
     )
 
 
@@ -246,12 +288,9 @@ def _reconcile(
     actions = [RecordConflict(result.conflicts)] if result.conflicts else []
     if result.fields != crm.fields:
         actions.append(UpdateCrm(crm.meeting_id, result.fields, crm.version))
-    if origin == "crm" and result.fields.is_private and not settings.private_sync:
+    if _must_leave_google(result.fields, origin, settings):
         # A pushed meeting that became private leaves Google and stays in the CRM.
-        actions += [
-            DeleteInGoogle(google.event_id, google.etag, keep_in_crm=True),
-            DropLink(crm.meeting_id),
-        ]
+        actions += _leave_google(crm.meeting_id, base or google.fields, google, origin)
         return plan(f"{why}; private meeting leaves Google", *actions)
     if result.fields != google.fields:
         changed = changed_field_names(google.fields, result.fields)

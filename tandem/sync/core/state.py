@@ -23,6 +23,8 @@ class Link:
     ``crm_version`` the meeting's version then (kept for diagnostics: change detection
     compares fields, since an idempotent replay may return a meeting edited since);
     ``origin`` the side the item was born on ("crm": pushed by us, "google": imported).
+    ``leaving``: we started removing the event from Google (a private meeting while private
+    sync is off), so a cancelled event then is our own doing, never a user's deletion.
     """
 
     calendar_id: str
@@ -32,11 +34,17 @@ class Link:
     etag: str
     crm_version: int
     origin: Side
+    leaving: bool = False
 
 
 @dataclass(frozen=True)
 class CrmMeeting:
-    """A meeting as the CRM side lists it; ``deleted`` marks a tombstone (fields kept)."""
+    """A meeting as the CRM side lists it; ``deleted`` marks a tombstone (fields kept).
+
+    ``import_key`` is the key ``create_meeting`` got ("<calendar id>/<event id>") for a
+    meeting imported from Google, None for one created in the CRM: it pairs a meeting with
+    its event when the create went through but its link was never saved.
+    """
 
     meeting_id: int
     version: int
@@ -44,6 +52,7 @@ class CrmMeeting:
     changed_at: datetime | None = None
     deleted: bool = False
     read_only: bool = False
+    import_key: str | None = None
 
 
 @dataclass(frozen=True)
