@@ -120,6 +120,7 @@ def _token_rules(emu: FakeGoogle, req: ApiRequest) -> ApiResponse:
         testing_mode=b.get("testing_mode"),
         eviction_limit=b.get("eviction_limit"),
         idle_expiry=b.get("idle_expiry"),
+        reauth_required=b.get("reauth_required"),
     )
     return _ok(**asdict(emu.state.token_rules))
 
@@ -148,7 +149,8 @@ def _clear_faults(emu: FakeGoogle, req: ApiRequest) -> ApiResponse:
 
 
 def _expire_sync(emu: FakeGoogle, req: ApiRequest) -> ApiResponse:
-    emu.expire_sync_tokens(calendar_id=_body(req).get("calendar_id"))
+    body = _body(req)
+    emu.expire_sync_tokens(calendar_id=body.get("calendar_id"), token=body.get("token"))
     return _ok()
 
 

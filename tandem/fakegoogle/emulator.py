@@ -263,6 +263,7 @@ class FakeGoogle:
         testing_mode: bool | None = None,
         eviction_limit: int | None = None,
         idle_expiry: bool | None = None,
+        reauth_required: bool | None = None,
     ) -> None:
         rules = self.state.token_rules
         if testing_mode is not None:
@@ -271,6 +272,8 @@ class FakeGoogle:
             rules.eviction_limit = eviction_limit
         if idle_expiry is not None:
             rules.idle_expiry = idle_expiry
+        if reauth_required is not None:
+            rules.reauth_required = reauth_required
 
     # --- faults, quota, sync tokens, paging, push ----------------------------------------
 
@@ -309,9 +312,14 @@ class FakeGoogle:
         settings.per_project_per_minute = per_project_per_minute
         self.quota.reset()
 
-    def expire_sync_tokens(self, *, calendar_id: str | None = None) -> None:
-        """Every sync token (of one calendar, or all) now gets 410 fullSyncRequired."""
+    def expire_sync_tokens(
+        self, *, calendar_id: str | None = None, token: str | None = None
+    ) -> None:
+        """Sync tokens now get 410 fullSyncRequired: one ``token``, one calendar's, or all."""
         with self.state.lock:
+            if token is not None:
+                self.state.expired_sync_tokens.add(token)
+                return
             for calendar in self.state.calendars.values():
                 if calendar_id is None or calendar.id == calendar_id:
                     calendar.sync_generation += 1

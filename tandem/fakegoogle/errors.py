@@ -54,16 +54,21 @@ class ApiError(Exception):
 class OAuthError(Exception):
     """A token/revoke endpoint error: ``{"error": code, "error_description": text}``."""
 
-    def __init__(self, status: int, error: str, description: str = "") -> None:
+    def __init__(
+        self, status: int, error: str, description: str = "", subtype: str | None = None
+    ) -> None:
         super().__init__(f"{error}: {description}")
         self.status = status
         self.error = error
         self.description = description
+        self.subtype = subtype
 
     def body(self) -> dict[str, str]:
         body = {"error": self.error}
         if self.description:
             body["error_description"] = self.description
+        if self.subtype:
+            body["error_subtype"] = self.subtype
         return body
 
 

@@ -314,6 +314,7 @@ def list_events(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiRespon
             payload = sync_tokens.decode(state.secret, req.query["syncToken"])
             if (
                 payload is None
+                or req.query["syncToken"] in state.expired_sync_tokens
                 or payload.get("k") != "s"
                 or payload.get("c") != calendar.id
                 or payload.get("g") != calendar.sync_generation

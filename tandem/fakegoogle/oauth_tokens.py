@@ -264,6 +264,10 @@ def refresh_access(
         _kill_refresh(state, token, "idle")
     if token.dead is not None:
         raise OAuthError(400, "invalid_grant", INVALID_GRANT)
+    if rules.reauth_required:
+        raise OAuthError(
+            400, "invalid_grant", "reauth related error (invalid_rapt)", "invalid_rapt"
+        )
     scopes = token.scopes
     requested = form.get("scope")
     if requested:

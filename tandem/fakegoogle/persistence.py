@@ -52,6 +52,7 @@ def dump(state: State) -> dict[str, Any]:
             "token_rules": asdict(state.token_rules),
             "quota": asdict(state.quota),
             "paging": asdict(state.paging),
+            "expired_sync_tokens": sorted(state.expired_sync_tokens),
         }
 
 
@@ -79,6 +80,7 @@ def load(data: dict[str, Any]) -> State:
     state.token_rules = TokenRules(**data["token_rules"])
     state.quota = QuotaSettings(**data["quota"])
     state.paging = PagingSettings(**data["paging"])
+    state.expired_sync_tokens = set(data.get("expired_sync_tokens", []))
     return state
 
 

@@ -140,6 +140,7 @@ class TokenRules:
     testing_mode: bool = False  # refresh tokens die after 7 days unless only basic scopes
     eviction_limit: int = 100  # the 101st refresh token per account and client evicts the oldest
     idle_expiry: bool = True  # refresh tokens unused for 6 months die
+    reauth_required: bool = False  # session-control policy: refresh fails with invalid_rapt
 
 
 @dataclass
@@ -175,6 +176,7 @@ class State:
         self.quota = QuotaSettings()
         self.paging = PagingSettings()
         self.corrupt_next_sync_tokens = 0
+        self.expired_sync_tokens: set[str] = set()
         self.rsa_private_pem: str = ""
         self.rsa_kid: str = ""
 

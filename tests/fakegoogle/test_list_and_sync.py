@@ -101,6 +101,16 @@ def test_expired_sync_token_gives_google_410_body(google: FakeGoogle, api: httpx
     assert response.json() == FULL_SYNC_REQUIRED
 
 
+def test_one_sync_token_can_be_expired_alone(google: FakeGoogle, api: httpx.Client) -> None:
+    """expire_sync_tokens(token=...) kills that token; a newer one of the same calendar works."""
+    _, old = list_all(api)
+    api.post(EVENTS, json=meeting())
+    _, new = list_all(api)
+    google.expire_sync_tokens(token=old)
+    assert api.get(EVENTS, params={"syncToken": old}).status_code == 410
+    assert api.get(EVENTS, params={"syncToken": new}).status_code == 200
+
+
 def test_tampered_sync_token_gives_410(api: httpx.Client) -> None:
     """A token that was altered, or is not ours at all, answers 410 fullSyncRequired."""
     _, token = list_all(api)

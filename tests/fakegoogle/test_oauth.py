@@ -370,6 +370,14 @@ def test_idle_refresh_token_dies_after_six_months(
     assert _refresh(browser, refresh_token).json()["error"] == "invalid_grant"
 
 
+def test_reauth_policy_gives_invalid_rapt(browser: httpx.Client, google: FakeGoogle) -> None:
+    """A session-control policy makes refresh fail with invalid_grant / invalid_rapt."""
+    refresh_token = _exchange(browser, _code(browser)["code"]).json()["refresh_token"]
+    google.set_token_rules(reauth_required=True)
+    body = _refresh(browser, refresh_token).json()
+    assert body["error"] == "invalid_grant" and body["error_subtype"] == "invalid_rapt"
+
+
 def test_control_revoke_acts_like_the_user_removing_access(
     browser: httpx.Client, google: FakeGoogle
 ) -> None:
