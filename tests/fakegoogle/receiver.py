@@ -14,6 +14,7 @@ class Receiver:
         self.status = status
         self.received: list[dict[str, str]] = []
         self.bodies: list[bytes] = []
+        self.queries: list[str] = []
         self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}/hooks/google"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -28,8 +29,12 @@ class Receiver:
             if key.startswith("HTTP_X_GOOG")
         }
         self.received.append(headers)
-        start_response(f"{self.status} Status", [("Content-Length", "0")])
-        return [b""]
+        if environ["PATH_INFO"] == "/hooks/google":  # not the browser's favicon request
+            self.queries.append(environ.get("QUERY_STRING", ""))
+        page = b"<!doctype html><title>Receiver</title><p>received</p>"
+        headers_out = [("Content-Type", "text/html"), ("Content-Length", str(len(page)))]
+        start_response(f"{self.status} Status", headers_out)
+        return [page]
 
     def stop(self) -> None:
         self._server.shutdown()
