@@ -35,8 +35,12 @@ class RunningServer:
         self.port = self._server.server_port
         shown_host = f"[{host}]" if ":" in host else host
         self.base_url = f"http://{shown_host}:{self.port}"
+        # A short poll interval: stop() waits up to one interval, once per test server.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fakegoogle-http", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fakegoogle-http",
+            daemon=True,
         )
         self._thread.start()
 
