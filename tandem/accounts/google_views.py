@@ -148,7 +148,7 @@ def google_sync_now(request: HttpRequest) -> HttpResponse:
     if not services.settings_for(connection=connection).is_complete:
         messages.warning(request, "Save the synchronization settings first.")
         return redirect("google-settings")
-    if request_sync(user_id=connection.user_id, trigger="manual", delay=0):
+    if request_sync(user_id=connection.user_id, trigger="manual"):
         messages.success(request, "A sync starts within seconds.")
     else:
         messages.info(request, "A sync is already queued; it starts within seconds.")
