@@ -203,9 +203,16 @@ def time_changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
     return any(before.get(f) != after.get(f) for f in TIME_FIELDS)
 
 
-def validate_resource(resource: dict[str, Any], calendar: Calendar) -> None:
+def complete_and_validate(resource: dict[str, Any], calendar: Calendar) -> None:
+    """Google's defaults for a written event, then its 400s for bad times or rules."""
     from tandem.fakegoogle.timeutil import validate_times
 
+    if resource.get("attendees"):
+        # Google answers every attendee with a response status, needsAction until they reply.
+        resource["attendees"] = [
+            {**attendee, "responseStatus": attendee.get("responseStatus") or "needsAction"}
+            for attendee in resource["attendees"]
+        ]
     recurring = bool(resource.get("recurrence")) and not resource.get("recurringEventId")
     validate_times(resource, recurring=recurring)
     if recurring:

@@ -13,6 +13,7 @@ from tandem.fakegoogle.access import authorize, calendar_for
 from tandem.fakegoogle.event_model import (
     SERVER_FIELDS,
     clean_body,
+    complete_and_validate,
     drop_nulls,
     exceptions_of,
     html_link,
@@ -21,7 +22,6 @@ from tandem.fakegoogle.event_model import (
     people,
     stamp,
     time_changed,
-    validate_resource,
     view,
     virtual_instance,
 )
@@ -102,7 +102,7 @@ def _create(
         "reminders": fields.get("reminders") or {"useDefault": True},
         "eventType": fields.get("eventType") or "default",
     }
-    validate_resource(resource, calendar)
+    complete_and_validate(resource, calendar)
     seq = stamp(emu.state, resource, now)
     calendar.events[event_id] = StoredEvent(resource=resource, seq=seq, created_seq=seq)
     return resource
@@ -214,7 +214,7 @@ def _replace(
     resource["sequence"] = current.get("sequence", 0) + (
         1 if time_changed(current, resource) else 0
     )
-    validate_resource(resource, calendar)
+    complete_and_validate(resource, calendar)
     stored.resource = resource
     stored.seq = stamp(emu.state, resource, emu.now())
     return resource
@@ -275,7 +275,7 @@ def patch(emu: FakeGoogle, req: ApiRequest, calendar_id: str, event_id: str) -> 
         resource["sequence"] = current.get("sequence", 0) + (
             1 if time_changed(current, resource) else 0
         )
-        validate_resource(resource, calendar)
+        complete_and_validate(resource, calendar)
         stored.resource = resource
         stored.seq = stamp(emu.state, resource, emu.now())
         emu.changed(calendar.id)

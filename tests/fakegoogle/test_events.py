@@ -125,7 +125,7 @@ def test_patch_merges_and_null_removes_a_key(api: httpx.Client) -> None:
     assert patched["summary"] == "Patched"
     assert patched["description"] == "keep me"
     assert patched["extendedProperties"]["private"] == {"b": "2", "c": "3"}
-    assert patched["attendees"] == [{"email": "z@example.com"}]
+    assert patched["attendees"] == [{"email": "z@example.com", "responseStatus": "needsAction"}]
 
 
 def test_patch_of_start_keeps_time_zone_and_bumps_sequence(api: httpx.Client) -> None:
@@ -138,6 +138,20 @@ def test_patch_of_start_keeps_time_zone_and_bumps_sequence(api: httpx.Client) ->
     ).json()
     assert patched["start"] == {"dateTime": "2030-06-01T09:00:00", "timeZone": "Europe/Berlin"}
     assert patched["sequence"] == created["sequence"] + 1
+
+
+def test_attendees_get_a_response_status(api: httpx.Client) -> None:
+    """Attendees come back with responseStatus needsAction unless one was given."""
+    created = api.post(
+        EVENTS,
+        json=meeting(
+            attendees=[
+                {"email": "a@example.com"},
+                {"email": "b@example.com", "responseStatus": "accepted"},
+            ]
+        ),
+    ).json()
+    assert [a["responseStatus"] for a in created["attendees"]] == ["needsAction", "accepted"]
 
 
 def test_delete_leaves_a_cancelled_event(api: httpx.Client) -> None:
