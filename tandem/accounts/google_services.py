@@ -197,6 +197,7 @@ def _calendar_summary(entry: Mapping[str, Any]) -> dict[str, Any]:
         "summary": str(entry.get("summaryOverride") or entry.get("summary") or entry.get("id")),
         "access_role": str(entry.get("accessRole", "reader")),
         "primary": bool(entry.get("primary", False)),
+        "time_zone": str(entry.get("timeZone") or "UTC"),
     }
 
 

@@ -62,8 +62,10 @@ class EventLink(models.Model):
     # The last copy both sides agreed on, as tandem.sync.core field values (JSON).
     base = models.JSONField(default=dict)
     base_version = models.PositiveIntegerField(default=0)
-    # The event is gone from Google (cancelled, removed for privacy, calendar dropped).
+    # The event is cancelled in Google as of the last listing (an edit may bring it back).
     google_deleted = models.BooleanField(default=False)
+    # We started removing the event from Google (private meeting, private sync off).
+    leaving = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -140,3 +142,30 @@ class SyncConflict(models.Model):
 
     def __str__(self) -> str:
         return f"Conflict on {self.field} of meeting {self.meeting_id}"
+
+
+class ImportedMeeting(models.Model):
+    """Which Google event a meeting was created from ("<calendar id>/<event id>"), kept even
+    when its link is lost, so a replayed import finds the meeting instead of copying it."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="import_record")
+    import_key = models.CharField(max_length=2100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "import_key"], name="one_meeting_per_import")
+        ]
+
+    def __str__(self) -> str:
+        return self.import_key
+
+
+class Installation(models.Model):
+    """One row: this CRM's namespace for client-chosen Google event ids and our marker, so
+    two installations (or a reinstalled one) sharing a Google account never collide."""
+
+    namespace = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return self.namespace

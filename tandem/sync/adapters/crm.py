@@ -1,0 +1,154 @@
+"""The CRM side of the sync: meetings of one user, read and written through the meetings
+services with origin "sync" (so the engine's own writes do not trigger another push)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from tandem.meetings.models import Meeting
+from tandem.meetings.services import (
+    MeetingInput,
+    meeting_create,
+    meeting_delete,
+    meeting_restore,
+    meeting_update,
+)
+from tandem.sync.core.fields import (
+    InvalidFields,
+    MeetingFields,
+    fields_from_meeting_values,
+    meeting_values_from_fields,
+)
+from tandem.sync.core.sides import NotFound, PreconditionFailed, SideError
+from tandem.sync.core.state import CrmMeeting
+from tandem.sync.models import ImportedMeeting
+
+
+def meeting_fields(meeting: Meeting) -> MeetingFields:
+    return fields_from_meeting_values(
+        subject=meeting.subject,
+        all_day=meeting.all_day,
+        start=meeting.start,
+        end=meeting.end,
+        start_date=meeting.start_date,
+        end_date=meeting.end_date,
+        time_zone=meeting.time_zone,
+        description=meeting.description,
+        location=meeting.location,
+        visibility=meeting.visibility,
+        recurrence=meeting.recurrence or (),
+    )
+
+
+def crm_meeting(meeting: Meeting, *, import_key: str | None) -> CrmMeeting:
+    return CrmMeeting(
+        meeting_id=meeting.pk,
+        version=meeting.version,
+        fields=meeting_fields(meeting),
+        changed_at=meeting.updated_at,
+        deleted=meeting.deleted_at is not None,
+        read_only=meeting.read_only,
+        import_key=import_key,
+    )
+
+
+def meeting_input(fields: MeetingFields, *, all_day_zone: str) -> MeetingInput:
+    values: dict[str, Any] = meeting_values_from_fields(fields, all_day_zone=all_day_zone)
+    return MeetingInput(**values)
+
+
+class DjangoCrm:
+    """CrmSide (tandem.sync.core.sides) over one user's meetings."""
+
+    def __init__(self, *, user: User, all_day_zone: str, window_start: datetime) -> None:
+        self.user = user
+        self.all_day_zone = all_day_zone
+        self.window_start = window_start
+
+    def _import_keys(self, meeting_ids: Iterable[int]) -> dict[int, str]:
+        return dict(
+            ImportedMeeting.objects.filter(
+                owner=self.user, meeting_id__in=list(meeting_ids)
+            ).values_list("meeting_id", "import_key")
+        )
+
+    def list_meetings(self) -> list[CrmMeeting]:
+        meetings = list(Meeting.objects.filter(owner=self.user, end__gt=self.window_start))
+        keys = self._import_keys(m.pk for m in meetings)
+        return [crm_meeting(m, import_key=keys.get(m.pk)) for m in meetings]
+
+    def get(self, meeting_id: int) -> CrmMeeting:
+        try:
+            meeting = Meeting.objects.get(owner=self.user, pk=meeting_id)
+        except Meeting.DoesNotExist:
+            raise NotFound(f"Meeting {meeting_id} does not exist.") from None
+        return crm_meeting(meeting, import_key=self._import_keys([meeting_id]).get(meeting_id))
+
+    def create_meeting(
+        self, *, fields: MeetingFields, import_key: str, read_only: bool
+    ) -> CrmMeeting:
+        existing = ImportedMeeting.objects.filter(owner=self.user, import_key=import_key).first()
+        if existing is not None:
+            return self.get(existing.meeting_id)
+        try:
+            with transaction.atomic():
+                meeting = meeting_create(
+                    owner=self.user,
+                    data=meeting_input(fields, all_day_zone=self.all_day_zone),
+                    origin="sync",
+                    read_only=read_only,
+                )
+                ImportedMeeting.objects.create(
+                    owner=self.user, meeting=meeting, import_key=import_key
+                )
+        except ValidationError as error:
+            raise SideError(f"The CRM refused the meeting: {error.messages}") from error
+        except IntegrityError:
+            # Created meanwhile by another run of the same import: that one stands.
+            existing = ImportedMeeting.objects.get(owner=self.user, import_key=import_key)
+            return self.get(existing.meeting_id)
+        return crm_meeting(meeting, import_key=import_key)
+
+    def _locked(self, meeting_id: int, expected_version: int | None) -> Meeting:
+        try:
+            meeting = Meeting.objects.select_for_update().get(owner=self.user, pk=meeting_id)
+        except Meeting.DoesNotExist:
+            raise NotFound(f"Meeting {meeting_id} does not exist.") from None
+        if expected_version is not None and meeting.version != expected_version:
+            raise PreconditionFailed(f"Meeting {meeting_id} changed meanwhile.")
+        return meeting
+
+    def update_meeting(
+        self,
+        *,
+        meeting_id: int,
+        fields: MeetingFields,
+        expected_version: int | None,
+        restore: bool,
+    ) -> CrmMeeting:
+        try:
+            with transaction.atomic():
+                meeting = self._locked(meeting_id, expected_version)
+                if restore and meeting.deleted_at is not None:
+                    meeting = meeting_restore(meeting=meeting, origin="sync")
+                zone = meeting.time_zone if fields.all_day else self.all_day_zone
+                meeting = meeting_update(
+                    meeting=meeting,
+                    data=meeting_input(fields, all_day_zone=zone),
+                    origin="sync",
+                )
+        except (ValidationError, InvalidFields) as error:
+            raise SideError(f"The CRM refused the change: {error}") from error
+        return self.get(meeting.pk)
+
+    def delete_meeting(self, *, meeting_id: int, expected_version: int) -> CrmMeeting:
+        with transaction.atomic():
+            meeting = self._locked(meeting_id, expected_version)
+            meeting_delete(meeting=meeting, origin="sync")
+        return self.get(meeting_id)

@@ -1,0 +1,86 @@
+"""GoogleSide (tandem.sync.core.sides) over the Calendar REST client.
+
+Only the errors the core decides on become core side errors (409, 412, 404/410, 410
+fullSyncRequired); transient and connection errors propagate and end the run, which the
+Celery task retries with backoff."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tandem.google import errors as google_errors
+from tandem.google.calendar import CalendarClient, EventsPage
+from tandem.sync.core.sides import (
+    AlreadyExists,
+    Event,
+    EventListing,
+    NotFound,
+    PreconditionFailed,
+    SyncTokenInvalid,
+)
+
+
+class GoogleCalendarSide:
+    def __init__(
+        self, *, client: CalendarClient, calendar_id: str, time_min: str, default_zone: str
+    ) -> None:
+        self.client = client
+        self._calendar_id = calendar_id
+        self.time_min = time_min
+        self.default_zone = default_zone
+
+    @property
+    def calendar_id(self) -> str:
+        return self._calendar_id
+
+    def pages(self, *, sync_token: str | None) -> Iterator[EventsPage]:
+        """events.list page by page: full from the window start, or incremental."""
+        try:
+            yield from self.client.events_pages(
+                self._calendar_id,
+                sync_token=sync_token,
+                time_min=None if sync_token else self.time_min,
+            )
+        except google_errors.SyncTokenInvalid as error:
+            raise SyncTokenInvalid(str(error)) from error
+
+    def list_events(self, *, sync_token: str | None) -> EventListing:
+        events: list[Event] = []
+        next_sync_token = None
+        for page in self.pages(sync_token=sync_token):
+            events.extend(page.items)
+            next_sync_token = page.next_sync_token
+        return EventListing(
+            events=events,
+            next_sync_token=next_sync_token,
+            complete=sync_token is None,
+            default_zone=self.default_zone,
+        )
+
+    def get_event(self, *, event_id: str) -> Event | None:
+        try:
+            return self.client.event_get(self._calendar_id, event_id)
+        except google_errors.NotFound:
+            return None
+
+    def insert_event(self, *, body: Event) -> Event:
+        try:
+            return self.client.event_insert(self._calendar_id, body)
+        except google_errors.Duplicate as error:
+            raise AlreadyExists(str(error)) from error
+
+    def patch_event(self, *, event_id: str, patch: Event, etag: str) -> Event:
+        try:
+            return self.client.event_patch(self._calendar_id, event_id, patch, etag=etag or None)
+        except google_errors.PreconditionFailed as error:
+            raise PreconditionFailed(str(error)) from error
+        except (google_errors.NotFound, google_errors.Gone) as error:
+            raise NotFound(str(error)) from error
+
+    def delete_event(self, *, event_id: str, etag: str) -> None:
+        try:
+            self.client.event_delete(self._calendar_id, event_id, etag=etag or None)
+        except google_errors.PreconditionFailed as error:
+            raise PreconditionFailed(str(error)) from error
+        except (google_errors.NotFound, google_errors.Gone) as error:
+            raise NotFound(str(error)) from error

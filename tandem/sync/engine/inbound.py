@@ -1,0 +1,450 @@
+"""Google → CRM for one calendar, streamed page by page.
+
+Each page is read, paired with links and meetings in a fixed number of queries, planned by
+the core, and its CRM writes are committed in one transaction; the last page's transaction
+also holds the deletions (after the mass-delete breaker) and the new sync token, so a token
+is never saved before the changes it follows. Writes to Google are never made here: a plan
+that needs one leaves the link describing what Google has, and the outbound pass, which
+re-plans every meeting changed since its last agreement, makes the write.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from tandem.meetings.models import Meeting
+from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
+from tandem.sync.adapters.google import GoogleCalendarSide
+from tandem.sync.adapters.links import link_from_row
+from tandem.sync.adapters.serialize import fields_to_json
+from tandem.sync.core.actions import (
+    SIDE_WRITES,
+    CreateInCrm,
+    DeleteInCrm,
+    DeleteInGoogle,
+    DropLink,
+    InsertInGoogle,
+    ItemPlan,
+    PatchGoogle,
+    RecordConflict,
+    RecordProblem,
+    SaveLink,
+    UpdateCrm,
+)
+from tandem.sync.core.breaker import breaker_check
+from tandem.sync.core.fields import MeetingFields, meeting_values_from_fields
+from tandem.sync.core.mapping import MalformedEvent, read_event
+from tandem.sync.core.planner import plan_item
+from tandem.sync.core.sides import SideError, SyncTokenInvalid
+from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
+from tandem.sync.engine.context import CalendarPlan, RunContext
+from tandem.sync.engine.records import conflict_rows
+from tandem.sync.models import CalendarSyncState, EventLink, ImportedMeeting, SyncConflict
+
+logger = logging.getLogger(__name__)
+
+GOOGLE_WRITES = (InsertInGoogle, PatchGoogle, DeleteInGoogle)
+
+
+@dataclass
+class Item:
+    event: GoogleEvent
+    raw: dict[str, Any]
+    link_row: EventLink | None
+    link: Link | None
+    crm: CrmMeeting | None
+    plan: ItemPlan
+
+
+@dataclass
+class PendingDelete:
+    meeting_id: int
+    version: int
+    link_id: int | None
+
+
+class InboundPass:
+    def __init__(self, ctx: RunContext, calendar: CalendarPlan, default_zone: str) -> None:
+        self.ctx = ctx
+        self.calendar = calendar
+        self.settings = ctx.core_settings(calendar)
+        self.default_zone = default_zone
+        self.crm = DjangoCrm(
+            user=ctx.user, all_day_zone=ctx.all_day_zone, window_start=ctx.window_start
+        )
+        self.side = GoogleCalendarSide(
+            client=ctx.client,
+            calendar_id=calendar.calendar_id,
+            time_min=ctx.window_start.isoformat(timespec="seconds"),
+            default_zone=default_zone,
+        )
+        self.state, _ = CalendarSyncState.objects.get_or_create(
+            owner=ctx.user, google_sub=ctx.google_sub, calendar_id=calendar.calendar_id
+        )
+        self.state.access_role = calendar.access_role
+        self.tripped = False
+
+    # -- listing ----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        token = self.state.sync_token or None
+        try:
+            self._listing(token)
+        except SyncTokenInvalid:
+            # 410: the token is dead; a full re-list reconciles by event id (never deletes
+            # anything by itself: absences go through the breaker like any deletion).
+            self.ctx.counts["full_resyncs"] += 1
+            self._listing(None)
+
+    def _listing(self, token: str | None) -> None:
+        full = token is None
+        seen: set[str] = set()
+        pending: list[PendingDelete] = []
+        listed = 0
+        errors_before = len(self.ctx.errors)
+        for page in self.side.pages(sync_token=token):
+            listed += len(page.items)
+            items = self._plan_page(page.items)
+            seen.update(item.event.event_id for item in items)
+            if page.next_sync_token is None:
+                with transaction.atomic():
+                    self._apply_page(items, pending)
+                continue
+            # The last page: its changes, the deletions and the token in one transaction.
+            absent = self._absent_items(seen) if full else []
+            with transaction.atomic():
+                self._apply_page(items + absent, pending)
+                synced = EventLink.objects.filter(
+                    owner=self.ctx.user,
+                    google_sub=self.ctx.google_sub,
+                    calendar_id=self.calendar.calendar_id,
+                ).count()
+                verdict = breaker_check(
+                    deletes=len(pending),
+                    synced=synced,
+                    listing_complete=full,
+                    listed=listed,
+                    allow=self.ctx.allow_mass_delete,
+                )
+                if verdict.tripped:
+                    self.tripped = True
+                    self.ctx.needs_attention = verdict.reason
+                    return
+                self._apply_deletes(pending)
+                if len(self.ctx.errors) == errors_before:
+                    self.state.sync_token = page.next_sync_token
+                    if full:
+                        self.state.full_sync_completed_at = timezone.now()
+                self.state.last_listed_at = timezone.now()
+                self.state.save()
+
+    # -- planning ---------------------------------------------------------------------------
+
+    def _read(self, raw: dict[str, Any]) -> GoogleEvent | None:
+        try:
+            reading = read_event(raw, default_zone=self.default_zone)
+        except MalformedEvent as error:
+            if error.event_id is None:
+                self.ctx.errors.append(f"An event without an id was skipped: {error.reason}")
+                return None
+            return GoogleEvent.malformed(
+                event_id=error.event_id, etag=str(raw.get("etag", "")), problem=error.reason
+            )
+        return GoogleEvent.from_reading(reading, namespace=self.ctx.namespace)
+
+    def _plan_page(self, raws: Sequence[dict[str, Any]]) -> list[Item]:
+        events: list[tuple[GoogleEvent, dict[str, Any]]] = []
+        for raw in raws:
+            event = self._read(raw)
+            if event is not None:
+                events.append((event, raw))
+        ids = [event.event_id for event, _ in events]
+        cal = self.calendar.calendar_id
+        link_rows = {
+            row.event_id: row
+            for row in EventLink.objects.filter(
+                owner=self.ctx.user,
+                google_sub=self.ctx.google_sub,
+                calendar_id=cal,
+                event_id__in=ids,
+            )
+        }
+        unlinked = [(event, raw) for event, raw in events if event.event_id not in link_rows]
+        imports = dict(
+            ImportedMeeting.objects.filter(
+                owner=self.ctx.user,
+                import_key__in=[f"{cal}/{event.event_id}" for event, _ in unlinked],
+            ).values_list("import_key", "meeting_id")
+        )
+        ical_uids = {str(raw.get("iCalUID")) for _, raw in unlinked if raw.get("iCalUID")}
+        elsewhere = set(
+            EventLink.objects.filter(
+                owner=self.ctx.user, google_sub=self.ctx.google_sub, ical_uid__in=ical_uids
+            )
+            .exclude(calendar_id=cal)
+            .values_list("ical_uid", flat=True)
+        )
+        meeting_ids = {row.meeting_id for row in link_rows.values()} | set(imports.values())
+        meeting_ids |= {e.marker_meeting_id for e, _ in unlinked if e.marker_meeting_id}
+        meetings = {
+            m.pk: m for m in Meeting.objects.filter(owner=self.ctx.user, pk__in=meeting_ids)
+        }
+        import_keys = {meeting_id: key for key, meeting_id in imports.items()}
+        if meeting_ids - import_keys.keys():
+            import_keys |= {
+                mid: key
+                for mid, key in ImportedMeeting.objects.filter(
+                    owner=self.ctx.user, meeting_id__in=meeting_ids - import_keys.keys()
+                ).values_list("meeting_id", "import_key")
+            }
+
+        items: list[Item] = []
+        for event, raw in events:
+            row = link_rows.get(event.event_id)
+            link = link_from_row(row) if row else None
+            meeting: Meeting | None = None
+            if row is not None:
+                meeting = meetings.get(row.meeting_id)
+            else:
+                if raw.get("iCalUID") in elsewhere:
+                    # The same event reached us through another calendar: one meeting only.
+                    continue
+                meeting_id = imports.get(f"{cal}/{event.event_id}") or event.marker_meeting_id
+                meeting = meetings.get(meeting_id) if meeting_id else None
+                if meeting is not None and meeting.event_links.exclude(calendar_id=cal).exists():
+                    meeting = None  # Our event copied into another calendar: not this pair.
+                if meeting is None and not self.calendar.inbound:
+                    continue  # The target only: other people's events are not imported.
+            crm = crm_meeting(meeting, import_key=import_keys.get(meeting.pk)) if meeting else None
+            plan = plan_item(
+                link=link, crm=crm, google=event, settings=self.settings, listing_complete=False
+            )
+            items.append(Item(event, raw, row, link, crm, plan))
+        return items
+
+    def _absent_items(self, seen: set[str]) -> list[Item]:
+        """Links of this calendar a full listing did not return (gone, or out of window)."""
+        rows = (
+            EventLink.objects.filter(
+                owner=self.ctx.user,
+                google_sub=self.ctx.google_sub,
+                calendar_id=self.calendar.calendar_id,
+            )
+            .exclude(event_id__in=seen)
+            .select_related("meeting")
+        )
+        items = []
+        for row in rows.iterator(chunk_size=2000):
+            link = link_from_row(row)
+            crm = crm_meeting(row.meeting, import_key=None)
+            plan = plan_item(
+                link=link, crm=crm, google=None, settings=self.settings, listing_complete=True
+            )
+            event = GoogleEvent(row.event_id, row.etag, None, cancelled=True)
+            items.append(Item(event, {}, row, link, crm, plan))
+        return items
+
+    # -- applying (CRM side only) -----------------------------------------------------------
+
+    def _apply_page(self, items: Iterable[Item], pending: list[PendingDelete]) -> None:
+        creates: list[tuple[Item, CreateInCrm, SaveLink | None]] = []
+        link_saves: list[EventLink] = []
+        conflicts: list[SyncConflict] = []
+        for item in items:
+            plan = item.plan
+            if not any(
+                isinstance(action, (*SIDE_WRITES, SaveLink, DropLink)) for action in plan.actions
+            ):
+                for action in plan.actions:
+                    if isinstance(action, RecordProblem):
+                        self.ctx.counts["problems"] += 1
+                        self.ctx.errors.append(f"Event {action.event_id}: {action.message}")
+                continue
+            needs_google = any(isinstance(action, GOOGLE_WRITES) for action in plan.actions)
+            try:
+                self._apply_item(item, needs_google, creates, link_saves, conflicts, pending)
+            except SideError as error:
+                self.ctx.errors.append(f"{plan.why} (event {item.event.event_id}): {error}")
+        self._bulk_create(creates, link_saves)
+        if link_saves:
+            EventLink.objects.bulk_create(
+                link_saves,
+                update_conflicts=True,
+                unique_fields=["google_sub", "calendar_id", "event_id"],
+                update_fields=[
+                    "meeting",
+                    "origin",
+                    "etag",
+                    "base",
+                    "base_version",
+                    "google_deleted",
+                    "leaving",
+                    "ical_uid",
+                    "updated_at",
+                ],
+            )
+        if conflicts:
+            SyncConflict.objects.bulk_create(conflicts)
+            self.ctx.counts["conflicts"] += len(conflicts)
+
+    def _link_row(
+        self,
+        item: Item,
+        meeting_id: int,
+        base: MeetingFields,
+        version: int,
+        origin: str,
+        *,
+        leaving: bool = False,
+    ) -> EventLink:
+        return EventLink(
+            owner=self.ctx.user,
+            meeting_id=meeting_id,
+            google_sub=self.ctx.google_sub,
+            calendar_id=self.calendar.calendar_id,
+            event_id=item.event.event_id,
+            ical_uid=str(item.raw.get("iCalUID", ""))
+            or (item.link_row.ical_uid if item.link_row else ""),
+            origin=origin,
+            etag=item.event.etag,
+            base=fields_to_json(base),
+            base_version=version,
+            google_deleted=item.event.cancelled,
+            leaving=leaving,
+            updated_at=timezone.now(),
+        )
+
+    def _apply_item(
+        self,
+        item: Item,
+        needs_google: bool,
+        creates: list[tuple[Item, CreateInCrm, SaveLink | None]],
+        link_saves: list[EventLink],
+        conflicts: list[SyncConflict],
+        pending: list[PendingDelete],
+    ) -> None:
+        actions = item.plan.actions
+        meeting_id = item.crm.meeting_id if item.crm else None
+        version = item.crm.version if item.crm else 0
+        saved_version = version
+        for index, action in enumerate(actions):
+            match action:
+                case CreateInCrm():
+                    following = next((a for a in actions[index:] if isinstance(a, SaveLink)), None)
+                    creates.append((item, action, following))
+                    return  # Meeting, import record and link are created in bulk.
+                case UpdateCrm():
+                    updated = self.crm.update_meeting(
+                        meeting_id=action.meeting_id,
+                        fields=action.fields,
+                        expected_version=action.expected_version,
+                        restore=action.restore,
+                    )
+                    self.ctx.counts["crm_restored" if action.restore else "crm_updated"] += 1
+                    version = updated.version
+                    if not needs_google:
+                        saved_version = version
+                case DeleteInCrm():
+                    pending.append(
+                        PendingDelete(
+                            action.meeting_id,
+                            action.expected_version,
+                            item.link_row.pk if item.link_row else None,
+                        )
+                    )
+                    return  # Deletions wait for the breaker at the end of the listing.
+                case SaveLink():
+                    assert meeting_id is not None
+                    if needs_google:
+                        # Google is not written here: the link says what Google has now, and
+                        # the outbound pass sees the meeting differs from it.
+                        base = item.event.fields or (item.link.base if item.link else action.base)
+                        origin = item.link.origin if item.link else action.origin
+                        link_saves.append(
+                            self._link_row(item, meeting_id, base, saved_version, origin)
+                        )
+                    else:
+                        link_saves.append(
+                            self._link_row(
+                                item,
+                                meeting_id,
+                                action.base,
+                                version,
+                                action.origin,
+                                leaving=action.leaving,
+                            )
+                        )
+                case DropLink():
+                    if needs_google:
+                        if item.link_row is not None:
+                            # The outbound pass finishes this item; remember Google's state.
+                            EventLink.objects.filter(pk=item.link_row.pk).update(
+                                etag=item.event.etag, google_deleted=item.event.cancelled
+                            )
+                    elif item.link_row is not None:
+                        EventLink.objects.filter(pk=item.link_row.pk).delete()
+                case RecordConflict():
+                    conflicts.extend(
+                        conflict_rows(
+                            user=self.ctx.user, meeting_id=meeting_id, conflicts=action.conflicts
+                        )
+                    )
+                case RecordProblem():
+                    self.ctx.errors.append(f"Event {action.event_id}: {action.message}")
+                case InsertInGoogle() | PatchGoogle() | DeleteInGoogle():
+                    pass  # Outbound's business (see the module docstring).
+
+    def _bulk_create(
+        self,
+        creates: list[tuple[Item, CreateInCrm, SaveLink | None]],
+        link_saves: list[EventLink],
+    ) -> None:
+        if not creates:
+            return
+        now = timezone.now()
+        meetings = [
+            Meeting(
+                owner=self.ctx.user,
+                read_only=action.read_only,
+                created_at=now,
+                updated_at=now,
+                **meeting_values_from_fields(action.fields, all_day_zone=self.ctx.all_day_zone),  # type: ignore[arg-type]
+            )
+            for _, action, _ in creates
+        ]
+        Meeting.objects.bulk_create(meetings)
+        ImportedMeeting.objects.bulk_create(
+            [
+                ImportedMeeting(
+                    owner=self.ctx.user,
+                    meeting=meeting,
+                    import_key=f"{self.calendar.calendar_id}/{item.event.event_id}",
+                )
+                for meeting, (item, _, _) in zip(meetings, creates, strict=True)
+            ]
+        )
+        for meeting, (item, _action, save) in zip(meetings, creates, strict=True):
+            if save is not None:
+                link_saves.append(
+                    self._link_row(item, meeting.pk, save.base, meeting.version, save.origin)
+                )
+        self.ctx.counts["crm_created"] += len(meetings)
+
+    def _apply_deletes(self, pending: list[PendingDelete]) -> None:
+        for delete in pending:
+            try:
+                self.crm.delete_meeting(
+                    meeting_id=delete.meeting_id, expected_version=delete.version
+                )
+            except SideError as error:
+                self.ctx.errors.append(f"Meeting {delete.meeting_id} was not deleted: {error}")
+                continue
+            if delete.link_id is not None:
+                EventLink.objects.filter(pk=delete.link_id).delete()
+            self.ctx.counts["crm_deleted"] += 1

@@ -1,0 +1,150 @@
+"""CRM → Google for one writable calendar.
+
+Candidates are the meetings changed since their last agreement (version differs from the
+link's), links whose event Google cancelled or that we are removing, and, for the target
+calendar, CRM meetings never pushed. Each is planned by the core with the Google side as the
+link last saw it; the core's applier writes (sendUpdates=none, If-Match) and on 412 or 409
+re-reads the event and plans again. An idle run queries the database and calls nothing.
+"""
+
+from __future__ import annotations
+
+from django.db.models import F, Q
+
+from tandem.meetings.models import Meeting
+from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
+from tandem.sync.adapters.google import GoogleCalendarSide
+from tandem.sync.adapters.links import DjangoLinks, link_from_row
+from tandem.sync.core.actions import DeleteInGoogle, InsertInGoogle, ItemPlan, PatchGoogle
+from tandem.sync.core.driver import SyncReport, _Applier, _Fetcher
+from tandem.sync.core.planner import plan_item
+from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
+from tandem.sync.engine.context import CalendarPlan, RunContext
+from tandem.sync.engine.records import conflict_rows
+from tandem.sync.models import EventLink, ImportedMeeting, SyncConflict
+
+
+class OutboundPass:
+    def __init__(self, ctx: RunContext, calendar: CalendarPlan, default_zone: str) -> None:
+        self.ctx = ctx
+        self.calendar = calendar
+        self.settings = ctx.core_settings(calendar)
+        self.crm = DjangoCrm(
+            user=ctx.user, all_day_zone=ctx.all_day_zone, window_start=ctx.window_start
+        )
+        self.links = DjangoLinks(user=ctx.user, google_sub=ctx.google_sub)
+        self.side = GoogleCalendarSide(
+            client=ctx.client,
+            calendar_id=calendar.calendar_id,
+            time_min=ctx.window_start.isoformat(timespec="seconds"),
+            default_zone=default_zone,
+        )
+        self.report = SyncReport()
+        self.applier = _Applier(
+            self.crm,
+            self.side,
+            self.links,
+            self.settings,
+            ctx.namespace,
+            _Fetcher(self.side, ctx.namespace, default_zone),
+            self.report,
+        )
+
+    def run(self) -> None:
+        if not self.calendar.writable:
+            return  # Read-only calendars never get writes.
+        for link, meeting, cancelled in self._linked_candidates():
+            # Google as the last listing saw it; a 412 makes the applier read the real one.
+            event = GoogleEvent(
+                link.event_id, link.etag, None if cancelled else link.base, cancelled=cancelled
+            )
+            self._apply(link, meeting, event)
+        if self.calendar.target:
+            for meeting in self._unpushed_meetings():
+                self._apply(None, meeting, None)
+        self._record()
+
+    # -- candidates -------------------------------------------------------------------------
+
+    def _linked_candidates(self) -> list[tuple[Link, CrmMeeting, bool]]:
+        rows = EventLink.objects.filter(
+            owner=self.ctx.user,
+            google_sub=self.ctx.google_sub,
+            calendar_id=self.calendar.calendar_id,
+        ).select_related("meeting")
+        if not self.ctx.force_full_outbound:
+            rows = rows.filter(
+                ~Q(base_version=F("meeting__version")) | Q(google_deleted=True) | Q(leaving=True)
+            )
+        found = list(rows)
+        keys = dict(
+            ImportedMeeting.objects.filter(
+                owner=self.ctx.user, meeting_id__in=[row.meeting_id for row in found]
+            ).values_list("meeting_id", "import_key")
+        )
+        return [
+            (
+                link_from_row(row),
+                crm_meeting(row.meeting, import_key=keys.get(row.meeting_id)),
+                row.google_deleted,
+            )
+            for row in found
+        ]
+
+    def _unpushed_meetings(self) -> list[CrmMeeting]:
+        linked = EventLink.objects.filter(owner=self.ctx.user, google_sub=self.ctx.google_sub)
+        meetings = (
+            Meeting.objects.filter(
+                owner=self.ctx.user,
+                deleted_at__isnull=True,
+                read_only=False,
+                series__isnull=True,
+                end__gt=self.ctx.window_start,
+            )
+            .exclude(pk__in=linked.values("meeting_id"))
+            .exclude(
+                pk__in=ImportedMeeting.objects.filter(owner=self.ctx.user).values("meeting_id")
+            )
+        )
+        return [crm_meeting(meeting, import_key=None) for meeting in meetings]
+
+    # -- applying ---------------------------------------------------------------------------
+
+    def _apply(self, link: Link | None, meeting: CrmMeeting, event: GoogleEvent | None) -> None:
+        plan = plan_item(
+            link=link, crm=meeting, google=event, settings=self.settings, listing_complete=False
+        )
+        if not plan.actions:
+            if link is not None and link.crm_version != meeting.version:
+                # Changed in the CRM but not in a mapped field (or back to the agreed value).
+                EventLink.objects.filter(
+                    google_sub=self.ctx.google_sub,
+                    calendar_id=self.calendar.calendar_id,
+                    event_id=link.event_id,
+                ).update(base_version=meeting.version)
+            return
+        errors_before = len(self.report.errors)
+        self.applier.apply(plan, link, meeting, event, False)
+        if len(self.report.errors) == errors_before:
+            self._count(plan)
+
+    def _count(self, plan: ItemPlan) -> None:
+        for action in plan.actions:
+            if isinstance(action, InsertInGoogle):
+                self.ctx.counts["google_created"] += 1
+            elif isinstance(action, PatchGoogle):
+                self.ctx.counts["google_updated"] += 1
+            elif isinstance(action, DeleteInGoogle):
+                self.ctx.counts["google_deleted"] += 1
+
+    def _record(self) -> None:
+        self.ctx.errors.extend(self.report.errors)
+        if self.report.conflicts:
+            SyncConflict.objects.bulk_create(
+                row
+                for meeting_id, conflict in self.report.conflicts
+                for row in conflict_rows(
+                    user=self.ctx.user, meeting_id=meeting_id, conflicts=[conflict]
+                )
+            )
+            self.ctx.counts["conflicts"] += len(self.report.conflicts)

@@ -1,0 +1,204 @@
+"""One sync run for one user: lock, settings changes, inbound, outbound, record."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from tandem.accounts.google_services import calendar_client_for
+from tandem.accounts.models import GoogleConnection, SyncSettings
+from tandem.accounts.selectors import preferences_for
+from tandem.google import errors as google_errors
+from tandem.meetings.services import meeting_delete
+from tandem.sync.engine.context import CalendarPlan, RunContext, installation_namespace
+from tandem.sync.engine.inbound import InboundPass
+from tandem.sync.engine.outbound import OutboundPass
+from tandem.sync.locks import lock_acquire, lock_release
+from tandem.sync.models import CalendarSyncState, EventLink, SyncRun, UserSyncState
+from tandem.sync.retry import is_retryable, plain_reason
+from tandem.sync.scheduling import next_due_after
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncOutcome:
+    run: SyncRun | None
+    busy: bool = False
+    skipped: str = ""
+    retryable_error: google_errors.GoogleError | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "status": self.run.status if self.run else ("busy" if self.busy else "skipped"),
+            "skipped": self.skipped,
+            "counts": self.counts,
+            "requests": self.run.requests if self.run else 0,
+        }
+
+
+def sync_user_now(
+    *, user_id: int, trigger: str = "manual", allow_mass_delete: bool = False
+) -> SyncOutcome:
+    """Syncs one user now, unless another worker is (``busy``)."""
+    token = lock_acquire(user_id=user_id)
+    if token is None:
+        return SyncOutcome(run=None, busy=True)
+    try:
+        return _sync(user_id, trigger, allow_mass_delete)
+    finally:
+        lock_release(user_id=user_id, token=token)
+
+
+def _calendars(sync_settings: SyncSettings) -> list[CalendarPlan]:
+    roles = {c["id"]: c for c in sync_settings.known_calendars}
+    ids = list(
+        dict.fromkeys([*sync_settings.inbound_calendar_ids, sync_settings.target_calendar_id])
+    )
+    return [
+        CalendarPlan(
+            calendar_id=cid,
+            access_role=str(roles.get(cid, {}).get("access_role", "reader")),
+            inbound=cid in sync_settings.inbound_calendar_ids,
+            target=cid == sync_settings.target_calendar_id,
+        )
+        for cid in ids
+        if cid
+    ]
+
+
+def _zone(sync_settings: SyncSettings, calendar_id: str) -> str:
+    for calendar in sync_settings.known_calendars:
+        if calendar["id"] == calendar_id:
+            return str(calendar.get("time_zone") or "UTC")
+    return "UTC"
+
+
+def _sync(user_id: int, trigger: str, allow_mass_delete: bool) -> SyncOutcome:
+    user = User.objects.get(pk=user_id)
+    connection = GoogleConnection.objects.filter(user=user).first()
+    if connection is None or connection.status != GoogleConnection.Status.CONNECTED:
+        return SyncOutcome(run=None, skipped="Google is not connected.")
+    sync_settings = SyncSettings.objects.filter(connection=connection).first()
+    if sync_settings is None or not sync_settings.is_complete:
+        return SyncOutcome(run=None, skipped="Synchronization settings are not saved yet.")
+    state, _ = UserSyncState.objects.get_or_create(owner=user)
+    run = SyncRun.objects.create(owner=user, trigger=trigger)
+    client = calendar_client_for(connection=connection)
+    now = timezone.now()
+    ctx = RunContext(
+        user=user,
+        google_sub=connection.google_sub,
+        client=client,
+        namespace=installation_namespace(),
+        now=now,
+        sync_private=sync_settings.sync_private,
+        target_calendar_id=sync_settings.target_calendar_id,
+        all_day_zone=preferences_for(user=user).time_zone,
+        allow_mass_delete=allow_mass_delete,
+        # A settings change (private sync off, a new target) concerns meetings that did
+        # not change: look at every link once.
+        force_full_outbound=state.last_success_at is None
+        or (sync_settings.saved_at is not None and sync_settings.saved_at > state.last_success_at),
+    )
+    outcome = SyncOutcome(run=run)
+    status = SyncRun.Status.SUCCEEDED
+    try:
+        calendars = _calendars(sync_settings)
+        _apply_settings_changes(ctx, calendars)
+        tripped = False
+        for calendar in calendars:
+            inbound = InboundPass(ctx, calendar, _zone(sync_settings, calendar.calendar_id))
+            inbound.run()
+            tripped = tripped or inbound.tripped
+        if not tripped:
+            for calendar in calendars:
+                OutboundPass(ctx, calendar, _zone(sync_settings, calendar.calendar_id)).run()
+        if tripped:
+            status = SyncRun.Status.NEEDS_ATTENTION
+        elif ctx.errors:
+            status = SyncRun.Status.FAILED
+    except google_errors.GoogleError as error:
+        status = SyncRun.Status.FAILED
+        ctx.errors.append(plain_reason(error))
+        if is_retryable(error):
+            outcome.retryable_error = error
+        logger.warning("sync of user %s stopped: %s", user_id, type(error).__name__)
+    finally:
+        _finish(run, state, ctx, status, client.counter.total)
+    outcome.counts = dict(ctx.counts)
+    return outcome
+
+
+def _finish(
+    run: SyncRun, state: UserSyncState, ctx: RunContext, status: str, requests: int
+) -> None:
+    finished = timezone.now()
+    run.status = status
+    run.finished_at = finished
+    run.requests = requests
+    run.counts = dict(ctx.counts)
+    run.errors = ctx.errors[:50]
+    run.save()
+    state.refresh_from_db()
+    state.last_attempt_at = finished
+    state.next_due_at = next_due_after(finished)
+    if status == SyncRun.Status.SUCCEEDED:
+        state.last_success_at = finished
+        state.last_error = ""
+    elif ctx.errors:
+        state.last_error = ctx.errors[0][:500]
+    if status == SyncRun.Status.NEEDS_ATTENTION:
+        state.needs_attention = ctx.needs_attention[:500]
+    state.save()
+
+
+def _apply_settings_changes(ctx: RunContext, calendars: list[CalendarPlan]) -> None:
+    """Meetings we pushed to another calendar than the target move to the target
+    (events.move); calendars the user no longer syncs take their Google-created meetings
+    out of the CRM (Google keeps the events)."""
+    moved = EventLink.objects.filter(
+        owner=ctx.user, google_sub=ctx.google_sub, origin=EventLink.Origin.CRM
+    ).exclude(calendar_id=ctx.target_calendar_id)
+    for link in moved:
+        _move_to_target(ctx, link)
+    current = {calendar.calendar_id for calendar in calendars}
+    stale = CalendarSyncState.objects.filter(owner=ctx.user, google_sub=ctx.google_sub).exclude(
+        calendar_id__in=current
+    )
+    for state in stale:
+        links = EventLink.objects.filter(
+            owner=ctx.user, google_sub=ctx.google_sub, calendar_id=state.calendar_id
+        ).select_related("meeting")
+        for link in links:
+            with transaction.atomic():
+                meeting_delete(meeting=link.meeting, origin="sync")
+                link.delete()
+            ctx.counts["crm_removed_with_calendar"] += 1
+        state.delete()
+
+
+def _move_to_target(ctx: RunContext, link: EventLink) -> None:
+    try:
+        moved = ctx.client.event_move(
+            link.calendar_id, link.event_id, destination=ctx.target_calendar_id
+        )
+    except (
+        google_errors.NotFound,
+        google_errors.Gone,
+        google_errors.Forbidden,
+        google_errors.BadRequest,
+    ):
+        # Cannot move (gone, or not a movable event): the outbound pass inserts it anew.
+        link.delete()
+        return
+    link.calendar_id = ctx.target_calendar_id
+    link.etag = str(moved.get("etag", ""))
+    link.save(update_fields=["calendar_id", "etag", "updated_at"])
+    ctx.counts["google_moved"] += 1

@@ -1,0 +1,95 @@
+"""End-to-end: a connected user, the engine, and the emulator as Google."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from django.contrib.auth.models import User
+
+from tandem.accounts.google_services import (
+    SettingsChoice,
+    calendars_refresh,
+    connection_for,
+    sync_settings_save,
+)
+from tandem.meetings.models import Meeting
+from tandem.meetings.services import MeetingInput, meeting_create, meeting_update
+from tandem.sync.engine import sync_user_now
+from tests.conftest import DEMO_GOOGLE_EMAIL, IN_PROCESS_BASE_URL
+
+CAL = "https://www.googleapis.com/auth/calendar"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _google_api(harness):  # type: ignore[no-untyped-def]
+    token = harness.emulator.mint_access_token(email=DEMO_GOOGLE_EMAIL, scopes=[CAL])
+    return httpx.Client(
+        transport=harness.emulator.transport(),
+        base_url=f"{IN_PROCESS_BASE_URL}/calendar/v3/",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+@pytest.fixture
+def connected(google_in_process, client):  # type: ignore[no-untyped-def]
+    user = User.objects.create_user("ann", password="pw")
+    client.force_login(user)
+    google_in_process.connect(client)
+    connection = connection_for(user=user)
+    calendars_refresh(connection=connection)
+    sync_settings_save(
+        connection=connection,
+        choice=SettingsChoice(
+            inbound_calendar_ids=[DEMO_GOOGLE_EMAIL],
+            target_calendar_id=DEMO_GOOGLE_EMAIL,
+            sync_private=False,
+        ),
+    )
+    return user, google_in_process
+
+
+def test_a_crm_meeting_reaches_google_and_a_google_event_reaches_the_crm(connected):
+    """Both directions in one run, and an idle second run writes nothing."""
+    user, harness = connected
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    meeting = meeting_create(
+        owner=user,
+        data=MeetingInput(subject="Pitch", start=start, end=start + timedelta(hours=1)),
+    )
+    with _google_api(harness) as api:
+        created = api.post(
+            f"calendars/{DEMO_GOOGLE_EMAIL}/events",
+            json={
+                "summary": "From Google",
+                "start": {"dateTime": (start + timedelta(days=1)).isoformat()},
+                "end": {"dateTime": (start + timedelta(days=1, hours=1)).isoformat()},
+            },
+        )
+        assert created.status_code == 200, created.text
+
+    outcome = sync_user_now(user_id=user.pk)
+    assert outcome.run is not None and outcome.run.status == "succeeded", outcome.run.errors
+    assert outcome.counts.get("crm_created") == 1
+    assert outcome.counts.get("google_created") == 1
+    assert Meeting.objects.filter(owner=user, subject="From Google").exists()
+    with _google_api(harness) as api:
+        items = api.get(f"calendars/{DEMO_GOOGLE_EMAIL}/events").json()["items"]
+    assert sorted(item["summary"] for item in items) == ["From Google", "Pitch"]
+
+    second = sync_user_now(user_id=user.pk)
+    assert second.run is not None and second.run.status == "succeeded"
+    assert not second.counts.get("crm_created") and not second.counts.get("google_created")
+    assert second.run.requests == 1  # one incremental listing, nothing else
+
+    meeting_update(
+        meeting=Meeting.objects.get(pk=meeting.pk),
+        data=MeetingInput(subject="Pitch v2", start=start, end=start + timedelta(hours=1)),
+    )
+    third = sync_user_now(user_id=user.pk)
+    assert third.counts.get("google_updated") == 1, third.run.errors if third.run else None
+    with _google_api(harness) as api:
+        items = api.get(f"calendars/{DEMO_GOOGLE_EMAIL}/events").json()["items"]
+    assert sorted(item["summary"] for item in items) == ["From Google", "Pitch v2"]
