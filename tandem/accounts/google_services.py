@@ -23,10 +23,14 @@ from django.utils import timezone
 from tandem.accounts.crypto import decrypt_token, encrypt_token
 from tandem.accounts.google_clients import google_oauth, http_client
 from tandem.accounts.models import GoogleConnection, SyncSettings
-from tandem.accounts.tokens import ConnectionTokens, connection_store_tokens
+from tandem.accounts.tokens import (
+    ConnectionTokens,
+    connection_mark_scope_missing,
+    connection_store_tokens,
+)
 from tandem.google.calendar import CalendarClient
 from tandem.google.endpoints import GoogleEndpoints
-from tandem.google.errors import GoogleError, NetworkError, TransientError
+from tandem.google.errors import GoogleError, InsufficientScope, NetworkError, TransientError
 from tandem.google.oauth import CALENDAR_SCOPES, GoogleIdentity, TokenSet
 
 logger = logging.getLogger(__name__)
@@ -203,7 +207,11 @@ def _calendar_summary(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 def calendars_refresh(*, connection: GoogleConnection) -> list[dict[str, Any]]:
     """Reads calendarList from Google and remembers it for the settings page."""
-    entries = calendar_client_for(connection=connection).calendar_list()
+    try:
+        entries = calendar_client_for(connection=connection).calendar_list()
+    except InsufficientScope:
+        connection_mark_scope_missing(connection=connection)
+        raise
     calendars = [
         _calendar_summary(entry)
         for entry in entries
@@ -219,9 +227,13 @@ def dedicated_calendar_create(
     *, connection: GoogleConnection, time_zone: str | None = None
 ) -> dict[str, Any]:
     """Creates a "Tandem CRM" calendar in Google and proposes it as inbound and target."""
-    created = calendar_client_for(connection=connection).calendar_insert(
-        summary=DEDICATED_CALENDAR_NAME, time_zone=time_zone
-    )
+    try:
+        created = calendar_client_for(connection=connection).calendar_insert(
+            summary=DEDICATED_CALENDAR_NAME, time_zone=time_zone
+        )
+    except InsufficientScope:
+        connection_mark_scope_missing(connection=connection)
+        raise
     entry = _calendar_summary({**created, "accessRole": "owner"})
     sync_settings = settings_for(connection=connection)
     sync_settings.known_calendars = [*sync_settings.known_calendars, entry]

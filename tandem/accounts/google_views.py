@@ -15,7 +15,7 @@ from tandem.accounts import google_services as services
 from tandem.accounts.google_clients import redirect_uri
 from tandem.accounts.google_forms import SyncSettingsForm
 from tandem.accounts.models import GoogleConnection
-from tandem.google.errors import ConnectionLost, GoogleError
+from tandem.google.errors import ConnectionLost, GoogleError, InsufficientScope
 from tandem.sync.tasks import request_sync
 
 
@@ -71,6 +71,11 @@ def google_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" or not calendars:
         try:
             calendars = services.calendars_refresh(connection=connection)
+        except InsufficientScope:
+            messages.error(
+                request, "Calendar access was withdrawn in Google; grant it again to sync."
+            )
+            return redirect("external-services")
         except ConnectionLost:
             messages.error(request, "Google no longer accepts this connection; please reconnect.")
             return redirect("external-services")

@@ -42,6 +42,14 @@ def connection_mark_needs_reconnect(*, connection: GoogleConnection, detail: str
     connection.save(update_fields=["status", "status_detail", "updated_at"])
 
 
+def connection_mark_scope_missing(*, connection: GoogleConnection) -> None:
+    """Google answered insufficientPermissions: calendar access was withdrawn (or narrowed)
+    in the Google Account, so nothing may sync until the user grants it again."""
+    connection.status = GoogleConnection.Status.SCOPE_MISSING
+    connection.status_detail = "Calendar access was withdrawn in the Google Account."
+    connection.save(update_fields=["status", "status_detail", "updated_at"])
+
+
 class ConnectionTokens:
     """TokenSource for tandem.google.calendar.CalendarClient, bound to one connection."""
 

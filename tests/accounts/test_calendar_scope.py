@@ -17,6 +17,7 @@ from tests.accounts.helpers import (
     EXTERNAL_SERVICES,
     SETTINGS,
     connection_of,
+    stored_tokens,
 )
 from tests.conftest import DEMO_GOOGLE_EMAIL, GoogleHarness
 
@@ -86,3 +87,20 @@ def test_granting_calendar_access_later_connects_fully(
     page = client_ann.get(SETTINGS)
     assert page.status_code == 200
     assert f'value="{DEMO_GOOGLE_EMAIL}"' in page.content.decode()
+
+
+def test_calendar_access_withdrawn_later_is_noticed_and_asked_for_again(
+    google: GoogleHarness, client_ann: Client, ann: User
+) -> None:
+    """Google answers insufficientPermissions (access narrowed in the Google Account): the
+    connection becomes "Access to calendars not granted" and the user is asked to grant it."""
+    google.connect(client_ann)
+    access = google.emulator.state.access_tokens[stored_tokens(ann)[0]]
+    access.scopes = [s for s in access.scopes if s not in CALENDAR_SCOPES]
+    response = client_ann.get(SETTINGS)
+    assert response["Location"] == EXTERNAL_SERVICES
+    assert connection_of(ann).status == GoogleConnection.Status.SCOPE_MISSING
+    page = client_ann.get(EXTERNAL_SERVICES).content.decode()
+    assert "Calendar access was withdrawn in Google" in page
+    assert "Grant calendar access" in page
+    assert ann.pk not in syncable_user_ids()
