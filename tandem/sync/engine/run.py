@@ -13,6 +13,7 @@ from django.utils import timezone
 from tandem.accounts.google_services import calendar_client_for
 from tandem.accounts.models import GoogleConnection, SyncSettings
 from tandem.accounts.selectors import preferences_for
+from tandem.accounts.tokens import connection_mark_scope_missing
 from tandem.google import errors as google_errors
 from tandem.meetings.services import meeting_delete
 from tandem.sync.engine.context import CalendarPlan, RunContext, installation_namespace
@@ -125,6 +126,9 @@ def _sync(user_id: int, trigger: str, allow_mass_delete: bool) -> SyncOutcome:
         elif ctx.errors:
             status = SyncRun.Status.FAILED
     except google_errors.GoogleError as error:
+        if isinstance(error, google_errors.InsufficientScope):
+            # Calendar access was withdrawn at Google: the user must grant it again.
+            connection_mark_scope_missing(connection=connection)
         status = SyncRun.Status.FAILED
         ctx.errors.append(plain_reason(error))
         if is_retryable(error):
