@@ -186,29 +186,29 @@ def _plan_linked(
         )
 
     if google_gone:
-        if link.leaving:
-            # The removal from Google we started went through: keep the meeting in the CRM.
-            return plan("private meeting removed from Google", DropLink(link.meeting_id))
         if _must_leave_google(crm.fields, link.origin, settings):
             # A private meeting that is out of Google, as it should be: keep it in the CRM.
             return plan("private meeting out of Google", DropLink(link.meeting_id))
-        if crm.fields == link.base or settings.read_only:
+        if not link.leaving and (crm.fields == link.base or settings.read_only):
             # Deleted in Google and untouched in the CRM (or read-only): delete the meeting.
             return plan(
                 "deleted in Google",
                 DeleteInCrm(crm.meeting_id, crm.version),
                 DropLink(link.meeting_id),
             )
+        # An edit beats a deletion; and a removal we made for privacy is undone once the
+        # meeting may be in Google again.
+        why = "back in Google after privacy removal" if link.leaving else "CRM edit beats deletion"
         if google is None:
-            # Edited in the CRM, vanished from Google: an edit beats a deletion, insert anew.
+            # The event vanished altogether: insert anew.
             return plan(
-                "CRM edit beats vanished event",
+                why,
                 InsertInGoogle(crm.meeting_id, crm.fields),
                 SaveLink(crm.fields, origin="crm"),
             )
-        # Edited in the CRM, cancelled in Google: an edit beats a deletion, undelete it.
+        # The event is cancelled: undelete it.
         return plan(
-            "CRM edit beats deletion",
+            why,
             PatchGoogle(google.event_id, google.etag, crm.fields, restore=True),
             SaveLink(crm.fields, origin=link.origin),
         )
