@@ -291,6 +291,20 @@ class Recorder:
     def schemas(self) -> set[str | None]:
         return {s.schema for s in self.seen}
 
+    def requests_hook(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        """A requests ``response`` hook (google-auth's AuthorizedSession, requests-oauthlib)."""
+        request = response.request
+        body = request.body or b""
+        self.check(
+            method=request.method,
+            url=request.url,
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            body=response.content,
+            request_body=body.encode() if isinstance(body, str) else body,
+            request_type=request.headers.get("content-type", ""),
+        )
+
     def httpx_hook(self, response: httpx.Response) -> None:
         """An httpx ``response`` event hook: validates the body on arrival."""
         response.read()

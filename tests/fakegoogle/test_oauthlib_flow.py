@@ -54,8 +54,14 @@ def browser() -> Iterator[httpx.Client]:
         yield client
 
 
-def _flow(base_url: str, scopes: list[str]) -> Flow:
-    return Flow.from_client_config(
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+def _flow(base_url: str, scopes: list[str], recorder: Recorder) -> Flow:
+    """The app's side; the token endpoint's answers are checked against their schema."""
+    flow = Flow.from_client_config(
         {
             "web": {
                 "client_id": CLIENT_ID,
@@ -68,6 +74,8 @@ def _flow(base_url: str, scopes: list[str]) -> Flow:
         scopes=scopes,
         redirect_uri=REDIRECT_URI,
     )
+    flow.oauth2session.hooks["response"].append(recorder.requests_hook)
+    return flow
 
 
 def _calendar_list(flow: Flow, base_url: str) -> list[str]:
@@ -84,11 +92,11 @@ def _calendar_list(flow: Flow, base_url: str) -> list[str]:
 
 
 def test_flow_with_pkce_yields_working_offline_credentials(
-    emulator: tuple[FakeGoogle, RunningServer], browser: httpx.Client
+    emulator: tuple[FakeGoogle, RunningServer], browser: httpx.Client, recorder: Recorder
 ) -> None:
     """authorization_url (S256 challenge) → consent → fetch_token → calendarList works."""
     _, server = emulator
-    flow = _flow(server.base_url, [CALENDAR_SCOPE, *IDENTITY])
+    flow = _flow(server.base_url, [CALENDAR_SCOPE, *IDENTITY], recorder)
     url, state = flow.authorization_url(prompt="consent")
     query = httpx.URL(url).params
     assert query["code_challenge_method"] == "S256"
@@ -109,38 +117,40 @@ def test_flow_with_pkce_yields_working_offline_credentials(
     assert set(credentials.granted_scopes or []) == {CALENDAR_SCOPE, *IDENTITY}
     assert flow.oauth2session.token.get("id_token")
     assert _calendar_list(flow, server.base_url) == [ANN]
+    assert [seen.schema for seen in recorder.seen] == ["Token"]
 
 
 def test_a_wrong_code_verifier_is_refused(
-    emulator: tuple[FakeGoogle, RunningServer], browser: httpx.Client
+    emulator: tuple[FakeGoogle, RunningServer], browser: httpx.Client, recorder: Recorder
 ) -> None:
     """The code is bound to the PKCE challenge: another verifier gets invalid_grant."""
     _, server = emulator
-    flow = _flow(server.base_url, [CALENDAR_SCOPE])
+    flow = _flow(server.base_url, [CALENDAR_SCOPE], recorder)
     url, _ = flow.authorization_url()
     location = consent(browser, url, account=ANN)
     flow.code_verifier = "x" * 64  # not the verifier behind the challenge
     with pytest.raises(InvalidGrantError):
         flow.fetch_token(authorization_response=location)
+    assert [seen.schema for seen in recorder.seen] == ["OAuthError"]
 
 
 def test_the_chosen_account_is_the_one_the_credentials_act_for(
-    emulator: tuple[FakeGoogle, RunningServer], browser: httpx.Client
+    emulator: tuple[FakeGoogle, RunningServer], browser: httpx.Client, recorder: Recorder
 ) -> None:
     """Choosing Bob on the consent page gives credentials that see Bob's calendars."""
     _, server = emulator
-    flow = _flow(server.base_url, [CALENDAR_SCOPE])
+    flow = _flow(server.base_url, [CALENDAR_SCOPE], recorder)
     url, _ = flow.authorization_url()
     flow.fetch_token(authorization_response=consent(browser, url, account=BOB))
     assert _calendar_list(flow, server.base_url) == [BOB]
 
 
 def test_denial_redirects_with_access_denied_and_fetch_token_raises(
-    emulator: tuple[FakeGoogle, RunningServer], browser: httpx.Client
+    emulator: tuple[FakeGoogle, RunningServer], browser: httpx.Client, recorder: Recorder
 ) -> None:
     """Pressing Cancel: the app gets error=access_denied with its state, and no token."""
     google, server = emulator
-    flow = _flow(server.base_url, [CALENDAR_SCOPE])
+    flow = _flow(server.base_url, [CALENDAR_SCOPE], recorder)
     url, state = flow.authorization_url()
     location = consent(browser, url, account=ANN, allow=False)
     params = httpx.URL(location).params
@@ -152,11 +162,11 @@ def test_denial_redirects_with_access_denied_and_fetch_token_raises(
 
 
 def test_an_unticked_scope_is_left_out_of_the_grant(
-    emulator: tuple[FakeGoogle, RunningServer], browser: httpx.Client
+    emulator: tuple[FakeGoogle, RunningServer], browser: httpx.Client, recorder: Recorder
 ) -> None:
     """Granular consent: unticking calendar.events grants only the rest; writes get 403."""
     _, server = emulator
-    flow = _flow(server.base_url, [READONLY, EVENTS_SCOPE, *IDENTITY])
+    flow = _flow(server.base_url, [READONLY, EVENTS_SCOPE, *IDENTITY], recorder)
     url, _ = flow.authorization_url()
     location = consent(browser, url, account=ANN, untick=(EVENTS_SCOPE,))
     assert set(httpx.URL(location).params["scope"].split()) == {READONLY, *IDENTITY}
@@ -186,13 +196,14 @@ def test_an_unticked_scope_is_left_out_of_the_grant(
 def test_without_relaxed_scope_checking_oauthlib_rejects_a_narrower_grant(
     emulator: tuple[FakeGoogle, RunningServer],
     browser: httpx.Client,
+    recorder: Recorder,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Why OAUTHLIB_RELAX_TOKEN_SCOPE is needed: the emulator, like Google, answers with the
     scope actually granted, and strict oauthlib refuses a set that differs."""
     _, server = emulator
     monkeypatch.delenv("OAUTHLIB_RELAX_TOKEN_SCOPE")
-    flow = _flow(server.base_url, [READONLY, EVENTS_SCOPE])
+    flow = _flow(server.base_url, [READONLY, EVENTS_SCOPE], recorder)
     url, _ = flow.authorization_url()
     location = consent(browser, url, account=ANN, untick=(EVENTS_SCOPE,))
     with pytest.raises(Warning, match="Scope has changed"):

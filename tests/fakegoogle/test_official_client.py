@@ -222,6 +222,46 @@ def test_delete_leaves_a_cancelled_event_and_a_second_delete_raises_410(
     assert _reason(caught.value) == "deleted"
 
 
+def test_a_secondary_calendar_is_created_listed_and_used_through_its_encoded_id(
+    calendar: tuple[Resource, Any],
+) -> None:
+    """calendars.insert gives a …@group.calendar.google.com id; the client percent-encodes
+    it in paths and events land in that calendar, not in primary."""
+    service, _ = calendar
+    created = service.calendars().insert(body={"summary": "Tandem CRM"}).execute()
+    calendar_id = created["id"]
+    assert calendar_id.endswith("@group.calendar.google.com")
+    entries = {e["id"]: e for e in service.calendarList().list().execute()["items"]}
+    assert entries[calendar_id]["accessRole"] == "owner"
+    assert entries[ANN]["primary"] is True
+    event = service.events().insert(calendarId=calendar_id, body=_event("CRM meeting")).execute()
+    assert event["organizer"]["email"] == calendar_id
+    listed = service.events().list(calendarId=calendar_id).execute()["items"]
+    assert [e["id"] for e in listed] == [event["id"]]
+    assert service.events().list(calendarId="primary").execute()["items"] == []
+
+
+def test_watch_and_stop_a_channel(calendar: tuple[Resource, Any]) -> None:
+    """events.watch answers an api#channel with a ms expiration string; stop is empty; a
+    second stop of the same channel is 404."""
+    service, _ = calendar
+    channel = (
+        service.events()
+        .watch(
+            calendarId="primary",
+            body={"id": "channel-1", "type": "web_hook", "address": "http://127.0.0.1:9/hook"},
+        )
+        .execute()
+    )
+    assert channel["kind"] == "api#channel" and channel["id"] == "channel-1"
+    assert int(channel["expiration"]) > 0
+    stop = {"id": channel["id"], "resourceId": channel["resourceId"]}
+    assert service.channels().stop(body=stop).execute() == ""
+    with pytest.raises(HttpError) as caught:
+        service.channels().stop(body=stop).execute()
+    assert caught.value.resp.status == 404
+
+
 def test_batch_of_inserts_reports_each_part_on_its_own(
     emulator: tuple[FakeGoogle, RunningServer],
     calendar: tuple[Resource, Any],
@@ -360,6 +400,7 @@ def test_requests_transport_refreshes_before_expiry_as_expires_in_says() -> None
             scopes=[CALENDAR_SCOPE],
         )
         session = AuthorizedSession(credentials)
+        session.hooks["response"].append(Recorder().requests_hook)
         url = server.base_url + "/calendar/v3/users/me/calendarList"
         assert session.get(url).json()["items"][0]["id"] == ANN
         assert credentials.expiry is not None
@@ -379,6 +420,7 @@ def test_after_the_clock_passes_the_token_life_the_next_call_refreshes(
     google, server = emulator
     credentials = _offline_credentials(server.base_url, [CALENDAR_SCOPE])
     session = AuthorizedSession(credentials)
+    session.hooks["response"].append(Recorder().requests_hook)
     url = server.base_url + "/calendar/v3/calendars/primary/events"
     assert session.get(url).status_code == 200
     google.advance_clock(seconds=3601)
