@@ -135,6 +135,7 @@ def _add_fault(emu: FakeGoogle, req: ApiRequest) -> ApiResponse:
         after=int(b.get("after", 0)),
         delay=float(b.get("delay", 0)),
         drop=bool(b.get("drop", False)),
+        applied=bool(b.get("applied", False)),
     )
     return _ok()
 

@@ -287,6 +287,7 @@ class FakeGoogle:
         after: int = 0,
         delay: float = 0,
         drop: bool = False,
+        applied: bool = False,
     ) -> None:
         self.faults.add(
             Fault(
@@ -297,6 +298,7 @@ class FakeGoogle:
                 after=after,
                 delay=delay,
                 drop=drop,
+                applied=applied,
             )
         )
 
@@ -416,7 +418,7 @@ class FakeGoogle:
             if fault is not None:
                 if fault.delay:
                     time.sleep(fault.delay)
-                if fault.drop:
+                if fault.drop and not fault.applied:
                     if req.in_batch:
                         raise fault_exception(Fault(route="", status=503))
                     self._log(req, 0)
@@ -426,6 +428,9 @@ class FakeGoogle:
             if routes.is_calendar_api(req.path):
                 self._charge_quota(req)
             response = routes.route(self, req)
+            if fault is not None and fault.drop and fault.applied and not req.in_batch:
+                self._log(req, response.status)
+                raise DropConnection()
         except ApiError as exc:
             response = json_response(exc.body(), exc.code, headers=exc.headers)
         spec = req.query.get("fields")

@@ -28,6 +28,8 @@ class Fault:
     after: int = 0  # let this many matching calls through first
     delay: float = 0.0
     drop: bool = False  # close the connection without an answer
+    # With drop: serve the call first, then hang up (the write took effect, no answer came).
+    applied: bool = False
     seen: int = 0
     fired: int = 0
 
