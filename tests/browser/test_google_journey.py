@@ -1,0 +1,245 @@
+"""The Google connection as a person meets it, in a real Chromium: sign in, connect Google
+through the emulator's consent page, pick a dedicated calendar, sync both ways, revoke.
+
+The emulator (served on loopback) is the only stand-in for Google. No worker runs here:
+Celery runs tasks eagerly, so "Sync now" (and the sync a saved meeting asks for) runs in the
+live server's thread, against the emulator over real sockets. Each screen is saved to
+var/test/screenshots/journey-*.png for a person to look at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from django.conf import settings as django_settings
+from playwright.sync_api import Page, expect
+
+from config.celery import app as celery_app
+from tandem.accounts.models import GoogleConnection
+from tandem.fakegoogle import CALENDAR_SCOPE
+from tandem.meetings.models import Meeting
+from tests.conftest import (
+    DEMO_GOOGLE_EMAIL,
+    GOOGLE_TEST_CLIENT_ID,
+    GOOGLE_TEST_CLIENT_SECRET,
+    GOOGLE_TEST_REDIRECT_URI,
+    GoogleHarness,
+)
+
+from .conftest import make_user, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(django_settings.VAR_DIR) / "test" / "screenshots"
+CALLBACK_PATH = "/preferences/external-services/google/callback/"
+NOT_CONNECTED = "Not connected, click to connect Google!"
+DEDICATED_NAME = "Tandem CRM"
+
+
+@pytest.fixture
+def google_for_browser(google_live: GoogleHarness, live_server: Any, settings: Any) -> Any:
+    """The loopback emulator knows the live server's callback, and Django sends it there."""
+    callback = f"{live_server.url}{CALLBACK_PATH}"
+    google_live.emulator.register_client(
+        client_id=GOOGLE_TEST_CLIENT_ID,
+        client_secret=GOOGLE_TEST_CLIENT_SECRET,
+        redirect_uris=[GOOGLE_TEST_REDIRECT_URI, callback],
+    )
+    settings.GOOGLE_REDIRECT_URI = callback
+    return google_live
+
+
+@pytest.fixture
+def eager_sync(settings: Any) -> Iterator[None]:
+    """Sync tasks run at once, in the thread that asks for them (no worker in this test)."""
+    settings.SYNC_DEBOUNCE_SECONDS = 0
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = previous
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"journey-{name}.png"), full_page=True)
+
+
+def google_api(harness: GoogleHarness) -> httpx.Client:
+    """Acting as Dana in Google: the Calendar API of the emulator with her own token."""
+    token = harness.emulator.mint_access_token(email=DEMO_GOOGLE_EMAIL, scopes=[CALENDAR_SCOPE])
+    return httpx.Client(
+        base_url=f"{harness.base_url}/calendar/v3/",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+
+
+def dedicated_calendar_id(harness: GoogleHarness) -> str:
+    with google_api(harness) as api:
+        entries = api.get("users/me/calendarList").json()["items"]
+    return next(e["id"] for e in entries if e["summary"] == DEDICATED_NAME)
+
+
+def open_external_services(page: Page, base: str) -> None:
+    page.goto(f"{base}/")
+    page.get_by_role("navigation", name="Account").get_by_role(
+        "link", name="My Preferences"
+    ).click()
+    expect(page.get_by_role("heading", name="My Preferences")).to_be_visible()
+    page.get_by_role("link", name="External services").click()
+    expect(page.get_by_role("heading", name="External services")).to_be_visible()
+
+
+def consent_on_google(page: Page, *, allow: bool) -> None:
+    """The emulator's consent page: the account is chosen, the scopes are listed."""
+    expect(page.get_by_role("heading", name="Sign in to continue")).to_be_visible()
+    page.get_by_role("radio", name=DEMO_GOOGLE_EMAIL).check()
+    calendar_access = page.get_by_role("checkbox", name="View and edit events on all your")
+    expect(calendar_access).to_be_checked()
+    page.click("#allow" if allow else "#deny")
+
+
+def connect_google(page: Page, base: str) -> None:
+    open_external_services(page, base)
+    connect = page.get_by_role("link", name=NOT_CONNECTED)
+    expect(connect).to_be_visible()
+    shot(page, "03-external-services-not-connected")
+    connect.click()
+    shot(page, "04-google-consent")
+    consent_on_google(page, allow=True)
+    expect(page.get_by_role("heading", name="Synchronization settings")).to_be_visible()
+    expect(page.locator(".messages")).to_contain_text(f"Connected to Google as {DEMO_GOOGLE_EMAIL}")
+
+
+def choose_dedicated_calendar(page: Page) -> None:
+    shot(page, "05-settings-first-visit")
+    page.get_by_role("button", name="Create a dedicated calendar for the CRM").click()
+    created = f"Created the Google calendar “{DEDICATED_NAME}”"
+    expect(page.locator(".messages")).to_contain_text(created)
+    inbound = page.locator("fieldset.field-inbound_calendar_ids")
+    target = page.locator("fieldset.field-target_calendar_id")
+    inbound.get_by_label(DEDICATED_NAME).check()
+    target.get_by_label(DEDICATED_NAME).check()
+    page.get_by_label("also synchronize private meetings").check()
+    shot(page, "06-settings-chosen")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("every 5 minutes")
+
+
+def create_meeting(page: Page, base: str, day: date, subject: str) -> None:
+    page.goto(f"{base}/?view=month&date={day.isoformat()}")
+    page.get_by_role("link", name="New meeting").click()
+    page.get_by_label("Subject").fill(subject)
+    page.get_by_label("Start date").fill(day.isoformat())
+    page.get_by_label("Start time").fill("10:00")
+    page.get_by_label("End time").fill("11:00")
+    page.get_by_label("Location").fill("Room 4")
+    page.get_by_role("button", name="Create").click()
+    expect(page.locator(".messages")).to_contain_text(f"Created “{subject}”.")
+
+
+def click_sync_now(page: Page, base: str) -> None:
+    page.goto(f"{base}/preferences/external-services/")
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator(".messages")).to_contain_text("sync")
+
+
+def test_connect_sync_both_ways_and_revoke(
+    page: Page, live_server: Any, google_for_browser: GoogleHarness, eager_sync: None
+) -> None:
+    """Dana connects Google from My Preferences, syncs into a dedicated calendar both ways,
+    sees the sync's health, and revokes the token; her meetings stay in the CRM."""
+    harness = google_for_browser
+    dana = make_user("dana", "Dana")
+    base = live_server.url
+    sign_in(page, base, "dana")
+    shot(page, "01-calendar")
+    page.get_by_role("link", name="My Preferences").click()
+    shot(page, "02-preferences")
+
+    connect_google(page, base)
+    choose_dedicated_calendar(page)
+    shot(page, "07-external-services-connected")
+    row = page.locator("tr.service-google")
+    expect(row).to_contain_text(DEMO_GOOGLE_EMAIL)
+    expect(row.locator(".google-status")).to_have_text("Connected")
+    for action in ("Synchronization settings", "Revoke Token"):
+        expect(row.get_by_role("link", name=action)).to_be_visible()
+    expect(row.get_by_role("button", name="Sync now")).to_be_visible()
+
+    # A meeting made in the CRM reaches the dedicated calendar.
+    day = date.today() + timedelta(days=3)
+    create_meeting(page, base, day, "Quarterly review <with Acme>")
+    shot(page, "08-meeting-created")
+    click_sync_now(page, base)
+    calendar_id = dedicated_calendar_id(harness)
+    with google_api(harness) as api:
+        items = api.get(f"calendars/{calendar_id}/events").json()["items"]
+        assert [i["summary"] for i in items] == ["Quarterly review <with Acme>"]
+        assert items[0]["location"] == "Room 4"
+        assert items[0]["start"]["dateTime"].startswith(f"{day.isoformat()}T10:00:00")
+
+        # An event made in Google reaches the CRM's calendar after the next sync.
+        made = api.post(
+            f"calendars/{calendar_id}/events",
+            json={
+                "summary": "Call from Google",
+                "start": {"dateTime": f"{day.isoformat()}T15:00:00", "timeZone": "Europe/Berlin"},
+                "end": {"dateTime": f"{day.isoformat()}T15:30:00", "timeZone": "Europe/Berlin"},
+            },
+        )
+        assert made.status_code == 200, made.text
+    click_sync_now(page, base)
+    shot(page, "09-external-services-after-sync")
+    runs = page.locator("details.sync-runs")
+    runs.locator("summary").click()
+    expect(runs.locator("tbody tr").first).to_contain_text("Succeeded")
+    expect(page.locator(".sync-status")).not_to_contain_text("not yet")
+    shot(page, "10-sync-runs")
+
+    page.goto(f"{base}/?view=month&date={day.isoformat()}")
+    cell = page.locator(f'td[data-date="{day.isoformat()}"]')
+    expect(cell.get_by_role("link", name="Call from Google")).to_contain_text("15:00")
+    expect(cell.get_by_role("link", name="Quarterly review <with Acme>")).to_contain_text("10:00")
+    shot(page, "11-calendar-with-google-event")
+
+    # Revoke Token: a confirmation page, then the row reads "Not connected" again.
+    open_external_services(page, base)
+    page.get_by_role("link", name="Revoke Token").click()
+    expect(page.get_by_role("heading", name="Revoke Token?")).to_be_visible()
+    shot(page, "12-revoke-confirm")
+    page.get_by_role("button", name="Revoke Token").click()
+    expect(page.get_by_role("link", name=NOT_CONNECTED)).to_be_visible()
+    expect(page.locator(".messages")).to_contain_text("Your meetings stay in the CRM")
+    shot(page, "13-revoked")
+    assert GoogleConnection.objects.get(user=dana).status == GoogleConnection.Status.DISCONNECTED
+    subjects = set(Meeting.objects.filter(owner=dana).values_list("subject", flat=True))
+    assert subjects == {"Quarterly review <with Acme>", "Call from Google"}
+
+
+def test_denying_consent_returns_to_external_services_with_a_message(
+    page: Page, live_server: Any, google_for_browser: GoogleHarness
+) -> None:
+    """Cancel on Google's consent page brings Dana back to External services, told that
+    nothing was connected, with the connect link still there."""
+    dana = make_user("dana", "Dana")
+    sign_in(page, live_server.url, "dana")
+    open_external_services(page, live_server.url)
+    page.get_by_role("link", name=NOT_CONNECTED).click()
+    consent_on_google(page, allow=False)
+    expect(page.get_by_role("heading", name="External services")).to_be_visible()
+    expect(page.locator(".messages")).to_contain_text(
+        "You did not allow Tandem to use your Google account."
+    )
+    shot(page, "20-consent-denied")
+    expect(page.get_by_role("link", name=NOT_CONNECTED)).to_be_visible()
+    assert not GoogleConnection.objects.filter(
+        user=dana, status=GoogleConnection.Status.CONNECTED
+    ).exists()
