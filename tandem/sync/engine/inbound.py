@@ -332,7 +332,9 @@ class InboundPass:
         actions = item.plan.actions
         meeting_id = item.crm.meeting_id if item.crm else None
         version = item.crm.version if item.crm else 0
-        saved_version = version
+        # With a Google write pending, the link's base is Google's copy, which the meeting
+        # does not match: version 0 (no meeting has it) makes the outbound pass pick it up.
+        saved_version = 0 if needs_google else version
         for index, action in enumerate(actions):
             match action:
                 case CreateInCrm():
