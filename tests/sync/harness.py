@@ -15,7 +15,7 @@ Typical use::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -26,6 +26,7 @@ import httpx
 from django.contrib.auth.models import User
 from django.test import Client
 
+from tandem.accounts.google_clients import use_transport
 from tandem.accounts.google_services import (
     SettingsChoice,
     calendars_refresh,
@@ -311,6 +312,54 @@ def links_of(world: SyncWorld, calendar_id: str | None = None) -> list[EventLink
 def needs_attention(world: SyncWorld) -> str:
     state = UserSyncState.objects.filter(owner=world.user).first()
     return state.needs_attention if state else ""
+
+
+# -- acting in Google at a chosen moment of a run -------------------------------------------
+
+
+class _ActFirst(httpx.BaseTransport):
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        *,
+        method: str,
+        path_contains: str,
+        nth: int,
+        action: Callable[[], object],
+    ) -> None:
+        self.inner, self.method, self.path_contains = inner, method, path_contains
+        self.nth, self.action, self.seen = nth, action, 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == self.method and self.path_contains in request.url.path:
+            self.seen += 1
+            if self.seen == self.nth:
+                self.action()
+        return self.inner.handle_request(request)
+
+
+@contextmanager
+def google_acts_before(
+    world: SyncWorld,
+    *,
+    method: str,
+    path_contains: str,
+    action: Callable[[], object],
+    nth: int = 1,
+) -> Iterator[None]:
+    """Inside the block, ``action`` (something the person or Google does) happens just
+    before the CRM's ``nth`` call with ``method`` to a path containing ``path_contains``
+    reaches the emulator: a person editing between our read and our write, a grant revoked
+    between two pages. Only the timing is arranged; every call is served by the emulator."""
+    transport = _ActFirst(
+        world.emulator.transport(),
+        method=method,
+        path_contains=path_contains,
+        nth=nth,
+        action=action,
+    )
+    with use_transport(transport):
+        yield
 
 
 # -- the emulator's request log -------------------------------------------------------------
