@@ -32,6 +32,27 @@ def _cmd_up(args: argparse.Namespace) -> int:
     return int(run(host=args.host, port=args.port, fake_google_port=args.fake_google_port))
 
 
+def _cmd_sync(args: argparse.Namespace) -> int:
+    _django_setup()
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command("sync", *(["--user", args.user] if args.user else []))
+    except CommandError as error:
+        print(f"tandem sync: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    _django_setup()
+    from tandem.sync.status_report import status_report
+
+    print(status_report())
+    return 0
+
+
 def _cmd_fake_google(args: argparse.Namespace) -> int:
     from tandem.fakegoogle.server import serve
 
@@ -61,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     manage = commands.add_parser("manage", help="Django's management commands", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_cmd_manage)
+
+    sync = commands.add_parser("sync", help="sync now: one user, or every user who is due")
+    sync.add_argument("--user", default=None, metavar="USERNAME", help="sync this user now")
+    sync.set_defaults(handler=_cmd_sync)
+
+    status = commands.add_parser("status", help="connected, due and failing users")
+    status.set_defaults(handler=_cmd_status)
 
     fake = commands.add_parser("fake-google", help="run the Google emulator")
     fake.add_argument("--host", default="127.0.0.1")
