@@ -222,6 +222,43 @@ def test_delete_leaves_a_cancelled_event_and_a_second_delete_raises_410(
     assert _reason(caught.value) == "deleted"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known divergence: the emulator echoes a dateTime written without an offset "
+    "as written; Google answers RFC 3339 with the zone's offset. The fix (in "
+    "event_model.complete_and_validate) contradicts tests/fakegoogle/test_events.py::"
+    "test_patch_of_start_keeps_time_zone_and_bumps_sequence, owned by the emulator's author",
+)
+def test_a_local_date_time_with_a_time_zone_comes_back_with_its_offset(
+    calendar: tuple[Resource, Any],
+) -> None:
+    """ "09:00" in Europe/Paris is answered as 09:00+01:00 (RFC 3339, as the discovery doc's
+    date-time requires), for the series and for each of its instances."""
+    service, _ = calendar
+    local = {"timeZone": "Europe/Paris"}
+    series = (
+        service.events()
+        .insert(
+            calendarId="primary",
+            body={
+                "summary": "Weekly",
+                "start": {"dateTime": "2030-03-01T09:00:00", **local},
+                "end": {"dateTime": "2030-03-01T10:00:00", **local},
+                "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"],
+            },
+        )
+        .execute()
+    )
+    assert series["start"] == {"dateTime": "2030-03-01T09:00:00+01:00", **local}
+    assert series["end"] == {"dateTime": "2030-03-01T10:00:00+01:00", **local}
+    instances = service.events().instances(calendarId="primary", eventId=series["id"]).execute()
+    assert [i["start"]["dateTime"] for i in instances["items"]] == [
+        "2030-03-01T09:00:00+01:00",
+        "2030-03-08T09:00:00+01:00",
+        "2030-03-15T09:00:00+01:00",
+    ]
+
+
 def test_a_secondary_calendar_is_created_listed_and_used_through_its_encoded_id(
     calendar: tuple[Resource, Any],
 ) -> None:
