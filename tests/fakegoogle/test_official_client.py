@@ -299,6 +299,42 @@ def test_watch_and_stop_a_channel(calendar: tuple[Resource, Any]) -> None:
     assert caught.value.resp.status == 404
 
 
+@pytest.mark.parametrize(
+    ("status", "reason", "retried"),
+    [
+        (403, "rateLimitExceeded", True),
+        (403, "userRateLimitExceeded", True),
+        (429, None, True),
+        (503, None, True),
+        (403, "quotaExceeded", False),
+    ],
+)
+def test_the_clients_retry_rules_read_the_emulators_errors_as_googles(
+    emulator: tuple[FakeGoogle, RunningServer],
+    calendar: tuple[Resource, Any],
+    status: int,
+    reason: str | None,
+    retried: bool,
+) -> None:
+    """execute(num_retries) retries rate limits and 5xx and gives up at once on a daily
+    quota, deciding from the status and errors[0].reason the emulator sends."""
+    google, _ = emulator
+    service, _ = calendar
+    route = "GET /calendar/v3/calendars/primary/events"
+    google.inject_fault(route=route, status=status, reason=reason, times=2)
+    request = service.events().list(calendarId="primary")
+    request._sleep = lambda seconds: None  # the client's own backoff, not the emulator's
+    if retried:
+        assert request.execute(num_retries=3)["items"] == []
+        expected = [status, status, 200]
+    else:
+        with pytest.raises(HttpError) as caught:
+            request.execute(num_retries=3)
+        assert caught.value.resp.status == status and _reason(caught.value) == reason
+        expected = [status]
+    assert _calls(google, "/calendar/v3/calendars/primary/events") == expected
+
+
 def test_batch_of_inserts_reports_each_part_on_its_own(
     emulator: tuple[FakeGoogle, RunningServer],
     calendar: tuple[Resource, Any],
