@@ -191,4 +191,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
     },
     "purge-tombstones": {"task": "tandem.meetings.tasks.purge_tombstones", "schedule": 86400.0},
+    # Google push channels cannot be extended: replace those expiring within a day.
+    "renew-push-channels": {"task": "tandem.sync.tasks.renew_push_channels", "schedule": 3600.0},
 }

@@ -43,6 +43,9 @@ DEDICATED_CALENDAR_NAME = "Tandem CRM"
 # Sent on commit with ``connection`` and ``change``: "connected", "disconnected",
 # "settings_saved" (with ``previous`` settings), so the sync app can schedule or stop work.
 google_connection_changed = django.dispatch.Signal()
+# Sent (not on commit) with ``connection`` when Revoke Token starts, while the token still
+# works: the sync app stops the connection's push channels.
+google_disconnecting = django.dispatch.Signal()
 
 
 class ConnectFailed(Exception):
@@ -295,6 +298,7 @@ def google_disconnect(*, connection: GoogleConnection) -> bool:
     """Revoke Token: revokes at Google (or queues the revoke when Google is unreachable),
     forgets the tokens and stops all sync. Meetings and events stay. Returns True when Google
     confirmed the revoke now."""
+    google_disconnecting.send_robust(sender=GoogleConnection, connection=connection)
     token_encrypted = connection.refresh_token_encrypted or connection.access_token_encrypted
     revoked_now = True
     if token_encrypted:

@@ -6,9 +6,18 @@ class SyncConfig(AppConfig):
     label = "sync"
 
     def ready(self) -> None:
-        from tandem.accounts.google_services import google_connection_changed
+        from tandem.accounts.google_services import google_connection_changed, google_disconnecting
+        from tandem.sync import push
         from tandem.sync.receivers import on_google_connection_changed
 
+        # Push first: a settings change stops un-picked calendars' channels before a sync
+        # (eager in some setups) forgets those calendars.
+        google_connection_changed.connect(
+            push.on_google_connection_changed, dispatch_uid="push-on-google-connection-changed"
+        )
+        google_disconnecting.connect(
+            push.on_google_disconnecting, dispatch_uid="push-on-google-disconnecting"
+        )
         google_connection_changed.connect(
             on_google_connection_changed, dispatch_uid="sync-on-google-connection-changed"
         )

@@ -94,8 +94,32 @@ def sync_user(self: Task, *, user_id: int, trigger: str = "schedule") -> dict[st
             ),
             exc=outcome.retryable_error,
         )
-    return outcome.summary()
+    summary = outcome.summary()
+    if summary["status"] == "succeeded":
+        _push_channels_after_run(user_id=user_id)
+    return summary
 
 
 def request_sync_on_commit(*, user_id: int, trigger: str) -> None:
     transaction.on_commit(lambda: request_sync(user_id=user_id, trigger=trigger))
+
+
+# -- push notifications (tandem/sync/push.py) ---------------------------------------------
+
+
+def _push_channels_after_run(*, user_id: int) -> None:
+    """Opens missing watch channels once a run has synced the inbound calendars (no Google
+    call when every channel is live). Never raises: push only speeds up what polling does."""
+    from tandem.sync.push import push_channels_ensure
+
+    push_channels_ensure(user_id=user_id)
+
+
+@shared_task(name="tandem.sync.tasks.renew_push_channels")
+def renew_push_channels() -> dict[str, int]:
+    """Hourly: replaces channels that expire within a day (new one first, then the old one
+    is stopped), since Google channels cannot be extended."""
+    from tandem.sync.push import push_channels_renew
+
+    report = push_channels_renew()
+    return {"opened": report.opened, "stopped": report.stopped, "failed": report.failed}
