@@ -114,6 +114,10 @@ def run(*, host: str, port: int, fake_google_port: int) -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     env.setdefault("FAKE_GOOGLE_URL", f"http://127.0.0.1:{fake_google_port}")
+    # Google (here the emulator, which allows plain HTTP on loopback) sends push
+    # notifications to the web app at this address, so the demo gets edits within seconds.
+    web_host = "127.0.0.1" if host == "0.0.0.0" else host  # noqa: S104 - a listen-all address
+    env.setdefault("PUBLIC_BASE_URL", f"http://{web_host}:{port}")
     env["PYTHONUNBUFFERED"] = "1"
     login = _prepare(python, env)
     username, password = login.split()
