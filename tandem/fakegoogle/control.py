@@ -136,6 +136,7 @@ def _add_fault(emu: FakeGoogle, req: ApiRequest) -> ApiResponse:
         delay=float(b.get("delay", 0)),
         drop=bool(b.get("drop", False)),
         applied=bool(b.get("applied", False)),
+        malformed=bool(b.get("malformed", False)),
     )
     return _ok()
 

@@ -18,6 +18,7 @@ from tandem.fakegoogle import calendars, control, fields, oauth_tokens, persiste
 from tandem.fakegoogle.access import bearer
 from tandem.fakegoogle.errors import ApiError
 from tandem.fakegoogle.faults import (
+    MALFORMED_BODY,
     DropConnection,
     Fault,
     FaultInjector,
@@ -288,6 +289,7 @@ class FakeGoogle:
         delay: float = 0,
         drop: bool = False,
         applied: bool = False,
+        malformed: bool = False,
     ) -> None:
         self.faults.add(
             Fault(
@@ -299,6 +301,7 @@ class FakeGoogle:
                 delay=delay,
                 drop=drop,
                 applied=applied,
+                malformed=malformed,
             )
         )
 
@@ -423,6 +426,9 @@ class FakeGoogle:
                         raise fault_exception(Fault(route="", status=503))
                     self._log(req, 0)
                     raise DropConnection()
+                if fault.malformed:
+                    self._log(req, 200)
+                    return ApiResponse(200, MALFORMED_BODY, {"Content-Type": "application/json"})
                 if fault.status:
                     raise fault_exception(fault)
             if routes.is_calendar_api(req.path):

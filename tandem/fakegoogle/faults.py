@@ -30,6 +30,7 @@ class Fault:
     drop: bool = False  # close the connection without an answer
     # With drop: serve the call first, then hang up (the write took effect, no answer came).
     applied: bool = False
+    malformed: bool = False  # answer 200 with a body cut off in the middle of its JSON
     seen: int = 0
     fired: int = 0
 
@@ -69,6 +70,10 @@ class FaultInjector:
                     fault.fired += 1
                     return fault
             return None
+
+
+# What a ``malformed`` fault answers: JSON cut off mid-way, as a broken proxy might send.
+MALFORMED_BODY = b'{"kind": "calendar#events", "items": [{"id": "'
 
 
 class DropConnection(Exception):
