@@ -157,7 +157,7 @@ def _pair(
     fetch: _Fetcher,
 ) -> Iterator[Item]:
     """Items to plan: linked pairs first, then unlinked events (paired with their meeting by
-    import key or by our marker), then the meetings left over."""
+    import key, our marker or our event id), then the meetings left over."""
     calendar_id = fetch.google.calendar_id
     taken = {link.meeting_id for link in links} | linked_anywhere
     linked_events = {link.event_id for link in links}
@@ -165,6 +165,11 @@ def _pair(
         meeting.import_key: meeting
         for meeting in meetings.values()
         if meeting.import_key is not None and meeting.meeting_id not in taken
+    }
+    ours_by_id = {
+        event_id_for_meeting(fetch.namespace, meeting_id): meeting
+        for meeting_id, meeting in meetings.items()
+        if meeting_id not in taken and meeting.import_key is None
     }
     for link in links:
         yield link, meetings.get(link.meeting_id), events.get(link.event_id)
@@ -174,6 +179,9 @@ def _pair(
         meeting = imported.pop(f"{calendar_id}/{event.event_id}", None)
         if meeting is None and event.marker_meeting_id is not None:
             meeting = meetings.get(event.marker_meeting_id)
+        if meeting is None:
+            # Our deterministic id still names the meeting when a PUT elsewhere lost the marker.
+            meeting = ours_by_id.get(event.event_id)
         if meeting is not None and meeting.meeting_id not in taken:
             # The create or insert went through but its link was never saved.
             taken.add(meeting.meeting_id)

@@ -86,7 +86,7 @@ def _plan_unlinked(
             return plan("deleted meeting, nothing in Google")
         if settings.read_only:
             # Read-only calendars never get writes.
-            return plan("read-only calendar")
+            return plan("read-only calendar, deleted meeting")
         assert google.fields is not None
         born_on: Side = "crm" if crm.import_key is None else "google"
         if google.fields != crm.fields:
@@ -107,7 +107,7 @@ def _plan_unlinked(
             return plan("imported meeting without its event")
         if settings.read_only:
             # Read-only calendars never get writes.
-            return plan("read-only calendar")
+            return plan("read-only calendar, restored meeting")
         # Imported, deleted in Google, then restored in the CRM: undelete its event.
         return plan(
             "restored meeting, undeleting its event",
@@ -157,10 +157,10 @@ def _plan_linked(
         google = GoogleEvent(link.event_id, link.etag, link.base)
     if google is None and out_of_window:
         # Past the window start, a full listing leaves it out: that is no deletion.
-        return plan("out of the window")
+        return plan("event out of the window")
     if crm is None and out_of_window:
         # The CRM no longer lists an old meeting: no deletion either.
-        return plan("out of the window")
+        return plan("meeting out of the window")
     google_gone = google is None or google.cancelled
     google_changed = (
         google is not None
@@ -176,7 +176,11 @@ def _plan_linked(
         assert google is not None and google.fields is not None
         if settings.read_only or google_changed:
             # Read-only calendar (Google rules), or an edit in Google beats the CRM deletion.
-            why = "read-only calendar" if settings.read_only else "Google edit beats deletion"
+            why = (
+                "read-only calendar, Google copy returns"
+                if settings.read_only
+                else "Google edit beats deletion"
+            )
             return plan(why, *_bring_back_in_crm(crm, google, link.origin, settings))
         # Deleted in the CRM, untouched in Google: delete the event.
         return plan(
@@ -202,7 +206,7 @@ def _plan_linked(
         if google is None:
             # The event vanished altogether: insert anew.
             return plan(
-                why,
+                f"{why} (event vanished)",
                 InsertInGoogle(crm.meeting_id, crm.fields),
                 SaveLink(crm.fields, origin="crm"),
             )

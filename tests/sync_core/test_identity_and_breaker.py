@@ -1,0 +1,105 @@
+"""Client-chosen event ids, our marker, and the mass-delete breaker."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tandem.sync.core.actions import DeleteInCrm, DeleteInGoogle, ItemPlan
+from tandem.sync.core.breaker import breaker_check, breaker_check_plan
+from tandem.sync.core.identity import (
+    event_id_for_meeting,
+    is_client_event_id,
+    marker_for_meeting,
+    meeting_id_from_marker,
+)
+
+
+@given(namespace=st.text(min_size=1, max_size=50), meeting_id=st.integers(0, 2**63))
+def test_event_ids_are_valid_base32hex(namespace: str, meeting_id: int) -> None:
+    """Ids use only a-v and 0-9 and fit Google's 5-1024 length rule."""
+    event_id = event_id_for_meeting(namespace, meeting_id)
+    assert re.fullmatch(r"[a-v0-9]{5,1024}", event_id)
+    assert is_client_event_id(event_id)
+
+
+def test_event_ids_are_deterministic_and_distinct() -> None:
+    """The same meeting always gets the same id (a retry hits 409); others differ."""
+    assert event_id_for_meeting("crm-a", 7) == event_id_for_meeting("crm-a", 7)
+    assert event_id_for_meeting("crm-a", 7) != event_id_for_meeting("crm-a", 8)
+    assert event_id_for_meeting("crm-a", 7) != event_id_for_meeting("crm-b", 7)
+    assert len(event_id_for_meeting("crm-a", 7)) == 32
+
+
+def test_an_empty_namespace_is_refused() -> None:
+    """Without a namespace two installations could collide."""
+    with pytest.raises(ValueError, match="namespace"):
+        event_id_for_meeting("", 1)
+
+
+def test_client_event_id_rule_rejects_google_forbidden_ids() -> None:
+    """Upper case, w-z, punctuation and too short ids are not client ids."""
+    for bad in ("ABCDE", "wxyz0", "abc", "abc-def", "a" * 1025):
+        assert not is_client_event_id(bad)
+
+
+def test_markers_name_our_meetings_only() -> None:
+    """Our marker round-trips; another namespace's or a foreign value is not ours."""
+    assert meeting_id_from_marker("crm", marker_for_meeting("crm", 42)) == 42
+    assert meeting_id_from_marker("crm", marker_for_meeting("other", 42)) is None
+    assert meeting_id_from_marker("crm", "crm:abc") is None
+    assert meeting_id_from_marker("crm", None) is None
+
+
+# -- breaker -----------------------------------------------------------------------------
+
+
+def test_the_breaker_needs_both_a_large_share_and_a_large_count() -> None:
+    """More than 20% and more than 10 trips it; either alone does not."""
+    assert breaker_check(deletes=11, synced=50).tripped
+    assert not breaker_check(deletes=10, synced=20).tripped  # 50% but only 10
+    assert not breaker_check(deletes=11, synced=100).tripped  # 11 but only 11%
+    assert breaker_check(deletes=21, synced=100).tripped
+    assert not breaker_check(deletes=20, synced=100).tripped  # exactly 20% is allowed
+
+
+def test_an_empty_full_listing_with_links_trips_the_breaker() -> None:
+    """A suddenly empty calendar looks like a broken listing: stop and ask."""
+    verdict = breaker_check(deletes=1, synced=3, listing_complete=True, listed=0)
+    assert verdict.tripped
+    assert "no events" in verdict.reason
+    assert not breaker_check(deletes=0, synced=0, listing_complete=True, listed=0).tripped
+    # An empty incremental listing is the normal "nothing changed".
+    assert not breaker_check(deletes=0, synced=3, listing_complete=False, listed=0).tripped
+
+
+def test_a_confirmed_run_passes_the_breaker() -> None:
+    """After the user confirms, the same plan goes through."""
+    assert not breaker_check(deletes=50, synced=50, allow=True).tripped
+
+
+def test_the_breaker_counts_deletions_of_user_data_in_a_plan() -> None:
+    """CRM and Google deletions count; removals of private meetings kept in the CRM do not."""
+    deletions = [
+        ItemPlan(meeting_id=i, event_id=f"e{i}", actions=(DeleteInCrm(i, 1),), why="x")
+        for i in range(6)
+    ] + [
+        ItemPlan(meeting_id=i, event_id=f"e{i}", actions=(DeleteInGoogle(f"e{i}", "1"),), why="x")
+        for i in range(6, 11)
+    ]
+    private = [
+        ItemPlan(
+            meeting_id=i,
+            event_id=f"e{i}",
+            actions=(DeleteInGoogle(f"e{i}", "1", keep_in_crm=True),),
+            why="x",
+        )
+        for i in range(11, 30)
+    ]
+    assert breaker_check_plan(deletions, synced=30, listing_complete=False, listed=5).tripped
+    assert not breaker_check_plan(
+        deletions[:10] + private, synced=30, listing_complete=False, listed=5
+    ).tripped

@@ -1,0 +1,132 @@
+"""The three-way merge and its conflict rule (later edit wins, ties go to the CRM)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from hypothesis import given
+
+from tandem.sync.core.merge import Conflict, conflict_winner, merge
+from tests.sync_core.strategies import all_day, meeting_fields, timed
+
+BASE = timed(9)
+EARLY = datetime(2026, 1, 1, tzinfo=UTC)
+LATE = datetime(2026, 1, 2, tzinfo=UTC)
+
+
+def test_unchanged_on_both_sides_merges_to_the_base() -> None:
+    """No change anywhere: the result is the base, with no conflict."""
+    result = merge(BASE, BASE, BASE, crm_changed_at=EARLY, google_changed_at=LATE)
+    assert result.fields == BASE
+    assert result.conflicts == ()
+
+
+def test_a_field_changed_only_in_the_crm_takes_the_crm_value() -> None:
+    """A CRM-only change survives, even when Google's copy is newer."""
+    crm = replace(BASE, subject="Renamed")
+    result = merge(BASE, crm, BASE, crm_changed_at=EARLY, google_changed_at=LATE)
+    assert result.fields == crm
+    assert result.conflicts == ()
+
+
+def test_a_field_changed_only_in_google_takes_the_google_value() -> None:
+    """A Google-only change survives, even when the CRM copy is newer."""
+    google = replace(BASE, location="Room 4")
+    result = merge(BASE, BASE, google, crm_changed_at=LATE, google_changed_at=EARLY)
+    assert result.fields == google
+    assert result.conflicts == ()
+
+
+def test_different_fields_changed_on_each_side_are_all_kept() -> None:
+    """Subject from the CRM and description from Google both land in the result."""
+    crm = replace(BASE, subject="Renamed")
+    google = replace(BASE, description="<p>Agenda</p>")
+    result = merge(BASE, crm, google, crm_changed_at=EARLY, google_changed_at=LATE)
+    assert result.fields == replace(BASE, subject="Renamed", description="<p>Agenda</p>")
+    assert result.conflicts == ()
+
+
+def test_the_same_change_on_both_sides_is_no_conflict() -> None:
+    """Both sides set the same value: taken, and nothing is recorded."""
+    both = replace(BASE, visibility="private")
+    result = merge(BASE, both, both, crm_changed_at=EARLY, google_changed_at=LATE)
+    assert result.fields == both
+    assert result.conflicts == ()
+
+
+def test_a_conflict_goes_to_the_later_edit_and_is_recorded() -> None:
+    """Both sides changed the subject: Google edited later, so Google's subject wins."""
+    crm = replace(BASE, subject="CRM")
+    google = replace(BASE, subject="Google")
+    result = merge(BASE, crm, google, crm_changed_at=EARLY, google_changed_at=LATE)
+    assert result.fields.subject == "Google"
+    assert result.conflicts == (
+        Conflict(field="subject", base=BASE.subject, crm="CRM", google="Google", winner="google"),
+    )
+    crm_later = merge(BASE, crm, google, crm_changed_at=LATE, google_changed_at=EARLY)
+    assert crm_later.fields.subject == "CRM"
+    assert crm_later.conflicts[0].winner == "crm"
+
+
+def test_ties_and_unknown_times_go_to_the_crm() -> None:
+    """Equal timestamps, or a side without one, resolve a conflict for the CRM."""
+    assert conflict_winner(crm_changed_at=EARLY, google_changed_at=EARLY) == "crm"
+    assert conflict_winner(crm_changed_at=None, google_changed_at=LATE) == "crm"
+    assert conflict_winner(crm_changed_at=EARLY, google_changed_at=None) == "crm"
+    assert conflict_winner(crm_changed_at=EARLY, google_changed_at=LATE) == "google"
+
+
+def test_start_and_end_merge_as_one_unit() -> None:
+    """A move in the CRM and a new end in Google conflict as a pair: never end before start."""
+    crm = timed(15)  # moved to 15:00-16:00
+    google = timed(9, hours=3)  # 09:00-12:00
+    result = merge(BASE, crm, google, crm_changed_at=LATE, google_changed_at=EARLY)
+    assert (result.fields.start, result.fields.end) == (crm.start, crm.end)
+    assert [c.field for c in result.conflicts] == ["start", "end"]
+
+
+def test_a_timed_to_all_day_change_keeps_both_bounds_of_one_kind() -> None:
+    """One side makes it all-day, the other moves the end: the winner's pair is whole."""
+    crm = all_day(date(2026, 3, 1))
+    google = timed(9, hours=2)
+    result = merge(BASE, crm, google, crm_changed_at=EARLY, google_changed_at=LATE)
+    assert (result.fields.start, result.fields.end) == (google.start, google.end)
+    assert result.fields.all_day is False
+
+
+def test_without_a_base_every_difference_is_a_conflict() -> None:
+    """Paired by marker with no base: differing fields are conflicts, equal ones are not."""
+    google = replace(BASE, subject="Google", location="Room 4")
+    crm = replace(BASE, subject="CRM", location="Room 4")
+    result = merge(None, crm, google, crm_changed_at=EARLY, google_changed_at=LATE)
+    assert result.fields == google
+    assert result.conflicts == (
+        Conflict(field="subject", base=None, crm="CRM", google="Google", winner="google"),
+    )
+
+
+def test_recurrence_conflicts_like_any_field() -> None:
+    """Recurrence rules changed on both sides are one field under the same rule."""
+    crm = replace(BASE, recurrence=("RRULE:FREQ=DAILY",))
+    google = replace(BASE, recurrence=("RRULE:FREQ=WEEKLY",))
+    result = merge(BASE, crm, google, crm_changed_at=LATE, google_changed_at=EARLY)
+    assert result.fields.recurrence == ("RRULE:FREQ=DAILY",)
+    assert result.conflicts[0].field == "recurrence"
+
+
+@given(base=meeting_fields(), crm=meeting_fields(), google=meeting_fields())
+def test_every_merged_field_comes_from_one_side(base, crm, google) -> None:  # type: ignore[no-untyped-def]
+    """Any merge result is valid and each field holds the CRM's or Google's value."""
+    result = merge(base, crm, google, crm_changed_at=EARLY, google_changed_at=LATE)
+    for name in ("subject", "start", "end", "description", "location", "recurrence"):
+        assert result.fields.value(name) in (crm.value(name), google.value(name))
+    assert {c.field for c in result.conflicts} <= {
+        "subject",
+        "start",
+        "end",
+        "description",
+        "location",
+        "visibility",
+        "recurrence",
+    }
