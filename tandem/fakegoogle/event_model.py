@@ -217,6 +217,24 @@ def complete_and_validate(resource: dict[str, Any], calendar: Calendar) -> None:
     validate_times(resource, recurring=recurring)
     if recurring:
         recurrence.validate(resource, calendar.time_zone)
+    _with_offsets(resource)
+
+
+def _with_offsets(resource: dict[str, Any]) -> None:
+    """Google answers every dateTime in RFC 3339 with the offset of its timeZone, also when
+    it was written without one (the discovery document's date-time format)."""
+    from datetime import datetime
+
+    from tandem.fakegoogle.timeutil import local_iso, zone
+
+    for key in ("start", "end"):
+        value = resource.get(key)
+        if not isinstance(value, dict) or not value.get("dateTime") or not value.get("timeZone"):
+            continue
+        written = datetime.fromisoformat(str(value["dateTime"]).replace("Z", "+00:00"))
+        tz = zone(str(value["timeZone"]))
+        if written.tzinfo is None and tz is not None:
+            value["dateTime"] = local_iso(written.replace(tzinfo=tz))
 
 
 # --- recurring instances --------------------------------------------------------------

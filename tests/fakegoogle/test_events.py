@@ -136,7 +136,10 @@ def test_patch_of_start_keeps_time_zone_and_bumps_sequence(api: httpx.Client) ->
         f"{EVENTS}/{created['id']}",
         json={"start": {"dateTime": "2030-06-01T09:00:00"}},
     ).json()
-    assert patched["start"] == {"dateTime": "2030-06-01T09:00:00", "timeZone": "Europe/Berlin"}
+    assert patched["start"] == {
+        "dateTime": "2030-06-01T09:00:00+02:00",
+        "timeZone": "Europe/Berlin",
+    }
     assert patched["sequence"] == created["sequence"] + 1
 
 

@@ -222,13 +222,6 @@ def test_delete_leaves_a_cancelled_event_and_a_second_delete_raises_410(
     assert _reason(caught.value) == "deleted"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known divergence: the emulator echoes a dateTime written without an offset "
-    "as written; Google answers RFC 3339 with the zone's offset. The fix (in "
-    "event_model.complete_and_validate) contradicts tests/fakegoogle/test_events.py::"
-    "test_patch_of_start_keeps_time_zone_and_bumps_sequence, owned by the emulator's author",
-)
 def test_a_local_date_time_with_a_time_zone_comes_back_with_its_offset(
     calendar: tuple[Resource, Any],
 ) -> None:
