@@ -145,6 +145,16 @@ def create_meeting(page: Page, base: str, day: date, subject: str) -> None:
     expect(page.locator(".messages")).to_contain_text(f"Created “{subject}”.")
 
 
+def move_meeting_in_crm(page: Page, base: str, subject: str, *, start: str, end: str) -> None:
+    page.goto(f"{base}/?view=list")
+    page.get_by_role("link", name=subject).first.click()
+    page.get_by_role("link", name="Edit", exact=True).click()
+    page.get_by_label("Start time").fill(start)
+    page.get_by_label("End time").fill(end)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name=subject)).to_be_visible()
+
+
 def click_sync_now(page: Page, base: str) -> None:
     page.goto(f"{base}/preferences/external-services/")
     page.get_by_role("button", name="Sync now").click()
@@ -198,8 +208,35 @@ def test_connect_sync_both_ways_and_revoke(
         assert made.status_code == 200, made.text
     click_sync_now(page, base)
     shot(page, "09-external-services-after-sync")
+
+    # Both sides move the review: Google first, then the CRM, so the CRM's later edit wins
+    # and the status page says so in words and times, not in Python reprs.
+    with google_api(harness) as api:
+        event_id = next(
+            e["id"]
+            for e in api.get(f"calendars/{calendar_id}/events").json()["items"]
+            if e["summary"] == "Quarterly review <with Acme>"
+        )
+        moved = api.patch(
+            f"calendars/{calendar_id}/events/{event_id}",
+            json={
+                "start": {"dateTime": f"{day.isoformat()}T10:30:00", "timeZone": "Europe/Berlin"},
+                "end": {"dateTime": f"{day.isoformat()}T11:30:00", "timeZone": "Europe/Berlin"},
+            },
+        )
+        assert moved.status_code == 200, moved.text
+    move_meeting_in_crm(page, base, "Quarterly review <with Acme>", start="12:00", end="13:00")
+    click_sync_now(page, base)
+    with google_api(harness) as api:
+        event = api.get(f"calendars/{calendar_id}/events/{event_id}").json()
+    assert event["start"]["dateTime"].startswith(f"{day.isoformat()}T12:00:00")
     runs = page.locator("details.sync-runs")
     runs.locator("summary").click()
+    page.locator("details.sync-conflicts summary").click()
+    conflicts = page.locator("details.sync-conflicts")
+    expect(conflicts).to_contain_text("Quarterly review <with Acme>")
+    expect(conflicts).not_to_contain_text("datetime")
+    expect(conflicts).not_to_contain_text("TimedMoment")
     expect(runs.locator("tbody tr").first).to_contain_text("Succeeded")
     expect(page.locator(".sync-status")).not_to_contain_text("not yet")
     shot(page, "10-sync-runs")
@@ -207,7 +244,7 @@ def test_connect_sync_both_ways_and_revoke(
     page.goto(f"{base}/?view=month&date={day.isoformat()}")
     cell = page.locator(f'td[data-date="{day.isoformat()}"]')
     expect(cell.get_by_role("link", name="Call from Google")).to_contain_text("15:00")
-    expect(cell.get_by_role("link", name="Quarterly review <with Acme>")).to_contain_text("10:00")
+    expect(cell.get_by_role("link", name="Quarterly review <with Acme>")).to_contain_text("12:00")
     shot(page, "11-calendar-with-google-event")
 
     # Revoke Token: a confirmation page, then the row reads "Not connected" again.

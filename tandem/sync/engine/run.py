@@ -134,6 +134,11 @@ def _sync(user_id: int, trigger: str, allow_mass_delete: bool) -> SyncOutcome:
         if is_retryable(error):
             outcome.retryable_error = error
         logger.warning("sync of user %s stopped: %s", user_id, type(error).__name__)
+    except BaseException as error:
+        # A bug or a dying worker (SystemExit) must not be recorded as a success.
+        status = SyncRun.Status.FAILED
+        ctx.errors.append(plain_reason(error))
+        raise
     finally:
         _finish(run, state, ctx, status, client.counter.total)
     outcome.counts = dict(ctx.counts)
