@@ -1,0 +1,139 @@
+"""Issue #5, rule 8: settings changes (DESIGN.md §3) and revoke then reconnect, against the
+emulator."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tandem.accounts.google_services import connection_for, google_disconnect
+from tandem.accounts.models import GoogleConnection
+from tandem.sync.models import EventLink
+from tests.sync.harness import (
+    SyncWorld,
+    connect_user,
+    crm_by_subject,
+    crm_create,
+    crm_meetings,
+    google_by_subject,
+    google_requests,
+    run_clean,
+    run_sync,
+    save_settings,
+    soon,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def world(google_in_process, client: Client) -> SyncWorld:  # type: ignore[no-untyped-def]
+    return connect_user(google_in_process, client)
+
+
+def _team_calendar(world: SyncWorld) -> str:
+    return str(world.emulator.create_calendar(email=world.primary, summary="Team")["id"])
+
+
+def test_a_newly_picked_inbound_calendar_gets_a_full_sync(world: SyncWorld) -> None:
+    """Picking another calendar brings in its events (a full listing from the window start)."""
+    team = _team_calendar(world)
+    world.google.create_event(team, "Team offsite")
+    run_clean(world)
+    assert crm_meetings(world) == []
+
+    save_settings(world, inbound=[world.primary, team])
+    with google_requests(world) as requests:
+        run_clean(world)
+    (team_list,) = [e for e in requests if e.method == "GET" and team in e.path]
+    assert "timeMin" in team_list.query and "syncToken" not in team_list.query
+    assert [m.subject for m in crm_meetings(world)] == ["Team offsite"]
+
+
+def test_an_unpicked_calendar_takes_its_meetings_out_of_the_crm_and_google_keeps_them(
+    world: SyncWorld,
+) -> None:
+    """Un-picking a calendar removes the meetings that came from it (tombstones); its events
+    stay in Google, and the CRM's own meetings stay where they are."""
+    team = _team_calendar(world)
+    world.google.create_event(team, "Team offsite")
+    crm_create(world, "Mine")
+    save_settings(world, inbound=[world.primary, team])
+    run_clean(world)
+    assert sorted(m.subject for m in crm_meetings(world)) == ["Mine", "Team offsite"]
+
+    save_settings(world, inbound=[world.primary])
+    run_clean(world)
+    assert [m.subject for m in crm_meetings(world)] == ["Mine"]
+    assert [e["summary"] for e in world.google.events(team)] == ["Team offsite"]
+    assert sorted(google_by_subject(world)) == ["Mine"]
+
+
+def test_a_new_target_calendar_receives_the_pushed_meetings_without_copies(
+    world: SyncWorld,
+) -> None:
+    """Changing the target moves the pushed events there (events.move): the new target has
+    each meeting once, the old one none, and the next run writes nothing."""
+    crm_create(world, "Alpha")
+    crm_create(world, "Beta", soon(days=2))
+    run_clean(world)
+    team = _team_calendar(world)
+
+    save_settings(world, inbound=[world.primary, team], target=team)
+    outcome = run_clean(world)
+
+    assert outcome.counts.get("google_moved") == 2
+    assert google_by_subject(world, team) == crm_by_subject(world)
+    assert google_by_subject(world) == {}
+    assert {link.calendar_id for link in EventLink.objects.filter(owner=world.user)} == {team}
+    run_clean(world)
+    with google_requests(world) as requests:
+        run_clean(world)
+    assert [e.method for e in requests] == ["GET", "GET"]
+    assert "Google while away" not in crm_by_subject(world)
+
+
+def test_turning_private_sync_off_removes_pushed_private_meetings_from_google(
+    google_in_process, client: Client
+) -> None:  # type: ignore[no-untyped-def]
+    """With private sync on, a private meeting is pushed; turned off, its event is removed
+    from Google and the meeting stays in the CRM; the public one is untouched."""
+    world = connect_user(google_in_process, client, sync_private=True)
+    crm_create(world, "Doctor", visibility="private")
+    crm_create(world, "Team lunch", soon(days=2))
+    run_clean(world)
+    assert sorted(google_by_subject(world)) == ["Doctor", "Team lunch"]
+
+    save_settings(world, sync_private=False)
+    run_clean(world)
+    run_clean(world)
+
+    assert sorted(google_by_subject(world)) == ["Team lunch"]
+    assert sorted(m.subject for m in crm_meetings(world)) == ["Doctor", "Team lunch"]
+
+
+def test_revoke_then_reconnect_duplicates_nothing_on_either_side(
+    world: SyncWorld, client: Client
+) -> None:
+    """Revoke Token stops the sync and keeps both sides; reconnecting the same Google account
+    finds every link again: no copy in the CRM or in Google, and edits made meanwhile sync."""
+    crm_create(world, "Before")
+    world.google.create_event(world.primary, "From Google", soon(days=2))
+    run_clean(world)
+
+    google_disconnect(connection=connection_for(user=world.user))
+    crm_create(world, "While away", soon(days=3))
+    world.google.create_event(world.primary, "Google while away", soon(days=4))
+    outcome = run_sync(world)
+    assert outcome.run is None and "not connected" in outcome.skipped
+    assert "Google while away" not in crm_by_subject(world)
+
+    world.harness.connect(client)
+    assert connection_for(user=world.user).status == GoogleConnection.Status.CONNECTED
+    run_clean(world)
+    run_clean(world)
+
+    subjects = ["Before", "From Google", "Google while away", "While away"]
+    assert sorted(m.subject for m in crm_meetings(world)) == subjects
+    assert sorted(google_by_subject(world)) == subjects
+    assert google_by_subject(world) == crm_by_subject(world)
