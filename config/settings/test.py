@@ -1,6 +1,9 @@
 """Tests: fast password hashing, eager nothing (tests run real workers where they need them)."""
 
+import os
+
 from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
@@ -10,3 +13,11 @@ STORAGES = {
 ALLOWED_HOSTS = ["*"]
 # Sync requests are queued in memory: no broker file, no worker; tests read the queue state.
 CELERY_BROKER_URL = "memory://"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so a real Celery worker started by a test (tests/sync/test_worker.py)
+    # and threads racing for the lock see the same database. One per test process, so
+    # several pytest runs in the same checkout never share it (pytest-xdist adds _gwN).
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(VAR_DIR / "test-databases" / f"test-{os.getpid()}.sqlite3")
+    }
+    (VAR_DIR / "test-databases").mkdir(parents=True, exist_ok=True)

@@ -83,11 +83,14 @@ def calendar_client_for(
     *, connection: GoogleConnection, endpoints: GoogleEndpoints | None = None
 ) -> CalendarClient:
     from tandem.accounts.google_clients import google_endpoints
+    from tandem.sync.budget import request_budget_for
 
     return CalendarClient(
         http=http_client(),
         base_url=(endpoints or google_endpoints()).calendar_base,
         tokens=ConnectionTokens(connection),
+        # Every client of a user shares the user's per-minute request budget.
+        counter=request_budget_for(user_id=connection.user_id),
     )
 
 

@@ -7,8 +7,9 @@ class SyncConfig(AppConfig):
 
     def ready(self) -> None:
         from tandem.accounts.google_services import google_connection_changed, google_disconnecting
+        from tandem.meetings.services import meeting_changed
         from tandem.sync import push
-        from tandem.sync.receivers import on_google_connection_changed
+        from tandem.sync.receivers import on_google_connection_changed, on_meeting_changed
 
         # Push first: a settings change stops un-picked calendars' channels before a sync
         # (eager in some setups) forgets those calendars.
@@ -21,3 +22,4 @@ class SyncConfig(AppConfig):
         google_connection_changed.connect(
             on_google_connection_changed, dispatch_uid="sync-on-google-connection-changed"
         )
+        meeting_changed.connect(on_meeting_changed, dispatch_uid="sync-on-meeting-changed")

@@ -1,8 +1,10 @@
 """How the sync app reacts when a user's Google connection changes (connected in apps.py).
 
 Saving the synchronization settings queues the first sync at once (the 5-minute schedule
-takes over after it); Revoke Token stops scheduling and forgets push channels, which died at
-Google with the revoked grant, so nothing runs for that user until they connect again.
+takes over after it); a meeting created, edited or deleted in the CRM queues that user's sync
+once the change is committed (debounced, so a burst of edits makes one run); Revoke Token
+stops scheduling and forgets push channels, which died at Google with the revoked grant, so
+nothing runs for that user until they connect again.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from tandem.accounts.models import GoogleConnection, SyncSettings
+from tandem.meetings.models import Meeting
 from tandem.sync.models import CalendarSyncState, UserSyncState
 from tandem.sync.tasks import request_sync
 
@@ -38,3 +41,13 @@ def _has_saved_settings(connection: GoogleConnection) -> bool:
         .exclude(target_calendar_id="")
         .exists()
     )
+
+
+def on_meeting_changed(*, meeting: Meeting, origin: str, **kwargs: Any) -> None:
+    """Pushes a CRM edit within seconds. Changes the sync itself made (origin "sync") must
+    not queue another run, or every run would schedule the next one."""
+    if origin != "crm":
+        return
+    connection = GoogleConnection.objects.filter(user_id=meeting.owner_id).first()
+    if connection is not None and _has_saved_settings(connection):
+        request_sync(user_id=meeting.owner_id, trigger="crm_change")

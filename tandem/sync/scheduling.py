@@ -12,7 +12,7 @@ import random
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from tandem.accounts.models import GoogleConnection
@@ -33,33 +33,29 @@ def next_due_after(moment: datetime, *, rng: random.Random | None = None) -> dat
     return moment + interval() + jitter(rng)
 
 
+def _syncable_connections() -> QuerySet[GoogleConnection]:
+    return GoogleConnection.objects.filter(
+        status=GoogleConnection.Status.CONNECTED,
+        sync_settings__saved_at__isnull=False,
+    ).exclude(sync_settings__target_calendar_id="")
+
+
 def syncable_user_ids() -> list[int]:
     """Users whose connection is healthy and whose settings are saved."""
-    return list(
-        GoogleConnection.objects.filter(
-            status=GoogleConnection.Status.CONNECTED,
-            sync_settings__saved_at__isnull=False,
-        )
-        .exclude(sync_settings__target_calendar_id="")
-        .values_list("user_id", flat=True)
-    )
+    return list(_syncable_connections().values_list("user_id", flat=True))
 
 
 def due_user_ids(*, now: datetime | None = None) -> list[int]:
-    """Connected users whose next sync time has come (or was never set)."""
+    """Syncable users whose next sync time has come (or was never set), except those whose
+    sync waits for them (needs attention). One query, whatever the number of users."""
     now = now or timezone.now()
-    candidates = syncable_user_ids()
-    not_due = set(
-        UserSyncState.objects.filter(owner_id__in=candidates, next_due_at__gt=now).values_list(
-            "owner_id", flat=True
-        )
+    return list(
+        _syncable_connections()
+        .exclude(user__sync_state__next_due_at__gt=now)
+        .exclude(user__sync_state__needs_attention__gt="")
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
     )
-    paused = set(
-        UserSyncState.objects.filter(owner_id__in=candidates)
-        .exclude(Q(needs_attention=""))
-        .values_list("owner_id", flat=True)
-    )
-    return [user_id for user_id in candidates if user_id not in not_due | paused]
 
 
 def schedule_next(*, user_id: int, after: datetime | None = None) -> datetime:

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from tandem.sync.locks import user_sync_state
-from tandem.sync.models import UserSyncState
+from tandem.sync.models import CalendarSyncState, UserSyncState
 from tandem.sync.retry import MAX_RETRIES, backoff_seconds
 from tandem.sync.scheduling import due_user_ids
 
@@ -46,13 +46,23 @@ def request_sync(*, user_id: int, trigger: str, delay: float | None = None) -> b
 
 @shared_task(name="tandem.sync.tasks.dispatch_due_syncs")
 def dispatch_due_syncs() -> int:
-    user_ids = due_user_ids()
+    """One sync_user task per due user; returns how many were queued."""
+    now = timezone.now()
+    user_ids = due_user_ids(now=now)
+    if not user_ids:
+        return 0
+    # Mark them first, so the next beat does not queue them again before their task runs;
+    # the run itself sets the real next time (with jitter) when it finishes. A task lost on
+    # the way is thus retried one interval later, never forgotten.
+    UserSyncState.objects.bulk_create(
+        [UserSyncState(owner_id=user_id) for user_id in user_ids], ignore_conflicts=True
+    )
+    UserSyncState.objects.filter(owner_id__in=user_ids).update(
+        next_due_at=now + timedelta(seconds=settings.SYNC_INTERVAL_SECONDS)
+    )
     for user_id in user_ids:
-        # Mark it so the next beat does not queue it again before this task runs.
-        UserSyncState.objects.filter(owner_id=user_id).update(
-            next_due_at=timezone.now() + timedelta(seconds=settings.SYNC_INTERVAL_SECONDS)
-        )
         sync_user.delay(user_id=user_id, trigger="schedule")
+    logger.info("queued scheduled syncs", extra={"event": "dispatch", "users": len(user_ids)})
     return len(user_ids)
 
 
@@ -84,6 +94,11 @@ def sync_user(self: Task, *, user_id: int, trigger: str = "schedule") -> dict[st
         outcome: SyncOutcome = sync_user_now(user_id=user_id, trigger=trigger)
     finally:
         UserSyncState.objects.filter(pk=state.pk).update(unfinished_starts=0)
+    summary = outcome.summary()
+    logger.info(
+        "sync finished",
+        extra={"event": "sync", "user_id": user_id, "trigger": trigger, **_loggable(summary)},
+    )
     if outcome.busy:
         # Another worker holds the user: run again shortly so this change is not lost.
         raise self.retry(countdown=settings.SYNC_DEBOUNCE_SECONDS + 1)
@@ -94,14 +109,73 @@ def sync_user(self: Task, *, user_id: int, trigger: str = "schedule") -> dict[st
             ),
             exc=outcome.retryable_error,
         )
-    summary = outcome.summary()
     if summary["status"] == "succeeded":
         _push_channels_after_run(user_id=user_id)
     return summary
 
 
+def _loggable(summary: dict[str, object]) -> dict[str, object]:
+    counts = summary.get("counts")
+    fields = {key: value for key, value in summary.items() if key != "counts"}
+    if isinstance(counts, dict):
+        fields |= {f"count_{name}": value for name, value in counts.items()}
+    return fields
+
+
 def request_sync_on_commit(*, user_id: int, trigger: str) -> None:
     transaction.on_commit(lambda: request_sync(user_id=user_id, trigger=trigger))
+
+
+# -- the user's answers when a sync needs attention ----------------------------------------
+
+
+def attention_apply_deletions(*, user_id: int) -> None:
+    """The user confirmed the deletions the mass-delete breaker held back: queue a run that
+    lets them through. The attention flag is cleared by that run once it succeeds."""
+    transaction.on_commit(lambda: sync_user_allowing_deletions.delay(user_id=user_id))
+
+
+def attention_keep_meetings(*, user_id: int) -> None:
+    """The user keeps their meetings: forget the sync tokens so the next run re-lists every
+    calendar from scratch instead of applying the held-back deletions, and resume."""
+    with transaction.atomic():
+        CalendarSyncState.objects.filter(owner_id=user_id).update(
+            sync_token="", full_sync_completed_at=None
+        )
+        UserSyncState.objects.filter(owner_id=user_id).update(needs_attention="")
+    request_sync_on_commit(user_id=user_id, trigger="keep_meetings")
+
+
+def attention_resume(*, user_id: int) -> None:
+    """A sync stopped for another reason (e.g. the delivery cap): try again now."""
+    UserSyncState.objects.filter(owner_id=user_id).update(needs_attention="", unfinished_starts=0)
+    request_sync_on_commit(user_id=user_id, trigger="resume")
+
+
+@shared_task(
+    bind=True,
+    name="tandem.sync.tasks.sync_user_allowing_deletions",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
+def sync_user_allowing_deletions(self: Task, *, user_id: int) -> dict[str, object]:
+    from tandem.sync.engine import sync_user_now
+    from tandem.sync.models import SyncRun
+
+    outcome = sync_user_now(user_id=user_id, trigger="apply_deletions", allow_mass_delete=True)
+    if outcome.busy:
+        raise self.retry(countdown=settings.SYNC_DEBOUNCE_SECONDS + 1)
+    if outcome.retryable_error is not None:
+        raise self.retry(
+            countdown=backoff_seconds(
+                self.request.retries, retry_after=outcome.retryable_error.retry_after
+            ),
+            exc=outcome.retryable_error,
+        )
+    if outcome.run is not None and outcome.run.status == SyncRun.Status.SUCCEEDED:
+        UserSyncState.objects.filter(owner_id=user_id).update(needs_attention="")
+    return outcome.summary()
 
 
 # -- push notifications (tandem/sync/push.py) ---------------------------------------------

@@ -1,0 +1,116 @@
+"""Operators' views of Google connections, sync state and runs (Django admin).
+
+Read-only: the sync owns these rows, an operator looks and, at most, queues a sync. Token
+fields of GoogleConnection are never shown, not even encrypted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from tandem.accounts.models import GoogleConnection
+from tandem.sync.models import SyncConflict, SyncRun, UserSyncState
+from tandem.sync.tasks import request_sync
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _queue_syncs(modeladmin: admin.ModelAdmin, request: HttpRequest, user_ids: list[int]) -> None:
+    queued = sum(request_sync(user_id=user_id, trigger="operator") for user_id in user_ids)
+    modeladmin.message_user(
+        request,
+        f"Queued a sync for {queued} user(s); the others were already queued.",
+        messages.SUCCESS,
+    )
+
+
+@admin.register(GoogleConnection)
+class GoogleConnectionAdmin(ReadOnlyAdmin):
+    list_display = ["user", "email", "status", "status_detail", "connected_at", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["user__username", "email"]
+    list_select_related = ["user"]
+    # Never the token fields: an explicit list, so a new secret column stays hidden too.
+    fields = [
+        "user",
+        "email",
+        "google_sub",
+        "status",
+        "status_detail",
+        "granted_scopes",
+        "connected_at",
+        "updated_at",
+    ]
+    actions = ["queue_sync"]
+
+    @admin.action(description="Sync now")
+    def queue_sync(self, request: HttpRequest, queryset: QuerySet[GoogleConnection]) -> None:
+        connected = queryset.filter(status=GoogleConnection.Status.CONNECTED)
+        _queue_syncs(self, request, list(connected.values_list("user_id", flat=True)))
+
+
+@admin.register(UserSyncState)
+class UserSyncStateAdmin(ReadOnlyAdmin):
+    list_display = [
+        "owner",
+        "last_success_at",
+        "next_due_at",
+        "needs_attention",
+        "last_error",
+        "locked_until",
+        "unfinished_starts",
+    ]
+    list_filter = [
+        ("needs_attention", admin.EmptyFieldListFilter),
+        ("last_error", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["owner__username"]
+    list_select_related = ["owner"]
+    exclude = ["lock_token"]
+    actions = ["queue_sync"]
+
+    @admin.action(description="Sync now")
+    def queue_sync(self, request: HttpRequest, queryset: QuerySet[UserSyncState]) -> None:
+        _queue_syncs(self, request, list(queryset.values_list("owner_id", flat=True)))
+
+
+class SyncConflictInline(admin.TabularInline):
+    model = SyncConflict
+    fields = ["meeting", "field", "winner", "rule", "crm_value", "google_value"]
+    readonly_fields = ["meeting", "field", "winner", "rule", "crm_value", "google_value"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    list_display = ["owner", "trigger", "status", "started_at", "finished_at", "requests", "counts"]
+    list_filter = ["status", "trigger"]
+    search_fields = ["owner__username"]
+    list_select_related = ["owner"]
+    date_hierarchy = "started_at"
+    inlines = [SyncConflictInline]
+
+
+@admin.register(SyncConflict)
+class SyncConflictAdmin(ReadOnlyAdmin):
+    list_display = ["owner", "meeting", "field", "winner", "rule", "created_at"]
+    list_filter = ["field", "winner"]
+    search_fields = ["owner__username", "meeting__subject"]
+    list_select_related = ["owner", "meeting"]

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from tandem.sync import views
+
+urlpatterns = [
+    path("sync-now/", views.sync_now, name="sync-now"),
+    path("attention/", views.attention_answer, name="sync-attention"),
+]
