@@ -51,6 +51,8 @@ class RunContext:
     all_day_zone: str
     allow_mass_delete: bool = False
     force_full_outbound: bool = False
+    # Set when the inbound passes start: links they write are not looked at again in full.
+    inbound_started_at: datetime | None = None
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     needs_attention: str = ""

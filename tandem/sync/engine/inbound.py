@@ -43,6 +43,7 @@ from tandem.sync.core.mapping import MalformedEvent, read_event
 from tandem.sync.core.planner import plan_item
 from tandem.sync.core.sides import SideError, SyncTokenInvalid
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
+from tandem.sync.engine.bulk import pks_reserve, rows_insert
 from tandem.sync.engine.context import CalendarPlan, RunContext
 from tandem.sync.engine.records import conflict_rows
 from tandem.sync.models import CalendarSyncState, EventLink, ImportedMeeting, SyncConflict
@@ -50,6 +51,7 @@ from tandem.sync.models import CalendarSyncState, EventLink, ImportedMeeting, Sy
 logger = logging.getLogger(__name__)
 
 GOOGLE_WRITES = (InsertInGoogle, PatchGoogle, DeleteInGoogle)
+NEW_MEETING_VERSION = 1  # Meeting.version of a new meeting (the model's default)
 
 
 @dataclass
@@ -254,7 +256,7 @@ class InboundPass:
 
     def _apply_page(self, items: Iterable[Item], pending: list[PendingDelete]) -> None:
         creates: list[tuple[Item, CreateInCrm, SaveLink | None]] = []
-        link_saves: list[EventLink] = []
+        link_saves: list[dict[str, Any]] = []
         conflicts: list[SyncConflict] = []
         for item in items:
             plan = item.plan
@@ -273,10 +275,10 @@ class InboundPass:
                 self.ctx.errors.append(f"{plan.why} (event {item.event.event_id}): {error}")
         self._bulk_create(creates, link_saves)
         if link_saves:
-            EventLink.objects.bulk_create(
-                link_saves,
-                update_conflicts=True,
-                unique_fields=["google_sub", "calendar_id", "event_id"],
+            rows_insert(
+                model=EventLink,
+                rows=link_saves,
+                conflict_fields=["google_sub", "calendar_id", "event_id"],
                 update_fields=[
                     "meeting",
                     "origin",
@@ -302,30 +304,31 @@ class InboundPass:
         origin: str,
         *,
         leaving: bool = False,
-    ) -> EventLink:
-        return EventLink(
-            owner=self.ctx.user,
-            meeting_id=meeting_id,
-            google_sub=self.ctx.google_sub,
-            calendar_id=self.calendar.calendar_id,
-            event_id=item.event.event_id,
-            ical_uid=str(item.raw.get("iCalUID", ""))
+    ) -> dict[str, Any]:
+        """An EventLink row (tandem.sync.engine.bulk writes it, no model instance needed)."""
+        return {
+            "owner_id": self.ctx.user.pk,
+            "meeting_id": meeting_id,
+            "google_sub": self.ctx.google_sub,
+            "calendar_id": self.calendar.calendar_id,
+            "event_id": item.event.event_id,
+            "ical_uid": str(item.raw.get("iCalUID", ""))
             or (item.link_row.ical_uid if item.link_row else ""),
-            origin=origin,
-            etag=item.event.etag,
-            base=fields_to_json(base),
-            base_version=version,
-            google_deleted=item.event.cancelled,
-            leaving=leaving,
-            updated_at=timezone.now(),
-        )
+            "origin": origin,
+            "etag": item.event.etag,
+            "base": fields_to_json(base),
+            "base_version": version,
+            "google_deleted": item.event.cancelled,
+            "leaving": leaving,
+            "updated_at": timezone.now(),
+        }
 
     def _apply_item(
         self,
         item: Item,
         needs_google: bool,
         creates: list[tuple[Item, CreateInCrm, SaveLink | None]],
-        link_saves: list[EventLink],
+        link_saves: list[dict[str, Any]],
         conflicts: list[SyncConflict],
         pending: list[PendingDelete],
     ) -> None:
@@ -405,38 +408,45 @@ class InboundPass:
     def _bulk_create(
         self,
         creates: list[tuple[Item, CreateInCrm, SaveLink | None]],
-        link_saves: list[EventLink],
+        link_saves: list[dict[str, Any]],
     ) -> None:
         if not creates:
             return
         now = timezone.now()
-        meetings = [
-            Meeting(
-                owner=self.ctx.user,
-                read_only=action.read_only,
-                created_at=now,
-                updated_at=now,
-                **meeting_values_from_fields(action.fields, all_day_zone=self.ctx.all_day_zone),  # type: ignore[arg-type]
-            )
-            for _, action, _ in creates
-        ]
-        Meeting.objects.bulk_create(meetings)
-        ImportedMeeting.objects.bulk_create(
-            [
-                ImportedMeeting(
-                    owner=self.ctx.user,
-                    meeting=meeting,
-                    import_key=f"{self.calendar.calendar_id}/{item.event.event_id}",
-                )
-                for meeting, (item, _, _) in zip(meetings, creates, strict=True)
-            ]
+        owner_id = self.ctx.user.pk
+        ids = pks_reserve(model=Meeting, count=len(creates))
+        rows_insert(
+            model=Meeting,
+            rows=[
+                {
+                    "id": meeting_id,
+                    "owner_id": owner_id,
+                    "read_only": action.read_only,
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": NEW_MEETING_VERSION,
+                    **meeting_values_from_fields(action.fields, all_day_zone=self.ctx.all_day_zone),
+                }
+                for meeting_id, (_, action, _) in zip(ids, creates, strict=True)
+            ],
         )
-        for meeting, (item, _action, save) in zip(meetings, creates, strict=True):
+        rows_insert(
+            model=ImportedMeeting,
+            rows=[
+                {
+                    "owner_id": owner_id,
+                    "meeting_id": meeting_id,
+                    "import_key": f"{self.calendar.calendar_id}/{item.event.event_id}",
+                }
+                for meeting_id, (item, _, _) in zip(ids, creates, strict=True)
+            ],
+        )
+        for meeting_id, (item, _action, save) in zip(ids, creates, strict=True):
             if save is not None:
                 link_saves.append(
-                    self._link_row(item, meeting.pk, save.base, meeting.version, save.origin)
+                    self._link_row(item, meeting_id, save.base, NEW_MEETING_VERSION, save.origin)
                 )
-        self.ctx.counts["crm_created"] += len(meetings)
+        self.ctx.counts["crm_created"] += len(creates)
 
     def _apply_deletes(self, pending: list[PendingDelete]) -> None:
         for delete in pending:

@@ -59,6 +59,9 @@ class OutboundPass:
                 link.event_id, link.etag, None if cancelled else link.base, cancelled=cancelled
             )
             self._apply(link, meeting, event)
+        for meeting, event_id in self._restored_imports():
+            # Imported, deleted in Google, restored in the CRM: the planner undeletes it.
+            self._apply(None, meeting, self.applier.fetch(event_id))
         if self.calendar.target:
             for meeting in self._unpushed_meetings():
                 self._apply(None, meeting, None)
@@ -72,10 +75,14 @@ class OutboundPass:
             google_sub=self.ctx.google_sub,
             calendar_id=self.calendar.calendar_id,
         ).select_related("meeting")
+        changed = ~Q(base_version=F("meeting__version")) | Q(google_deleted=True) | Q(leaving=True)
         if not self.ctx.force_full_outbound:
-            rows = rows.filter(
-                ~Q(base_version=F("meeting__version")) | Q(google_deleted=True) | Q(leaving=True)
-            )
+            rows = rows.filter(changed)
+        elif self.ctx.inbound_started_at is not None:
+            # Links this run's inbound pass wrote were planned under the current settings
+            # (a pending Google write leaves them "changed"); the full look is for the others,
+            # else a first import of 10,000 events re-plans all 10,000.
+            rows = rows.filter(changed | Q(updated_at__lt=self.ctx.inbound_started_at))
         found = list(rows)
         keys = dict(
             ImportedMeeting.objects.filter(
@@ -89,6 +96,22 @@ class OutboundPass:
                 row.google_deleted,
             )
             for row in found
+        ]
+
+    def _restored_imports(self) -> list[tuple[CrmMeeting, str]]:
+        """Live meetings imported from this calendar without a link: tombstones the user
+        restored after the event was deleted in Google (applying a deletion drops the link)."""
+        prefix = f"{self.calendar.calendar_id}/"
+        rows = (
+            ImportedMeeting.objects.filter(
+                owner=self.ctx.user, import_key__startswith=prefix, meeting__deleted_at=None
+            )
+            .exclude(meeting__event_links__google_sub=self.ctx.google_sub)
+            .select_related("meeting")
+        )
+        return [
+            (crm_meeting(row.meeting, import_key=row.import_key), row.import_key[len(prefix) :])
+            for row in rows
         ]
 
     def _unpushed_meetings(self) -> list[CrmMeeting]:

@@ -113,6 +113,7 @@ def _sync(user_id: int, trigger: str, allow_mass_delete: bool) -> SyncOutcome:
     try:
         calendars = _calendars(sync_settings)
         _apply_settings_changes(ctx, calendars)
+        ctx.inbound_started_at = timezone.now()
         tripped = False
         for calendar in calendars:
             inbound = InboundPass(ctx, calendar, _zone(sync_settings, calendar.calendar_id))

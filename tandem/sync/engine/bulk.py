@@ -1,0 +1,135 @@
+"""A page's new rows in a fixed number of statements, whatever the page's size.
+
+Django's ``bulk_create`` builds a model instance per row and compiles SQL per field of every
+row (about 0.1 ms a meeting, most of a 10,000-event import), and on SQLite it splits each
+insert into statements of at most 999 parameters, so a 2,500-event page took dozens of
+queries. Here each table gets one ``executemany`` per page: the driver binds the values, the
+database checks the constraints as usual, and the number of queries per page is a constant
+(tests/sync/test_queries.py). No model signals are sent, as with ``bulk_create``.
+
+``executemany`` cannot return the new primary keys, so the meetings' keys are reserved first,
+in one query, and written explicitly; links then point at them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models
+
+Prepare = Callable[[Any], Any] | None
+
+
+def _sqlite_datetime(zone: tzinfo) -> Prepare:
+    """What Django's SQLite backend stores for an aware datetime (naive in the connection's
+    zone, ``str()`` format), without its per-value settings lookups."""
+
+    def prepare(value: datetime | None) -> str | None:
+        return None if value is None else str(value.astimezone(zone).replace(tzinfo=None))
+
+    return prepare
+
+
+def _preparer(field: models.Field[Any, Any]) -> Prepare:
+    """How a Python value becomes a driver parameter (None: as it is)."""
+    if isinstance(field, models.DateTimeField):
+        if connection.vendor == "sqlite" and settings.USE_TZ:
+            return _sqlite_datetime(connection.timezone or UTC)
+        return connection.ops.adapt_datetimefield_value  # type: ignore[no-any-return]
+    if isinstance(field, models.DateField):
+        return connection.ops.adapt_datefield_value  # type: ignore[no-any-return]
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        return lambda value: connection.ops.adapt_json_value(value, encoder)
+    return None
+
+
+def _columns(model: type[models.Model], names: Sequence[str]) -> list[str]:
+    columns = []
+    for name in names:
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field) and field.column
+        columns.append(field.column)
+    return columns
+
+
+def pks_reserve(*, model: type[models.Model], count: int) -> list[int]:
+    """``count`` fresh primary keys for ``model``, never handed out before or again.
+
+    Must run inside the transaction that inserts them. On PostgreSQL the keys come from the
+    table's sequence. On SQLite the transaction holds the write lock (IMMEDIATE, or WAL
+    refuses a write from a stale snapshot), so nobody inserts between the read and the
+    insert; AUTOINCREMENT's sequence is read too, so a deleted row's key is never reused."""
+    if count <= 0:
+        return []
+    if not connection.in_atomic_block:
+        raise RuntimeError("pks_reserve must run inside transaction.atomic().")
+    table = model._meta.db_table
+    pk_column = model._meta.pk.column  # type: ignore[union-attr]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [quote(table), pk_column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # Identifiers come from model metadata, quoted by the backend; values are bound.
+        cursor.execute(
+            f"SELECT MAX(n) FROM (SELECT seq AS n FROM sqlite_sequence WHERE name = %s "  # noqa: S608
+            f"UNION ALL SELECT MAX({quote(pk_column)}) FROM {quote(table)})",
+            [table],
+        )
+        last = cursor.fetchone()[0] or 0
+    return list(range(last + 1, last + 1 + count))
+
+
+def rows_insert(
+    *,
+    model: type[models.Model],
+    rows: Sequence[Mapping[str, Any]],
+    conflict_fields: Sequence[str] = (),
+    update_fields: Sequence[str] = (),
+) -> None:
+    """Inserts ``rows`` (field attnames to values; missing fields take their default) in one
+    statement. With ``conflict_fields``, a row whose unique key exists updates
+    ``update_fields`` instead (INSERT ... ON CONFLICT DO UPDATE, on SQLite and PostgreSQL).
+    The primary key is written only when the rows carry it."""
+    if not rows:
+        return
+    meta = model._meta
+    pk_name = meta.pk.attname  # type: ignore[union-attr]
+    fields = [
+        field for field in meta.concrete_fields if field.attname != pk_name or pk_name in rows[0]
+    ]
+    defaults = {
+        field.attname: field.get_default() for field in fields if field.attname not in rows[0]
+    }
+    prepare = [(field.attname, _preparer(field)) for field in fields]
+    params = [
+        [
+            (convert(row[name] if name in row else defaults[name]))
+            if convert
+            else (row[name] if name in row else defaults[name])
+            for name, convert in prepare
+        ]
+        for row in rows
+    ]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    # Identifiers come from model metadata, quoted by the backend; values are bound.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    if conflict_fields:
+        updates = ", ".join(
+            f"{quote(name)} = excluded.{quote(name)}" for name in _columns(model, update_fields)
+        )
+        keys = ", ".join(quote(column) for column in _columns(model, conflict_fields))
+        sql += f" ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
