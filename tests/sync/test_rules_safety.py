@@ -1,0 +1,137 @@
+"""Issue #5, rules 6 and 9: the mass-delete breaker and tombstones, and the record of every
+run, against the emulator."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tandem.meetings.services import meeting_restore
+from tandem.sync.models import CalendarSyncState, SyncRun
+from tests.sync.harness import (
+    SyncWorld,
+    connect_user,
+    crm_create,
+    crm_delete,
+    crm_edit,
+    crm_meetings,
+    google_requests,
+    needs_attention,
+    run_clean,
+    run_sync,
+    soon,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def world(google_in_process, client: Client) -> SyncWorld:  # type: ignore[no-untyped-def]
+    return connect_user(google_in_process, client)
+
+
+def _synced_events(world: SyncWorld, count: int) -> list[str]:
+    ids = world.google.fill(world.primary, count)
+    run_clean(world)
+    return ids
+
+
+@pytest.mark.parametrize(("synced", "deleted", "trips"), [(60, 11, False), (50, 11, True)])
+def test_the_breaker_trips_above_20_percent_and_10_meetings(
+    world: SyncWorld, synced: int, deleted: int, trips: bool
+) -> None:
+    """11 deletions of 60 synced meetings (18%) go through; 11 of 50 (22%) stop the run and
+    flag the user, with nothing deleted and the sync token kept."""
+    ids = _synced_events(world, synced)
+    for event_id in ids[:deleted]:
+        world.google.delete_event(world.primary, event_id)
+    token = CalendarSyncState.objects.get(owner=world.user).sync_token
+
+    outcome = run_sync(world)
+
+    assert outcome.run is not None
+    if trips:
+        assert outcome.run.status == SyncRun.Status.NEEDS_ATTENTION
+        assert needs_attention(world).startswith(f"This sync would delete {deleted} of {synced}")
+        assert len(crm_meetings(world)) == synced
+        assert CalendarSyncState.objects.get(owner=world.user).sync_token == token
+    else:
+        assert outcome.run.status == SyncRun.Status.SUCCEEDED
+        assert len(crm_meetings(world)) == synced - deleted
+        assert len(crm_meetings(world, deleted=True)) == deleted
+
+
+def test_an_inbound_calendar_suddenly_empty_trips_the_breaker(world: SyncWorld) -> None:
+    """(k) A full listing that comes back empty while meetings are synced with the calendar
+    (Google lost them, or answered wrongly) deletes nothing and flags the user; once Google
+    lists the events again, the next run goes through with nothing lost."""
+    _synced_events(world, 3)
+    calendar = world.emulator.state.calendars[world.primary]
+    with world.emulator.state.lock:
+        kept, calendar.events = calendar.events, {}  # a listing with no events at all
+    world.emulator.expire_sync_tokens()
+
+    outcome = run_sync(world)
+
+    assert outcome.run is not None and outcome.run.status == SyncRun.Status.NEEDS_ATTENTION
+    assert "listed no events" in needs_attention(world)
+    assert len(crm_meetings(world)) == 3
+
+    with world.emulator.state.lock:
+        calendar.events = kept
+    world.emulator.expire_sync_tokens()
+    run_clean(world)
+    assert len(crm_meetings(world)) == 3
+    assert len(world.google.events(world.primary)) == 3
+
+
+def test_a_meeting_deleted_through_the_sync_is_a_tombstone_that_can_be_restored(
+    world: SyncWorld,
+) -> None:
+    """An event deleted in Google leaves a tombstone in the CRM; restored there, the meeting
+    is live again and its event is back in Google."""
+    (event_id,) = _synced_events(world, 1)
+    world.google.delete_event(world.primary, event_id)
+    run_clean(world)
+    (tombstone,) = crm_meetings(world, deleted=True)
+    assert tombstone.can_be_restored()
+
+    meeting_restore(meeting=tombstone)
+    run_clean(world)
+
+    assert [m.subject for m in crm_meetings(world)] == ["Bulk 0"]
+    assert world.google.get_event(world.primary, event_id)["status"] == "confirmed"
+
+
+def test_every_run_is_recorded_with_times_requests_counts_and_errors(world: SyncWorld) -> None:
+    """Each run leaves a record: start and end, the requests it made (as the emulator counted
+    them), what it created, updated and deleted each way, conflicts, and its errors."""
+    gone_event, changed_event = world.google.fill(world.primary, 2)
+    doomed, edited = crm_create(world, "Doomed"), crm_create(world, "Edited", soon(days=2))
+    run_clean(world)
+    run_clean(world)
+    world.google.delete_event(world.primary, gone_event)
+    world.google.patch_event(world.primary, changed_event, location="Moved")
+    world.google.create_event(world.primary, "New in Google", soon(days=5))
+    crm_delete(doomed)
+    crm_edit(edited, location="Room 3")
+    crm_create(world, "New in CRM", soon(days=6))
+
+    with google_requests(world) as requests:
+        outcome = run_clean(world)
+
+    run = outcome.run
+    assert run is not None and run.finished_at is not None
+    assert run.started_at <= run.finished_at
+    assert run.requests == len(requests)
+    counts = {name: run.counts.get(name, 0) for name in run.counts}
+    assert (counts["crm_created"], counts["crm_updated"], counts["crm_deleted"]) == (1, 1, 1)
+    assert (counts["google_created"], counts["google_updated"]) == (1, 1)
+    assert counts["google_deleted"] == 1
+    assert run.errors == []
+
+    world.emulator.inject_fault(route="GET */events", status=503)
+    failed = run_sync(world).run
+    assert failed is not None and failed.status == SyncRun.Status.FAILED
+    assert failed.errors == ["Google was busy or unreachable; Tandem retries automatically."]
+    assert SyncRun.objects.filter(owner=world.user).count() == 4
