@@ -39,6 +39,9 @@ SCREENSHOTS = Path(django_settings.VAR_DIR) / "test" / "screenshots"
 CALLBACK_PATH = "/preferences/external-services/google/callback/"
 NOT_CONNECTED = "Not connected, click to connect Google!"
 DEDICATED_NAME = "Tandem CRM"
+REVIEW = "Quarterly review <with Acme>"  # hostile-looking text must come back escaped, intact
+BERLIN = "Europe/Berlin"
+NEW_YORK = "America/New_York"
 
 
 @pytest.fixture
@@ -130,7 +133,9 @@ def choose_dedicated_calendar(page: Page) -> None:
     page.get_by_label("also synchronize private meetings").check()
     shot(page, "06-settings-chosen")
     page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator(".messages")).to_contain_text("every 5 minutes")
+    expect(page.locator(".messages")).to_contain_text(
+        "The first sync starts within a minute, then runs every 5 minutes"
+    )
 
 
 def create_meeting(page: Page, base: str, day: date, subject: str) -> None:
@@ -161,13 +166,93 @@ def click_sync_now(page: Page, base: str) -> None:
     expect(page.locator(".messages")).to_contain_text("sync")
 
 
+def meeting_reaches_google(page: Page, base: str, harness: GoogleHarness, day: date) -> str:
+    """A meeting made in the CRM lands in the dedicated calendar; returns its event id."""
+    create_meeting(page, base, day, REVIEW)
+    shot(page, "08-meeting-created")
+    click_sync_now(page, base)
+    with google_api(harness) as api:
+        items = api.get(f"calendars/{dedicated_calendar_id(harness)}/events").json()["items"]
+    assert [item["summary"] for item in items] == [REVIEW]
+    assert items[0]["location"] == "Room 4"
+    assert items[0]["start"]["dateTime"].startswith(f"{day.isoformat()}T10:00:00")
+    return str(items[0]["id"])
+
+
+def google_event_reaches_the_crm(page: Page, base: str, harness: GoogleHarness, day: date) -> None:
+    """An event made in Google, in New York time, arrives after the next sync; the status
+    shows the run that brought it."""
+    with google_api(harness) as api:
+        made = api.post(
+            f"calendars/{dedicated_calendar_id(harness)}/events",
+            json={
+                "summary": "Call from Google",
+                "start": {"dateTime": f"{day.isoformat()}T09:00:00", "timeZone": NEW_YORK},
+                "end": {"dateTime": f"{day.isoformat()}T09:30:00", "timeZone": NEW_YORK},
+            },
+        )
+        assert made.status_code == 200, made.text
+    click_sync_now(page, base)
+    expect(page.locator(".sync-status")).to_contain_text("Last successful sync: 2")
+    runs = page.locator("details.sync-runs")
+    runs.locator("summary").click()
+    newest = runs.locator("tbody tr").first.locator("td")
+    expect(newest.nth(1)).to_have_text("Succeeded")
+    expect(newest.nth(2)).to_have_text("1 new")  # into the CRM
+    expect(newest.nth(3)).to_have_text("no changes")  # into Google
+    shot(page, "09-sync-status-after-google-event")
+
+
+def both_sides_move_the_meeting(
+    page: Page, base: str, harness: GoogleHarness, day: date, event_id: str
+) -> None:
+    """Google moves the review first, then the CRM: the CRM's later edit wins on both sides
+    and the status page says so in words and times, not in Python reprs."""
+    calendar_id = dedicated_calendar_id(harness)
+    with google_api(harness) as api:
+        moved = api.patch(
+            f"calendars/{calendar_id}/events/{event_id}",
+            json={
+                "start": {"dateTime": f"{day.isoformat()}T10:30:00", "timeZone": BERLIN},
+                "end": {"dateTime": f"{day.isoformat()}T11:30:00", "timeZone": BERLIN},
+            },
+        )
+        assert moved.status_code == 200, moved.text
+    move_meeting_in_crm(page, base, REVIEW, start="12:00", end="13:00")
+    click_sync_now(page, base)
+    with google_api(harness) as api:
+        event = api.get(f"calendars/{calendar_id}/events/{event_id}").json()
+    assert event["start"]["dateTime"].startswith(f"{day.isoformat()}T12:00:00")
+    page.locator("details.sync-runs summary").click()
+    page.locator("details.sync-conflicts summary").click()
+    conflicts = page.locator("details.sync-conflicts")
+    expect(conflicts).to_contain_text(f"“{REVIEW}” was changed in the CRM and in Google")
+    expect(conflicts).to_contain_text("Kept the CRM's version")
+    expect(conflicts).to_contain_text(f"Time, now: {day.isoformat()} 12:00\u201313:00")
+    for python_repr in ("datetime", "TimedMoment", "{", "None"):
+        expect(conflicts).not_to_contain_text(python_repr)
+    shot(page, "10-sync-runs-and-conflict")
+
+
+def revoke_token(page: Page, base: str) -> None:
+    open_external_services(page, base)
+    page.get_by_role("link", name="Revoke Token").click()
+    expect(page.get_by_role("heading", name="Revoke Token?")).to_be_visible()
+    shot(page, "12-revoke-confirm")
+    page.get_by_role("button", name="Revoke Token").click()
+    expect(page.get_by_role("link", name=NOT_CONNECTED)).to_be_visible()
+    expect(page.locator(".messages")).to_contain_text("Your meetings stay in the CRM")
+    shot(page, "13-revoked")
+
+
 def test_connect_sync_both_ways_and_revoke(
     page: Page, live_server: Any, google_for_browser: GoogleHarness, eager_sync: None
 ) -> None:
-    """Dana connects Google from My Preferences, syncs into a dedicated calendar both ways,
-    sees the sync's health, and revokes the token; her meetings stay in the CRM."""
+    """Dana connects Google from My Preferences, syncs into a dedicated calendar both ways
+    (times shown in her zone), sees the sync's health and a settled conflict, and revokes
+    the token; her meetings stay in the CRM."""
     harness = google_for_browser
-    dana = make_user("dana", "Dana")
+    dana = make_user("dana", "Dana", time_zone=BERLIN)
     base = live_server.url
     sign_in(page, base, "dana")
     shot(page, "01-calendar")
@@ -184,81 +269,22 @@ def test_connect_sync_both_ways_and_revoke(
         expect(row.get_by_role("link", name=action)).to_be_visible()
     expect(row.get_by_role("button", name="Sync now")).to_be_visible()
 
-    # A meeting made in the CRM reaches the dedicated calendar.
     day = date.today() + timedelta(days=3)
-    create_meeting(page, base, day, "Quarterly review <with Acme>")
-    shot(page, "08-meeting-created")
-    click_sync_now(page, base)
-    calendar_id = dedicated_calendar_id(harness)
-    with google_api(harness) as api:
-        items = api.get(f"calendars/{calendar_id}/events").json()["items"]
-        assert [i["summary"] for i in items] == ["Quarterly review <with Acme>"]
-        assert items[0]["location"] == "Room 4"
-        assert items[0]["start"]["dateTime"].startswith(f"{day.isoformat()}T10:00:00")
-
-        # An event made in Google reaches the CRM's calendar after the next sync.
-        made = api.post(
-            f"calendars/{calendar_id}/events",
-            json={
-                "summary": "Call from Google",
-                "start": {"dateTime": f"{day.isoformat()}T15:00:00", "timeZone": "Europe/Berlin"},
-                "end": {"dateTime": f"{day.isoformat()}T15:30:00", "timeZone": "Europe/Berlin"},
-            },
-        )
-        assert made.status_code == 200, made.text
-    click_sync_now(page, base)
-    shot(page, "09-external-services-after-sync")
-
-    # Both sides move the review: Google first, then the CRM, so the CRM's later edit wins
-    # and the status page says so in words and times, not in Python reprs.
-    with google_api(harness) as api:
-        event_id = next(
-            e["id"]
-            for e in api.get(f"calendars/{calendar_id}/events").json()["items"]
-            if e["summary"] == "Quarterly review <with Acme>"
-        )
-        moved = api.patch(
-            f"calendars/{calendar_id}/events/{event_id}",
-            json={
-                "start": {"dateTime": f"{day.isoformat()}T10:30:00", "timeZone": "Europe/Berlin"},
-                "end": {"dateTime": f"{day.isoformat()}T11:30:00", "timeZone": "Europe/Berlin"},
-            },
-        )
-        assert moved.status_code == 200, moved.text
-    move_meeting_in_crm(page, base, "Quarterly review <with Acme>", start="12:00", end="13:00")
-    click_sync_now(page, base)
-    with google_api(harness) as api:
-        event = api.get(f"calendars/{calendar_id}/events/{event_id}").json()
-    assert event["start"]["dateTime"].startswith(f"{day.isoformat()}T12:00:00")
-    runs = page.locator("details.sync-runs")
-    runs.locator("summary").click()
-    page.locator("details.sync-conflicts summary").click()
-    conflicts = page.locator("details.sync-conflicts")
-    expect(conflicts).to_contain_text("Quarterly review <with Acme>")
-    expect(conflicts).not_to_contain_text("datetime")
-    expect(conflicts).not_to_contain_text("TimedMoment")
-    expect(runs.locator("tbody tr").first).to_contain_text("Succeeded")
-    expect(page.locator(".sync-status")).not_to_contain_text("not yet")
-    shot(page, "10-sync-runs")
+    event_id = meeting_reaches_google(page, base, harness, day)
+    google_event_reaches_the_crm(page, base, harness, day)
+    both_sides_move_the_meeting(page, base, harness, day, event_id)
 
     page.goto(f"{base}/?view=month&date={day.isoformat()}")
     cell = page.locator(f'td[data-date="{day.isoformat()}"]')
+    # 09:00 in New York is 15:00 in Berlin, Dana's zone.
     expect(cell.get_by_role("link", name="Call from Google")).to_contain_text("15:00")
-    expect(cell.get_by_role("link", name="Quarterly review <with Acme>")).to_contain_text("12:00")
+    expect(cell.get_by_role("link", name=REVIEW)).to_contain_text("12:00")
     shot(page, "11-calendar-with-google-event")
 
-    # Revoke Token: a confirmation page, then the row reads "Not connected" again.
-    open_external_services(page, base)
-    page.get_by_role("link", name="Revoke Token").click()
-    expect(page.get_by_role("heading", name="Revoke Token?")).to_be_visible()
-    shot(page, "12-revoke-confirm")
-    page.get_by_role("button", name="Revoke Token").click()
-    expect(page.get_by_role("link", name=NOT_CONNECTED)).to_be_visible()
-    expect(page.locator(".messages")).to_contain_text("Your meetings stay in the CRM")
-    shot(page, "13-revoked")
+    revoke_token(page, base)
     assert GoogleConnection.objects.get(user=dana).status == GoogleConnection.Status.DISCONNECTED
     subjects = set(Meeting.objects.filter(owner=dana).values_list("subject", flat=True))
-    assert subjects == {"Quarterly review <with Acme>", "Call from Google"}
+    assert subjects == {REVIEW, "Call from Google"}
 
 
 def test_denying_consent_returns_to_external_services_with_a_message(
