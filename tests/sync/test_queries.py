@@ -1,0 +1,125 @@
+"""SQL queries of an import: a constant per page of events, never a number per event.
+
+An import of a Google calendar is counted with Django's CaptureQueriesContext around the
+whole run (lock, listing, planning, writes, outbound look, run record). Google pages
+events.list by 2,500 (maxResults), so runs with the same number of pages must make the same
+number of queries however many events those pages hold.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tandem.accounts.google_services import (
+    SettingsChoice,
+    calendars_refresh,
+    connection_for,
+    sync_settings_save,
+)
+from tandem.meetings.models import Meeting
+from tandem.sync.engine import sync_user_now
+from tandem.sync.engine.context import installation_namespace
+from tests.conftest import IN_PROCESS_BASE_URL, GoogleHarness
+
+CAL = "https://www.googleapis.com/auth/calendar"
+PAGE = 2500  # the engine's maxResults
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _seed(harness: GoogleHarness, email: str, count: int) -> None:
+    """``count`` timed events in the account's primary calendar, a thousand per batch."""
+    token = harness.emulator.mint_access_token(email=email, scopes=[CAL])
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    with httpx.Client(
+        transport=harness.emulator.transport(),
+        base_url=IN_PROCESS_BASE_URL,
+        headers={"Authorization": f"Bearer {token}"},
+    ) as api:
+        for first in range(0, count, 1000):
+            parts = []
+            for n in range(first, min(first + 1000, count)):
+                begins = start + timedelta(hours=n)
+                body = {
+                    "summary": f"Call {n}",
+                    "description": f"Agenda {n}",
+                    "start": {"dateTime": begins.isoformat(), "timeZone": "Europe/Berlin"},
+                    "end": {"dateTime": (begins + timedelta(minutes=30)).isoformat()},
+                }
+                parts.append(
+                    f"--b\r\nContent-Type: application/http\r\n\r\n"
+                    "POST /calendar/v3/calendars/primary/events HTTP/1.1\r\n"
+                    f"Content-Type: application/json\r\n\r\n{json.dumps(body)}\r\n"
+                )
+            answer = api.post(
+                "/batch/calendar/v3",
+                content="".join(parts) + "--b--\r\n",
+                headers={"Content-Type": "multipart/mixed; boundary=b"},
+            )
+            assert answer.status_code == 200 and "HTTP/1.1 4" not in answer.text
+
+
+def _import_queries(harness: GoogleHarness, *, name: str, events: int) -> tuple[int, int]:
+    """A new user whose new Google account holds ``events`` events runs a first sync;
+    returns (SQL queries of that run, events.list pages it read)."""
+    email = f"{name}@example.com"
+    harness.emulator.create_account(email=email, name=name.title())
+    user = User.objects.create_user(name, password="pw")
+    browser = Client()
+    browser.force_login(user)
+    harness.connect(browser, account=email)
+    google = connection_for(user=user)
+    calendars_refresh(connection=google)
+    sync_settings_save(
+        connection=google,
+        choice=SettingsChoice(
+            inbound_calendar_ids=[email], target_calendar_id=email, sync_private=False
+        ),
+    )
+    _seed(harness, email, events)
+    log_mark = len(harness.emulator.request_log)
+    with CaptureQueriesContext(connection) as queries:
+        outcome = sync_user_now(user_id=user.pk)
+    assert outcome.run is not None and outcome.run.status == "succeeded", outcome.run.errors
+    assert Meeting.objects.filter(owner=user).count() == events
+    pages = [
+        entry
+        for entry in harness.emulator.request_log[log_mark:]
+        if entry.method == "GET" and entry.path.endswith("/events")
+    ]
+    return len(queries), len(pages)
+
+
+@pytest.fixture
+def harness(google_in_process: GoogleHarness) -> GoogleHarness:
+    installation_namespace()  # created once per installation: not part of any import
+    return google_in_process
+
+
+def test_one_page_costs_the_same_queries_for_3_events_as_for_2400(harness):
+    """Importing a calendar of 3 events and one of 2,400 (one page each) makes exactly the
+    same number of queries: meetings, import records and links are written per page."""
+    small, small_pages = _import_queries(harness, name="few", events=3)
+    large, large_pages = _import_queries(harness, name="many", events=2400)
+    assert small_pages == large_pages == 1
+    assert large == small
+
+
+def test_each_further_page_adds_the_same_fixed_number_of_queries(harness):
+    """Two-page imports of 2,501 and of 4,900 events make the same number of queries, and
+    that second page costs a fixed handful more than a one-page import."""
+    one_page, one = _import_queries(harness, name="single", events=10)
+    short_tail, two = _import_queries(harness, name="tail", events=PAGE + 1)
+    long_tail, two_again = _import_queries(harness, name="full", events=2 * PAGE - 100)
+    assert (one, two, two_again) == (1, 2, 2)
+    assert short_tail == long_tail
+    per_page = short_tail - one_page
+    assert 0 < per_page <= 12, f"a page costs {per_page} queries"
