@@ -1,0 +1,193 @@
+"""A real Celery worker (a `celery -A config worker` subprocess) runs a sync end to end
+against the emulator served on loopback: on the embedded SQLite broker, and on Redis when
+CELERY_BROKER_URL points at one (CI's second pass, where it must not be skipped)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app
+from tandem.meetings.models import Meeting
+from tandem.meetings.services import MeetingInput, meeting_create
+from tandem.sync.models import SyncRun
+from tandem.sync.tasks import sync_user
+from tests.conftest import (
+    GOOGLE_TEST_CLIENT_ID,
+    GOOGLE_TEST_CLIENT_SECRET,
+    GOOGLE_TEST_REDIRECT_URI,
+    GoogleHarness,
+)
+from tests.sync.sched_support import (
+    connect_user,
+    google_api,
+    google_event_create,
+    google_summaries,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT_SECONDS = 60
+
+
+def _database_url() -> str:
+    """The test database as the worker must open it (pytest-django's, not the real one)."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        name = str(db["NAME"])
+        assert not name.startswith(("file:", ":memory:")), "tests need a file SQLite database"
+        return f"sqlite:///{name}"
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        auth = quote(str(db["USER"] or ""), safe="")
+        if db["PASSWORD"]:
+            auth += ":" + quote(str(db["PASSWORD"]), safe="")
+        return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    raise AssertionError(f"no worker URL for {db['ENGINE']}")
+
+
+def _redis_url() -> str:
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    if url.startswith(("redis://", "rediss://")):
+        return url
+    if os.environ.get("TANDEM_REQUIRE_SERVICES") == "1":
+        pytest.fail("TANDEM_REQUIRE_SERVICES=1 but CELERY_BROKER_URL is not a Redis URL")
+    pytest.skip("Redis broker: set CELERY_BROKER_URL=redis://… (CI's second pass does)")
+
+
+@dataclass
+class Worker:
+    broker_url: str
+    queue: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-5000:]
+
+    def send(self, *, user_id: int, trigger: str = "test") -> None:
+        with app.connection_for_write(self.broker_url) as broker:
+            sync_user.apply_async(
+                kwargs={"user_id": user_id, "trigger": trigger},
+                connection=broker,
+                queue=self.queue,
+            )
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    return _redis_url()
+
+
+@pytest.fixture
+def worker(
+    google_live: GoogleHarness, broker_url: str, tmp_path: Path, token_encryption_key: str
+) -> Iterator[Worker]:
+    queue = f"tandem-test-{uuid.uuid4().hex[:12]}"  # other runs may share the Redis database
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": broker_url,
+        "TANDEM_VAR_DIR": str(tmp_path / "var"),
+        "SECRET_KEY": "worker-test-secret",
+        "GOOGLE_ENDPOINTS": "emulator",
+        "FAKE_GOOGLE_URL": google_live.base_url,
+        "GOOGLE_CLIENT_ID": GOOGLE_TEST_CLIENT_ID,
+        "GOOGLE_CLIENT_SECRET": GOOGLE_TEST_CLIENT_SECRET,
+        "GOOGLE_REDIRECT_URI": GOOGLE_TEST_REDIRECT_URI,
+        "TOKEN_ENCRYPTION_KEYS": token_encryption_key,
+        "SYNC_REQUESTS_PER_MINUTE": str(settings.SYNC_REQUESTS_PER_MINUTE),
+    }
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "config", "worker"),
+                *("--pool", "solo", "--queues", queue, "--loglevel", "INFO"),
+                *("--without-heartbeat", "--without-mingle", "--without-gossip"),
+                *("--hostname", f"{queue}@%h"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    started = Worker(broker_url=broker_url, queue=queue, process=process, log=log)
+    try:
+        _wait(lambda: " ready." in started.output(), started, what="the worker to start")
+        yield started
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait(condition, worker: Worker, *, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if worker.process.poll() is not None:
+            pytest.fail(f"the worker exited while waiting for {what}:\n{worker.output()}")
+        time.sleep(0.2)
+    pytest.fail(f"gave up waiting for {what} after {WAIT_SECONDS} s:\n{worker.output()}")
+
+
+def test_a_real_worker_syncs_a_user_both_ways(google_live, worker):
+    """A sync_user task sent through the broker is run by the worker: the CRM meeting
+    reaches Google, the Google event reaches the CRM, and the run is recorded."""
+    user = connect_user(google_live, username="ann")
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    meeting_create(
+        owner=user,
+        data=MeetingInput(subject="From the CRM", start=start, end=start + timedelta(hours=1)),
+    )
+    with google_api(google_live) as api:
+        google_event_create(api, summary="From Google", days=2)
+
+    worker.send(user_id=user.pk)
+
+    def succeeded() -> bool:
+        return SyncRun.objects.filter(owner=user, status=SyncRun.Status.SUCCEEDED).exists()
+
+    _wait(succeeded, worker, what="a successful sync run")
+    run = SyncRun.objects.get(owner=user)
+    assert run.trigger == "test"
+    assert run.counts.get("crm_created") == 1 and run.counts.get("google_created") == 1
+    assert Meeting.objects.filter(owner=user, subject="From Google").exists()
+    with google_api(google_live) as api:
+        assert google_summaries(api) == ["From Google", "From the CRM"]
+    assert "tandem.sync.tasks.sync_user" in worker.output()
+
+
+def test_the_worker_logs_no_token(google_live, worker):
+    """Everything the worker wrote while syncing is free of the tokens Google issued."""
+    user = connect_user(google_live, username="ann")
+    worker.send(user_id=user.pk)
+    _wait(
+        lambda: SyncRun.objects.filter(owner=user).exclude(status="running").exists(),
+        worker,
+        what="the run to finish",
+    )
+    output = worker.output()
+    issued = google_live.tokens_issued()
+    assert issued
+    assert not [token for token in issued if token in output]
