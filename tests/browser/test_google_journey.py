@@ -280,6 +280,10 @@ def test_connect_sync_both_ways_and_revoke(
     expect(cell.get_by_role("link", name="Call from Google")).to_contain_text("15:00")
     expect(cell.get_by_role("link", name=REVIEW)).to_contain_text("12:00")
     shot(page, "11-calendar-with-google-event")
+    cell.get_by_role("link", name="Call from Google").click()
+    expect(page.locator("dd.when")).to_contain_text(f"{day.isoformat()} 15:00")
+    expect(page.locator(".facts")).to_contain_text(f"{NEW_YORK} ({day.isoformat()} 09:00")
+    shot(page, "11b-google-meeting-detail")
 
     revoke_token(page, base)
     assert GoogleConnection.objects.get(user=dana).status == GoogleConnection.Status.DISCONNECTED
