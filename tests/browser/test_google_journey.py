@@ -286,9 +286,17 @@ def test_connect_sync_both_ways_and_revoke(
     shot(page, "11b-google-meeting-detail")
 
     revoke_token(page, base)
+    page.goto(f"{base}/?view=month&date={day.isoformat()}")
+    for subject in (REVIEW, "Call from Google"):
+        expect(cell.get_by_role("link", name=subject)).to_be_visible()
+    expect(page.locator(".sync-status-line")).to_have_count(0)
+    shot(page, "14-calendar-after-revoke")
     assert GoogleConnection.objects.get(user=dana).status == GoogleConnection.Status.DISCONNECTED
     subjects = set(Meeting.objects.filter(owner=dana).values_list("subject", flat=True))
     assert subjects == {REVIEW, "Call from Google"}
+    with google_api(harness) as api:  # Google keeps every event too
+        items = api.get(f"calendars/{dedicated_calendar_id(harness)}/events").json()["items"]
+    assert {item["summary"] for item in items} == {REVIEW, "Call from Google"}
 
 
 def test_denying_consent_returns_to_external_services_with_a_message(
