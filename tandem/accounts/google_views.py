@@ -18,6 +18,8 @@ from tandem.accounts.models import GoogleConnection
 from tandem.google.errors import ConnectionLost, GoogleError, InsufficientScope
 from tandem.sync.tasks import request_sync
 
+PROPOSED_CALENDAR_KEY = "google_proposed_calendar"
+
 
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
@@ -88,6 +90,11 @@ def google_settings(request: HttpRequest) -> HttpResponse:
         "target_calendar_id": sync_settings.target_calendar_id,
         "sync_private": sync_settings.sync_private,
     }
+    proposed = request.session.pop(PROPOSED_CALENDAR_KEY, None)
+    if proposed and any(calendar["id"] == proposed for calendar in calendars):
+        # The calendar just created for the CRM: propose it as target and inbound.
+        initial["target_calendar_id"] = proposed
+        initial["inbound_calendar_ids"] = [*sync_settings.inbound_calendar_ids, proposed]
     form = SyncSettingsForm(request.POST or None, initial=initial, calendars=calendars)
     if request.method == "POST" and form.is_valid():
         choice = services.SettingsChoice(
@@ -136,9 +143,11 @@ def google_create_calendar(request: HttpRequest) -> HttpResponse:
     except GoogleError as error:
         messages.error(request, f"Google could not create the calendar: {error}")
     else:
+        request.session[PROPOSED_CALENDAR_KEY] = entry["id"]
         messages.success(
             request,
-            f"Created the Google calendar “{entry['summary']}”. Pick it below and save.",
+            f"Created the Google calendar “{entry['summary']}”. It is selected below: "
+            "check the choices and save.",
         )
     return redirect("google-settings")
 
