@@ -185,15 +185,6 @@ def test_a_successful_run_opens_one_channel_per_inbound_calendar(world: World) -
     assert len(tokens) == 2
 
 
-def test_channels_are_confirmed_by_the_webhook(world: World) -> None:
-    """Google's first message on a new channel ("sync") is accepted by the webhook."""
-    firsts = [d for d in world.emulator.push_log if d.state == "sync"]
-    assert len(firsts) == 2
-    # It can arrive before the watch answer is stored (as on Google): then it is refused,
-    # which is harmless; otherwise it is confirmed.
-    assert all(d.status in (200, 404) for d in firsts)
-
-
 def test_a_run_with_every_channel_live_makes_no_extra_google_call(world: World) -> None:
     """Ensuring channels that are live costs nothing at Google."""
     before = len(world.google_calls())
