@@ -1,0 +1,88 @@
+"""Benchmarks of the two-way sync engine (issue #5, "Performance").
+
+    .venv/bin/python bench/sync_bench.py import  [--events 10000] [--reps 3]
+    .venv/bin/python bench/sync_bench.py idle    [--events 10000]
+    .venv/bin/python bench/sync_bench.py queries [--sizes 2500,5000,10000]
+    .venv/bin/python bench/sync_bench.py memory  [--sizes 10000,100000]
+    .venv/bin/python bench/sync_bench.py all
+
+Each scenario gets a fresh database (SQLite in a temporary directory, or the PostgreSQL
+database named by DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/tandem_bench) and a
+real loopback emulator: ``FakeGoogle().serve()`` in this process, or for ``memory`` a
+``tandem fake-google`` process of its own so its memory is not counted. A scenario prints
+its figures and exits non-zero when its target is missed. Figures go to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sync_setup
+from sync_memory import memory_child, memory_run
+from sync_scenarios import idle_run, import_run, query_counts
+
+TARGETS = {
+    "import": "full import at most 1.5x plain paging, list pages only",
+    "idle": "one request per inbound calendar, no write on either side",
+    "queries": "the same number of SQL queries for every page",
+    "memory": "importing 100,000 events adds under 200 MB to peak RSS",
+}
+
+
+def _machine() -> str:
+    mem_kib = 0
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        mem_kib = int(meminfo.read_text().split("\n")[0].split()[1])
+    return (
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"{mem_kib / 2**20:.0f} GiB RAM, {sync_setup.database_label()}"
+    )
+
+
+def _rerun(scenario: str, extra: list[str]) -> bool:
+    """Runs one scenario in a fresh interpreter (fresh Django, fresh database)."""
+    command = [sys.executable, __file__, scenario, *extra]
+    return subprocess.run(command, check=False).returncode == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("scenario", choices=[*TARGETS, "all", "memory-child"])
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--reps", type=int, default=3, help="paging baselines around the import")
+    parser.add_argument("--sizes", default="", help="comma-separated event counts")
+    parser.add_argument("--emulator", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--token", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--profile", default="", help="write a cProfile of the import here")
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",") if size]
+
+    if args.scenario == "memory-child":
+        return memory_child(emulator_url=args.emulator, token=args.token)
+    print(_machine(), flush=True)
+    if args.scenario == "all":
+        results = [_rerun(name, []) for name in TARGETS]
+        return 0 if all(results) else 1
+    print(f"target: {TARGETS[args.scenario]}", flush=True)
+    started = time.perf_counter()
+    if args.scenario == "import":
+        ok = import_run(events=args.events, reps=args.reps, profile=args.profile)
+    elif args.scenario == "idle":
+        ok = idle_run(events=args.events)
+    elif args.scenario == "queries":
+        ok = query_counts(sizes=sizes or [2500, 5000, 10_000])
+    else:
+        ok = memory_run(sizes=sizes or [10_000, 100_000], script=__file__)
+    print(f"{'PASS' if ok else 'FAIL'} ({time.perf_counter() - started:.0f} s in all)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

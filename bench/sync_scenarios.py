@@ -1,0 +1,255 @@
+"""The in-process scenarios: full import vs plain paging, an idle run, queries per page.
+
+Each runs against ``FakeGoogle().serve()`` on loopback in this process, so the engine talks
+to it over real sockets with the HTTP client it uses in production.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sync_setup import (
+    ACCOUNT,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    BenchUser,
+    django_configure,
+    events_seed,
+    user_connect,
+)
+
+from tandem.fakegoogle import CALENDAR_SCOPE, FakeGoogle
+
+# Tables a sync must not write to when nothing changed.
+CRM_TABLES = (
+    '"meetings_meeting"',
+    '"sync_eventlink"',
+    '"sync_importedmeeting"',
+    '"sync_syncconflict"',
+)
+
+
+@dataclass
+class World:
+    google: FakeGoogle
+    user: BenchUser
+    token: str
+
+
+def emulator_new() -> FakeGoogle:
+    google = FakeGoogle()
+    google.register_client(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=["http://127.0.0.1/cb"]
+    )
+    google.create_account(email=ACCOUNT, name="Bench", time_zone="Europe/Berlin")
+    return google
+
+
+def google_api(google: FakeGoogle, token: str) -> httpx.Client:
+    """The person's own Google client, in-process (seeding and edits, not measured)."""
+    return httpx.Client(
+        transport=google.transport(),
+        base_url="http://fakegoogle.test",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+@contextmanager
+def world(*, events: int) -> Iterator[World]:
+    """A loopback emulator with ``events`` events, Django on a fresh database, a connected
+    user who syncs that calendar."""
+    google = emulator_new()
+    with google.serve() as server:
+        django_configure(emulator_url=server.base_url)
+        token = google.mint_access_token(
+            email=ACCOUNT, scopes=[CALENDAR_SCOPE], client_id=CLIENT_ID
+        )
+        with google_api(google, token) as api:
+            events_seed(api, count=events)
+        yield World(google=google, user=user_connect(access_token=token), token=token)
+
+
+def page_through(user: BenchUser) -> tuple[float, int, int]:
+    """Seconds, events and pages of one full listing through the engine's own client,
+    doing nothing with the events: the floor an import cannot go below."""
+    from django.utils import timezone
+
+    from tandem.accounts.google_services import calendar_client_for
+    from tandem.accounts.models import GoogleConnection
+    from tandem.sync.engine.context import WINDOW
+
+    connection = GoogleConnection.objects.get(user_id=user.user_id)
+    time_min = (timezone.now() - WINDOW).isoformat(timespec="seconds")
+    started = time.perf_counter()
+    client = calendar_client_for(connection=connection)
+    events = pages = 0
+    for page in client.events_pages(user.calendar_id, time_min=time_min):
+        events += len(page.items)
+        pages += 1
+    return time.perf_counter() - started, events, pages
+
+
+def _log_since(google: FakeGoogle, mark: int) -> list[Any]:
+    return list(google.request_log[mark:])
+
+
+def _only_list_pages(entries: list[Any]) -> bool:
+    """Every request is an events.list page (no per-event GET, no write)."""
+    return all(
+        entry.method == "GET" and entry.path.endswith("/events") and not entry.in_batch
+        for entry in entries
+    )
+
+
+def import_run(*, events: int, reps: int, profile: str = "") -> bool:
+    with world(events=events) as w:
+        from tandem.meetings.models import Meeting
+        from tandem.sync.engine import sync_user_now
+
+        page_through(w.user)  # warm-up: imports, connection set-up, the emulator's caches
+        before = [page_through(w.user) for _ in range(reps)]
+        mark = len(w.google.request_log)
+        profiler = cProfile.Profile() if profile else None
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        outcome = sync_user_now(user_id=w.user.user_id, trigger="bench")
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
+        took = time.perf_counter() - started
+        log = _log_since(w.google, mark)
+        after = [page_through(w.user) for _ in range(reps)]
+        paging = statistics.median(seconds for seconds, _, _ in before + after)
+        listed, pages = before[0][1], before[0][2]
+        meetings = Meeting.objects.filter(owner_id=w.user.user_id).count()
+        assert outcome.run is not None
+        ratio = took / paging
+        print(
+            f"  listing: {listed} events in {pages} pages of up to 2500; "
+            f"plain paging median {paging * 1000:.0f} ms "
+            f"(runs: {', '.join(f'{s * 1000:.0f}' for s, _, _ in before + after)} ms)"
+        )
+        print(
+            f"  import:  {took * 1000:.0f} ms for {meetings} meetings "
+            f"({outcome.run.status}, counts {dict(outcome.counts)}), "
+            f"{outcome.run.requests} requests: "
+            f"{', '.join(sorted({f'{e.method} {e.path}' for e in log}))}"
+        )
+        print(f"  ratio import / paging: {ratio:.2f} (target <= 1.5)")
+        ok = (
+            outcome.run.status == "succeeded"
+            and meetings == listed
+            and len(log) == pages
+            and _only_list_pages(log)
+            and ratio <= 1.5
+        )
+        return ok
+
+
+def idle_run(*, events: int) -> bool:
+    with world(events=events) as w:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from tandem.meetings.models import Meeting
+        from tandem.sync.engine import sync_user_now
+        from tandem.sync.models import EventLink, SyncRun
+
+        first = sync_user_now(user_id=w.user.user_id, trigger="bench")
+        assert first.run is not None and first.run.status == "succeeded", first.run
+        meetings_before = list(
+            Meeting.objects.filter(owner_id=w.user.user_id).values_list("pk", "version")
+        )
+        links_before = list(EventLink.objects.values_list("pk", "etag", "base_version"))
+        mark = len(w.google.request_log)
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            idle = sync_user_now(user_id=w.user.user_id, trigger="bench")
+        took = time.perf_counter() - started
+        crm_writes = [
+            query["sql"][:80]
+            for query in queries.captured_queries
+            if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+            and any(table in query["sql"] for table in CRM_TABLES)
+        ]
+        log = _log_since(w.google, mark)
+        assert idle.run is not None
+        run = SyncRun.objects.get(pk=idle.run.pk)
+        unchanged = meetings_before == list(
+            Meeting.objects.filter(owner_id=w.user.user_id).values_list("pk", "version")
+        ) and links_before == list(EventLink.objects.values_list("pk", "etag", "base_version"))
+        print(
+            f"  after importing {len(meetings_before)} meetings, an idle run: "
+            f"{took * 1000:.0f} ms, SyncRun.requests = {run.requests}, emulator log: "
+            f"{[f'{e.method} {e.path}?{e.query}'[:120] for e in log]}"
+        )
+        print(
+            f"  counts {dict(idle.counts)}; meetings and links unchanged: {unchanged}; "
+            f"{len(queries)} SQL queries, writes to meetings/links/imports/conflicts: "
+            f"{crm_writes or 'none'} (the run record, the lock and the calendar's "
+            "last-listed time are the only rows written)"
+        )
+        return (
+            run.status == "succeeded"
+            and run.requests == 1
+            and len(log) == 1
+            and "syncToken=" in log[0].query
+            and not any(idle.counts.values())
+            and unchanged
+            and not crm_writes
+        )
+
+
+def _import_queries_by_page(w: World, *, size: int, name: str) -> tuple[int, list[int]]:
+    """A new account with ``size`` events, a new user importing it: SQL queries before the
+    first page, then per page (the last page's share includes the deletions check, the
+    sync token, the outbound look and the run record)."""
+    from django.db import connection
+
+    from tandem.sync.engine import sync_user_now
+
+    email = f"{name}@example.com"
+    w.google.create_account(email=email, name=name)
+    token = w.google.mint_access_token(email=email, scopes=[CALENDAR_SCOPE], client_id=CLIENT_ID)
+    with google_api(w.google, token) as api:
+        events_seed(api, count=size)
+    user = user_connect(access_token=token, username=name, email=email)
+    mark = len(w.google.request_log)
+    tags: list[int] = []
+
+    def tag(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        tags.append(len(w.google.request_log) - mark)  # list pages served so far
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(tag):
+        outcome = sync_user_now(user_id=user.user_id, trigger="bench")
+    assert outcome.run is not None and outcome.run.status == "succeeded", outcome.summary()
+    pages = len(w.google.request_log) - mark
+    return tags.count(0), [tags.count(page) for page in range(1, pages + 1)]
+
+
+def query_counts(*, sizes: list[int]) -> bool:
+    """SQL queries per listing page while importing each size, each into a new account."""
+    constant: set[int] = set()
+    with world(events=0) as w:
+        from tandem.sync.engine.context import installation_namespace
+
+        installation_namespace()  # made once per installation, not by an import
+        for size in sizes:
+            before, pages = _import_queries_by_page(w, size=size, name=f"q{size}")
+            print(
+                f"  {size:>6} events, {len(pages)} pages: {before} queries before the first "
+                f"page, per page {pages[:-1]} + last page {pages[-1]} "
+                f"(total {before + sum(pages)})"
+            )
+            constant.update(pages[:-1])
+    print(f"  queries per page (every page but the last): {sorted(constant)}")
+    return len(constant) == 1
