@@ -171,7 +171,8 @@ LOGGING = {
 }
 
 # Google OAuth client. Defaults point at the emulator (FAKE_GOOGLE_URL); set both to a real
-# Google Cloud OAuth client (and GOOGLE_*_URL below) to talk to Google. docs/google-connect.md says how.
+# Google Cloud OAuth client (and GOOGLE_ENDPOINTS=google) to talk to Google;
+# docs/google-connect.md says how.
 GOOGLE_CLIENT_ID = env.str("GOOGLE_CLIENT_ID", default="tandem-local.apps.googleusercontent.test")
 GOOGLE_CLIENT_SECRET = env.str("GOOGLE_CLIENT_SECRET", default="") or _local_secret(
     "google-client-secret"
