@@ -145,6 +145,9 @@ class GoogleOAuth:
                 )
             except AuthlibOAuthError as error:
                 raise _oauth_error(error) from error
+            except httpx.HTTPStatusError as error:
+                # A 5xx or a body that is not JSON (Authlib raises these as they come).
+                raise error_from_response(error.response) from error
             except httpx.TransportError as error:
                 raise NetworkError("Google's token endpoint did not answer.") from error
         return TokenSet.from_response(dict(token), previous_refresh=None)
@@ -155,6 +158,9 @@ class GoogleOAuth:
                 token = session.refresh_token(self.endpoints.token_url, refresh_token=refresh_token)
             except AuthlibOAuthError as error:
                 raise _oauth_error(error) from error
+            except httpx.HTTPStatusError as error:
+                # A 5xx or a body that is not JSON (Authlib raises these as they come).
+                raise error_from_response(error.response) from error
             except httpx.TransportError as error:
                 raise NetworkError("Google's token endpoint did not answer.") from error
         return TokenSet.from_response(dict(token), previous_refresh=refresh_token)
@@ -194,6 +200,12 @@ class GoogleOAuth:
 
 def _oauth_error(error: AuthlibOAuthError) -> GoogleError:
     code = getattr(error, "error", None) or "oauth_error"
+    if isinstance(code, dict):
+        # An API-style error body ({"error": {"code": 429, "errors": [...]}}), as a rate
+        # limit or a gateway answers: classified like any other Google API error.
+        status = code.get("code")
+        status = status if isinstance(status, int) else 400
+        return error_from_response(httpx.Response(status, json={"error": code}))
     description = getattr(error, "description", None) or str(error)
     if code == "invalid_grant":
         return InvalidGrant(f"Google refused the grant: {description}", reason=code, status=400)
