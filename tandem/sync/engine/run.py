@@ -112,7 +112,7 @@ def _sync(user_id: int, trigger: str, allow_mass_delete: bool) -> SyncOutcome:
     status = SyncRun.Status.SUCCEEDED
     try:
         calendars = _calendars(sync_settings)
-        _apply_settings_changes(ctx, calendars)
+        _apply_settings_changes(ctx, calendars, sync_settings)
         ctx.inbound_started_at = timezone.now()
         tripped = False
         for calendar in calendars:
@@ -169,10 +169,12 @@ def _finish(
     state.save()
 
 
-def _apply_settings_changes(ctx: RunContext, calendars: list[CalendarPlan]) -> None:
+def _apply_settings_changes(
+    ctx: RunContext, calendars: list[CalendarPlan], sync_settings: SyncSettings
+) -> None:
     """Meetings we pushed to another calendar than the target move to the target
     (events.move); calendars the user no longer syncs take their Google-created meetings
-    out of the CRM (Google keeps the events)."""
+    out of the CRM (Google keeps the events, with the CRM edits pushed first)."""
     moved = EventLink.objects.filter(
         owner=ctx.user, google_sub=ctx.google_sub, origin=EventLink.Origin.CRM
     ).exclude(calendar_id=ctx.target_calendar_id)
@@ -183,6 +185,8 @@ def _apply_settings_changes(ctx: RunContext, calendars: list[CalendarPlan]) -> N
         calendar_id__in=current
     )
     for state in stale:
+        if not _push_before_leaving(ctx, state, _zone(sync_settings, state.calendar_id)):
+            continue  # A CRM edit has not reached Google yet: the next run tries again.
         links = EventLink.objects.filter(
             owner=ctx.user, google_sub=ctx.google_sub, calendar_id=state.calendar_id
         ).select_related("meeting")
@@ -192,6 +196,21 @@ def _apply_settings_changes(ctx: RunContext, calendars: list[CalendarPlan]) -> N
                 link.delete()
             ctx.counts["crm_removed_with_calendar"] += 1
         state.delete()
+
+
+def _push_before_leaving(ctx: RunContext, state: CalendarSyncState, zone: str) -> bool:
+    """Pushes CRM edits not yet written to an un-picked calendar's events (its meetings
+    leave the CRM next, so an edit not in Google by then would be lost). True when every
+    write went through."""
+    calendar = CalendarPlan(
+        calendar_id=state.calendar_id,
+        access_role=state.access_role or "reader",
+        inbound=False,
+        target=False,
+    )
+    errors_before = len(ctx.errors)
+    OutboundPass(ctx, calendar, zone).run()
+    return len(ctx.errors) == errors_before
 
 
 def _move_to_target(ctx: RunContext, link: EventLink) -> None:
