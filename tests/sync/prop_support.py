@@ -1,0 +1,304 @@
+"""Helpers for the database-and-emulator convergence test (test_convergence_db.py).
+
+A ``World`` is one example's universe: a fresh in-process Google emulator with the demo
+account and a second calendar, a CRM user connected to it through the real OAuth flow, and
+a "person" who edits the calendars through Google's REST API with a minted token. Nothing
+of our own code is replaced: the engine, the meetings services and the emulator all run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import httpx
+from django.contrib.auth.models import User
+from django.test import Client
+from hypothesis import strategies as st
+
+from tandem.accounts.google_clients import use_transport
+from tandem.accounts.google_services import (
+    SettingsChoice,
+    calendars_refresh,
+    connection_for,
+    sync_settings_save,
+)
+from tandem.accounts.models import GoogleConnection
+from tandem.fakegoogle import FakeGoogle
+from tandem.meetings.models import Meeting
+from tandem.meetings.services import MeetingInput
+from tandem.sync.core.fields import MeetingFields, TimedMoment
+from tandem.sync.core.mapping import event_body_from_fields, patch_from_changes
+from tandem.sync.models import Installation
+from tests.conftest import (
+    DEMO_GOOGLE_EMAIL,
+    GOOGLE_TEST_CLIENT_ID,
+    GOOGLE_TEST_CLIENT_SECRET,
+    GOOGLE_TEST_REDIRECT_URI,
+    IN_PROCESS_BASE_URL,
+    GoogleHarness,
+)
+
+CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
+PRIMARY = DEMO_GOOGLE_EMAIL
+SECOND_CALENDAR_ID = "team@group.calendar.test"
+CALENDAR_ZONES = {PRIMARY: "Europe/Berlin", SECOND_CALENDAR_ID: "America/New_York"}
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# -- strategies ---------------------------------------------------------------------------
+
+# Meetings are placed relative to today, away from the window's edge (now - 30 days) so an
+# example that runs for a few seconds never sees one cross it.
+TODAY = datetime.now(UTC).date()
+ANCHOR = datetime.combine(TODAY, time(9), tzinfo=UTC)
+ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata")
+SUBJECTS = ("Kick-off", "Lunch", "<b>Board</b> & co", "Été ☀")
+GOOGLE_SUBJECTS = (*SUBJECTS, "")  # Google allows an event without a title
+TEXTS = ("", "Room 4", "<p>Agenda &amp; notes</p><script>x()</script>")
+LONG_TEXT = "Notes. " * 1300  # 9,100 characters: over the CRM's 8,192 description limit
+RECURRENCES: tuple[tuple[str, ...], ...] = ((), ("RRULE:FREQ=WEEKLY;COUNT=3",))
+VISIBILITY_VALUES = ("default", "public", "private", "confidential")
+# Mostly the future; some in the window's past; some too old to sync.
+PERIODS = {"future": (1, 25), "recent": (-20, -2), "old": (-60, -40)}
+PERIOD_CHOICES = ("future", "future", "future", "recent", "old")
+
+
+@st.composite
+def time_bounds(draw: st.DrawFn) -> tuple[TimedMoment, TimedMoment] | tuple[date, date]:
+    low, high = PERIODS[draw(st.sampled_from(PERIOD_CHOICES))]
+    day = draw(st.integers(low, high))
+    if draw(st.booleans()):
+        first = TODAY + timedelta(days=day)
+        return first, first + timedelta(days=draw(st.integers(1, 3)))
+    zone = draw(st.sampled_from(ZONES))
+    start = ANCHOR + timedelta(days=day, minutes=30 * draw(st.integers(0, 16)))
+    end = start + timedelta(minutes=30 * draw(st.integers(1, 6)))
+    return TimedMoment(start, zone), TimedMoment(end, zone)
+
+
+@st.composite
+def meeting_fields(draw: st.DrawFn) -> MeetingFields:
+    start, end = draw(time_bounds())
+    return MeetingFields(
+        subject=draw(st.sampled_from(SUBJECTS)),
+        start=start,
+        end=end,
+        description=draw(st.sampled_from(TEXTS)),
+        location=draw(st.sampled_from(TEXTS)),
+        visibility=draw(st.sampled_from(VISIBILITY_VALUES)),
+        recurrence=draw(st.sampled_from(RECURRENCES)),
+    )
+
+
+@st.composite
+def field_edits(draw: st.DrawFn, *, google: bool = False) -> dict[str, Any]:
+    """One person's edit of one field (start and end move together)."""
+    kind = draw(st.sampled_from(("subject", "time", "description", "location", "recurrence")))
+    if kind == "time":
+        start, end = draw(time_bounds())
+        return {"start": start, "end": end}
+    if kind == "subject":
+        return {"subject": draw(st.sampled_from(GOOGLE_SUBJECTS if google else SUBJECTS))}
+    if kind == "recurrence":
+        return {"recurrence": draw(st.sampled_from(RECURRENCES))}
+    texts = (*TEXTS, LONG_TEXT) if google and kind == "description" else TEXTS
+    return {kind: draw(st.sampled_from(texts))}
+
+
+# -- the CRM user's side ------------------------------------------------------------------
+
+
+def meeting_input(fields: MeetingFields, *, all_day_zone: str = "UTC") -> MeetingInput:
+    """What a person types into the meeting form for ``fields`` (an all-day meeting keeps
+    ``all_day_zone``, the zone it already had)."""
+    common: dict[str, Any] = {
+        "subject": fields.subject,
+        "description": fields.description,
+        "location": fields.location,
+        "visibility": fields.visibility,
+        "recurrence": list(fields.recurrence),
+    }
+    if isinstance(fields.start, TimedMoment) and isinstance(fields.end, TimedMoment):
+        return MeetingInput(
+            start=fields.start.local,
+            end=fields.end.local,
+            time_zone=fields.start.zone,
+            **common,
+        )
+    assert isinstance(fields.start, date) and isinstance(fields.end, date)
+    return MeetingInput(
+        all_day=True,
+        start_date=fields.start,
+        end_date=fields.end,
+        time_zone=all_day_zone,
+        **common,
+    )
+
+
+# -- the person in Google Calendar --------------------------------------------------------
+
+
+def google_body(fields: MeetingFields) -> dict[str, Any]:
+    """An event as a person creates it: no marker of ours, date-times in UTC ("Z")."""
+    body = event_body_from_fields(fields, meeting_marker=None)
+    return _utc_times(body, fields.start, fields.end)
+
+
+def google_patch(values: dict[str, Any]) -> dict[str, Any]:
+    patch = patch_from_changes(values)
+    return _utc_times(patch, values.get("start"), values.get("end"))
+
+
+def _utc_times(body: dict[str, Any], start: object, end: object) -> dict[str, Any]:
+    # Same instant, another way of writing it: the sync must not see an edit in that.
+    for name, moment in (("start", start), ("end", end)):
+        if isinstance(moment, TimedMoment):
+            body[name]["dateTime"] = moment.at.isoformat().replace("+00:00", "Z")
+    return body
+
+
+@dataclass
+class Person:
+    """The account's owner editing Google Calendar directly."""
+
+    api: httpx.Client
+
+    def create(self, calendar_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._ok(self.api.post(f"calendars/{calendar_id}/events", json=body))
+
+    def patch(self, calendar_id: str, event_id: str, patch: dict[str, Any]) -> dict[str, Any]:
+        return self._ok(self.api.patch(f"calendars/{calendar_id}/events/{event_id}", json=patch))
+
+    def delete(self, calendar_id: str, event_id: str) -> None:
+        answer = self.api.delete(f"calendars/{calendar_id}/events/{event_id}")
+        assert answer.status_code == 204, answer.text
+
+    def events(self, calendar_id: str) -> dict[str, dict[str, Any]]:
+        """Every event of the calendar, cancelled ones included, by id."""
+        found: dict[str, dict[str, Any]] = {}
+        params: dict[str, Any] = {"showDeleted": "true", "maxResults": 2500}
+        while True:
+            page = self._ok(self.api.get(f"calendars/{calendar_id}/events", params=params))
+            found.update((item["id"], item) for item in page.get("items", []))
+            if not page.get("nextPageToken"):
+                return found
+            params["pageToken"] = page["nextPageToken"]
+
+    @staticmethod
+    def _ok(answer: httpx.Response) -> dict[str, Any]:
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+
+# -- one example's world ------------------------------------------------------------------
+
+
+def reset_database() -> None:
+    """Every example starts from an empty CRM (the test's database outlives examples)."""
+    User.objects.all().delete()  # cascades to meetings, connections, links, runs...
+    Installation.objects.all().delete()
+
+
+def new_emulator() -> FakeGoogle:
+    emulator = FakeGoogle()
+    emulator.register_client(
+        client_id=GOOGLE_TEST_CLIENT_ID,
+        client_secret=GOOGLE_TEST_CLIENT_SECRET,
+        redirect_uris=[GOOGLE_TEST_REDIRECT_URI],
+    )
+    emulator.create_account(
+        email=DEMO_GOOGLE_EMAIL, name="Dana Demo", time_zone=CALENDAR_ZONES[PRIMARY]
+    )
+    emulator.create_calendar(
+        email=DEMO_GOOGLE_EMAIL,
+        summary="Team",
+        time_zone=CALENDAR_ZONES[SECOND_CALENDAR_ID],
+        calendar_id=SECOND_CALENDAR_ID,
+    )
+    return emulator
+
+
+@dataclass
+class World:
+    emulator: FakeGoogle
+    user: User
+    person: Person
+    stack: contextlib.ExitStack
+
+    def close(self) -> None:
+        self.stack.close()
+
+    @property
+    def connection(self) -> GoogleConnection:
+        return connection_for(user=self.user)
+
+    def save_settings(self, *, second_inbound: bool, sync_private: bool) -> None:
+        inbound = [PRIMARY, SECOND_CALENDAR_ID] if second_inbound else [PRIMARY]
+        sync_settings_save(
+            connection=self.connection,
+            choice=SettingsChoice(
+                inbound_calendar_ids=inbound, target_calendar_id=PRIMARY, sync_private=sync_private
+            ),
+        )
+
+    def renew_person_token(self) -> None:
+        token = self.emulator.mint_access_token(email=DEMO_GOOGLE_EMAIL, scopes=[CALENDAR_SCOPE])
+        self.person.api.headers["Authorization"] = f"Bearer {token}"
+
+    def engine_writes(self, since: int) -> list[str]:
+        """Calendar API writes our app made since log position ``since``."""
+        return [
+            f"{entry.method} {entry.path} → {entry.status}"
+            for entry in self.emulator.request_log[since:]
+            if entry.method in WRITE_METHODS
+            and entry.path.startswith("/calendar/v3/")
+            and entry.client_id == GOOGLE_TEST_CLIENT_ID
+        ]
+
+    def meeting_versions(self) -> dict[int, tuple[int, bool]]:
+        return {
+            pk: (version, deleted_at is not None)
+            for pk, version, deleted_at in Meeting.objects.filter(owner=self.user).values_list(
+                "pk", "version", "deleted_at"
+            )
+        }
+
+
+def world_open() -> World:
+    """A fresh emulator, an empty CRM and a user connected through Google's consent page."""
+    reset_database()
+    emulator = new_emulator()
+    stack = contextlib.ExitStack()
+    stack.enter_context(use_transport(emulator.transport()))
+    browser = stack.enter_context(httpx.Client(transport=emulator.transport()))
+    harness = GoogleHarness(emulator=emulator, base_url=IN_PROCESS_BASE_URL, browser=browser)
+    user = User.objects.create_user("ann", password="pw")
+    client = Client()
+    client.force_login(user)
+    answer = harness.connect(client)
+    assert answer.status_code == 302, answer.content
+    calendars_refresh(connection=connection_for(user=user))
+    token = emulator.mint_access_token(email=DEMO_GOOGLE_EMAIL, scopes=[CALENDAR_SCOPE])
+    api = stack.enter_context(
+        httpx.Client(
+            transport=emulator.transport(),
+            base_url=f"{IN_PROCESS_BASE_URL}/calendar/v3/",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    )
+    return World(emulator=emulator, user=user, person=Person(api), stack=stack)
+
+
+@contextlib.contextmanager
+def fault(emulator: FakeGoogle, spec: dict[str, Any] | None) -> Iterator[None]:
+    """Arms ``spec`` (FakeGoogle.inject_fault's arguments; None: no fault) for the block."""
+    if spec is not None:
+        emulator.inject_fault(**spec)
+    try:
+        yield
+    finally:
+        emulator.clear_faults()
