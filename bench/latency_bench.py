@@ -381,7 +381,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=50, help="edits each way")
     parser.add_argument(
-        "--debounce", type=float, default=0.3, help="SYNC_DEBOUNCE_SECONDS (default setting: 2.0)"
+        "--debounce", type=float, default=0.5, help="SYNC_DEBOUNCE_SECONDS (default setting: 0.5)"
     )
     parser.add_argument("--events", type=int, default=20, help="events in the calendar")
     parser.add_argument("--verbose", action="store_true", help="print every edit's figures")
