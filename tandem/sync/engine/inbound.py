@@ -248,8 +248,24 @@ class InboundPass:
             plan = plan_item(
                 link=link, crm=crm, google=None, settings=self.settings, listing_complete=True
             )
-            event = GoogleEvent(row.event_id, row.etag, None, cancelled=True)
-            items.append(Item(event, {}, row, link, crm, plan))
+            raw: dict[str, Any] = {}
+            event = None
+            if plan.actions:
+                # Not in a listing bounded by timeMin: deleted, or moved out of the window.
+                # Only Google knows which; reading it keeps a moved event from becoming a
+                # deletion of its meeting.
+                raw = self.side.get_event(event_id=row.event_id) or {}
+                event = self._read(raw) if raw else None
+                if event is not None:
+                    plan = plan_item(
+                        link=link,
+                        crm=crm,
+                        google=event,
+                        settings=self.settings,
+                        listing_complete=True,
+                    )
+            event = event or GoogleEvent(row.event_id, row.etag, None, cancelled=True)
+            items.append(Item(event, raw, row, link, crm, plan))
         return items
 
     # -- applying (CRM side only) -----------------------------------------------------------
