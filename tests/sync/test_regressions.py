@@ -140,3 +140,45 @@ def test_a_crm_edit_reaches_google_before_its_calendar_is_unpicked(
     assert outcome.run is not None and outcome.run.status == SyncRun.Status.SUCCEEDED
     assert [event["summary"] for event in _live_events(harness, TEAM)] == ["Team lunch, room 4"]
     assert Meeting.objects.get(pk=meeting.pk).deleted_at is not None
+
+
+def test_an_event_moved_out_of_the_window_during_a_full_relist_is_no_deletion(
+    connected: tuple[User, GoogleHarness],
+) -> None:
+    """A 410 makes the engine re-list from the window start; an event moved 50 days back
+    meanwhile is missing from that listing, yet it was not deleted: its meeting follows it
+    (it used to be deleted)."""
+    user, harness = connected
+    start = _tomorrow()
+    with _api(harness) as api:
+        moved, _other = (
+            api.post(
+                f"calendars/{DEMO_GOOGLE_EMAIL}/events",
+                json={
+                    "summary": summary,
+                    "start": {"dateTime": start.isoformat()},
+                    "end": {"dateTime": (start + timedelta(hours=1)).isoformat()},
+                },
+            ).json()
+            for summary in ("Moved back", "Stays")
+        )
+    assert sync_user_now(user_id=user.pk).counts.get("crm_created") == 2
+    past = start - timedelta(days=50)
+    with _api(harness) as api:
+        answer = api.patch(
+            f"calendars/{DEMO_GOOGLE_EMAIL}/events/{moved['id']}",
+            json={
+                "start": {"dateTime": past.isoformat()},
+                "end": {"dateTime": (past + timedelta(hours=1)).isoformat()},
+            },
+        )
+        assert answer.status_code == 200, answer.text
+    harness.emulator.expire_sync_tokens()
+
+    outcome = sync_user_now(user_id=user.pk)
+
+    assert outcome.run is not None and outcome.run.status == SyncRun.Status.SUCCEEDED
+    assert outcome.counts.get("full_resyncs") == 1
+    meeting = Meeting.objects.get(owner=user, subject="Moved back")
+    assert meeting.deleted_at is None
+    assert meeting.start == past
