@@ -25,25 +25,35 @@ Prepare = Callable[[Any], Any] | None
 
 def _sqlite_datetime(zone: tzinfo) -> Prepare:
     """What Django's SQLite backend stores for an aware datetime (naive in the connection's
-    zone, ``str()`` format), without its per-value settings lookups."""
+    zone, ``str()`` format), without its per-value settings lookups. Equal instants give
+    equal text, so a value seen before in the statement (a page's shared ``now``) is reused."""
+    seen: dict[datetime, str] = {}
 
     def prepare(value: datetime | None) -> str | None:
-        return None if value is None else str(value.astimezone(zone).replace(tzinfo=None))
+        if value is None:
+            return None
+        text = seen.get(value)
+        if text is None:
+            text = seen[value] = str(value.astimezone(zone).replace(tzinfo=None))
+        return text
 
     return prepare
 
 
 def _preparer(field: models.Field[Any, Any]) -> Prepare:
-    """How a Python value becomes a driver parameter (None: as it is)."""
+    """How a Python value becomes a driver parameter (None: as it is). Made once per
+    statement, so the backend's operations are looked up once, not once per value."""
+    ops = connection.ops
     if isinstance(field, models.DateTimeField):
         if connection.vendor == "sqlite" and settings.USE_TZ:
             return _sqlite_datetime(connection.timezone or UTC)
-        return connection.ops.adapt_datetimefield_value  # type: ignore[no-any-return]
+        return ops.adapt_datetimefield_value  # type: ignore[no-any-return]
     if isinstance(field, models.DateField):
-        return connection.ops.adapt_datefield_value  # type: ignore[no-any-return]
+        return ops.adapt_datefield_value  # type: ignore[no-any-return]
     if isinstance(field, models.JSONField):
         encoder = field.encoder
-        return lambda value: connection.ops.adapt_json_value(value, encoder)
+        adapt_json = ops.adapt_json_value
+        return lambda value: adapt_json(value, encoder)
     return None
 
 
@@ -105,19 +115,19 @@ def rows_insert(
     fields = [
         field for field in meta.concrete_fields if field.attname != pk_name or pk_name in rows[0]
     ]
-    defaults = {
-        field.attname: field.get_default() for field in fields if field.attname not in rows[0]
-    }
-    prepare = [(field.attname, _preparer(field)) for field in fields]
-    params = [
-        [
-            (convert(row[name] if name in row else defaults[name]))
-            if convert
-            else (row[name] if name in row else defaults[name])
-            for name, convert in prepare
-        ]
-        for row in rows
+    # Fields missing from the rows take their default (the rows share one set of keys).
+    given = rows[0].keys()
+    defaults = {f.attname: f.get_default() for f in fields if f.attname not in given}
+    names = [(field.attname, defaults.get(field.attname)) for field in fields]
+    converting = [
+        (index, convert) for index, field in enumerate(fields) if (convert := _preparer(field))
     ]
+    params = []
+    for row in rows:
+        values = [row.get(name, default) for name, default in names]
+        for index, convert in converting:
+            values[index] = convert(values[index])
+        params.append(values)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     # Identifiers come from model metadata, quoted by the backend; values are bound.
