@@ -17,15 +17,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import httpx
 from sync_scenarios import page_through
 from sync_setup import (
     ACCOUNT,
     CLIENT_ID,
-    CLIENT_SECRET,
     django_configure,
+    emulator_process,
     events_seed,
     user_connect,
 )
@@ -70,26 +69,8 @@ def memory_child(*, emulator_url: str, token: str) -> int:
     return 0
 
 
-def _emulator_process() -> tuple[subprocess.Popen[str], str]:
-    command = [
-        str(Path(sys.executable).with_name("tandem")),
-        "fake-google",
-        "--port",
-        "0",
-        "--client-id",
-        CLIENT_ID,
-        "--client-secret",
-        CLIENT_SECRET,
-        "--account",
-        f"{ACCOUNT}:Bench",
-    ]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    assert server.stdout is not None
-    return server, server.stdout.readline().split()[-1]
-
-
 def memory_run(*, sizes: list[int], script: str) -> bool:
-    server, base_url = _emulator_process()
+    server, base_url = emulator_process()
     ok = True
     try:
         with httpx.Client(base_url=base_url, timeout=300) as control:

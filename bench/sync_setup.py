@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -81,6 +82,25 @@ def django_configure(*, emulator_url: str) -> None:
 
 
 # -- the emulator's side ----------------------------------------------------------------------
+
+
+def emulator_process() -> tuple[subprocess.Popen[str], str]:
+    """A `tandem fake-google` process on a free loopback port, and its base URL."""
+    command = [
+        str(Path(sys.executable).with_name("tandem")),
+        "fake-google",
+        "--port",
+        "0",
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret",
+        CLIENT_SECRET,
+        "--account",
+        f"{ACCOUNT}:Bench",
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    return server, server.stdout.readline().split()[-1]
 
 
 def event_body(n: int) -> dict[str, Any]:
