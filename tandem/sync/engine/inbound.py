@@ -475,13 +475,25 @@ class InboundPass:
                     return  # Deletions wait for the breaker at the end of the listing.
                 case SaveLink():
                     assert meeting_id is not None
+                    if needs_google and item.link is None:
+                        # Never agreed: no base to claim (the CRM's copy would read as agreed,
+                        # and a cancelled event then as a deletion). The outbound pass pairs
+                        # the meeting with its event afresh (unpushed or restored import).
+                        continue
                     if needs_google:
                         # Google is not written here: the link says what Google has now, and
                         # the outbound pass sees the meeting differs from it.
-                        base = item.event.fields or (item.link.base if item.link else action.base)
-                        origin = item.link.origin if item.link else action.origin
+                        assert item.link is not None
+                        base = item.event.fields or item.link.base
                         link_saves.append(
-                            self._link_row(item, meeting_id, base, saved_version, origin)
+                            self._link_row(
+                                item,
+                                meeting_id,
+                                base,
+                                saved_version,
+                                item.link.origin,
+                                leaving=item.link.leaving,
+                            )
                         )
                     else:
                         link_saves.append(
