@@ -182,3 +182,39 @@ def test_an_event_moved_out_of_the_window_during_a_full_relist_is_no_deletion(
     meeting = Meeting.objects.get(owner=user, subject="Moved back")
     assert meeting.deleted_at is None
     assert meeting.start == past
+
+
+def test_a_meeting_made_private_in_google_then_public_in_the_crm_comes_back_to_google(
+    connected: tuple[User, GoogleHarness],
+) -> None:
+    """A pushed meeting made private in Google leaves Google (private sync is off) and stays
+    in the CRM; made visible again in the CRM, its event is undeleted. The cancelled event
+    seen without a link used to store the CRM's copy as agreed, so the next pass read the
+    cancellation as a deletion and deleted the meeting."""
+    user, harness = connected
+    start = _tomorrow()
+    meeting = meeting_create(owner=user, data=meeting_input_for("Pitch", start))
+    sync_user_now(user_id=user.pk)
+    (event,) = _live_events(harness, DEMO_GOOGLE_EMAIL)
+    with _api(harness) as api:
+        answer = api.patch(
+            f"calendars/{DEMO_GOOGLE_EMAIL}/events/{event['id']}", json={"visibility": "private"}
+        )
+        assert answer.status_code == 200, answer.text
+    sync_user_now(user_id=user.pk)
+    assert _live_events(harness, DEMO_GOOGLE_EMAIL) == []
+    assert Meeting.objects.get(pk=meeting.pk).visibility == "private"
+
+    meeting_update(
+        meeting=Meeting.objects.get(pk=meeting.pk), data=meeting_input_for("Pitch", start)
+    )
+    outcome = sync_user_now(user_id=user.pk)
+
+    assert outcome.run is not None and outcome.run.status == SyncRun.Status.SUCCEEDED
+    assert Meeting.objects.get(pk=meeting.pk).deleted_at is None
+    (back,) = _live_events(harness, DEMO_GOOGLE_EMAIL)
+    assert (back["id"], back["summary"], back.get("visibility")) == (
+        event["id"],
+        "Pitch",
+        "default",
+    )
