@@ -203,8 +203,18 @@ def reset_database() -> None:
     Installation.objects.all().delete()
 
 
+_emulators: list[FakeGoogle] = []
+
+
 def new_emulator() -> FakeGoogle:
-    emulator = FakeGoogle()
+    """An emulator with nothing in it but our client, the demo account and its calendars.
+
+    One FakeGoogle is reset between examples rather than built anew: building one makes a
+    2048-bit RSA signing key, which would dominate a short example's time."""
+    if not _emulators:
+        _emulators.append(FakeGoogle())
+    emulator = _emulators[0]
+    emulator.reset()
     emulator.register_client(
         client_id=GOOGLE_TEST_CLIENT_ID,
         client_secret=GOOGLE_TEST_CLIENT_SECRET,

@@ -1,0 +1,613 @@
+"""Random edits on both sides, settings changes, flaky syncs: the CRM and Google converge.
+
+A Hypothesis state machine over the real CRM database and the Google emulator (in-process),
+through the real engine (``sync_user_now``). People edit the CRM through the meetings
+services and Google Calendar through its REST API. After every sync without injected
+faults:
+
+- the CRM and each synced calendar agree, by the mapping, on every linked meeting, and
+  every in-window meeting the CRM may push is in the target calendar;
+- every live in-window event of an inbound calendar is in the CRM;
+- nothing is duplicated (one link per meeting, one live event per marker);
+- no edit is lost: it is applied, recorded as a conflict, or superseded by a later edit;
+- nothing is deleted that nobody deleted;
+- a second sync right after writes nothing on either side.
+
+CI runs 200 examples of 30 steps; ``TANDEM_HYPOTHESIS_EXAMPLES`` asks for more.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+
+from tandem.meetings.models import Meeting
+from tandem.meetings.services import meeting_create, meeting_delete, meeting_restore, meeting_update
+from tandem.sync.adapters.crm import meeting_fields
+from tandem.sync.adapters.serialize import fields_from_json
+from tandem.sync.core.fields import MeetingFields
+from tandem.sync.core.identity import MARKER_KEY, meeting_id_from_marker
+from tandem.sync.core.mapping import fields_from_event
+from tandem.sync.engine import sync_user_now
+from tandem.sync.engine.context import WINDOW
+from tandem.sync.models import EventLink, ImportedMeeting, Installation, SyncConflict, SyncRun
+from tests.conftest import (
+    GOOGLE_TEST_CLIENT_ID,
+    GOOGLE_TEST_CLIENT_SECRET,
+    GOOGLE_TEST_REDIRECT_URI,
+    IN_PROCESS_BASE_URL,
+)
+from tests.sync.prop_support import (
+    CALENDAR_ZONES,
+    GOOGLE_SUBJECTS,
+    PRIMARY,
+    SECOND_CALENDAR_ID,
+    VISIBILITY_VALUES,
+    World,
+    fault,
+    field_edits,
+    google_body,
+    google_patch,
+    meeting_input,
+    world_open,
+)
+from tests.sync.prop_support import (
+    meeting_fields as meeting_fields_strategy,
+)
+
+EXAMPLES = int(os.environ.get("TANDEM_HYPOTHESIS_EXAMPLES", 200))
+CALENDARS = (PRIMARY, SECOND_CALENDAR_ID)
+
+# One injected failure per flaky sync: which call, and how it fails.
+FAULT_ROUTES = (
+    "GET */events",
+    "POST */events",
+    "PATCH /calendar/v3/calendars/*/events/*",
+    "DELETE /calendar/v3/calendars/*/events/*",
+    "GET /calendar/v3/calendars/*/events/*",
+    "POST /token",
+)
+FAULT_KINDS: tuple[dict[str, Any], ...] = (
+    {"status": 500, "reason": "backendError"},
+    {"status": 503, "reason": "backendError"},
+    {"status": 429, "reason": "rateLimitExceeded"},
+    {"status": 403, "reason": "rateLimitExceeded"},
+    {"status": 0, "drop": True},
+)
+
+MACHINE_SETTINGS = hypothesis_settings(
+    max_examples=EXAMPLES,
+    # No "explain" phase: it traces every line of the engine to annotate a failure, which
+    # takes minutes here; the shrunk steps and the assertion message say enough.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+Item = Any  # a meeting id, or ("event", calendar id, event id) for an event not yet imported
+
+
+@dataclass(frozen=True)
+class PendingEdit:
+    """An edit a person made that a later sync must apply or record as a conflict."""
+
+    item: Item
+    side: str  # "crm" or "google"
+    values: dict[str, Any]
+
+
+class ConvergenceMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.world: World = world_open()
+        self.private_sync = False
+        self.second_inbound = False
+        self.second_removed = True  # no meeting from the second calendar is in the CRM
+        self.world.save_settings(second_inbound=False, sync_private=False)
+        self.pending: list[PendingEdit] = []
+        # CRM edits of meetings whose calendar was un-picked: Google must have them.
+        self.owed_to_google: list[tuple[str, str, dict[str, Any]]] = []
+        self.crm_deleted_by_user: set[int] = set()
+        self.google_deleted_by_user: set[tuple[str, str]] = set()
+        self.removed_with_calendar: set[int] = set()
+        self.meeting_of_event: dict[tuple[str, str], int] = {}
+        # Each calendar as the person last listed it (cleared by every write to Google).
+        self._listed: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def teardown(self) -> None:
+        self.world.close()
+
+    # -- people in the CRM -------------------------------------------------------------------
+
+    @rule(fields=meeting_fields_strategy())
+    def crm_create(self, fields: MeetingFields) -> None:
+        meeting_create(owner=self.world.user, data=meeting_input(fields))
+
+    @rule(data=st.data(), values=field_edits())
+    def crm_edit(self, data: st.DataObject, values: dict[str, Any]) -> None:
+        self._crm_edit(data, values)
+
+    @rule(data=st.data(), visibility=st.sampled_from(VISIBILITY_VALUES))
+    def crm_set_visibility(self, data: st.DataObject, visibility: str) -> None:
+        self._crm_edit(data, {"visibility": visibility})
+
+    @rule(data=st.data())
+    def crm_delete(self, data: st.DataObject) -> None:
+        meeting = self._pick_meeting(data, deleted=False)
+        if meeting is None:
+            return
+        self._note_deletion(meeting.pk, "crm", meeting_fields(meeting))
+        meeting_delete(meeting=meeting)
+        self.crm_deleted_by_user.add(meeting.pk)
+
+    @rule(data=st.data())
+    def crm_restore(self, data: st.DataObject) -> None:
+        meeting = self._pick_meeting(data, deleted=True)
+        if meeting is not None:
+            meeting_restore(meeting=meeting)
+
+    # -- the person in Google Calendar -------------------------------------------------------
+
+    @rule(
+        calendar_id=st.sampled_from(CALENDARS),
+        fields=meeting_fields_strategy(),
+        subject=st.sampled_from(GOOGLE_SUBJECTS),
+    )
+    def google_create(self, calendar_id: str, fields: MeetingFields, subject: str) -> None:
+        self.world.person.create(calendar_id, google_body(fields) | {"summary": subject})
+        self._listed.clear()
+
+    @rule(data=st.data(), values=field_edits(google=True))
+    def google_edit(self, data: st.DataObject, values: dict[str, Any]) -> None:
+        self._google_edit(data, values)
+
+    @rule(data=st.data(), visibility=st.sampled_from(VISIBILITY_VALUES))
+    def google_set_visibility(self, data: st.DataObject, visibility: str) -> None:
+        self._google_edit(data, {"visibility": visibility})
+
+    @rule(data=st.data())
+    def google_delete(self, data: st.DataObject) -> None:
+        picked = self._pick_event(data)
+        if picked is None:
+            return
+        calendar_id, event = picked
+        item = self._item_of_event(calendar_id, event)
+        self._note_deletion(item, "google", self._event_fields(calendar_id, event))
+        self.world.person.delete(calendar_id, event["id"])
+        self._listed.clear()
+        self.google_deleted_by_user.add((calendar_id, event["id"]))
+
+    # -- settings ----------------------------------------------------------------------------
+
+    @rule()
+    def toggle_private_sync(self) -> None:
+        self.private_sync = not self.private_sync
+        self._save_settings()
+
+    @rule()
+    def toggle_second_calendar(self) -> None:
+        self.second_inbound = not self.second_inbound
+        self._save_settings()
+
+    # -- Google's moods ----------------------------------------------------------------------
+
+    @rule()
+    def expire_sync_tokens(self) -> None:
+        self.world.emulator.expire_sync_tokens()
+
+    @rule()
+    def expire_access_tokens(self) -> None:
+        self.world.emulator.expire_access_tokens()
+        self.world.renew_person_token()
+
+    # -- syncs -------------------------------------------------------------------------------
+
+    @rule(
+        route=st.sampled_from(FAULT_ROUTES),
+        kind=st.sampled_from(FAULT_KINDS),
+        after=st.integers(0, 3),
+    )
+    def flaky_sync(self, route: str, kind: dict[str, Any], after: int) -> None:
+        self._run_sync(fault_spec={"route": route, "times": 1, "after": after, **kind})
+
+    @rule()
+    def sync(self) -> None:
+        before = self.world.meeting_versions()
+        run = self._run_sync()
+        if run.status == SyncRun.Status.NEEDS_ATTENTION:
+            # The breaker held every deletion; the user confirms and the run goes through.
+            assert self._newly_deleted(before) == set(), run.errors
+            run = self._run_sync(allow_mass_delete=True)
+        assert run.status == SyncRun.Status.SUCCEEDED, (run.status, run.errors)
+        self._check_agreement()
+        self._check_no_duplicates()
+        self._check_no_lost_edit()
+        self._check_no_unasked_deletion()
+        self._check_idle_sync_writes_nothing()
+        self.pending.clear()
+        self.owed_to_google.clear()
+
+    # -- helpers: picking ---------------------------------------------------------------------
+
+    def _pick_meeting(self, data: st.DataObject, *, deleted: bool) -> Meeting | None:
+        meetings = Meeting.objects.filter(owner=self.world.user, deleted_at__isnull=not deleted)
+        ids = sorted(meetings.values_list("pk", flat=True))
+        if not ids:
+            return None
+        return Meeting.objects.get(pk=data.draw(st.sampled_from(ids), label="meeting"))
+
+    def _pick_event(self, data: st.DataObject) -> tuple[str, dict[str, Any]] | None:
+        calendar_id = data.draw(st.sampled_from(CALENDARS), label="calendar")
+        live = self._live_events(calendar_id)
+        if not live:
+            return None
+        # Listing order is creation order: the same steps pick the same event again.
+        event_id = data.draw(st.sampled_from(list(live)), label="event")
+        return calendar_id, live[event_id]
+
+    def _events(self, calendar_id: str) -> dict[str, dict[str, Any]]:
+        if calendar_id not in self._listed:
+            self._listed[calendar_id] = self.world.person.events(calendar_id)
+        return self._listed[calendar_id]
+
+    def _live_events(self, calendar_id: str) -> dict[str, dict[str, Any]]:
+        events = self._events(calendar_id)
+        return {eid: event for eid, event in events.items() if event["status"] != "cancelled"}
+
+    # -- helpers: edits ----------------------------------------------------------------------
+
+    def _crm_edit(self, data: st.DataObject, values: dict[str, Any]) -> None:
+        meeting = self._pick_meeting(data, deleted=False)
+        if meeting is None:
+            return
+        before = meeting_fields(meeting)
+        after = before.with_values(values)
+        meeting_update(meeting=meeting, data=meeting_input(after, all_day_zone=meeting.time_zone))
+        self._note_edit(meeting.pk, "crm", values, before)
+
+    def _google_edit(self, data: st.DataObject, values: dict[str, Any]) -> None:
+        picked = self._pick_event(data)
+        if picked is None:
+            return
+        calendar_id, event = picked
+        before = self._event_fields(calendar_id, event)
+        edited = self.world.person.patch(calendar_id, event["id"], google_patch(values))
+        self._listed.clear()
+        # What the CRM can hold of the edit (an empty title reads "(No title)", a long text
+        # is cut to the CRM's limit): that is what must arrive.
+        after = self._event_fields(calendar_id, edited)
+        seen = {name: after.value(name) for name in values}
+        self._note_edit(self._item_of_event(calendar_id, event), "google", seen, before)
+
+    def _note_edit(
+        self, item: Item, side: str, values: dict[str, Any], before: MeetingFields
+    ) -> None:
+        if all(before.value(name) == value for name, value in values.items()):
+            return  # Saving the same value again is no edit.
+        # A later edit of the same field of the same item supersedes an earlier one.
+        self.pending = [
+            edit
+            for edit in self.pending
+            if not (edit.item == item and set(edit.values) & set(values))
+        ]
+        self.pending.append(PendingEdit(item, side, values))
+
+    def _note_deletion(self, item: Item, side: str, seen: MeetingFields) -> None:
+        """The deleter discards their own edits and the other side's edits they could see;
+        an edit they could not see yet must beat the deletion."""
+        self.pending = [
+            edit
+            for edit in self.pending
+            if not (
+                edit.item == item
+                and (
+                    edit.side == side
+                    or all(seen.value(name) == value for name, value in edit.values.items())
+                )
+            )
+        ]
+
+    # -- helpers: settings --------------------------------------------------------------------
+
+    def _save_settings(self) -> None:
+        self.world.save_settings(second_inbound=self.second_inbound, sync_private=self.private_sync)
+        if self.second_inbound:
+            self.second_removed = False
+
+    def _remove_second_calendar(self) -> None:
+        """What un-picking the second calendar means, once a run applies it: its meetings
+        leave the CRM (Google keeps the events, with every CRM edit made before)."""
+        links = EventLink.objects.filter(owner=self.world.user, calendar_id=SECOND_CALENDAR_ID)
+        event_of_meeting = {link.meeting_id: link.event_id for link in links}
+        self.removed_with_calendar |= set(event_of_meeting)
+        kept = []
+        for edit in self.pending:
+            item = self._resolve(edit.item)
+            if isinstance(item, tuple) and item[1] == SECOND_CALENDAR_ID:
+                continue  # Google has it; the CRM will read it if the calendar comes back.
+            if item in event_of_meeting:
+                if edit.side == "crm":
+                    self.owed_to_google.append((event_of_meeting[item], edit.side, edit.values))
+                continue
+            kept.append(edit)
+        self.pending = kept
+        self.second_removed = True
+
+    # -- helpers: syncing --------------------------------------------------------------------
+
+    def _run_sync(
+        self, *, allow_mass_delete: bool = False, fault_spec: dict[str, Any] | None = None
+    ) -> SyncRun:
+        if not self.second_inbound and not self.second_removed:
+            self._remove_second_calendar()
+        self._learn_links()
+        self._forget_reverted_edits()
+        # The fault is armed for the engine's calls only, never for the test's own reads.
+        with fault(self.world.emulator, fault_spec):
+            outcome = sync_user_now(user_id=self.world.user.pk, allow_mass_delete=allow_mass_delete)
+        self._listed.clear()
+        assert outcome.run is not None, outcome.summary()
+        self._learn_links()
+        self.pending = [
+            PendingEdit(self._resolve(edit.item), edit.side, edit.values) for edit in self.pending
+        ]
+        return outcome.run
+
+    def _newly_deleted(self, before: dict[int, tuple[int, bool]]) -> set[int]:
+        after = self.world.meeting_versions()
+        return {pk for pk, (_, deleted) in after.items() if deleted and not before[pk][1]}
+
+    def _learn_links(self) -> None:
+        for link in EventLink.objects.filter(owner=self.world.user):
+            self.meeting_of_event[(link.calendar_id, link.event_id)] = link.meeting_id
+
+    def _namespace(self) -> str | None:
+        row = Installation.objects.order_by("pk").first()
+        return row.namespace if row else None
+
+    def _item_of_event(self, calendar_id: str, event: dict[str, Any]) -> Item:
+        marker = event.get("extendedProperties", {}).get("private", {}).get(MARKER_KEY)
+        namespace = self._namespace()
+        meeting_id = meeting_id_from_marker(namespace, marker) if namespace else None
+        if meeting_id is not None:
+            return meeting_id
+        key = (calendar_id, event["id"])
+        if key in self.meeting_of_event:
+            return self.meeting_of_event[key]
+        imported = ImportedMeeting.objects.filter(
+            owner=self.world.user, import_key=f"{calendar_id}/{event['id']}"
+        ).first()
+        if imported is not None:
+            return imported.meeting_id
+        return ("event", calendar_id, event["id"])
+
+    def _resolve(self, item: Item) -> Item:
+        if not isinstance(item, tuple):
+            return item
+        _, calendar_id, event_id = item
+        return self._item_of_event(calendar_id, {"id": event_id})
+
+    def _forget_reverted_edits(self) -> None:
+        """An edit back to the last agreed value is no change anyone can see; an edit to the
+        value a deleter on the other side already saw does not undo their deletion."""
+        bases = {
+            link.meeting_id: fields_from_json(link.base)
+            for link in EventLink.objects.filter(owner=self.world.user)
+        }
+        self.pending = [
+            edit
+            for edit in self.pending
+            if not (
+                self._shows(bases.get(edit.item), edit)
+                or self._shows(self._deleted_copy_on_other_side(edit), edit)
+            )
+        ]
+
+    @staticmethod
+    def _shows(fields: MeetingFields | None, edit: PendingEdit) -> bool:
+        return fields is not None and all(fields.value(n) == v for n, v in edit.values.items())
+
+    def _deleted_copy_on_other_side(self, edit: PendingEdit) -> MeetingFields | None:
+        if not isinstance(edit.item, int):
+            return None
+        if edit.side == "google":
+            meeting = Meeting.objects.get(pk=edit.item)
+            return meeting_fields(meeting) if meeting.deleted_at is not None else None
+        for calendar_id in CALENDARS:
+            for event in self._events(calendar_id).values():
+                if (
+                    event["status"] == "cancelled"
+                    and "start" in event
+                    and self._item_of_event(calendar_id, event) == edit.item
+                ):
+                    return self._event_fields(calendar_id, event)
+        return None
+
+    def _event_fields(self, calendar_id: str, event: dict[str, Any]) -> MeetingFields:
+        return fields_from_event(event, default_zone=CALENDAR_ZONES[calendar_id])
+
+    def _synced_calendars(self) -> tuple[str, ...]:
+        return CALENDARS if self.second_inbound else (PRIMARY,)
+
+    def _hidden(self, meeting: Meeting) -> bool:
+        """A CRM meeting that has no place in Google: private while private sync is off."""
+        imported = ImportedMeeting.objects.filter(meeting=meeting).exists()
+        return meeting_fields(meeting).is_private and not self.private_sync and not imported
+
+    def _in_window_anywhere(
+        self, meeting: Meeting, calendar_id: str, event: dict[str, Any] | None
+    ) -> bool:
+        """The window (DESIGN.md §3): meetings that end after now - 30 days, on either side."""
+        window_start = self._window_start()
+        if not meeting_fields(meeting).ends_before(window_start):
+            return True
+        if event is None or event["status"] == "cancelled":
+            return False
+        return not self._event_fields(calendar_id, event).ends_before(window_start)
+
+    def _item_in_window(self, meeting: Meeting) -> bool:
+        links = EventLink.objects.filter(meeting=meeting)
+        if not links:
+            return not meeting_fields(meeting).ends_before(self._window_start())
+        return any(
+            self._in_window_anywhere(
+                meeting,
+                link.calendar_id,
+                self._events(link.calendar_id).get(link.event_id),
+            )
+            for link in links
+        )
+
+    def _window_start(self) -> Any:
+        return self._now() - WINDOW
+
+    @staticmethod
+    def _now() -> Any:
+        from django.utils import timezone
+
+        return timezone.now()
+
+    # -- invariants ---------------------------------------------------------------------------
+
+    def _check_agreement(self) -> None:
+        user = self.world.user
+        window_start = self._window_start()
+        assert not EventLink.objects.filter(owner=user).exclude(
+            calendar_id__in=self._synced_calendars()
+        ), "links left to a calendar that is no longer synced"
+        linked: set[int] = set()
+        for calendar_id in self._synced_calendars():
+            events = self._events(calendar_id)
+            links = EventLink.objects.filter(owner=user, calendar_id=calendar_id)
+            for link in links.select_related("meeting"):
+                meeting = link.meeting
+                event = events.get(link.event_id)
+                linked.add(meeting.pk)
+                if not self._in_window_anywhere(meeting, calendar_id, event):
+                    continue  # Older than the window on both sides: no longer synced.
+                where = f"meeting {meeting.pk} ⇄ {calendar_id}/{link.event_id}"
+                assert meeting.deleted_at is None, f"{where}: the meeting is deleted"
+                assert event is not None, f"{where}: no such event"
+                assert event["status"] != "cancelled", f"{where}: the event is cancelled"
+                crm = meeting_fields(meeting)
+                google = self._event_fields(calendar_id, event)
+                assert crm == google, f"{where}: CRM {crm} != Google {google}"
+                assert fields_from_json(link.base) == crm, f"{where}: stale base"
+                if link.origin == EventLink.Origin.CRM:
+                    assert not self._hidden(meeting), f"{where}: private meeting in Google"
+            linked_events = set(links.values_list("event_id", flat=True))
+            for event_id, event in events.items():
+                if event["status"] == "cancelled" or event_id in linked_events:
+                    continue
+                fields = self._event_fields(calendar_id, event)
+                assert fields.ends_before(window_start), (
+                    f"event {calendar_id}/{event_id} ({fields}) is not in the CRM"
+                )
+        for meeting in Meeting.objects.filter(owner=user, deleted_at__isnull=True):
+            if meeting.pk in linked:
+                continue
+            fields = meeting_fields(meeting)
+            assert self._hidden(meeting) or fields.ends_before(window_start), (
+                f"meeting {meeting.pk} ({fields}) is not in Google"
+            )
+
+    def _check_no_duplicates(self) -> None:
+        user = self.world.user
+        meeting_ids = list(EventLink.objects.filter(owner=user).values_list("meeting", flat=True))
+        assert len(meeting_ids) == len(set(meeting_ids)), "a meeting linked to two events"
+        markers: list[str] = []
+        for calendar_id in CALENDARS:
+            for event in self._events(calendar_id).values():
+                marker = event.get("extendedProperties", {}).get("private", {}).get(MARKER_KEY)
+                if marker is not None and event["status"] != "cancelled":
+                    markers.append(marker)
+        assert len(markers) == len(set(markers)), "two live events carry one meeting's marker"
+
+    def _conflicts(self) -> set[tuple[int, str]]:
+        return set(
+            SyncConflict.objects.filter(owner=self.world.user).values_list("meeting_id", "field")
+        )
+
+    def _check_no_lost_edit(self) -> None:
+        conflicts = self._conflicts()
+        window_start = self._window_start()
+        for edit in self.pending:
+            if isinstance(edit.item, tuple):
+                _, calendar_id, event_id = edit.item
+                if calendar_id not in self._synced_calendars():
+                    continue  # Read when the calendar is picked again.
+                event = self._events(calendar_id)[event_id]
+                fields = self._event_fields(calendar_id, event)
+                assert fields.ends_before(window_start), f"edit of an event never imported {edit}"
+                continue
+            if any((edit.item, name) in conflicts for name in edit.values):
+                continue  # Settled by the conflict rule, and recorded for the user to see.
+            meeting = Meeting.objects.get(pk=edit.item)
+            if not self._item_in_window(meeting):
+                continue  # Older than the window on both sides: no longer synced.
+            assert meeting.deleted_at is None, f"an edit lost to a deletion: {edit}"
+            fields = meeting_fields(meeting)
+            applied = all(fields.value(name) == v for name, v in edit.values.items())
+            assert applied, f"lost edit {edit}: the meeting is {fields}"
+        events = self._events(SECOND_CALENDAR_ID)
+        for event_id, side, values in self.owed_to_google:
+            fields = self._event_fields(SECOND_CALENDAR_ID, events[event_id])
+            applied = all(fields.value(name) == v for name, v in values.items())
+            assert applied, f"a {side} edit {values} never reached Google's {event_id}: {fields}"
+
+    def _check_no_unasked_deletion(self) -> None:
+        events_of_meeting: dict[int, set[tuple[str, str]]] = {}
+        for key, meeting_id in self.meeting_of_event.items():
+            events_of_meeting.setdefault(meeting_id, set()).add(key)
+        for meeting in Meeting.objects.filter(owner=self.world.user, deleted_at__isnull=False):
+            asked = (
+                meeting.pk in self.crm_deleted_by_user
+                or meeting.pk in self.removed_with_calendar
+                or bool(events_of_meeting.get(meeting.pk, set()) & self.google_deleted_by_user)
+            )
+            assert asked, f"meeting {meeting.pk} deleted by nobody"
+        for calendar_id in CALENDARS:
+            for event_id, event in self._events(calendar_id).items():
+                if event["status"] != "cancelled":
+                    continue
+                item = self._item_of_event(calendar_id, event)
+                meeting = Meeting.objects.filter(pk=item).first() if isinstance(item, int) else None
+                asked = (
+                    (calendar_id, event_id) in self.google_deleted_by_user
+                    or item in self.crm_deleted_by_user
+                    or (meeting is not None and self._hidden(meeting))
+                )
+                assert asked, f"event {calendar_id}/{event_id} deleted by nobody"
+
+    def _check_idle_sync_writes_nothing(self) -> None:
+        mark = len(self.world.emulator.request_log)
+        versions = self.world.meeting_versions()
+        run = self._run_sync()
+        assert run.status == SyncRun.Status.SUCCEEDED, (run.status, run.errors)
+        assert self.world.engine_writes(mark) == [], run.counts
+        assert self.world.meeting_versions() == versions, run.counts
+        # Our own writes come back as echoes: one listing per calendar, nothing else.
+        assert run.requests == len(self._synced_calendars()), run.requests
+
+
+@pytest.mark.timeout(max(300, EXAMPLES * 3))
+def test_crm_and_google_converge(transactional_db: None, settings: Any) -> None:
+    """Whatever people do on either side, and whatever Google's moods, one clean sync makes
+    the CRM and Google agree without losing, duplicating or inventing anything."""
+    from cryptography.fernet import Fernet
+
+    settings.GOOGLE_ENDPOINTS = "emulator"
+    settings.FAKE_GOOGLE_URL = IN_PROCESS_BASE_URL
+    settings.GOOGLE_CLIENT_ID = GOOGLE_TEST_CLIENT_ID
+    settings.GOOGLE_CLIENT_SECRET = GOOGLE_TEST_CLIENT_SECRET
+    settings.GOOGLE_REDIRECT_URI = GOOGLE_TEST_REDIRECT_URI
+    settings.TOKEN_ENCRYPTION_KEYS = Fernet.generate_key().decode()
+    run_state_machine_as_test(ConvergenceMachine, settings=MACHINE_SETTINGS)
