@@ -15,6 +15,7 @@ Google emulator fixtures (the emulator is the only stand-in for Google):
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,9 +27,36 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 from django.test import Client
+from playwright.sync_api import Browser, sync_playwright
 
 from tandem.accounts.google_clients import use_transport
 from tandem.fakegoogle import FakeGoogle
+
+# pytest-django's live_server and Playwright's sync API both run an event loop in the
+# thread; Django's async-safety check would otherwise refuse database access.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Debian Chromium per test process: Playwright's sync API allows one at a time."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium"),
+            args=CHROMIUM_ARGS,
+        )
+        yield chromium
+        chromium.close()
+
 
 GOOGLE_TEST_CLIENT_ID = "tandem-tests.apps.googleusercontent.test"
 GOOGLE_TEST_CLIENT_SECRET = "tandem-tests-client-secret"

@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tandem.accounts.selectors import preferences_for
-
-# pytest-django's live_server and Playwright's sync API both run an event loop in this
-# thread; Django's async-safety check would otherwise refuse database access.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium"),
-            args=CHROMIUM_ARGS,
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

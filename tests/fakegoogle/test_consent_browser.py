@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tandem.fakegoogle import CALENDAR_SCOPE, FakeGoogle, RunningServer
 
@@ -16,17 +15,6 @@ from .receiver import Receiver
 pytestmark = pytest.mark.browser
 
 CLIENT_ID = "browser-test-client"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
