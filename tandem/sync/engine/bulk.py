@@ -5,7 +5,8 @@ row (about 0.1 ms a meeting, most of a 10,000-event import), and on SQLite it sp
 insert into statements of at most 999 parameters, so a 2,500-event page took dozens of
 queries. Here each table gets one ``executemany`` per page: the driver binds the values, the
 database checks the constraints as usual, and the number of queries per page is a constant
-(tests/sync/test_queries.py). No model signals are sent, as with ``bulk_create``.
+(tests/sync/test_queries.py). On PostgreSQL the rows go through COPY instead (see
+``_postgres_copy``). No model signals are sent, as with ``bulk_create``.
 
 ``executemany`` cannot return the new primary keys, so the meetings' keys are reserved first,
 in one query, and written explicitly; links then point at them.
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import connection, models
 
@@ -135,11 +137,73 @@ def rows_insert(
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
+    conflict = ""
     if conflict_fields:
         updates = ", ".join(
             f"{quote(name)} = excluded.{quote(name)}" for name in _columns(model, update_fields)
         )
         keys = ", ".join(quote(column) for column in _columns(model, conflict_fields))
-        sql += f" ON CONFLICT ({keys}) DO UPDATE SET {updates}"
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        conflict = f" ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.executemany(sql + conflict, params)
+        return
+    _postgres_copy(
+        model, fields, params, conflict, key=_key_indexes(model, fields, conflict_fields)
+    )
+
+
+def _key_indexes(
+    model: type[models.Model], fields: list[models.Field[Any, Any]], names: Sequence[str]
+) -> list[int]:
+    attnames = [field.attname for field in fields]
+    return [attnames.index(model._meta.get_field(name).attname) for name in names]  # type: ignore[union-attr]
+
+
+def _last_per_key(rows: list[list[Any]], key: list[int]) -> list[list[Any]]:
+    """One row per unique key, the last one: one upsert statement may not touch a row twice,
+    and the last row is what row-by-row upserts would have left (the columns an upsert does
+    not update are the key and the owner, the same in every row of one user's page)."""
+    by_key = {tuple(row[index] for index in key): row for row in rows}
+    return list(by_key.values()) if len(by_key) < len(rows) else rows
+
+
+def _postgres_copy(
+    model: type[models.Model],
+    fields: list[models.Field[Any, Any]],
+    params: list[list[Any]],
+    conflict: str,
+    *,
+    key: list[int],
+) -> None:
+    """The rows through COPY, PostgreSQL's bulk load: no statement per row (psycopg's
+    executemany, with Django's client-side binding, sends and PostgreSQL parses one SQL text
+    per row, most of a page's time). Upserts are copied into a temporary table dropped at
+    commit, then inserted from it in one statement. COPY goes past Django's query log."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(field.column) for field in fields)
+    connection.ensure_connection()
+    target = table
+    if conflict:
+        if not connection.in_atomic_block:
+            raise RuntimeError("An upsert through COPY must run inside transaction.atomic().")
+        params = _last_per_key(params, key)
+        target = quote(f"bulk_{model._meta.db_table}")
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {target}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT {columns} FROM {table} WITH NO DATA"
+            )
+    with (
+        psycopg.Cursor(connection.connection) as raw,
+        raw.copy(f"COPY {target} ({columns}) FROM STDIN") as copy,
+    ):
+        for values in params:
+            copy.write_row(values)
+    if conflict:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target}{conflict}"  # noqa: S608
+            )
