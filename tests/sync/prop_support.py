@@ -45,7 +45,14 @@ from tests.conftest import (
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
 PRIMARY = DEMO_GOOGLE_EMAIL
 SECOND_CALENDAR_ID = "team@group.calendar.test"
-CALENDAR_ZONES = {PRIMARY: "Europe/Berlin", SECOND_CALENDAR_ID: "America/New_York"}
+# The boss's calendar, shared with the demo account as a reader.
+BOSS_EMAIL = "boss@example.com"
+READ_ONLY_CALENDAR_ID = "board@group.calendar.test"
+CALENDAR_ZONES = {
+    PRIMARY: "Europe/Berlin",
+    SECOND_CALENDAR_ID: "America/New_York",
+    READ_ONLY_CALENDAR_ID: "Asia/Kolkata",
+}
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # -- strategies ---------------------------------------------------------------------------
@@ -229,6 +236,16 @@ def new_emulator() -> FakeGoogle:
         time_zone=CALENDAR_ZONES[SECOND_CALENDAR_ID],
         calendar_id=SECOND_CALENDAR_ID,
     )
+    emulator.create_account(email=BOSS_EMAIL, name="Bo Boss", time_zone="Asia/Kolkata")
+    emulator.create_calendar(
+        email=BOSS_EMAIL,
+        summary="Board",
+        time_zone=CALENDAR_ZONES[READ_ONLY_CALENDAR_ID],
+        calendar_id=READ_ONLY_CALENDAR_ID,
+    )
+    emulator.share_calendar(
+        calendar_id=READ_ONLY_CALENDAR_ID, email=DEMO_GOOGLE_EMAIL, access_role="reader"
+    )
     return emulator
 
 
@@ -236,8 +253,13 @@ def new_emulator() -> FakeGoogle:
 class World:
     emulator: FakeGoogle
     user: User
-    person: Person
+    person: Person  # the demo account's owner, the CRM user's Google self
+    boss: Person  # owns the read-only calendar
     stack: contextlib.ExitStack
+
+    def person_for(self, calendar_id: str) -> Person:
+        """Who can write ``calendar_id``."""
+        return self.boss if calendar_id == READ_ONLY_CALENDAR_ID else self.person
 
     def close(self) -> None:
         self.stack.close()
@@ -246,8 +268,7 @@ class World:
     def connection(self) -> GoogleConnection:
         return connection_for(user=self.user)
 
-    def save_settings(self, *, second_inbound: bool, sync_private: bool) -> None:
-        inbound = [PRIMARY, SECOND_CALENDAR_ID] if second_inbound else [PRIMARY]
+    def save_settings(self, *, inbound: list[str], sync_private: bool) -> None:
         sync_settings_save(
             connection=self.connection,
             choice=SettingsChoice(
@@ -256,8 +277,13 @@ class World:
         )
 
     def renew_person_token(self) -> None:
-        token = self.emulator.mint_access_token(email=DEMO_GOOGLE_EMAIL, scopes=[CALENDAR_SCOPE])
-        self.person.api.headers["Authorization"] = f"Bearer {token}"
+        for person, email in ((self.person, DEMO_GOOGLE_EMAIL), (self.boss, BOSS_EMAIL)):
+            token = self.emulator.mint_access_token(email=email, scopes=[CALENDAR_SCOPE])
+            person.api.headers["Authorization"] = f"Bearer {token}"
+
+    def engine_writes_to(self, calendar_id: str) -> list[str]:
+        """Every Calendar API write our app ever made to ``calendar_id``."""
+        return [entry for entry in self.engine_writes(0) if f"/calendars/{calendar_id}/" in entry]
 
     def engine_writes(self, since: int) -> list[str]:
         """Calendar API writes our app made since log position ``since``."""
@@ -292,15 +318,22 @@ def world_open() -> World:
     answer = harness.connect(client)
     assert answer.status_code == 302, answer.content
     calendars_refresh(connection=connection_for(user=user))
-    token = emulator.mint_access_token(email=DEMO_GOOGLE_EMAIL, scopes=[CALENDAR_SCOPE])
-    api = stack.enter_context(
-        httpx.Client(
-            transport=emulator.transport(),
-            base_url=f"{IN_PROCESS_BASE_URL}/calendar/v3/",
-            headers={"Authorization": f"Bearer {token}"},
+    person, boss = (
+        Person(
+            stack.enter_context(
+                httpx.Client(
+                    transport=emulator.transport(),
+                    base_url=f"{IN_PROCESS_BASE_URL}/calendar/v3/",
+                    headers={
+                        "Authorization": "Bearer "
+                        + emulator.mint_access_token(email=email, scopes=[CALENDAR_SCOPE])
+                    },
+                )
+            )
         )
+        for email in (DEMO_GOOGLE_EMAIL, BOSS_EMAIL)
     )
-    return World(emulator=emulator, user=user, person=Person(api), stack=stack)
+    return World(emulator=emulator, user=user, person=person, boss=boss, stack=stack)
 
 
 @contextlib.contextmanager

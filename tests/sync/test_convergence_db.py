@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -48,6 +49,7 @@ from tests.sync.prop_support import (
     CALENDAR_ZONES,
     GOOGLE_SUBJECTS,
     PRIMARY,
+    READ_ONLY_CALENDAR_ID,
     SECOND_CALENDAR_ID,
     VISIBILITY_VALUES,
     World,
@@ -63,7 +65,8 @@ from tests.sync.prop_support import (
 )
 
 EXAMPLES = int(os.environ.get("TANDEM_HYPOTHESIS_EXAMPLES", 200))
-CALENDARS = (PRIMARY, SECOND_CALENDAR_ID)
+CALENDARS = (PRIMARY, SECOND_CALENDAR_ID, READ_ONLY_CALENDAR_ID)
+OPTIONAL_CALENDARS = (SECOND_CALENDAR_ID, READ_ONLY_CALENDAR_ID)
 
 # One injected failure per flaky sync: which call, and how it fails.
 FAULT_ROUTES = (
@@ -109,12 +112,12 @@ class ConvergenceMachine(RuleBasedStateMachine):
         super().__init__()
         self.world: World = world_open()
         self.private_sync = False
-        self.second_inbound = False
-        self.second_removed = True  # no meeting from the second calendar is in the CRM
-        self.world.save_settings(second_inbound=False, sync_private=False)
+        self.picked: set[str] = set()  # optional calendars synced into the CRM
+        self.removed: set[str] = set(OPTIONAL_CALENDARS)  # with no meeting in the CRM
+        self.world.save_settings(inbound=[PRIMARY], sync_private=False)
         self.pending: list[PendingEdit] = []
         # CRM edits of meetings whose calendar was un-picked: Google must have them.
-        self.owed_to_google: list[tuple[str, str, dict[str, Any]]] = []
+        self.owed_to_google: list[tuple[str, str, dict[str, Any]]] = []  # calendar, event
         self.crm_deleted_by_user: set[int] = set()
         self.google_deleted_by_user: set[tuple[str, str]] = set()
         self.removed_with_calendar: set[int] = set()
@@ -144,6 +147,10 @@ class ConvergenceMachine(RuleBasedStateMachine):
         meeting = self._pick_meeting(data, deleted=False)
         if meeting is None:
             return
+        if meeting.read_only:
+            with pytest.raises(ValidationError, match="cannot edit"):
+                meeting_delete(meeting=meeting)
+            return
         self._note_deletion(meeting.pk, "crm", meeting_fields(meeting))
         meeting_delete(meeting=meeting)
         self.crm_deleted_by_user.add(meeting.pk)
@@ -162,7 +169,9 @@ class ConvergenceMachine(RuleBasedStateMachine):
         subject=st.sampled_from(GOOGLE_SUBJECTS),
     )
     def google_create(self, calendar_id: str, fields: MeetingFields, subject: str) -> None:
-        self.world.person.create(calendar_id, google_body(fields) | {"summary": subject})
+        self.world.person_for(calendar_id).create(
+            calendar_id, google_body(fields) | {"summary": subject}
+        )
         self._listed.clear()
 
     @rule(data=st.data(), values=field_edits(google=True))
@@ -181,7 +190,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
         calendar_id, event = picked
         item = self._item_of_event(calendar_id, event)
         self._note_deletion(item, "google", self._event_fields(calendar_id, event))
-        self.world.person.delete(calendar_id, event["id"])
+        self.world.person_for(calendar_id).delete(calendar_id, event["id"])
         self._listed.clear()
         self.google_deleted_by_user.add((calendar_id, event["id"]))
 
@@ -192,9 +201,9 @@ class ConvergenceMachine(RuleBasedStateMachine):
         self.private_sync = not self.private_sync
         self._save_settings()
 
-    @rule()
-    def toggle_second_calendar(self) -> None:
-        self.second_inbound = not self.second_inbound
+    @rule(calendar_id=st.sampled_from(OPTIONAL_CALENDARS))
+    def toggle_calendar(self, calendar_id: str) -> None:
+        self.picked ^= {calendar_id}
         self._save_settings()
 
     # -- Google's moods ----------------------------------------------------------------------
@@ -231,6 +240,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
         self._check_no_duplicates()
         self._check_no_lost_edit()
         self._check_no_unasked_deletion()
+        self._check_read_only_calendar_untouched()
         self._check_idle_sync_writes_nothing()
         self.pending.clear()
         self.owed_to_google.clear()
@@ -238,7 +248,10 @@ class ConvergenceMachine(RuleBasedStateMachine):
     # -- helpers: picking ---------------------------------------------------------------------
 
     def _pick_meeting(self, data: st.DataObject, *, deleted: bool) -> Meeting | None:
+        """A meeting the user may change (read-only ones are tried by ``crm_edit``)."""
         meetings = Meeting.objects.filter(owner=self.world.user, deleted_at__isnull=not deleted)
+        if deleted:
+            meetings = meetings.filter(read_only=False)
         ids = sorted(meetings.values_list("pk", flat=True))
         if not ids:
             return None
@@ -270,7 +283,13 @@ class ConvergenceMachine(RuleBasedStateMachine):
             return
         before = meeting_fields(meeting)
         after = before.with_values(values)
-        meeting_update(meeting=meeting, data=meeting_input(after, all_day_zone=meeting.time_zone))
+        data_in = meeting_input(after, all_day_zone=meeting.time_zone)
+        if meeting.read_only:
+            # From a calendar the user cannot write: the CRM refuses, and says why.
+            with pytest.raises(ValidationError, match="cannot edit"):
+                meeting_update(meeting=meeting, data=data_in)
+            return
+        meeting_update(meeting=meeting, data=data_in)
         self._note_edit(meeting.pk, "crm", values, before)
 
     def _google_edit(self, data: st.DataObject, values: dict[str, Any]) -> None:
@@ -279,11 +298,12 @@ class ConvergenceMachine(RuleBasedStateMachine):
             return
         calendar_id, event = picked
         before = self._event_fields(calendar_id, event)
-        edited = self.world.person.patch(calendar_id, event["id"], google_patch(values))
+        self.world.person_for(calendar_id).patch(calendar_id, event["id"], google_patch(values))
         self._listed.clear()
-        # What the CRM can hold of the edit (an empty title reads "(No title)", a long text
-        # is cut to the CRM's limit): that is what must arrive.
-        after = self._event_fields(calendar_id, edited)
+        # What the CRM can hold of the edit as the user sees it (an empty title reads "(No
+        # title)", a long text is cut to the CRM's limit, a reader sees a private event of
+        # someone else as busy time only): that is what must arrive.
+        after = self._event_fields(calendar_id, self._events(calendar_id)[event["id"]])
         seen = {name: after.value(name) for name in values}
         self._note_edit(self._item_of_event(calendar_id, event), "google", seen, before)
 
@@ -318,36 +338,37 @@ class ConvergenceMachine(RuleBasedStateMachine):
     # -- helpers: settings --------------------------------------------------------------------
 
     def _save_settings(self) -> None:
-        self.world.save_settings(second_inbound=self.second_inbound, sync_private=self.private_sync)
-        if self.second_inbound:
-            self.second_removed = False
+        inbound = [PRIMARY, *(cid for cid in OPTIONAL_CALENDARS if cid in self.picked)]
+        self.world.save_settings(inbound=inbound, sync_private=self.private_sync)
+        self.removed -= self.picked
 
-    def _remove_second_calendar(self) -> None:
-        """What un-picking the second calendar means, once a run applies it: its meetings
-        leave the CRM (Google keeps the events, with every CRM edit made before)."""
-        links = EventLink.objects.filter(owner=self.world.user, calendar_id=SECOND_CALENDAR_ID)
+    def _remove_calendar(self, calendar_id: str) -> None:
+        """What un-picking a calendar means, once a run applies it: its meetings leave the
+        CRM (Google keeps the events, with every CRM edit made before)."""
+        links = EventLink.objects.filter(owner=self.world.user, calendar_id=calendar_id)
         event_of_meeting = {link.meeting_id: link.event_id for link in links}
         self.removed_with_calendar |= set(event_of_meeting)
         kept = []
         for edit in self.pending:
             item = self._resolve(edit.item)
-            if isinstance(item, tuple) and item[1] == SECOND_CALENDAR_ID:
+            if isinstance(item, tuple) and item[1] == calendar_id:
                 continue  # Google has it; the CRM will read it if the calendar comes back.
             if item in event_of_meeting:
                 if edit.side == "crm":
-                    self.owed_to_google.append((event_of_meeting[item], edit.side, edit.values))
+                    owed = (calendar_id, event_of_meeting[item], edit.values)
+                    self.owed_to_google.append(owed)
                 continue
             kept.append(edit)
         self.pending = kept
-        self.second_removed = True
+        self.removed.add(calendar_id)
 
     # -- helpers: syncing --------------------------------------------------------------------
 
     def _run_sync(
         self, *, allow_mass_delete: bool = False, fault_spec: dict[str, Any] | None = None
     ) -> SyncRun:
-        if not self.second_inbound and not self.second_removed:
-            self._remove_second_calendar()
+        for calendar_id in set(OPTIONAL_CALENDARS) - self.picked - self.removed:
+            self._remove_calendar(calendar_id)
         self._learn_links()
         self._forget_reverted_edits()
         # The fault is armed for the engine's calls only, never for the test's own reads.
@@ -435,7 +456,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
         return fields_from_event(event, default_zone=CALENDAR_ZONES[calendar_id])
 
     def _synced_calendars(self) -> tuple[str, ...]:
-        return CALENDARS if self.second_inbound else (PRIMARY,)
+        return (PRIMARY, *(cid for cid in OPTIONAL_CALENDARS if cid in self.picked))
 
     def _hidden(self, meeting: Meeting) -> bool:
         """A CRM meeting that has no place in Google: private while private sync is off."""
@@ -503,6 +524,8 @@ class ConvergenceMachine(RuleBasedStateMachine):
                 assert fields_from_json(link.base) == crm, f"{where}: stale base"
                 if link.origin == EventLink.Origin.CRM:
                     assert not self._hidden(meeting), f"{where}: private meeting in Google"
+                is_read_only = calendar_id == READ_ONLY_CALENDAR_ID
+                assert meeting.read_only == is_read_only, f"{where}: read-only is wrong"
             linked_events = set(links.values_list("event_id", flat=True))
             for event_id, event in events.items():
                 if event["status"] == "cancelled" or event_id in linked_events:
@@ -557,11 +580,10 @@ class ConvergenceMachine(RuleBasedStateMachine):
             fields = meeting_fields(meeting)
             applied = all(fields.value(name) == v for name, v in edit.values.items())
             assert applied, f"lost edit {edit}: the meeting is {fields}"
-        events = self._events(SECOND_CALENDAR_ID)
-        for event_id, side, values in self.owed_to_google:
-            fields = self._event_fields(SECOND_CALENDAR_ID, events[event_id])
+        for calendar_id, event_id, values in self.owed_to_google:
+            fields = self._event_fields(calendar_id, self._events(calendar_id)[event_id])
             applied = all(fields.value(name) == v for name, v in values.items())
-            assert applied, f"a {side} edit {values} never reached Google's {event_id}: {fields}"
+            assert applied, f"a CRM edit {values} never reached Google's {event_id}: {fields}"
 
     def _check_no_unasked_deletion(self) -> None:
         events_of_meeting: dict[int, set[tuple[str, str]]] = {}
@@ -586,6 +608,10 @@ class ConvergenceMachine(RuleBasedStateMachine):
                     or (meeting is not None and self._hidden(meeting))
                 )
                 assert asked, f"event {calendar_id}/{event_id} deleted by nobody"
+
+    def _check_read_only_calendar_untouched(self) -> None:
+        writes = self.world.engine_writes_to(READ_ONLY_CALENDAR_ID)
+        assert writes == [], f"writes to a calendar the user can only read: {writes}"
 
     def _check_idle_sync_writes_nothing(self) -> None:
         mark = len(self.world.emulator.request_log)
