@@ -20,7 +20,13 @@ from tandem.sync.engine.context import CalendarPlan, RunContext, installation_na
 from tandem.sync.engine.inbound import InboundPass
 from tandem.sync.engine.outbound import OutboundPass
 from tandem.sync.locks import lock_acquire, lock_release
-from tandem.sync.models import CalendarSyncState, EventLink, SyncRun, UserSyncState
+from tandem.sync.models import (
+    CalendarSyncState,
+    EventLink,
+    ImportedMeeting,
+    SyncRun,
+    UserSyncState,
+)
 from tandem.sync.retry import is_retryable, plain_reason
 from tandem.sync.scheduling import next_due_after
 
@@ -194,6 +200,10 @@ def _apply_settings_changes(
             with transaction.atomic():
                 meeting_delete(meeting=link.meeting, origin="sync")
                 link.delete()
+                # No longer an import of a synced calendar: picked again, the event comes
+                # back as a meeting (the tombstone's import record would pair it with the
+                # tombstone and read as "deleted in the CRM"); restored, it is a CRM meeting.
+                ImportedMeeting.objects.filter(meeting_id=link.meeting_id).delete()
             ctx.counts["crm_removed_with_calendar"] += 1
         state.delete()
 
