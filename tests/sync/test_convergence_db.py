@@ -361,6 +361,9 @@ class ConvergenceMachine(RuleBasedStateMachine):
             kept.append(edit)
         self.pending = kept
         self.removed.add(calendar_id)
+        # Picked again, its events come back as new meetings.
+        for key in [key for key in self.meeting_of_event if key[0] == calendar_id]:
+            del self.meeting_of_event[key]
 
     # -- helpers: syncing --------------------------------------------------------------------
 

@@ -218,3 +218,37 @@ def test_a_meeting_made_private_in_google_then_public_in_the_crm_comes_back_to_g
         "Pitch",
         "default",
     )
+
+
+def test_a_calendar_picked_again_brings_its_events_back_into_the_crm(
+    connected: tuple[User, GoogleHarness],
+) -> None:
+    """Un-picking a calendar takes its meetings out of the CRM; picking it again brings its
+    events back (they used to stay out: the removed meeting's import record paired each
+    event with its tombstone, read as a deletion in the CRM)."""
+    user, harness = connected
+    start = _tomorrow()
+    with _api(harness) as api:
+        created = api.post(
+            f"calendars/{TEAM}/events",
+            json={
+                "summary": "Team lunch",
+                "start": {"dateTime": start.isoformat()},
+                "end": {"dateTime": (start + timedelta(hours=1)).isoformat()},
+            },
+        )
+        assert created.status_code == 200, created.text
+    _save(user, inbound=[DEMO_GOOGLE_EMAIL, TEAM])
+    sync_user_now(user_id=user.pk)
+    _save(user, inbound=[DEMO_GOOGLE_EMAIL])
+    sync_user_now(user_id=user.pk)
+    assert not Meeting.objects.filter(owner=user, deleted_at=None).exists()
+
+    _save(user, inbound=[DEMO_GOOGLE_EMAIL, TEAM])
+    outcome = sync_user_now(user_id=user.pk)
+
+    assert outcome.run is not None and outcome.run.status == SyncRun.Status.SUCCEEDED
+    alive = Meeting.objects.filter(owner=user, deleted_at=None)
+    assert [meeting.subject for meeting in alive] == ["Team lunch"]
+    assert [event["summary"] for event in _live_events(harness, TEAM)] == ["Team lunch"]
+    assert _live_events(harness, DEMO_GOOGLE_EMAIL) == []
