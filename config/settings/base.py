@@ -198,6 +198,8 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers log through LOGGING above (JSON, tokens redacted) instead of Celery's own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-syncs": {"task": "tandem.sync.tasks.dispatch_due_syncs", "schedule": 60.0},
     "retry-pending-revokes": {

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Min, Sum
 from django.utils import timezone
 
 from tandem.google.calendar import RequestCounter
@@ -34,10 +34,10 @@ def requests_in_window(*, user_id: int, now: datetime | None = None) -> tuple[in
     """Requests of the user's runs that finished within the last minute, and when the oldest
     of those runs leaves the window (None when none did)."""
     since = (now or timezone.now()) - WINDOW
-    recent = SyncRun.objects.filter(owner_id=user_id, finished_at__gte=since, requests__gt=0)
-    used = recent.aggregate(total=Sum("requests"))["total"] or 0
-    oldest = recent.order_by("finished_at").values_list("finished_at", flat=True).first()
-    return int(used), oldest
+    recent = SyncRun.objects.filter(
+        owner_id=user_id, finished_at__gte=since, requests__gt=0
+    ).aggregate(used=Sum("requests"), oldest=Min("finished_at"))
+    return int(recent["used"] or 0), recent["oldest"]
 
 
 class BudgetedCounter(RequestCounter):
