@@ -20,7 +20,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from tandem.google.calendar import EventsPage
 from tandem.meetings.models import Meeting
 from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
 from tandem.sync.adapters.google import GoogleCalendarSide
@@ -147,13 +146,11 @@ class InboundPass:
         listed = 0
         errors_before = len(self.ctx.errors)
         self.pairs_possible = self._pairs_exist()
-        # The next page is fetched and read while this one is written (prefetch.py).
-        for page, readings in pages_ahead(
-            self.side.pages(sync_token=token), prepare=self._page_read
-        ):
+        # The next page is fetched while this one is written (prefetch.py).
+        for page in pages_ahead(self.side.pages(sync_token=token)):
             with collector_paused():  # see collector_paused
                 listed += len(page.items)
-                items, fresh = self._plan_page(page.items, readings)
+                items, fresh = self._plan_page(page.items)
                 seen.update(item.event.event_id for item in items)
                 seen.update(new.event.event_id for new in fresh)
                 if page.next_sync_token is None:
@@ -191,31 +188,17 @@ class InboundPass:
 
     # -- planning ---------------------------------------------------------------------------
 
-    def _reading(self, raw: dict[str, Any]) -> GoogleEvent | MalformedEvent:
-        """The event as the core sees it, or why it cannot be read (pure: no shared state)."""
+    def _read(self, raw: dict[str, Any]) -> GoogleEvent | None:
         try:
             reading = read_event(raw, default_zone=self.default_zone)
         except MalformedEvent as error:
-            return error
+            if error.event_id is None:
+                self.ctx.errors.append(f"An event without an id was skipped: {error.reason}")
+                return None
+            return GoogleEvent.malformed(
+                event_id=error.event_id, etag=str(raw.get("etag", "")), problem=error.reason
+            )
         return GoogleEvent.from_reading(reading, namespace=self.ctx.namespace)
-
-    def _page_read(self, page: EventsPage) -> tuple[EventsPage, list[GoogleEvent | MalformedEvent]]:
-        """Runs in the prefetch thread (prefetch.py): a page and its events read."""
-        return page, [self._reading(raw) for raw in page.items]
-
-    def _read(
-        self, raw: dict[str, Any], reading: GoogleEvent | MalformedEvent | None = None
-    ) -> GoogleEvent | None:
-        if reading is None:
-            reading = self._reading(raw)
-        if isinstance(reading, GoogleEvent):
-            return reading
-        if reading.event_id is None:
-            self.ctx.errors.append(f"An event without an id was skipped: {reading.reason}")
-            return None
-        return GoogleEvent.malformed(
-            event_id=reading.event_id, etag=str(raw.get("etag", "")), problem=reading.reason
-        )
 
     def _pairs_exist(self) -> bool:
         """Whether this calendar has links or import records a listed event could pair with.
@@ -234,13 +217,11 @@ class InboundPass:
             ).exists()
         )
 
-    def _plan_page(
-        self, raws: Sequence[dict[str, Any]], readings: Sequence[GoogleEvent | MalformedEvent]
-    ) -> tuple[list[Item], list[NewMeeting]]:
+    def _plan_page(self, raws: Sequence[dict[str, Any]]) -> tuple[list[Item], list[NewMeeting]]:
         """The page's items planned by the core, and its plain new events (planned here)."""
         events: list[tuple[GoogleEvent, dict[str, Any]]] = []
-        for raw, reading in zip(raws, readings, strict=True):
-            event = self._read(raw, reading)
+        for raw in raws:
+            event = self._read(raw)
             if event is not None:
                 events.append((event, raw))
         cal = self.calendar.calendar_id

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TypeVar
 
 from django.db import connections
 
 T = TypeVar("T")
-U = TypeVar("U")
 
 POLL_SECONDS = 0.1  # how often a producer blocked on a full queue checks for a stop
 
@@ -32,20 +31,16 @@ class _End:
     """The listing ended normally."""
 
 
-def pages_ahead(pages: Iterator[T], *, prepare: Callable[[T], U]) -> Iterator[U]:
-    """Yields ``prepare(page)`` for each of ``pages``, one page ahead in a background thread.
-
-    ``prepare`` runs in the thread too, so it must not touch shared state: reading a page's
-    events there lets it overlap with the database's own work on the page before (SQLite
-    and PostgreSQL's drivers let other threads run while they wait).
+def pages_ahead(pages: Iterator[T]) -> Iterator[T]:
+    """Yields what ``pages`` yields, fetching one item ahead in a background thread.
 
     An exception raised by ``pages`` is raised here, after the items before it. When the
     caller stops early (an error while writing, a tripped breaker), the thread is told to
     stop and joined before this generator returns: no request outlives the listing."""
-    slot: queue.Queue[U | _End | BaseException] = queue.Queue(maxsize=1)
+    slot: queue.Queue[T | _End | BaseException] = queue.Queue(maxsize=1)
     stop = threading.Event()
 
-    def hand_over(entry: U | _End | BaseException) -> bool:
+    def hand_over(entry: T | _End | BaseException) -> bool:
         while not stop.is_set():
             try:
                 slot.put(entry, timeout=POLL_SECONDS)
@@ -57,7 +52,7 @@ def pages_ahead(pages: Iterator[T], *, prepare: Callable[[T], U]) -> Iterator[U]
     def produce() -> None:
         try:
             for page in pages:
-                if not hand_over(prepare(page)):
+                if not hand_over(page):
                     return
             hand_over(_End())
         except BaseException as error:  # handed to the caller, raised there
