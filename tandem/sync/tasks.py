@@ -18,9 +18,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tandem.sync.locks import user_sync_state
-from tandem.sync.models import CalendarSyncState, UserSyncState
-from tandem.sync.retry import MAX_RETRIES, backoff_seconds
+from tandem.sync.locks import UserBusy, user_lock, user_sync_state
+from tandem.sync.models import UserSyncState
+from tandem.sync.retry import MAX_RETRIES, backoff_seconds, is_retryable, plain_reason
 from tandem.sync.scheduling import due_user_ids
 
 logger = logging.getLogger(__name__)
@@ -136,20 +136,47 @@ def attention_apply_deletions(*, user_id: int) -> None:
 
 
 def attention_keep_meetings(*, user_id: int) -> None:
-    """The user keeps their meetings: forget the sync tokens so the next run re-lists every
-    calendar from scratch instead of applying the held-back deletions, and resume."""
-    with transaction.atomic():
-        CalendarSyncState.objects.filter(owner_id=user_id).update(
-            sync_token="", full_sync_completed_at=None
-        )
-        UserSyncState.objects.filter(owner_id=user_id).update(needs_attention="")
-    request_sync_on_commit(user_id=user_id, trigger="keep_meetings")
+    """The user keeps their meetings: queue the task that forgets the links of the events
+    Google no longer has (tandem.sync.attention) and syncs; nothing is deleted."""
+    transaction.on_commit(lambda: sync_user_keeping_meetings.delay(user_id=user_id))
 
 
 def attention_resume(*, user_id: int) -> None:
     """A sync stopped for another reason (e.g. the delivery cap): try again now."""
     UserSyncState.objects.filter(owner_id=user_id).update(needs_attention="", unfinished_starts=0)
     request_sync_on_commit(user_id=user_id, trigger="resume")
+
+
+@shared_task(
+    bind=True,
+    name="tandem.sync.tasks.sync_user_keeping_meetings",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
+def sync_user_keeping_meetings(self: Task, *, user_id: int) -> dict[str, object]:
+    from tandem.google.errors import GoogleError
+    from tandem.sync.attention import links_of_gone_events_drop
+    from tandem.sync.engine import sync_user_now
+
+    try:
+        with user_lock(user_id=user_id):
+            dropped = links_of_gone_events_drop(user_id=user_id)
+    except UserBusy:
+        raise self.retry(countdown=settings.SYNC_DEBOUNCE_SECONDS + 1) from None
+    except GoogleError as error:
+        if is_retryable(error):
+            raise self.retry(
+                countdown=backoff_seconds(self.request.retries, retry_after=error.retry_after),
+                exc=error,
+            ) from error
+        UserSyncState.objects.filter(owner_id=user_id).update(last_error=plain_reason(error)[:500])
+        return {"status": "failed"}
+    logger.info(
+        "kept meetings",
+        extra={"event": "keep_meetings", "user_id": user_id, "links_dropped": dropped},
+    )
+    return sync_user_now(user_id=user_id, trigger="keep_meetings").summary()
 
 
 @shared_task(

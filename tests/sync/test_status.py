@@ -19,6 +19,7 @@ from tests.sync.sched_support import (
     connect_user,
     google_api,
     google_event_create,
+    google_summaries,
     syncable_rows,
 )
 
@@ -124,7 +125,11 @@ def _trip_the_breaker(user: User, harness) -> None:  # type: ignore[no-untyped-d
     assert Meeting.objects.alive().filter(owner=user, subject__startswith="E").count() == 12
 
 
-def test_a_tripped_breaker_asks_the_user_and_keep_my_meetings_keeps_them(ann, google_in_process):
+def test_a_tripped_breaker_asks_the_user_and_keep_my_meetings_keeps_them(
+    ann, google_in_process, eager_tasks
+):
+    """ "Keep my meetings": every meeting stays, the sync resumes without asking again, and
+    the events come back in Google (an edit beats a deletion; nothing is lost)."""
     _trip_the_breaker(ann, google_in_process)
     client = _signed_in(ann)
     for url in (SERVICES, "/"):
@@ -132,15 +137,19 @@ def test_a_tripped_breaker_asks_the_user_and_keep_my_meetings_keeps_them(ann, go
         assert "Needs attention:" in page
         assert 'value="apply"' in page and "Apply the deletions" in page
         assert 'value="keep"' in page and "Keep my meetings" in page
-    UserSyncState.objects.filter(owner=ann).update(queued_for=None)
 
     response = client.post("/sync/attention/", {"answer": "keep", "next": "/"})
     assert response["Location"] == "/"
-    state = UserSyncState.objects.get(owner=ann)
-    assert state.needs_attention == ""
-    assert state.queued_for is not None  # a sync is on its way
-    assert not CalendarSyncState.objects.filter(owner=ann).exclude(sync_token="").exists()
+    assert UserSyncState.objects.get(owner=ann).needs_attention == ""
+    run = SyncRun.objects.filter(owner=ann).first()
+    assert run is not None and run.trigger == "keep_meetings"
+    assert run.status == SyncRun.Status.SUCCEEDED, run.errors
     assert Meeting.objects.alive().filter(owner=ann, subject__startswith="E").count() == 12
+    with google_api(google_in_process) as api:
+        assert google_summaries(api) == sorted(f"E{n}" for n in range(12))
+    again = sync_user_now(user_id=ann.pk)  # and the schedule goes on quietly
+    assert again.run is not None and again.run.status == SyncRun.Status.SUCCEEDED
+    assert not again.counts.get("crm_deleted")
 
 
 def test_apply_the_deletions_deletes_and_clears_the_flag(ann, google_in_process, eager_tasks):
