@@ -8,8 +8,9 @@
 
 Each scenario gets a fresh database (SQLite in a temporary directory, or the PostgreSQL
 database named by DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/tandem_bench) and a
-real loopback emulator: ``FakeGoogle().serve()`` in this process, or for ``memory`` a
-``tandem fake-google`` process of its own so its memory is not counted. A scenario prints
+real loopback emulator: for ``import`` and ``memory`` a ``tandem fake-google`` process of
+its own (as Google is another machine; its work and memory are not counted), for ``idle``
+and ``queries`` ``FakeGoogle().serve()`` in this process. A scenario prints
 its figures and exits non-zero when its target is missed. Figures go to docs/benchmarks.md.
 """
 
