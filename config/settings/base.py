@@ -192,6 +192,8 @@ SYNC_JITTER_SECONDS = env.int("SYNC_JITTER_SECONDS", default=30)
 SYNC_DEBOUNCE_SECONDS = env.float("SYNC_DEBOUNCE_SECONDS", default=0.5)
 # Requests per user per minute we allow ourselves (Google allows 600).
 SYNC_REQUESTS_PER_MINUTE = env.int("SYNC_REQUESTS_PER_MINUTE", default=500)
+# How long a worker's hold on a user lasts unless renewed (a dead worker's ends with it).
+SYNC_LOCK_LEASE_SECONDS = env.int("SYNC_LOCK_LEASE_SECONDS", default=300)
 # Public HTTPS base address of this CRM, for Google push notifications (empty: poll only).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 

@@ -13,12 +13,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from tandem.sync.models import UserSyncState
 
-LEASE = timedelta(minutes=5)
+
+def default_lease() -> timedelta:
+    """SYNC_LOCK_LEASE_SECONDS (5 minutes): longer than a run, short enough that a user whose
+    worker died is picked up again soon."""
+    return timedelta(seconds=settings.SYNC_LOCK_LEASE_SECONDS)
 
 
 class UserBusy(Exception):
@@ -30,8 +35,9 @@ def user_sync_state(*, user_id: int) -> UserSyncState:
     return state
 
 
-def lock_acquire(*, user_id: int, lease: timedelta = LEASE) -> str | None:
+def lock_acquire(*, user_id: int, lease: timedelta | None = None) -> str | None:
     """Returns the lock token, or None when another worker holds a live lease."""
+    lease = lease or default_lease()
     user_sync_state(user_id=user_id)
     token = secrets.token_hex(16)
     now = timezone.now()
@@ -43,10 +49,10 @@ def lock_acquire(*, user_id: int, lease: timedelta = LEASE) -> str | None:
     return token if taken == 1 else None
 
 
-def lock_renew(*, user_id: int, token: str, lease: timedelta = LEASE) -> bool:
+def lock_renew(*, user_id: int, token: str, lease: timedelta | None = None) -> bool:
     return (
         UserSyncState.objects.filter(owner_id=user_id, lock_token=token).update(
-            locked_until=timezone.now() + lease
+            locked_until=timezone.now() + (lease or default_lease())
         )
         == 1
     )
@@ -59,7 +65,7 @@ def lock_release(*, user_id: int, token: str) -> None:
 
 
 @contextmanager
-def user_lock(*, user_id: int, lease: timedelta = LEASE) -> Iterator[str]:
+def user_lock(*, user_id: int, lease: timedelta | None = None) -> Iterator[str]:
     token = lock_acquire(user_id=user_id, lease=lease)
     if token is None:
         raise UserBusy(f"User {user_id} is being synced by another worker.")

@@ -43,7 +43,13 @@ def sync_status_for(*, user: User, runs: int = 5, conflicts: int = 5) -> SyncSta
         needs_attention=state.needs_attention,
         attention_kind=_attention_kind(state, recent_runs),
         last_error=state.last_error,
-        running=bool(recent_runs and recent_runs[0].status == SyncRun.Status.RUNNING),
+        # A run left "running" by a worker that died is not running once its lease is over.
+        running=bool(
+            recent_runs
+            and recent_runs[0].status == SyncRun.Status.RUNNING
+            and state.locked_until is not None
+            and state.locked_until > timezone.now()
+        ),
         recent_runs=recent_runs,
         recent_conflicts=recent_conflicts,
     )

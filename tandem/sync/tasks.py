@@ -90,9 +90,19 @@ def sync_user(self: Task, *, user_id: int, trigger: str = "schedule") -> dict[st
     UserSyncState.objects.filter(pk=state.pk).update(
         unfinished_starts=F("unfinished_starts") + 1, queued_for=None
     )
+    # A start that never finishes (the worker was killed) leaves the count up. A run that
+    # ends, well or badly, clears it; one that did not run (busy: the lock is held, maybe
+    # by a worker that died holding it) takes back only its own start.
     try:
         outcome: SyncOutcome = sync_user_now(user_id=user_id, trigger=trigger)
-    finally:
+    except Exception:
+        UserSyncState.objects.filter(pk=state.pk).update(unfinished_starts=0)
+        raise
+    if outcome.busy:
+        UserSyncState.objects.filter(pk=state.pk, unfinished_starts__gt=0).update(
+            unfinished_starts=F("unfinished_starts") - 1
+        )
+    else:
         UserSyncState.objects.filter(pk=state.pk).update(unfinished_starts=0)
     summary = outcome.summary()
     logger.info(

@@ -270,3 +270,20 @@ def test_the_request_budget_stops_a_run_before_google_would_and_the_retry_finish
     assert summary["status"] == "succeeded"
     with google_api(google_in_process) as api:
         assert google_summaries(api) == [f"M{n}" for n in range(6)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_blocked_by_a_dead_workers_lock_keeps_the_crash_count(ann, settings):
+    """A worker died mid-run holding the lock: the redelivered task finds the user busy,
+    retries, and does not wipe the crash count; once the lease is over it runs and clears it."""
+    from tandem.sync.locks import lock_acquire
+
+    assert lock_acquire(user_id=ann.pk) is not None  # the dead worker's lease
+    UserSyncState.objects.filter(owner=ann).update(unfinished_starts=1)  # its start
+    with _as_worker(), pytest.raises(Retry):
+        sync_user.run(user_id=ann.pk, trigger="schedule")
+    assert UserSyncState.objects.get(owner=ann).unfinished_starts == 1
+    later = datetime.now(UTC) + timedelta(seconds=settings.SYNC_LOCK_LEASE_SECONDS + 1)
+    with time_machine.travel(later), _as_worker(1):
+        assert sync_user.run(user_id=ann.pk, trigger="schedule")["status"] == "succeeded"
+    assert UserSyncState.objects.get(owner=ann).unfinished_starts == 0

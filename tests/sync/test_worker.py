@@ -5,11 +5,13 @@ CELERY_BROKER_URL points at one (CI's second pass, where it must not be skipped)
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,8 +24,9 @@ from django.db import connection
 from config.celery import app
 from tandem.meetings.models import Meeting
 from tandem.meetings.services import MeetingInput, meeting_create
-from tandem.sync.models import SyncRun
-from tandem.sync.tasks import sync_user
+from tandem.sync.models import SyncRun, UserSyncState
+from tandem.sync.scheduling import due_user_ids
+from tandem.sync.tasks import MAX_UNFINISHED_STARTS, sync_user
 from tests.conftest import (
     GOOGLE_TEST_CLIENT_ID,
     GOOGLE_TEST_CLIENT_SECRET,
@@ -93,9 +96,15 @@ def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return _redis_url()
 
 
-@pytest.fixture
-def worker(
-    google_live: GoogleHarness, broker_url: str, tmp_path: Path, token_encryption_key: str
+@contextmanager
+def _running_worker(
+    harness: GoogleHarness,
+    broker_url: str,
+    tmp_path: Path,
+    key: str,
+    *,
+    pool: str = "solo",
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Worker]:
     queue = f"tandem-test-{uuid.uuid4().hex[:12]}"  # other runs may share the Redis database
     env = {
@@ -106,21 +115,23 @@ def worker(
         "TANDEM_VAR_DIR": str(tmp_path / "var"),
         "SECRET_KEY": "worker-test-secret",
         "GOOGLE_ENDPOINTS": "emulator",
-        "FAKE_GOOGLE_URL": google_live.base_url,
+        "FAKE_GOOGLE_URL": harness.base_url,
         "GOOGLE_CLIENT_ID": GOOGLE_TEST_CLIENT_ID,
         "GOOGLE_CLIENT_SECRET": GOOGLE_TEST_CLIENT_SECRET,
         "GOOGLE_REDIRECT_URI": GOOGLE_TEST_REDIRECT_URI,
-        "TOKEN_ENCRYPTION_KEYS": token_encryption_key,
+        "TOKEN_ENCRYPTION_KEYS": key,
         "SYNC_REQUESTS_PER_MINUTE": str(settings.SYNC_REQUESTS_PER_MINUTE),
+        "LOG_LEVEL": "INFO",
+        **(extra_env or {}),
     }
-    log = tmp_path / "worker.log"
+    log = tmp_path / f"worker-{queue}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "celery", "-A", "config", "worker"),
-                *("--pool", "solo", "--queues", queue, "--loglevel", "INFO"),
-                *("--without-heartbeat", "--without-mingle", "--without-gossip"),
-                *("--hostname", f"{queue}@%h"),
+                *("--pool", pool, "--concurrency", "1", "--queues", queue),
+                *("--loglevel", "INFO", "--without-heartbeat", "--without-mingle"),
+                *("--without-gossip", "--hostname", f"{queue}@%h"),
             ],
             cwd=ROOT,
             env=env,
@@ -138,6 +149,14 @@ def worker(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def worker(
+    google_live: GoogleHarness, broker_url: str, tmp_path: Path, token_encryption_key: str
+) -> Iterator[Worker]:
+    with _running_worker(google_live, broker_url, tmp_path, token_encryption_key) as started:
+        yield started
 
 
 def _wait(condition, worker: Worker, *, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -191,3 +210,46 @@ def test_the_worker_logs_no_token(google_live, worker):
     issued = google_live.tokens_issued()
     assert issued
     assert not [token for token in issued if token in output]
+
+
+def _pool_children(worker: Worker) -> list[int]:
+    """The worker's pool processes (forked by any of the main process's threads)."""
+    tasks = Path(f"/proc/{worker.process.pid}/task")
+    return [int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()]
+
+
+def test_a_run_that_keeps_killing_its_worker_is_given_up_after_the_cap(
+    google_live, broker_url, tmp_path, token_encryption_key
+):
+    """The pool process running a sync dies (SIGKILL) every time: acks_late puts the task
+    back, each delivery counts an unfinished start, and after the cap the next delivery gives
+    up and asks for attention instead of killing workers forever."""
+    user = connect_user(google_live, username="ann")
+    # Every listing hangs, so each run is still going when its process is killed.
+    google_live.emulator.inject_fault(route="GET */events", status=0, delay=30, times=-1)
+    lease = {"SYNC_LOCK_LEASE_SECONDS": "2", "SYNC_DEBOUNCE_SECONDS": "0.5"}
+    with _running_worker(
+        google_live, broker_url, tmp_path, token_encryption_key, pool="prefork", extra_env=lease
+    ) as worker:
+        worker.send(user_id=user.pk)
+        killed: set[int] = set()
+        # Celery waits up to 10 s (worker_lost_wait) before it puts a lost task back.
+        deadline = time.monotonic() + 3 * WAIT_SECONDS
+        while time.monotonic() < deadline:
+            state = UserSyncState.objects.get(owner=user)
+            if state.needs_attention:
+                break
+            running = set(
+                SyncRun.objects.filter(owner=user, status="running").values_list("pk", flat=True)
+            )
+            if running - killed:
+                for child in _pool_children(worker):
+                    os.kill(child, signal.SIGKILL)
+                killed |= running
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"the worker never gave up:\n{worker.output()}")
+    assert "failed to finish several times" in state.needs_attention
+    assert len(killed) == MAX_UNFINISHED_STARTS
+    assert not SyncRun.objects.filter(owner=user, status="succeeded").exists()
+    assert user.pk not in due_user_ids()
