@@ -75,6 +75,9 @@ def _prepare(python: str, env: dict[str, str]) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
+CALLBACK_PATH = "/preferences/external-services/google/callback/"
+
+
 def children_for(*, python: str, host: str, port: int, fake_google_port: int) -> list[Child]:
     var = str(settings.VAR_DIR)
     web_address = f"http://{host}:{port}"
@@ -87,7 +90,9 @@ def children_for(*, python: str, host: str, port: int, fake_google_port: int) ->
                 "--state-file", f"{var}/fake-google.json",
                 "--client-id", settings.GOOGLE_CLIENT_ID,
                 "--client-secret", settings.GOOGLE_CLIENT_SECRET,
-                "--redirect-uri", f"{web_address}/preferences/external-services/google/callback/",
+                # The browser may call us localhost or 127.0.0.1; Google matches exactly.
+                "--redirect-uri", f"{web_address}{CALLBACK_PATH}",
+                "--redirect-uri", f"http://localhost:{port}{CALLBACK_PATH}",
                 "--account", "demo.sales@gmail.test",
             ],
         ),
