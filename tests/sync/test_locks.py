@@ -13,6 +13,7 @@ import time_machine
 from django.db import connection
 
 from tandem.sync.engine import SyncOutcome, sync_user_now
+from tandem.sync.engine import run as run_module
 from tandem.sync.locks import UserBusy, lock_acquire, lock_release, lock_renew, user_lock
 from tandem.sync.models import SyncRun, UserSyncState
 from tests.sync.sched_support import connect_user, syncable_rows
@@ -131,3 +132,33 @@ def test_two_workers_syncing_one_user_at_once_run_it_exactly_once(google_live):
     assert len(calendar_calls) == ran[0].run.requests >= 1  # only the winner called Google
     state = UserSyncState.objects.get(owner=user)
     assert state.locked_until is None  # released after the run
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_whose_lease_was_taken_over_stops_and_reports_busy(google_in_process, client):
+    """A long run renews its lease between calendars and pages; when the lease expired and
+    another worker took the user, the run stops writing at once and reports busy, so the
+    task retries instead of two workers syncing one user."""
+    from django.contrib.auth.models import User
+
+    from tandem.sync.engine import sync_user_now
+    from tandem.sync.models import SyncRun, UserSyncState
+    from tests.sync.harness import connect_user
+
+    world = connect_user(google_in_process, client, username="lease")
+    user = User.objects.get(username="lease")
+    original_renew = run_module.lock_renew
+
+    def steal_then_renew(*, user_id: int, token: str, lease=None) -> bool:  # type: ignore[no-untyped-def]
+        # Another worker takes the user as soon as this run first renews.
+        UserSyncState.objects.filter(owner_id=user_id).update(lock_token="other-worker")
+        return original_renew(user_id=user_id, token=token)
+
+    run_module.lock_renew = steal_then_renew
+    try:
+        outcome = sync_user_now(user_id=user.pk)
+    finally:
+        run_module.lock_renew = original_renew
+    assert outcome.busy
+    assert SyncRun.objects.get(owner=user).status == SyncRun.Status.FAILED
+    assert world is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -56,6 +57,8 @@ class RunContext:
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     needs_attention: str = ""
+    # Renews the user's lease lock; called between calendars and pages of a long run.
+    keep_alive: Callable[[], None] = field(default=lambda: None)
 
     @property
     def window_start(self) -> datetime:

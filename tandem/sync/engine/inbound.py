@@ -148,6 +148,7 @@ class InboundPass:
         self.pairs_possible = self._pairs_exist()
         # The next page is fetched while this one is written (prefetch.py).
         for page in pages_ahead(self.side.pages(sync_token=token)):
+            self.ctx.keep_alive()  # a long listing keeps the user's lease
             with collector_paused():  # see collector_paused
                 listed += len(page.items)
                 items, fresh = self._plan_page(page.items)

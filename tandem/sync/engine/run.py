@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from tandem.meetings.services import meeting_delete
 from tandem.sync.engine.context import CalendarPlan, RunContext, installation_namespace
 from tandem.sync.engine.inbound import InboundPass
 from tandem.sync.engine.outbound import OutboundPass
-from tandem.sync.locks import lock_acquire, lock_release
+from tandem.sync.locks import lock_acquire, lock_release, lock_renew
 from tandem.sync.models import (
     CalendarSyncState,
     EventLink,
@@ -57,10 +58,20 @@ def sync_user_now(
     token = lock_acquire(user_id=user_id)
     if token is None:
         return SyncOutcome(run=None, busy=True)
+
+    def keep_alive() -> None:
+        if not lock_renew(user_id=user_id, token=token):
+            # The lease ran out and another worker took the user: stop writing at once.
+            raise LockLost(f"Lost the sync lock of user {user_id}.")
+
     try:
-        return _sync(user_id, trigger, allow_mass_delete)
+        return _sync(user_id, trigger, allow_mass_delete, keep_alive)
     finally:
         lock_release(user_id=user_id, token=token)
+
+
+class LockLost(Exception):
+    """This worker's lease on the user expired mid-run; another worker owns the user now."""
 
 
 def _calendars(sync_settings: SyncSettings) -> list[CalendarPlan]:
@@ -87,7 +98,9 @@ def _zone(sync_settings: SyncSettings, calendar_id: str) -> str:
     return "UTC"
 
 
-def _sync(user_id: int, trigger: str, allow_mass_delete: bool) -> SyncOutcome:
+def _sync(
+    user_id: int, trigger: str, allow_mass_delete: bool, keep_alive: Callable[[], None]
+) -> SyncOutcome:
     user = User.objects.get(pk=user_id)
     connection = GoogleConnection.objects.filter(user=user).first()
     if connection is None or connection.status != GoogleConnection.Status.CONNECTED:
@@ -109,6 +122,7 @@ def _sync(user_id: int, trigger: str, allow_mass_delete: bool) -> SyncOutcome:
         target_calendar_id=sync_settings.target_calendar_id,
         all_day_zone=preferences_for(user=user).time_zone,
         allow_mass_delete=allow_mass_delete,
+        keep_alive=keep_alive,
         # A settings change (private sync off, a new target) concerns meetings that did
         # not change: look at every link once.
         force_full_outbound=state.last_success_at is None
@@ -122,11 +136,13 @@ def _sync(user_id: int, trigger: str, allow_mass_delete: bool) -> SyncOutcome:
         ctx.inbound_started_at = timezone.now()
         tripped = False
         for calendar in calendars:
+            keep_alive()
             inbound = InboundPass(ctx, calendar, _zone(sync_settings, calendar.calendar_id))
             inbound.run()
             tripped = tripped or inbound.tripped
         if not tripped:
             for calendar in calendars:
+                keep_alive()
                 OutboundPass(ctx, calendar, _zone(sync_settings, calendar.calendar_id)).run()
         if tripped:
             status = SyncRun.Status.NEEDS_ATTENTION
@@ -141,6 +157,12 @@ def _sync(user_id: int, trigger: str, allow_mass_delete: bool) -> SyncOutcome:
         if is_retryable(error):
             outcome.retryable_error = error
         logger.warning("sync of user %s stopped: %s", user_id, type(error).__name__)
+    except LockLost:
+        # Another worker owns the user now; it will finish the job. Nothing half-written:
+        # every page and every Google write is its own idempotent step.
+        status = SyncRun.Status.FAILED
+        ctx.errors.append("Stopped: another worker took over this user's sync.")
+        outcome.busy = True
     except BaseException as error:
         # A bug or a dying worker (SystemExit) must not be recorded as a success.
         status = SyncRun.Status.FAILED
