@@ -21,3 +21,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(VAR_DIR / "test-databases" / f"test-{os.getpid()}.sqlite3")
     }
     (VAR_DIR / "test-databases").mkdir(parents=True, exist_ok=True)
+
+# Static files come from the source folders (no collectstatic before tests); an empty
+# STATIC_ROOT keeps WhiteNoise from warning on every request that it has none.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = VAR_DIR / "test-static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -107,6 +107,15 @@ class MeetingListView(GenericAPIView[Meeting]):
         return _meeting_response(request, meeting, status.HTTP_201_CREATED)
 
 
+UPDATE_RESPONSES = {
+    200: MeetingSerializer,
+    400: BAD_INPUT,
+    403: READ_ONLY,
+    404: NOT_FOUND,
+    412: STALE,
+}
+
+
 class MeetingDetailView(APIView):
     @extend_schema(
         summary="One of your meetings", responses={200: MeetingSerializer, 404: NOT_FOUND}
@@ -118,13 +127,7 @@ class MeetingDetailView(APIView):
         summary="Replace a meeting",
         parameters=[IF_MATCH],
         request=MeetingSerializer,
-        responses={
-            200: MeetingSerializer,
-            400: BAD_INPUT,
-            403: READ_ONLY,
-            404: NOT_FOUND,
-            412: STALE,
-        },
+        responses=UPDATE_RESPONSES,
     )
     def put(self, request: Request, pk: int) -> Response:
         return self._update(request, pk, partial=False)
@@ -133,13 +136,7 @@ class MeetingDetailView(APIView):
         summary="Change some fields of a meeting",
         parameters=[IF_MATCH],
         request=MeetingSerializer,
-        responses={
-            200: MeetingSerializer,
-            400: BAD_INPUT,
-            403: READ_ONLY,
-            404: NOT_FOUND,
-            412: STALE,
-        },
+        responses=UPDATE_RESPONSES,
     )
     def patch(self, request: Request, pk: int) -> Response:
         return self._update(request, pk, partial=True)
