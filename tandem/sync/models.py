@@ -51,12 +51,13 @@ class EventLink(models.Model):
         CRM = "crm", "Created in the CRM"
         GOOGLE = "google", "Created in Google"
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    # Indexed by the (owner, google_sub, calendar_id) index below, not on its own.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="event_links")
     google_sub = models.CharField(max_length=255)
     calendar_id = models.CharField(max_length=1024)
     event_id = models.CharField(max_length=1024)
-    ical_uid = models.CharField(max_length=1024, blank=True, db_index=True)
+    ical_uid = models.CharField(max_length=1024, blank=True)
     origin = models.CharField(max_length=8, choices=Origin.choices)
     etag = models.CharField(max_length=255, blank=True)
     # The last copy both sides agreed on, as tandem.sync.core field values (JSON).
@@ -74,7 +75,12 @@ class EventLink(models.Model):
                 fields=["google_sub", "calendar_id", "event_id"], name="one_link_per_event"
             )
         ]
-        indexes = [models.Index(fields=["owner", "google_sub", "calendar_id"])]
+        indexes = [
+            models.Index(fields=["owner", "google_sub", "calendar_id"]),
+            # Looked up by equality only: a plain index (db_index would add, on PostgreSQL,
+            # a second one for LIKE that nothing uses).
+            models.Index(fields=["ical_uid"], name="sync_link_ical_uid"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.meeting_id} ⇄ {self.calendar_id}/{self.event_id}"
@@ -148,7 +154,8 @@ class ImportedMeeting(models.Model):
     """Which Google event a meeting was created from ("<calendar id>/<event id>"), kept even
     when its link is lost, so a replayed import finds the meeting instead of copying it."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    # Indexed by the unique (owner, import_key) constraint below, not on its own.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="import_record")
     import_key = models.CharField(max_length=2100)
 
