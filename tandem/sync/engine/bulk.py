@@ -14,8 +14,10 @@ in one query, and written explicitly; links then point at them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -114,22 +116,26 @@ def rows_insert(
         return
     meta = model._meta
     pk_name = meta.pk.attname  # type: ignore[union-attr]
-    fields = [
-        field for field in meta.concrete_fields if field.attname != pk_name or pk_name in rows[0]
-    ]
-    # Fields missing from the rows take their default (the rows share one set of keys).
     given = rows[0].keys()
-    defaults = {f.attname: f.get_default() for f in fields if f.attname not in given}
-    names = [(field.attname, defaults.get(field.attname)) for field in fields]
-    converting = [
-        (index, convert) for index, field in enumerate(fields) if (convert := _preparer(field))
+    fields = [
+        field for field in meta.concrete_fields if field.attname != pk_name or pk_name in given
     ]
-    params = []
-    for row in rows:
-        values = [row.get(name, default) for name, default in names]
-        for index, convert in converting:
-            values[index] = convert(values[index])
-        params.append(values)
+    # The rows' own fields first, then those they leave out, which take their default
+    # (the rows share one set of keys). Values are read and converted a column at a time.
+    present = [field for field in fields if field.attname in given]
+    absent = [field for field in fields if field.attname not in given]
+    fields = present + absent
+    getter = itemgetter(*(field.attname for field in present))
+    values = map(getter, rows) if len(present) > 1 else ((getter(row),) for row in rows)
+    by_column: list[Iterable[Any]] = list(zip(*values, strict=True))
+    for index, field in enumerate(present):
+        if convert := _preparer(field):
+            by_column[index] = list(map(convert, by_column[index]))
+    for field in absent:
+        default = field.get_default()
+        convert = _preparer(field)
+        by_column.append(repeat(convert(default) if convert else default, len(rows)))
+    params = list(zip(*by_column, strict=True))
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     # Identifiers come from model metadata, quoted by the backend; values are bound.
@@ -160,7 +166,7 @@ def _key_indexes(
     return [attnames.index(model._meta.get_field(name).attname) for name in names]  # type: ignore[union-attr]
 
 
-def _last_per_key(rows: list[list[Any]], key: list[int]) -> list[list[Any]]:
+def _last_per_key(rows: list[tuple[Any, ...]], key: list[int]) -> list[tuple[Any, ...]]:
     """One row per unique key, the last one: one upsert statement may not touch a row twice,
     and the last row is what row-by-row upserts would have left (the columns an upsert does
     not update are the key and the owner, the same in every row of one user's page)."""
@@ -171,7 +177,7 @@ def _last_per_key(rows: list[list[Any]], key: list[int]) -> list[list[Any]]:
 def _postgres_copy(
     model: type[models.Model],
     fields: list[models.Field[Any, Any]],
-    params: list[list[Any]],
+    params: list[tuple[Any, ...]],
     conflict: str,
     *,
     key: list[int],
