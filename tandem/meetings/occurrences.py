@@ -50,19 +50,16 @@ def occurrences_between(
     window_end = datetime.combine(end_day, time.min, tzinfo=zone)
     query_start, query_end = window_start - _ZONE_MARGIN, window_end + _ZONE_MARGIN
 
-    candidates = meetings_of(owner=owner, start=query_start, end=query_end).filter(
-        is_cancelled_occurrence=False
+    # A changed occurrence shows while its series does (not after the series is deleted).
+    candidates = meetings_of(owner=owner, start=query_start, end=query_end).exclude(
+        series__deleted_at__isnull=False
     )
     occurrences = [
         _occurrence(viewer, meeting, meeting.start, meeting.end, zone)
         for meeting in candidates
         if not meeting.is_recurring
     ]
-    series_list = list(
-        meetings_of(owner=owner, end=query_end)
-        .exclude(recurrence=[])
-        .filter(is_cancelled_occurrence=False)
-    )
+    series_list = list(meetings_of(owner=owner, end=query_end).exclude(recurrence=[]))
     replaced = _replaced_starts(series_list)
     for series in series_list:
         duration = series.end - series.start
@@ -166,7 +163,8 @@ def _occurrence_end(series: Meeting, start: datetime, duration: timedelta) -> da
 
 
 def _replaced_starts(series_list: list[Meeting]) -> dict[int, set[datetime]]:
-    """Original starts of changed or cancelled occurrences, per series."""
+    """Original starts of changed or cancelled occurrences, per series. A deleted changed
+    occurrence still takes its slot: deleting one occurrence cancels it (as in Google)."""
     replaced: dict[int, set[datetime]] = {}
     exceptions = Meeting.objects.filter(
         series__in=series_list, original_start__isnull=False

@@ -16,8 +16,9 @@ BUSY = "Busy"
 def meetings_of(
     *, owner: User, start: datetime | None = None, end: datetime | None = None
 ) -> MeetingQuerySet:
-    """The owner's live meetings, optionally those intersecting [start, end)."""
-    meetings = Meeting.objects.alive().filter(owner=owner)
+    """The owner's live meetings, optionally those intersecting [start, end). Not the rows
+    that only hide a cancelled occurrence of a recurring meeting: they are not meetings."""
+    meetings = Meeting.objects.alive().filter(owner=owner, is_cancelled_occurrence=False)
     if start is not None:
         meetings = meetings.filter(end__gt=start)
     if end is not None:

@@ -204,7 +204,13 @@ def meeting_restore(*, meeting: Meeting, origin: str = "crm") -> Meeting:
 
 
 def meeting_purge_expired_tombstones(*, now: datetime | None = None) -> int:
-    """Removes tombstones older than TOMBSTONE_DAYS for good; returns how many."""
+    """Removes tombstones older than TOMBSTONE_DAYS for good; returns how many. A deleted
+    occurrence of a live series is kept as the row that hides that occurrence (removed, the
+    series would show it again)."""
     cutoff = (now or timezone.now()) - timedelta(days=TOMBSTONE_DAYS)
-    deleted, _ = Meeting.objects.filter(deleted_at__lt=cutoff).delete()
+    expired = Meeting.objects.filter(deleted_at__lt=cutoff)
+    expired.filter(series__isnull=False, series__deleted_at__isnull=True).update(
+        is_cancelled_occurrence=True, deleted_at=None
+    )
+    deleted, _ = expired.delete()
     return deleted

@@ -148,6 +148,11 @@ class GooglePerson:
     def get_event(self, calendar_id: str, event_id: str) -> dict[str, Any]:
         return self._ok(self._send("GET", self._events(calendar_id, event_id)))
 
+    def instances(self, calendar_id: str, event_id: str) -> list[dict[str, Any]]:
+        """events.instances: the occurrences of a recurring event (one page)."""
+        path = f"{self._events(calendar_id, event_id)}/instances"
+        return list(self._ok(self._send("GET", path))["items"])
+
     def events(self, calendar_id: str, *, show_deleted: bool = False) -> list[dict[str, Any]]:
         """Every event of the calendar (all pages), live ones unless ``show_deleted``."""
         items: list[dict[str, Any]] = []

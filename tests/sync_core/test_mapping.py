@@ -310,3 +310,56 @@ def test_a_change_of_either_bound_names_both() -> None:
     longer = timed(9, hours=2)
     assert changed_field_names(timed(9), longer) == ("start", "end")
     assert changed_field_names(None, longer)[0] == "subject"
+
+
+# -- occurrences of recurring events (Google's "exceptions") ---------------------------------
+
+
+def test_a_changed_occurrence_names_its_series_and_its_original_slot() -> None:
+    reading = read_event(
+        event(
+            recurringEventId="series1",
+            originalStartTime={"dateTime": "2026-03-01T09:00:00+01:00", "timeZone": "Europe/Paris"},
+        )
+    )
+    assert reading.occurrence is not None
+    assert reading.occurrence.series_event_id == "series1"
+    assert reading.occurrence.original_start == TimedMoment(
+        datetime(2026, 3, 1, 8, tzinfo=UTC), "Europe/Paris"
+    )
+
+
+def test_an_all_day_occurrence_keeps_its_original_date() -> None:
+    reading = read_event(
+        event(
+            start={"date": "2026-03-02"},
+            end={"date": "2026-03-03"},
+            recurringEventId="series1",
+            originalStartTime={"date": "2026-03-01"},
+        )
+    )
+    assert reading.occurrence is not None and reading.occurrence.original_start == date(2026, 3, 1)
+
+
+def test_an_occurrence_does_not_claim_the_marker_it_copies_from_its_series() -> None:
+    properties = {"private": {MARKER_KEY: "ns:42"}}
+    assert read_event(event(extendedProperties=properties)).marker == "ns:42"
+    occurrence = read_event(
+        event(
+            extendedProperties=properties,
+            recurringEventId="series1",
+            originalStartTime={"dateTime": "2026-03-01T09:00:00Z"},
+        )
+    )
+    assert occurrence.marker is None
+
+
+def test_a_live_occurrence_without_a_readable_original_start_is_malformed() -> None:
+    for original in (None, {}, {"dateTime": "yesterday"}):
+        with pytest.raises(MalformedEvent, match="original start"):
+            read_event(event(recurringEventId="series1", originalStartTime=original))
+
+
+def test_a_cancelled_occurrence_without_an_original_start_is_just_a_cancellation() -> None:
+    reading = read_event({"id": "x_1", "status": "cancelled", "recurringEventId": "series1"})
+    assert reading.cancelled and reading.occurrence is None

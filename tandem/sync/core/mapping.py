@@ -66,6 +66,18 @@ class EventReading:
     updated: datetime | None
     marker: str | None
     warnings: tuple[str, ...] = ()
+    occurrence: OccurrenceOf | None = None
+
+
+@dataclass(frozen=True)
+class OccurrenceOf:
+    """What makes a listed event one occurrence of a recurring event: Google lists a changed
+    or cancelled occurrence (an "exception") as an event of its own, with the series' id and
+    the start the occurrence had in the series (§2.5 ``recurringEventId``,
+    ``originalStartTime``)."""
+
+    series_event_id: str
+    original_start: Moment
 
 
 def read_event(event: Mapping[str, Any], *, default_zone: str = "UTC") -> EventReading:
@@ -76,15 +88,46 @@ def read_event(event: Mapping[str, Any], *, default_zone: str = "UTC") -> EventR
     cancelled = event.get("status") == "cancelled"
     warnings: list[str] = []
     fields = None if cancelled else _fields(event, event_id, default_zone, warnings)
+    occurrence = _occurrence(event, event_id, default_zone, cancelled=cancelled)
     return EventReading(
         event_id=event_id,
         etag=str(event.get("etag", "")),
         cancelled=cancelled,
         fields=fields,
         updated=_timestamp(event.get("updated")),
-        marker=_marker(event),
+        # An occurrence carries its series' extended properties, so our marker in it names
+        # the series' meeting, not a meeting of its own.
+        marker=None if occurrence else _marker(event),
         warnings=tuple(warnings),
+        occurrence=occurrence,
     )
+
+
+def _occurrence(
+    event: Mapping[str, Any], event_id: str, default_zone: str, *, cancelled: bool
+) -> OccurrenceOf | None:
+    """The occurrence a listed event stands for, if it is one. A live one without a readable
+    original start cannot be placed in its series: malformed. A cancelled one is then left
+    alone (None): it only ever hides an occurrence."""
+    series_event_id = event.get("recurringEventId")
+    if not isinstance(series_event_id, str) or not series_event_id:
+        return None
+    raw = event.get("originalStartTime")
+    try:
+        if not isinstance(raw, Mapping) or not raw:
+            raise MalformedEvent(event_id, "The occurrence has no original start.")
+        original = _moment(
+            raw,
+            "original start",
+            lambda reason: MalformedEvent(event_id, reason),
+            zone=None,
+            default_zone=default_zone,
+        )
+    except MalformedEvent:
+        if cancelled:
+            return None
+        raise
+    return OccurrenceOf(series_event_id=series_event_id, original_start=original)
 
 
 def fields_from_event(event: Mapping[str, Any], *, default_zone: str = "UTC") -> MeetingFields:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.identity import meeting_id_from_marker
-from tandem.sync.core.mapping import EventReading
+from tandem.sync.core.mapping import EventReading, OccurrenceOf
 from tandem.sync.core.merge import Side
 
 
@@ -67,6 +67,7 @@ class GoogleEvent:
     updated: datetime | None = None
     marker_meeting_id: int | None = None
     problem: str | None = None
+    occurrence: OccurrenceOf | None = None  # set on a changed or cancelled occurrence
 
     @classmethod
     def from_reading(cls, reading: EventReading, *, namespace: str) -> GoogleEvent:
@@ -77,6 +78,7 @@ class GoogleEvent:
             cancelled=reading.cancelled,
             updated=reading.updated,
             marker_meeting_id=meeting_id_from_marker(namespace, reading.marker),
+            occurrence=reading.occurrence,
         )
 
     @classmethod

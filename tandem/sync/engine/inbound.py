@@ -15,7 +15,9 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,7 +42,13 @@ from tandem.sync.core.actions import (
     UpdateCrm,
 )
 from tandem.sync.core.breaker import breaker_check
-from tandem.sync.core.fields import MeetingFields, meeting_values_from_fields
+from tandem.sync.core.fields import (
+    InvalidFields,
+    MeetingFields,
+    Moment,
+    TimedMoment,
+    meeting_values_from_fields,
+)
 from tandem.sync.core.mapping import MalformedEvent, read_event
 from tandem.sync.core.planner import plan_item
 from tandem.sync.core.sides import SideError, SyncTokenInvalid
@@ -69,7 +77,9 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class NewMeeting:
-    """A meeting to create from an event, with its link when ``link_base`` is set."""
+    """A meeting to create from an event, with its link when ``link_base`` is set. For an
+    occurrence of a recurring meeting, ``series_id`` and ``original_start`` place it in its
+    series (a changed occurrence, or a cancelled one that only hides its slot)."""
 
     event: GoogleEvent
     ical_uid: str
@@ -77,6 +87,31 @@ class NewMeeting:
     read_only: bool
     link_base: MeetingFields | None
     link_origin: str
+    series_id: int | None = None
+    original_start: datetime | None = None
+    cancelled_occurrence: bool = False
+
+
+def cancelled_occurrence_fields(series: Meeting, original: Moment) -> MeetingFields | None:
+    """The fields of the row that hides a cancelled occurrence: the series' subject and
+    length at the occurrence's original start (None if the two do not fit together)."""
+    try:
+        if series.all_day and series.start_date and series.end_date:
+            if type(original) is not date:
+                return None
+            length = series.end_date - series.start_date
+            return MeetingFields(subject=series.subject, start=original, end=original + length)
+        if not isinstance(original, TimedMoment):
+            return None
+        zone = series.time_zone
+        length_ = series.end - series.start
+        return MeetingFields(
+            subject=series.subject,
+            start=TimedMoment(original.at, zone),
+            end=TimedMoment(original.at + length_, zone),
+        )
+    except InvalidFields:
+        return None
 
 
 @dataclass
@@ -125,6 +160,9 @@ class InboundPass:
         self.state.access_role = calendar.access_role
         self.tripped = False
         self.pairs_possible = True  # see _pairs_exist
+        # Occurrences listed before their series (a listing's order is unspecified): they
+        # are placed once the whole listing has been read (see _listing).
+        self.deferred: list[dict[str, Any]] = []
         self.page_now = timezone.now()
 
     # -- listing ----------------------------------------------------------------------------
@@ -146,6 +184,7 @@ class InboundPass:
         listed = 0
         errors_before = len(self.ctx.errors)
         self.pairs_possible = self._pairs_exist()
+        self.deferred = []
         # The next page is fetched while this one is written (prefetch.py).
         for page in pages_ahead(self.side.pages(sync_token=token)):
             self.ctx.keep_alive()  # a long listing keeps the user's lease
@@ -163,6 +202,10 @@ class InboundPass:
                 absent = self._absent_items(seen) if full and self.pairs_possible else []
                 with transaction.atomic():
                     self._apply_page(items + absent, pending, fresh)
+                    if self.deferred:
+                        # Every series of this listing is in the CRM now.
+                        late, late_fresh = self._plan_page(self.deferred, final=True)
+                        self._apply_page(late, pending, late_fresh)
                     synced = EventLink.objects.filter(
                         owner=self.ctx.user,
                         google_sub=self.ctx.google_sub,
@@ -218,8 +261,12 @@ class InboundPass:
             ).exists()
         )
 
-    def _plan_page(self, raws: Sequence[dict[str, Any]]) -> tuple[list[Item], list[NewMeeting]]:
-        """The page's items planned by the core, and its plain new events (planned here)."""
+    def _plan_page(
+        self, raws: Sequence[dict[str, Any]], *, final: bool = False
+    ) -> tuple[list[Item], list[NewMeeting]]:
+        """The page's items planned by the core, and its plain new events and new occurrences
+        of recurring meetings (planned here). Unless ``final``, a new occurrence whose series
+        is not in the CRM yet waits in ``deferred``."""
         events: list[tuple[GoogleEvent, dict[str, Any]]] = []
         for raw in raws:
             event = self._read(raw)
@@ -254,7 +301,19 @@ class InboundPass:
             .exclude(calendar_id=cal)
             .values_list("ical_uid", flat=True)
         )
+        series_links: dict[str, int] = {}
+        series_event_ids = {e.occurrence.series_event_id for e, _ in unlinked if e.occurrence}
+        if series_event_ids:
+            series_links = dict(
+                EventLink.objects.filter(
+                    owner=self.ctx.user,
+                    google_sub=self.ctx.google_sub,
+                    calendar_id=cal,
+                    event_id__in=series_event_ids,
+                ).values_list("event_id", "meeting_id")
+            )
         meeting_ids = {row.meeting_id for row in link_rows.values()} | set(imports.values())
+        meeting_ids |= set(series_links.values())
         meeting_ids |= {e.marker_meeting_id for e, _ in unlinked if e.marker_meeting_id}
         meetings = {
             m.pk: m for m in Meeting.objects.filter(owner=self.ctx.user, pk__in=meeting_ids)
@@ -282,6 +341,13 @@ class InboundPass:
                     # The same event reached us through another calendar: one meeting only.
                     continue
                 meeting_id = imports.get(f"{cal}/{event.event_id}") or event.marker_meeting_id
+                if event.occurrence is not None and event.problem is None:
+                    if meeting_id is None:
+                        series = meetings.get(series_links.get(event.occurrence.series_event_id, 0))
+                        self._new_occurrence(event, raw, series, fresh, final=final)
+                        continue
+                    if event.cancelled:
+                        continue  # Already hidden in the CRM (by its marker or tombstone).
                 if meeting_id is None and event.fields is not None and not event.cancelled:
                     # No link, no import record, no marker of ours, no copy elsewhere: plan_item
                     # would take its "new event" branch (link None, crm None, a live readable
@@ -310,6 +376,75 @@ class InboundPass:
             )
             items.append(Item(event, raw, row, link, crm, plan))
         return items, fresh
+
+    def _new_occurrence(
+        self,
+        event: GoogleEvent,
+        raw: dict[str, Any],
+        series: Meeting | None,
+        fresh: list[NewMeeting],
+        *,
+        final: bool,
+    ) -> None:
+        """A changed or cancelled occurrence not in the CRM yet: a row of its series that
+        takes the occurrence's place (linked to its event, so edits flow both ways), or for a
+        cancelled one a row that only hides it. Without its series in the CRM (not listed,
+        or out of the window), a changed occurrence becomes a meeting of its own and a
+        cancelled one is left alone."""
+        assert event.occurrence is not None
+        if series is None or not series.recurrence:
+            if not final:
+                self.deferred.append(raw)
+            elif event.fields is not None and not event.cancelled and self.calendar.inbound:
+                ical_uid = str(raw.get("iCalUID", ""))
+                fresh.append(
+                    NewMeeting(
+                        event,
+                        ical_uid,
+                        event.fields,
+                        self.settings.read_only,
+                        event.fields,
+                        "google",
+                    )
+                )
+            return
+        original = event.occurrence.original_start
+        original_at = (
+            original.at
+            if isinstance(original, TimedMoment)
+            else datetime.combine(original, time.min, tzinfo=ZoneInfo(series.time_zone))
+        )
+        read_only = series.read_only or self.settings.read_only
+        ical_uid = str(raw.get("iCalUID", ""))
+        if not event.cancelled and event.fields is not None:
+            fresh.append(
+                NewMeeting(
+                    event,
+                    ical_uid,
+                    event.fields,
+                    read_only,
+                    event.fields,
+                    "google",
+                    series_id=series.pk,
+                    original_start=original_at,
+                )
+            )
+            return
+        hidden = cancelled_occurrence_fields(series, original)
+        if hidden is not None:
+            fresh.append(
+                NewMeeting(
+                    event,
+                    ical_uid,
+                    hidden,
+                    read_only,
+                    None,
+                    "",
+                    series_id=series.pk,
+                    original_start=original_at,
+                    cancelled_occurrence=True,
+                )
+            )
 
     def _absent_items(self, seen: set[str]) -> list[Item]:
         """Links of this calendar a full listing did not return (gone, or out of window)."""
@@ -545,6 +680,9 @@ class InboundPass:
                     "created_at": now,
                     "updated_at": now,
                     "version": NEW_MEETING_VERSION,
+                    "series_id": new.series_id,
+                    "original_start": new.original_start,
+                    "is_cancelled_occurrence": new.cancelled_occurrence,
                     **meeting_values_from_fields(new.fields, all_day_zone=zone),
                 }
                 for meeting_id, new in zip(ids, creates, strict=True)
@@ -581,7 +719,11 @@ class InboundPass:
                         "updated_at": now,
                     }
                 )
-        self.ctx.counts["crm_created"] += len(creates)
+        occurrences = sum(1 for new in creates if new.series_id is not None)
+        # A changed or cancelled occurrence changes its series: counted as an update.
+        self.ctx.counts["crm_created"] += len(creates) - occurrences
+        if occurrences:
+            self.ctx.counts["crm_updated"] += occurrences
 
     def _apply_deletes(self, pending: list[PendingDelete]) -> None:
         for delete in pending:

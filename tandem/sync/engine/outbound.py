@@ -100,11 +100,15 @@ class OutboundPass:
 
     def _restored_imports(self) -> list[tuple[CrmMeeting, str]]:
         """Live meetings imported from this calendar without a link: tombstones the user
-        restored after the event was deleted in Google (applying a deletion drops the link)."""
+        restored after the event was deleted in Google (applying a deletion drops the link).
+        Not the rows that hide a cancelled occurrence: they never had a link."""
         prefix = f"{self.calendar.calendar_id}/"
         rows = (
             ImportedMeeting.objects.filter(
-                owner=self.ctx.user, import_key__startswith=prefix, meeting__deleted_at=None
+                owner=self.ctx.user,
+                import_key__startswith=prefix,
+                meeting__deleted_at=None,
+                meeting__is_cancelled_occurrence=False,
             )
             .exclude(meeting__event_links__google_sub=self.ctx.google_sub)
             .select_related("meeting")

@@ -16,6 +16,7 @@ from tandem.accounts.models import GoogleConnection, SyncSettings
 from tandem.accounts.selectors import preferences_for
 from tandem.accounts.tokens import connection_mark_scope_missing
 from tandem.google import errors as google_errors
+from tandem.meetings.models import Meeting
 from tandem.meetings.services import meeting_delete
 from tandem.sync.engine.context import CalendarPlan, RunContext, installation_namespace
 from tandem.sync.engine.inbound import InboundPass
@@ -227,6 +228,14 @@ def _apply_settings_changes(
                 # tombstone and read as "deleted in the CRM"); restored, it is a CRM meeting.
                 ImportedMeeting.objects.filter(meeting_id=link.meeting_id).delete()
             ctx.counts["crm_removed_with_calendar"] += 1
+        # The rows that hid cancelled occurrences of the series just removed: picked again,
+        # the calendar's series come back as new meetings, and these would be paired with
+        # the old ones instead of hiding the new ones' occurrences.
+        Meeting.objects.filter(
+            owner=ctx.user,
+            is_cancelled_occurrence=True,
+            import_record__import_key__startswith=f"{state.calendar_id}/",
+        ).delete()
         state.delete()
 
 
