@@ -71,6 +71,18 @@ def _moved(instance: dict[str, Any], subject: str) -> dict[str, Any]:
     }
 
 
+def _synced_series_with_a_moved_occurrence(
+    world: SyncWorld,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A weekly series whose second occurrence was moved and renamed "Moved" in Google,
+    synced into the CRM; the series and its four instances as Google had them."""
+    series = _weekly_series(world)
+    instances = _instances(world, series["id"])
+    world.google.patch_event(world.primary, instances[1]["id"], **_moved(instances[1], "Moved"))
+    run_clean(world)
+    return series, instances
+
+
 def _original(instance: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(instance["originalStartTime"]["dateTime"])
 
@@ -206,10 +218,7 @@ def test_occurrences_listed_before_their_series_on_a_first_import_are_placed_in_
 def test_a_crm_edit_of_a_changed_occurrence_goes_to_that_occurrence_only(
     world: SyncWorld,
 ) -> None:
-    series = _weekly_series(world)
-    instances = _instances(world, series["id"])
-    world.google.patch_event(world.primary, instances[1]["id"], **_moved(instances[1], "Moved"))
-    run_clean(world)
+    series, instances = _synced_series_with_a_moved_occurrence(world)
 
     crm_edit(Meeting.objects.get(owner=world.user, subject="Moved"), location="Room 4")
     with google_requests(world) as requests:
@@ -226,10 +235,7 @@ def test_deleting_a_changed_occurrence_cancels_it_on_both_sides_and_for_good(
 ) -> None:
     """Deleted in the CRM, a changed occurrence is cancelled in Google, and its slot stays
     empty in the CRM, also once its tombstone is purged (it then only hides the slot)."""
-    series = _weekly_series(world)
-    instances = _instances(world, series["id"])
-    world.google.patch_event(world.primary, instances[1]["id"], **_moved(instances[1], "Moved"))
-    run_clean(world)
+    _series, instances = _synced_series_with_a_moved_occurrence(world)
     changed = Meeting.objects.get(owner=world.user, subject="Moved")
 
     crm_delete(changed)
@@ -258,10 +264,7 @@ def test_deleting_a_changed_occurrence_cancels_it_on_both_sides_and_for_good(
 def test_a_changed_occurrence_cancelled_in_google_leaves_its_slot_empty(
     world: SyncWorld,
 ) -> None:
-    series = _weekly_series(world)
-    instances = _instances(world, series["id"])
-    world.google.patch_event(world.primary, instances[1]["id"], **_moved(instances[1], "Moved"))
-    run_clean(world)
+    _series, instances = _synced_series_with_a_moved_occurrence(world)
 
     world.google.delete_event(world.primary, instances[1]["id"])
     run_clean(world)
@@ -274,10 +277,7 @@ def test_a_changed_occurrence_cancelled_in_google_leaves_its_slot_empty(
 def test_deleting_the_series_in_google_takes_its_changed_occurrences_off_the_calendar(
     world: SyncWorld,
 ) -> None:
-    series = _weekly_series(world)
-    instances = _instances(world, series["id"])
-    world.google.patch_event(world.primary, instances[1]["id"], **_moved(instances[1], "Moved"))
-    run_clean(world)
+    series, instances = _synced_series_with_a_moved_occurrence(world)
 
     world.google.delete_event(world.primary, series["id"])
     run_clean(world)
