@@ -110,7 +110,14 @@ class OutboundPass:
                 meeting__deleted_at=None,
                 meeting__is_cancelled_occurrence=False,
             )
-            .exclude(meeting__event_links__google_sub=self.ctx.google_sub)
+            # NOT IN (one scan of the account's links, hashed), not NOT EXISTS per import:
+            # right after a large import, before PostgreSQL has statistics on the new rows,
+            # the planner ran the latter as 10,000 index scans of 10,000 entries (3.8 s).
+            .exclude(
+                meeting_id__in=EventLink.objects.filter(
+                    owner=self.ctx.user, google_sub=self.ctx.google_sub
+                ).values("meeting_id")
+            )
             .select_related("meeting")
         )
         return [
