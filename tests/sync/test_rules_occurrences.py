@@ -283,3 +283,31 @@ def test_deleting_the_series_in_google_takes_its_changed_occurrences_off_the_cal
     run_clean(world)
 
     assert _calendar(world, _original(instances[0])) == []
+
+
+def test_an_occurrence_cancelled_then_restored_in_google_comes_back(world: SyncWorld) -> None:
+    series = _weekly_series(world)
+    instances = _instances(world, series["id"])
+    world.google.delete_event(world.primary, instances[2]["id"])
+    run_clean(world)
+    assert Meeting.objects.filter(owner=world.user, is_cancelled_occurrence=True).count() == 1
+
+    world.google.patch_event(
+        world.primary, instances[2]["id"], status="confirmed", summary="Back on"
+    )
+    run_clean(world)
+
+    back = Meeting.objects.get(owner=world.user, subject="Back on")
+    assert back.original_start == _original(instances[2]) and not back.is_cancelled_occurrence
+    assert not Meeting.objects.filter(owner=world.user, is_cancelled_occurrence=True).exists()
+    assert EventLink.objects.filter(meeting=back, event_id=instances[2]["id"]).exists()
+    first = _original(instances[0])
+    assert [subject for subject, _ in _calendar(world, first)] == [
+        "Weekly review",
+        "Weekly review",
+        "Back on",
+        "Weekly review",
+    ]
+    with google_requests(world) as requests:
+        run_clean(world)
+    assert writes(requests) == []

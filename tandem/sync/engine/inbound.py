@@ -90,6 +90,7 @@ class NewMeeting:
     series_id: int | None = None
     original_start: datetime | None = None
     cancelled_occurrence: bool = False
+    replaces: int | None = None  # the row that hid this occurrence until Google restored it
 
 
 def cancelled_occurrence_fields(series: Meeting, original: Moment) -> MeetingFields | None:
@@ -348,6 +349,14 @@ class InboundPass:
                         continue
                     if event.cancelled:
                         continue  # Already hidden in the CRM (by its marker or tombstone).
+                    hiding = meetings.get(meeting_id)
+                    if hiding is not None and hiding.is_cancelled_occurrence:
+                        # Cancelled, then restored in Google: the occurrence is back.
+                        series = meetings.get(series_links.get(event.occurrence.series_event_id, 0))
+                        self._new_occurrence(
+                            event, raw, series, fresh, final=final, replaces=hiding.pk
+                        )
+                        continue
                 if meeting_id is None and event.fields is not None and not event.cancelled:
                     # No link, no import record, no marker of ours, no copy elsewhere: plan_item
                     # would take its "new event" branch (link None, crm None, a live readable
@@ -385,6 +394,7 @@ class InboundPass:
         fresh: list[NewMeeting],
         *,
         final: bool,
+        replaces: int | None = None,
     ) -> None:
         """A changed or cancelled occurrence not in the CRM yet: a row of its series that
         takes the occurrence's place (linked to its event, so edits flow both ways), or for a
@@ -405,6 +415,7 @@ class InboundPass:
                         self.settings.read_only,
                         event.fields,
                         "google",
+                        replaces=replaces,
                     )
                 )
             return
@@ -427,6 +438,7 @@ class InboundPass:
                     "google",
                     series_id=series.pk,
                     original_start=original_at,
+                    replaces=replaces,
                 )
             )
             return
@@ -669,6 +681,12 @@ class InboundPass:
         owner_id = self.ctx.user.pk
         cal = self.calendar.calendar_id
         zone = self.ctx.all_day_zone
+        replaced = [new.replaces for new in creates if new.replaces is not None]
+        if replaced:
+            # With their import records, whose keys the new rows take over.
+            Meeting.objects.filter(
+                owner=self.ctx.user, pk__in=replaced, is_cancelled_occurrence=True
+            ).delete()
         ids = pks_reserve(model=Meeting, count=len(creates))
         rows_insert(
             model=Meeting,
