@@ -19,7 +19,6 @@ CI runs 200 examples of 30 steps; ``TANDEM_HYPOTHESIS_EXAMPLES`` asks for more.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -63,6 +62,7 @@ from tests.sync.prop_support import (
 from tests.sync.prop_support import (
     meeting_fields as meeting_fields_strategy,
 )
+from tests.sync_core.pending_edits import PendingEdit, after_deletion, after_edit, shows
 
 EXAMPLES = int(os.environ.get("TANDEM_HYPOTHESIS_EXAMPLES", 200))
 CALENDARS = (PRIMARY, SECOND_CALENDAR_ID, READ_ONLY_CALENDAR_ID)
@@ -96,15 +96,6 @@ MACHINE_SETTINGS = hypothesis_settings(
 )
 
 Item = Any  # a meeting id, or ("event", calendar id, event id) for an event not yet imported
-
-
-@dataclass(frozen=True)
-class PendingEdit:
-    """An edit a person made that a later sync must apply or record as a conflict."""
-
-    item: Item
-    side: str  # "crm" or "google"
-    values: dict[str, Any]
 
 
 class ConvergenceMachine(RuleBasedStateMachine):
@@ -151,7 +142,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
             with pytest.raises(ValidationError, match="cannot edit"):
                 meeting_delete(meeting=meeting)
             return
-        self._note_deletion(meeting.pk, "crm", meeting_fields(meeting))
+        self.pending = after_deletion(self.pending, meeting.pk, "crm", meeting_fields(meeting))
         meeting_delete(meeting=meeting)
         self.crm_deleted_by_user.add(meeting.pk)
 
@@ -189,7 +180,9 @@ class ConvergenceMachine(RuleBasedStateMachine):
             return
         calendar_id, event = picked
         item = self._item_of_event(calendar_id, event)
-        self._note_deletion(item, "google", self._event_fields(calendar_id, event))
+        self.pending = after_deletion(
+            self.pending, item, "google", self._event_fields(calendar_id, event)
+        )
         self.world.person_for(calendar_id).delete(calendar_id, event["id"])
         self._listed.clear()
         self.google_deleted_by_user.add((calendar_id, event["id"]))
@@ -290,7 +283,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
                 meeting_update(meeting=meeting, data=data_in)
             return
         meeting_update(meeting=meeting, data=data_in)
-        self._note_edit(meeting.pk, "crm", values, before)
+        self.pending = after_edit(self.pending, meeting.pk, "crm", values, before)
 
     def _google_edit(self, data: st.DataObject, values: dict[str, Any]) -> None:
         picked = self._pick_event(data)
@@ -305,35 +298,9 @@ class ConvergenceMachine(RuleBasedStateMachine):
         # someone else as busy time only): that is what must arrive.
         after = self._event_fields(calendar_id, self._events(calendar_id)[event["id"]])
         seen = {name: after.value(name) for name in values}
-        self._note_edit(self._item_of_event(calendar_id, event), "google", seen, before)
-
-    def _note_edit(
-        self, item: Item, side: str, values: dict[str, Any], before: MeetingFields
-    ) -> None:
-        if all(before.value(name) == value for name, value in values.items()):
-            return  # Saving the same value again is no edit.
-        # A later edit of the same field of the same item supersedes an earlier one.
-        self.pending = [
-            edit
-            for edit in self.pending
-            if not (edit.item == item and set(edit.values) & set(values))
-        ]
-        self.pending.append(PendingEdit(item, side, values))
-
-    def _note_deletion(self, item: Item, side: str, seen: MeetingFields) -> None:
-        """The deleter discards their own edits and the other side's edits they could see;
-        an edit they could not see yet must beat the deletion."""
-        self.pending = [
-            edit
-            for edit in self.pending
-            if not (
-                edit.item == item
-                and (
-                    edit.side == side
-                    or all(seen.value(name) == value for name, value in edit.values.items())
-                )
-            )
-        ]
+        self.pending = after_edit(
+            self.pending, self._item_of_event(calendar_id, event), "google", seen, before
+        )
 
     # -- helpers: settings --------------------------------------------------------------------
 
@@ -430,14 +397,10 @@ class ConvergenceMachine(RuleBasedStateMachine):
             edit
             for edit in self.pending
             if not (
-                self._shows(bases.get(edit.item), edit)
-                or self._shows(self._deleted_copy_on_other_side(edit), edit)
+                shows(bases.get(edit.item), edit)
+                or shows(self._deleted_copy_on_other_side(edit), edit)
             )
         ]
-
-    @staticmethod
-    def _shows(fields: MeetingFields | None, edit: PendingEdit) -> bool:
-        return fields is not None and all(fields.value(n) == v for n, v in edit.values.items())
 
     def _deleted_copy_on_other_side(self, edit: PendingEdit) -> MeetingFields | None:
         if not isinstance(edit.item, int):

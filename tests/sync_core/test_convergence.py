@@ -9,7 +9,6 @@ conflict), nothing is deleted that nobody deleted, and a second sync writes noth
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -23,19 +22,11 @@ from tandem.sync.core.identity import meeting_id_from_marker
 from tandem.sync.core.mapping import MARKER_KEY, fields_from_event, patch_from_changes
 from tandem.sync.core.memory import Clock, MemoryCrm, MemoryGoogle, MemoryLinks
 from tandem.sync.core.state import SyncSettings
+from tests.sync_core.pending_edits import PendingEdit, after_deletion, after_edit, shows
 from tests.sync_core.strategies import VISIBILITY_VALUES, field_edits, meeting_fields
 
 NAMESPACE = "test"
 FAULTS = st.lists(st.sampled_from([None, "before", "after"]), max_size=5)
-
-
-@dataclass(frozen=True)
-class PendingEdit:
-    """An edit a person made that a later sync must apply or record as a conflict."""
-
-    item: Any  # meeting id, or ("event", id) for a Google event not yet known to the CRM
-    side: str
-    values: dict[str, Any]
 
 
 def _google_patch(values: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +64,7 @@ class SyncMachine(RuleBasedStateMachine):
         meeting_id = data.draw(st.sampled_from(sorted(self.crm.alive())))
         before = self.crm.rows[meeting_id].fields
         self.crm.user_edit(meeting_id, before.with_values(values))
-        self._note_edit(meeting_id, "crm", values, before)
+        self.pending = after_edit(self.pending, meeting_id, "crm", values, before)
 
     @precondition(lambda self: self.crm.alive())
     @rule(data=st.data(), visibility=st.sampled_from(VISIBILITY_VALUES))
@@ -82,13 +73,15 @@ class SyncMachine(RuleBasedStateMachine):
         values = {"visibility": visibility}
         before = self.crm.rows[meeting_id].fields
         self.crm.user_edit(meeting_id, before.with_values(values))
-        self._note_edit(meeting_id, "crm", values, before)
+        self.pending = after_edit(self.pending, meeting_id, "crm", values, before)
 
     @precondition(lambda self: self.crm.alive())
     @rule(data=st.data())
     def crm_delete(self, data: st.DataObject) -> None:
         meeting_id = data.draw(st.sampled_from(sorted(self.crm.alive())))
-        self._note_deletion(meeting_id, "crm", self.crm.rows[meeting_id].fields)
+        self.pending = after_deletion(
+            self.pending, meeting_id, "crm", self.crm.rows[meeting_id].fields
+        )
         self.crm.user_delete(meeting_id)
         self.crm_deleted_by_user.add(meeting_id)
 
@@ -109,7 +102,9 @@ class SyncMachine(RuleBasedStateMachine):
         event_id = data.draw(st.sampled_from(sorted(self.google.alive())))
         before = self._google_fields(event_id)
         self.google.user_patch(event_id, _google_patch(values))
-        self._note_edit(self._item_of_event(event_id), "google", values, before)
+        self.pending = after_edit(
+            self.pending, self._item_of_event(event_id), "google", values, before
+        )
 
     @precondition(lambda self: self.google.alive())
     @rule(data=st.data(), visibility=st.sampled_from(VISIBILITY_VALUES))
@@ -117,13 +112,21 @@ class SyncMachine(RuleBasedStateMachine):
         event_id = data.draw(st.sampled_from(sorted(self.google.alive())))
         before = self._google_fields(event_id)
         self.google.user_patch(event_id, {"visibility": visibility})
-        self._note_edit(self._item_of_event(event_id), "google", {"visibility": visibility}, before)
+        self.pending = after_edit(
+            self.pending,
+            self._item_of_event(event_id),
+            "google",
+            {"visibility": visibility},
+            before,
+        )
 
     @precondition(lambda self: self.google.alive())
     @rule(data=st.data())
     def google_delete(self, data: st.DataObject) -> None:
         event_id = data.draw(st.sampled_from(sorted(self.google.alive())))
-        self._note_deletion(self._item_of_event(event_id), "google", self._google_fields(event_id))
+        self.pending = after_deletion(
+            self.pending, self._item_of_event(event_id), "google", self._google_fields(event_id)
+        )
         self.google.user_delete(event_id)
         self.google_deleted_by_user.add(event_id)
 
@@ -214,14 +217,10 @@ class SyncMachine(RuleBasedStateMachine):
             edit
             for edit in self.pending
             if not (
-                self._shows(bases.get(edit.item), edit)
-                or self._shows(self._deleted_copy_on_other_side(edit), edit)
+                shows(bases.get(edit.item), edit)
+                or shows(self._deleted_copy_on_other_side(edit), edit)
             )
         ]
-
-    @staticmethod
-    def _shows(fields: MeetingFields | None, edit: PendingEdit) -> bool:
-        return fields is not None and all(fields.value(n) == v for n, v in edit.values.items())
 
     def _deleted_copy_on_other_side(self, edit: PendingEdit) -> MeetingFields | None:
         if not isinstance(edit.item, int):
@@ -236,34 +235,6 @@ class SyncMachine(RuleBasedStateMachine):
 
     def _google_fields(self, event_id: str) -> MeetingFields:
         return fields_from_event(self.google.events[event_id], default_zone=self.google.zone)
-
-    def _note_edit(
-        self, item: Any, side: str, values: dict[str, Any], before: MeetingFields
-    ) -> None:
-        if all(before.value(name) == value for name, value in values.items()):
-            return  # Saving the same value again is no edit.
-        # A later edit of the same field of the same item supersedes an earlier one.
-        self.pending = [
-            edit
-            for edit in self.pending
-            if not (edit.item == item and set(edit.values) & set(values))
-        ]
-        self.pending.append(PendingEdit(item, side, values))
-
-    def _note_deletion(self, item: Any, side: str, seen: MeetingFields) -> None:
-        """The deleter discards their own edits and the other side's edits they could see;
-        an edit they could not see yet must beat the deletion."""
-        self.pending = [
-            edit
-            for edit in self.pending
-            if not (
-                edit.item == item
-                and (
-                    edit.side == side
-                    or all(seen.value(name) == value for name, value in edit.values.items())
-                )
-            )
-        ]
 
     def _hidden(self, fields: MeetingFields) -> bool:
         return fields.is_private and not self.private_sync
