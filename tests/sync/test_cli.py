@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from django.contrib.auth.models import User
 
-from tandem.accounts.google_services import (
-    SettingsChoice,
-    calendars_refresh,
-    connection_for,
-    sync_settings_save,
-)
 from tandem.cli import main
 from tandem.meetings.models import Meeting
 from tandem.meetings.services import MeetingInput, meeting_create
 from tandem.sync.models import SyncRun
-from tests.conftest import DEMO_GOOGLE_EMAIL, IN_PROCESS_BASE_URL
-
-CAL = "https://www.googleapis.com/auth/calendar"
+from tests.conftest import DEMO_GOOGLE_EMAIL
+from tests.sync.harness import GooglePerson, connect_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,39 +20,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def ann(google_in_process, client):  # type: ignore[no-untyped-def]
     """Ann, connected to the demo Google account, syncing its primary calendar both ways."""
-    user = User.objects.create_user("ann", password="pw")
-    client.force_login(user)
-    google_in_process.connect(client)
-    connection = connection_for(user=user)
-    calendars_refresh(connection=connection)
-    sync_settings_save(
-        connection=connection,
-        choice=SettingsChoice(
-            inbound_calendar_ids=[DEMO_GOOGLE_EMAIL],
-            target_calendar_id=DEMO_GOOGLE_EMAIL,
-            sync_private=False,
-        ),
-    )
-    return user
+    return connect_user(google_in_process, client).user
 
 
 def _google_event(harness, summary: str, start: datetime) -> None:  # type: ignore[no-untyped-def]
     """Dana adds an event in Google Calendar."""
-    token = harness.emulator.mint_access_token(email=DEMO_GOOGLE_EMAIL, scopes=[CAL])
-    with httpx.Client(
-        transport=harness.emulator.transport(),
-        base_url=f"{IN_PROCESS_BASE_URL}/calendar/v3/",
-        headers={"Authorization": f"Bearer {token}"},
-    ) as api:
-        created = api.post(
-            f"calendars/{DEMO_GOOGLE_EMAIL}/events",
-            json={
-                "summary": summary,
-                "start": {"dateTime": start.isoformat()},
-                "end": {"dateTime": (start + timedelta(hours=1)).isoformat()},
-            },
-        )
-        assert created.status_code == 200, created.text
+    GooglePerson(harness).create_event(DEMO_GOOGLE_EMAIL, summary, start)
 
 
 def test_sync_user_runs_now_and_prints_counts_and_requests(ann, google_in_process, capsys):

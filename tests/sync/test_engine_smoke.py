@@ -6,18 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from django.contrib.auth.models import User
 
-from tandem.accounts.google_services import (
-    SettingsChoice,
-    calendars_refresh,
-    connection_for,
-    sync_settings_save,
-)
 from tandem.meetings.models import Meeting
 from tandem.meetings.services import MeetingInput, meeting_create, meeting_update
 from tandem.sync.engine import sync_user_now
 from tests.conftest import DEMO_GOOGLE_EMAIL, IN_PROCESS_BASE_URL
+from tests.sync.harness import connect_user
 
 CAL = "https://www.googleapis.com/auth/calendar"
 
@@ -35,20 +29,7 @@ def _google_api(harness):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def connected(google_in_process, client):  # type: ignore[no-untyped-def]
-    user = User.objects.create_user("ann", password="pw")
-    client.force_login(user)
-    google_in_process.connect(client)
-    connection = connection_for(user=user)
-    calendars_refresh(connection=connection)
-    sync_settings_save(
-        connection=connection,
-        choice=SettingsChoice(
-            inbound_calendar_ids=[DEMO_GOOGLE_EMAIL],
-            target_calendar_id=DEMO_GOOGLE_EMAIL,
-            sync_private=False,
-        ),
-    )
-    return user, google_in_process
+    return connect_user(google_in_process, client).user, google_in_process
 
 
 def test_a_crm_meeting_reaches_google_and_a_google_event_reaches_the_crm(connected):
