@@ -46,6 +46,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
+import sync_setup
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -204,49 +205,13 @@ class Google:
 
 
 def user_connect(google: Google) -> int:
-    """A CRM user connected to ACCOUNT, syncing its primary calendar both ways. The OAuth
-    flow itself is proven by tests/accounts; the token is minted by the emulator for our
-    client and stored the way the callback stores it. Saving the settings queues the first
-    sync, which the worker runs."""
-    from django.contrib.auth.models import User
-    from django.utils import timezone
-
-    from tandem.accounts.google_services import (
-        SettingsChoice,
-        calendars_refresh,
-        connection_for,
-        sync_settings_save,
+    """A CRM user connected to ACCOUNT, syncing its primary calendar both ways (as the
+    sync benchmarks connect theirs). Saving the settings queues the first sync, which the
+    worker runs."""
+    connected = sync_setup.user_connect(
+        access_token=google.mint(client_id=CLIENT_ID), username="latency", email=ACCOUNT
     )
-    from tandem.accounts.models import GoogleConnection
-    from tandem.accounts.tokens import connection_store_tokens
-    from tandem.fakegoogle.store import stable_sub
-    from tandem.google.oauth import CALENDAR_SCOPES, TokenSet
-
-    user = User.objects.create_user("latency", password=None)
-    connection = connection_for(user=user)
-    connection.google_sub = stable_sub(ACCOUNT)
-    connection.email = ACCOUNT
-    connection.granted_scopes = sorted(CALENDAR_SCOPES)
-    connection.status = GoogleConnection.Status.CONNECTED
-    connection.connected_at = timezone.now()
-    connection.save()
-    connection_store_tokens(
-        connection=connection,
-        tokens=TokenSet(
-            access_token=google.mint(client_id=CLIENT_ID),
-            refresh_token=None,
-            expires_at=time.time() + 3600,
-            scopes=frozenset(CALENDAR_SCOPES),
-        ),
-    )
-    calendars_refresh(connection=connection)
-    sync_settings_save(
-        connection=connection,
-        choice=SettingsChoice(
-            inbound_calendar_ids=[ACCOUNT], target_calendar_id=ACCOUNT, sync_private=False
-        ),
-    )
-    return int(user.pk)
+    return connected.user_id
 
 
 def quiet(user_id: int) -> bool:
