@@ -28,7 +28,8 @@ def meetings_of(
 
 def meeting_of(*, owner: User, pk: int, include_deleted: bool = False) -> Meeting:
     """One of the owner's meetings, or 404: another user's meeting does not exist for you."""
-    queryset = Meeting.objects.filter(owner=owner)
+    # A row that only hides a cancelled occurrence is not a meeting (see meetings_of).
+    queryset = Meeting.objects.filter(owner=owner, is_cancelled_occurrence=False)
     if not include_deleted:
         queryset = queryset.alive()
     try:

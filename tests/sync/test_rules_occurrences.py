@@ -128,8 +128,10 @@ def test_a_changed_and_a_cancelled_occurrence_take_their_place_in_the_crm_series
         ("Moved", _original(instances[1]) + 2 * HOUR),
         ("Weekly review", _original(instances[3])),
     ]
-    # The row that hides the cancelled occurrence is not a meeting anyone can list.
+    # The row that hides the cancelled occurrence is not a meeting anyone can list or open.
     assert set(meetings_of(owner=world.user)) == {meeting, changed}
+    assert world.client.get(f"/api/v1/meetings/{hidden.pk}/").status_code == 404
+    assert world.client.get(f"/api/v1/meetings/{changed.pk}/").status_code == 200
 
     with google_requests(world) as requests:
         again = run_clean(world)
