@@ -79,7 +79,11 @@ class DjangoCrm:
         )
 
     def list_meetings(self) -> list[CrmMeeting]:
-        meetings = list(Meeting.objects.filter(owner=self.user, end__gt=self.window_start))
+        meetings = list(
+            Meeting.objects.filter(
+                owner=self.user, end__gt=self.window_start, is_cancelled_occurrence=False
+            )
+        )
         keys = self._import_keys(m.pk for m in meetings)
         return [crm_meeting(m, import_key=keys.get(m.pk)) for m in meetings]
 
