@@ -51,7 +51,7 @@ class EventLink(models.Model):
         CRM = "crm", "Created in the CRM"
         GOOGLE = "google", "Created in Google"
 
-    # Indexed by the (owner, google_sub, calendar_id) index below, not on its own.
+    # Indexed by the unique key below (whose prefix is owner, google_sub, calendar_id).
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="event_links")
     google_sub = models.CharField(max_length=255)
@@ -71,12 +71,14 @@ class EventLink(models.Model):
 
     class Meta:
         constraints = [
+            # Per owner: two CRM users may connect the same Google account, and each keeps
+            # their own meetings and links to the same events.
             models.UniqueConstraint(
-                fields=["google_sub", "calendar_id", "event_id"], name="one_link_per_event"
+                fields=["owner", "google_sub", "calendar_id", "event_id"],
+                name="one_link_per_owner_and_event",
             )
         ]
         indexes = [
-            models.Index(fields=["owner", "google_sub", "calendar_id"]),
             # Looked up by equality only: a plain index (db_index would add, on PostgreSQL,
             # a second one for LIKE that nothing uses).
             models.Index(fields=["ical_uid"], name="sync_link_ical_uid"),

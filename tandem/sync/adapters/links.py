@@ -42,11 +42,11 @@ class DjangoLinks:
             event_id=link.event_id
         ).delete()
         EventLink.objects.update_or_create(
+            owner=self.user,
             google_sub=self.google_sub,
             calendar_id=link.calendar_id,
             event_id=link.event_id,
             defaults={
-                "owner": self.user,
                 "meeting_id": link.meeting_id,
                 "origin": link.origin,
                 "etag": link.etag,
