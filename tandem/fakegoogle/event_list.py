@@ -431,13 +431,7 @@ def instances(emu: FakeGoogle, req: ApiRequest, calendar_id: str, event_id: str)
                     continue
                 rows.append(([occ.start_at.timestamp(), occ.key], resource))
         if q.get("originalStart"):
-            wanted = q["originalStart"]
-            rows = [
-                r
-                for r in rows
-                if (r[1].get("originalStartTime") or {}).get("dateTime") == wanted
-                or (r[1].get("originalStartTime") or {}).get("date") == wanted
-            ]
+            rows = [r for r in rows if _starts_originally_at(r[1], q["originalStart"])]
         offset = 0
         if q.get("pageToken"):
             page = sync_tokens.decode(emu.state.secret, q["pageToken"])
@@ -455,3 +449,15 @@ def instances(emu: FakeGoogle, req: ApiRequest, calendar_id: str, event_id: str)
                 emu.state.secret, {"k": "i", "e": event_id, "o": offset + max_results}
             )
     return json_response(body, pretty=req.flag("prettyPrint"))
+
+
+def _starts_originally_at(resource: dict[str, Any], wanted: str) -> bool:
+    """events.instances' ``originalStart``: a date for an all-day series, else an RFC 3339
+    time compared as an instant (any offset names the same occurrence)."""
+    original = resource.get("originalStartTime") or {}
+    if "T" not in wanted.upper():
+        return original.get("date") == wanted
+    if not original.get("dateTime"):
+        return False
+    at = parse_query_datetime(wanted, param="originalStart")
+    return datetime.fromisoformat(original["dateTime"]) == at

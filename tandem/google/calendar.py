@@ -204,6 +204,22 @@ class CalendarClient:
     def event_get(self, calendar_id: str, event_id: str) -> JSON:
         return self._json("GET", f"calendars/{_segment(calendar_id)}/events/{_segment(event_id)}")
 
+    def event_instance(
+        self, calendar_id: str, series_event_id: str, *, original_start: str
+    ) -> JSON | None:
+        """The instance of a recurring event that the series puts at ``original_start`` (a
+        date, or an RFC 3339 time), cancelled or not; None if the series has none there.
+        Instance ids are opaque (Google warns not to build them), so we ask."""
+        body = self._json(
+            "GET",
+            f"calendars/{_segment(calendar_id)}/events/{_segment(series_event_id)}/instances",
+            params={"originalStart": original_start, "showDeleted": "true", "maxResults": 1},
+        )
+        items = body.get("items", [])
+        if not isinstance(items, list):
+            raise MalformedResponse("events.instances sent 'items' that is not a list.")
+        return next((item for item in items if isinstance(item, dict)), None)
+
     def event_insert(self, calendar_id: str, body: JSON) -> JSON:
         return self._json(
             "POST",

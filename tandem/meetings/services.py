@@ -70,7 +70,7 @@ def _instant(moment: datetime) -> datetime:
     return moment.astimezone(zoneinfo.ZoneInfo("UTC"))
 
 
-def _normalised(data: MeetingInput) -> dict[str, Any]:
+def normalised(data: MeetingInput) -> dict[str, Any]:
     """Validated model field values for ``data``; raises ValidationError keyed by field."""
     errors: dict[str, list[str]] = {}
     subject = (data.subject or "").strip()
@@ -129,13 +129,13 @@ def _normalised(data: MeetingInput) -> dict[str, Any]:
     return values
 
 
-def _validate_lengths(meeting: Meeting) -> None:
+def validate_lengths(meeting: Meeting) -> None:
     meeting.full_clean(
         exclude=["owner", "series", "recurrence", "start", "end", "start_date", "end_date"]
     )
 
 
-def _announce(meeting: Meeting, origin: str) -> None:
+def announce(meeting: Meeting, origin: str) -> None:
     transaction.on_commit(
         lambda: meeting_changed.send(sender=Meeting, meeting=meeting, origin=origin)
     )
@@ -145,10 +145,10 @@ def _announce(meeting: Meeting, origin: str) -> None:
 def meeting_create(
     *, owner: User, data: MeetingInput, origin: str = "crm", read_only: bool = False
 ) -> Meeting:
-    meeting = Meeting(owner=owner, read_only=read_only, **_normalised(data))
-    _validate_lengths(meeting)
+    meeting = Meeting(owner=owner, read_only=read_only, **normalised(data))
+    validate_lengths(meeting)
     meeting.save()
-    _announce(meeting, origin)
+    announce(meeting, origin)
     return meeting
 
 
@@ -158,17 +158,17 @@ def meeting_update(*, meeting: Meeting, data: MeetingInput, origin: str = "crm")
         raise ValidationError("This meeting comes from a Google calendar you cannot edit.")
     if meeting.is_deleted:
         raise ValidationError("A deleted meeting must be restored before it is edited.")
-    values = _normalised(data)
+    values = normalised(data)
     changed = [name for name, value in values.items() if getattr(meeting, name) != value]
     if not changed:
         return meeting
     for name in changed:
         setattr(meeting, name, values[name])
-    _validate_lengths(meeting)
+    validate_lengths(meeting)
     meeting.version = F("version") + 1
     meeting.save(update_fields=[*changed, "version", "updated_at"])
     meeting.refresh_from_db(fields=["version"])
-    _announce(meeting, origin)
+    announce(meeting, origin)
     return meeting
 
 
@@ -183,7 +183,7 @@ def meeting_delete(*, meeting: Meeting, origin: str = "crm") -> Meeting:
     meeting.version = F("version") + 1
     meeting.save(update_fields=["deleted_at", "version", "updated_at"])
     meeting.refresh_from_db(fields=["version"])
-    _announce(meeting, origin)
+    announce(meeting, origin)
     return meeting
 
 
@@ -199,7 +199,7 @@ def meeting_restore(*, meeting: Meeting, origin: str = "crm") -> Meeting:
     meeting.version = F("version") + 1
     meeting.save(update_fields=["deleted_at", "version", "updated_at"])
     meeting.refresh_from_db(fields=["version"])
-    _announce(meeting, origin)
+    announce(meeting, origin)
     return meeting
 
 

@@ -106,6 +106,29 @@ def test_instances_endpoint_and_time_window(api: httpx.Client) -> None:
     assert [i["start"]["dateTime"] for i in window] == ["2030-03-29T10:00:00+01:00"]
 
 
+def test_instances_by_original_start_match_the_instant_whatever_the_offset(
+    api: httpx.Client,
+) -> None:
+    """originalStart picks the one instance the series puts then, moved or cancelled too
+    (with showDeleted); an instant in UTC names the same occurrence as local time."""
+    series = _weekly(api)
+    url = f"{EVENTS}/{series['id']}/instances"
+
+    def by_original(value: str, **params: str) -> list[str]:
+        items = api.get(url, params={"originalStart": value, **params}).json()["items"]
+        return [i["originalStartTime"]["dateTime"] for i in items]
+
+    assert by_original("2030-03-29T10:00:00+01:00") == ["2030-03-29T10:00:00+01:00"]
+    assert by_original("2030-03-29T09:00:00Z") == ["2030-03-29T10:00:00+01:00"]
+    assert by_original("2030-03-29T10:00:00Z") == []
+    second = api.get(url, params={"originalStart": "2030-03-29T09:00:00Z"}).json()["items"][0]
+    assert api.delete(f"{EVENTS}/{second['id']}").status_code == 204
+    assert by_original("2030-03-29T09:00:00Z") == []
+    assert by_original("2030-03-29T09:00:00Z", showDeleted="true") == ["2030-03-29T10:00:00+01:00"]
+    bad = api.get(url, params={"originalStart": "2030-03-29T25:00"})
+    assert bad.status_code == 400
+
+
 def test_endless_series_is_bounded_by_time_max(api: httpx.Client) -> None:
     """A daily series without end lists only instances inside the window."""
     _weekly(api, "RRULE:FREQ=DAILY")

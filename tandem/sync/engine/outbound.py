@@ -20,6 +20,7 @@ from tandem.sync.core.driver import SyncReport, _Applier, _Fetcher
 from tandem.sync.core.planner import plan_item
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
 from tandem.sync.engine.context import CalendarPlan, RunContext
+from tandem.sync.engine.exceptions_out import ExceptionsOut
 from tandem.sync.engine.records import conflict_rows
 from tandem.sync.models import EventLink, ImportedMeeting, SyncConflict
 
@@ -28,6 +29,7 @@ class OutboundPass:
     def __init__(self, ctx: RunContext, calendar: CalendarPlan, default_zone: str) -> None:
         self.ctx = ctx
         self.calendar = calendar
+        self.default_zone = default_zone
         self.settings = ctx.core_settings(calendar)
         self.crm = DjangoCrm(
             user=ctx.user, all_day_zone=ctx.all_day_zone, window_start=ctx.window_start
@@ -65,6 +67,8 @@ class OutboundPass:
         if self.calendar.target:
             for meeting in self._unpushed_meetings():
                 self._apply(None, meeting, None)
+        # After the inserts above: a series new in this run is in Google by now.
+        ExceptionsOut(self.ctx, self.calendar, self.default_zone).run()
         self._record()
 
     # -- candidates -------------------------------------------------------------------------
@@ -152,6 +156,7 @@ class OutboundPass:
             if link is not None and link.crm_version != meeting.version:
                 # Changed in the CRM but not in a mapped field (or back to the agreed value).
                 EventLink.objects.filter(
+                    owner=self.ctx.user,
                     google_sub=self.ctx.google_sub,
                     calendar_id=self.calendar.calendar_id,
                     event_id=link.event_id,

@@ -1,0 +1,178 @@
+"""CRM → Google for occurrences changed or cancelled alone in the CRM.
+
+Such a row (``series``, ``original_start``; tandem.meetings.occurrence_edits) starts with no
+link and no import record. Its series' event in this calendar has an instance at that
+original start; instance ids are opaque (Google warns not to build them), so we ask for it
+(events.instances with ``originalStart``).
+
+- A changed row PATCHes the instance's mapped fields (the recurrence stays the series') and
+  is linked to it: from then on it syncs like any linked meeting, so its echo in the next
+  listing changes nothing.
+- A cancelled row, or a changed one deleted before it was pushed, DELETEs the instance and
+  gets an import record of it: the cancelled instance the next listing shows is then known
+  ("already hidden in the CRM"), and the row is not pushed again.
+
+Writes carry ``sendUpdates=none`` and If-Match, and are idempotent: a replayed PATCH writes
+the same values, a cancelled instance is not deleted again. A 412 leaves the row for the
+next run, which reads the instance afresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import zoneinfo
+from typing import Any
+
+from django.db import transaction
+
+from tandem.google import errors as google_errors
+from tandem.meetings.models import Meeting
+from tandem.meetings.services import meeting_update
+from tandem.sync.adapters.crm import meeting_fields, meeting_input
+from tandem.sync.adapters.serialize import fields_to_json
+from tandem.sync.core.fields import changes_between
+from tandem.sync.core.mapping import MalformedEvent, fields_from_event, patch_from_changes
+from tandem.sync.engine.context import CalendarPlan, RunContext
+from tandem.sync.models import EventLink, ImportedMeeting
+
+
+class ExceptionsOut:
+    def __init__(self, ctx: RunContext, calendar: CalendarPlan, default_zone: str) -> None:
+        self.ctx = ctx
+        self.calendar_id = calendar.calendar_id
+        self.default_zone = default_zone
+
+    def run(self) -> None:
+        rows = self._unpushed()
+        if not rows:
+            return
+        series_events = dict(
+            EventLink.objects.filter(
+                owner=self.ctx.user,
+                google_sub=self.ctx.google_sub,
+                calendar_id=self.calendar_id,
+                meeting_id__in={row.series_id for row in rows},
+            ).values_list("meeting_id", "event_id")
+        )
+        for row in rows:
+            assert row.series_id is not None
+            self._push(row, series_events[row.series_id])
+
+    def _unpushed(self) -> list[Meeting]:
+        """Occurrence rows made in the CRM (no link, no import record) of series linked to
+        this calendar, in the window; read-only ones never (their calendar is read-only)."""
+        series_here = EventLink.objects.filter(
+            owner=self.ctx.user, google_sub=self.ctx.google_sub, calendar_id=self.calendar_id
+        ).values("meeting_id")
+        return list(
+            Meeting.objects.filter(
+                owner=self.ctx.user,
+                series__in=series_here,
+                series__deleted_at__isnull=True,
+                read_only=False,
+                end__gt=self.ctx.window_start,
+            )
+            .exclude(
+                pk__in=EventLink.objects.filter(
+                    owner=self.ctx.user, google_sub=self.ctx.google_sub
+                ).values("meeting_id")
+            )
+            .exclude(
+                pk__in=ImportedMeeting.objects.filter(owner=self.ctx.user).values("meeting_id")
+            )
+            .select_related("series")
+        )
+
+    def _original_start(self, row: Meeting) -> str:
+        """``originalStart`` as Google writes it: the day of an all-day series, else UTC."""
+        assert row.series is not None and row.original_start is not None
+        if row.series.all_day:
+            zone = zoneinfo.ZoneInfo(row.series.time_zone)
+            return row.original_start.astimezone(zone).date().isoformat()
+        return row.original_start.astimezone(zoneinfo.ZoneInfo("UTC")).isoformat()
+
+    def _push(self, row: Meeting, series_event_id: str) -> None:
+        client = self.ctx.client
+        instance = client.event_instance(
+            self.calendar_id, series_event_id, original_start=self._original_start(row)
+        )
+        if instance is None or not isinstance(instance.get("id"), str):
+            self.ctx.errors.append(
+                f"“{row.subject}”: the series in Google has no occurrence at "
+                f"{self._original_start(row)}, so this change stays in the CRM."
+            )
+            return
+        try:
+            if row.is_cancelled_occurrence or row.deleted_at is not None:
+                self._cancel(row, instance)
+            else:
+                self._change(row, instance)
+        except google_errors.PreconditionFailed:
+            return  # Changed in Google meanwhile: the next run reads the instance again.
+
+    def _cancel(self, row: Meeting, instance: dict[str, Any]) -> None:
+        if instance.get("status") != "cancelled":
+            # Already gone (404, 410) is what we wanted.
+            with contextlib.suppress(google_errors.NotFound, google_errors.Gone):
+                self.ctx.client.event_delete(
+                    self.calendar_id, instance["id"], etag=instance.get("etag")
+                )
+            self.ctx.counts["google_deleted"] += 1
+        key = f"{self.calendar_id}/{instance['id']}"
+        if ImportedMeeting.objects.filter(owner=self.ctx.user, import_key=key).exists():
+            # A listing saw the cancellation first (we died before recording it) and hid the
+            # slot with a row of its own: one row is enough.
+            row.delete()
+            return
+        ImportedMeeting.objects.create(owner=self.ctx.user, meeting=row, import_key=key)
+
+    def _change(self, row: Meeting, instance: dict[str, Any]) -> None:
+        fields = meeting_fields(row)
+        taken = EventLink.objects.filter(
+            owner=self.ctx.user,
+            google_sub=self.ctx.google_sub,
+            calendar_id=self.calendar_id,
+            event_id=instance["id"],
+        ).first()
+        if taken is not None:
+            # A listing made the instance a row first: changed in Google too, or we died
+            # after the PATCH. One row per occurrence: the CRM's values go onto that row
+            # (pushed as a CRM edit if they differ from Google's).
+            with transaction.atomic():
+                other = Meeting.objects.get(owner=self.ctx.user, pk=taken.meeting_id)
+                row.delete()
+                if meeting_fields(other) != fields:
+                    meeting_update(
+                        meeting=other,
+                        data=meeting_input(fields, all_day_zone=other.time_zone),
+                        origin="crm",
+                    )
+                    self.ctx.counts["crm_updated"] += 1
+            return
+        try:
+            current = fields_from_event(instance, default_zone=self.default_zone)
+        except MalformedEvent:
+            current = None
+        changes = changes_between(current, fields)
+        changes.pop("recurrence", None)  # an instance has the series' rule, not one of its own
+        event = instance
+        if changes:
+            event = self.ctx.client.event_patch(
+                self.calendar_id,
+                instance["id"],
+                patch_from_changes(changes),
+                etag=instance.get("etag"),
+            )
+            self.ctx.counts["google_updated"] += 1
+        EventLink.objects.create(
+            owner=self.ctx.user,
+            meeting=row,
+            google_sub=self.ctx.google_sub,
+            calendar_id=self.calendar_id,
+            event_id=instance["id"],
+            ical_uid=str(event.get("iCalUID", "")),
+            origin=EventLink.Origin.CRM,
+            etag=str(event.get("etag", "")),
+            base=fields_to_json(fields),
+            base_version=row.version,
+        )
