@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -58,18 +59,6 @@ def occurrence_cancel(*, series: Meeting, original_start: datetime) -> Meeting:
     """Cancels the occurrence of ``series`` at ``original_start`` alone: a row that hides
     that slot, with the series' subject and length there."""
     original = occurrence_of(series=series, original_start=original_start)
-    bounds: dict[str, object] = {"start": original, "end": original + (series.end - series.start)}
-    if series.all_day and series.start_date and series.end_date:
-        # Whole days in wall time (a DST change inside the occurrence must not shift its end).
-        zone = zoneinfo.ZoneInfo(series.time_zone)
-        first_day = original.astimezone(zone).date()
-        end_day = first_day + (series.end_date - series.start_date)
-        bounds = {
-            "start": datetime.combine(first_day, time.min, tzinfo=zone),
-            "end": datetime.combine(end_day, time.min, tzinfo=zone),
-            "start_date": first_day,
-            "end_date": end_day,
-        }
     row = Meeting(
         owner=series.owner,
         series=series,
@@ -79,8 +68,24 @@ def occurrence_cancel(*, series: Meeting, original_start: datetime) -> Meeting:
         all_day=series.all_day,
         time_zone=series.time_zone,
         visibility=series.visibility,
-        **bounds,
+        **occurrence_bounds(series=series, original_start=original),
     )
     row.save()
     announce(row, "crm")
     return row
+
+
+def occurrence_bounds(*, series: Meeting, original_start: datetime) -> dict[str, Any]:
+    """The Meeting bounds of the series' occurrence at ``original_start``."""
+    if series.all_day and series.start_date and series.end_date:
+        # Whole days in wall time (a DST change inside the occurrence must not shift its end).
+        zone = zoneinfo.ZoneInfo(series.time_zone)
+        first_day = original_start.astimezone(zone).date()
+        end_day = first_day + (series.end_date - series.start_date)
+        return {
+            "start": datetime.combine(first_day, time.min, tzinfo=zone),
+            "end": datetime.combine(end_day, time.min, tzinfo=zone),
+            "start_date": first_day,
+            "end_date": end_day,
+        }
+    return {"start": original_start, "end": original_start + (series.end - series.start)}

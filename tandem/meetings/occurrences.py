@@ -24,6 +24,7 @@ from tandem.meetings.selectors import CalendarEntry, calendar_entry, meetings_of
 # Zones are at most 14 hours from UTC, so a day either side catches every all-day meeting
 # whose dates touch the window, whatever zone it was planned in.
 _ZONE_MARGIN = timedelta(days=1)
+OCCURRENCE_KEY_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,24 @@ class Occurrence:
 
     def covers(self, day: date) -> bool:
         return self.first_day <= day < self.end_day
+
+    @property
+    def key(self) -> str:
+        """How the series' pages name this occurrence (empty for a plain meeting)."""
+        return occurrence_key(self.entry.start) if self.is_recurring else ""
+
+
+def occurrence_key(start: datetime) -> str:
+    """An occurrence's name in URLs: its start in UTC, like ``20261201T080000Z``."""
+    return start.astimezone(UTC).strftime(OCCURRENCE_KEY_FORMAT)
+
+
+def occurrence_start(key: str) -> datetime | None:
+    """The start an occurrence key names, or None if it is not one."""
+    try:
+        return datetime.strptime(key, OCCURRENCE_KEY_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def occurrences_between(

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from tandem.meetings import views
+from tandem.meetings import occurrence_views, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.calendar, name="calendar"),
@@ -10,4 +10,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting-edit"),
     path("meetings/<int:pk>/delete/", views.meeting_delete_view, name="meeting-delete"),
     path("meetings/<int:pk>/restore/", views.meeting_restore_view, name="meeting-restore"),
+    path(
+        "meetings/<int:pk>/occurrences/<str:key>/edit/",
+        occurrence_views.occurrence_edit,
+        name="occurrence-edit",
+    ),
+    path(
+        "meetings/<int:pk>/occurrences/<str:key>/cancel/",
+        occurrence_views.occurrence_cancel_view,
+        name="occurrence-cancel",
+    ),
 ]

@@ -21,6 +21,7 @@ from tandem.accounts.selectors import preferences_for
 from tandem.meetings.calendar_grid import VIEWS, days_of, period_for, weeks_of
 from tandem.meetings.forms import MeetingForm, initial_for, initial_for_new
 from tandem.meetings.models import Meeting
+from tandem.meetings.occurrence_views import occurrence_for_page
 from tandem.meetings.occurrences import occurrences_between
 from tandem.meetings.selectors import deleted_meetings_of, meeting_of
 from tandem.meetings.services import (
@@ -155,8 +156,18 @@ def _calendar_of(meeting: Meeting) -> str:
 
 @login_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A meeting; for a series opened from one of its occurrences (``?occurrence=KEY``),
+    that occurrence's times and what can be done to it alone."""
     meeting = meeting_of(owner=request.user, pk=pk)  # type: ignore[arg-type]
-    return render(request, "meetings/meeting_detail.html", {"meeting": meeting})
+    context: dict[str, object] = {"meeting": meeting}
+    key = request.GET.get("occurrence")
+    if key and meeting.is_recurring and not meeting.read_only:
+        occurrence, problem = occurrence_for_page(meeting, key)
+        if occurrence is None:
+            messages.warning(request, problem)
+        else:
+            context |= {"occurrence": occurrence, "key": key}
+    return render(request, "meetings/meeting_detail.html", context)
 
 
 @login_required

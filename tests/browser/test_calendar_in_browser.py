@@ -181,3 +181,47 @@ def test_a_colleague_sees_a_private_meeting_as_busy(page: Page, live_server) -> 
     expect(day).to_contain_text("Team lunch")
     expect(page.locator("main")).not_to_contain_text("Doctor")
     expect(page.locator("main")).not_to_contain_text("Clinic")
+
+
+def test_one_occurrence_of_a_weekly_meeting_is_moved_and_another_cancelled(
+    page: Page, live_server
+) -> None:
+    """From the month view Alice opens the second Tuesday of a weekly meeting, moves that one
+    alone to the afternoon, then cancels the third; the other Tuesdays stay as they were."""
+    from zoneinfo import ZoneInfo
+
+    alice = make_user("alice", "Alice")
+    berlin = ZoneInfo("Europe/Berlin")
+    meeting_create(
+        owner=alice,
+        data=MeetingInput(
+            subject="Team sync",
+            start=datetime(2026, 12, 1, 9, tzinfo=berlin),
+            end=datetime(2026, 12, 1, 10, tzinfo=berlin),
+            time_zone="Europe/Berlin",
+            recurrence=["RRULE:FREQ=WEEKLY;COUNT=4"],
+        ),
+    )
+    base = live_server.url
+    sign_in(page, base, "alice")
+    page.goto(f"{base}/?view=month&date=2026-12-01")
+
+    page.locator('td[data-date="2026-12-08"]').get_by_role("link", name="Team sync").click()
+    expect(page.locator("dd.occurrence-when")).to_contain_text("2026-12-08 09:00")
+    page.get_by_role("link", name="Edit this occurrence").click()
+    page.get_by_label("Start time").fill("14:00")
+    page.get_by_label("End time").fill("15:00")
+    page.get_by_role("button", name="Save this occurrence").click()
+    expect(page.locator(".notice")).to_contain_text("One occurrence of Team sync")
+    expect(page.locator("dd.when")).to_contain_text("2026-12-08 14:00")
+
+    page.goto(f"{base}/?view=month&date=2026-12-01")
+    page.locator('td[data-date="2026-12-15"]').get_by_role("link", name="Team sync").click()
+    page.get_by_role("link", name="Cancel this occurrence").click()
+    page.get_by_role("button", name="Cancel this occurrence").click()
+    expect(page.locator(".messages")).to_contain_text("Cancelled one occurrence of “Team sync”.")
+
+    page.goto(f"{base}/?view=month&date=2026-12-01")
+    for day, times in [("01", ["09:00"]), ("08", ["14:00"]), ("15", []), ("22", ["09:00"])]:
+        entries = page.locator(f'td[data-date="2026-12-{day}"] .entry-time')
+        expect(entries).to_have_text(times)
