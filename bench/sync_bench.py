@@ -5,6 +5,7 @@
     .venv/bin/python bench/sync_bench.py queries [--sizes 2500,5000,10000]
     .venv/bin/python bench/sync_bench.py memory  [--sizes 10000,100000]
     .venv/bin/python bench/sync_bench.py all
+    .venv/bin/python bench/sync_bench.py floor   [--events 10000] [--reps 3]   (no target)
 
 Each scenario gets a fresh database (SQLite in a temporary directory, or the PostgreSQL
 database named by DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/tandem_bench) and a
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 
 import sync_setup
+from sync_floor import floor_run
 from sync_memory import memory_child, memory_run
 from sync_scenarios import idle_run, import_run, query_counts
 
@@ -55,7 +57,7 @@ def _rerun(scenario: str, extra: list[str]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("scenario", choices=[*TARGETS, "all", "memory-child"])
+    parser.add_argument("scenario", choices=[*TARGETS, "all", "floor", "memory-child"])
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--reps", type=int, default=3, help="paging baselines around the import")
     parser.add_argument("--sizes", default="", help="comma-separated event counts")
@@ -71,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenario == "all":
         results = [_rerun(name, []) for name in TARGETS]
         return 0 if all(results) else 1
+    if args.scenario == "floor":
+        print("what paging plus writing the rows costs, with no engine work at all", flush=True)
+        return 0 if floor_run(events=args.events, reps=args.reps) else 1
     print(f"target: {TARGETS[args.scenario]}", flush=True)
     started = time.perf_counter()
     if args.scenario == "import":
