@@ -82,6 +82,17 @@ class MeetingSerializer(serializers.Serializer[Meeting]):
         read_only=True,
         help_text="RRULE/EXDATE/RDATE lines of a recurring series, as Google stores them.",
     )
+    series = serializers.IntegerField(
+        source="series_id",
+        read_only=True,
+        allow_null=True,
+        help_text="Set on one occurrence of a recurring meeting changed on its own: the series.",
+    )
+    original_start = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="With series: when the series had this occurrence before it was changed.",
+    )
     # A declared field shadows Field.read_only only in the type stubs: DRF's metaclass moves
     # declared fields off the class.
     read_only = serializers.BooleanField(  # type: ignore[assignment]

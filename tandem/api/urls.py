@@ -7,6 +7,7 @@ from tandem.api.views import (
     MeetingDetailView,
     MeetingListView,
     MeetingRestoreView,
+    OccurrenceView,
 )
 
 urlpatterns = [
@@ -15,6 +16,11 @@ urlpatterns = [
     path("v1/meetings/", MeetingListView.as_view(), name="api-meetings"),
     path("v1/meetings/<int:pk>/", MeetingDetailView.as_view(), name="api-meeting"),
     path("v1/meetings/<int:pk>/restore/", MeetingRestoreView.as_view(), name="api-meeting-restore"),
+    path(
+        "v1/meetings/<int:pk>/occurrences/<str:key>/",
+        OccurrenceView.as_view(),
+        name="api-occurrence",
+    ),
     path(
         "v1/users/<str:username>/meetings/",
         ColleagueMeetingsView.as_view(),

@@ -6,12 +6,15 @@ Every read is scoped to request.user through the selectors, so another user's me
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +35,8 @@ from tandem.api.serializers import (
     RequiredDateRangeSerializer,
 )
 from tandem.meetings.models import Meeting
+from tandem.meetings.occurrence_edits import occurrence_cancel, occurrence_change
+from tandem.meetings.occurrences import occurrence_start
 from tandem.meetings.selectors import calendar_entries, meeting_of, meetings_of
 from tandem.meetings.services import (
     meeting_create,
@@ -184,6 +189,62 @@ class MeetingRestoreView(APIView):
             with domain_errors_as_api_errors():
                 meeting = meeting_restore(meeting=meeting)
         return _meeting_response(request, meeting)
+
+
+OCCURRENCE_KEY = OpenApiParameter(
+    name="key",
+    location=OpenApiParameter.PATH,
+    type=OpenApiTypes.STR,
+    description=(
+        "The occurrence: its start in UTC as the series gives it, like 20261208T080000Z "
+        "(all-day series: midnight of the day in the series' time zone, in UTC)."
+    ),
+)
+
+
+class OccurrenceView(APIView):
+    """One occurrence of a recurring meeting, changed or cancelled alone (as Google does);
+    the series and its other occurrences stay as they are."""
+
+    @extend_schema(
+        summary="Change one occurrence of a recurring meeting alone",
+        parameters=[OCCURRENCE_KEY],
+        request=MeetingSerializer,
+        responses={201: MeetingSerializer, 400: BAD_INPUT, 403: READ_ONLY, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int, key: str) -> Response:
+        serializer = MeetingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            series = meeting_of(owner=_user(request), pk=pk)
+            refuse_read_only(series)
+            with domain_errors_as_api_errors():
+                row = occurrence_change(
+                    series=series,
+                    original_start=_occurrence_start(key),
+                    data=meeting_input(validated=serializer.validated_data),
+                )
+        return _meeting_response(request, row, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Cancel one occurrence of a recurring meeting alone",
+        parameters=[OCCURRENCE_KEY],
+        responses={204: None, 400: BAD_INPUT, 403: READ_ONLY, 404: NOT_FOUND},
+    )
+    def delete(self, request: Request, pk: int, key: str) -> Response:
+        with transaction.atomic():
+            series = meeting_of(owner=_user(request), pk=pk)
+            refuse_read_only(series)
+            with domain_errors_as_api_errors():
+                occurrence_cancel(series=series, original_start=_occurrence_start(key))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _occurrence_start(key: str) -> datetime:
+    start = occurrence_start(key)
+    if start is None:
+        raise ValidationError({"key": ["Name the occurrence by its UTC start: 20261208T080000Z."]})
+    return start
 
 
 class ColleagueMeetingsView(APIView):

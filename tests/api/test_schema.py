@@ -41,6 +41,9 @@ def test_the_schema_documents_every_endpoint_and_the_conventions():
     assert set(paths["/api/v1/meetings/{id}/"]) == {"get", "put", "patch", "delete"}
     assert "post" in paths["/api/v1/meetings/{id}/restore/"]
     assert "get" in paths["/api/v1/users/{username}/meetings/"]
+    assert set(paths["/api/v1/meetings/{id}/occurrences/{key}/"]) == {"post", "delete"}
+    meeting = schema["components"]["schemas"]["Meeting"]["properties"]
+    assert meeting["series"]["readOnly"] and meeting["original_start"]["readOnly"]
     put = paths["/api/v1/meetings/{id}/"]["put"]
     assert "412" in put["responses"]
     assert any(p["name"] == "If-Match" and p["in"] == "header" for p in put["parameters"])
