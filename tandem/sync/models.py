@@ -170,6 +170,21 @@ class ImportedMeeting(models.Model):
         return self.import_key
 
 
+class StaleChannel(models.Model):
+    """A push channel we stopped using but Google did not confirm stopping (an error on
+    channels.stop): retried by the hourly renewal until Google confirms or it expires, so
+    Google does not keep notifying us about it for up to a week."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    google_sub = models.CharField(max_length=255)
+    channel_id = models.CharField(max_length=64, unique=True)
+    resource_id = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Channel {self.channel_id} of {self.owner} (to stop)"
+
+
 class Installation(models.Model):
     """One row: this CRM's namespace for client-chosen Google event ids and our marker, so
     two installations (or a reinstalled one) sharing a Google account never collide."""

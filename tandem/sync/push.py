@@ -10,7 +10,9 @@ only when both match.
 Google has no renewal: a channel dies at its expiration (7 days at most), so a channel that
 expires within ``RENEW_WITHIN`` is replaced by a new one first (they overlap, so no change
 is missed) and the old one is then stopped. Channels are stopped on Revoke Token (while the
-token still works), when a calendar is no longer inbound, and when push is switched off.
+token still works), when a calendar is no longer inbound, and when push is switched off. A
+stop Google does not confirm (an error, not 404/410) is remembered as a ``StaleChannel`` and
+retried by the hourly renewal until Google confirms or the channel expires.
 
 Push is an optimisation; the 5-minute poll is the safety net. So nothing here raises into
 its caller: a Google error is logged and the next run (or the hourly renewal) tries again.
@@ -38,7 +40,7 @@ from tandem.accounts.google_services import calendar_client_for
 from tandem.accounts.models import GoogleConnection, SyncSettings
 from tandem.google import errors as google_errors
 from tandem.google.calendar import CalendarClient
-from tandem.sync.models import CalendarSyncState
+from tandem.sync.models import CalendarSyncState, StaleChannel
 
 logger = logging.getLogger(__name__)
 
@@ -168,34 +170,86 @@ def _channel_open(client: CalendarClient, state: CalendarSyncState, now: datetim
     )
     if stored != 1:
         # Someone else replaced (or removed) the channel meanwhile: ours is surplus.
-        _google_stop(client, channel_id, resource_id)
+        _google_stop(
+            client, _Unused(state.owner_id, state.google_sub, channel_id, resource_id, expires_at)
+        )
         return False
+    old_expires = state.channel_expires_at
     state.channel_id, state.channel_token = channel_id, token
     state.channel_resource_id, state.channel_expires_at = resource_id, expires_at
     if old_id:
         # Only now, with the new channel live and recorded, does the old one go.
-        _google_stop(client, old_id, old_resource)
+        _google_stop(
+            client, _Unused(state.owner_id, state.google_sub, old_id, old_resource, old_expires)
+        )
     return True
 
 
-def _google_stop(client: CalendarClient, channel_id: str, resource_id: str) -> None:
-    if not resource_id:
+@dataclass(frozen=True)
+class _Unused:
+    """A channel we no longer use, to stop at Google."""
+
+    owner_id: int
+    google_sub: str
+    channel_id: str
+    resource_id: str
+    expires_at: datetime | None
+
+
+def _google_stop(client: CalendarClient, channel: _Unused) -> None:
+    """Stops the channel at Google; if Google fails to answer, remembers it as stale (the
+    hourly renewal tries again) and raises."""
+    if not channel.resource_id:
         return  # Never confirmed by Google: there is nothing to stop.
-    # NotFound / Gone: already stopped or expired.
-    with contextlib.suppress(google_errors.NotFound, google_errors.Gone):
-        client.channel_stop(channel_id=channel_id, resource_id=resource_id)
+    try:
+        # NotFound / Gone: already stopped or expired.
+        with contextlib.suppress(google_errors.NotFound, google_errors.Gone):
+            client.channel_stop(channel_id=channel.channel_id, resource_id=channel.resource_id)
+    except google_errors.GoogleError:
+        StaleChannel.objects.get_or_create(
+            channel_id=channel.channel_id,
+            defaults={
+                "owner_id": channel.owner_id,
+                "google_sub": channel.google_sub,
+                "resource_id": channel.resource_id,
+                "expires_at": channel.expires_at,
+            },
+        )
+        raise
+    StaleChannel.objects.filter(channel_id=channel.channel_id).delete()
 
 
 def _channel_stop(client: CalendarClient | None, state: CalendarSyncState) -> None:
     """Forgets the state's channel, then stops it at Google when a client is given."""
-    channel_id, resource_id = state.channel_id, state.channel_resource_id
-    CalendarSyncState.objects.filter(pk=state.pk, channel_id=channel_id).update(
+    unused = _Unused(
+        state.owner_id,
+        state.google_sub,
+        state.channel_id,
+        state.channel_resource_id,
+        state.channel_expires_at,
+    )
+    CalendarSyncState.objects.filter(pk=state.pk, channel_id=unused.channel_id).update(
         channel_id="", channel_token="", channel_resource_id="", channel_expires_at=None
     )
     state.channel_id = state.channel_token = state.channel_resource_id = ""
     state.channel_expires_at = None
     if client is not None:
-        _google_stop(client, channel_id, resource_id)
+        _google_stop(client, unused)
+
+
+def _stop_stale(connection: GoogleConnection, clients: _Clients, now: datetime) -> PushReport:
+    """Retries stopping the channels Google did not confirm stopping; forgets those that
+    expired (Google dropped them) or belong to another Google account (no token for it)."""
+    report = PushReport()
+    stale = StaleChannel.objects.filter(owner_id=connection.user_id)
+    stale.filter(Q(expires_at__lte=now) | ~Q(google_sub=connection.google_sub)).delete()
+    for row in stale.order_by("pk"):
+        unused = _Unused(
+            row.owner_id, row.google_sub, row.channel_id, row.resource_id, row.expires_at
+        )
+        _google_stop(clients.get(), unused)
+        report.stopped += 1
+    return report
 
 
 def _needs_new_channel(state: CalendarSyncState, now: datetime, address: str) -> bool:
@@ -258,7 +312,16 @@ def _manage(
                 type(error).__name__,
             )
             if isinstance(error, google_errors.ConnectionLost):
-                break  # Every further call would fail the same way.
+                return report  # Every further call would fail the same way.
+    try:
+        report.add(_stop_stale(connection, clients, now))
+    except google_errors.GoogleError as error:
+        report.failed += 1
+        logger.warning(
+            "stopping a stale push channel of user %s: %s (retried hourly)",
+            connection.user_id,
+            type(error).__name__,
+        )
     return report
 
 
@@ -292,7 +355,8 @@ def push_channels_ensure(*, user_id: int, now: datetime | None = None) -> PushRe
 
 
 def push_channels_renew(*, now: datetime | None = None) -> PushReport:
-    """The hourly task: replaces every channel that expires within RENEW_WITHIN."""
+    """The hourly task: replaces every channel that expires within RENEW_WITHIN, and
+    retries stopping the channels Google did not confirm stopping."""
     moment = now or timezone.now()
     expiring = Q(channel_expires_at__isnull=True) | Q(channel_expires_at__lte=moment + RENEW_WITHIN)
     owners = (
@@ -301,8 +365,12 @@ def push_channels_renew(*, now: datetime | None = None) -> PushReport:
         .values_list("owner_id", flat=True)
         .distinct()
     )
+    # Expired channels are gone at Google; for a user who disconnected meanwhile, this is
+    # the only way their rows go (there is no token left to stop them with).
+    StaleChannel.objects.filter(expires_at__lte=moment).delete()
+    stale = StaleChannel.objects.values_list("owner_id", flat=True).distinct()
     report = PushReport()
-    for owner_id in sorted(set(owners)):
+    for owner_id in sorted(set(owners) | set(stale)):
         report.add(push_channels_ensure(user_id=owner_id, now=moment))
     return report
 

@@ -30,7 +30,7 @@ from tandem.accounts.google_services import (
 )
 from tandem.fakegoogle import CALENDAR_SCOPE, FakeGoogle
 from tandem.meetings.models import Meeting
-from tandem.sync.models import CalendarSyncState, SyncRun, UserSyncState
+from tandem.sync.models import CalendarSyncState, StaleChannel, SyncRun, UserSyncState
 from tandem.sync.push import (
     RENEW_WITHIN,
     push_channels_ensure,
@@ -533,3 +533,55 @@ def test_an_edit_in_google_reaches_the_crm_without_waiting_for_the_poll(
     triggers = list(SyncRun.objects.filter(owner=user).values_list("trigger", flat=True))
     assert "push" in triggers
     assert "schedule" not in triggers
+
+
+# -- channels Google did not confirm stopping -------------------------------------------------
+
+
+def _unpick_team(world: World) -> None:
+    sync_settings_save(
+        connection=connection_for(user=world.user),
+        choice=SettingsChoice(
+            inbound_calendar_ids=[DEMO_GOOGLE_EMAIL],
+            target_calendar_id=DEMO_GOOGLE_EMAIL,
+            sync_private=False,
+        ),
+    )
+
+
+def test_a_channel_google_failed_to_stop_is_stopped_by_the_hourly_renewal(world: World) -> None:
+    """channels.stop answered 503: the channel is remembered, and the next renewal stops it
+    (until then Google still notifies us, and the webhook refuses its unknown id)."""
+    team = world.states()[world.team_calendar]
+    world.emulator.inject_fault(route="POST */channels/stop", status=503, times=10)
+    _unpick_team(world)
+    assert world.live_channels().get(team.channel_id) == world.team_calendar
+    (stale,) = StaleChannel.objects.all()
+    assert (stale.owner_id, stale.channel_id) == (world.user.pk, team.channel_id)
+    assert push_channels_renew().failed == 1, "still failing: kept for the next hour"
+    assert StaleChannel.objects.count() == 1
+
+    world.emulator.clear_faults()
+    report = push_channels_renew()
+
+    assert (report.stopped, report.failed) == (1, 0)
+    assert team.channel_id not in world.live_channels()
+    assert not StaleChannel.objects.exists()
+    calls = len(world.google_calls())
+    assert push_channels_renew().stopped == 0 and len(world.google_calls()) == calls
+
+
+def test_a_stale_channel_past_its_expiry_is_forgotten_without_a_google_call(
+    world: World,
+) -> None:
+    team = world.states()[world.team_calendar]
+    world.emulator.inject_fault(route="POST */channels/stop", status=503, times=10)
+    _unpick_team(world)
+    world.emulator.clear_faults()
+    assert StaleChannel.objects.count() == 1
+
+    push_channels_renew(now=team.channel_expires_at + timedelta(minutes=1))
+
+    assert not StaleChannel.objects.exists()
+    # Not stopped by us (Google drops it at its expiry): no channels.stop was spent on it.
+    assert team.channel_id in world.live_channels()
