@@ -65,20 +65,12 @@ class ExceptionsOut:
             owner=self.ctx.user, google_sub=self.ctx.google_sub, calendar_id=self.calendar_id
         ).values("meeting_id")
         return list(
-            Meeting.objects.filter(
-                owner=self.ctx.user,
+            self.ctx.never_synced()
+            .filter(
                 series__in=series_here,
                 series__deleted_at__isnull=True,
                 read_only=False,
                 end__gt=self.ctx.window_start,
-            )
-            .exclude(
-                pk__in=EventLink.objects.filter(
-                    owner=self.ctx.user, google_sub=self.ctx.google_sub
-                ).values("meeting_id")
-            )
-            .exclude(
-                pk__in=ImportedMeeting.objects.filter(owner=self.ctx.user).values("meeting_id")
             )
             .select_related("series")
         )
