@@ -103,14 +103,15 @@ class Meeting(models.Model):
             models.Index(fields=["owner", "start", "end"]),
             # Partial: only the few rows they find are indexed, so a plain meeting's insert
             # maintains neither. "deleted_at < cutoff" (the purge) and "series_id = …" or
-            # "IN (…)" (a series' rows) imply NOT NULL, so SQLite and PostgreSQL use them.
+            # "IN (…)" (a series' rows) imply NOT NULL, so SQLite and PostgreSQL use them;
+            # "owner = … AND series IS NOT NULL" (a user's occurrence rows) reads only those.
             models.Index(
                 fields=["deleted_at"],
                 name="meeting_tombstones",
                 condition=models.Q(deleted_at__isnull=False),
             ),
             models.Index(
-                fields=["series"],
+                fields=["owner", "series"],
                 name="meeting_occurrences",
                 condition=models.Q(series__isnull=False),
             ),

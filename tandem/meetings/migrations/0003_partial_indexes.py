@@ -34,6 +34,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='meeting',
-            index=models.Index(condition=models.Q(('series__isnull', False)), fields=['series'], name='meeting_occurrences'),
+            index=models.Index(condition=models.Q(('series__isnull', False)), fields=['owner', 'series'], name='meeting_occurrences'),
         ),
     ]

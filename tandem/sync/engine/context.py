@@ -9,12 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
 
 from tandem.google.calendar import CalendarClient
-from tandem.meetings.models import Meeting
 from tandem.sync.core.state import SyncSettings as CoreSettings
-from tandem.sync.models import EventLink, ImportedMeeting, Installation
+from tandem.sync.models import Installation
 
 WINDOW = timedelta(days=30)
 WRITABLE_ROLES = frozenset({"owner", "writer"})
@@ -65,17 +63,6 @@ class RunContext:
     @property
     def window_start(self) -> datetime:
         return self.now - WINDOW
-
-    def never_synced(self) -> QuerySet[Meeting]:
-        """The user's meetings with no link on this Google account and no import record:
-        made in the CRM and not (yet) in Google. The outbound pass narrows them down."""
-        linked = EventLink.objects.filter(owner=self.user, google_sub=self.google_sub)
-        imported = ImportedMeeting.objects.filter(owner=self.user)
-        return (
-            Meeting.objects.filter(owner=self.user)
-            .exclude(pk__in=linked.values("meeting_id"))
-            .exclude(pk__in=imported.values("meeting_id"))
-        )
 
     def core_settings(self, calendar: CalendarPlan) -> CoreSettings:
         return CoreSettings(

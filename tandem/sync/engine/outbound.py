@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db.models import F, Q
 
+from tandem.meetings.models import Meeting
 from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
 from tandem.sync.adapters.google import GoogleCalendarSide
 from tandem.sync.adapters.links import DjangoLinks, link_from_row
@@ -129,11 +130,19 @@ class OutboundPass:
         ]
 
     def _unpushed_meetings(self) -> list[CrmMeeting]:
-        meetings = self.ctx.never_synced().filter(
-            deleted_at__isnull=True,
-            read_only=False,
-            series__isnull=True,
-            end__gt=self.ctx.window_start,
+        linked = EventLink.objects.filter(owner=self.ctx.user, google_sub=self.ctx.google_sub)
+        meetings = (
+            Meeting.objects.filter(
+                owner=self.ctx.user,
+                deleted_at__isnull=True,
+                read_only=False,
+                series__isnull=True,
+                end__gt=self.ctx.window_start,
+            )
+            .exclude(pk__in=linked.values("meeting_id"))
+            .exclude(
+                pk__in=ImportedMeeting.objects.filter(owner=self.ctx.user).values("meeting_id")
+            )
         )
         return [crm_meeting(meeting, import_key=None) for meeting in meetings]
 
