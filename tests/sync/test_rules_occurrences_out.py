@@ -14,7 +14,7 @@ from django.test import Client
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_cancel, occurrence_change
 from tandem.meetings.occurrences import series_starts
-from tandem.meetings.services import MeetingInput
+from tandem.meetings.services import MeetingInput, meeting_create
 from tandem.sync.models import EventLink
 from tests.sync.harness import (
     HOUR,
@@ -220,3 +220,33 @@ def test_only_an_occurrence_the_series_has_and_nobody_replaced_can_be_changed(
     single = crm_create(world, "Once", soon(days=3))
     with pytest.raises(ValidationError, match="recurring"):
         occurrence_cancel(series=single, original_start=single.start)
+
+
+def test_an_all_day_occurrence_cancelled_in_the_crm_is_cancelled_in_google(
+    world: SyncWorld,
+) -> None:
+    first = soon(days=2).astimezone(BERLIN).date()
+    series = meeting_create(
+        owner=world.user,
+        data=MeetingInput(
+            subject="Offsite",
+            all_day=True,
+            start_date=first,
+            end_date=first + timedelta(days=1),
+            time_zone="Europe/Berlin",
+            recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
+        ),
+    )
+    run_clean(world)
+    second = _starts(series)[1]
+
+    occurrence_cancel(series=series, original_start=second)
+    with google_requests(world) as requests:
+        run_clean(world)
+
+    assert [entry.method for entry in writes(requests)] == ["DELETE"]
+    days = [i["start"]["date"] for i in _instances(world, series)]
+    assert days == [first.isoformat(), (first + timedelta(days=14)).isoformat()]
+    with google_requests(world) as requests:
+        run_clean(world)
+    assert writes(requests) == []
