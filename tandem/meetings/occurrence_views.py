@@ -17,10 +17,10 @@ from django.views.decorators.http import require_http_methods
 from tandem.meetings.forms import MeetingForm, initial_for
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import (
+    check_occurrence,
     occurrence_bounds,
     occurrence_cancel,
     occurrence_change,
-    occurrence_of,
 )
 from tandem.meetings.occurrences import occurrence_start
 from tandem.meetings.selectors import meeting_of
@@ -33,7 +33,7 @@ def occurrence_for_page(series: Meeting, key: str) -> tuple[Meeting | None, str]
     if start is None:
         return None, "That link does not name an occurrence of this meeting."
     try:
-        original = occurrence_of(series=series, original_start=start)
+        check_occurrence(series=series, original_start=start)
     except ValidationError as error:
         return None, " ".join(error.messages)
     occurrence = Meeting(
@@ -44,8 +44,8 @@ def occurrence_for_page(series: Meeting, key: str) -> tuple[Meeting | None, str]
         description=series.description,
         location=series.location,
         visibility=series.visibility,
-        original_start=original,
-        **occurrence_bounds(series=series, original_start=original),
+        original_start=start,
+        **occurrence_bounds(series=series, original_start=start),
     )
     return occurrence, ""
 

@@ -84,7 +84,7 @@ def occurrences_between(
         duration = series.end - series.start
         for start in series_starts(series=series, start=query_start - duration, end=query_end):
             if start not in replaced.get(series.pk, set()):
-                end = _occurrence_end(series, start, duration)
+                end = occurrence_end(series, start, duration)
                 occurrences.append(_occurrence(viewer, series, start, end, zone))
     visible = [o for o in occurrences if o.first_day < end_day and o.end_day > first_day]
     return sorted(
@@ -172,7 +172,7 @@ def _wall(moment: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
     return moment.astimezone(zone).replace(tzinfo=None)
 
 
-def _occurrence_end(series: Meeting, start: datetime, duration: timedelta) -> datetime:
+def occurrence_end(series: Meeting, start: datetime, duration: timedelta) -> datetime:
     """All-day occurrences last whole days in wall time (a DST change inside one must not
     make it end at 23:00); timed ones last the series' exact duration."""
     if series.all_day and series.start_date and series.end_date:

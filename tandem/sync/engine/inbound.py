@@ -274,7 +274,6 @@ class InboundPass:
             event = self._read(raw)
             if event is not None:
                 events.append((event, raw))
-        events = self._without_others_markers(events)
         cal = self.calendar.calendar_id
         link_rows: dict[str, EventLink] = {}
         imports: dict[str, int] = {}
@@ -321,6 +320,9 @@ class InboundPass:
         meetings = {
             m.pk: m for m in Meeting.objects.filter(owner=self.ctx.user, pk__in=meeting_ids)
         }
+        others = self._others_meetings(
+            {e.marker_meeting_id for e, _ in unlinked if e.marker_meeting_id} - meetings.keys()
+        )
         import_keys = {meeting_id: key for key, meeting_id in imports.items()}
         if meeting_ids - import_keys.keys():
             import_keys |= {
@@ -340,6 +342,8 @@ class InboundPass:
             if row is not None:
                 meeting = meetings.get(row.meeting_id)
             else:
+                if event.marker_meeting_id in others:
+                    event = replace(event, marker_meeting_id=None)
                 if raw.get("iCalUID") in elsewhere:
                     # The same event reached us through another calendar: one meeting only.
                     continue
@@ -388,28 +392,19 @@ class InboundPass:
             items.append(Item(event, raw, row, link, crm, plan))
         return items, fresh
 
-    def _without_others_markers(
-        self, events: list[tuple[GoogleEvent, dict[str, Any]]]
-    ) -> list[tuple[GoogleEvent, dict[str, Any]]]:
-        """Our marker names a meeting of this CRM, not necessarily of this user: another user
-        connected to the same Google account pushed it. For this user such an event is like
-        anyone else's (imported, and never taken for "our event whose meeting is gone")."""
-        marked = {event.marker_meeting_id for event, _ in events if event.marker_meeting_id}
-        if not marked:
-            return events
-        others = set(
-            Meeting.objects.filter(pk__in=marked)
+    def _others_meetings(self, meeting_ids: set[int]) -> set[int]:
+        """Of these meeting ids named by our marker but not among the user's meetings, those
+        of another user: someone else connected to the same Google account pushed the event.
+        For this user such an event is like anyone else's (imported, never taken for "our
+        event whose meeting is gone"). One query, and only when a marker names no meeting
+        of the user's."""
+        if not meeting_ids:
+            return set()
+        return set(
+            Meeting.objects.filter(pk__in=meeting_ids)
             .exclude(owner=self.ctx.user)
             .values_list("pk", flat=True)
         )
-        if not others:
-            return events
-        return [
-            (replace(event, marker_meeting_id=None), raw)
-            if event.marker_meeting_id in others
-            else (event, raw)
-            for event, raw in events
-        ]
 
     def _new_occurrence(
         self,
