@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tandem.accounts.crypto import decrypt_token, encrypt_token
-from tandem.accounts.google_clients import google_oauth, http_client
+from tandem.accounts.google_clients import google_endpoints, google_oauth, http_client
 from tandem.accounts.models import GoogleConnection, SyncSettings
 from tandem.accounts.tokens import (
     ConnectionTokens,
@@ -46,6 +46,10 @@ google_connection_changed = django.dispatch.Signal()
 # Sent (not on commit) with ``connection`` when Revoke Token starts, while the token still
 # works: the sync app stops the connection's push channels.
 google_disconnecting = django.dispatch.Signal()
+# Sent with ``client`` and ``connection`` when a Calendar client is built for a connection,
+# before its first request: the sync app puts the user's per-minute request budget on it
+# (``client.counter``), so every client of a user shares that budget.
+calendar_client_created = django.dispatch.Signal()
 
 
 class ConnectFailed(Exception):
@@ -82,16 +86,13 @@ def settings_for(*, connection: GoogleConnection) -> SyncSettings:
 def calendar_client_for(
     *, connection: GoogleConnection, endpoints: GoogleEndpoints | None = None
 ) -> CalendarClient:
-    from tandem.accounts.google_clients import google_endpoints
-    from tandem.sync.budget import request_budget_for
-
-    return CalendarClient(
+    client = CalendarClient(
         http=http_client(),
         base_url=(endpoints or google_endpoints()).calendar_base,
         tokens=ConnectionTokens(connection),
-        # Every client of a user shares the user's per-minute request budget.
-        counter=request_budget_for(user_id=connection.user_id),
     )
+    calendar_client_created.send(sender=CalendarClient, client=client, connection=connection)
+    return client
 
 
 def has_calendar_access(scopes: list[str] | frozenset[str]) -> bool:

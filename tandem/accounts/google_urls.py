@@ -7,6 +7,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("callback/", views.google_callback, name="google-callback"),
     path("settings/", views.google_settings, name="google-settings"),
     path("settings/create-calendar/", views.google_create_calendar, name="google-create-calendar"),
-    path("sync-now/", views.google_sync_now, name="google-sync-now"),
     path("revoke/", views.google_revoke, name="google-revoke"),
 ]

@@ -1,5 +1,6 @@
 """The Google connect flow, synchronization settings and Revoke Token (thin views over
-tandem.accounts.google_services)."""
+tandem.accounts.google_services). "Sync now" on External services is the sync app's
+(tandem.sync.views.google_sync_now): accounts never imports sync."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from tandem.accounts.google_clients import redirect_uri
 from tandem.accounts.google_forms import SyncSettingsForm
 from tandem.accounts.models import GoogleConnection
 from tandem.google.errors import ConnectionLost, GoogleError, InsufficientScope
-from tandem.sync.tasks import request_sync
 
 PROPOSED_CALENDAR_KEY = "google_proposed_calendar"
 
@@ -150,23 +150,6 @@ def google_create_calendar(request: HttpRequest) -> HttpResponse:
             "check the choices and save.",
         )
     return redirect("google-settings")
-
-
-@login_required
-@require_POST
-def google_sync_now(request: HttpRequest) -> HttpResponse:
-    connection = services.connection_for(user=_user(request))
-    if connection.status != GoogleConnection.Status.CONNECTED:
-        messages.error(request, "Connect Google with calendar access first.")
-        return redirect("external-services")
-    if not services.settings_for(connection=connection).is_complete:
-        messages.warning(request, "Save the synchronization settings first.")
-        return redirect("google-settings")
-    if request_sync(user_id=connection.user_id, trigger="manual"):
-        messages.success(request, "A sync starts within seconds.")
-    else:
-        messages.info(request, "A sync is already queued; it starts within seconds.")
-    return redirect("external-services")
 
 
 @login_required

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 from tandem.accounts.forms import PreferencesForm
 from tandem.accounts.models import GoogleConnection
 from tandem.accounts.selectors import preferences_for
-from tandem.sync.selectors import sync_status_for
 
 NOT_CONNECTED_TEXT = "Not connected, click to connect Google!"
 
@@ -74,9 +73,7 @@ def external_services(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/external_services.html",
-        {
-            "google": google,
-            "not_connected_text": NOT_CONNECTED_TEXT,
-            "sync_status": sync_status_for(user=request.user) if google.connected else None,  # type: ignore[arg-type]
-        },
+        # The sync status in the Google row is the sync app's ({% sync_status_panel %}):
+        # accounts never imports sync.
+        {"google": google, "not_connected_text": NOT_CONNECTED_TEXT},
     )

@@ -6,10 +6,18 @@ class SyncConfig(AppConfig):
     label = "sync"
 
     def ready(self) -> None:
-        from tandem.accounts.google_services import google_connection_changed, google_disconnecting
+        from tandem.accounts.google_services import (
+            calendar_client_created,
+            google_connection_changed,
+            google_disconnecting,
+        )
         from tandem.meetings.services import meeting_changed
         from tandem.sync import push
-        from tandem.sync.receivers import on_google_connection_changed, on_meeting_changed
+        from tandem.sync.receivers import (
+            on_calendar_client_created,
+            on_google_connection_changed,
+            on_meeting_changed,
+        )
 
         # Push first: a settings change stops un-picked calendars' channels before a sync
         # (eager in some setups) forgets those calendars.
@@ -23,3 +31,6 @@ class SyncConfig(AppConfig):
             on_google_connection_changed, dispatch_uid="sync-on-google-connection-changed"
         )
         meeting_changed.connect(on_meeting_changed, dispatch_uid="sync-on-meeting-changed")
+        calendar_client_created.connect(
+            on_calendar_client_created, dispatch_uid="sync-budget-on-calendar-client-created"
+        )

@@ -4,7 +4,9 @@ Saving the synchronization settings queues the first sync at once (the 5-minute 
 takes over after it); a meeting created, edited or deleted in the CRM queues that user's sync
 once the change is committed (debounced, so a burst of edits makes one run); Revoke Token
 stops scheduling and forgets push channels, which died at Google with the revoked grant, so
-nothing runs for that user until they connect again.
+nothing runs for that user until they connect again. Every Calendar client built for a
+connection, the settings page's as much as a sync run's, counts against the user's
+per-minute request budget.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from tandem.accounts.models import GoogleConnection, SyncSettings
+from tandem.google.calendar import CalendarClient
 from tandem.meetings.models import Meeting
+from tandem.sync.budget import request_budget_for
 from tandem.sync.models import CalendarSyncState, UserSyncState
 from tandem.sync.tasks import request_sync
 
@@ -51,3 +55,10 @@ def on_meeting_changed(*, meeting: Meeting, origin: str, **kwargs: Any) -> None:
     connection = GoogleConnection.objects.filter(user_id=meeting.owner_id).first()
     if connection is not None and _has_saved_settings(connection):
         request_sync(user_id=meeting.owner_id, trigger="crm_change")
+
+
+def on_calendar_client_created(
+    *, client: CalendarClient, connection: GoogleConnection, **kwargs: Any
+) -> None:
+    """Every client of a user shares the user's per-minute request budget."""
+    client.counter = request_budget_for(user_id=connection.user_id)

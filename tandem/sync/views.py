@@ -14,6 +14,8 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from tandem.accounts import google_services
+from tandem.accounts.models import GoogleConnection
 from tandem.sync.selectors import sync_is_set_up, sync_status_for
 from tandem.sync.tasks import (
     attention_apply_deletions,
@@ -75,3 +77,22 @@ def attention_answer(request: HttpRequest) -> HttpResponse:
     else:
         messages.error(request, "That answer does not fit what the sync is waiting for.")
     return _back(request)
+
+
+@login_required
+@require_POST
+def google_sync_now(request: HttpRequest) -> HttpResponse:
+    """Sync now on External services (routed under its Google row, tandem/sync/google_urls.py):
+    unlike ``sync_now`` it sends the user to whichever Google step is still missing."""
+    connection = google_services.connection_for(user=_user(request))
+    if connection.status != GoogleConnection.Status.CONNECTED:
+        messages.error(request, "Connect Google with calendar access first.")
+        return redirect("external-services")
+    if not google_services.settings_for(connection=connection).is_complete:
+        messages.warning(request, "Save the synchronization settings first.")
+        return redirect("google-settings")
+    if request_sync(user_id=connection.user_id, trigger="manual"):
+        messages.success(request, "A sync starts within seconds.")
+    else:
+        messages.info(request, "A sync is already queued; it starts within seconds.")
+    return redirect("external-services")

@@ -11,7 +11,6 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from tandem.accounts.google_services import calendar_client_for
 from tandem.accounts.models import GoogleConnection, SyncSettings
 from tandem.accounts.selectors import preferences_for
 from tandem.accounts.tokens import connection_mark_scope_missing
@@ -21,6 +20,7 @@ from tandem.meetings.services import meeting_delete
 from tandem.sync.engine.context import CalendarPlan, RunContext, installation_namespace
 from tandem.sync.engine.inbound import InboundPass
 from tandem.sync.engine.outbound import OutboundPass
+from tandem.sync.google_client import CalendarClientFactory, google_client_for
 from tandem.sync.locks import lock_acquire, lock_release, lock_renew
 from tandem.sync.models import (
     CalendarSyncState,
@@ -53,9 +53,15 @@ class SyncOutcome:
 
 
 def sync_user_now(
-    *, user_id: int, trigger: str = "manual", allow_mass_delete: bool = False
+    *,
+    user_id: int,
+    trigger: str = "manual",
+    allow_mass_delete: bool = False,
+    client_for: CalendarClientFactory = google_client_for,
 ) -> SyncOutcome:
-    """Syncs one user now, unless another worker is (``busy``)."""
+    """Syncs one user now, unless another worker is (``busy``). ``client_for`` builds the
+    run's Google client from the user's connection: the production one unless the caller
+    hands in another (tandem.sync.google_client)."""
     token = lock_acquire(user_id=user_id)
     if token is None:
         return SyncOutcome(run=None, busy=True)
@@ -66,7 +72,7 @@ def sync_user_now(
             raise LockLost(f"Lost the sync lock of user {user_id}.")
 
     try:
-        return _sync(user_id, trigger, allow_mass_delete, keep_alive)
+        return _sync(user_id, trigger, allow_mass_delete, keep_alive, client_for)
     finally:
         lock_release(user_id=user_id, token=token)
 
@@ -100,7 +106,11 @@ def _zone(sync_settings: SyncSettings, calendar_id: str) -> str:
 
 
 def _sync(
-    user_id: int, trigger: str, allow_mass_delete: bool, keep_alive: Callable[[], None]
+    user_id: int,
+    trigger: str,
+    allow_mass_delete: bool,
+    keep_alive: Callable[[], None],
+    client_for: CalendarClientFactory,
 ) -> SyncOutcome:
     user = User.objects.get(pk=user_id)
     connection = GoogleConnection.objects.filter(user=user).first()
@@ -111,7 +121,7 @@ def _sync(
         return SyncOutcome(run=None, skipped="Synchronization settings are not saved yet.")
     state, _ = UserSyncState.objects.get_or_create(owner=user)
     run = SyncRun.objects.create(owner=user, trigger=trigger)
-    client = calendar_client_for(connection=connection)
+    client = client_for(connection)
     now = timezone.now()
     ctx = RunContext(
         user=user,

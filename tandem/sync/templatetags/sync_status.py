@@ -1,4 +1,5 @@
-"""``{% sync_status_line %}``: the compact sync status on the calendar page."""
+"""The sync status on other apps' pages: ``{% sync_status_line %}`` (compact, the calendar
+page) and ``{% sync_status_panel %}`` (in full, the Google row of External services)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,14 @@ def sync_status_line(context: template.Context) -> dict[str, Any]:
     if user is None or not user.is_authenticated or not sync_is_set_up(user_id=user.pk):
         return {"status": None, "request": request}
     return {"status": sync_status_for(user=user, runs=1, conflicts=0), "request": request}
+
+
+@register.inclusion_tag("sync/_status.html", takes_context=True)
+def sync_status_panel(context: template.Context) -> dict[str, Any]:
+    """The signed-in user's own sync: last and next run, recent runs and conflicts, and
+    what waits for the user's answer."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"status": None, "request": request}
+    return {"status": sync_status_for(user=user), "request": request}
