@@ -191,3 +191,16 @@ def google(request: pytest.FixtureRequest) -> GoogleHarness:
     """The emulator in-process and as a real loopback server: the same test runs on both."""
     harness: GoogleHarness = request.getfixturevalue(f"google_{request.param}")
     return harness
+
+
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Tasks queued by a view run inline, as a worker would run them moments later."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous

@@ -162,7 +162,12 @@ def _corrupt_sync(emu: FakeGoogle, req: ApiRequest) -> ApiResponse:
 
 
 def _paging(emu: FakeGoogle, req: ApiRequest) -> ApiResponse:
-    emu.set_paging(mode=_body(req)["mode"])
+    body = _body(req)
+    emu.set_paging(
+        mode=body.get("mode", "full"),
+        live=bool(body.get("live", False)),
+        page_cap=int(body.get("page_cap", 0)),
+    )
     return _ok()
 
 

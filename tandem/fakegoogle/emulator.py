@@ -334,11 +334,16 @@ class FakeGoogle:
         with self.state.lock:
             self.state.corrupt_next_sync_tokens += count
 
-    def set_paging(self, *, mode: str) -> None:
-        """``short``: events.list returns short and empty pages while more remain."""
+    def set_paging(self, *, mode: str = "full", live: bool = False, page_cap: int = 0) -> None:
+        """``short``: events.list returns short and empty pages while more remain; ``live``:
+        pages are no snapshots, an event changed while a client pages comes again later;
+        ``page_cap``: at most that many items a page (0: as maxResults asks)."""
         if mode not in ("full", "short"):
             raise ValueError("mode is 'full' or 'short'")
-        self.state.paging.mode = mode
+        if page_cap < 0:
+            raise ValueError("page_cap is 0 (none) or more")
+        self.state.paging.mode, self.state.paging.live = mode, live
+        self.state.paging.page_cap = page_cap
 
     def set_push_faults(self, *, drop_next: int = 0, duplicate_next: int = 0) -> None:
         self.push.drop_next, self.push.duplicate_next = drop_next, duplicate_next

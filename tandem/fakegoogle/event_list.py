@@ -5,6 +5,11 @@ and https://developers.google.com/workspace/calendar/api/guides/sync. Listing or
 stable (creation order, or start time for single events); page tokens carry the snapshot
 of the first page and the last key returned, so concurrent writes neither shift nor hide
 items, and anything written after the snapshot shows up in the next incremental sync.
+In ``live`` paging pages are what real Google's were seen to be, no snapshots: each
+page shows events as they are now, and one changed after an earlier page comes again on a
+later page with its newer etag (seen in listings recorded from real accounts; Google's
+guide, https://developers.google.com/workspace/calendar/api/guides/sync, promises no
+snapshot either).
 """
 
 from __future__ import annotations
@@ -293,10 +298,12 @@ def horizon(series: dict[str, Any], calendar_tz: str, now: datetime) -> datetime
 
 
 def _page_size(emu: FakeGoogle, query: Query, page_number: int) -> int:
+    size = query.max_results
     if emu.state.paging.mode == "short":
         # Google may return short or even empty pages while more remain.
-        return 0 if page_number % 3 == 1 else max(1, query.max_results // 2)
-    return query.max_results
+        size = 0 if page_number % 3 == 1 else max(1, query.max_results // 2)
+    cap = emu.state.paging.page_cap
+    return min(size, cap) if cap else size
 
 
 def _envelope(
@@ -353,10 +360,25 @@ def list_events(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiRespon
             snapshot, page_number, last_key = int(page["snap"]), int(page["n"]), page["last"]
             if page.get("since") is not None:
                 since = int(page["since"])
-        lister = _Lister(emu, calendar, query, snapshot=snapshot, since=since)
-        rows = lister.rows()
-        if last_key is not None:
-            rows = [row for row in rows if row[0] > last_key]
+        repeated: list[tuple[list[Any], dict[str, Any]]] = []
+        if state.paging.live and last_key is not None:
+            # Google's pages are no snapshots: later pages show events as they are now, and
+            # an event changed since an earlier page comes again (newer etag).
+            changed_since = {
+                event_id for event_id, stored in calendar.events.items() if stored.seq > snapshot
+            }
+            snapshot = state.seq
+            lister = _Lister(emu, calendar, query, snapshot=snapshot, since=since)
+            every = lister.rows()
+            repeated = [
+                row for row in every if row[0] <= last_key and _event_id(row[1]) in changed_since
+            ]
+            rows = repeated + [row for row in every if row[0] > last_key]
+        else:
+            lister = _Lister(emu, calendar, query, snapshot=snapshot, since=since)
+            rows = lister.rows()
+            if last_key is not None:
+                rows = [row for row in rows if row[0] > last_key]
         size = _page_size(emu, query, page_number)
         page_rows, more = rows[:size], len(rows) > size
         body = _envelope(emu, calendar, entry, req)
@@ -373,13 +395,23 @@ def list_events(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiRespon
                     "f": query.fingerprint,
                     "snap": snapshot,
                     "n": page_number + 1,
-                    "last": page_rows[-1][0] if page_rows else last_key,
+                    "last": _last_key(page_rows[len(repeated) :], last_key),
                     "since": since,
                 },
             )
         else:
             body["nextSyncToken"] = _sync_token(emu, calendar, snapshot)
     return json_response(body, pretty=req.flag("prettyPrint"))
+
+
+def _event_id(resource: dict[str, Any]) -> str:
+    """The stored event a listed row comes from (an instance's series, or itself)."""
+    return str(resource.get("recurringEventId") or resource.get("id", ""))
+
+
+def _last_key(forward_rows: list[tuple[list[Any], dict[str, Any]]], last_key: Any) -> Any:
+    """The key the next page starts after: repeated rows (live paging) do not move it."""
+    return forward_rows[-1][0] if forward_rows else last_key
 
 
 def _sync_token(emu: FakeGoogle, calendar: Calendar, snapshot: int) -> str:

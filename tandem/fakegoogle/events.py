@@ -6,6 +6,7 @@ the shared spec §2.5-2.6 (write semantics, tombstones, etags, client-supplied i
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tandem.fakegoogle import errors
@@ -26,6 +27,7 @@ from tandem.fakegoogle.event_model import (
     virtual_instance,
 )
 from tandem.fakegoogle.store import AccessToken, Calendar, StoredEvent
+from tandem.fakegoogle.timeutil import bound
 from tandem.fakegoogle.util import is_base32hex_id, random_base32hex, rfc3339_ms
 from tandem.fakegoogle.wire import ApiRequest, ApiResponse, empty_response, json_response
 
@@ -215,9 +217,35 @@ def _replace(
         1 if time_changed(current, resource) else 0
     )
     complete_and_validate(resource, calendar)
+    _exceptions_follow(emu, calendar, current, resource)
     stored.resource = resource
     stored.seq = stamp(emu.state, resource, emu.now())
     return resource
+
+
+def _exceptions_follow(
+    emu: FakeGoogle, calendar: Calendar, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """A series whose start moves keeps its exceptions (changed and cancelled instances):
+    "changes are preserved even if the recurring event itself is updated"
+    (https://gsuite-developers.googleblog.com/2011/12/calendar-v3-best-practices-recurring.html).
+    Each stays on the occurrence it was made for: its originalStartTime moves with the
+    series, so the occurrence it replaces is not shown a second time."""
+    if not after.get("recurrence") or after.get("recurringEventId"):
+        return
+    zone = calendar.time_zone
+    shift = bound(after["start"], zone) - bound(before["start"], zone)
+    if not shift:
+        return
+    for exception in exceptions_of(calendar, after["id"]).values():
+        original = dict(exception.resource["originalStartTime"])
+        if original.get("date"):
+            day = date.fromisoformat(original["date"]) + timedelta(days=shift.days)
+            original["date"] = day.isoformat()
+        else:
+            original["dateTime"] = (bound(original, zone) + shift).isoformat()
+        exception.resource["originalStartTime"] = original
+        exception.seq = stamp(emu.state, exception.resource, emu.now())
 
 
 def _materialise(emu: FakeGoogle, calendar: Calendar, series: StoredEvent, occ: Any) -> StoredEvent:
@@ -276,6 +304,7 @@ def patch(emu: FakeGoogle, req: ApiRequest, calendar_id: str, event_id: str) -> 
             1 if time_changed(current, resource) else 0
         )
         complete_and_validate(resource, calendar)
+        _exceptions_follow(emu, calendar, current, resource)
         stored.resource = resource
         stored.seq = stamp(emu.state, resource, emu.now())
         emu.changed(calendar.id)

@@ -152,9 +152,13 @@ class QuotaSettings:
 
 @dataclass
 class PagingSettings:
-    """``short`` makes events.list return short and empty pages while more remain."""
+    """``short`` makes events.list return short and empty pages while more remain; ``live``
+    makes pages show events as they are now, an event changed since an earlier page again;
+    ``page_cap`` (0: none) returns at most that many items a page, whatever maxResults."""
 
     mode: str = "full"
+    live: bool = False
+    page_cap: int = 0
 
 
 class State:

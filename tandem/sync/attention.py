@@ -1,5 +1,8 @@
 """The user's answer "Keep my meetings" when the mass-delete breaker held deletions back.
 
+Deletions made in the CRM that the breaker held (their events would have left Google) are
+undone: the meetings are restored. For deletions made in Google:
+
 The breaker tripped because Google no longer has events that linked meetings came from (or
 were pushed to). Keeping the meetings means forgetting those links: the engine then treats
 each meeting as one whose event is gone rather than as a deletion to copy, and with no link
@@ -18,6 +21,8 @@ from django.db import transaction
 
 from tandem.accounts.google_services import calendar_client_for
 from tandem.accounts.models import GoogleConnection
+from tandem.meetings.models import Meeting
+from tandem.meetings.services import meeting_restore
 from tandem.sync.models import CalendarSyncState, EventLink, UserSyncState
 
 _DELETE_CHUNK = 500
@@ -49,5 +54,17 @@ def links_of_gone_events_drop(*, user_id: int) -> int:
         CalendarSyncState.objects.filter(owner_id=user_id).update(
             sync_token="", full_sync_completed_at=None
         )
-        UserSyncState.objects.filter(owner_id=user_id).update(needs_attention="")
+        _crm_deletions_undo(user_id=user_id)
+        UserSyncState.objects.filter(owner_id=user_id).update(needs_attention="", held_deletions=[])
     return len(gone)
+
+
+def _crm_deletions_undo(*, user_id: int) -> None:
+    """Keeping the meetings when the breaker held deletions made in the CRM: the deleted
+    meetings are restored (their events in Google were never touched)."""
+    state = UserSyncState.objects.filter(owner_id=user_id).first()
+    held = state.held_deletions if state else []
+    ids = [entry["meeting_id"] for entry in held if entry.get("deleted_in") == "crm"]
+    for meeting in Meeting.objects.filter(owner_id=user_id, pk__in=ids, deleted_at__isnull=False):
+        if meeting.can_be_restored():
+            meeting_restore(meeting=meeting, origin="sync")

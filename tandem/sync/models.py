@@ -97,6 +97,8 @@ class UserSyncState(models.Model):
     next_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Set when the mass-delete breaker tripped or an error needs the user; cleared by them.
     needs_attention = models.CharField(max_length=500, blank=True)
+    # The meetings the breaker held back (HeldDeletion.as_json each), listed with its question.
+    held_deletions = models.JSONField(default=list, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     # The lease lock: one worker at a time per user, on every database.
     lock_token = models.CharField(max_length=64, blank=True)

@@ -21,6 +21,8 @@ class SyncStatus:
     # "mass_delete" (the breaker holds deletions back: apply or keep) or "stopped" (any other
     # reason the schedule skips the user: resume); "" when nothing waits for the user.
     attention_kind: str = ""
+    # The meetings the breaker held back: dicts of meeting_id, subject, start, deleted_in.
+    held_deletions: list[dict[str, object]] = field(default_factory=list)
     last_error: str = ""
     running: bool = False
     recent_runs: list[SyncRun] = field(default_factory=list)
@@ -42,6 +44,7 @@ def sync_status_for(*, user: User, runs: int = 5, conflicts: int = 5) -> SyncSta
         next_due_at=state.next_due_at,
         needs_attention=state.needs_attention,
         attention_kind=_attention_kind(state, recent_runs),
+        held_deletions=list(state.held_deletions or []),
         last_error=state.last_error,
         # A run left "running" by a worker that died is not running once its lease is over.
         running=bool(

@@ -167,6 +167,26 @@ def test_page_token_carries_a_snapshot(api: httpx.Client) -> None:
     assert {c["id"] for c in changes} == {late, ids[0]}
 
 
+def test_live_pages_are_no_snapshot_a_changed_event_comes_again(
+    google: FakeGoogle, api: httpx.Client
+) -> None:
+    """In live paging mode (Google's own behaviour) an event changed after its page was
+    returned comes again on a later page with its newer etag; nothing is left out."""
+    google.set_paging(live=True)
+    ids = _insert(api, 6)
+    first = api.get(EVENTS, params={"maxResults": 3}).json()
+    old_etag = first["items"][0]["etag"]
+    api.patch(f"{EVENTS}/{ids[0]}", json={"summary": "renamed while paging"})
+    rest, token = list_all(api, maxResults=3, pageToken=first["nextPageToken"])
+    seen = [i["id"] for i in first["items"]] + [i["id"] for i in rest]
+    assert sorted(set(seen)) == sorted(ids)
+    assert seen.count(ids[0]) == 2
+    again = next(i for i in rest if i["id"] == ids[0])
+    assert again["summary"] == "renamed while paging" and again["etag"] != old_etag
+    changes, _ = list_all(api, syncToken=token)
+    assert changes == []  # the change was delivered by the listing itself
+
+
 def test_page_token_is_bound_to_its_query(api: httpx.Client) -> None:
     """A page token used with a different query is refused."""
     _insert(api, 4)

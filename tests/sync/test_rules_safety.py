@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from config.celery import app
 from tandem.meetings.services import meeting_restore
 from tandem.sync.models import CalendarSyncState, SyncRun
 from tests.sync.harness import (
@@ -135,3 +136,53 @@ def test_every_run_is_recorded_with_times_requests_counts_and_errors(world: Sync
     assert failed is not None and failed.status == SyncRun.Status.FAILED
     assert failed.errors == ["Google was busy or unreachable; Tandem retries automatically."]
     assert SyncRun.objects.filter(owner=world.user).count() == 4
+
+
+def _answer(world: SyncWorld, answer: str) -> None:
+    """The user answers the breaker's question on the status page; the task it queues runs
+    inline, as a worker would run it moments later (only here: a CRM edit made earlier in
+    the test would otherwise sync on its own)."""
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, True
+    try:
+        response = world.client.post("/sync/attention/", {"answer": answer, "next": "/"})
+    finally:
+        app.conf.task_always_eager = previous
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("answer", ["apply", "keep"])
+def test_many_meetings_deleted_in_the_crm_trip_the_breaker_too(
+    world: SyncWorld, answer: str
+) -> None:
+    """Issue 11, defect 4: deletions in either direction count. 11 of 50 synced meetings
+    deleted in the CRM hold every deletion in Google, and the question says on which side
+    the deletions happened and lists the meetings. "Apply" then deletes the 11 events;
+    "Keep my meetings" restores the 11 meetings and Google keeps every event."""
+    _synced_events(world, 50)
+    doomed = crm_meetings(world)[:11]
+    for meeting in doomed:
+        crm_delete(meeting)
+
+    outcome = run_sync(world)
+
+    assert outcome.run is not None and outcome.run.status == SyncRun.Status.NEEDS_ATTENTION
+    question = needs_attention(world)
+    assert question.startswith("This sync would delete 11 of 50 synced meetings from Google")
+    assert "deleted in the CRM" in question
+    assert len(world.google.events(world.primary)) == 50  # nothing deleted in Google
+    page = world.client.get("/preferences/external-services/").content.decode()
+    for meeting in doomed:
+        assert meeting.subject in page
+    assert page.count("deleted in the CRM") >= 11
+
+    _answer(world, answer)
+
+    if answer == "apply":
+        assert len(world.google.events(world.primary)) == 39
+        assert len(crm_meetings(world)) == 39
+    else:
+        run_clean(world)
+        assert len(world.google.events(world.primary)) == 50
+        assert len(crm_meetings(world)) == 50
+    assert needs_attention(world) == ""
+    assert sum(run_clean(world).counts.values()) == 0

@@ -3,14 +3,12 @@ now, the answers when a sync needs attention) and `tandem status` for operators.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from config.celery import app
 from tandem.cli import main as tandem_main
 from tandem.meetings.models import Meeting
 from tandem.sync.engine import sync_user_now
@@ -43,17 +41,6 @@ def _page(client: Client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200
     return response.content.decode()
-
-
-@pytest.fixture
-def eager_tasks() -> Iterator[None]:
-    """Tasks queued by a view run inline, as a worker would run them moments later."""
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = previous
 
 
 def test_external_services_shows_last_and_next_sync_and_what_runs_did(ann, google_in_process):

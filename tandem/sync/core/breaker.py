@@ -1,17 +1,21 @@
 """The mass-delete breaker: a run that would delete a large share of a user's meetings stops
 and asks (DESIGN.md §2, "never lose data").
 
-It trips when a plan would delete more than ``share`` (20%) *and* more than ``floor`` (10)
-of the user's synced meetings, or when a full listing of an inbound calendar comes back
-empty while links to it exist (a truncated or wrong listing looks exactly like that). A
-tripped run applies no deletion, keeps its sync token, and flags the user "needs attention";
-a run the user confirmed passes ``allow=True``.
+Deletions in either direction count: meetings whose events were deleted in Google (the
+inbound pass would delete them in the CRM) and meetings deleted in the CRM (the outbound pass
+would delete their events). It trips when a pass would delete more than ``share`` (20%)
+*and* more than ``floor`` (10) of the calendar's synced meetings, or when a full listing of
+an inbound calendar comes back empty while links to it exist (a truncated or wrong listing
+looks exactly like that). A tripped run applies no deletion, keeps its sync token, and flags
+the user "needs attention" with the meetings concerned; a run the user confirmed passes
+``allow=True``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from tandem.sync.core.actions import ItemPlan
 
@@ -25,6 +29,13 @@ class BreakerVerdict:
     reason: str = ""
 
 
+DeletedIn = Literal["google", "crm"]
+_WHERE = {
+    "google": ("in Google", "from the CRM"),
+    "crm": ("in the CRM", "from Google"),
+}
+
+
 def breaker_check(
     *,
     deletes: int,
@@ -34,9 +45,12 @@ def breaker_check(
     allow: bool = False,
     share: float = DELETE_SHARE,
     floor: int = DELETE_FLOOR,
+    deleted_in: DeletedIn = "google",
 ) -> BreakerVerdict:
     """Pure verdict over counts: ``deletes`` planned, ``synced`` linked meetings, and for a
-    full listing (``listing_complete``) how many events it ``listed``."""
+    full listing (``listing_complete``) how many events it ``listed``. ``deleted_in``: the
+    side where the user's deletions happened (deletions in either direction count); the
+    question names it, and the side the deletions would be copied to."""
     if allow:
         return BreakerVerdict(tripped=False)
     if listing_complete and listed == 0 and synced > 0:
@@ -45,10 +59,12 @@ def breaker_check(
             reason=f"Google listed no events while {synced} meetings are synced with it.",
         )
     if deletes > floor and deletes > share * synced:
+        where, copied_to = _WHERE[deleted_in]
         return BreakerVerdict(
             tripped=True,
             reason=(
                 f"This sync would delete {deletes} of {synced} synced meetings "
+                f"{copied_to}: they were deleted {where} "
                 f"(more than {share:.0%} and more than {floor})."
             ),
         )
@@ -62,6 +78,7 @@ def breaker_check_plan(
     listing_complete: bool,
     listed: int,
     allow: bool = False,
+    deleted_in: DeletedIn = "google",
 ) -> BreakerVerdict:
     """``breaker_check`` over a whole plan (deletions counted by ``ItemPlan.deletes``)."""
     return breaker_check(
@@ -70,4 +87,5 @@ def breaker_check_plan(
         listing_complete=listing_complete,
         listed=listed,
         allow=allow,
+        deleted_in=deleted_in,
     )

@@ -74,6 +74,12 @@ def _plan_unlinked(
             # Our own event whose meeting is gone for good: never resurrect it as a copy.
             return plan("our event without its meeting")
         assert google.fields is not None
+        if not settings.is_inbound:
+            # A target the user does not sync into the CRM: other people's events stay out.
+            return plan("not an inbound calendar")
+        if settings.window_start is not None and google.fields.ends_before(settings.window_start):
+            # An incremental listing brings events from any date: old ones are left alone.
+            return plan("event outside the window")
         # A new Google event becomes a new meeting (read-only if the calendar is).
         return plan(
             "new event",

@@ -90,13 +90,16 @@ class GoogleEvent:
 class SyncSettings:
     """The user's choices for one Google calendar.
 
-    ``is_target``: CRM-created meetings are inserted here. ``read_only``: the user cannot
-    write this calendar (reader/freeBusyReader), so nothing is ever written to it and its
-    events are read-only meetings. ``window_start``: now - 30 days; older items are left
-    alone, and their absence from a listing is not a deletion.
+    ``is_target``: CRM-created meetings are inserted here. ``is_inbound``: the user picked
+    the calendar to flow into the CRM (a target that is not inbound only holds our events;
+    other people's events there are not imported). ``read_only``: the user cannot write
+    this calendar (reader/freeBusyReader), so nothing is ever written to it and its events
+    are read-only meetings. ``window_start``: now - 30 days; older items are left alone, on
+    either side, and their absence from a listing is not a deletion.
     """
 
     private_sync: bool = False
     is_target: bool = True
     read_only: bool = False
     window_start: datetime | None = None
+    is_inbound: bool = True

@@ -54,7 +54,7 @@ from tandem.sync.core.planner import plan_item
 from tandem.sync.core.sides import SideError, SyncTokenInvalid
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
 from tandem.sync.engine.bulk import pks_reserve, rows_insert
-from tandem.sync.engine.context import CalendarPlan, RunContext
+from tandem.sync.engine.context import HELD_SHOWN, CalendarPlan, HeldDeletion, RunContext
 from tandem.sync.engine.prefetch import pages_ahead
 from tandem.sync.engine.records import conflict_rows
 from tandem.sync.models import CalendarSyncState, EventLink, ImportedMeeting, SyncConflict
@@ -192,7 +192,7 @@ class InboundPass:
             self.ctx.keep_alive()  # a long listing keeps the user's lease
             with collector_paused():  # see collector_paused
                 listed += len(page.items)
-                items, fresh = self._plan_page(page.items)
+                items, fresh = self._plan_page(page.items, seen=seen)
                 seen.update(item.event.event_id for item in items)
                 seen.update(new.event.event_id for new in fresh)
                 if page.next_sync_token is None:
@@ -206,7 +206,7 @@ class InboundPass:
                     self._apply_page(items + absent, pending, fresh)
                     if self.deferred:
                         # Every series of this listing is in the CRM now.
-                        late, late_fresh = self._plan_page(self.deferred, final=True)
+                        late, late_fresh = self._plan_page(self.deferred, seen=seen, final=True)
                         self._apply_page(late, pending, late_fresh)
                     synced = EventLink.objects.filter(
                         owner=self.ctx.user,
@@ -219,10 +219,11 @@ class InboundPass:
                         listing_complete=full,
                         listed=listed,
                         allow=self.ctx.allow_mass_delete,
+                        deleted_in="google",
                     )
                     if verdict.tripped:
                         self.tripped = True
-                        self.ctx.needs_attention = verdict.reason
+                        self.ctx.hold(verdict.reason, self._held(pending))
                         return
                     self._apply_deletes(pending)
                     if len(self.ctx.errors) == errors_before:
@@ -264,20 +265,27 @@ class InboundPass:
         )
 
     def _plan_page(
-        self, raws: Sequence[dict[str, Any]], *, final: bool = False
+        self, raws: Sequence[dict[str, Any]], *, seen: set[str], final: bool = False
     ) -> tuple[list[Item], list[NewMeeting]]:
-        """The page's items planned by the core, and its plain new events and new occurrences
-        of recurring meetings (planned here). Unless ``final``, a new occurrence whose series
-        is not in the CRM yet waits in ``deferred``."""
-        events: list[tuple[GoogleEvent, dict[str, Any]]] = []
+        """The page's items planned by the core, and its new occurrences of recurring
+        meetings (planned here). Unless ``final``, a new occurrence whose series is not in
+        the CRM yet waits in ``deferred``. ``seen``: event ids of the listing's earlier pages.
+        """
+        read: dict[str, tuple[GoogleEvent, dict[str, Any]]] = {}
         for raw in raws:
             event = self._read(raw)
             if event is not None:
-                events.append((event, raw))
+                # Should a page hold an event twice, the later copy is the newer one.
+                read[event.event_id] = (event, raw)
+        events = list(read.values())
         cal = self.calendar.calendar_id
         link_rows: dict[str, EventLink] = {}
         imports: dict[str, int] = {}
-        if self.pairs_possible:
+        # Google's pages are no snapshot: an event changed while we page comes again on a
+        # later page, by then linked to the meeting an earlier page made (the last copy
+        # then merges in like any change). Such a page must look its links up.
+        lookups = self.pairs_possible or not seen.isdisjoint(read)
+        if lookups:
             link_rows = {
                 row.event_id: row
                 for row in EventLink.objects.filter(
@@ -288,7 +296,7 @@ class InboundPass:
                 )
             }
         unlinked = [(event, raw) for event, raw in events if event.event_id not in link_rows]
-        if self.pairs_possible:
+        if lookups:
             imports = dict(
                 ImportedMeeting.objects.filter(
                     owner=self.ctx.user,
@@ -334,7 +342,6 @@ class InboundPass:
 
         items: list[Item] = []
         fresh: list[NewMeeting] = []
-        read_only = self.settings.read_only
         for event, raw in events:
             row = link_rows.get(event.event_id)
             link = link_from_row(row) if row else None
@@ -363,23 +370,19 @@ class InboundPass:
                             event, raw, series, fresh, final=final, replaces=hiding.pk
                         )
                         continue
-                if meeting_id is None and event.fields is not None and not event.cancelled:
-                    # No link, no import record, no marker of ours, no copy elsewhere: plan_item
-                    # would take its "new event" branch (link None, crm None, a live readable
-                    # event without our marker): CreateInCrm read-only when the calendar is,
-                    # then SaveLink of the event's fields, origin "google". The same, unbuilt.
-                    if self.calendar.inbound:
-                        fresh.append(
-                            NewMeeting(
-                                event,
-                                str(raw.get("iCalUID", "")),
-                                event.fields,
-                                read_only,
-                                event.fields,
-                                "google",
-                            )
-                        )
-                    continue  # (The target only: other people's events are not imported.)
+                if meeting_id is None:
+                    # No link, no import record, no marker of ours, no copy elsewhere: the
+                    # planner's rules for an event never seen (new, cancelled, out of the
+                    # window, not an inbound calendar); a CreateInCrm becomes a bulk insert.
+                    plan = plan_item(
+                        link=None,
+                        crm=None,
+                        google=event,
+                        settings=self.settings,
+                        listing_complete=False,
+                    )
+                    items.append(Item(event, raw, None, None, None, plan))
+                    continue
                 meeting = meetings.get(meeting_id) if meeting_id else None
                 if meeting is not None and meeting.event_links.exclude(calendar_id=cal).exists():
                     meeting = None  # Our event copied into another calendar: not this pair.
@@ -769,6 +772,15 @@ class InboundPass:
         self.ctx.counts["crm_created"] += len(creates) - occurrences
         if occurrences:
             self.ctx.counts["crm_updated"] += occurrences
+
+    def _held(self, pending: list[PendingDelete]) -> list[HeldDeletion]:
+        """The meetings whose events Google deleted, for the breaker's question."""
+        ids = [delete.meeting_id for delete in pending[:HELD_SHOWN]]
+        meetings = Meeting.objects.filter(owner=self.ctx.user, pk__in=ids).order_by("pk")
+        return [
+            HeldDeletion.of(crm_meeting(meeting, import_key=None), deleted_in="google")
+            for meeting in meetings
+        ]
 
     def _apply_deletes(self, pending: list[PendingDelete]) -> None:
         for delete in pending:

@@ -16,10 +16,11 @@ from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
 from tandem.sync.adapters.google import GoogleCalendarSide
 from tandem.sync.adapters.links import DjangoLinks, link_from_row
 from tandem.sync.core.actions import DeleteInGoogle, InsertInGoogle, ItemPlan, PatchGoogle
+from tandem.sync.core.breaker import DELETE_FLOOR, breaker_check
 from tandem.sync.core.driver import SyncReport, _Applier, _Fetcher
 from tandem.sync.core.planner import plan_item
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
-from tandem.sync.engine.context import CalendarPlan, RunContext
+from tandem.sync.engine.context import CalendarPlan, HeldDeletion, RunContext
 from tandem.sync.engine.exceptions_out import ExceptionsOut
 from tandem.sync.engine.records import conflict_rows
 from tandem.sync.models import EventLink, ImportedMeeting, SyncConflict
@@ -42,6 +43,7 @@ class OutboundPass:
             default_zone=default_zone,
         )
         self.report = SyncReport()
+        self.tripped = False  # the mass-delete breaker held this pass's deletions
         self.applier = _Applier(
             self.crm,
             self.side,
@@ -55,18 +57,28 @@ class OutboundPass:
     def run(self) -> None:
         if not self.calendar.writable:
             return  # Read-only calendars never get writes.
-        for link, meeting, cancelled in self._linked_candidates():
+        planned = [
             # Google as the last listing saw it; a 412 makes the applier read the real one.
-            event = GoogleEvent(
-                link.event_id, link.etag, None if cancelled else link.base, cancelled=cancelled
+            self._plan(
+                link,
+                meeting,
+                GoogleEvent(
+                    link.event_id, link.etag, None if cancelled else link.base, cancelled=cancelled
+                ),
             )
-            self._apply(link, meeting, event)
+            for link, meeting, cancelled in self._linked_candidates()
+        ]
+        held = self._breaker(planned)
+        for link, meeting, event, plan in planned:
+            if held and plan.deletes:
+                continue  # The breaker holds every deletion until the user answers.
+            self._apply(link, meeting, event, plan)
         for meeting, event_id in self._restored_imports():
             # Imported, deleted in Google, restored in the CRM: the planner undeletes it.
-            self._apply(None, meeting, self.applier.fetch(event_id))
+            self._apply(*self._plan(None, meeting, self.applier.fetch(event_id)))
         if self.calendar.target:
             for meeting in self._unpushed_meetings():
-                self._apply(None, meeting, None)
+                self._apply(*self._plan(None, meeting, None))
         # After the inserts above: a series new in this run is in Google by now.
         ExceptionsOut(self.ctx, self.calendar, self.default_zone).run()
         self._record()
@@ -148,10 +160,46 @@ class OutboundPass:
 
     # -- applying ---------------------------------------------------------------------------
 
-    def _apply(self, link: Link | None, meeting: CrmMeeting, event: GoogleEvent | None) -> None:
+    def _plan(
+        self, link: Link | None, meeting: CrmMeeting, event: GoogleEvent | None
+    ) -> tuple[Link | None, CrmMeeting, GoogleEvent | None, ItemPlan]:
         plan = plan_item(
             link=link, crm=meeting, google=event, settings=self.settings, listing_complete=False
         )
+        return link, meeting, event, plan
+
+    def _breaker(
+        self, planned: list[tuple[Link | None, CrmMeeting, GoogleEvent | None, ItemPlan]]
+    ) -> bool:
+        """Meetings deleted in the CRM count for the mass-delete breaker as much as events
+        deleted in Google (DESIGN.md §3): True when their deletion in Google is held."""
+        deletes = sum(plan.deletes for *_, plan in planned)
+        if deletes <= DELETE_FLOOR:
+            return False  # Below the floor it never trips: no need to count the links.
+        synced = EventLink.objects.filter(
+            owner=self.ctx.user,
+            google_sub=self.ctx.google_sub,
+            calendar_id=self.calendar.calendar_id,
+        ).count()
+        verdict = breaker_check(
+            deletes=deletes, synced=synced, allow=self.ctx.allow_mass_delete, deleted_in="crm"
+        )
+        if not verdict.tripped:
+            return False
+        self.tripped = True
+        self.ctx.hold(
+            verdict.reason,
+            [
+                HeldDeletion.of(meeting, deleted_in="crm")
+                for _, meeting, _, plan in planned
+                if plan.deletes
+            ],
+        )
+        return True
+
+    def _apply(
+        self, link: Link | None, meeting: CrmMeeting, event: GoogleEvent | None, plan: ItemPlan
+    ) -> None:
         if not plan.actions:
             if link is not None and link.crm_version != meeting.version:
                 # Changed in the CRM but not in a mapped field (or back to the agreed value).

@@ -154,7 +154,9 @@ def _sync(
         if not tripped:
             for calendar in calendars:
                 keep_alive()
-                OutboundPass(ctx, calendar, _zone(sync_settings, calendar.calendar_id)).run()
+                outbound = OutboundPass(ctx, calendar, _zone(sync_settings, calendar.calendar_id))
+                outbound.run()
+                tripped = tripped or outbound.tripped
         if tripped:
             status = SyncRun.Status.NEEDS_ATTENTION
         elif ctx.errors:
@@ -205,6 +207,9 @@ def _finish(
         state.last_error = ctx.errors[0][:500]
     if status == SyncRun.Status.NEEDS_ATTENTION:
         state.needs_attention = ctx.needs_attention[:500]
+        state.held_deletions = [held.as_json() for held in ctx.held]
+    elif status == SyncRun.Status.SUCCEEDED:
+        state.held_deletions = []  # nothing is held back any more
     state.save()
 
 
