@@ -1,7 +1,7 @@
 """Benchmarks of the two-way sync engine (issue #5, "Performance").
 
     .venv/bin/python bench/sync_bench.py import  [--events 10000] [--reps 3]
-    .venv/bin/python bench/sync_bench.py idle    [--events 10000]
+    .venv/bin/python bench/sync_bench.py idle    [--events 10000] [--reps 3]
     .venv/bin/python bench/sync_bench.py queries [--sizes 2500,5000,10000]
     .venv/bin/python bench/sync_bench.py memory  [--sizes 10000,100000]
     .venv/bin/python bench/sync_bench.py all
@@ -59,7 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario", choices=[*TARGETS, "all", "floor", "memory-child"])
     parser.add_argument("--events", type=int, default=10_000)
-    parser.add_argument("--reps", type=int, default=3, help="paging baselines around the import")
+    parser.add_argument(
+        "--reps",
+        type=int,
+        default=3,
+        help="paging baselines around the import; idle runs timed after the checked one",
+    )
     parser.add_argument("--sizes", default="", help="comma-separated event counts")
     parser.add_argument("--emulator", default="", help=argparse.SUPPRESS)
     parser.add_argument("--token", default="", help=argparse.SUPPRESS)
@@ -81,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenario == "import":
         ok = import_run(events=args.events, reps=args.reps, profile=args.profile)
     elif args.scenario == "idle":
-        ok = idle_run(events=args.events)
+        ok = idle_run(events=args.events, reps=args.reps)
     elif args.scenario == "queries":
         ok = query_counts(sizes=sizes or [2500, 5000, 10_000])
     else:

@@ -221,7 +221,10 @@ def import_run(*, events: int, reps: int, profile: str = "") -> bool:
         return ok
 
 
-def idle_run(*, events: int) -> bool:
+def idle_run(*, events: int, reps: int = 0) -> bool:
+    """One idle run checked request by request and query by query, then ``reps`` more timed
+    alone (no query capture): the median of those is an idle run's cost in a worker that has
+    already run one (imports done, connections open, as in production)."""
     with world(events=events) as w:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
@@ -258,6 +261,16 @@ def idle_run(*, events: int) -> bool:
             f"{took * 1000:.0f} ms, SyncRun.requests = {run.requests}, emulator log: "
             f"{[f'{e.method} {e.path}?{e.query}'[:120] for e in log]}"
         )
+        timed = [_idle_timed(w.user.user_id) for _ in range(reps)]
+        if timed:
+            walls = [wall for wall, _, _ in timed]
+            cpus = [cpu for _, cpu, _ in timed]
+            print(
+                f"  {reps} more idle runs: median {statistics.median(walls) * 1000:.1f} ms "
+                f"(min {min(walls) * 1000:.1f}, max {max(walls) * 1000:.1f}), this thread's "
+                f"CPU median {statistics.median(cpus) * 1000:.1f} ms (the emulator serves "
+                "from threads of its own)"
+            )
         print(
             f"  counts {dict(idle.counts)}; meetings and links unchanged: {unchanged}; "
             f"{len(queries)} SQL queries, writes to meetings/links/imports/conflicts: "
@@ -272,7 +285,18 @@ def idle_run(*, events: int) -> bool:
             and not any(idle.counts.values())
             and unchanged
             and not crm_writes
+            and all(status == "succeeded" for _, _, status in timed)
         )
+
+
+def _idle_timed(user_id: int) -> tuple[float, float, str]:
+    """Wall seconds, this thread's CPU seconds and the status of one idle run."""
+    from tandem.sync.engine import sync_user_now
+
+    started, cpu_started = time.perf_counter(), time.thread_time()
+    outcome = sync_user_now(user_id=user_id, trigger="bench")
+    took, cpu = time.perf_counter() - started, time.thread_time() - cpu_started
+    return took, cpu, outcome.run.status if outcome.run else "none"
 
 
 def _import_queries(w: World, *, size: int, name: str) -> tuple[int, int]:

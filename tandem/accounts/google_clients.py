@@ -3,8 +3,11 @@ emulator and real Google (tandem.google.endpoints)."""
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 from django.conf import settings
@@ -63,5 +66,49 @@ def google_oauth(*, redirect: str = "") -> GoogleOAuth:
     )
 
 
+# -- the process's HTTP client for the Calendar API -------------------------------------------
+#
+# Building an httpx.Client costs about 20 ms (mostly its TLS context), as much as the rest
+# of an idle sync run, so every Calendar client of the process shares one, and with it the
+# connection pool (keep-alive to Google across runs). httpx.Client is safe to share between
+# threads. It holds nothing of a user: each request carries its user's token in its own
+# header, the request budget is counted on each CalendarClient, and cookies are refused.
+# A forked child (Celery's prefork pool) builds its own instead of using its parent's
+# sockets; a transport swapped in by tests (use_transport) gets a client of its own.
+
+_pool_lock = threading.Lock()
+_pooled: tuple[int, httpx.BaseTransport | None, httpx.Client] | None = None
+
+
+def _refusing_cookies() -> CookieJar:
+    """A jar that keeps no cookie, so nothing one user's response sets reaches another's
+    request through the shared client."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
 def http_client() -> httpx.Client:
-    return httpx.Client(transport=google_transport(), timeout=HTTP_TIMEOUT)
+    """The process's shared HTTP client for Google's Calendar API (see above)."""
+    global _pooled
+    pid, transport = os.getpid(), google_transport()
+    pooled = _pooled
+    if pooled is not None and pooled[0] == pid and pooled[1] is transport:
+        return pooled[2]
+    with _pool_lock:
+        if _pooled is None or _pooled[0] != pid or _pooled[1] is not transport:
+            # The one it replaces is not closed: another thread may still be using it (or,
+            # after a fork, its sockets are the parent's); it goes when nothing holds it.
+            client = httpx.Client(
+                transport=transport, timeout=HTTP_TIMEOUT, cookies=_refusing_cookies()
+            )
+            _pooled = (pid, transport, client)
+        return _pooled[2]
+
+
+def _after_fork_in_child() -> None:
+    # A fork while another thread held the lock would leave it held forever in the child.
+    global _pool_lock, _pooled
+    _pool_lock = threading.Lock()
+    _pooled = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
