@@ -16,7 +16,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 
-from tandem.sync.core.driver import SyncReport, sync_once
+from tandem.sync.core.apply import SyncReport
+from tandem.sync.core.driver import sync_once
 from tandem.sync.core.fields import MeetingFields, TimedMoment
 from tandem.sync.core.identity import meeting_id_from_marker
 from tandem.sync.core.mapping import MARKER_KEY, fields_from_event, patch_from_changes

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tandem.sync.core.driver import SyncReport, sync_once
+from tandem.sync.core.apply import SyncReport
+from tandem.sync.core.driver import sync_once
 from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.identity import event_id_for_meeting
 from tandem.sync.core.mapping import MARKER_KEY, fields_from_event

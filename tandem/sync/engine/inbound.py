@@ -25,7 +25,7 @@ from django.utils import timezone
 from tandem.meetings.models import Meeting
 from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
 from tandem.sync.adapters.google import GoogleCalendarSide
-from tandem.sync.adapters.links import link_from_row
+from tandem.sync.adapters.links import DjangoLinks, link_from_row
 from tandem.sync.adapters.serialize import fields_to_json
 from tandem.sync.core.actions import (
     SIDE_WRITES,
@@ -41,6 +41,7 @@ from tandem.sync.core.actions import (
     SaveLink,
     UpdateCrm,
 )
+from tandem.sync.core.apply import Applier, Fetcher, SyncReport
 from tandem.sync.core.breaker import breaker_check
 from tandem.sync.core.fields import (
     InvalidFields,
@@ -54,7 +55,13 @@ from tandem.sync.core.planner import plan_item
 from tandem.sync.core.sides import SideError, SyncTokenInvalid
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
 from tandem.sync.engine.bulk import pks_reserve, rows_insert
-from tandem.sync.engine.context import HELD_SHOWN, CalendarPlan, HeldDeletion, RunContext
+from tandem.sync.engine.context import (
+    HELD_SHOWN,
+    CalendarPlan,
+    HeldDeletion,
+    RunContext,
+    count_google_writes,
+)
 from tandem.sync.engine.prefetch import pages_ahead
 from tandem.sync.engine.records import conflict_rows
 from tandem.sync.models import CalendarSyncState, EventLink, ImportedMeeting, SyncConflict
@@ -116,6 +123,17 @@ def cancelled_occurrence_fields(series: Meeting, original: Moment) -> MeetingFie
         return None
 
 
+@dataclass(frozen=True)
+class GoogleWork:
+    """What is left of an item's plan once its CRM writes are committed: the Google writes
+    and the link, with the meeting as those writes left it."""
+
+    plan: ItemPlan
+    link: Link | None
+    crm: CrmMeeting
+    event: GoogleEvent
+
+
 @dataclass
 class PendingDelete:
     meeting_id: int
@@ -166,6 +184,17 @@ class InboundPass:
         # are placed once the whole listing has been read (see _listing).
         self.deferred: list[dict[str, Any]] = []
         self.page_now = timezone.now()
+        self.google_work: list[GoogleWork] = []
+        self.report = SyncReport()
+        self.applier = Applier(
+            self.crm,
+            self.side,
+            DjangoLinks(user=ctx.user, google_sub=ctx.google_sub),
+            self.settings,
+            ctx.namespace,
+            Fetcher(self.side, ctx.namespace, default_zone),
+            self.report,
+        )
 
     # -- listing ----------------------------------------------------------------------------
 
@@ -198,6 +227,7 @@ class InboundPass:
                 if page.next_sync_token is None:
                     with transaction.atomic():
                         self._apply_page(items, pending, fresh)
+                    self.apply_google_work()
                     continue
                 # The last page: its changes, the deletions and the token in one transaction.
                 # Without links when the listing began, every link has been seen: none is absent.
@@ -224,6 +254,7 @@ class InboundPass:
                     if verdict.tripped:
                         self.tripped = True
                         self.ctx.hold(verdict.reason, self._held(pending))
+                        self.google_work = []  # a held run writes nothing to Google
                         return
                     self._apply_deletes(pending)
                     if len(self.ctx.errors) == errors_before:
@@ -232,6 +263,7 @@ class InboundPass:
                             self.state.full_sync_completed_at = timezone.now()
                     self.state.last_listed_at = timezone.now()
                     self.state.save()
+                self.apply_google_work()
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -602,12 +634,22 @@ class InboundPass:
         conflicts: list[SyncConflict],
         pending: list[PendingDelete],
     ) -> None:
+        """The item's CRM writes, inside the page's transaction. A plan that also writes to
+        Google leaves its Google writes and its link to ``GoogleWork`` (after the commit):
+        until they are made, the link keeps saying what was last agreed, so a crash or a
+        failed write leaves the item to the next run's outbound look (the meeting's version
+        differs from the link's), never a half-claimed agreement."""
         actions = item.plan.actions
         meeting_id = item.crm.meeting_id if item.crm else None
         version = item.crm.version if item.crm else 0
-        # With a Google write pending, the link's base is Google's copy, which the meeting
-        # does not match: version 0 (no meeting has it) makes the outbound pass pick it up.
-        saved_version = 0 if needs_google else version
+        if needs_google and item.plan.deletes:
+            # A deletion of the user's data in Google: the outbound pass makes it, behind the
+            # mass-delete breaker for deletions made in the CRM. The link learns the etag
+            # Google has now (its fields are the agreed ones: "deleted in the CRM").
+            if item.link_row is not None:
+                EventLink.objects.filter(pk=item.link_row.pk).update(etag=item.event.etag)
+            return
+        crm_after = item.crm
         for index, action in enumerate(actions):
             match action:
                 case CreateInCrm():
@@ -626,16 +668,14 @@ class InboundPass:
                     )
                     return  # Meeting, import record and link are created in bulk.
                 case UpdateCrm():
-                    updated = self.crm.update_meeting(
+                    crm_after = self.crm.update_meeting(
                         meeting_id=action.meeting_id,
                         fields=action.fields,
                         expected_version=action.expected_version,
                         restore=action.restore,
                     )
                     self.ctx.counts["crm_restored" if action.restore else "crm_updated"] += 1
-                    version = updated.version
-                    if not needs_google:
-                        saved_version = version
+                    version = crm_after.version
                 case DeleteInCrm():
                     pending.append(
                         PendingDelete(
@@ -645,47 +685,20 @@ class InboundPass:
                         )
                     )
                     return  # Deletions wait for the breaker at the end of the listing.
-                case SaveLink():
+                case SaveLink() if not needs_google:
                     assert meeting_id is not None
-                    if needs_google and item.link is None:
-                        # Never agreed: no base to claim (the CRM's copy would read as agreed,
-                        # and a cancelled event then as a deletion). The outbound pass pairs
-                        # the meeting with its event afresh (unpushed or restored import).
-                        continue
-                    if needs_google:
-                        # Google is not written here: the link says what Google has now, and
-                        # the outbound pass sees the meeting differs from it.
-                        assert item.link is not None
-                        base = item.event.fields or item.link.base
-                        link_saves.append(
-                            self._link_row(
-                                item,
-                                meeting_id,
-                                base,
-                                saved_version,
-                                item.link.origin,
-                                leaving=item.link.leaving,
-                            )
+                    link_saves.append(
+                        self._link_row(
+                            item,
+                            meeting_id,
+                            action.base,
+                            version,
+                            action.origin,
+                            leaving=action.leaving,
                         )
-                    else:
-                        link_saves.append(
-                            self._link_row(
-                                item,
-                                meeting_id,
-                                action.base,
-                                version,
-                                action.origin,
-                                leaving=action.leaving,
-                            )
-                        )
-                case DropLink():
-                    if needs_google:
-                        if item.link_row is not None:
-                            # The outbound pass finishes this item; remember Google's state.
-                            EventLink.objects.filter(pk=item.link_row.pk).update(
-                                etag=item.event.etag, google_deleted=item.event.cancelled
-                            )
-                    elif item.link_row is not None:
+                    )
+                case DropLink() if not needs_google:
+                    if item.link_row is not None:
                         EventLink.objects.filter(pk=item.link_row.pk).delete()
                 case RecordConflict():
                     conflicts.extend(
@@ -695,8 +708,24 @@ class InboundPass:
                     )
                 case RecordProblem():
                     self.ctx.errors.append(f"Event {action.event_id}: {action.message}")
-                case InsertInGoogle() | PatchGoogle() | DeleteInGoogle():
-                    pass  # Outbound's business (see the module docstring).
+        if needs_google:
+            assert crm_after is not None  # no Google write without a meeting (planner.py)
+            rest = tuple(a for a in actions if isinstance(a, (*GOOGLE_WRITES, SaveLink, DropLink)))
+            self.google_work.append(
+                GoogleWork(replace(item.plan, actions=rest), item.link, crm_after, item.event)
+            )
+
+    def apply_google_work(self) -> None:
+        """The Google writes of the items planned on the pages so far, with their links,
+        through the core's applier (sendUpdates=none, If-Match; 412 → re-read and re-plan)."""
+        work, self.google_work = self.google_work, []
+        for entry in work:
+            errors_before = len(self.report.errors)
+            self.applier.apply(entry.plan, entry.link, entry.crm, entry.event, False)
+            if len(self.report.errors) == errors_before:
+                count_google_writes(self.ctx, entry.plan)
+        self.ctx.errors.extend(self.report.errors)
+        self.report.errors.clear()
 
     def _bulk_create(self, creates: list[NewMeeting], link_saves: list[dict[str, Any]]) -> None:
         if not creates:

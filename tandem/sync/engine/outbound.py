@@ -15,12 +15,17 @@ from tandem.meetings.models import Meeting
 from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
 from tandem.sync.adapters.google import GoogleCalendarSide
 from tandem.sync.adapters.links import DjangoLinks, link_from_row
-from tandem.sync.core.actions import DeleteInGoogle, InsertInGoogle, ItemPlan, PatchGoogle
+from tandem.sync.core.actions import ItemPlan
+from tandem.sync.core.apply import Applier, Fetcher, SyncReport
 from tandem.sync.core.breaker import DELETE_FLOOR, breaker_check
-from tandem.sync.core.driver import SyncReport, _Applier, _Fetcher
 from tandem.sync.core.planner import plan_item
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
-from tandem.sync.engine.context import CalendarPlan, HeldDeletion, RunContext
+from tandem.sync.engine.context import (
+    CalendarPlan,
+    HeldDeletion,
+    RunContext,
+    count_google_writes,
+)
 from tandem.sync.engine.exceptions_out import ExceptionsOut
 from tandem.sync.engine.records import conflict_rows
 from tandem.sync.models import EventLink, ImportedMeeting, SyncConflict
@@ -44,13 +49,13 @@ class OutboundPass:
         )
         self.report = SyncReport()
         self.tripped = False  # the mass-delete breaker held this pass's deletions
-        self.applier = _Applier(
+        self.applier = Applier(
             self.crm,
             self.side,
             self.links,
             self.settings,
             ctx.namespace,
-            _Fetcher(self.side, ctx.namespace, default_zone),
+            Fetcher(self.side, ctx.namespace, default_zone),
             self.report,
         )
 
@@ -213,16 +218,7 @@ class OutboundPass:
         errors_before = len(self.report.errors)
         self.applier.apply(plan, link, meeting, event, False)
         if len(self.report.errors) == errors_before:
-            self._count(plan)
-
-    def _count(self, plan: ItemPlan) -> None:
-        for action in plan.actions:
-            if isinstance(action, InsertInGoogle):
-                self.ctx.counts["google_created"] += 1
-            elif isinstance(action, PatchGoogle):
-                self.ctx.counts["google_updated"] += 1
-            elif isinstance(action, DeleteInGoogle):
-                self.ctx.counts["google_deleted"] += 1
+            count_google_writes(self.ctx, plan)
 
     def _record(self) -> None:
         self.ctx.errors.extend(self.report.errors)

@@ -1,0 +1,229 @@
+"""The one applier: carries out an ``ItemPlan`` on the sides and the link store, in order.
+
+Used by every driver of the engine: the in-memory ``sync_once`` (core/driver.py) and the
+database engine's passes (tandem/sync/engine), which apply a plan's CRM writes inside their
+page's transaction and hand the Google writes and the link to this applier after it. On a
+stale etag (412) or an id that exists (409) it re-reads the event and plans the item once
+more (DESIGN.md §3: "412 → re-read, merge, retry").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tandem.sync.core.actions import (
+    CreateInCrm,
+    DeleteInCrm,
+    DeleteInGoogle,
+    DropLink,
+    InsertInGoogle,
+    ItemPlan,
+    PatchGoogle,
+    RecordConflict,
+    RecordProblem,
+    SaveLink,
+    UpdateCrm,
+)
+from tandem.sync.core.identity import event_id_for_meeting, marker_for_meeting
+from tandem.sync.core.mapping import (
+    MalformedEvent,
+    event_body_from_fields,
+    patch_from_changes,
+    read_event,
+    restore_patch,
+)
+from tandem.sync.core.merge import Conflict
+from tandem.sync.core.planner import plan_item
+from tandem.sync.core.sides import (
+    AlreadyExists,
+    CrmSide,
+    GoogleSide,
+    LinkStore,
+    NotFound,
+    PreconditionFailed,
+    SideError,
+)
+from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SyncSettings
+
+
+@dataclass
+class SyncReport:
+    """What one run did, for the sync status page and the logs (no tokens in here)."""
+
+    plans: list[ItemPlan] = field(default_factory=list)
+    crm_writes: int = 0
+    google_writes: int = 0
+    conflicts: list[tuple[int | None, Conflict]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    needs_attention: str = ""
+    full_listing: bool = False
+    token_saved: bool = False
+
+    @property
+    def writes(self) -> int:
+        return self.crm_writes + self.google_writes
+
+
+class Fetcher:
+    """Reads one event with ``events.get`` into a ``GoogleEvent`` (None on 404)."""
+
+    def __init__(self, google: GoogleSide, namespace: str, default_zone: str) -> None:
+        self.google, self.namespace, self.default_zone = google, namespace, default_zone
+
+    def __call__(self, event_id: str) -> GoogleEvent | None:
+        raw = self.google.get_event(event_id=event_id)
+        if raw is None:
+            return None
+        try:
+            reading = read_event(raw, default_zone=self.default_zone)
+        except MalformedEvent as error:
+            return GoogleEvent.malformed(
+                event_id=event_id, etag=str(raw.get("etag", "")), problem=error.reason
+            )
+        return GoogleEvent.from_reading(reading, namespace=self.namespace)
+
+
+class Applier:
+    def __init__(
+        self,
+        crm: CrmSide,
+        google: GoogleSide,
+        links: LinkStore,
+        settings: SyncSettings,
+        namespace: str,
+        fetch: Fetcher,
+        report: SyncReport,
+    ) -> None:
+        self.crm, self.google, self.links = crm, google, links
+        self.settings, self.namespace, self.fetch = settings, namespace, fetch
+        self.calendar_id = google.calendar_id
+        self.report = report
+
+    def apply(
+        self,
+        plan: ItemPlan,
+        link: Link | None,
+        meeting: CrmMeeting | None,
+        event: GoogleEvent | None,
+        listing_complete: bool,
+        *,
+        retried: bool = False,
+    ) -> None:
+        """Applies ``plan``; on a stale etag or an existing id, re-reads the event and
+        plans the item once more (412 → re-read, merge, retry)."""
+        meeting_id = plan.meeting_id
+        event_id = plan.event_id
+        etag = event.etag if event else link.etag if link else ""
+        version = meeting.version if meeting else link.crm_version if link else 0
+        try:
+            for action in plan.actions:
+                match action:
+                    case CreateInCrm():
+                        meeting = self.crm.create_meeting(
+                            fields=action.fields,
+                            import_key=f"{self.calendar_id}/{action.event_id}",
+                            read_only=action.read_only,
+                        )
+                        self.report.crm_writes += 1
+                        meeting_id, version = meeting.meeting_id, meeting.version
+                    case UpdateCrm():
+                        meeting = self.crm.update_meeting(
+                            meeting_id=action.meeting_id,
+                            fields=action.fields,
+                            expected_version=action.expected_version,
+                            restore=action.restore,
+                        )
+                        self.report.crm_writes += 1
+                        version = meeting.version
+                    case DeleteInCrm():
+                        self.crm.delete_meeting(
+                            meeting_id=action.meeting_id, expected_version=action.expected_version
+                        )
+                        self.report.crm_writes += 1
+                    case InsertInGoogle():
+                        event_id = event_id_for_meeting(self.namespace, action.meeting_id)
+                        marker = marker_for_meeting(self.namespace, action.meeting_id)
+                        body = event_body_from_fields(action.fields, meeting_marker=marker)
+                        try:
+                            created = self.google.insert_event(body={"id": event_id, **body})
+                        except AlreadyExists:
+                            # A retried insert: the event is there already; pair with it.
+                            self._replan(event_id, None, meeting, listing_complete, retried)
+                            return
+                        self.report.google_writes += 1
+                        etag = str(created.get("etag", ""))
+                    case PatchGoogle():
+                        patch = (
+                            restore_patch(action.fields)
+                            if action.restore
+                            else patch_from_changes(
+                                {name: action.fields.value(name) for name in action.changed}
+                            )
+                        )
+                        try:
+                            patched = self.google.patch_event(
+                                event_id=action.event_id, patch=patch, etag=action.etag
+                            )
+                        except PreconditionFailed:
+                            self._replan(action.event_id, link, meeting, listing_complete, retried)
+                            return
+                        self.report.google_writes += 1
+                        etag = str(patched.get("etag", ""))
+                    case DeleteInGoogle():
+                        try:
+                            self.google.delete_event(event_id=action.event_id, etag=action.etag)
+                            self.report.google_writes += 1
+                        except NotFound:
+                            pass  # 404/410: already gone, which is what we wanted.
+                        except PreconditionFailed:
+                            self._replan(action.event_id, link, meeting, listing_complete, retried)
+                            return
+                    case SaveLink():
+                        assert meeting_id is not None and event_id is not None
+                        self.links.save_link(
+                            Link(
+                                calendar_id=self.calendar_id,
+                                meeting_id=meeting_id,
+                                event_id=event_id,
+                                base=action.base,
+                                etag=etag,
+                                crm_version=version,
+                                origin=action.origin,
+                                leaving=action.leaving,
+                            )
+                        )
+                    case DropLink():
+                        self.links.drop_link(
+                            calendar_id=self.calendar_id, meeting_id=action.meeting_id
+                        )
+                    case RecordConflict():
+                        self.report.conflicts.extend((meeting_id, c) for c in action.conflicts)
+                    case RecordProblem():
+                        self.report.problems.append((action.event_id, action.message))
+        except SideError as error:
+            self.report.errors.append(f"{plan.why} ({meeting_id}, {event_id}): {error!r}")
+
+    def _replan(
+        self,
+        event_id: str,
+        link: Link | None,
+        meeting: CrmMeeting | None,
+        listing_complete: bool,
+        retried: bool,
+    ) -> None:
+        if retried:
+            raise SideError(f"event {event_id} changed again while we wrote it")
+        event = self.fetch(event_id)
+        if link is not None and link.event_id != event_id:
+            link = None  # The fetched event is a new one (a re-insert), not the linked one.
+        plan = plan_item(
+            link=link,
+            crm=meeting,
+            google=event,
+            settings=self.settings,
+            listing_complete=True,
+        )
+        self.report.plans.append(plan)
+        self.apply(plan, link, meeting, event, listing_complete, retried=True)
