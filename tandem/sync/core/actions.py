@@ -16,9 +16,41 @@ from tandem.sync.core.merge import Conflict, Side
 
 @dataclass(frozen=True)
 class CreateInCrm:
+    """``replaces``: a row that hid this event's slot (a cancelled occurrence, restored)."""
+
     event_id: str
     fields: MeetingFields
     read_only: bool = False
+    replaces: int | None = None
+
+
+@dataclass(frozen=True)
+class CreateOccurrence:
+    """A changed occurrence becomes a row of its CRM series at its original start;
+    ``replaces``: the row that hid it while it was cancelled (restored in Google)."""
+
+    event_id: str
+    fields: MeetingFields
+    series_id: int
+    read_only: bool
+    replaces: int | None = None
+
+
+@dataclass(frozen=True)
+class HideOccurrence:
+    """A cancelled occurrence becomes a row that only hides its slot in the CRM series."""
+
+    event_id: str
+    series_id: int
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class WaitForSeries:
+    """An occurrence listed before its series: planned again once the listing has been
+    read (a listing's order is unspecified)."""
+
+    event_id: str
 
 
 @dataclass(frozen=True)
@@ -88,6 +120,9 @@ class RecordProblem:
 
 Action: TypeAlias = (
     CreateInCrm
+    | CreateOccurrence
+    | HideOccurrence
+    | WaitForSeries
     | UpdateCrm
     | DeleteInCrm
     | InsertInGoogle
@@ -98,7 +133,16 @@ Action: TypeAlias = (
     | RecordConflict
     | RecordProblem
 )
-SIDE_WRITES = (CreateInCrm, UpdateCrm, DeleteInCrm, InsertInGoogle, PatchGoogle, DeleteInGoogle)
+SIDE_WRITES = (
+    CreateInCrm,
+    CreateOccurrence,
+    HideOccurrence,
+    UpdateCrm,
+    DeleteInCrm,
+    InsertInGoogle,
+    PatchGoogle,
+    DeleteInGoogle,
+)
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,11 @@ from typing import Protocol
 from tandem.sync.core.actions import (
     Action,
     CreateInCrm,
+    CreateOccurrence,
     DeleteInCrm,
     DeleteInGoogle,
     DropLink,
+    HideOccurrence,
     InsertInGoogle,
     ItemPlan,
     PatchGoogle,
@@ -27,10 +29,11 @@ from tandem.sync.core.actions import (
     RecordProblem,
     SaveLink,
     UpdateCrm,
+    WaitForSeries,
 )
 from tandem.sync.core.fields import MeetingFields, changed_field_names
 from tandem.sync.core.merge import Side, merge
-from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SyncSettings
+from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm, SyncSettings
 
 
 def plan_item(
@@ -306,3 +309,64 @@ def _reconcile(
         changed = changed_field_names(google.fields, result.fields)
         actions.append(PatchGoogle(google.event_id, google.etag, result.fields, changed))
     return plan(why, *actions, SaveLink(result.fields, origin=origin))
+
+
+def plan_occurrence(
+    *,
+    google: GoogleEvent,
+    series: SeriesInCrm | None,
+    held_by: int | None,
+    hidden: bool,
+    settings: SyncSettings,
+    final: bool,
+) -> ItemPlan:
+    """Decides what to do with one occurrence of a recurring event that Google lists on its
+    own (changed or cancelled alone: ``recurringEventId``, ``originalStartTime``) and that
+    no link holds. ``series``: its series' meeting in the CRM (None if the CRM has none);
+    ``held_by``: a row of the CRM that already stands for it (import record or marker),
+    ``hidden`` when that row only hides the slot; ``final``: the whole listing was read.
+
+    Rules (docs/sync-rules.md, "Recurring events"): the occurrence takes its slot in the
+    CRM's series, never a meeting of its own while the series is there."""
+    assert google.occurrence is not None
+    event_id = google.event_id
+
+    def plan(why: str, *actions: Action) -> ItemPlan:
+        return ItemPlan(meeting_id=held_by, event_id=event_id, actions=actions, why=why)
+
+    alive = not google.cancelled and google.fields is not None
+    if held_by is not None and not (hidden and alive):
+        # A row of the CRM stands for it already (cancelled: hidden by its row or tombstone).
+        return plan("occurrence already in the CRM")
+    if series is None:
+        if not final:
+            # Listed before its series: wait until the listing has been read.
+            return plan("occurrence before its series", WaitForSeries(event_id))
+        if not alive:
+            # A cancelled occurrence of a series the CRM does not have: nothing to hide.
+            return plan("cancelled occurrence without its series")
+        assert google.fields is not None
+        if not settings.is_inbound:
+            # A target the user does not sync into the CRM: other people's events stay out.
+            return plan("not an inbound calendar")
+        # Its series is not in the CRM (out of the window): a meeting of its own.
+        return plan(
+            "occurrence without its series",
+            CreateInCrm(event_id, google.fields, read_only=settings.read_only, replaces=held_by),
+            SaveLink(google.fields, origin="google"),
+        )
+    read_only = series.read_only or settings.read_only
+    if not alive:
+        # Cancelled alone: a row that only hides its slot in the series.
+        return plan(
+            "occurrence cancelled alone", HideOccurrence(event_id, series.meeting_id, read_only)
+        )
+    assert google.fields is not None
+    why = "cancelled occurrence restored" if held_by is not None else "occurrence changed alone"
+    # Changed alone (or restored after a cancellation): a row of the series in its slot,
+    # linked to its own event so edits flow both ways.
+    return plan(
+        why,
+        CreateOccurrence(event_id, google.fields, series.meeting_id, read_only, replaces=held_by),
+        SaveLink(google.fields, origin="google"),
+    )

@@ -103,3 +103,11 @@ class SyncSettings:
     read_only: bool = False
     window_start: datetime | None = None
     is_inbound: bool = True
+
+
+@dataclass(frozen=True)
+class SeriesInCrm:
+    """The CRM meeting of a recurring event's series, as an occurrence's plan needs it."""
+
+    meeting_id: int
+    read_only: bool

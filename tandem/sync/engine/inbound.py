@@ -30,9 +30,11 @@ from tandem.sync.adapters.serialize import fields_to_json
 from tandem.sync.core.actions import (
     SIDE_WRITES,
     CreateInCrm,
+    CreateOccurrence,
     DeleteInCrm,
     DeleteInGoogle,
     DropLink,
+    HideOccurrence,
     InsertInGoogle,
     ItemPlan,
     PatchGoogle,
@@ -40,6 +42,7 @@ from tandem.sync.core.actions import (
     RecordProblem,
     SaveLink,
     UpdateCrm,
+    WaitForSeries,
 )
 from tandem.sync.core.apply import Applier, Fetcher, SyncReport
 from tandem.sync.core.breaker import breaker_check
@@ -50,10 +53,10 @@ from tandem.sync.core.fields import (
     TimedMoment,
     meeting_values_from_fields,
 )
-from tandem.sync.core.mapping import MalformedEvent, read_event
-from tandem.sync.core.planner import plan_item
+from tandem.sync.core.mapping import MalformedEvent, OccurrenceOf, read_event
+from tandem.sync.core.planner import plan_item, plan_occurrence
 from tandem.sync.core.sides import SideError, SyncTokenInvalid
-from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
+from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm
 from tandem.sync.engine.bulk import pks_reserve, rows_insert
 from tandem.sync.engine.context import (
     HELD_SHOWN,
@@ -99,6 +102,15 @@ class NewMeeting:
     cancelled_occurrence: bool = False
     replaces: int | None = None  # the row that hid this occurrence until Google restored it
     relinks: bool = False  # the event already has a link (to a meeting that is gone)
+
+
+def _original_at(occurrence: OccurrenceOf, series: Meeting) -> datetime:
+    """The occurrence's original start as the Meeting model keeps it (all-day: midnight in
+    the series' zone)."""
+    original = occurrence.original_start
+    if isinstance(original, TimedMoment):
+        return original.at
+    return datetime.combine(original, time.min, tzinfo=ZoneInfo(series.time_zone))
 
 
 def cancelled_occurrence_fields(series: Meeting, original: Moment) -> MeetingFields | None:
@@ -388,19 +400,12 @@ class InboundPass:
                     continue
                 meeting_id = imports.get(f"{cal}/{event.event_id}") or event.marker_meeting_id
                 if event.occurrence is not None and event.problem is None:
-                    if meeting_id is None:
+                    holder = meetings.get(meeting_id) if meeting_id else None
+                    hidden = holder is not None and holder.is_cancelled_occurrence
+                    if meeting_id is None or event.cancelled or hidden:
+                        # Its place in its series: the planner's occurrence rows.
                         series = meetings.get(series_links.get(event.occurrence.series_event_id, 0))
-                        self._new_occurrence(event, raw, series, fresh, final=final)
-                        continue
-                    if event.cancelled:
-                        continue  # Already hidden in the CRM (by its marker or tombstone).
-                    hiding = meetings.get(meeting_id)
-                    if hiding is not None and hiding.is_cancelled_occurrence:
-                        # Cancelled, then restored in Google: the occurrence is back.
-                        series = meetings.get(series_links.get(event.occurrence.series_event_id, 0))
-                        self._new_occurrence(
-                            event, raw, series, fresh, final=final, replaces=hiding.pk
-                        )
+                        self._occurrence(event, raw, series, meeting_id, hidden, fresh, final)
                         continue
                 if meeting_id is None:
                     # No link, no import record, no marker of ours, no copy elsewhere: the
@@ -441,77 +446,78 @@ class InboundPass:
             .values_list("pk", flat=True)
         )
 
-    def _new_occurrence(
+    def _occurrence(
         self,
         event: GoogleEvent,
         raw: dict[str, Any],
         series: Meeting | None,
+        held_by: int | None,
+        hidden: bool,
         fresh: list[NewMeeting],
-        *,
         final: bool,
-        replaces: int | None = None,
     ) -> None:
-        """A changed or cancelled occurrence not in the CRM yet: a row of its series that
-        takes the occurrence's place (linked to its event, so edits flow both ways), or for a
-        cancelled one a row that only hides it. Without its series in the CRM (not listed,
-        or out of the window), a changed occurrence becomes a meeting of its own and a
-        cancelled one is left alone."""
+        """A changed or cancelled occurrence no link holds, planned by ``plan_occurrence``:
+        its CRM rows are made in bulk with the page's new meetings."""
         assert event.occurrence is not None
-        if series is None or not series.recurrence:
-            if not final:
-                self.deferred.append(raw)
-            elif event.fields is not None and not event.cancelled and self.calendar.inbound:
-                ical_uid = str(raw.get("iCalUID", ""))
-                fresh.append(
-                    NewMeeting(
-                        event,
-                        ical_uid,
-                        event.fields,
-                        self.settings.read_only,
-                        event.fields,
-                        "google",
-                        replaces=replaces,
-                    )
-                )
-            return
-        original = event.occurrence.original_start
-        original_at = (
-            original.at
-            if isinstance(original, TimedMoment)
-            else datetime.combine(original, time.min, tzinfo=ZoneInfo(series.time_zone))
+        if series is not None and not series.recurrence:
+            series = None  # no longer recurring: not a series to take the occurrence
+        plan = plan_occurrence(
+            google=event,
+            series=SeriesInCrm(series.pk, series.read_only) if series else None,
+            held_by=held_by,
+            hidden=hidden,
+            settings=self.settings,
+            final=final,
         )
-        read_only = series.read_only or self.settings.read_only
         ical_uid = str(raw.get("iCalUID", ""))
-        if not event.cancelled and event.fields is not None:
-            fresh.append(
-                NewMeeting(
-                    event,
-                    ical_uid,
-                    event.fields,
-                    read_only,
-                    event.fields,
-                    "google",
-                    series_id=series.pk,
-                    original_start=original_at,
-                    replaces=replaces,
-                )
-            )
-            return
-        hidden = cancelled_occurrence_fields(series, original)
-        if hidden is not None:
-            fresh.append(
-                NewMeeting(
-                    event,
-                    ical_uid,
-                    hidden,
-                    read_only,
-                    None,
-                    "",
-                    series_id=series.pk,
-                    original_start=original_at,
-                    cancelled_occurrence=True,
-                )
-            )
+        for action in plan.actions:
+            match action:
+                case WaitForSeries():
+                    self.deferred.append(raw)
+                case CreateInCrm():
+                    fresh.append(
+                        NewMeeting(
+                            event,
+                            ical_uid,
+                            action.fields,
+                            action.read_only,
+                            action.fields,
+                            "google",
+                            replaces=action.replaces,
+                        )
+                    )
+                case CreateOccurrence():
+                    assert series is not None
+                    fresh.append(
+                        NewMeeting(
+                            event,
+                            ical_uid,
+                            action.fields,
+                            action.read_only,
+                            action.fields,
+                            "google",
+                            series_id=action.series_id,
+                            original_start=_original_at(event.occurrence, series),
+                            replaces=action.replaces,
+                        )
+                    )
+                case HideOccurrence():
+                    assert series is not None
+                    fields = cancelled_occurrence_fields(series, event.occurrence.original_start)
+                    if fields is not None:
+                        fresh.append(
+                            NewMeeting(
+                                event,
+                                ical_uid,
+                                fields,
+                                action.read_only,
+                                None,
+                                "",
+                                series_id=action.series_id,
+                                original_start=_original_at(event.occurrence, series),
+                                cancelled_occurrence=True,
+                            )
+                        )
 
     def _absent_items(self, seen: set[str]) -> list[Item]:
         """Links of this calendar a full listing did not return (gone, or out of window)."""

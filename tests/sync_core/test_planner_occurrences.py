@@ -1,0 +1,131 @@
+"""The decision table's rows for events Google lists on their own as one occurrence of a
+recurring event (changed or cancelled alone), and for new events (docs/sync-rules.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tandem.sync.core.actions import (
+    CreateInCrm,
+    CreateOccurrence,
+    HideOccurrence,
+    SaveLink,
+    WaitForSeries,
+)
+from tandem.sync.core.fields import TimedMoment
+from tandem.sync.core.mapping import OccurrenceOf
+from tandem.sync.core.planner import plan_item, plan_occurrence
+from tandem.sync.core.state import GoogleEvent, SeriesInCrm, SyncSettings
+from tests.sync_core.strategies import timed
+
+MOVED = timed(11)
+ORIGINAL = OccurrenceOf("series1", TimedMoment(datetime(2026, 3, 2, 9, tzinfo=UTC), "UTC"))
+SERIES = SeriesInCrm(meeting_id=5, read_only=False)
+DEFAULTS = SyncSettings()
+
+
+def occurrence(*, cancelled: bool = False) -> GoogleEvent:
+    return GoogleEvent(
+        "series1_20260302T090000Z",
+        '"e1"',
+        None if cancelled else MOVED,
+        cancelled=cancelled,
+        occurrence=ORIGINAL,
+    )
+
+
+def plan(
+    google: GoogleEvent,
+    *,
+    series: SeriesInCrm | None = SERIES,
+    held_by: int | None = None,
+    hidden: bool = False,
+    settings: SyncSettings = DEFAULTS,
+    final: bool = False,
+):  # type: ignore[no-untyped-def]
+    return plan_occurrence(
+        google=google,
+        series=series,
+        held_by=held_by,
+        hidden=hidden,
+        settings=settings,
+        final=final,
+    )
+
+
+def test_a_changed_occurrence_takes_its_slot_in_the_crm_series() -> None:
+    result = plan(occurrence())
+    assert result.why == "occurrence changed alone"
+    assert result.actions == (
+        CreateOccurrence("series1_20260302T090000Z", MOVED, 5, False),
+        SaveLink(MOVED, origin="google"),
+    )
+
+
+def test_a_cancelled_occurrence_hides_its_slot() -> None:
+    assert plan(occurrence(cancelled=True)).actions == (
+        HideOccurrence("series1_20260302T090000Z", 5, False),
+    )
+
+
+@pytest.mark.parametrize(
+    ("series_read_only", "settings"),
+    [(True, DEFAULTS), (False, SyncSettings(read_only=True))],
+)
+def test_occurrences_of_a_read_only_series_or_calendar_are_read_only(
+    series_read_only: bool, settings: SyncSettings
+) -> None:
+    series = SeriesInCrm(5, read_only=series_read_only)
+    created = plan(occurrence(), series=series, settings=settings).actions[0]
+    hidden = plan(occurrence(cancelled=True), series=series, settings=settings).actions[0]
+    assert isinstance(created, CreateOccurrence) and created.read_only
+    assert isinstance(hidden, HideOccurrence) and hidden.read_only
+
+
+def test_an_occurrence_listed_before_its_series_waits_for_the_listing_to_end() -> None:
+    for google in (occurrence(), occurrence(cancelled=True)):
+        assert plan(google, series=None).actions == (WaitForSeries(google.event_id),)
+
+
+def test_without_its_series_at_the_end_a_changed_occurrence_is_a_meeting_of_its_own() -> None:
+    result = plan(occurrence(), series=None, final=True)
+    assert result.why == "occurrence without its series"
+    assert result.actions == (
+        CreateInCrm("series1_20260302T090000Z", MOVED),
+        SaveLink(MOVED, origin="google"),
+    )
+    assert plan(occurrence(cancelled=True), series=None, final=True).actions == ()
+    not_inbound = SyncSettings(is_inbound=False)
+    assert plan(occurrence(), series=None, final=True, settings=not_inbound).actions == ()
+
+
+def test_an_occurrence_a_crm_row_holds_already_changes_nothing_here() -> None:
+    assert plan(occurrence(cancelled=True), held_by=9).actions == ()
+    assert plan(occurrence(cancelled=True), held_by=9, hidden=True).actions == ()
+
+
+def test_a_cancelled_occurrence_restored_in_google_replaces_the_row_that_hid_it() -> None:
+    result = plan(occurrence(), held_by=9, hidden=True)
+    assert result.why == "cancelled occurrence restored"
+    assert result.actions[0] == CreateOccurrence(
+        "series1_20260302T090000Z", MOVED, 5, False, replaces=9
+    )
+    orphan = plan(occurrence(), series=None, held_by=9, hidden=True, final=True)
+    assert orphan.actions[0] == CreateInCrm("series1_20260302T090000Z", MOVED, replaces=9)
+
+
+def test_a_new_event_outside_the_window_or_in_a_non_inbound_target_is_left_alone() -> None:
+    new = GoogleEvent("ev9", '"e1"', MOVED)
+    after = SyncSettings(window_start=MOVED.end.at + timedelta(seconds=1))  # type: ignore[union-attr]
+    just_inside = SyncSettings(window_start=MOVED.end.at - timedelta(seconds=1))  # type: ignore[union-attr]
+
+    def actions(settings: SyncSettings) -> tuple[object, ...]:
+        return plan_item(
+            link=None, crm=None, google=new, settings=settings, listing_complete=False
+        ).actions
+
+    assert actions(after) == ()
+    assert actions(SyncSettings(is_inbound=False)) == ()
+    assert actions(just_inside)[0] == CreateInCrm("ev9", MOVED)
