@@ -129,3 +129,9 @@ def test_a_new_event_outside_the_window_or_in_a_non_inbound_target_is_left_alone
     assert actions(after) == ()
     assert actions(SyncSettings(is_inbound=False)) == ()
     assert actions(just_inside)[0] == CreateInCrm("ev9", MOVED)
+
+
+def test_the_same_event_linked_in_another_calendar_is_not_imported_twice() -> None:
+    copy = GoogleEvent("ev9", '"e1"', MOVED, linked_elsewhere=True)
+    result = plan_item(link=None, crm=None, google=copy, settings=DEFAULTS, listing_complete=False)
+    assert result.why == "same event in another calendar" and result.actions == ()

@@ -70,6 +70,9 @@ def _plan_unlinked(
         if google is None:
             # Nothing on either side.
             return plan("nothing to do")
+        if google.linked_elsewhere:
+            # The same event (iCalUID) reached us through another calendar: one meeting only.
+            return plan("same event in another calendar")
         if google.cancelled:
             # The deletion of an event we never had.
             return plan("unknown event cancelled")

@@ -68,6 +68,8 @@ class GoogleEvent:
     marker_meeting_id: int | None = None
     problem: str | None = None
     occurrence: OccurrenceOf | None = None  # set on a changed or cancelled occurrence
+    # The same event (same iCalUID) is linked in another of the user's calendars already.
+    linked_elsewhere: bool = False
 
     @classmethod
     def from_reading(cls, reading: EventReading, *, namespace: str) -> GoogleEvent:

@@ -395,11 +395,11 @@ class InboundPass:
             else:
                 if event.marker_meeting_id in others:
                     event = replace(event, marker_meeting_id=None)
-                if raw.get("iCalUID") in elsewhere:
-                    # The same event reached us through another calendar: one meeting only.
-                    continue
                 meeting_id = imports.get(f"{cal}/{event.event_id}") or event.marker_meeting_id
-                if event.occurrence is not None and event.problem is None:
+                if raw.get("iCalUID") in elsewhere:
+                    event = replace(event, linked_elsewhere=True)
+                    meeting_id = None  # planned as an event never seen: the planner's rule
+                elif event.occurrence is not None and event.problem is None:
                     holder = meetings.get(meeting_id) if meeting_id else None
                     hidden = holder is not None and holder.is_cancelled_occurrence
                     if meeting_id is None or event.cancelled or hidden:
@@ -408,9 +408,10 @@ class InboundPass:
                         self._occurrence(event, raw, series, meeting_id, hidden, fresh, final)
                         continue
                 if meeting_id is None:
-                    # No link, no import record, no marker of ours, no copy elsewhere: the
-                    # planner's rules for an event never seen (new, cancelled, out of the
-                    # window, not an inbound calendar); a CreateInCrm becomes a bulk insert.
+                    # No link, no import record, no marker of ours: the planner's rules for
+                    # an event never seen (new, cancelled, out of the window, a copy linked
+                    # in another calendar, not an inbound calendar); a CreateInCrm becomes a
+                    # bulk insert.
                     plan = plan_item(
                         link=None,
                         crm=None,
@@ -423,8 +424,6 @@ class InboundPass:
                 meeting = meetings.get(meeting_id) if meeting_id else None
                 if meeting is not None and meeting.event_links.exclude(calendar_id=cal).exists():
                     meeting = None  # Our event copied into another calendar: not this pair.
-                if meeting is None and not self.calendar.inbound:
-                    continue  # The target only: other people's events are not imported.
             crm = crm_meeting(meeting, import_key=import_keys.get(meeting.pk)) if meeting else None
             plan = plan_item(
                 link=link, crm=crm, google=event, settings=self.settings, listing_complete=False
