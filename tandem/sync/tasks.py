@@ -1,15 +1,23 @@
-"""Celery tasks: thin interfaces over the engine, each owning its retry policy.
+"""Celery tasks: thin interfaces over the engine, sharing one retry policy.
 
 - ``dispatch_due_syncs`` (beat, every minute): one ``sync_user`` task per due user.
-- ``sync_user``: acks_late (a worker that dies mid-run leaves the message to be redelivered;
-  every step is idempotent), a per-user lease lock, retries with backoff for transient
-  Google errors, and a delivery cap for a run that keeps killing its worker.
+- ``sync_user``: a per-user lease lock, and a delivery cap for a run that keeps killing its
+  worker.
+- ``sync_user_keeping_meetings`` and ``sync_user_allowing_deletions``: the user's answers
+  when the mass-delete breaker held deletions back.
+
+The three sync tasks share ``SYNC_TASK_OPTIONS`` (acks_late: a worker that dies mid-run
+leaves the message to be redelivered; every step is idempotent) and ``retry_if_needed``: a
+run that found the user busy is tried again after the debounce, one stopped by a retryable
+Google error (or the request budget) after a backoff (tandem.sync.retry), and after
+MAX_RETRIES the task gives up and the status page says why.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from celery import shared_task
 from celery.app.task import Task
@@ -20,13 +28,67 @@ from django.utils import timezone
 
 from tandem.sync.locks import UserBusy, user_lock, user_sync_state
 from tandem.sync.models import UserSyncState
-from tandem.sync.retry import MAX_RETRIES, backoff_seconds, is_retryable, plain_reason
+from tandem.sync.retry import (
+    MAX_RETRIES,
+    backoff_seconds,
+    gave_up_reason,
+    is_retryable,
+    plain_reason,
+)
 from tandem.sync.scheduling import due_user_ids
+
+if TYPE_CHECKING:
+    from tandem.sync.engine import SyncOutcome
 
 logger = logging.getLogger(__name__)
 
 # A run that started this many times without finishing is assumed to kill its worker.
 MAX_UNFINISHED_STARTS = 3
+
+# Every task that syncs a user: acknowledged once it ends, so a message whose worker died
+# is delivered again (reject_on_worker_lost), and retried by retry_if_needed at most
+# MAX_RETRIES times.
+SYNC_TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "max_retries": MAX_RETRIES,
+}
+
+
+def retry_if_needed(
+    task: Task,
+    outcome: SyncOutcome,
+    *,
+    user_id: int,
+    kwargs: dict[str, Any] | None = None,
+) -> None:
+    """Raises the task's retry when the run did not happen because another worker holds the
+    user (``busy``: again after the debounce) or stopped on a retryable Google error (again
+    after the backoff, or Google's Retry-After); returns otherwise. ``kwargs`` replace the
+    task's arguments for the retry.
+
+    Once the retries are spent the user's status records why, and Celery's retry ends the
+    task with the error (MaxRetriesExceededError when busy)."""
+    error = outcome.retryable_error
+    if outcome.busy:
+        # Another worker holds the user: run again shortly so this change is not lost.
+        countdown = settings.SYNC_DEBOUNCE_SECONDS + 1
+    elif error is not None:
+        countdown = backoff_seconds(task.request.retries, retry_after=error.retry_after)
+    else:
+        return
+    if task.max_retries is not None and task.request.retries >= task.max_retries:
+        reason = gave_up_reason(error=error, tries=task.request.retries + 1)
+        UserSyncState.objects.filter(owner_id=user_id).update(last_error=reason[:500])
+        logger.error(
+            "%s of user %s gave up: %s",
+            task.name,
+            user_id,
+            reason,
+            extra={"event": "gave_up", "user_id": user_id, "task": task.name},
+        )
+    raise task.retry(countdown=countdown, exc=error, kwargs=kwargs)
 
 
 def request_sync(*, user_id: int, trigger: str, delay: float | None = None) -> bool:
@@ -66,15 +128,9 @@ def dispatch_due_syncs() -> int:
     return len(user_ids)
 
 
-@shared_task(
-    bind=True,
-    name="tandem.sync.tasks.sync_user",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
-)
+@shared_task(name="tandem.sync.tasks.sync_user", **SYNC_TASK_OPTIONS)
 def sync_user(self: Task, *, user_id: int, trigger: str = "schedule") -> dict[str, object]:
-    from tandem.sync.engine import SyncOutcome, sync_user_now
+    from tandem.sync.engine import sync_user_now
 
     state = user_sync_state(user_id=user_id)
     if state.unfinished_starts >= MAX_UNFINISHED_STARTS:
@@ -109,16 +165,7 @@ def sync_user(self: Task, *, user_id: int, trigger: str = "schedule") -> dict[st
         "sync finished",
         extra={"event": "sync", "user_id": user_id, "trigger": trigger, **_loggable(summary)},
     )
-    if outcome.busy:
-        # Another worker holds the user: run again shortly so this change is not lost.
-        raise self.retry(countdown=settings.SYNC_DEBOUNCE_SECONDS + 1)
-    if outcome.retryable_error is not None:
-        raise self.retry(
-            countdown=backoff_seconds(
-                self.request.retries, retry_after=outcome.retryable_error.retry_after
-            ),
-            exc=outcome.retryable_error,
-        )
+    retry_if_needed(self, outcome, user_id=user_id)
     if summary["status"] == "succeeded":
         _push_channels_after_run(user_id=user_id)
     return summary
@@ -157,59 +204,50 @@ def attention_resume(*, user_id: int) -> None:
     request_sync_on_commit(user_id=user_id, trigger="resume")
 
 
-@shared_task(
-    bind=True,
-    name="tandem.sync.tasks.sync_user_keeping_meetings",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
-)
-def sync_user_keeping_meetings(self: Task, *, user_id: int) -> dict[str, object]:
+@shared_task(name="tandem.sync.tasks.sync_user_keeping_meetings", **SYNC_TASK_OPTIONS)
+def sync_user_keeping_meetings(
+    self: Task, *, user_id: int, links_dropped: bool = False
+) -> dict[str, object]:
+    """Forgets the links of the events Google no longer has, then syncs (which restores
+    them). ``links_dropped``: set on a retry once the links are forgotten, so the retry only
+    finishes the sync; the answer covers the deletions the user was shown, not any made in
+    Google since."""
     from tandem.google.errors import GoogleError
     from tandem.sync.attention import links_of_gone_events_drop
-    from tandem.sync.engine import sync_user_now
+    from tandem.sync.engine import SyncOutcome, sync_user_now
 
-    try:
-        with user_lock(user_id=user_id):
-            dropped = links_of_gone_events_drop(user_id=user_id)
-    except UserBusy:
-        raise self.retry(countdown=settings.SYNC_DEBOUNCE_SECONDS + 1) from None
-    except GoogleError as error:
-        if is_retryable(error):
-            raise self.retry(
-                countdown=backoff_seconds(self.request.retries, retry_after=error.retry_after),
-                exc=error,
-            ) from error
-        UserSyncState.objects.filter(owner_id=user_id).update(last_error=plain_reason(error)[:500])
-        return {"status": "failed"}
-    logger.info(
-        "kept meetings",
-        extra={"event": "keep_meetings", "user_id": user_id, "links_dropped": dropped},
+    if not links_dropped:
+        try:
+            with user_lock(user_id=user_id):
+                dropped = links_of_gone_events_drop(user_id=user_id)
+        except UserBusy:
+            retry_if_needed(self, SyncOutcome(run=None, busy=True), user_id=user_id)
+            raise  # not reached: retry_if_needed always raises for busy
+        except GoogleError as error:
+            if is_retryable(error):
+                retry_if_needed(self, SyncOutcome(run=None, retryable_error=error), user_id=user_id)
+            UserSyncState.objects.filter(owner_id=user_id).update(
+                last_error=plain_reason(error)[:500]
+            )
+            return {"status": "failed"}
+        logger.info(
+            "kept meetings",
+            extra={"event": "keep_meetings", "user_id": user_id, "links_dropped": dropped},
+        )
+    outcome = sync_user_now(user_id=user_id, trigger="keep_meetings")
+    retry_if_needed(
+        self, outcome, user_id=user_id, kwargs={"user_id": user_id, "links_dropped": True}
     )
-    return sync_user_now(user_id=user_id, trigger="keep_meetings").summary()
+    return outcome.summary()
 
 
-@shared_task(
-    bind=True,
-    name="tandem.sync.tasks.sync_user_allowing_deletions",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
-)
+@shared_task(name="tandem.sync.tasks.sync_user_allowing_deletions", **SYNC_TASK_OPTIONS)
 def sync_user_allowing_deletions(self: Task, *, user_id: int) -> dict[str, object]:
     from tandem.sync.engine import sync_user_now
     from tandem.sync.models import SyncRun
 
     outcome = sync_user_now(user_id=user_id, trigger="apply_deletions", allow_mass_delete=True)
-    if outcome.busy:
-        raise self.retry(countdown=settings.SYNC_DEBOUNCE_SECONDS + 1)
-    if outcome.retryable_error is not None:
-        raise self.retry(
-            countdown=backoff_seconds(
-                self.request.retries, retry_after=outcome.retryable_error.retry_after
-            ),
-            exc=outcome.retryable_error,
-        )
+    retry_if_needed(self, outcome, user_id=user_id)
     if outcome.run is not None and outcome.run.status == SyncRun.Status.SUCCEEDED:
         UserSyncState.objects.filter(owner_id=user_id).update(needs_attention="")
     return outcome.summary()

@@ -23,6 +23,7 @@ from tandem.sync.retry import (
     BASE_SECONDS,
     MAX_BACKOFF_SECONDS,
     backoff_seconds,
+    gave_up_reason,
     is_retryable,
     plain_reason,
 )
@@ -130,6 +131,19 @@ def test_plain_reasons_tell_the_user_what_happens():
     assert "daily usage limit" in plain_reason(errors.QuotaExceeded("q"))
     assert "Reconnect Google" in plain_reason(errors.InvalidGrant("g"))
     assert "retries automatically" in plain_reason(errors.BackendError("b"))
+
+
+def test_a_task_that_gives_up_says_why():
+    assert gave_up_reason(error=None, tries=7) == (
+        "Sync gave up after 7 tries: another sync of this account kept running. "
+        "It is tried again at the next sync."
+    )
+    assert "Google requests per minute" in gave_up_reason(error=errors.RateLimited("r"), tries=7)
+    budget = BudgetSpent("budget", retry_after=12)
+    assert "Google requests per minute" in gave_up_reason(error=budget, tries=7)
+    assert "Google stayed busy or unreachable" in gave_up_reason(
+        error=errors.BackendError("b"), tries=7
+    )
 
 
 # -- the task -------------------------------------------------------------------------------
