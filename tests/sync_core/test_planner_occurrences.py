@@ -10,14 +10,18 @@ import pytest
 from tandem.sync.core.actions import (
     CreateInCrm,
     CreateOccurrence,
+    DeleteInCrm,
+    DropLink,
+    ForgetImport,
     HideOccurrence,
+    MoveToTarget,
     SaveLink,
     WaitForSeries,
 )
 from tandem.sync.core.fields import TimedMoment
 from tandem.sync.core.mapping import OccurrenceOf
-from tandem.sync.core.planner import plan_item, plan_occurrence
-from tandem.sync.core.state import GoogleEvent, SeriesInCrm, SyncSettings
+from tandem.sync.core.planner import plan_item, plan_occurrence, plan_settings_change
+from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm, SyncSettings
 from tests.sync_core.strategies import timed
 
 MOVED = timed(11)
@@ -135,3 +139,41 @@ def test_the_same_event_linked_in_another_calendar_is_not_imported_twice() -> No
     copy = GoogleEvent("ev9", '"e1"', MOVED, linked_elsewhere=True)
     result = plan_item(link=None, crm=None, google=copy, settings=DEFAULTS, listing_complete=False)
     assert result.why == "same event in another calendar" and result.actions == ()
+
+
+def _link(origin: str, calendar_id: str = "old@group") -> Link:
+    return Link(
+        calendar_id=calendar_id,
+        meeting_id=7,
+        event_id="ev7",
+        base=MOVED,
+        etag='"e1"',
+        crm_version=3,
+        origin=origin,  # type: ignore[arg-type]
+    )
+
+
+def test_settings_changes_are_rows_of_the_table() -> None:
+    crm = CrmMeeting(meeting_id=7, version=3, fields=MOVED)
+    moved = plan_settings_change(
+        link=_link("crm"), crm=crm, calendar_synced=True, target_calendar_id="new@group"
+    )
+    assert moved.actions == (MoveToTarget("ev7", "new@group"),)
+    unpicked = plan_settings_change(
+        link=_link("google"), crm=crm, calendar_synced=False, target_calendar_id="new@group"
+    )
+    assert unpicked.actions == (DeleteInCrm(7, 3), DropLink(7), ForgetImport(7))
+    already_gone = plan_settings_change(
+        link=_link("google"),
+        crm=CrmMeeting(meeting_id=7, version=4, fields=MOVED, deleted=True),
+        calendar_synced=False,
+        target_calendar_id="new@group",
+    )
+    assert already_gone.actions == (DropLink(7), ForgetImport(7))
+    stays = plan_settings_change(
+        link=_link("crm", "new@group"),
+        crm=crm,
+        calendar_synced=True,
+        target_calendar_id="new@group",
+    )
+    assert stays.actions == ()

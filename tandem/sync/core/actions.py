@@ -96,6 +96,22 @@ class DeleteInGoogle:
 
 
 @dataclass(frozen=True)
+class MoveToTarget:
+    """``events.move`` of a pushed meeting's event to the new target calendar."""
+
+    event_id: str
+    destination: str
+
+
+@dataclass(frozen=True)
+class ForgetImport:
+    """The meeting is no longer an import of a synced calendar (its calendar was un-picked):
+    picked again, the event comes back as a new meeting, and restored, it is a CRM one."""
+
+    meeting_id: int
+
+
+@dataclass(frozen=True)
 class SaveLink:
     base: MeetingFields
     origin: Side
@@ -128,6 +144,8 @@ Action: TypeAlias = (
     | InsertInGoogle
     | PatchGoogle
     | DeleteInGoogle
+    | MoveToTarget
+    | ForgetImport
     | SaveLink
     | DropLink
     | RecordConflict
@@ -142,6 +160,7 @@ SIDE_WRITES = (
     InsertInGoogle,
     PatchGoogle,
     DeleteInGoogle,
+    MoveToTarget,
 )
 
 

@@ -21,9 +21,11 @@ from tandem.sync.core.actions import (
     DeleteInCrm,
     DeleteInGoogle,
     DropLink,
+    ForgetImport,
     HideOccurrence,
     InsertInGoogle,
     ItemPlan,
+    MoveToTarget,
     PatchGoogle,
     RecordConflict,
     RecordProblem,
@@ -373,3 +375,37 @@ def plan_occurrence(
         CreateOccurrence(event_id, google.fields, series.meeting_id, read_only, replaces=held_by),
         SaveLink(google.fields, origin="google"),
     )
+
+
+def plan_settings_change(
+    *, link: Link, crm: CrmMeeting | None, calendar_synced: bool, target_calendar_id: str
+) -> ItemPlan:
+    """Decides what a change of the user's settings means for one linked item (DESIGN.md
+    §3 "Settings changes"; turning private sync off is a row of ``plan_item``: must leave
+    Google). ``calendar_synced``: the link's calendar is still inbound or the target."""
+
+    def plan(why: str, *actions: Action) -> ItemPlan:
+        return ItemPlan(
+            meeting_id=link.meeting_id, event_id=link.event_id, actions=actions, why=why
+        )
+
+    if link.origin == "crm" and link.calendar_id != target_calendar_id:
+        # A new target calendar receives the meetings we pushed (events.move; where Google
+        # refuses the move, the link goes and the meeting is inserted anew).
+        return plan(
+            "pushed meeting follows the new target", MoveToTarget(link.event_id, target_calendar_id)
+        )
+    if not calendar_synced:
+        # An un-picked calendar takes its Google-created meetings out of the CRM; Google
+        # keeps the events (CRM edits were pushed first).
+        actions: list[Action] = []
+        if crm is not None and not crm.deleted:
+            actions.append(DeleteInCrm(crm.meeting_id, crm.version))
+        return plan(
+            "calendar no longer synced",
+            *actions,
+            DropLink(link.meeting_id),
+            ForgetImport(link.meeting_id),
+        )
+    # Still synced, where it belongs: the passes take it from here.
+    return plan("settings change does not concern it")

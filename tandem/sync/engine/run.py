@@ -17,6 +17,10 @@ from tandem.accounts.tokens import connection_mark_scope_missing
 from tandem.google import errors as google_errors
 from tandem.meetings.models import Meeting
 from tandem.meetings.services import meeting_delete
+from tandem.sync.adapters.crm import crm_meeting
+from tandem.sync.adapters.links import link_from_row
+from tandem.sync.core.actions import DeleteInCrm, DropLink, ForgetImport, MoveToTarget
+from tandem.sync.core.planner import plan_settings_change
 from tandem.sync.engine.context import CalendarPlan, RunContext, installation_namespace
 from tandem.sync.engine.inbound import InboundPass
 from tandem.sync.engine.outbound import OutboundPass
@@ -222,8 +226,8 @@ def _apply_settings_changes(
     moved = EventLink.objects.filter(
         owner=ctx.user, google_sub=ctx.google_sub, origin=EventLink.Origin.CRM
     ).exclude(calendar_id=ctx.target_calendar_id)
-    for link in moved:
-        _move_to_target(ctx, link)
+    for row in moved:
+        _settings_plan_apply(ctx, row, calendar_synced=True)
     current = {calendar.calendar_id for calendar in calendars}
     stale = CalendarSyncState.objects.filter(owner=ctx.user, google_sub=ctx.google_sub).exclude(
         calendar_id__in=current
@@ -234,15 +238,8 @@ def _apply_settings_changes(
         links = EventLink.objects.filter(
             owner=ctx.user, google_sub=ctx.google_sub, calendar_id=state.calendar_id
         ).select_related("meeting")
-        for link in links:
-            with transaction.atomic():
-                meeting_delete(meeting=link.meeting, origin="sync")
-                link.delete()
-                # No longer an import of a synced calendar: picked again, the event comes
-                # back as a meeting (the tombstone's import record would pair it with the
-                # tombstone and read as "deleted in the CRM"); restored, it is a CRM meeting.
-                ImportedMeeting.objects.filter(meeting_id=link.meeting_id).delete()
-            ctx.counts["crm_removed_with_calendar"] += 1
+        for row in links:
+            _settings_plan_apply(ctx, row, calendar_synced=False)
         # The rows that hid cancelled occurrences of the series just removed: picked again,
         # the calendar's series come back as new meetings, and these would be paired with
         # the old ones instead of hiding the new ones' occurrences.
@@ -269,11 +266,32 @@ def _push_before_leaving(ctx: RunContext, state: CalendarSyncState, zone: str) -
     return len(ctx.errors) == errors_before
 
 
-def _move_to_target(ctx: RunContext, link: EventLink) -> None:
+def _settings_plan_apply(ctx: RunContext, row: EventLink, *, calendar_synced: bool) -> None:
+    """Plans one link with the planner's settings-change rows and carries the plan out."""
+    plan = plan_settings_change(
+        link=link_from_row(row),
+        crm=crm_meeting(row.meeting, import_key=None),
+        calendar_synced=calendar_synced,
+        target_calendar_id=ctx.target_calendar_id,
+    )
+    for action in plan.actions:
+        if isinstance(action, MoveToTarget):
+            _move_to_target(ctx, row, action.destination)  # a Google call: no transaction
+    with transaction.atomic():
+        for action in plan.actions:
+            match action:
+                case DeleteInCrm():
+                    meeting_delete(meeting=row.meeting, origin="sync")
+                    ctx.counts["crm_removed_with_calendar"] += 1
+                case DropLink():
+                    row.delete()
+                case ForgetImport():
+                    ImportedMeeting.objects.filter(meeting_id=action.meeting_id).delete()
+
+
+def _move_to_target(ctx: RunContext, link: EventLink, destination: str) -> None:
     try:
-        moved = ctx.client.event_move(
-            link.calendar_id, link.event_id, destination=ctx.target_calendar_id
-        )
+        moved = ctx.client.event_move(link.calendar_id, link.event_id, destination=destination)
     except (
         google_errors.NotFound,
         google_errors.Gone,
@@ -283,7 +301,7 @@ def _move_to_target(ctx: RunContext, link: EventLink) -> None:
         # Cannot move (gone, or not a movable event): the outbound pass inserts it anew.
         link.delete()
         return
-    link.calendar_id = ctx.target_calendar_id
+    link.calendar_id = destination
     link.etag = str(moved.get("etag", ""))
     link.save(update_fields=["calendar_id", "etag", "updated_at"])
     ctx.counts["google_moved"] += 1
