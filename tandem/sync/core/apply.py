@@ -9,6 +9,8 @@ more (DESIGN.md §3: "412 → re-read, merge, retry").
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from tandem.sync.core.actions import (
@@ -24,6 +26,7 @@ from tandem.sync.core.actions import (
     SaveLink,
     UpdateCrm,
 )
+from tandem.sync.core.breaker import DELETE_FLOOR, BreakerVerdict, DeletedIn, breaker_check
 from tandem.sync.core.identity import event_id_for_meeting, marker_for_meeting
 from tandem.sync.core.mapping import (
     MalformedEvent,
@@ -53,6 +56,9 @@ class SyncReport:
     plans: list[ItemPlan] = field(default_factory=list)
     crm_writes: int = 0
     google_writes: int = 0
+    # Writes that went through, by kind ("crm_created", "google_updated", ...), as the run
+    # record counts them.
+    counts: Counter[str] = field(default_factory=Counter)
     conflicts: list[tuple[int | None, Conflict]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
@@ -126,7 +132,7 @@ class Applier:
                             import_key=f"{self.calendar_id}/{action.event_id}",
                             read_only=action.read_only,
                         )
-                        self.report.crm_writes += 1
+                        self._wrote("crm_created")
                         meeting_id, version = meeting.meeting_id, meeting.version
                     case UpdateCrm():
                         meeting = self.crm.update_meeting(
@@ -135,13 +141,13 @@ class Applier:
                             expected_version=action.expected_version,
                             restore=action.restore,
                         )
-                        self.report.crm_writes += 1
+                        self._wrote("crm_restored" if action.restore else "crm_updated")
                         version = meeting.version
                     case DeleteInCrm():
                         self.crm.delete_meeting(
                             meeting_id=action.meeting_id, expected_version=action.expected_version
                         )
-                        self.report.crm_writes += 1
+                        self._wrote("crm_deleted")
                     case InsertInGoogle():
                         event_id = event_id_for_meeting(self.namespace, action.meeting_id)
                         marker = marker_for_meeting(self.namespace, action.meeting_id)
@@ -152,7 +158,7 @@ class Applier:
                             # A retried insert: the event is there already; pair with it.
                             self._replan(event_id, None, meeting, listing_complete, retried)
                             return
-                        self.report.google_writes += 1
+                        self._wrote("google_created")
                         etag = str(created.get("etag", ""))
                     case PatchGoogle():
                         patch = (
@@ -169,12 +175,12 @@ class Applier:
                         except PreconditionFailed:
                             self._replan(action.event_id, link, meeting, listing_complete, retried)
                             return
-                        self.report.google_writes += 1
+                        self._wrote("google_updated")
                         etag = str(patched.get("etag", ""))
                     case DeleteInGoogle():
                         try:
                             self.google.delete_event(event_id=action.event_id, etag=action.etag)
-                            self.report.google_writes += 1
+                            self._wrote("google_deleted")
                         except NotFound:
                             pass  # 404/410: already gone, which is what we wanted.
                         except PreconditionFailed:
@@ -205,6 +211,13 @@ class Applier:
         except SideError as error:
             self.report.errors.append(f"{plan.why} ({meeting_id}, {event_id}): {error!r}")
 
+    def _wrote(self, kind: str) -> None:
+        if kind.startswith("crm_"):
+            self.report.crm_writes += 1
+        else:
+            self.report.google_writes += 1
+        self.report.counts[kind] += 1
+
     def _replan(
         self,
         event_id: str,
@@ -227,3 +240,68 @@ class Applier:
         )
         self.report.plans.append(plan)
         self.apply(plan, link, meeting, event, listing_complete, retried=True)
+
+
+Item = tuple[Link | None, CrmMeeting | None, GoogleEvent | None]
+
+
+@dataclass(frozen=True)
+class Planned:
+    link: Link | None
+    crm: CrmMeeting | None
+    event: GoogleEvent | None
+    plan: ItemPlan
+
+
+def plan_hold_apply(
+    items: Iterable[Item],
+    *,
+    applier: Applier,
+    listing_complete: bool,
+    synced: Callable[[], int],
+    allow_mass_delete: bool,
+    deleted_in: DeletedIn,
+    listed: int | None = None,
+) -> tuple[list[Planned], BreakerVerdict]:
+    """The engine's one loop over paired items: plan each with the decision table, check
+    the mass-delete breaker over the whole set, apply every plan (a tripped breaker holds
+    the plans that delete). ``synced``: how many items are linked, asked only when the
+    breaker could trip. Used by ``sync_once`` and by the database engine's outbound pass.
+    """
+    planned = [
+        Planned(
+            link,
+            crm,
+            event,
+            plan_item(
+                link=link,
+                crm=crm,
+                google=event,
+                settings=applier.settings,
+                listing_complete=listing_complete,
+            ),
+        )
+        for link, crm, event in items
+    ]
+    applier.report.plans.extend(p.plan for p in planned)
+    deletes = sum(p.plan.deletes for p in planned)
+    could_trip = deletes > DELETE_FLOOR or (listing_complete and listed == 0)
+    verdict = (
+        breaker_check(
+            deletes=deletes,
+            synced=synced(),
+            listing_complete=listing_complete,
+            listed=listed,
+            allow=allow_mass_delete,
+            deleted_in=deleted_in,
+        )
+        if could_trip
+        else BreakerVerdict(tripped=False)
+    )
+    for entry in planned:
+        if verdict.tripped and entry.plan.deletes:
+            continue  # The breaker holds every deletion until the user answers.
+        if not entry.plan.actions:
+            continue
+        applier.apply(entry.plan, entry.link, entry.crm, entry.event, listing_complete)
+    return planned, verdict

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tandem.sync.core.apply import Applier, Fetcher, SyncReport
-from tandem.sync.core.breaker import breaker_check_plan
+from tandem.sync.core.apply import Applier, Fetcher, Item, SyncReport, plan_hold_apply
 from tandem.sync.core.identity import event_id_for_meeting
 from tandem.sync.core.mapping import MalformedEvent, read_event
-from tandem.sync.core.planner import plan_item
 from tandem.sync.core.sides import (
     CrmSide,
     EventListing,
@@ -23,8 +21,6 @@ from tandem.sync.core.sides import (
     SyncTokenInvalid,
 )
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SyncSettings
-
-Item = tuple[Link | None, CrmMeeting | None, GoogleEvent | None]
 
 
 def sync_once(
@@ -45,30 +41,17 @@ def sync_once(
     meetings = {meeting.meeting_id: meeting for meeting in crm.list_meetings()}
     fetch = Fetcher(google, namespace, listing.default_zone)
     items = list(_pair(current_links, meetings, events, links.linked_meeting_ids(), fetch))
-    plans = [
-        plan_item(
-            link=link,
-            crm=meeting,
-            google=event,
-            settings=settings,
-            listing_complete=listing.complete,
-        )
-        for link, meeting, event in items
-    ]
-    report.plans = list(plans)
-    verdict = breaker_check_plan(
-        plans,
-        synced=len(current_links),
+    applier = Applier(crm, google, links, settings, namespace, fetch, report)
+    _, verdict = plan_hold_apply(
+        items,
+        applier=applier,
         listing_complete=listing.complete,
+        synced=lambda: len(current_links),
+        allow_mass_delete=allow_mass_delete,
+        deleted_in="google",
         listed=len(listing.events),
-        allow=allow_mass_delete,
     )
     report.needs_attention = verdict.reason
-    applier = Applier(crm, google, links, settings, namespace, fetch, report)
-    for (link, meeting, event), plan in zip(items, plans, strict=True):
-        if verdict.tripped and plan.deletes:
-            continue  # The breaker holds every deletion until the user confirms.
-        applier.apply(plan, link, meeting, event, listing.complete)
     if listing.next_sync_token and not report.errors and not verdict.tripped:
         links.save_sync_token(calendar_id=calendar_id, token=listing.next_sync_token)
         report.token_saved = True

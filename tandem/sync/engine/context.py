@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import User
 
 from tandem.google.calendar import CalendarClient
-from tandem.sync.core.actions import DeleteInGoogle, InsertInGoogle, ItemPlan, PatchGoogle
 from tandem.sync.core.breaker import DeletedIn
 from tandem.sync.core.fields import TimedMoment
 from tandem.sync.core.state import CrmMeeting
@@ -110,14 +109,3 @@ class RunContext:
             window_start=self.window_start,
             is_inbound=calendar.inbound,
         )
-
-
-def count_google_writes(ctx: RunContext, plan: ItemPlan) -> None:
-    """Counts a plan's Google writes once they went through."""
-    for action in plan.actions:
-        if isinstance(action, InsertInGoogle):
-            ctx.counts["google_created"] += 1
-        elif isinstance(action, PatchGoogle):
-            ctx.counts["google_updated"] += 1
-        elif isinstance(action, DeleteInGoogle):
-            ctx.counts["google_deleted"] += 1

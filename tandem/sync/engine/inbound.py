@@ -63,7 +63,6 @@ from tandem.sync.engine.context import (
     CalendarPlan,
     HeldDeletion,
     RunContext,
-    count_google_writes,
 )
 from tandem.sync.engine.prefetch import pages_ahead
 from tandem.sync.engine.records import conflict_rows
@@ -725,12 +724,11 @@ class InboundPass:
         through the core's applier (sendUpdates=none, If-Match; 412 → re-read and re-plan)."""
         work, self.google_work = self.google_work, []
         for entry in work:
-            errors_before = len(self.report.errors)
             self.applier.apply(entry.plan, entry.link, entry.crm, entry.event, False)
-            if len(self.report.errors) == errors_before:
-                count_google_writes(self.ctx, entry.plan)
         self.ctx.errors.extend(self.report.errors)
+        self.ctx.counts.update(self.report.counts)
         self.report.errors.clear()
+        self.report.counts.clear()
 
     def _bulk_create(self, creates: list[NewMeeting], link_saves: list[dict[str, Any]]) -> None:
         if not creates:

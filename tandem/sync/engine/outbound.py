@@ -15,16 +15,12 @@ from tandem.meetings.models import Meeting
 from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
 from tandem.sync.adapters.google import GoogleCalendarSide
 from tandem.sync.adapters.links import DjangoLinks, link_from_row
-from tandem.sync.core.actions import ItemPlan
-from tandem.sync.core.apply import Applier, Fetcher, SyncReport
-from tandem.sync.core.breaker import DELETE_FLOOR, breaker_check
-from tandem.sync.core.planner import plan_item
+from tandem.sync.core.apply import Applier, Fetcher, Item, Planned, SyncReport, plan_hold_apply
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
 from tandem.sync.engine.context import (
     CalendarPlan,
     HeldDeletion,
     RunContext,
-    count_google_writes,
 )
 from tandem.sync.engine.exceptions_out import ExceptionsOut
 from tandem.sync.engine.records import conflict_rows
@@ -62,9 +58,9 @@ class OutboundPass:
     def run(self) -> None:
         if not self.calendar.writable:
             return  # Read-only calendars never get writes.
-        planned = [
-            # Google as the last listing saw it; a 412 makes the applier read the real one.
-            self._plan(
+        # Google as the last listing saw it; a 412 makes the applier read the real one.
+        linked: list[Item] = [
+            (
                 link,
                 meeting,
                 GoogleEvent(
@@ -73,17 +69,30 @@ class OutboundPass:
             )
             for link, meeting, cancelled in self._linked_candidates()
         ]
-        held = self._breaker(planned)
-        for link, meeting, event, plan in planned:
-            if held and plan.deletes:
-                continue  # The breaker holds every deletion until the user answers.
-            self._apply(link, meeting, event, plan)
+        # Meetings deleted in the CRM count for the mass-delete breaker as much as events
+        # deleted in Google (DESIGN.md §3).
+        planned, verdict = plan_hold_apply(
+            linked,
+            applier=self.applier,
+            listing_complete=False,
+            synced=self._synced,
+            allow_mass_delete=self.ctx.allow_mass_delete,
+            deleted_in="crm",
+        )
+        if verdict.tripped:
+            self.tripped = True
+            held = [p.crm for p in planned if p.plan.deletes and p.crm is not None]
+            self.ctx.hold(verdict.reason, [HeldDeletion.of(m, deleted_in="crm") for m in held])
+        self._versions_agree(planned)
         for meeting, event_id in self._restored_imports():
             # Imported, deleted in Google, restored in the CRM: the planner undeletes it.
-            self._apply(*self._plan(None, meeting, self.applier.fetch(event_id)))
+            # Read and written one at a time, so a run the request budget stops part-way
+            # has restored what it read.
+            self._one((None, meeting, self.applier.fetch(event_id)))
         if self.calendar.target:
+            # Looked up after the writes above, which may unlink a meeting.
             for meeting in self._unpushed_meetings():
-                self._apply(*self._plan(None, meeting, None))
+                self._one((None, meeting, None))
         # After the inserts above: a series new in this run is in Google by now.
         ExceptionsOut(self.ctx, self.calendar, self.default_zone).run()
         self._record()
@@ -165,63 +174,42 @@ class OutboundPass:
 
     # -- applying ---------------------------------------------------------------------------
 
-    def _plan(
-        self, link: Link | None, meeting: CrmMeeting, event: GoogleEvent | None
-    ) -> tuple[Link | None, CrmMeeting, GoogleEvent | None, ItemPlan]:
-        plan = plan_item(
-            link=link, crm=meeting, google=event, settings=self.settings, listing_complete=False
+    def _one(self, item: Item) -> None:
+        """An item that cannot delete (a restore, a first push): planned and applied alone."""
+        plan_hold_apply(
+            [item],
+            applier=self.applier,
+            listing_complete=False,
+            synced=self._synced,
+            allow_mass_delete=self.ctx.allow_mass_delete,
+            deleted_in="crm",
         )
-        return link, meeting, event, plan
 
-    def _breaker(
-        self, planned: list[tuple[Link | None, CrmMeeting, GoogleEvent | None, ItemPlan]]
-    ) -> bool:
-        """Meetings deleted in the CRM count for the mass-delete breaker as much as events
-        deleted in Google (DESIGN.md §3): True when their deletion in Google is held."""
-        deletes = sum(plan.deletes for *_, plan in planned)
-        if deletes <= DELETE_FLOOR:
-            return False  # Below the floor it never trips: no need to count the links.
-        synced = EventLink.objects.filter(
+    def _synced(self) -> int:
+        return EventLink.objects.filter(
             owner=self.ctx.user,
             google_sub=self.ctx.google_sub,
             calendar_id=self.calendar.calendar_id,
         ).count()
-        verdict = breaker_check(
-            deletes=deletes, synced=synced, allow=self.ctx.allow_mass_delete, deleted_in="crm"
-        )
-        if not verdict.tripped:
-            return False
-        self.tripped = True
-        self.ctx.hold(
-            verdict.reason,
-            [
-                HeldDeletion.of(meeting, deleted_in="crm")
-                for _, meeting, _, plan in planned
-                if plan.deletes
-            ],
-        )
-        return True
 
-    def _apply(
-        self, link: Link | None, meeting: CrmMeeting, event: GoogleEvent | None, plan: ItemPlan
-    ) -> None:
-        if not plan.actions:
-            if link is not None and link.crm_version != meeting.version:
-                # Changed in the CRM but not in a mapped field (or back to the agreed value).
+    def _versions_agree(self, planned: list[Planned]) -> None:
+        """Links whose meeting changed but not in a mapped field (or back to the agreed
+        value): nothing to write, the link takes the meeting's version."""
+        for entry in planned:
+            link, meeting = entry.link, entry.crm
+            if entry.plan.actions or link is None or meeting is None:
+                continue
+            if link.crm_version != meeting.version:
                 EventLink.objects.filter(
                     owner=self.ctx.user,
                     google_sub=self.ctx.google_sub,
                     calendar_id=self.calendar.calendar_id,
                     event_id=link.event_id,
                 ).update(base_version=meeting.version)
-            return
-        errors_before = len(self.report.errors)
-        self.applier.apply(plan, link, meeting, event, False)
-        if len(self.report.errors) == errors_before:
-            count_google_writes(self.ctx, plan)
 
     def _record(self) -> None:
         self.ctx.errors.extend(self.report.errors)
+        self.ctx.counts.update(self.report.counts)
         if self.report.conflicts:
             SyncConflict.objects.bulk_create(
                 row
