@@ -366,3 +366,34 @@ def test_an_event_without_a_start_is_reported_and_the_rest_syncs(world: SyncWorl
     world.google.patch_event(world.primary, broken["id"], start=start, summary="Google one")
     run_clean(world)
     _assert_whole(world, expected)
+
+
+@pytest.mark.parametrize(("status", "reason"), [(400, "invalid"), (403, "forbidden")])
+def test_a_write_google_refuses_for_one_meeting_stops_that_meeting_only(
+    world: SyncWorld, status: int, reason: str
+) -> None:
+    """One bad item never stops the others: a PATCH Google refuses for one event (400, or
+    a 403 that is no rate limit, e.g. a property Google does not let us change) is
+    recorded as that meeting's error; the other meeting's edit reaches Google in the same
+    run. (It used to end the whole run, every time: BadRequest is no transient error.)"""
+    first, second = sorted(crm_meetings(world), key=lambda meeting: meeting.pk)[:2]
+    crm_edit(first, subject="Refused by Google")
+    crm_edit(second, subject="Accepted by Google")
+    event_id = EventLink.objects.get(owner=world.user, meeting=first).event_id
+    world.emulator.inject_fault(
+        route=f"PATCH */events/{event_id}", status=status, reason=reason, times=-1
+    )
+
+    outcome = run_sync(world)
+
+    assert outcome.run is not None and outcome.run.status == SyncRun.Status.FAILED
+    [error] = outcome.run.errors
+    assert error.startswith(
+        "“Refused by Google”: Google refused the change, so it stays in the CRM only ("
+    )
+    assert f"HTTP {status}" in error
+    assert error.endswith(f"[merged; meeting {first.pk}, event {event_id}]")
+    assert outcome.retryable_error is None  # trying the same write again changes nothing
+    google = google_by_subject(world)
+    assert "Accepted by Google" in google and "Refused by Google" not in google
+    assert "Refused by Google" in crm_by_subject(world)  # kept in the CRM

@@ -1,8 +1,10 @@
 """GoogleSide (tandem.sync.core.sides) over the Calendar REST client.
 
 Only the errors the core decides on become core side errors (409, 412, 404/410, 410
-fullSyncRequired); transient and connection errors propagate and end the run, which the
-Celery task retries with backoff."""
+fullSyncRequired, and a write Google refuses for that item: 400, or a 403 that is neither a
+rate limit nor missing access, https://developers.google.com/workspace/calendar/api/guides/errors);
+transient and connection errors propagate and end the run, which the Celery task retries
+with backoff."""
 
 from __future__ import annotations
 
@@ -16,8 +18,13 @@ from tandem.sync.core.sides import (
     EventListing,
     NotFound,
     PreconditionFailed,
+    Refused,
     SyncTokenInvalid,
 )
+
+# A write refused for this item: no retry will change Google's mind, and the other items of
+# the run must go on ("one bad item never stops the others").
+_REFUSED = (google_errors.BadRequest, google_errors.Forbidden)
 
 
 class GoogleCalendarSide:
@@ -68,6 +75,8 @@ class GoogleCalendarSide:
             return self.client.event_insert(self._calendar_id, body)
         except google_errors.Duplicate as error:
             raise AlreadyExists(str(error)) from error
+        except _REFUSED as error:
+            raise Refused(str(error)) from error
 
     def patch_event(self, *, event_id: str, patch: Event, etag: str) -> Event:
         try:
@@ -76,6 +85,8 @@ class GoogleCalendarSide:
             raise PreconditionFailed(str(error)) from error
         except (google_errors.NotFound, google_errors.Gone) as error:
             raise NotFound(str(error)) from error
+        except _REFUSED as error:
+            raise Refused(str(error)) from error
 
     def delete_event(self, *, event_id: str, etag: str) -> None:
         try:
@@ -84,3 +95,5 @@ class GoogleCalendarSide:
             raise PreconditionFailed(str(error)) from error
         except (google_errors.NotFound, google_errors.Gone) as error:
             raise NotFound(str(error)) from error
+        except _REFUSED as error:
+            raise Refused(str(error)) from error

@@ -44,6 +44,7 @@ from tandem.sync.core.sides import (
     LinkStore,
     NotFound,
     PreconditionFailed,
+    Refused,
     SideError,
 )
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SyncSettings
@@ -209,7 +210,7 @@ class Applier:
                     case RecordProblem():
                         self.report.problems.append((action.event_id, action.message))
         except SideError as error:
-            self.report.errors.append(f"{plan.why} ({meeting_id}, {event_id}): {error!r}")
+            self.report.errors.append(item_error(plan, meeting, error))
 
     def _wrote(self, kind: str) -> None:
         if kind.startswith("crm_"):
@@ -305,3 +306,18 @@ def plan_hold_apply(
             continue
         applier.apply(entry.plan, entry.link, entry.crm, entry.event, listing_complete)
     return planned, verdict
+
+
+def item_error(plan: ItemPlan, meeting: CrmMeeting | None, error: SideError) -> str:
+    """One item's failure in plain words for the run record and the status page (the
+    branch of the table and the ids stay for operators, after the words)."""
+    name = f"“{meeting.fields.subject}”" if meeting is not None else f"Event {plan.event_id}"
+    if isinstance(error, Refused):
+        what = f"Google refused the change, so it stays in the CRM only ({error})"
+    elif isinstance(error, PreconditionFailed):
+        what = "changed again while it was being synced; tried again at the next sync"
+    elif isinstance(error, NotFound):
+        what = "no longer exists on the other side; tried again at the next sync"
+    else:
+        what = f"not synced this time ({error}); tried again at the next sync"
+    return f"{name}: {what} [{plan.why}; meeting {plan.meeting_id}, event {plan.event_id}]"

@@ -4,13 +4,22 @@ Three implementations each: in memory (``memory.py``, for the property tests), t
 database (the CRM adapter and the link store, Django), and Google (httpx client). The
 adapters stay thin: the Google side moves raw event JSON, the core does all mapping.
 
-Errors adapters raise (everything else is a bug and propagates)::
+Errors adapters raise for one item::
 
     SideError              a write or read failed; the run records it and retries next time
     ├── AlreadyExists      insert of an id that exists, also deleted ones (Google 409)
     ├── PreconditionFailed stale etag (Google 412) or stale meeting version (CRM)
     ├── NotFound           no such event/meeting (Google 404, or 410 "deleted")
+    ├── Refused            the calendar refuses this write for this item (Google 400, or a
+    │                      403 that is neither a rate limit nor missing access): the item
+    │                      stops, the others go on
     └── SyncTokenInvalid   the stored sync token is dead (Google 410 fullSyncRequired)
+
+A failure that concerns the whole account rather than one item (Google's transient errors,
+rate limits, a lost connection, withdrawn access) is no SideError: the Google adapter lets
+it propagate, the run ends, and the task retries with backoff (``tandem.sync.retry``). The
+in-memory side has no such failures; its injected faults are SideErrors. Anything else is
+a bug and propagates.
 """
 
 from __future__ import annotations
@@ -38,6 +47,10 @@ class PreconditionFailed(SideError):
 
 
 class NotFound(SideError):
+    pass
+
+
+class Refused(SideError):
     pass
 
 
