@@ -98,16 +98,15 @@ class LinkStoreContract:
         found = sorted(links.store.links(calendar_id=CAL_A), key=lambda link: link.meeting_id)
         assert found == sorted([first, second], key=lambda link: link.meeting_id)
 
-    def test_a_link_to_an_event_already_linked_leaves_the_first_link(
-        self, links: LinkBench
-    ) -> None:
-        """save_link replaces the link of (calendar, meeting), and no other."""
+    def test_a_link_to_an_event_already_linked_takes_the_event_over(self, links: LinkBench) -> None:
+        """An event stands for one meeting in a calendar: linking it to a second meeting
+        replaces the first meeting's link (never two meetings for one event)."""
         one, two = links.new_meeting(), links.new_meeting()
-        first = a_link(one, event="ev1")
-        links.store.save_link(first)
-        links.store.save_link(a_link(two, event="ev1"))
-        assert first in list(links.store.links(calendar_id=CAL_A))
-        assert links.store.linked_meeting_ids() == {one, two}
+        links.store.save_link(a_link(one, event="ev1"))
+        second = a_link(two, event="ev1")
+        links.store.save_link(second)
+        assert list(links.store.links(calendar_id=CAL_A)) == [second]
+        assert links.store.linked_meeting_ids() == {two}
 
     def test_links_are_kept_per_calendar(self, links: LinkBench) -> None:
         meeting = links.new_meeting()

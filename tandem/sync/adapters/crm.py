@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from tandem.meetings.models import Meeting
 from tandem.meetings.services import (
@@ -27,7 +28,7 @@ from tandem.sync.core.fields import (
 )
 from tandem.sync.core.sides import NotFound, PreconditionFailed, SideError
 from tandem.sync.core.state import CrmMeeting
-from tandem.sync.models import ImportedMeeting
+from tandem.sync.models import EventLink, ImportedMeeting
 
 
 def meeting_fields(meeting: Meeting) -> MeetingFields:
@@ -79,9 +80,12 @@ class DjangoCrm:
         )
 
     def list_meetings(self) -> list[CrmMeeting]:
+        # In the window, or linked whatever its dates (its event is synced; left out, the
+        # meeting would read as deleted in the CRM).
+        linked = EventLink.objects.filter(owner=self.user).values("meeting_id")
         meetings = list(
-            Meeting.objects.filter(
-                owner=self.user, end__gt=self.window_start, is_cancelled_occurrence=False
+            Meeting.objects.filter(owner=self.user, is_cancelled_occurrence=False).filter(
+                Q(end__gt=self.window_start) | Q(pk__in=linked)
             )
         )
         keys = self._import_keys(m.pk for m in meetings)

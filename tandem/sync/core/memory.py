@@ -316,6 +316,9 @@ class MemoryLinks:
         return {meeting_id for _, meeting_id in self.by_meeting}
 
     def save_link(self, link: Link) -> None:
+        for key, other in list(self.by_meeting.items()):
+            if other.calendar_id == link.calendar_id and other.event_id == link.event_id:
+                del self.by_meeting[key]  # one meeting per event and calendar (sides.py)
         self.by_meeting[(link.calendar_id, link.meeting_id)] = replace(link)
 
     def drop_link(self, *, calendar_id: str, meeting_id: int) -> None:

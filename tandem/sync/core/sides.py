@@ -137,7 +137,9 @@ class LinkStore(Protocol):
         ...
 
     def save_link(self, link: Link) -> None:
-        """Creates or replaces the link of (``link.calendar_id``, ``link.meeting_id``)."""
+        """Creates or replaces the link of (``link.calendar_id``, ``link.meeting_id``). An
+        event stands for one meeting in a calendar: a link the event had to another meeting
+        goes (the database's unique key; the planner never asks for it)."""
         ...
 
     def drop_link(self, *, calendar_id: str, meeting_id: int) -> None: ...
