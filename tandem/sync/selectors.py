@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -14,6 +15,25 @@ from tandem.sync.scheduling import due_user_ids, syncable_user_ids
 
 
 @dataclass(frozen=True)
+class HeldMeeting:
+    """A meeting whose deletion the breaker held (``UserSyncState.held_deletions``)."""
+
+    subject: str
+    start: date | datetime | None
+    deleted_in: str  # "google" or "crm"
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> HeldMeeting:
+        text = str(entry.get("start", ""))
+        start: date | datetime | None
+        try:
+            start = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+        except ValueError:
+            start = None
+        return cls(str(entry.get("subject", "")), start, str(entry.get("deleted_in", "")))
+
+
+@dataclass(frozen=True)
 class SyncStatus:
     last_success_at: datetime | None = None
     next_due_at: datetime | None = None
@@ -21,8 +41,8 @@ class SyncStatus:
     # "mass_delete" (the breaker holds deletions back: apply or keep) or "stopped" (any other
     # reason the schedule skips the user: resume); "" when nothing waits for the user.
     attention_kind: str = ""
-    # The meetings the breaker held back: dicts of meeting_id, subject, start, deleted_in.
-    held_deletions: list[dict[str, object]] = field(default_factory=list)
+    # The meetings the breaker held back, as the question lists them.
+    held_deletions: list[HeldMeeting] = field(default_factory=list)
     last_error: str = ""
     running: bool = False
     recent_runs: list[SyncRun] = field(default_factory=list)
@@ -44,7 +64,7 @@ def sync_status_for(*, user: User, runs: int = 5, conflicts: int = 5) -> SyncSta
         next_due_at=state.next_due_at,
         needs_attention=state.needs_attention,
         attention_kind=_attention_kind(state, recent_runs),
-        held_deletions=list(state.held_deletions or []),
+        held_deletions=[HeldMeeting.of(entry) for entry in state.held_deletions or []],
         last_error=state.last_error,
         # A run left "running" by a worker that died is not running once its lease is over.
         running=bool(
