@@ -45,8 +45,8 @@ def _write_pages(user_id: int, calendar_id: str, *, import_records: bool) -> flo
 
     from tandem.accounts.google_services import calendar_client_for
     from tandem.accounts.models import GoogleConnection
+    from tandem.bulk import pks_reserve
     from tandem.meetings.models import Meeting
-    from tandem.sync.engine.bulk import pks_reserve
     from tandem.sync.engine.context import WINDOW
     from tandem.sync.engine.prefetch import pages_ahead
 

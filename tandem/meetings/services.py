@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from tandem.bulk import pks_reserve, rows_insert
 from tandem.meetings.models import (
     DESCRIPTION_MAX_LENGTH,
     TOMBSTONE_DAYS,
@@ -237,3 +238,74 @@ def meeting_purge_expired_tombstones(*, now: datetime | None = None) -> int:
     )
     deleted, _ = expired.delete()
     return deleted
+
+
+# -- the sync engine's bulk writes ---------------------------------------------------------
+
+NEW_MEETING_VERSION = 1  # Meeting.version of a new meeting (the model's default)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedRow:
+    """A meeting the sync makes from a Google event: ``values`` are the model's field values
+    (``tandem.sync.core.fields.meeting_values_from_fields``, already validated by the core);
+    for an occurrence of a series, ``series_id`` and ``original_start`` place it, and
+    ``hides_occurrence`` makes it a row that only hides a cancelled occurrence."""
+
+    values: dict[str, Any]
+    read_only: bool = False
+    series_id: int | None = None
+    original_start: datetime | None = None
+    hides_occurrence: bool = False
+
+
+def meetings_import_bulk(*, owner: User, now: datetime, rows: list[ImportedRow]) -> list[int]:
+    """Creates meetings from Google in one statement per page, whatever its size (an import
+    of 10,000 events; ``tandem.bulk``), and returns their ids in order. Origin "sync": no
+    announcement (the engine's own writes must not queue another run), no model signals."""
+    if not rows:
+        return []
+    ids = pks_reserve(model=Meeting, count=len(rows))
+    owner_id = owner.pk
+    rows_insert(
+        model=Meeting,
+        rows=[
+            {
+                "id": meeting_id,
+                "owner_id": owner_id,
+                "read_only": row.read_only,
+                "created_at": now,
+                "updated_at": now,
+                "version": NEW_MEETING_VERSION,
+                "series_id": row.series_id,
+                "original_start": row.original_start,
+                "is_cancelled_occurrence": row.hides_occurrence,
+                **row.values,
+            }
+            for meeting_id, row in zip(ids, rows, strict=True)
+        ],
+    )
+    return ids
+
+
+def hiding_rows_delete(
+    *, owner: User, pks: list[int] | None = None, imported_from: str | None = None
+) -> int:
+    """Removes rows that only hide a cancelled occurrence (never listed as meetings, so no
+    tombstone): by id, or every one imported from the calendar ``imported_from``. Returns
+    how many went."""
+    rows = Meeting.objects.filter(owner=owner, is_cancelled_occurrence=True)
+    if pks is not None:
+        rows = rows.filter(pk__in=pks)
+    if imported_from is not None:
+        rows = rows.filter(import_record__import_key__startswith=f"{imported_from}/")
+    deleted, _ = rows.delete()
+    return deleted
+
+
+def occurrence_row_discard(*, meeting: Meeting) -> None:
+    """Removes, for good, a row that stood for one occurrence of a series which another row
+    holds now (one row per occurrence): not a deletion of the user's meeting, no tombstone."""
+    if meeting.series_id is None:
+        raise ValidationError("Only a row of a recurring meeting's occurrence can be discarded.")
+    meeting.delete()

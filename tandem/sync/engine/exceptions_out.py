@@ -27,7 +27,7 @@ from django.db import transaction
 
 from tandem.google import errors as google_errors
 from tandem.meetings.models import Meeting
-from tandem.meetings.services import meeting_update
+from tandem.meetings.services import meeting_update, occurrence_row_discard
 from tandem.sync.adapters.crm import meeting_fields, meeting_input
 from tandem.sync.adapters.serialize import fields_to_json
 from tandem.sync.core.fields import changes_between
@@ -126,7 +126,7 @@ class ExceptionsOut:
         if ImportedMeeting.objects.filter(owner=self.ctx.user, import_key=key).exists():
             # A listing saw the cancellation first (we died before recording it) and hid the
             # slot with a row of its own: one row is enough.
-            row.delete()
+            occurrence_row_discard(meeting=row)
             return
         ImportedMeeting.objects.create(owner=self.ctx.user, meeting=row, import_key=key)
 
@@ -144,7 +144,7 @@ class ExceptionsOut:
             # (pushed as a CRM edit if they differ from Google's).
             with transaction.atomic():
                 other = Meeting.objects.get(owner=self.ctx.user, pk=taken.meeting_id)
-                row.delete()
+                occurrence_row_discard(meeting=row)
                 if meeting_fields(other) != fields:
                     meeting_update(
                         meeting=other,

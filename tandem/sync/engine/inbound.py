@@ -22,7 +22,14 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from tandem.bulk import rows_insert
 from tandem.meetings.models import Meeting
+from tandem.meetings.services import (
+    NEW_MEETING_VERSION,
+    ImportedRow,
+    hiding_rows_delete,
+    meetings_import_bulk,
+)
 from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
 from tandem.sync.adapters.google import GoogleCalendarSide
 from tandem.sync.adapters.links import DjangoLinks, link_from_row
@@ -57,7 +64,6 @@ from tandem.sync.core.mapping import MalformedEvent, OccurrenceOf, read_event
 from tandem.sync.core.planner import plan_item, plan_occurrence
 from tandem.sync.core.sides import SideError, SyncTokenInvalid
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm
-from tandem.sync.engine.bulk import pks_reserve, rows_insert
 from tandem.sync.engine.context import (
     HELD_SHOWN,
     CalendarPlan,
@@ -71,7 +77,6 @@ from tandem.sync.models import CalendarSyncState, EventLink, ImportedMeeting, Sy
 logger = logging.getLogger(__name__)
 
 GOOGLE_WRITES = (InsertInGoogle, PatchGoogle, DeleteInGoogle)
-NEW_MEETING_VERSION = 1  # Meeting.version of a new meeting (the model's default)
 
 
 @dataclass
@@ -611,7 +616,7 @@ class InboundPass:
         *,
         leaving: bool = False,
     ) -> dict[str, Any]:
-        """An EventLink row (tandem.sync.engine.bulk writes it, no model instance needed)."""
+        """An EventLink row (tandem.bulk writes it, no model instance needed)."""
         return {
             "owner_id": self.ctx.user.pk,
             "meeting_id": meeting_id,
@@ -740,26 +745,19 @@ class InboundPass:
         replaced = [new.replaces for new in creates if new.replaces is not None]
         if replaced:
             # With their import records, whose keys the new rows take over.
-            Meeting.objects.filter(
-                owner=self.ctx.user, pk__in=replaced, is_cancelled_occurrence=True
-            ).delete()
-        ids = pks_reserve(model=Meeting, count=len(creates))
-        rows_insert(
-            model=Meeting,
+            hiding_rows_delete(owner=self.ctx.user, pks=replaced)
+        ids = meetings_import_bulk(
+            owner=self.ctx.user,
+            now=now,
             rows=[
-                {
-                    "id": meeting_id,
-                    "owner_id": owner_id,
-                    "read_only": new.read_only,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": NEW_MEETING_VERSION,
-                    "series_id": new.series_id,
-                    "original_start": new.original_start,
-                    "is_cancelled_occurrence": new.cancelled_occurrence,
-                    **meeting_values_from_fields(new.fields, all_day_zone=zone),
-                }
-                for meeting_id, new in zip(ids, creates, strict=True)
+                ImportedRow(
+                    values=meeting_values_from_fields(new.fields, all_day_zone=zone),
+                    read_only=new.read_only,
+                    series_id=new.series_id,
+                    original_start=new.original_start,
+                    hides_occurrence=new.cancelled_occurrence,
+                )
+                for new in creates
             ],
         )
         rows_insert(

@@ -15,8 +15,7 @@ from tandem.accounts.models import GoogleConnection, SyncSettings
 from tandem.accounts.selectors import preferences_for
 from tandem.accounts.tokens import connection_mark_scope_missing
 from tandem.google import errors as google_errors
-from tandem.meetings.models import Meeting
-from tandem.meetings.services import meeting_delete
+from tandem.meetings.services import hiding_rows_delete, meeting_delete
 from tandem.sync.adapters.crm import crm_meeting
 from tandem.sync.adapters.links import link_from_row
 from tandem.sync.core.actions import DeleteInCrm, DropLink, ForgetImport, MoveToTarget
@@ -243,11 +242,7 @@ def _apply_settings_changes(
         # The rows that hid cancelled occurrences of the series just removed: picked again,
         # the calendar's series come back as new meetings, and these would be paired with
         # the old ones instead of hiding the new ones' occurrences.
-        Meeting.objects.filter(
-            owner=ctx.user,
-            is_cancelled_occurrence=True,
-            import_record__import_key__startswith=f"{state.calendar_id}/",
-        ).delete()
+        hiding_rows_delete(owner=ctx.user, imported_from=state.calendar_id)
         state.delete()
 
 
