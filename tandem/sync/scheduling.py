@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from tandem.accounts.models import GoogleConnection
-from tandem.sync.models import UserSyncState
 
 
 def interval() -> timedelta:
@@ -57,8 +56,3 @@ def due_user_ids(*, now: datetime | None = None) -> list[int]:
         .values_list("user_id", flat=True)
     )
 
-
-def schedule_next(*, user_id: int, after: datetime | None = None) -> datetime:
-    due = next_due_after(after or timezone.now())
-    UserSyncState.objects.update_or_create(owner_id=user_id, defaults={"next_due_at": due})
-    return due
