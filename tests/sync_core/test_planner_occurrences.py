@@ -3,6 +3,7 @@ recurring event (changed or cancelled alone), and for new events (docs/sync-rule
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,16 +12,27 @@ from tandem.sync.core.actions import (
     CreateInCrm,
     CreateOccurrence,
     DeleteInCrm,
+    DeleteInGoogle,
+    DiscardRow,
     DropLink,
     ForgetImport,
     HideOccurrence,
+    MergeIntoRow,
     MoveToTarget,
+    PatchGoogle,
+    RecordImport,
+    RecordProblem,
     SaveLink,
     WaitForSeries,
 )
 from tandem.sync.core.fields import TimedMoment
 from tandem.sync.core.mapping import OccurrenceOf
-from tandem.sync.core.planner import plan_item, plan_occurrence, plan_settings_change
+from tandem.sync.core.planner import (
+    plan_item,
+    plan_occurrence,
+    plan_occurrence_out,
+    plan_settings_change,
+)
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm, SyncSettings
 from tests.sync_core.strategies import timed
 
@@ -177,3 +189,48 @@ def test_settings_changes_are_rows_of_the_table() -> None:
         target_calendar_id="new@group",
     )
     assert stays.actions == ()
+
+
+ROW = CrmMeeting(meeting_id=8, version=2, fields=MOVED)
+INSTANCE = GoogleEvent("series1_20260302T090000Z", '"i1"', timed(9))
+
+
+def plan_out(**kwargs: object):  # type: ignore[no-untyped-def]
+    values: dict[str, object] = {
+        "row": ROW,
+        "hides": False,
+        "instance": INSTANCE,
+        "recorded": False,
+        "held_by": None,
+    } | kwargs
+    return plan_occurrence_out(**values)  # type: ignore[arg-type]
+
+
+def test_an_occurrence_changed_in_the_crm_patches_that_instance_only() -> None:
+    result = plan_out()
+    patch = result.actions[0]
+    assert isinstance(patch, PatchGoogle)
+    assert (patch.event_id, patch.etag) == (INSTANCE.event_id, '"i1"')
+    assert "recurrence" not in patch.changed and {"start", "end"} <= set(patch.changed)
+    assert result.actions[1] == SaveLink(MOVED, origin="crm")
+    same = plan_out(instance=GoogleEvent(INSTANCE.event_id, '"i1"', MOVED))
+    assert same.actions == (SaveLink(MOVED, origin="crm"),)  # a replay writes nothing
+
+
+def test_an_occurrence_cancelled_in_the_crm_cancels_the_instance_and_records_it() -> None:
+    assert plan_out(hides=True).actions == (
+        DeleteInGoogle(INSTANCE.event_id, '"i1"'),
+        RecordImport(8, INSTANCE.event_id),
+    )
+    deleted = replace(ROW, deleted=True)
+    assert plan_out(row=deleted).actions[0] == DeleteInGoogle(INSTANCE.event_id, '"i1"')
+    gone = GoogleEvent(INSTANCE.event_id, '"i2"', None, cancelled=True)
+    assert plan_out(hides=True, instance=gone).actions == (RecordImport(8, INSTANCE.event_id),)
+    assert plan_out(hides=True, instance=gone, recorded=True).actions == (DiscardRow(8),)
+
+
+def test_one_row_per_occurrence_and_a_missing_occurrence_is_reported() -> None:
+    assert plan_out(held_by=3).actions == (MergeIntoRow(8, 3, MOVED),)
+    missing = plan_out(instance=None)
+    assert missing.why == "no such occurrence in Google"
+    assert [type(action) for action in missing.actions] == [RecordProblem]

@@ -96,6 +96,32 @@ class DeleteInGoogle:
 
 
 @dataclass(frozen=True)
+class RecordImport:
+    """The row stands for this (cancelled) instance from now on: the instance the next
+    listing shows is then known ("already in the CRM"), and the row is not pushed again."""
+
+    meeting_id: int
+    event_id: str
+
+
+@dataclass(frozen=True)
+class DiscardRow:
+    """A CRM row for an occurrence another row already holds: removed, not a deletion."""
+
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class MergeIntoRow:
+    """One row per occurrence: this row's values go onto ``into`` (the row a listing made
+    for the instance first), pushed as a CRM edit where they differ; this row goes."""
+
+    meeting_id: int
+    into: int
+    fields: MeetingFields
+
+
+@dataclass(frozen=True)
 class MoveToTarget:
     """``events.move`` of a pushed meeting's event to the new target calendar."""
 
@@ -146,6 +172,9 @@ Action: TypeAlias = (
     | DeleteInGoogle
     | MoveToTarget
     | ForgetImport
+    | RecordImport
+    | DiscardRow
+    | MergeIntoRow
     | SaveLink
     | DropLink
     | RecordConflict

@@ -20,14 +20,17 @@ from tandem.sync.core.actions import (
     CreateOccurrence,
     DeleteInCrm,
     DeleteInGoogle,
+    DiscardRow,
     DropLink,
     ForgetImport,
     HideOccurrence,
     InsertInGoogle,
     ItemPlan,
+    MergeIntoRow,
     MoveToTarget,
     PatchGoogle,
     RecordConflict,
+    RecordImport,
     RecordProblem,
     SaveLink,
     UpdateCrm,
@@ -409,3 +412,61 @@ def plan_settings_change(
         )
     # Still synced, where it belongs: the passes take it from here.
     return plan("settings change does not concern it")
+
+
+def plan_occurrence_out(
+    *,
+    row: CrmMeeting,
+    hides: bool,
+    instance: GoogleEvent | None,
+    recorded: bool,
+    held_by: int | None,
+) -> ItemPlan:
+    """Decides how one occurrence changed or cancelled alone in the CRM (a row of its
+    series with no link and no import record; ``hides``: a row that only hides a cancelled
+    occurrence) reaches Google's instance at its original start (``instance``; instance
+    ids are opaque, so it is looked up, never built). ``recorded``: an import record of the
+    instance exists already; ``held_by``: another row is linked to the instance already
+    (a listing saw the change in Google first, or the process died after the write).
+    Google's rule: changing or cancelling one instance makes an exception of that instance
+    alone (https://developers.google.com/workspace/calendar/api/guides/recurringevents)."""
+    instance_id = instance.event_id if instance else None
+
+    def plan(why: str, *actions: Action) -> ItemPlan:
+        return ItemPlan(meeting_id=row.meeting_id, event_id=instance_id, actions=actions, why=why)
+
+    if instance is None:
+        # The series in Google has no occurrence there (its rule changed meanwhile).
+        return plan(
+            "no such occurrence in Google",
+            RecordProblem("", "the series in Google has no occurrence at that time"),
+        )
+    if hides or row.deleted:
+        # Cancelled in the CRM (or a changed occurrence deleted before it was pushed):
+        # cancel the instance, then let the row stand for it.
+        cancel: tuple[Action, ...] = (
+            () if instance.cancelled else (DeleteInGoogle(instance.event_id, instance.etag),)
+        )
+        if recorded:
+            # A listing hid the slot with a row of its own first: one row is enough.
+            return plan("occurrence cancelled, already hidden", *cancel, DiscardRow(row.meeting_id))
+        return plan(
+            "occurrence cancelled in the CRM",
+            *cancel,
+            RecordImport(row.meeting_id, instance.event_id),
+        )
+    if held_by is not None:
+        # One row per occurrence: the CRM's values go onto the row that holds it.
+        return plan(
+            "occurrence changed, already held",
+            MergeIntoRow(row.meeting_id, held_by, row.fields),
+        )
+    # An instance has the series' rule, never one of its own.
+    changed = tuple(
+        name for name in changed_field_names(instance.fields, row.fields) if name != "recurrence"
+    )
+    patch: tuple[Action, ...] = (
+        (PatchGoogle(instance.event_id, instance.etag, row.fields, changed),) if changed else ()
+    )
+    # Changed alone in the CRM: PATCH that instance only, then link the row to it.
+    return plan("occurrence changed in the CRM", *patch, SaveLink(row.fields, origin="crm"))

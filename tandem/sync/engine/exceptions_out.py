@@ -1,4 +1,6 @@
-"""CRM → Google for occurrences changed or cancelled alone in the CRM.
+"""CRM → Google for occurrences changed or cancelled alone in the CRM (the planner's
+``plan_occurrence_out`` decides; this module finds the rows and the instances and carries
+the plans out).
 
 Such a row (``series``, ``original_start``; tandem.meetings.occurrence_edits) starts with no
 link and no import record. Its series' event in this calendar has an instance at that
@@ -28,10 +30,21 @@ from django.db import transaction
 from tandem.google import errors as google_errors
 from tandem.meetings.models import Meeting
 from tandem.meetings.services import meeting_update, occurrence_row_discard
-from tandem.sync.adapters.crm import meeting_fields, meeting_input
+from tandem.sync.adapters.crm import crm_meeting, meeting_fields, meeting_input
 from tandem.sync.adapters.serialize import fields_to_json
-from tandem.sync.core.fields import changes_between
-from tandem.sync.core.mapping import MalformedEvent, fields_from_event, patch_from_changes
+from tandem.sync.core.actions import (
+    DeleteInGoogle,
+    DiscardRow,
+    ItemPlan,
+    MergeIntoRow,
+    PatchGoogle,
+    RecordImport,
+    RecordProblem,
+    SaveLink,
+)
+from tandem.sync.core.mapping import MalformedEvent, patch_from_changes, read_event
+from tandem.sync.core.planner import plan_occurrence_out
+from tandem.sync.core.state import GoogleEvent
 from tandem.sync.engine.context import CalendarPlan, RunContext
 from tandem.sync.models import EventLink, ImportedMeeting
 
@@ -97,86 +110,101 @@ class ExceptionsOut:
 
     def _push(self, row: Meeting, series_event_id: str) -> None:
         client = self.ctx.client
-        instance = client.event_instance(
+        raw = client.event_instance(
             self.calendar_id, series_event_id, original_start=self._original_start(row)
         )
-        if instance is None or not isinstance(instance.get("id"), str):
-            self.ctx.errors.append(
-                f"“{row.subject}”: the series in Google has no occurrence at "
-                f"{self._original_start(row)}, so this change stays in the CRM."
+        instance = self._read(raw) if raw is not None and isinstance(raw.get("id"), str) else None
+        key = f"{self.calendar_id}/{instance.event_id}" if instance else ""
+        held = (
+            EventLink.objects.filter(
+                owner=self.ctx.user,
+                google_sub=self.ctx.google_sub,
+                calendar_id=self.calendar_id,
+                event_id=instance.event_id,
             )
-            return
+            .values_list("meeting_id", flat=True)
+            .first()
+            if instance
+            else None
+        )
+        plan = plan_occurrence_out(
+            row=crm_meeting(row, import_key=None),
+            hides=row.is_cancelled_occurrence,
+            instance=instance,
+            recorded=bool(key)
+            and ImportedMeeting.objects.filter(owner=self.ctx.user, import_key=key).exists(),
+            held_by=held,
+        )
         try:
-            if row.is_cancelled_occurrence or row.deleted_at is not None:
-                self._cancel(row, instance)
-            else:
-                self._change(row, instance)
+            self._apply(row, plan, raw or {})
         except google_errors.PreconditionFailed:
             return  # Changed in Google meanwhile: the next run reads the instance again.
 
-    def _cancel(self, row: Meeting, instance: dict[str, Any]) -> None:
-        if instance.get("status") != "cancelled":
-            # Already gone (404, 410) is what we wanted.
-            with contextlib.suppress(google_errors.NotFound, google_errors.Gone):
-                self.ctx.client.event_delete(
-                    self.calendar_id, instance["id"], etag=instance.get("etag")
-                )
-            self.ctx.counts["google_deleted"] += 1
-        key = f"{self.calendar_id}/{instance['id']}"
-        if ImportedMeeting.objects.filter(owner=self.ctx.user, import_key=key).exists():
-            # A listing saw the cancellation first (we died before recording it) and hid the
-            # slot with a row of its own: one row is enough.
-            occurrence_row_discard(meeting=row)
-            return
-        ImportedMeeting.objects.create(owner=self.ctx.user, meeting=row, import_key=key)
-
-    def _change(self, row: Meeting, instance: dict[str, Any]) -> None:
-        fields = meeting_fields(row)
-        taken = EventLink.objects.filter(
-            owner=self.ctx.user,
-            google_sub=self.ctx.google_sub,
-            calendar_id=self.calendar_id,
-            event_id=instance["id"],
-        ).first()
-        if taken is not None:
-            # A listing made the instance a row first: changed in Google too, or we died
-            # after the PATCH. One row per occurrence: the CRM's values go onto that row
-            # (pushed as a CRM edit if they differ from Google's).
-            with transaction.atomic():
-                other = Meeting.objects.get(owner=self.ctx.user, pk=taken.meeting_id)
-                occurrence_row_discard(meeting=row)
-                if meeting_fields(other) != fields:
-                    meeting_update(
-                        meeting=other,
-                        data=meeting_input(fields, all_day_zone=other.time_zone),
-                        origin="crm",
-                    )
-                    self.ctx.counts["crm_updated"] += 1
-            return
+    def _read(self, raw: dict[str, Any]) -> GoogleEvent:
         try:
-            current = fields_from_event(instance, default_zone=self.default_zone)
-        except MalformedEvent:
-            current = None
-        changes = changes_between(current, fields)
-        changes.pop("recurrence", None)  # an instance has the series' rule, not one of its own
-        event = instance
-        if changes:
-            event = self.ctx.client.event_patch(
-                self.calendar_id,
-                instance["id"],
-                patch_from_changes(changes),
-                etag=instance.get("etag"),
+            reading = read_event(raw, default_zone=self.default_zone)
+        except MalformedEvent as error:
+            return GoogleEvent.malformed(
+                event_id=str(raw["id"]), etag=str(raw.get("etag", "")), problem=error.reason
             )
-            self.ctx.counts["google_updated"] += 1
-        EventLink.objects.create(
-            owner=self.ctx.user,
-            meeting=row,
-            google_sub=self.ctx.google_sub,
-            calendar_id=self.calendar_id,
-            event_id=instance["id"],
-            ical_uid=str(event.get("iCalUID", "")),
-            origin=EventLink.Origin.CRM,
-            etag=str(event.get("etag", "")),
-            base=fields_to_json(fields),
-            base_version=row.version,
-        )
+        return GoogleEvent.from_reading(reading, namespace=self.ctx.namespace)
+
+    def _apply(self, row: Meeting, plan: ItemPlan, instance: dict[str, Any]) -> None:
+        """Carries out ``plan_occurrence_out``'s plan for one row."""
+        event = instance
+        for action in plan.actions:
+            match action:
+                case RecordProblem():
+                    self.ctx.errors.append(
+                        f"“{row.subject}”: the series in Google has no occurrence at "
+                        f"{self._original_start(row)}, so this change stays in the CRM."
+                    )
+                case DeleteInGoogle():
+                    # Already gone (404, 410) is what we wanted.
+                    with contextlib.suppress(google_errors.NotFound, google_errors.Gone):
+                        self.ctx.client.event_delete(
+                            self.calendar_id, action.event_id, etag=action.etag or None
+                        )
+                    self.ctx.counts["google_deleted"] += 1
+                case DiscardRow():
+                    occurrence_row_discard(meeting=row)
+                case RecordImport():
+                    ImportedMeeting.objects.create(
+                        owner=self.ctx.user,
+                        meeting=row,
+                        import_key=f"{self.calendar_id}/{action.event_id}",
+                    )
+                case MergeIntoRow():
+                    with transaction.atomic():
+                        other = Meeting.objects.get(owner=self.ctx.user, pk=action.into)
+                        occurrence_row_discard(meeting=row)
+                        if meeting_fields(other) != action.fields:
+                            meeting_update(
+                                meeting=other,
+                                data=meeting_input(action.fields, all_day_zone=other.time_zone),
+                                origin="crm",
+                            )
+                            self.ctx.counts["crm_updated"] += 1
+                case PatchGoogle():
+                    event = self.ctx.client.event_patch(
+                        self.calendar_id,
+                        action.event_id,
+                        patch_from_changes(
+                            {name: action.fields.value(name) for name in action.changed}
+                        ),
+                        etag=action.etag or None,
+                    )
+                    self.ctx.counts["google_updated"] += 1
+                case SaveLink():
+                    EventLink.objects.create(
+                        owner=self.ctx.user,
+                        meeting=row,
+                        google_sub=self.ctx.google_sub,
+                        calendar_id=self.calendar_id,
+                        event_id=str(event["id"]),
+                        ical_uid=str(event.get("iCalUID", "")),
+                        origin=EventLink.Origin.CRM,
+                        etag=str(event.get("etag", "")),
+                        base=fields_to_json(action.base),
+                        base_version=row.version,
+                    )
