@@ -54,6 +54,7 @@ class ExceptionsOut:
         self.ctx = ctx
         self.calendar_id = calendar.calendar_id
         self.default_zone = default_zone
+        self.clean = True  # every row went through
 
     def run(self) -> None:
         rows = self._unpushed()
@@ -155,6 +156,7 @@ class ExceptionsOut:
         for action in plan.actions:
             match action:
                 case RecordProblem():
+                    self.clean = False
                     self.ctx.errors.append(
                         f"“{row.subject}”: the series in Google has no occurrence at "
                         f"{self._original_start(row)}, so this change stays in the CRM."

@@ -195,6 +195,7 @@ class InboundPass:
         )
         self.state.access_role = calendar.access_role
         self.tripped = False
+        self.clean = True
         self.pairs_possible = True  # see _pairs_exist
         # Occurrences listed before their series (a listing's order is unspecified): they
         # are placed once the whole listing has been read (see _listing).
@@ -229,7 +230,7 @@ class InboundPass:
         seen: set[str] = set()
         pending: list[PendingDelete] = []
         listed = 0
-        errors_before = len(self.ctx.errors)
+        self.clean = True  # no item of this listing failed (see _fail)
         self.pairs_possible = self._pairs_exist()
         self.deferred = []
         # The next page is fetched while this one is written (prefetch.py).
@@ -273,13 +274,19 @@ class InboundPass:
                         self.google_work = []  # a held run writes nothing to Google
                         return
                     self._apply_deletes(pending)
-                    if len(self.ctx.errors) == errors_before:
+                    if self.clean:
                         self.state.sync_token = page.next_sync_token
                         if full:
                             self.state.full_sync_completed_at = timezone.now()
                     self.state.last_listed_at = timezone.now()
                     self.state.save()
                 self.apply_google_work()
+
+    def _fail(self, message: str) -> None:
+        """One item failed: the run reports it, and this listing's sync token is not saved
+        (the next listing brings the item again)."""
+        self.ctx.errors.append(message)
+        self.clean = False
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -288,7 +295,7 @@ class InboundPass:
             reading = read_event(raw, default_zone=self.default_zone)
         except MalformedEvent as error:
             if error.event_id is None:
-                self.ctx.errors.append(f"An event without an id was skipped: {error.reason}")
+                self._fail(f"An event without an id was skipped: {error.reason}")
                 return None
             return GoogleEvent.malformed(
                 event_id=error.event_id, etag=str(raw.get("etag", "")), problem=error.reason
@@ -577,13 +584,13 @@ class InboundPass:
                 for action in plan.actions:
                     if isinstance(action, RecordProblem):
                         self.ctx.counts["problems"] += 1
-                        self.ctx.errors.append(f"Event {action.event_id}: {action.message}")
+                        self._fail(f"Event {action.event_id}: {action.message}")
                 continue
             needs_google = any(isinstance(action, GOOGLE_WRITES) for action in plan.actions)
             try:
                 self._apply_item(item, needs_google, creates, link_saves, conflicts, pending)
             except SideError as error:
-                self.ctx.errors.append(f"{plan.why} (event {item.event.event_id}): {error}")
+                self._fail(f"{plan.why} (event {item.event.event_id}): {error}")
         self._bulk_create(creates, link_saves)
         if link_saves:
             rows_insert(
@@ -716,7 +723,7 @@ class InboundPass:
                         )
                     )
                 case RecordProblem():
-                    self.ctx.errors.append(f"Event {action.event_id}: {action.message}")
+                    self._fail(f"Event {action.event_id}: {action.message}")
         if needs_google:
             assert crm_after is not None  # no Google write without a meeting (planner.py)
             rest = tuple(a for a in actions if isinstance(a, (*GOOGLE_WRITES, SaveLink, DropLink)))
@@ -730,7 +737,8 @@ class InboundPass:
         work, self.google_work = self.google_work, []
         for entry in work:
             self.applier.apply(entry.plan, entry.link, entry.crm, entry.event, False)
-        self.ctx.errors.extend(self.report.errors)
+        for error in self.report.errors:
+            self._fail(error)
         self.ctx.counts.update(self.report.counts)
         self.report.errors.clear()
         self.report.counts.clear()
@@ -819,7 +827,7 @@ class InboundPass:
                     meeting_id=delete.meeting_id, expected_version=delete.version
                 )
             except SideError as error:
-                self.ctx.errors.append(f"Meeting {delete.meeting_id} was not deleted: {error}")
+                self._fail(f"Meeting {delete.meeting_id} was not deleted: {error}")
                 continue
             if delete.link_id is not None:
                 EventLink.objects.filter(pk=delete.link_id).delete()

@@ -45,6 +45,7 @@ class OutboundPass:
         )
         self.report = SyncReport()
         self.tripped = False  # the mass-delete breaker held this pass's deletions
+        self.clean = True  # every write went through (set by run)
         self.applier = Applier(
             self.crm,
             self.side,
@@ -94,7 +95,9 @@ class OutboundPass:
             for meeting in self._unpushed_meetings():
                 self._one((None, meeting, None))
         # After the inserts above: a series new in this run is in Google by now.
-        ExceptionsOut(self.ctx, self.calendar, self.default_zone).run()
+        exceptions = ExceptionsOut(self.ctx, self.calendar, self.default_zone)
+        exceptions.run()
+        self.clean = not self.report.errors and exceptions.clean
         self._record()
 
     # -- candidates -------------------------------------------------------------------------

@@ -256,9 +256,9 @@ def _push_before_leaving(ctx: RunContext, state: CalendarSyncState, zone: str) -
         inbound=False,
         target=False,
     )
-    errors_before = len(ctx.errors)
-    OutboundPass(ctx, calendar, zone).run()
-    return len(ctx.errors) == errors_before
+    outbound = OutboundPass(ctx, calendar, zone)
+    outbound.run()
+    return outbound.clean
 
 
 def _settings_plan_apply(ctx: RunContext, row: EventLink, *, calendar_synced: bool) -> None:
