@@ -55,4 +55,3 @@ def due_user_ids(*, now: datetime | None = None) -> list[int]:
         .order_by("user_id")
         .values_list("user_id", flat=True)
     )
-
