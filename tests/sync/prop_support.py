@@ -4,13 +4,17 @@ A ``World`` is one example's universe: a fresh in-process Google emulator with t
 account and a second calendar, a CRM user connected to it through the real OAuth flow, and
 a "person" who edits the calendars through Google's REST API with a minted token. Nothing
 of our own code is replaced: the engine, the meetings services and the emulator all run.
+The engine's calls go through a ``Recorder`` (an httpx transport in front of the emulator)
+that keeps the body of every write, and can let the person act between two pages of a
+listing.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -115,6 +119,77 @@ def field_edits(draw: st.DrawFn, *, google: bool = False) -> dict[str, Any]:
     return {kind: draw(st.sampled_from(texts))}
 
 
+# Recurring series the machine draws on purpose: a rule of two to five occurrences, daily
+# or weekly, starting in the future or in the window's past (a series whose first
+# occurrence is older than the window is not drawn here: see SERIES_PERIODS).
+SERIES_FREQUENCIES = ("DAILY", "WEEKLY")
+# "recent" series start at least 20 days after the window's start, so that all of their
+# occurrences are in it. Not "old": an ongoing series whose first occurrence is older than
+# the window is never synced (tests/sync/test_found_by_machine.py::
+# test_an_ongoing_series_that_began_before_the_window_is_imported).
+SERIES_PERIODS = ("future", "future", "recent")
+
+
+def series_rule(freq: str, count: int) -> str:
+    return f"RRULE:FREQ={freq};COUNT={count}"
+
+
+def parse_series_rule(recurrence: tuple[str, ...] | list[str]) -> tuple[str, int] | None:
+    """(FREQ, COUNT) of a rule drawn by ``series_rule``; None for anything else."""
+    if len(recurrence) != 1 or not recurrence[0].startswith("RRULE:"):
+        return None
+    parts = dict(part.partition("=")[::2] for part in recurrence[0][len("RRULE:") :].split(";"))
+    if set(parts) != {"FREQ", "COUNT"} or parts["FREQ"] not in SERIES_FREQUENCIES:
+        return None
+    return parts["FREQ"], int(parts["COUNT"])
+
+
+@st.composite
+def series_fields(draw: st.DrawFn) -> MeetingFields:
+    """A recurring meeting: mostly timed, sometimes all-day."""
+    low, high = PERIODS[draw(st.sampled_from(SERIES_PERIODS))]
+    day = draw(st.integers(low, high))
+    if draw(st.integers(0, 4)) == 0:
+        first = TODAY + timedelta(days=day)
+        start: TimedMoment | date = first
+        end: TimedMoment | date = first + timedelta(days=1)
+    else:
+        zone = draw(st.sampled_from(ZONES))
+        at = ANCHOR + timedelta(days=day, minutes=30 * draw(st.integers(0, 16)))
+        start = TimedMoment(at, zone)
+        end = TimedMoment(at + timedelta(minutes=30 * draw(st.integers(1, 4))), zone)
+    rule = series_rule(draw(st.sampled_from(SERIES_FREQUENCIES)), draw(st.integers(2, 5)))
+    return MeetingFields(
+        subject=draw(st.sampled_from(SUBJECTS)),
+        start=start,
+        end=end,
+        description=draw(st.sampled_from(TEXTS)),
+        location=draw(st.sampled_from(TEXTS)),
+        visibility=draw(st.sampled_from(VISIBILITY_VALUES)),
+        recurrence=(rule,),
+    )
+
+
+# One occurrence changed alone: a new title and/or a move (minutes; an all-day one moves by
+# whole days, one per 60 minutes asked).
+OCCURRENCE_MOVES = (0, 0, -30, 30, 60, 120)
+SERIES_MOVES = (-60, -30, 30, 60)  # a whole series moved (minutes)
+# Meetings at the window's edge: they end this many minutes after now - 30 days (negative:
+# before). Far enough from it that an example (seconds) never sees one cross it.
+EDGE_MINUTES = (-20, -5, 5, 20)
+
+
+def edge_fields(
+    *, now: datetime, minutes: int, length: int, zone: str, subject: str
+) -> MeetingFields:
+    """A timed meeting that ends ``minutes`` after the window's start (now - 30 days)."""
+    end = (now - timedelta(days=30) + timedelta(minutes=minutes)).replace(microsecond=0)
+    start = end - timedelta(minutes=length)
+    return MeetingFields(
+        subject=subject, start=TimedMoment(start, zone), end=TimedMoment(end, zone)
+    )
+
+
 # -- the CRM user's side ------------------------------------------------------------------
 
 
@@ -186,10 +261,28 @@ class Person:
     def events(self, calendar_id: str) -> dict[str, dict[str, Any]]:
         """Every event of the calendar, cancelled ones included, by id."""
         found: dict[str, dict[str, Any]] = {}
-        params: dict[str, Any] = {"showDeleted": "true", "maxResults": 2500}
+        for item in self._pages(f"calendars/{calendar_id}/events", {"showDeleted": "true"}):
+            found[item["id"]] = item
+        return found
+
+    def single_events(self, calendar_id: str) -> list[dict[str, Any]]:
+        """What the calendar shows: live events, recurring ones as their instances
+        (events.list with singleEvents=true)."""
+        return self._pages(f"calendars/{calendar_id}/events", {"singleEvents": "true"})
+
+    def instances(
+        self, calendar_id: str, event_id: str, *, show_deleted: bool = False
+    ) -> list[dict[str, Any]]:
+        """events.instances of a recurring event, cancelled ones too if ``show_deleted``."""
+        params = {"showDeleted": str(show_deleted).lower()}
+        return self._pages(f"calendars/{calendar_id}/events/{event_id}/instances", params)
+
+    def _pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        params = {**params, "maxResults": 2500}
         while True:
-            page = self._ok(self.api.get(f"calendars/{calendar_id}/events", params=params))
-            found.update((item["id"], item) for item in page.get("items", []))
+            page = self._ok(self.api.get(path, params=params))
+            found.extend(page.get("items", []))
             if not page.get("nextPageToken"):
                 return found
             params["pageToken"] = page["nextPageToken"]
@@ -249,6 +342,50 @@ def new_emulator() -> FakeGoogle:
     return emulator
 
 
+@dataclass(frozen=True)
+class SentWrite:
+    """A Calendar API write the engine sent: method, path, query and JSON body."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    body: dict[str, Any] | None
+
+
+@dataclass
+class Recorder(httpx.BaseTransport):
+    """The engine's transport to the emulator: keeps every Calendar API write it sends and,
+    when ``between_pages`` is set, runs it once just before the next request for a later
+    page of a listing (``pageToken``), with the calendar being listed: a person acting while
+    the engine pages."""
+
+    inner: httpx.BaseTransport
+    writes: list[SentWrite] = field(default_factory=list)
+    between_pages: Callable[[str], object] | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.startswith("/calendar/v3/"):
+            if request.method in WRITE_METHODS:
+                content = request.read()
+                self.writes.append(
+                    SentWrite(
+                        request.method,
+                        path,
+                        dict(request.url.params),
+                        json.loads(content) if content else None,
+                    )
+                )
+            elif (
+                self.between_pages is not None
+                and path.endswith("/events")
+                and "pageToken" in request.url.params
+            ):
+                action, self.between_pages = self.between_pages, None
+                action(path.split("/")[-2])
+        return self.inner.handle_request(request)
+
+
 @dataclass
 class World:
     emulator: FakeGoogle
@@ -256,6 +393,7 @@ class World:
     person: Person  # the demo account's owner, the CRM user's Google self
     boss: Person  # owns the read-only calendar
     stack: contextlib.ExitStack
+    recorder: Recorder
 
     def person_for(self, calendar_id: str) -> Person:
         """Who can write ``calendar_id``."""
@@ -285,6 +423,14 @@ class World:
         """Every Calendar API write our app ever made to ``calendar_id``."""
         return [entry for entry in self.engine_writes(0) if f"/calendars/{calendar_id}/" in entry]
 
+    def engine_calls(self, since: int) -> list[str]:
+        """Calendar API calls our app made since log position ``since``: "METHOD path"."""
+        return [
+            f"{entry.method} {entry.path}"
+            for entry in self.emulator.request_log[since:]
+            if entry.path.startswith("/calendar/v3/") and entry.client_id == GOOGLE_TEST_CLIENT_ID
+        ]
+
     def engine_writes(self, since: int) -> list[str]:
         """Calendar API writes our app made since log position ``since``."""
         return [
@@ -309,7 +455,8 @@ def world_open() -> World:
     reset_database()
     emulator = new_emulator()
     stack = contextlib.ExitStack()
-    stack.enter_context(use_transport(emulator.transport()))
+    recorder = Recorder(emulator.transport())
+    stack.enter_context(use_transport(recorder))
     browser = stack.enter_context(httpx.Client(transport=emulator.transport()))
     harness = GoogleHarness(emulator=emulator, base_url=IN_PROCESS_BASE_URL, browser=browser)
     user = User.objects.create_user("ann", password="pw")
@@ -333,7 +480,9 @@ def world_open() -> World:
         )
         for email in (DEMO_GOOGLE_EMAIL, BOSS_EMAIL)
     )
-    return World(emulator=emulator, user=user, person=person, boss=boss, stack=stack)
+    return World(
+        emulator=emulator, user=user, person=person, boss=boss, stack=stack, recorder=recorder
+    )
 
 
 @contextlib.contextmanager

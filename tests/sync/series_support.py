@@ -1,0 +1,244 @@
+"""Recurring series in the database convergence machine (test_convergence_db.py).
+
+- What each side shows of a series: the CRM calendar's occurrences
+  (``tandem.meetings.occurrences.occurrences_between``) and Google's live instances
+  (events.list with ``singleEvents``), as comparable ``Shown`` entries.
+- ``Slots``: the machine's own record of the occurrences people changed or cancelled alone,
+  by their place in the series (the k-th occurrence), which survives a move of the whole
+  series on either side. After a clean sync each recorded occurrence must show as people
+  left it: a changed one once, with its values; a cancelled one not at all; an untouched
+  one where the rule puts it.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib.auth.models import User
+
+from tandem.meetings.models import Meeting
+from tandem.meetings.occurrences import occurrences_between
+from tests.sync.prop_support import TODAY, parse_series_rule
+
+SLOT_FIELDS = ("subject", "start", "end", "location")  # what the slots record of a change
+UNTITLED = "(No title)"  # how the CRM reads an event without a title
+STEP_DAYS = {"DAILY": 1, "WEEKLY": 7}
+HORIZON = timedelta(days=400)  # past any occurrence the machine draws
+
+
+@dataclass(frozen=True, order=True)
+class Shown:
+    """One occurrence on a calendar: timed bounds as UTC instants, all-day ones as dates
+    (end exclusive)."""
+
+    subject: str
+    start: datetime | date
+    end: datetime | date
+
+    def ends_after(self, moment: datetime) -> bool:
+        end = self.end
+        if not isinstance(end, datetime):
+            end = datetime.combine(end, time.min, tzinfo=UTC)
+        return end > moment
+
+
+@dataclass
+class CrmSeriesView:
+    """A series as the CRM calendar shows it: every occurrence (with the meeting it comes
+    from: the series, or a row that replaces one occurrence), and the starts of the rule's
+    own occurrences."""
+
+    shown: list[tuple[int, Shown]] = field(default_factory=list)
+    rule_starts: set[datetime | date] = field(default_factory=set)
+
+
+def moment_shown(value: Any) -> Any:
+    """A field's value as ``Shown`` writes it (a timed bound as its UTC instant)."""
+    return value.at if hasattr(value, "zone") else value
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def crm_series_views(user: User, *, since: datetime) -> dict[int, CrmSeriesView]:
+    """By series (meeting id): what the user's CRM calendar shows of it, ending after
+    ``since``."""
+    shown = occurrences_between(
+        viewer=user,
+        owner=user,
+        first_day=(since - timedelta(days=2)).date(),
+        end_day=TODAY + HORIZON,
+        zone=zoneinfo.ZoneInfo("UTC"),
+    )
+    rows = dict(
+        Meeting.objects.filter(owner=user, series__isnull=False).values_list("pk", "series_id")
+    )
+    views: dict[int, CrmSeriesView] = defaultdict(CrmSeriesView)
+    for occurrence in shown:
+        entry = occurrence.entry
+        if entry.all_day:
+            item = Shown(entry.subject, occurrence.first_day, occurrence.end_day)
+        else:
+            item = Shown(entry.subject, _utc(entry.start), _utc(entry.end))
+        if not item.ends_after(since):
+            continue
+        series_id = rows.get(entry.pk, entry.pk)
+        views[series_id].shown.append((entry.pk, item))
+        if series_id == entry.pk and occurrence.is_recurring:
+            views[series_id].rule_starts.add(item.start)
+    return views
+
+
+def google_shown(event: dict[str, Any]) -> Shown:
+    subject = str(event.get("summary") or "").strip() or UNTITLED
+    bounds: list[datetime | date] = []
+    for name in ("start", "end"):
+        moment = event[name]
+        if "date" in moment:
+            bounds.append(date.fromisoformat(moment["date"]))
+        else:
+            bounds.append(_utc(datetime.fromisoformat(moment["dateTime"].replace("Z", "+00:00"))))
+    return Shown(subject, bounds[0], bounds[1])
+
+
+def google_series_views(
+    single_events: list[dict[str, Any]], *, since: datetime
+) -> dict[str, list[Shown]]:
+    """By series event id: the live instances a calendar shows (events.list with
+    singleEvents), ending after ``since``."""
+    views: dict[str, list[Shown]] = defaultdict(list)
+    for event in single_events:
+        series_id = event.get("recurringEventId")
+        if series_id and event.get("status") != "cancelled":
+            item = google_shown(event)
+            if item.ends_after(since):
+                views[series_id].append(item)
+    return views
+
+
+# -- places in a series -----------------------------------------------------------------------
+
+
+def _wall(moment: datetime | date, zone: str) -> datetime:
+    if isinstance(moment, datetime):
+        return moment.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
+    return datetime.combine(moment, time.min)
+
+
+def place_in_series(first: datetime | date, original: datetime | date, zone: str, freq: str) -> int:
+    """Which occurrence (0 for the first) starts at ``original`` in a series whose first one
+    starts at ``first`` (rules are expanded in the wall time of the series' zone)."""
+    step = timedelta(days=STEP_DAYS[freq])
+    return round((_wall(original, zone) - _wall(first, zone)) / step)
+
+
+def slot_start(series: Meeting, freq: str, place: int) -> datetime | date:
+    """The start of the series' occurrence number ``place``, as ``Shown`` writes it."""
+    days = timedelta(days=STEP_DAYS[freq] * place)
+    if series.all_day:
+        assert series.start_date is not None
+        return series.start_date + days
+    zone = zoneinfo.ZoneInfo(series.time_zone)
+    wall = series.start.astimezone(zone).replace(tzinfo=None) + days
+    return _utc(wall.replace(tzinfo=zone))
+
+
+def crm_rule(series: Meeting) -> tuple[str, int] | None:
+    return parse_series_rule(series.recurrence or [])
+
+
+def google_rule(event: dict[str, Any]) -> tuple[str, int] | None:
+    return parse_series_rule(event.get("recurrence") or [])
+
+
+def google_first_start(event: dict[str, Any]) -> datetime | date:
+    start = event["start"]
+    if "date" in start:
+        return date.fromisoformat(start["date"])
+    return datetime.fromisoformat(start["dateTime"].replace("Z", "+00:00"))
+
+
+def google_original_start(instance: dict[str, Any]) -> datetime | date:
+    original = instance["originalStartTime"]
+    if "date" in original:
+        return date.fromisoformat(original["date"])
+    return datetime.fromisoformat(original["dateTime"].replace("Z", "+00:00"))
+
+
+# -- the record of occurrences changed or cancelled alone ---------------------------------
+
+
+@dataclass
+class Slot:
+    """One occurrence changed or cancelled alone: how people left it (``changed`` with the
+    values last given, or ``cancelled``), and who acted on it since the last clean sync."""
+
+    state: str
+    values: dict[str, Any] = field(default_factory=dict)
+    sides: set[str] = field(default_factory=set)
+
+    @property
+    def contested(self) -> bool:
+        """Both sides acted on it between two clean syncs: the merge decides (checked by
+        the sides' agreement, not here)."""
+        return len(self.sides) > 1
+
+
+@dataclass
+class SeriesChanges:
+    """What happened to a series as a whole since the last clean sync: moved or deleted on
+    which side, and the fewest occurrences a shorter rule left it."""
+
+    moved_by: set[str] = field(default_factory=set)
+    deleted_by: set[str] = field(default_factory=set)
+    fewest: int | None = None
+
+    def shortened(self, count: int) -> None:
+        self.fewest = count if self.fewest is None else min(self.fewest, count)
+
+
+@dataclass
+class Slots:
+    """By series (the machine's item: a meeting id, or an event key before import), by
+    place: the occurrences people changed or cancelled alone."""
+
+    by_series: dict[Any, dict[int, Slot]] = field(default_factory=dict)
+
+    def act(
+        self,
+        series: Any,
+        place: int,
+        side: str,
+        state: str,
+        values: dict[str, Any] | None = None,
+    ) -> None:
+        slots = self.by_series.setdefault(series, {})
+        slot = slots.get(place)
+        if slot is None:
+            slot = slots[place] = Slot(state)
+        if state != slot.state:
+            slot.values = {}
+        slot.state = state
+        slot.values = {**slot.values, **(values or {})}
+        slot.sides.add(side)
+
+    def has_any(self, series: Any) -> bool:
+        return bool(self.by_series.get(series))
+
+    def shorten(self, series: Any, count: int) -> None:
+        """The rule now ends after ``count`` occurrences: later ones are no longer places of
+        the series (what becomes of a changed one there is left to the sides' agreement)."""
+        slots = self.by_series.get(series, {})
+        for place in [place for place in slots if place >= count]:
+            del slots[place]
+
+    def rekey(self, resolve: Any) -> None:
+        merged: dict[Any, dict[int, Slot]] = {}
+        for series, slots in self.by_series.items():
+            merged.setdefault(resolve(series), {}).update(slots)
+        self.by_series = merged

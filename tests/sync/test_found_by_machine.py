@@ -1,0 +1,407 @@
+"""Engine defects the database convergence machine found (tests/sync/test_convergence_db.py),
+each shrunk to a plain scenario against the emulator.
+
+Each test states the behaviour DESIGN.md asks for and fails on today's engine, so it is
+marked ``xfail(strict=True)``: the suite stays green, and the day the engine is fixed the
+test passes, strict xfail fails the run, and the marker must go. The machine steers clear
+of each path meanwhile (the comments there name the test here).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tandem.meetings.models import Meeting
+from tandem.meetings.occurrence_edits import occurrence_cancel, occurrence_change
+from tandem.meetings.occurrences import occurrences_between, series_starts
+from tandem.meetings.services import MeetingInput
+from tandem.sync.models import EventLink, SyncRun
+from tests.sync.harness import (
+    HOUR,
+    SyncWorld,
+    connect_user,
+    crm_create,
+    crm_delete,
+    crm_edit,
+    google_requests,
+    run_clean,
+    run_sync,
+    save_settings,
+    soon,
+    writes,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def world(google_in_process, client: Client) -> SyncWorld:  # type: ignore[no-untyped-def]
+    return connect_user(google_in_process, client)
+
+
+def _weekly_in_google(world: SyncWorld, **extra: Any) -> tuple[dict[str, Any], Meeting]:
+    """A weekly series of three made in Google and synced: the event and its meeting."""
+    first = soon(days=2, hour=9).astimezone(BERLIN)
+    event = world.google.create_event(
+        world.primary,
+        "Weekly",
+        first,
+        first + HOUR,
+        time_zone="Europe/Berlin",
+        recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
+        **extra,
+    )
+    run_clean(world)
+    return event, Meeting.objects.get(owner=world.user, series__isnull=True)
+
+
+def _starts(series: Meeting) -> list[datetime]:
+    return series_starts(series=series, start=series.start, end=series.start + timedelta(days=30))
+
+
+def _crm_view(world: SyncWorld, series: Meeting) -> list[tuple[str, datetime]]:
+    """The occurrences the CRM calendar shows over the series' weeks."""
+    day = series.start.astimezone(BERLIN).date()
+    shown = occurrences_between(
+        viewer=world.user,
+        owner=world.user,
+        first_day=day - timedelta(days=1),
+        end_day=day + timedelta(days=30),
+        zone=BERLIN,
+    )
+    return [(o.entry.subject, o.entry.start.astimezone(BERLIN)) for o in shown]
+
+
+def _google_view(world: SyncWorld, event_id: str) -> list[tuple[str, datetime]]:
+    """Google's live instances of the series."""
+    return [
+        (i.get("summary", ""), datetime.fromisoformat(i["start"]["dateTime"]).astimezone(BERLIN))
+        for i in world.google.instances(world.primary, event_id)
+    ]
+
+
+def _google_shows(world: SyncWorld, event_id: str) -> list[tuple[str, datetime]]:
+    """What Google's calendar shows of the series: its live events with singleEvents."""
+    answer = world.google.http.get(
+        f"calendars/{world.primary}/events", params={"singleEvents": "true", "maxResults": 2500}
+    )
+    assert answer.status_code == 200, answer.text
+    return sorted(
+        (i.get("summary", ""), datetime.fromisoformat(i["start"]["dateTime"]).astimezone(BERLIN))
+        for i in answer.json()["items"]
+        if i.get("recurringEventId") == event_id
+    )
+
+
+def _moved(start: datetime, subject: str) -> MeetingInput:
+    return MeetingInput(
+        subject=subject, start=start + HOUR, end=start + 2 * HOUR, time_zone="Europe/Berlin"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the window is judged by a series' first occurrence: an ongoing series that "
+    "began more than 30 days ago is 'outside the window' and never imported",
+)
+def test_an_ongoing_series_that_began_before_the_window_is_imported(world: SyncWorld) -> None:
+    """DESIGN.md §3: the window holds meetings that end after now - 30 days. A weekly
+    meeting that began six weeks ago and goes on has occurrences next week: Google lists
+    it (timeMin), and the CRM must show it."""
+    first = soon(days=-40, hour=9)
+    world.google.create_event(
+        world.primary,
+        "Team weekly",
+        first,
+        first + HOUR,
+        time_zone="Europe/Berlin",
+        recurrence=["RRULE:FREQ=WEEKLY"],
+    )
+
+    run_clean(world)
+
+    assert Meeting.objects.filter(owner=world.user, subject="Team weekly").exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an occurrence changed in Google is placed at its old original start in a series "
+    "the CRM moved meanwhile: the CRM then shows that occurrence twice",
+)
+def test_a_series_moved_in_the_crm_while_google_changed_one_occurrence_shows_it_once(
+    world: SyncWorld,
+) -> None:
+    """Issue 11, defect 1's concurrent twin: the person renames the third occurrence in
+    Google while the CRM user moves the whole series by half an hour, before a sync. Google
+    keeps the renamed occurrence on its slot when the series moves; the CRM must too."""
+    event, series = _weekly_in_google(world)
+    third = world.google.instances(world.primary, event["id"])[2]
+    world.google.patch_event(world.primary, third["id"], summary="Third, renamed")
+    half_hour = timedelta(minutes=30)
+    crm_edit(series, start=series.start + half_hour, end=series.end + half_hour)
+
+    run_clean(world)
+
+    crm = _crm_view(world, series)
+    assert len(crm) == 3, crm
+    assert crm == _google_view(world, event["id"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a cancelled occurrence that a shorter rule no longer has is pushed as an error "
+    "of every run",
+)
+def test_an_occurrence_cancelled_then_cut_off_by_a_shorter_series_fails_no_run(
+    world: SyncWorld,
+) -> None:
+    """The CRM user cancels the last occurrence, then ends the series one occurrence
+    earlier (COUNT 3 → 2), before a sync. Nothing is left to cancel in Google: the run
+    succeeds, and so does the next one (today each run fails with "the series in Google has
+    no occurrence at …", for ever)."""
+    event, series = _weekly_in_google(world)
+    occurrence_cancel(series=series, original_start=_starts(series)[2])
+    crm_edit(series, recurrence=["RRULE:FREQ=WEEKLY;COUNT=2"])
+
+    first, second = run_sync(world), run_sync(world)
+
+    assert first.run is not None and second.run is not None
+    assert first.run.status == SyncRun.Status.SUCCEEDED, first.run.errors
+    assert second.run.status == SyncRun.Status.SUCCEEDED, second.run.errors
+    assert len(_google_view(world, event["id"])) == 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a changed occurrence that a shorter rule no longer has stays in the CRM only, "
+    "and every run fails",
+)
+def test_an_occurrence_changed_then_cut_off_by_a_shorter_series_ends_alike_on_both_sides(
+    world: SyncWorld,
+) -> None:
+    """The CRM user moves the last occurrence alone, then ends the series one occurrence
+    earlier, before a sync. Whatever becomes of that occurrence, both calendars must show
+    the same, and the runs succeed (today: the CRM shows it, Google does not, and every
+    run fails)."""
+    event, series = _weekly_in_google(world)
+    last = _starts(series)[2]
+    occurrence_change(series=series, original_start=last, data=_moved(last, "Moved"))
+    crm_edit(series, recurrence=["RRULE:FREQ=WEEKLY;COUNT=2"])
+
+    outcome = run_sync(world)
+
+    assert outcome.run is not None
+    assert outcome.run.status == SyncRun.Status.SUCCEEDED, outcome.run.errors
+    assert _crm_view(world, series) == _google_shows(world, event["id"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the run imports the changed occurrence into the deleted series and links it, "
+    "then deletes the series in Google, which cancels that occurrence: the next run has "
+    "to delete the row",
+)
+def test_a_series_deleted_in_the_crm_while_google_changed_one_occurrence_settles_in_one_run(
+    world: SyncWorld,
+) -> None:
+    """The CRM user deletes a series while the person renames one of its occurrences in
+    Google. One run settles it: no link is left to a cancelled event, and a second run
+    changes and writes nothing."""
+    event, series = _weekly_in_google(world)
+    third = world.google.instances(world.primary, event["id"])[2]
+    world.google.patch_event(world.primary, third["id"], summary="Third, renamed")
+    crm_delete(series)
+
+    run_clean(world)
+
+    for link in EventLink.objects.filter(owner=world.user):
+        assert world.google.get_event(world.primary, link.event_id)["status"] != "cancelled"
+    versions = dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version"))
+    with google_requests(world) as requests:
+        run_clean(world)
+    assert writes(requests) == []
+    assert dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version")) == versions
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an occurrence row pushed by exceptions_out is linked with origin 'crm' even when "
+    "its series came from Google, so the private-meeting rule takes it out of Google",
+)
+def test_an_occurrence_of_a_private_series_from_google_changed_in_the_crm_stays_in_google(
+    world: SyncWorld,
+) -> None:
+    """A private weekly series made in Google (private sync off). The CRM user moves one
+    occurrence, syncs, then edits it again. It is an edit of a meeting imported from Google:
+    written back to its own instance (DESIGN.md §3), never removed from Google as if it were
+    a private meeting made in the CRM."""
+    event, series = _weekly_in_google(world, visibility="private")
+    second = _starts(series)[1]
+    row = occurrence_change(
+        series=series,
+        original_start=second,
+        data=MeetingInput(
+            subject="Moved",
+            start=second + HOUR,
+            end=second + 2 * HOUR,
+            time_zone="Europe/Berlin",
+            visibility="private",
+        ),
+    )
+    run_clean(world)
+    crm_edit(row, location="Room 9")
+
+    run_clean(world)
+
+    assert _crm_view(world, series) == _google_view(world, event["id"])
+
+
+def _weekly_in_crm(world: SyncWorld) -> tuple[Meeting, str]:
+    """A weekly series of three made in the CRM and synced: the meeting and its event id."""
+    first = soon(days=2, hour=9).astimezone(BERLIN)
+    series = crm_create(
+        world,
+        "Weekly",
+        first,
+        first + HOUR,
+        time_zone="Europe/Berlin",
+        recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
+    )
+    run_clean(world)
+    return series, EventLink.objects.get(meeting=series).event_id
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="exceptions_out pushes an occurrence row whatever its visibility: a private one "
+    "reaches Google while private sync is off",
+)
+def test_an_occurrence_made_private_in_the_crm_stays_out_of_google(world: SyncWorld) -> None:
+    """DESIGN.md §3: CRM meetings go to Google, "private ones only if the checkbox is
+    ticked". The CRM user changes one occurrence of a public series and makes it private
+    (private sync off): its private title must not show in Google."""
+    series, event_id = _weekly_in_crm(world)
+    second = _starts(series)[1]
+    occurrence_change(
+        series=series,
+        original_start=second,
+        data=MeetingInput(
+            subject="Secret",
+            start=second + HOUR,
+            end=second + 2 * HOUR,
+            time_zone="Europe/Berlin",
+            visibility="private",
+        ),
+    )
+
+    run_clean(world)
+
+    assert "Secret" not in [subject for subject, _ in _google_view(world, event_id)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an occurrence row made private is cancelled in Google but stays linked; once "
+    "private sync is on, a full listing reads the cancelled instance as a deletion",
+)
+def test_an_occurrence_made_private_in_google_is_never_deleted_from_the_crm(
+    world: SyncWorld,
+) -> None:
+    """The CRM user moves one occurrence of a CRM series; the person then makes that
+    occurrence confidential in Google (private sync off: the engine takes it out of Google
+    and keeps it in the CRM). Later the user ticks "also synchronize private meetings" and
+    Google asks for a full re-sync (410). Nobody deleted the occurrence: it must still be
+    in the CRM (today it is deleted)."""
+    series, _event_id = _weekly_in_crm(world)
+    second = _starts(series)[1]
+    row = occurrence_change(series=series, original_start=second, data=_moved(second, "Moved"))
+    run_clean(world)
+    instance_id = EventLink.objects.get(meeting=row).event_id
+    world.google.patch_event(world.primary, instance_id, visibility="confidential")
+    run_clean(world)
+
+    save_settings(world, sync_private=True)
+    world.emulator.expire_sync_tokens()
+    run_clean(world)
+
+    row.refresh_from_db()
+    assert row.deleted_at is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an occurrence row pushed to a calendar that is not the target is linked with "
+    "origin 'crm', taken for a meeting left in an old target, moved with events.move (400 "
+    "for an instance), and replaced by a new row on the next run",
+)
+def test_an_occurrence_of_a_series_in_a_second_calendar_changed_in_the_crm_settles(
+    world: SyncWorld,
+) -> None:
+    """A daily series in the team calendar (picked, not the target). The CRM user moves one
+    occurrence. The run patches that instance and nothing else; the next run writes and
+    changes nothing (today it tries to move the instance to the target calendar, then
+    replaces the CRM's row by a new one)."""
+    team = "team@group.calendar.test"
+    world.emulator.create_calendar(
+        email=world.primary, summary="Team", time_zone="America/New_York", calendar_id=team
+    )
+    save_settings(world, inbound=[world.primary, team])
+    first = soon(days=2, hour=13)
+    world.google.create_event(
+        team,
+        "Team daily",
+        first,
+        first + HOUR,
+        time_zone="America/New_York",
+        recurrence=["RRULE:FREQ=DAILY;COUNT=3"],
+    )
+    run_clean(world)
+    series = Meeting.objects.get(owner=world.user, series__isnull=True)
+    first_start = _starts(series)[0]
+    occurrence_change(
+        series=series, original_start=first_start, data=_moved(first_start, "Kick-off")
+    )
+
+    with google_requests(world) as requests:
+        run_clean(world)
+    assert [entry.method for entry in writes(requests)] == ["PATCH"]
+    versions = dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version"))
+    with google_requests(world) as requests:
+        run_clean(world)
+    assert writes(requests) == []
+    assert dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version")) == versions
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an occurrence 'changed' to the values it had is linked to an instance Google "
+    "never stored: the CRM keeps its own copy while Google's follows the series",
+)
+def test_an_occurrence_saved_unchanged_in_the_crm_follows_a_later_series_edit_alike(
+    world: SyncWorld,
+) -> None:
+    """The CRM user opens "Edit this occurrence" and saves it as it was; later the person
+    renames the series in Google. Both calendars show the same titles (today the CRM keeps
+    the old title for that occurrence, Google shows the new one)."""
+    series, event_id = _weekly_in_crm(world)
+    second = _starts(series)[1]
+    occurrence_change(
+        series=series,
+        original_start=second,
+        data=MeetingInput(
+            subject="Weekly", start=second, end=second + HOUR, time_zone="Europe/Berlin"
+        ),
+    )
+    run_clean(world)
+
+    world.google.patch_event(world.primary, event_id, summary="Renamed in Google")
+    run_clean(world)
+
+    assert _crm_view(world, series) == _google_view(world, event_id)
