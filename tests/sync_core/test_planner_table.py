@@ -20,13 +20,16 @@ from tandem.sync.core.actions import (
     CreateOccurrence,
     DeleteInCrm,
     DeleteInGoogle,
+    DiscardRow,
     DropLink,
     ForgetImport,
     HideOccurrence,
     InsertInGoogle,
+    MergeIntoRow,
     MoveToTarget,
     PatchGoogle,
     RecordConflict,
+    RecordImport,
     RecordProblem,
     SaveLink,
     UpdateCrm,
@@ -35,7 +38,12 @@ from tandem.sync.core.actions import (
 from tandem.sync.core.fields import MeetingFields, TimedMoment
 from tandem.sync.core.mapping import OccurrenceOf
 from tandem.sync.core.merge import Conflict
-from tandem.sync.core.planner import plan_item, plan_occurrence, plan_settings_change
+from tandem.sync.core.planner import (
+    plan_item,
+    plan_occurrence,
+    plan_occurrence_out,
+    plan_settings_change,
+)
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm, SyncSettings
 from tests.sync_core.strategies import timed
 
@@ -558,4 +566,89 @@ def test_each_row_for_a_settings_change(
         target_calendar_id=inputs.get("target", "cal"),
     )
     assert (result.meeting_id, result.event_id) == (7, "ev1")
+    assert (result.why, result.actions) == (why, actions)
+
+
+# -- occurrences changed or cancelled alone in the CRM (plan_occurrence_out) -------------
+
+ROW = CrmMeeting(meeting_id=8, version=1, fields=EDITED)
+INSTANCE = "series1_20260302T090000Z"
+WEEKLY = replace(BASE, recurrence=("RRULE:FREQ=WEEKLY",))  # an instance shows its series' rule
+
+
+def instance(fields: MeetingFields | None = WEEKLY) -> GoogleEvent:
+    if fields is None:
+        return GoogleEvent(INSTANCE, '"i2"', None, cancelled=True)
+    return GoogleEvent(INSTANCE, '"i1"', fields)
+
+
+OUT_ROWS: list[tuple[str, dict[str, Any], str, tuple[Action, ...]]] = [
+    (
+        "no instance at that time",
+        {"instance": None},
+        "no such occurrence in Google",
+        (RecordProblem("", "the series in Google has no occurrence at that time"),),
+    ),
+    (
+        "cancelled in the CRM",
+        {"hides": True},
+        "occurrence cancelled in the CRM",
+        (DeleteInGoogle(INSTANCE, '"i1"'), RecordImport(8, INSTANCE)),
+    ),
+    (
+        "changed row deleted before it was pushed",
+        {"row": replace(ROW, deleted=True)},
+        "occurrence cancelled in the CRM",
+        (DeleteInGoogle(INSTANCE, '"i1"'), RecordImport(8, INSTANCE)),
+    ),
+    (
+        "cancelled, a listing hid it first",
+        {"hides": True, "recorded": True},
+        "occurrence cancelled, already hidden",
+        (DeleteInGoogle(INSTANCE, '"i1"'), DiscardRow(8)),
+    ),
+    (
+        "cancelled, instance already cancelled and hidden",
+        {"hides": True, "recorded": True, "instance": instance(None)},
+        "occurrence cancelled, already hidden",
+        (DiscardRow(8),),
+    ),
+    (
+        "changed, another row holds the instance",
+        {"held_by": 3},
+        "occurrence changed, already held",
+        (MergeIntoRow(8, 3, EDITED),),
+    ),
+    (
+        "changed in the CRM",
+        {},
+        "occurrence changed in the CRM",
+        (PatchGoogle(INSTANCE, '"i1"', EDITED, ("subject",)), SaveLink(EDITED, origin="crm")),
+    ),
+    (
+        "changed, replayed",
+        {"instance": instance(replace(EDITED, recurrence=WEEKLY.recurrence))},
+        "occurrence changed in the CRM",
+        (SaveLink(EDITED, origin="crm"),),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("inputs", "why", "actions"),
+    [pytest.param(i, why, actions, id=row) for row, i, why, actions in OUT_ROWS],
+)
+def test_each_row_for_an_occurrence_changed_alone_in_the_crm(
+    inputs: dict[str, Any], why: str, actions: tuple[Action, ...]
+) -> None:
+    """Docs/sync-rules.md "One occurrence changed or cancelled in the CRM"."""
+    google = inputs.get("instance", instance())
+    result = plan_occurrence_out(
+        row=inputs.get("row", ROW),
+        hides=inputs.get("hides", False),
+        instance=google,
+        recorded=inputs.get("recorded", False),
+        held_by=inputs.get("held_by"),
+    )
+    assert (result.meeting_id, result.event_id) == (8, google.event_id if google else None)
     assert (result.why, result.actions) == (why, actions)
