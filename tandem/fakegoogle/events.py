@@ -6,7 +6,7 @@ the shared spec §2.5-2.6 (write semantics, tombstones, etags, client-supplied i
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tandem.fakegoogle import errors
@@ -27,7 +27,7 @@ from tandem.fakegoogle.event_model import (
     virtual_instance,
 )
 from tandem.fakegoogle.store import AccessToken, Calendar, StoredEvent
-from tandem.fakegoogle.timeutil import bound
+from tandem.fakegoogle.timeutil import bound, event_tz_name, zone
 from tandem.fakegoogle.util import is_base32hex_id, random_base32hex, rfc3339_ms
 from tandem.fakegoogle.wire import ApiRequest, ApiResponse, empty_response, json_response
 
@@ -233,17 +233,24 @@ def _exceptions_follow(
     series, so the occurrence it replaces is not shown a second time."""
     if not after.get("recurrence") or after.get("recurringEventId"):
         return
-    zone = calendar.time_zone
-    shift = bound(after["start"], zone) - bound(before["start"], zone)
-    if not shift:
+    # Occurrences are laid out on the wall clock of the series' zone: the move is measured
+    # there, so a series moved across a daylight-saving change keeps its exceptions on their
+    # days and times.
+    name = event_tz_name(after, calendar.time_zone)
+    tz = zone(name) or UTC
+    old = bound(before["start"], name).astimezone(tz).replace(tzinfo=None)
+    new = bound(after["start"], name).astimezone(tz).replace(tzinfo=None)
+    wall = new - old
+    if not wall:
         return
     for exception in exceptions_of(calendar, after["id"]).values():
         original = dict(exception.resource["originalStartTime"])
         if original.get("date"):
-            day = date.fromisoformat(original["date"]) + timedelta(days=shift.days)
+            day = date.fromisoformat(original["date"]) + timedelta(days=wall.days)
             original["date"] = day.isoformat()
         else:
-            original["dateTime"] = (bound(original, zone) + shift).isoformat()
+            local = bound(original, name).astimezone(tz).replace(tzinfo=None) + wall
+            original["dateTime"] = local.replace(tzinfo=tz).isoformat()
         exception.resource["originalStartTime"] = original
         exception.seq = stamp(emu.state, exception.resource, emu.now())
 

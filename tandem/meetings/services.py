@@ -163,37 +163,56 @@ def meeting_update(*, meeting: Meeting, data: MeetingInput, origin: str = "crm")
     changed = [name for name, value in values.items() if getattr(meeting, name) != value]
     if not changed:
         return meeting
-    shift = values["start"] - meeting.start if "start" in changed else None
+    moved_from = meeting.start if "start" in changed else None
     for name in changed:
         setattr(meeting, name, values[name])
     validate_lengths(meeting)
     meeting.version = F("version") + 1
     meeting.save(update_fields=[*changed, "version", "updated_at"])
     meeting.refresh_from_db(fields=["version"])
-    if shift and meeting.is_recurring and meeting.series_id is None:
-        _exceptions_follow(meeting, shift)
+    if moved_from is not None and meeting.is_recurring and meeting.series_id is None:
+        _exceptions_follow(meeting, moved_from)
     announce(meeting, origin)
     return meeting
 
 
-def _exceptions_follow(series: Meeting, shift: timedelta) -> None:
+def _exceptions_follow(series: Meeting, moved_from: datetime) -> None:
     """A series whose start moves keeps the occurrences changed or cancelled alone, each on
     the occurrence it was made for, as Google does ("changes are preserved even if the
     recurring event itself is updated",
     https://gsuite-developers.googleblog.com/2011/12/calendar-v3-best-practices-recurring.html).
     Their ``original_start`` moves with the series (a changed one keeps its own time); a
     row that only hides a cancelled occurrence takes the occurrence's new time too. Not a
-    change of the rows' own fields: no version bump, nothing to sync."""
-    rows = Meeting.objects.filter(series=series, original_start__isnull=False)
-    rows.filter(is_cancelled_occurrence=False).update(original_start=F("original_start") + shift)
-    for hidden in rows.filter(is_cancelled_occurrence=True):
-        assert hidden.original_start is not None  # the filter above
-        hidden.original_start = hidden.original_start + shift
-        hidden.start, hidden.end = hidden.start + shift, hidden.end + shift
-        if hidden.start_date is not None and hidden.end_date is not None:
-            days = timedelta(days=shift.days)
-            hidden.start_date, hidden.end_date = hidden.start_date + days, hidden.end_date + days
-        hidden.save(update_fields=["original_start", "start", "end", "start_date", "end_date"])
+    change of the rows' own fields: no version bump, nothing to sync.
+
+    The move is measured on the wall clock of the series' zone, as its occurrences are laid
+    out: a series moved from 09:00 CET to 09:00 CEST a week later moves each occurrence by
+    exactly a week of days, whatever daylight saving does in between."""
+    zone = zoneinfo.ZoneInfo(series.time_zone)
+
+    def moved(moment: datetime) -> datetime:
+        return _wall_shift(moment, zone, old=moved_from, new=series.start)
+
+    for row in Meeting.objects.filter(series=series, original_start__isnull=False):
+        assert row.original_start is not None  # the filter above
+        row.original_start = moved(row.original_start)
+        if not row.is_cancelled_occurrence:
+            row.save(update_fields=["original_start"])
+            continue
+        row.start, row.end = moved(row.start), moved(row.end)
+        if row.start_date is not None and row.end_date is not None:
+            row.start_date = row.start.astimezone(zone).date()
+            row.end_date = row.end.astimezone(zone).date()
+        row.save(update_fields=["original_start", "start", "end", "start_date", "end_date"])
+
+
+def _wall_shift(
+    moment: datetime, zone: zoneinfo.ZoneInfo, *, old: datetime, new: datetime
+) -> datetime:
+    """``moment`` moved as far on ``zone``'s wall clock as ``old`` moved to ``new``."""
+    wall = new.astimezone(zone).replace(tzinfo=None) - old.astimezone(zone).replace(tzinfo=None)
+    local = moment.astimezone(zone).replace(tzinfo=None) + wall
+    return local.replace(tzinfo=zone)
 
 
 @transaction.atomic

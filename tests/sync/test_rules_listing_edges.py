@@ -95,3 +95,30 @@ def test_an_event_out_of_the_window_arriving_incrementally_is_left_alone(
     assert "Long gone" in google_by_subject(world)
     again = run_clean(world)
     assert sum(again.counts.values()) == 0, again.counts
+
+
+def test_a_series_that_began_before_the_window_and_goes_on_is_imported(world: SyncWorld) -> None:
+    """The window holds a recurring meeting whole: a weekly call that began 90 days ago and
+    goes on is imported (its first occurrence alone is over before the window), and a
+    changed occurrence of it is placed in the series."""
+    first = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) - timedelta(days=91)
+    event = world.google.create_event(
+        world.primary,
+        "Weekly since spring",
+        first,
+        first + HOUR,
+        time_zone="UTC",
+        recurrence=["RRULE:FREQ=WEEKLY"],
+    )
+    instances = world.google.instances(world.primary, event["id"])
+    coming = next(
+        i for i in instances if datetime.fromisoformat(i["start"]["dateTime"]) > datetime.now(UTC)
+    )
+    world.google.patch_event(world.primary, coming["id"], summary="Moved this week")
+    run_clean(world)
+    series = Meeting.objects.get(owner=world.user, subject="Weekly since spring")
+    assert series.recurrence == ["RRULE:FREQ=WEEKLY"]
+    moved = Meeting.objects.get(owner=world.user, subject="Moved this week")
+    assert moved.series_id == series.pk
+    again = run_clean(world)
+    assert sum(again.counts.values()) == 0, again.counts

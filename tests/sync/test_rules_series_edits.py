@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.test import Client
 
+from tandem.accounts.selectors import preferences_for
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_cancel, occurrence_change
 from tandem.meetings.occurrences import occurrences_between, series_starts
@@ -163,3 +164,78 @@ def test_a_series_edited_in_google_keeps_its_crm_exceptions_in_place(world: Sync
     with google_requests(world) as requests:
         run_clean(world)
     assert writes(requests) == []
+
+
+def test_a_series_moved_across_daylight_saving_keeps_its_exceptions_on_their_days(
+    world: SyncWorld,
+) -> None:
+    """Moved by a week across the change to summer time (Berlin, 28 March 2027): each
+    occurrence moves by a week of days on the wall clock, and so does the cancelled one."""
+    first = datetime(2027, 3, 22, 9, tzinfo=BERLIN)  # CET, a Monday
+    event = world.google.create_event(
+        world.primary,
+        "Board call",
+        first,
+        first + HOUR,
+        time_zone="Europe/Berlin",
+        recurrence=["RRULE:FREQ=WEEKLY;COUNT=4"],
+    )
+    run_clean(world)
+    series = Meeting.objects.get(owner=world.user, series__isnull=True)
+    mondays = series_starts(series=series, start=first - HOUR, end=first + timedelta(days=28))
+    occurrence_cancel(series=series, original_start=mondays[2])  # 5 April, CEST
+    run_clean(world)
+
+    later = datetime(2027, 3, 29, 9, tzinfo=BERLIN)  # a week later, CEST
+    crm_edit(series, start=later, end=later + HOUR)
+    run_clean(world)
+
+    days = [datetime(2027, 3, 29, 9), datetime(2027, 4, 5, 9), datetime(2027, 4, 19, 9)]
+    expected = [("Board call", day.replace(tzinfo=BERLIN)) for day in days]
+    assert _crm_view(world, later) == expected
+    assert _google_view(world, event["id"]) == expected
+    with google_requests(world) as requests:
+        run_clean(world)
+    assert writes(requests) == []
+
+
+def test_an_all_day_series_moved_across_daylight_saving_keeps_its_exceptions(
+    world: SyncWorld,
+) -> None:
+    preferences = preferences_for(user=world.user)
+    preferences.time_zone = "Europe/Berlin"  # all-day meetings' days are Berlin days
+    preferences.save()
+    first = date(2027, 3, 28)  # the day summer time starts in Berlin
+    event = world.google.create_event(
+        world.primary,
+        "Stand-down",
+        first,
+        first + timedelta(days=1),
+        recurrence=["RRULE:FREQ=DAILY;COUNT=5"],
+    )
+    run_clean(world)
+    series = Meeting.objects.get(owner=world.user, series__isnull=True)
+    starts = series_starts(
+        series=series, start=series.start - HOUR, end=series.start + timedelta(days=6)
+    )
+    occurrence_cancel(series=series, original_start=starts[2])  # 30 March
+    run_clean(world)
+
+    crm_edit(series, start_date=date(2027, 3, 29), end_date=date(2027, 3, 30))
+    run_clean(world)
+
+    shown = occurrences_between(
+        viewer=world.user,
+        owner=world.user,
+        first_day=date(2027, 3, 27),
+        end_day=date(2027, 4, 6),
+        zone=BERLIN,
+    )
+    assert [o.first_day for o in shown] == [
+        date(2027, 3, 29),
+        date(2027, 3, 30),
+        date(2027, 4, 1),
+        date(2027, 4, 2),
+    ]
+    google_days = [i["start"]["date"] for i in world.google.instances(world.primary, event["id"])]
+    assert google_days == ["2027-03-29", "2027-03-30", "2027-04-01", "2027-04-02"]

@@ -139,7 +139,11 @@ class MeetingFields:
         return self.start.zone if isinstance(self.start, TimedMoment) else None
 
     def ends_before(self, moment: datetime) -> bool:
-        """True when the meeting is over by ``moment`` (all-day ends read as UTC midnight)."""
+        """True when the meeting is over by ``moment`` (all-day ends read as UTC midnight).
+        Never for a recurring meeting: its first occurrence says nothing of its last, and a
+        series that began long ago may well go on (the window holds it whole)."""
+        if self.recurrence:
+            return False
         if isinstance(self.end, TimedMoment):
             return self.end.at <= moment
         return datetime.combine(self.end, time.min, tzinfo=UTC) <= moment

@@ -357,6 +357,9 @@ def plan_occurrence(
         if not settings.is_inbound:
             # A target the user does not sync into the CRM: other people's events stay out.
             return plan("not an inbound calendar")
+        if settings.window_start is not None and google.fields.ends_before(settings.window_start):
+            # An occurrence that is over before the window is left alone, like any event.
+            return plan("occurrence outside the window")
         # Its series is not in the CRM (out of the window): a meeting of its own.
         return plan(
             "occurrence without its series",
