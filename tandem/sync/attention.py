@@ -60,11 +60,17 @@ def links_of_gone_events_drop(*, user_id: int) -> int:
 
 
 def _crm_deletions_undo(*, user_id: int) -> None:
-    """Keeping the meetings when the breaker held deletions made in the CRM: the deleted
-    meetings are restored (their events in Google were never touched)."""
+    """Keeping the meetings when the breaker held deletions made in the CRM: every meeting
+    deleted in the CRM whose deletion has not reached Google (its link is still there) is
+    restored, not only the ones the question listed (it shows at most 200)."""
     state = UserSyncState.objects.filter(owner_id=user_id).first()
     held = state.held_deletions if state else []
-    ids = [entry["meeting_id"] for entry in held if entry.get("deleted_in") == "crm"]
-    for meeting in Meeting.objects.filter(owner_id=user_id, pk__in=ids, deleted_at__isnull=False):
+    if not any(entry.get("deleted_in") == "crm" for entry in held):
+        return  # The question was about deletions made in Google only.
+    linked = EventLink.objects.filter(owner_id=user_id).values("meeting_id")
+    tombstones = Meeting.objects.filter(
+        owner_id=user_id, deleted_at__isnull=False, pk__in=linked
+    ).order_by("pk")
+    for meeting in tombstones:
         if meeting.can_be_restored():
             meeting_restore(meeting=meeting, origin="sync")

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from tandem.accounts.models import GoogleConnection, SyncSettings
+from tandem.sync.engine.context import HELD_SHOWN
 from tandem.sync.models import SyncConflict, SyncRun, UserSyncState
 from tandem.sync.scheduling import due_user_ids, syncable_user_ids
 
@@ -43,6 +44,7 @@ class SyncStatus:
     attention_kind: str = ""
     # The meetings the breaker held back, as the question lists them.
     held_deletions: list[HeldMeeting] = field(default_factory=list)
+    held_deletions_cut: bool = False  # more were held than the list keeps (HELD_SHOWN)
     last_error: str = ""
     running: bool = False
     recent_runs: list[SyncRun] = field(default_factory=list)
@@ -65,6 +67,7 @@ def sync_status_for(*, user: User, runs: int = 5, conflicts: int = 5) -> SyncSta
         needs_attention=state.needs_attention,
         attention_kind=_attention_kind(state, recent_runs),
         held_deletions=[HeldMeeting.of(entry) for entry in state.held_deletions or []],
+        held_deletions_cut=len(state.held_deletions or []) >= HELD_SHOWN,
         last_error=state.last_error,
         # A run left "running" by a worker that died is not running once its lease is over.
         running=bool(

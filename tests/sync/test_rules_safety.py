@@ -8,7 +8,8 @@ from django.test import Client
 
 from config.celery import app
 from tandem.meetings.services import meeting_restore
-from tandem.sync.models import CalendarSyncState, SyncRun
+from tandem.sync.engine import context
+from tandem.sync.models import CalendarSyncState, SyncRun, UserSyncState
 from tests.sync.harness import (
     SyncWorld,
     connect_user,
@@ -186,3 +187,24 @@ def test_many_meetings_deleted_in_the_crm_trip_the_breaker_too(
         assert len(crm_meetings(world)) == 50
     assert needs_attention(world) == ""
     assert sum(run_clean(world).counts.values()) == 0
+
+
+def test_keep_my_meetings_restores_every_crm_deletion_not_only_the_ones_listed(
+    world: SyncWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The question lists at most HELD_SHOWN meetings; "Keep my meetings" restores every
+    meeting deleted in the CRM whose deletion has not reached Google, so none of the rest is
+    deleted in Google by a later run."""
+    monkeypatch.setattr(context, "HELD_SHOWN", 5)  # a short list, as 200 is for 1,000
+    _synced_events(world, 50)
+    for meeting in crm_meetings(world)[:20]:
+        crm_delete(meeting)
+    outcome = run_sync(world)
+    assert outcome.run is not None and outcome.run.status == SyncRun.Status.NEEDS_ATTENTION
+    assert len(UserSyncState.objects.get(owner=world.user).held_deletions) == 5
+
+    _answer(world, "keep")
+    run_clean(world)
+
+    assert len(crm_meetings(world)) == 50
+    assert len(world.google.events(world.primary)) == 50
