@@ -19,13 +19,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from tandem.bulk import pks_reserve, rows_insert
+from tandem.meetings import rules
 from tandem.meetings.models import (
-    DESCRIPTION_MAX_LENGTH,
     TOMBSTONE_DAYS,
     Meeting,
     Visibility,
 )
-from tandem.timezones import is_time_zone
 
 # Sent on commit with ``meeting`` and ``origin`` ("crm" for people, "sync" for the engine).
 meeting_changed = django.dispatch.Signal()
@@ -72,68 +71,63 @@ def _instant(moment: datetime) -> datetime:
 
 
 def normalised(data: MeetingInput) -> dict[str, Any]:
-    """Validated model field values for ``data``; raises ValidationError keyed by field."""
-    errors: dict[str, list[str]] = {}
-    subject = (data.subject or "").strip()
-    if not subject:
-        errors.setdefault("subject", []).append("A meeting needs a subject.")
-    if not is_time_zone(data.time_zone):
-        errors.setdefault("time_zone", []).append(f"“{data.time_zone}” is not an IANA time zone.")
-    if data.visibility not in Visibility.values:
-        errors.setdefault("visibility", []).append(
-            f"Visibility must be one of: {', '.join(Visibility.values)}."
-        )
-    # TextField's max_length is not a model validator (Django only passes it to form widgets),
-    # so full_clean() would let an overlong description through; check it here.
-    if len(data.description or "") > DESCRIPTION_MAX_LENGTH:
-        errors.setdefault("description", []).append(
-            f"A description can have at most {DESCRIPTION_MAX_LENGTH} characters."
-        )
+    """Validated model field values for ``data``; raises ValidationError keyed by field,
+    with every problem at once. The rules are ``tandem.meetings.rules``, the same ones the
+    sync core's ``MeetingFields`` follows, so what is saved here the sync can carry."""
+    subject = rules.clean_subject(data.subject or "")
+    description, location = data.description or "", data.location or ""
+    bounds = (data.start_date, data.end_date) if data.all_day else (data.start, data.end)
+    problems = rules.meeting_problems(
+        subject=subject,
+        description=description,
+        location=location,
+        visibility=data.visibility,
+        all_day=data.all_day,
+        start=bounds[0],
+        end=bounds[1],
+        time_zone=data.time_zone or "",  # the model's column: every meeting has one
+        recurrence=data.recurrence,
+    )
+    if problems:
+        raise ValidationError(rules.by_field(problems))
     values: dict[str, Any] = {
         "subject": subject,
         "all_day": data.all_day,
         "time_zone": data.time_zone,
-        "description": data.description or "",
-        "location": data.location or "",
+        "description": description,
+        "location": location,
         "visibility": data.visibility,
-        "recurrence": list(data.recurrence),
+        "recurrence": list(rules.clean_recurrence(data.recurrence)),
     }
     if data.all_day:
-        if data.start_date is None:
-            errors.setdefault("start_date", []).append("An all-day meeting needs a first day.")
-        if data.end_date is None:
-            errors.setdefault("end_date", []).append("An all-day meeting needs a last day.")
-        if data.start_date and data.end_date and data.end_date <= data.start_date:
-            errors.setdefault("end_date", []).append("The last day cannot be before the first.")
-        if not errors:
-            assert data.start_date and data.end_date
-            values |= {
-                "start_date": data.start_date,
-                "end_date": data.end_date,
-                "start": _midnight(data.start_date, data.time_zone),
-                "end": _midnight(data.end_date, data.time_zone),
-            }
-    else:
-        for name in ("start", "end"):
-            moment = getattr(data, name)
-            if moment is None:
-                errors.setdefault(name, []).append(f"A meeting needs a {name} time.")
-            elif timezone.is_naive(moment):
-                errors.setdefault(name, []).append(f"The {name} time needs a time zone.")
-        # Compared as UTC instants: Python compares two datetimes of one ZoneInfo on the wall
-        # clock, ignoring fold, so 02:30 CEST → 02:30 CET (an hour, autumn DST) would look empty.
-        if not errors and _instant(data.end) <= _instant(data.start):  # type: ignore[arg-type]
-            errors.setdefault("end", []).append("The end must be after the start.")
-        values |= {"start": data.start, "end": data.end, "start_date": None, "end_date": None}
-    if errors:
-        raise ValidationError(errors)
-    return values
+        assert data.start_date is not None and data.end_date is not None  # the rules
+        return values | {
+            "start_date": data.start_date,
+            "end_date": data.end_date,
+            "start": _midnight(data.start_date, data.time_zone),
+            "end": _midnight(data.end_date, data.time_zone),
+        }
+    return values | {"start": data.start, "end": data.end, "start_date": None, "end_date": None}
 
 
 def validate_lengths(meeting: Meeting) -> None:
-    meeting.full_clean(
-        exclude=["owner", "series", "recurrence", "start", "end", "start_date", "end_date"]
+    """The rules of ``normalised`` once more, on a meeting about to be saved (a caller may
+    have set a field after ``normalised``). Not ``full_clean()``: the model's validators
+    would be a second set of rules, and they miss the description's limit (a TextField's
+    max_length is no model validator)."""
+    problems = rules.meeting_problems(
+        subject=rules.clean_subject(meeting.subject),
+        description=meeting.description,
+        location=meeting.location,
+        visibility=meeting.visibility,
+        all_day=meeting.all_day,
+        start=meeting.start_date if meeting.all_day else meeting.start,
+        end=meeting.end_date if meeting.all_day else meeting.end,
+        time_zone=meeting.time_zone or "",
+        recurrence=meeting.recurrence or [],
     )
+    if problems:
+        raise ValidationError(rules.by_field(problems))
 
 
 def announce(meeting: Meeting, origin: str) -> None:

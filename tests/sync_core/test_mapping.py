@@ -278,7 +278,7 @@ def test_fields_survive_a_trip_through_google_json(fields: MeetingFields) -> Non
         lambda: TimedMoment(datetime(2026, 3, 1, 9), "UTC"),
         lambda: TimedMoment(datetime(2026, 3, 1, 9, tzinfo=UTC), "Nowhere/Town"),
         lambda: MeetingFields(subject="", start=date(2026, 3, 1), end=date(2026, 3, 2)),
-        lambda: MeetingFields(subject=" x ", start=date(2026, 3, 1), end=date(2026, 3, 2)),
+        lambda: MeetingFields(subject=" \t ", start=date(2026, 3, 1), end=date(2026, 3, 2)),
         lambda: MeetingFields(subject="x", start=date(2026, 3, 2), end=date(2026, 3, 2)),
         lambda: MeetingFields(
             subject="x", start=date(2026, 3, 1), end=datetime(2026, 3, 2, tzinfo=UTC)

@@ -15,18 +15,29 @@ import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
-from functools import lru_cache
-from typing import Any, Literal, TypeAlias, get_args
+from typing import Any, Literal, TypeAlias, cast, get_args
 
-Visibility: TypeAlias = Literal["default", "public", "private", "confidential"]
-VISIBILITIES: tuple[Visibility, ...] = get_args(Visibility)
+# The rules of a meeting's fields live in one pure module shared with the CRM's services
+# (tandem.meetings.services), so the sync refuses exactly what the CRM refuses. The limits
+# (the mapping cuts Google's text to them), the visibilities and the zone test come from it.
+from tandem.meetings.rules import (
+    DESCRIPTION_MAX_LENGTH,
+    LOCATION_MAX_LENGTH,
+    SUBJECT_MAX_LENGTH,
+    VISIBILITIES,
+    Visibility,
+    bounds_problems,
+    clean_recurrence,
+    clean_subject,
+    instant,
+    is_time_zone,
+    meeting_problems,
+    time_problem,
+    time_zone_problem,
+)
+
 VISIBILITY_BY_NAME: dict[str, Visibility] = {name: name for name in VISIBILITIES}
 PRIVATE_VISIBILITIES: frozenset[str] = frozenset({"private", "confidential"})
-
-# The Meeting model's limits (tandem/meetings/models.py); the mapping truncates to them.
-SUBJECT_MAX_LENGTH = 1024
-LOCATION_MAX_LENGTH = 1024
-DESCRIPTION_MAX_LENGTH = 8192
 
 FieldName: TypeAlias = Literal[
     "subject", "start", "end", "description", "location", "visibility", "recurrence"
@@ -36,16 +47,6 @@ FIELD_NAMES: tuple[FieldName, ...] = get_args(FieldName)
 
 class InvalidFields(ValueError):
     """The values do not make a meeting (naive time, end before start, unknown zone...)."""
-
-
-@lru_cache(maxsize=1)
-def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def is_time_zone(name: str) -> bool:
-    """The same test the Meeting model applies to ``time_zone``."""
-    return name in _zone_names()
 
 
 @dataclass(frozen=True)
@@ -58,14 +59,11 @@ class TimedMoment:
     zone: str
 
     def __post_init__(self) -> None:
-        if not isinstance(self.at, datetime):
-            raise InvalidFields(f"A timed moment needs a datetime, not {self.at!r}.")
-        if self.at.tzinfo is None or self.at.utcoffset() is None:
-            raise InvalidFields(f"The time {self.at.isoformat()} has no time zone.")
-        if not is_time_zone(self.zone):
-            raise InvalidFields(f"“{self.zone}” is not an IANA time zone.")
+        problem = time_problem(self.at) or time_zone_problem(self.zone)
+        if problem is not None:
+            raise InvalidFields(problem)
         # Seconds precision: Google drops sub-seconds, so keeping them would look like an edit.
-        object.__setattr__(self, "at", self.at.astimezone(UTC).replace(microsecond=0))
+        object.__setattr__(self, "at", instant(self.at))
 
     @property
     def local(self) -> datetime:
@@ -75,11 +73,6 @@ class TimedMoment:
 
 Moment: TypeAlias = TimedMoment | date
 FieldValue: TypeAlias = str | Moment | tuple[str, ...]
-
-
-def _is_plain_date(value: object) -> bool:
-    # datetime is a subclass of date; an all-day bound must be a date and nothing more.
-    return type(value) is date
 
 
 @dataclass(frozen=True)
@@ -97,32 +90,31 @@ class MeetingFields:
     recurrence: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        if not self.subject or self.subject != self.subject.strip():
-            raise InvalidFields("A subject must be non-empty and have no surrounding spaces.")
-        for name, limit in (
-            ("subject", SUBJECT_MAX_LENGTH),
-            ("location", LOCATION_MAX_LENGTH),
-            ("description", DESCRIPTION_MAX_LENGTH),
-        ):
-            if len(getattr(self, name)) > limit:
-                raise InvalidFields(f"The {name} is longer than {limit} characters.")
-        if self.visibility not in VISIBILITIES:
-            raise InvalidFields(f"Visibility must be one of: {', '.join(VISIBILITIES)}.")
-        if isinstance(self.start, TimedMoment) and isinstance(self.end, TimedMoment):
-            if self.start.zone != self.end.zone:
-                raise InvalidFields("The start and the end must be in the same time zone.")
-            if self.end.at <= self.start.at:
-                raise InvalidFields("The end must be after the start.")
-        elif _is_plain_date(self.start) and _is_plain_date(self.end):
-            assert isinstance(self.start, date) and isinstance(self.end, date)
-            if self.end <= self.start:
-                raise InvalidFields("An all-day meeting ends (exclusive) after its first day.")
-        else:
-            raise InvalidFields("The start and the end must both be dates or both be times.")
-        lines = tuple(self.recurrence)
-        if any(not isinstance(line, str) or not line.strip() for line in lines):
-            raise InvalidFields("Recurrence lines must be non-empty strings.")
-        object.__setattr__(self, "recurrence", tuple(line.strip() for line in lines))
+        # The rules are tandem.meetings.rules, the CRM services' too. A subject with
+        # surrounding spaces is cleaned, not refused (it used to be refused here while the
+        # services stripped it): " Kick-off " from either side is the meeting "Kick-off",
+        # as a person expects, and Google's summary is stripped by the mapping anyway.
+        subject = clean_subject(self.subject)
+        start, end = self.start, self.end
+        problems = meeting_problems(
+            subject=subject,
+            description=self.description,
+            location=self.location,
+            visibility=self.visibility,
+            # The bounds as the rules take them: a TimedMoment's UTC instant and zone, or a
+            # plain date; a day and a time together is one of the problems.
+            all_day=not isinstance(start, TimedMoment),
+            start=start.at if isinstance(start, TimedMoment) else start,
+            end=end.at if isinstance(end, TimedMoment) else end,
+            time_zone=start.zone if isinstance(start, TimedMoment) else None,
+            end_zone=end.zone if isinstance(end, TimedMoment) else None,
+            recurrence=self.recurrence,
+        )
+        if problems:
+            raise InvalidFields(problems[0][1])
+        if subject != self.subject:
+            object.__setattr__(self, "subject", subject)
+        object.__setattr__(self, "recurrence", clean_recurrence(self.recurrence))
 
     @property
     def all_day(self) -> bool:
@@ -194,22 +186,21 @@ def fields_from_meeting_values(
     """Fields from the Meeting model's columns (same names), for the CRM adapter."""
     if all_day:
         if start_date is None or end_date is None:
-            raise InvalidFields("An all-day meeting needs its first and (exclusive) last day.")
+            problems = bounds_problems(all_day=True, start=start_date, end=end_date)
+            raise InvalidFields(problems[0][1])
         bounds: tuple[Moment, Moment] = (start_date, end_date)
     else:
         if start is None or end is None:
-            raise InvalidFields("A timed meeting needs a start and an end.")
+            problems = bounds_problems(all_day=False, start=start, end=end)
+            raise InvalidFields(problems[0][1])
         bounds = (TimedMoment(start, time_zone), TimedMoment(end, time_zone))
-    checked_visibility = VISIBILITY_BY_NAME.get(visibility)
-    if checked_visibility is None:
-        raise InvalidFields(f"Visibility must be one of: {', '.join(VISIBILITIES)}.")
     return MeetingFields(
         subject=subject,
         start=bounds[0],
         end=bounds[1],
         description=description,
         location=location,
-        visibility=checked_visibility,
+        visibility=cast(Visibility, visibility),  # MeetingFields refuses an unknown one
         recurrence=tuple(recurrence),
     )
 

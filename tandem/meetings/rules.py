@@ -1,0 +1,243 @@
+"""The rules of a meeting's fields, written once.
+
+Two places check a meeting and both ask this module: ``tandem.meetings.services`` (every
+write to the CRM: the web form, the API, the admin and the sync engine) and the sync core's
+``MeetingFields`` (``tandem/sync/core/fields.py``: every meeting the sync reads from Google
+or from the CRM, and every import row). So a meeting the CRM accepts is one the sync can
+carry to Google, and the reverse.
+
+Pure Python with no Django, so the sync core, which must stay free of Django, can import it.
+
+A problem is ``(field, message)``, keyed by the Meeting model's field names: ``start`` and
+``end`` for a timed meeting, ``start_date`` and ``end_date`` for an all-day one.
+``meeting_problems`` lists every problem, so a form shows them all at once; the core raises
+the first one. Values are cleaned before they are checked: surrounding spaces are no part
+of a subject nor of a recurrence line (``clean_subject``, ``clean_recurrence``).
+
+Where the two places used to disagree, the rule a person would expect was kept:
+
+- A subject with surrounding spaces: the services stripped them, the core refused the
+  meeting. Both strip now (" Kick-off " is "Kick-off"); only a blank subject is refused.
+- Lengths: the core counted the subject as given, the services after stripping, each with
+  its own words (and the services' subject and location limits were Django's model
+  validators, with Django's words). One limit per field, counted after cleaning, in one
+  message that says how long the text is.
+- End after start: the services compared microseconds, the core whole seconds, so a
+  meeting shorter than a second was stored by the CRM and refused by the sync for ever.
+  Both compare UTC instants to whole seconds (Google's precision).
+- Recurrence lines: only the core checked them (non-empty strings) and trimmed them; the
+  services stored anything. Both check and trim now.
+- Several problems at once: the services held back "the end must be after the start"
+  until every other field was right; it is reported with the others now.
+- A missing bound, an all-day meeting's last day and a naive time keep the services'
+  words (the form and the API show them), and the core says the same.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Literal, TypeAlias, get_args
+
+# The Meeting model's column sizes (tandem/meetings/models.py keeps the same numbers for the
+# schema; tests/meetings/test_rules.py holds them equal). Google allows longer text: the
+# sync's mapping cuts it to these and says so.
+SUBJECT_MAX_LENGTH = 1024
+LOCATION_MAX_LENGTH = 1024
+DESCRIPTION_MAX_LENGTH = 8192
+
+# Google's values (the model's Visibility choices are the same, in the same order).
+Visibility: TypeAlias = Literal["default", "public", "private", "confidential"]
+VISIBILITIES: tuple[Visibility, ...] = get_args(Visibility)
+
+Problem: TypeAlias = tuple[str, str]
+"""(field name, message): what is wrong and where, in words fit to show to a person."""
+
+SUBJECT_REQUIRED = "A meeting needs a subject."
+VISIBILITY_UNKNOWN = f"Visibility must be one of: {', '.join(VISIBILITIES)}."
+END_NOT_AFTER_START = "The end must be after the start."
+LAST_DAY_BEFORE_FIRST = "The last day cannot be before the first."
+BOUNDS_MIXED = "The start and the end must both be dates or both be times."
+ZONES_DIFFER = "The start and the end must be in the same time zone."
+RECURRENCE_LINES = "Recurrence lines must be non-empty strings."
+_MISSING = {
+    "start": "A meeting needs a start time.",
+    "end": "A meeting needs an end time.",
+    "start_date": "An all-day meeting needs a first day.",
+    "end_date": "An all-day meeting needs a last day.",
+}
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_time_zone(name: str) -> bool:
+    """An IANA zone name this machine knows (``zoneinfo.available_timezones()``, the names
+    the forms offer): a meeting's ``time_zone`` and a Google event's ``timeZone``."""
+    return name in _zone_names()
+
+
+def time_zone_problem(name: str) -> str | None:
+    return None if is_time_zone(name) else f"“{name}” is not an IANA time zone."
+
+
+def time_problem(value: object) -> str | None:
+    """What is wrong with ``value`` as a moment of a timed meeting: it must be a datetime
+    that knows its offset (a naive one would be read in the server's zone)."""
+    if not isinstance(value, datetime):
+        return f"The time must be a date and time, not {value!r}."
+    if value.utcoffset() is None:
+        return f"The time {value.isoformat()} has no time zone."
+    return None
+
+
+def instant(moment: datetime) -> datetime:
+    """``moment`` as a UTC instant to whole seconds, the way it is compared and synced.
+
+    Python compares two datetimes of one ZoneInfo on the wall clock, ignoring ``fold``, so
+    02:30 CEST → 02:30 CET (an hour, the autumn change) would look empty; UTC instants do
+    not. Whole seconds: Google keeps no fraction, so a meeting shorter than a second would
+    be empty there."""
+    at = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    return at.replace(microsecond=0) if at.microsecond else at
+
+
+def clean_subject(subject: str) -> str:
+    """Surrounding spaces are no part of a subject: " Kick-off " is "Kick-off"."""
+    return subject.strip()
+
+
+def clean_recurrence(lines: Iterable[str]) -> tuple[str, ...]:
+    """Recurrence lines without surrounding spaces, so a re-read line compares equal."""
+    return tuple([line.strip() for line in lines]) if lines else ()
+
+
+def meeting_problems(
+    *,
+    subject: str,
+    description: str,
+    location: str,
+    visibility: str,
+    all_day: bool,
+    start: date | None,
+    end: date | None,
+    time_zone: str | None,
+    recurrence: Sequence[object],
+    end_zone: str | None = None,
+) -> list[Problem]:
+    """Every problem of a meeting's values, in field order; empty when it is a meeting.
+
+    ``subject`` is checked as ``clean_subject`` leaves it. ``start``/``end`` are aware
+    datetimes for a timed meeting and plain dates (end exclusive) for an all-day one.
+    ``time_zone`` is the meeting's IANA zone (None: it has none to check, as an all-day
+    meeting in the sync core); ``end_zone`` is the end's own zone where it can differ (the
+    sync core's two bounds; the model has one ``time_zone`` for both).
+    """
+    problems: list[Problem] = []
+    if not subject:
+        problems.append(("subject", SUBJECT_REQUIRED))
+    # TextField's max_length is not a model validator (Django only hands it to form
+    # widgets), and the sync's bulk import skips model validation altogether: so every
+    # limit is checked here.
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        problems.append(("subject", _too_long("subject", subject, SUBJECT_MAX_LENGTH)))
+    if len(location) > LOCATION_MAX_LENGTH:
+        problems.append(("location", _too_long("location", location, LOCATION_MAX_LENGTH)))
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        problems.append(
+            ("description", _too_long("description", description, DESCRIPTION_MAX_LENGTH))
+        )
+    if visibility not in VISIBILITIES:
+        problems.append(("visibility", VISIBILITY_UNKNOWN))
+    zone_problem = None if time_zone is None else time_zone_problem(time_zone)
+    if zone_problem is not None:
+        problems.append(("time_zone", zone_problem))
+    problems += bounds_problems(
+        all_day=all_day, start=start, end=end, time_zone=time_zone, end_zone=end_zone
+    )
+    for line in recurrence:  # a loop, not any(): this runs for every event an import reads
+        if not isinstance(line, str) or not line.strip():
+            problems.append(("recurrence", RECURRENCE_LINES))
+            break
+    return problems
+
+
+def bounds_problems(
+    *,
+    all_day: bool,
+    start: date | None,
+    end: date | None,
+    time_zone: str | None = None,
+    end_zone: str | None = None,
+) -> list[Problem]:
+    """The problems of a meeting's start and end (see ``meeting_problems``)."""
+    if all_day:
+        # datetime is a subclass of date; an all-day bound is a date and nothing more.
+        if type(start) is date and type(end) is date:
+            return [] if start < end else [("end_date", LAST_DAY_BEFORE_FIRST)]
+        names = ("start_date", "end_date")
+    elif (
+        isinstance(start, datetime) and isinstance(end, datetime) and _aware(start) and _aware(end)
+    ):
+        if end_zone is not None and end_zone != time_zone:
+            return [("end", ZONES_DIFFER)]
+        return [] if instant(start) < instant(end) else [("end", END_NOT_AFTER_START)]
+    else:
+        names = ("start", "end")
+    # Something is missing or of the wrong kind: say what, for each bound.
+    problems: list[Problem] = []
+    for name, value in zip(names, (start, end), strict=True):
+        problem = _bound_problem(name, value, all_day=all_day)
+        if problem is not None:
+            problems.append((name, problem))
+    return problems
+
+
+def _aware(moment: datetime) -> bool:
+    # UTC first: the sync core's instants are all in UTC, and utcoffset() costs a call.
+    return moment.tzinfo is UTC or moment.utcoffset() is not None
+
+
+def _bound_problem(name: str, value: object, *, all_day: bool) -> str | None:
+    if value is None:
+        return _MISSING[name]
+    if all_day:
+        return None if type(value) is date else BOUNDS_MIXED
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return BOUNDS_MIXED
+    return time_problem(value)
+
+
+def by_field(problems: Iterable[Problem]) -> dict[str, list[str]]:
+    """The problems as ``{field: [message, ...]}`` (Django's ValidationError takes it)."""
+    messages: dict[str, list[str]] = {}
+    for name, message in problems:
+        messages.setdefault(name, []).append(message)
+    return messages
+
+
+def _too_long(name: str, value: str, limit: int) -> str:
+    return f"A {name} can have at most {limit} characters (it has {len(value)})."
+
+
+__all__ = [
+    "DESCRIPTION_MAX_LENGTH",
+    "LOCATION_MAX_LENGTH",
+    "SUBJECT_MAX_LENGTH",
+    "VISIBILITIES",
+    "Problem",
+    "Visibility",
+    "bounds_problems",
+    "by_field",
+    "clean_recurrence",
+    "clean_subject",
+    "instant",
+    "is_time_zone",
+    "meeting_problems",
+    "time_problem",
+    "time_zone_problem",
+]
