@@ -25,6 +25,7 @@ from tandem.sync.core.actions import (
     SaveLink,
     WaitForSeries,
 )
+from tandem.sync.core.apply import item_error
 from tandem.sync.core.fields import TimedMoment
 from tandem.sync.core.mapping import OccurrenceOf
 from tandem.sync.core.planner import (
@@ -33,6 +34,7 @@ from tandem.sync.core.planner import (
     plan_occurrence_out,
     plan_settings_change,
 )
+from tandem.sync.core.sides import PreconditionFailed, Refused
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm, SyncSettings
 from tests.sync_core.strategies import timed
 
@@ -234,3 +236,12 @@ def test_one_row_per_occurrence_and_a_missing_occurrence_is_reported() -> None:
     missing = plan_out(instance=None)
     assert missing.why == "no such occurrence in Google"
     assert [type(action) for action in missing.actions] == [RecordProblem]
+
+
+def test_a_failed_item_is_named_in_plain_words_and_a_private_one_by_no_subject() -> None:
+    plan = plan_item(link=None, crm=ROW, google=None, settings=DEFAULTS, listing_complete=False)
+    message = item_error(plan, ROW, Refused("no"))
+    assert message.startswith(f"“{MOVED.subject}”: Google refused the change")
+    private = replace(ROW, fields=replace(MOVED, visibility="private"))
+    hidden = item_error(plan, private, PreconditionFailed("stale"))
+    assert MOVED.subject not in hidden and hidden.startswith("A private meeting: changed again")

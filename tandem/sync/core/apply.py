@@ -311,7 +311,13 @@ def plan_hold_apply(
 def item_error(plan: ItemPlan, meeting: CrmMeeting | None, error: SideError) -> str:
     """One item's failure in plain words for the run record and the status page (the
     branch of the table and the ids stay for operators, after the words)."""
-    name = f"“{meeting.fields.subject}”" if meeting is not None else f"Event {plan.event_id}"
+    # Run records are read by operators too: a private meeting is named by its id only.
+    if meeting is None:
+        name = f"Event {plan.event_id}"
+    elif meeting.fields.is_private:
+        name = "A private meeting"
+    else:
+        name = f"“{meeting.fields.subject}”"
     if isinstance(error, Refused):
         what = f"Google refused the change, so it stays in the CRM only ({error})"
     elif isinstance(error, PreconditionFailed):

@@ -140,6 +140,13 @@ class ExceptionsOut:
             self._apply(row, plan, raw or {})
         except google_errors.PreconditionFailed:
             return  # Changed in Google meanwhile: the next run reads the instance again.
+        except (google_errors.BadRequest, google_errors.Forbidden) as error:
+            # Refused for this occurrence: it stays in the CRM, the other rows go on.
+            name = "A private meeting" if row.is_private else f"“{row.subject}”"
+            self.clean = False
+            self.ctx.errors.append(
+                f"{name}: Google refused the change, so it stays in the CRM only ({error})"
+            )
 
     def _read(self, raw: dict[str, Any]) -> GoogleEvent:
         try:
@@ -157,8 +164,9 @@ class ExceptionsOut:
             match action:
                 case RecordProblem():
                     self.clean = False
+                    name = "A private meeting" if row.is_private else f"“{row.subject}”"
                     self.ctx.errors.append(
-                        f"“{row.subject}”: the series in Google has no occurrence at "
+                        f"{name}: the series in Google has no occurrence at "
                         f"{self._original_start(row)}, so this change stays in the CRM."
                     )
                 case DeleteInGoogle():

@@ -333,6 +333,10 @@ class InboundPass:
                 # Should a page hold an event twice, the later copy is the newer one.
                 read[event.event_id] = (event, raw)
         events = list(read.values())
+        if self.deferred and not final:
+            # An occurrence waiting for its series that comes again (changed while we page):
+            # the newer copy replaces the one that waits.
+            self.deferred = [raw for raw in self.deferred if raw.get("id") not in read]
         cal = self.calendar.calendar_id
         link_rows: dict[str, EventLink] = {}
         imports: dict[str, int] = {}
@@ -658,12 +662,13 @@ class InboundPass:
         actions = item.plan.actions
         meeting_id = item.crm.meeting_id if item.crm else None
         version = item.crm.version if item.crm else 0
-        if needs_google and item.plan.deletes:
+        if needs_google and item.plan.deletes and item.link_row is not None:
             # A deletion of the user's data in Google: the outbound pass makes it, behind the
-            # mass-delete breaker for deletions made in the CRM. The link learns the etag
-            # Google has now (its fields are the agreed ones: "deleted in the CRM").
-            if item.link_row is not None:
-                EventLink.objects.filter(pk=item.link_row.pk).update(etag=item.event.etag)
+            # mass-delete breaker for deletions made in the CRM (it finds the link: the
+            # meeting's version moved). The link learns the etag Google has now (its fields
+            # are the agreed ones: "deleted in the CRM"). Without a link (the event of a
+            # meeting deleted before its link was saved) nothing would find it: made here.
+            EventLink.objects.filter(pk=item.link_row.pk).update(etag=item.event.etag)
             return
         crm_after = item.crm
         for index, action in enumerate(actions):
@@ -737,11 +742,25 @@ class InboundPass:
         work, self.google_work = self.google_work, []
         for entry in work:
             self.applier.apply(entry.plan, entry.link, entry.crm, entry.event, False)
-        for error in self.report.errors:
-            self._fail(error)
+        # A failed Google write does not hold the listing's token back: the link still says
+        # what was last agreed, so the outbound look finds the item again (on every page
+        # alike; the last page's token is saved before its writes).
+        self.ctx.errors.extend(self.report.errors)
+        for event_id, message in self.report.problems:
+            self.ctx.errors.append(f"Event {event_id}: {message}")
+        if self.report.conflicts:
+            # Conflicts a 412's re-read and re-plan found.
+            SyncConflict.objects.bulk_create(
+                row
+                for meeting_id, conflict in self.report.conflicts
+                for row in conflict_rows(
+                    user=self.ctx.user, meeting_id=meeting_id, conflicts=[conflict]
+                )
+            )
+            self.ctx.counts["conflicts"] += len(self.report.conflicts)
         self.ctx.counts.update(self.report.counts)
-        self.report.errors.clear()
-        self.report.counts.clear()
+        self.report = SyncReport()
+        self.applier.report = self.report
 
     def _bulk_create(self, creates: list[NewMeeting], link_saves: list[dict[str, Any]]) -> None:
         if not creates:
