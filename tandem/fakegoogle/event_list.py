@@ -335,6 +335,7 @@ def list_events(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiRespon
         calendar, entry = calendar_for(emu, token, calendar_id, method="events.list", write=False)
         since: int | None = None
         page_number = 0
+        page: dict[str, Any] | None = None
         last_key: list[Any] | None = None
         snapshot = state.seq
         if req.query.get("syncToken"):
@@ -361,19 +362,33 @@ def list_events(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiRespon
             if page.get("since") is not None:
                 since = int(page["since"])
         repeated: list[tuple[list[Any], dict[str, Any]]] = []
+        next_snapshot, next_rep = snapshot, None
         if state.paging.live and last_key is not None:
             # Google's pages are no snapshots: later pages show events as they are now, and
-            # an event changed since an earlier page comes again (newer etag).
+            # an event changed since an earlier page comes again (newer etag). ``rep``: the
+            # last repeat handed out under this snapshot, when they did not fit one page.
+            rep = page.get("rep") if page else None
             changed_since = {
                 event_id for event_id, stored in calendar.events.items() if stored.seq > snapshot
             }
-            snapshot = state.seq
-            lister = _Lister(emu, calendar, query, snapshot=snapshot, since=since)
+            now = state.seq
+            lister = _Lister(emu, calendar, query, snapshot=now, since=since)
             every = lister.rows()
             repeated = [
-                row for row in every if row[0] <= last_key and _event_id(row[1]) in changed_since
+                row
+                for row in every
+                if row[0] <= last_key
+                and _event_id(row[1]) in changed_since
+                and (rep is None or row[0] > rep)
             ]
             rows = repeated + [row for row in every if row[0] > last_key]
+            size = _page_size(emu, query, page_number)
+            if len(repeated) > size:
+                # More repeats than fit: the next page goes on with them, same snapshot.
+                shown = repeated[:size]
+                next_rep = shown[-1][0] if shown else rep
+            else:
+                next_snapshot = now
         else:
             lister = _Lister(emu, calendar, query, snapshot=snapshot, since=since)
             rows = lister.rows()
@@ -393,14 +408,15 @@ def list_events(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiRespon
                     "k": "p",
                     "c": calendar.id,
                     "f": query.fingerprint,
-                    "snap": snapshot,
+                    "snap": next_snapshot,
                     "n": page_number + 1,
                     "last": _last_key(page_rows[len(repeated) :], last_key),
                     "since": since,
+                    "rep": next_rep,
                 },
             )
         else:
-            body["nextSyncToken"] = _sync_token(emu, calendar, snapshot)
+            body["nextSyncToken"] = _sync_token(emu, calendar, next_snapshot)
     return json_response(body, pretty=req.flag("prettyPrint"))
 
 

@@ -187,6 +187,26 @@ def test_live_pages_are_no_snapshot_a_changed_event_comes_again(
     assert changes == []  # the change was delivered by the listing itself
 
 
+def test_live_repeats_that_do_not_fit_one_page_come_on_the_next(
+    google: FakeGoogle, api: httpx.Client
+) -> None:
+    """More events changed while paging than one page holds: every one comes again, over
+    as many pages as it takes, and the final sync token has nothing left to report."""
+    google.set_paging(live=True, page_cap=2)
+    ids = _insert(api, 6)
+    first = api.get(EVENTS, params={"maxResults": 2}).json()
+    second = api.get(EVENTS, params={"maxResults": 2, "pageToken": first["nextPageToken"]}).json()
+    passed = [i["id"] for i in first["items"] + second["items"]]
+    for event_id in passed[:3]:
+        api.patch(f"{EVENTS}/{event_id}", json={"summary": f"renamed {event_id}"})
+    rest, token = list_all(api, maxResults=2, pageToken=second["nextPageToken"])
+    again = {i["id"]: i["summary"] for i in rest if i["id"] in passed[:3]}
+    assert again == {event_id: f"renamed {event_id}" for event_id in passed[:3]}
+    assert {i["id"] for i in rest} >= set(ids[4:])
+    changes, _ = list_all(api, syncToken=token)
+    assert changes == []
+
+
 def test_page_token_is_bound_to_its_query(api: httpx.Client) -> None:
     """A page token used with a different query is refused."""
     _insert(api, 4)
