@@ -51,7 +51,7 @@ from tandem.sync.core.actions import (
     UpdateCrm,
     WaitForSeries,
 )
-from tandem.sync.core.apply import Applier, Fetcher, SyncReport
+from tandem.sync.core.apply import Applier, Fetcher, SyncReport, item_error
 from tandem.sync.core.breaker import breaker_check
 from tandem.sync.core.fields import (
     InvalidFields,
@@ -594,7 +594,7 @@ class InboundPass:
             try:
                 self._apply_item(item, needs_google, creates, link_saves, conflicts, pending)
             except SideError as error:
-                self._fail(f"{plan.why} (event {item.event.event_id}): {error}")
+                self._fail(item_error(plan, item.crm, error))
         self._bulk_create(creates, link_saves)
         if link_saves:
             rows_insert(
@@ -846,7 +846,11 @@ class InboundPass:
                     meeting_id=delete.meeting_id, expected_version=delete.version
                 )
             except SideError as error:
-                self._fail(f"Meeting {delete.meeting_id} was not deleted: {error}")
+                self._fail(
+                    f"A meeting whose event was deleted in Google stays in the CRM for now: "
+                    f"it changed meanwhile ({error}); tried again at the next sync "
+                    f"[meeting {delete.meeting_id}]"
+                )
                 continue
             if delete.link_id is not None:
                 EventLink.objects.filter(pk=delete.link_id).delete()
