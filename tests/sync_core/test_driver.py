@@ -173,6 +173,24 @@ def test_the_breaker_holds_a_mass_deletion_until_confirmed(world: World) -> None
     assert len(world.crm.alive()) == 8
 
 
+def test_the_breaker_weighs_each_direction_on_its_own(world: World) -> None:
+    """Deletions in either direction count, each against the synced meetings (as each pass
+    of the database engine checks its own): 12 of 30 deleted in Google are held while 3
+    deleted in the CRM reach Google; the question says where the deletions happened."""
+    events = [world.google.user_create(timed(9 + i % 8, day=1 + i // 8)) for i in range(30)]
+    world.sync()
+    for event_id in events[:12]:
+        world.google.user_delete(event_id)
+    doomed = sorted(world.crm.alive())[-3:]
+    for meeting_id in doomed:
+        world.crm.user_delete(meeting_id)
+    held = world.sync()
+    assert "deleted in Google" in held.needs_attention
+    assert len(world.crm.alive()) == 30 - 3  # the 12 held, the CRM's own 3 deleted
+    live = [e for e in world.google.events.values() if e.get("status") != "cancelled"]
+    assert len(live) == 30 - 12 - 3  # Google's 12, and the CRM's 3 reached Google
+
+
 def test_an_empty_listing_with_links_deletes_nothing(world: World) -> None:
     """A full listing that comes back empty while meetings are linked trips the breaker."""
     world.google.user_create(timed(9))

@@ -212,5 +212,15 @@ class ItemPlan:
         )
 
     @property
+    def deletes_in_crm(self) -> int:
+        """Meetings this plan deletes in the CRM (their events were deleted in Google)."""
+        return sum(isinstance(action, DeleteInCrm) for action in self.actions)
+
+    @property
+    def deletes_in_google(self) -> int:
+        """Events this plan deletes in Google (their meetings were deleted in the CRM)."""
+        return self.deletes - self.deletes_in_crm
+
+    @property
     def writes(self) -> int:
         return sum(isinstance(action, SIDE_WRITES) for action in self.actions)

@@ -26,7 +26,7 @@ from tandem.sync.core.actions import (
     SaveLink,
     UpdateCrm,
 )
-from tandem.sync.core.breaker import DELETE_FLOOR, BreakerVerdict, DeletedIn, breaker_check
+from tandem.sync.core.breaker import DELETE_FLOOR, BreakerVerdict, breaker_check
 from tandem.sync.core.identity import event_id_for_meeting, marker_for_meeting
 from tandem.sync.core.mapping import (
     MalformedEvent,
@@ -261,12 +261,12 @@ def plan_hold_apply(
     listing_complete: bool,
     synced: Callable[[], int],
     allow_mass_delete: bool,
-    deleted_in: DeletedIn,
     listed: int | None = None,
 ) -> tuple[list[Planned], BreakerVerdict]:
     """The engine's one loop over paired items: plan each with the decision table, check
-    the mass-delete breaker over the whole set, apply every plan (a tripped breaker holds
-    the plans that delete). ``synced``: how many items are linked, asked only when the
+    the mass-delete breaker for each direction (deletions in either direction count, each
+    against the synced meetings), apply every plan (a tripped breaker holds the plans that
+    delete in its direction). ``synced``: how many items are linked, asked only when the
     breaker could trip. Used by ``sync_once`` and by the database engine's outbound pass.
     """
     planned = [
@@ -285,26 +285,34 @@ def plan_hold_apply(
         for link, crm, event in items
     ]
     applier.report.plans.extend(p.plan for p in planned)
-    deletes = sum(p.plan.deletes for p in planned)
-    could_trip = deletes > DELETE_FLOOR or (listing_complete and listed == 0)
-    verdict = (
-        breaker_check(
-            deletes=deletes,
+    in_crm = sum(p.plan.deletes_in_crm for p in planned)
+    in_google = sum(p.plan.deletes_in_google for p in planned)
+    empty_listing = listing_complete and listed == 0
+    # Deletions copied into the CRM were made in Google, and the other way round.
+    from_google, from_crm = BreakerVerdict(tripped=False), BreakerVerdict(tripped=False)
+    if in_crm > DELETE_FLOOR or empty_listing:
+        from_google = breaker_check(
+            deletes=in_crm,
             synced=synced(),
             listing_complete=listing_complete,
             listed=listed,
             allow=allow_mass_delete,
-            deleted_in=deleted_in,
+            deleted_in="google",
         )
-        if could_trip
-        else BreakerVerdict(tripped=False)
-    )
+    if in_google > DELETE_FLOOR:
+        from_crm = breaker_check(
+            deletes=in_google, synced=synced(), allow=allow_mass_delete, deleted_in="crm"
+        )
     for entry in planned:
-        if verdict.tripped and entry.plan.deletes:
-            continue  # The breaker holds every deletion until the user answers.
+        held = (from_google.tripped and entry.plan.deletes_in_crm) or (
+            from_crm.tripped and entry.plan.deletes_in_google
+        )
+        if held:
+            continue  # The breaker holds these deletions until the user answers.
         if not entry.plan.actions:
             continue
         applier.apply(entry.plan, entry.link, entry.crm, entry.event, listing_complete)
+    verdict = from_google if from_google.tripped else from_crm
     return planned, verdict
 
 

@@ -48,7 +48,6 @@ def sync_once(
         listing_complete=listing.complete,
         synced=lambda: len(current_links),
         allow_mass_delete=allow_mass_delete,
-        deleted_in="google",
         listed=len(listing.events),
     )
     report.needs_attention = verdict.reason

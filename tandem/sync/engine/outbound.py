@@ -78,7 +78,6 @@ class OutboundPass:
             listing_complete=False,
             synced=self._synced,
             allow_mass_delete=self.ctx.allow_mass_delete,
-            deleted_in="crm",
         )
         if verdict.tripped:
             self.tripped = True
@@ -185,7 +184,6 @@ class OutboundPass:
             listing_complete=False,
             synced=self._synced,
             allow_mass_delete=self.ctx.allow_mass_delete,
-            deleted_in="crm",
         )
 
     def _synced(self) -> int:
