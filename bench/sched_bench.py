@@ -161,6 +161,16 @@ def _start_workers(count: int, env: dict[str, str], queue: str, logs: Path) -> l
     return processes
 
 
+def _cpu_seconds(processes: list) -> float:  # type: ignore[type-arg]
+    """User plus system CPU time the worker processes have used so far (/proc/PID/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for process in processes:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
+
+
 def _stop(processes: list) -> None:  # type: ignore[type-arg]
     for process in processes:
         process.terminate()
@@ -237,7 +247,9 @@ def main() -> int:
                             flush=True,
                         )
                     calls_before = len(google.request_log)
+                    cpu_before = _cpu_seconds(workers)
                     elapsed, failed = _cycle(args.users, queue)
+                    cpu = _cpu_seconds(workers) - cpu_before
                     calls = len(google.request_log) - calls_before
                 finally:
                     _stop(workers)
@@ -245,7 +257,9 @@ def main() -> int:
                 print(
                     f"idle cycle, {count} worker process(es): {elapsed:.1f} s for {args.users} "
                     f"users ({args.users / elapsed:.0f} users/s, {calls} Google calls, "
-                    f"{failed} runs not succeeded)",
+                    f"{failed} runs not succeeded); the workers' CPU {cpu:.1f} s, "
+                    f"{cpu * 1000 / args.users:.1f} ms per idle user (Celery's own work "
+                    "included, the emulator's not: it serves from this process)",
                     flush=True,
                 )
         base = results[0][1]

@@ -1,7 +1,9 @@
 """Benchmarks of the two-way sync engine (issue #5, "Performance").
 
-    .venv/bin/python bench/sync_bench.py import  [--events 10000] [--reps 3]
-    .venv/bin/python bench/sync_bench.py idle    [--events 10000] [--reps 3]
+    .venv/bin/python bench/sync_bench.py import  [--events 10000] [--reps 3] [--profile FILE]
+                                                 [--page-delay 0.3] [--decoders]
+    .venv/bin/python bench/sync_bench.py idle    [--events 10000] [--reps 3] [--top 8]
+                                                 [--settle 65] [--profile FILE]
     .venv/bin/python bench/sync_bench.py queries [--sizes 2500,5000,10000]
     .venv/bin/python bench/sync_bench.py memory  [--sizes 10000,100000]
     .venv/bin/python bench/sync_bench.py all
@@ -68,7 +70,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="", help="comma-separated event counts")
     parser.add_argument("--emulator", default="", help=argparse.SUPPRESS)
     parser.add_argument("--token", default="", help=argparse.SUPPRESS)
-    parser.add_argument("--profile", default="", help="write a cProfile of the import here")
+    parser.add_argument(
+        "--profile", default="", help="write a cProfile of the import (idle: the timed runs) here"
+    )
+    parser.add_argument(
+        "--page-delay",
+        type=float,
+        default=0.0,
+        help="import: every list page answered this many seconds late (target then 1.15x)",
+    )
+    parser.add_argument(
+        "--top", type=int, default=0, help="idle: print the median run's slowest statements"
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0,
+        help="idle: seconds to wait after the import before the timed runs",
+    )
+    parser.add_argument(
+        "--decoders",
+        action="store_true",
+        help="import: also time decoding the pages with json, orjson and msgspec",
+    )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",") if size]
 
@@ -81,12 +105,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenario == "floor":
         print("what paging plus writing the rows costs, with no engine work at all", flush=True)
         return 0 if floor_run(events=args.events, reps=args.reps) else 1
-    print(f"target: {TARGETS[args.scenario]}", flush=True)
+    target = TARGETS[args.scenario]
+    if args.scenario == "import" and args.page_delay:
+        target = (
+            f"full import at most 1.15x plain paging, each list page {args.page_delay:g} s late"
+        )
+    print(f"target: {target}", flush=True)
     started = time.perf_counter()
     if args.scenario == "import":
-        ok = import_run(events=args.events, reps=args.reps, profile=args.profile)
+        ok = import_run(
+            events=args.events,
+            reps=args.reps,
+            profile=args.profile,
+            page_delay=args.page_delay,
+            decoders=args.decoders,
+        )
     elif args.scenario == "idle":
-        ok = idle_run(events=args.events, reps=args.reps)
+        ok = idle_run(
+            events=args.events,
+            reps=args.reps,
+            top=args.top,
+            settle=args.settle,
+            profile=args.profile,
+        )
     elif args.scenario == "queries":
         ok = query_counts(sizes=sizes or [2500, 5000, 10_000])
     else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import cProfile
 import gc
+import re
 import statistics
 import time
 from collections.abc import Iterator
@@ -170,8 +171,59 @@ def gc_timer() -> Iterator[list[float]]:
         gc.callbacks.remove(note)
 
 
-def import_run(*, events: int, reps: int, profile: str = "") -> bool:
+def page_delay_set(control: httpx.Client, seconds: float) -> None:
+    """Every events.list page answered ``seconds`` late (the emulator's delay fault), as
+    Google's pages arrive: its time to build a page plus the network, not loopback's."""
+    control.delete("/_emulator/faults").raise_for_status()
+    if seconds:
+        control.post(
+            "/_emulator/faults",
+            json={"route": "GET */events", "status": 0, "delay": seconds, "times": -1},
+        ).raise_for_status()
+
+
+@contextmanager
+def page_timeline() -> Iterator[list[tuple[float, float]]]:
+    """For each page the inbound pass is handed (tandem.sync.engine.prefetch.pages_ahead):
+    seconds its thread waited for the page and seconds it then spent on it, until it asked
+    for the next one. The pass's own code is untouched: its reference is wrapped."""
+    from tandem.sync.engine import inbound
+
+    original = inbound.pages_ahead
+    marks: list[tuple[float, float]] = []
+
+    def traced(pages: Any) -> Iterator[Any]:
+        asked = time.perf_counter()
+        for page in original(pages):
+            got = time.perf_counter()
+            yield page
+            done = time.perf_counter()
+            marks.append((got - asked, done - got))
+            asked = done
+
+    inbound.pages_ahead = traced  # type: ignore[assignment]
+    try:
+        yield marks
+    finally:
+        inbound.pages_ahead = original
+
+
+def import_run(
+    *,
+    events: int,
+    reps: int,
+    profile: str = "",
+    page_delay: float = 0.0,
+    decoders: bool = False,
+) -> bool:
+    """A full import against plain paging of the same listing (the median of ``reps`` before
+    and ``reps`` after it). ``page_delay``: each list page answered that many seconds late;
+    the target is then 1.15x instead of 1.5x. ``decoders``: also time the JSON decoding of
+    the listing's pages with the standard library and with orjson / msgspec when they are
+    importable (what a faster decoder would save; the engine is not changed)."""
+    target = 1.15 if page_delay else 1.5
     with world_process(events=events) as (control, user):
+        page_delay_set(control, page_delay)
         from tandem.meetings.models import Meeting
         from tandem.sync.engine import sync_user_now
 
@@ -179,8 +231,9 @@ def import_run(*, events: int, reps: int, profile: str = "") -> bool:
         before = [page_through(user) for _ in range(reps)]
         _, mark = _requests_since(control, 0)
         profiler = cProfile.Profile() if profile else None
-        with gc_timer() as collecting:
+        with gc_timer() as collecting, page_timeline() as timeline:
             started, cpu_started = time.perf_counter(), time.process_time()
+            thread_started = time.thread_time()
             if profiler:
                 profiler.enable()
             outcome = sync_user_now(user_id=user.user_id, trigger="bench")
@@ -188,6 +241,7 @@ def import_run(*, events: int, reps: int, profile: str = "") -> bool:
                 profiler.disable()
                 profiler.dump_stats(profile)
             took, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            main_cpu = time.thread_time() - thread_started
         log, _ = _requests_since(control, mark)
         after = [page_through(user) for _ in range(reps)]
         paging = statistics.median(seconds for seconds, _, _ in before + after)
@@ -206,25 +260,110 @@ def import_run(*, events: int, reps: int, profile: str = "") -> bool:
             f"{outcome.run.requests} requests: "
             f"{', '.join(sorted({f'{e.method} {e.path}' for e in log}))}"
         )
+        per_event = 1e6 / max(meetings, 1)
         print(
             f"  import's CPU time in this process {cpu * 1000:.0f} ms, of which garbage "
-            f"collection {collecting[0] * 1000:.0f} ms"
+            f"collection {collecting[0] * 1000:.0f} ms; per imported event "
+            f"{cpu * per_event:.0f} us (the engine's thread alone {main_cpu * per_event:.0f} us, "
+            "the rest is the prefetch thread's reading and decoding of the pages)"
         )
-        print(f"  ratio import / paging: {ratio:.2f} (target <= 1.5)")
+        if page_delay:
+            print(f"  each list page answered {page_delay * 1000:.0f} ms late (delay fault)")
+        if timeline:
+            waited = sum(wait for wait, _ in timeline)
+            worked = sum(work for _, work in timeline)
+            print(
+                "  the engine's thread, page by page (waiting for the page / working on it): "
+                + ", ".join(f"{wait * 1000:.0f}/{work * 1000:.0f}" for wait, work in timeline)
+                + f" ms; in all {waited * 1000:.0f} ms waiting, {worked * 1000:.0f} ms on the "
+                f"pages, {(took - waited - worked) * 1000:.0f} ms before and after the listing"
+            )
+        print(f"  ratio import / paging: {ratio:.2f} (target <= {target:g})")
+        if decoders:
+            page_delay_set(control, 0)
+            decode_times(user)
         ok = (
             outcome.run.status == "succeeded"
             and meetings == listed
             and len(log) == pages
             and _only_list_pages(log)
-            and ratio <= 1.5
+            and ratio <= target
         )
         return ok
 
 
-def idle_run(*, events: int, reps: int = 0) -> bool:
+def decode_times(user: BenchUser, *, reps: int = 5) -> None:
+    """The listing's raw page bodies, decoded by the standard library's json (what
+    ``httpx.Response.json()`` uses, so what the engine's client does today) and by orjson and
+    msgspec when importable (``PYTHONPATH=DIR`` after ``pip install --target DIR orjson
+    msgspec``: they are not the project's dependencies). Best of ``reps`` per decoder, whole
+    listing; CPU time of this thread."""
+    import importlib
+    import json
+    from urllib.parse import quote
+
+    from django.utils import timezone
+
+    from tandem.accounts.google_services import calendar_client_for
+    from tandem.accounts.models import GoogleConnection
+    from tandem.sync.engine.context import WINDOW
+
+    connection = GoogleConnection.objects.get(user_id=user.user_id)
+    client = calendar_client_for(connection=connection)
+    time_min = (timezone.now() - WINDOW).isoformat(timespec="seconds")
+    path = f"calendars/{quote(user.calendar_id, safe='')}/events"
+    bodies: list[bytes] = []
+    token: str | None = None
+    while True:
+        # The engine's own request (events_page's parameters, its shared httpx.Client), kept
+        # as bytes: events_page decodes with response.json(), i.e. json.loads.
+        params = {"maxResults": 2500, "showDeleted": "true", "timeMin": time_min}
+        if token:
+            params["pageToken"] = token
+        response = client._send("GET", path, params=params)
+        response.raise_for_status()
+        bodies.append(response.content)
+        token = json.loads(response.content).get("nextPageToken")
+        if not token:
+            break
+    decoders: dict[str, Any] = {"json (stdlib, today)": json.loads}
+    for module, name, attr in (
+        ("orjson", "orjson", "loads"),
+        ("msgspec.json", "msgspec", "decode"),
+    ):
+        try:
+            decoders[name] = getattr(importlib.import_module(module), attr)
+        except ImportError:
+            print(f"  ({name} not importable: not measured)")
+    events = sum(len(json.loads(body).get("items", [])) for body in bodies)
+    size = sum(len(body) for body in bodies)
+    results: dict[str, float] = {}
+    for name, decode in decoders.items():
+        best = float("inf")
+        for _ in range(reps):
+            started = time.thread_time()
+            for body in bodies:
+                decode(body)
+            best = min(best, time.thread_time() - started)
+        results[name] = best
+    base = results["json (stdlib, today)"]
+    print(f"  decoding the listing's {len(bodies)} pages ({size / 1e6:.1f} MB, {events} events):")
+    for name, seconds in results.items():
+        print(
+            f"    {name:<22} {seconds * 1000:6.1f} ms ({seconds * 1e6 / max(events, 1):.1f} us an "
+            f"event), saves {(base - seconds) * 1000:.1f} ms"
+        )
+
+
+def idle_run(
+    *, events: int, reps: int = 0, top: int = 0, settle: float = 0, profile: str = ""
+) -> bool:
     """One idle run checked request by request and query by query, then ``reps`` more timed
     alone (no query capture): the median of those is an idle run's cost in a worker that has
-    already run one (imports done, connections open, as in production)."""
+    already run one (imports done, connections open, as in production). ``top``: print that
+    many of the median timed run's statements, the slowest first. ``settle``: seconds to
+    wait before the timed runs (the changes of the import then lie before the look-back
+    margin of the outbound pass, as they do for a worker's next scheduled run)."""
     with world(events=events) as w:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
@@ -261,16 +400,47 @@ def idle_run(*, events: int, reps: int = 0) -> bool:
             f"{took * 1000:.0f} ms, SyncRun.requests = {run.requests}, emulator log: "
             f"{[f'{e.method} {e.path}?{e.query}'[:120] for e in log]}"
         )
+        if settle:
+            # As a worker meets the user minutes later: the import's own changes are older
+            # than the outbound pass's look-back margin (CHANGE_MARGIN) by then. One run after
+            # the wait takes the role of the last clean run before the timed ones.
+            time.sleep(settle)
+            _idle_timed(w.user.user_id)
+            print(f"  waited {settle:g} s and ran one idle run before the timed ones")
+        profiler = cProfile.Profile() if profile else None
+        if profiler:
+            profiler.enable()
         timed = [_idle_timed(w.user.user_id) for _ in range(reps)]
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
+            print(
+                f"  cProfile of the {reps} timed runs written to {profile} (their times include it)"
+            )
         if timed:
-            walls = [wall for wall, _, _ in timed]
-            cpus = [cpu for _, cpu, _ in timed]
+            walls = [run.wall for run in timed]
+            cpus = [run.cpu for run in timed]
+            sql = [run.sql for run in timed]
             print(
                 f"  {reps} more idle runs: median {statistics.median(walls) * 1000:.1f} ms "
                 f"(min {min(walls) * 1000:.1f}, max {max(walls) * 1000:.1f}), this thread's "
-                f"CPU median {statistics.median(cpus) * 1000:.1f} ms (the emulator serves "
-                "from threads of its own)"
+                f"CPU median {statistics.median(cpus) * 1000:.1f} ms "
+                f"(min {min(cpus) * 1000:.1f}; the emulator serves from threads of its own); "
+                f"{statistics.median(run.queries for run in timed):.0f} SQL statements, "
+                f"SQL time median {statistics.median(sql) * 1000:.1f} ms "
+                f"(min {min(sql) * 1000:.1f})"
             )
+            # The statements of the median run by time, the costliest first: the ones that
+            # grow with the number of meetings are the ones to fix.
+            slowest = sorted(timed, key=lambda run: run.sql)[len(timed) // 2].statements
+            for seconds, sql_text, params in sorted(slowest, key=lambda s: -s[0])[:top]:
+                # The column list cut out: what a statement reads is in its FROM and WHERE.
+                short = re.sub(
+                    r'^SELECT (DISTINCT )?".*?" FROM', "SELECT … FROM", " ".join(sql_text.split())
+                )
+                print(f"    {seconds * 1000:7.2f} ms  {short[:400]}")
+                if short.startswith("SELECT"):
+                    print(f"               plan: {_plan(sql_text, params)}")
         print(
             f"  counts {dict(idle.counts)}; meetings and links unchanged: {unchanged}; "
             f"{len(queries)} SQL queries, writes to meetings/links/imports/conflicts: "
@@ -285,18 +455,62 @@ def idle_run(*, events: int, reps: int = 0) -> bool:
             and not any(idle.counts.values())
             and unchanged
             and not crm_writes
-            and all(status == "succeeded" for _, _, status in timed)
+            and all(run.status == "succeeded" for run in timed)
         )
 
 
-def _idle_timed(user_id: int) -> tuple[float, float, str]:
-    """Wall seconds, this thread's CPU seconds and the status of one idle run."""
+@dataclass
+class IdleTimed:
+    wall: float  # seconds
+    cpu: float  # this thread's CPU seconds (the engine's; the emulator has threads of its own)
+    status: str
+    queries: int
+    sql: float  # seconds spent in the database driver's execute, summed
+    statements: list[tuple[float, str, Any]]
+
+
+def _plan(sql: str, params: Any) -> str:
+    """The database's plan for one statement, on one line (SQLite's EXPLAIN QUERY PLAN,
+    PostgreSQL's EXPLAIN)."""
+    from django.db import connection
+
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    with connection.cursor() as cursor:
+        cursor.execute(explain + sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":
+        return " | ".join(str(row[-1]) for row in rows)
+    return " | ".join(" ".join(str(row[0]).split()) for row in rows)
+
+
+def _idle_timed(user_id: int) -> IdleTimed:
+    """One idle run, timed, with each SQL statement timed through Django's execute wrapper
+    (a perf_counter pair per statement: a few microseconds on the run's CPU)."""
+    from django.db import connection
+
     from tandem.sync.engine import sync_user_now
 
-    started, cpu_started = time.perf_counter(), time.thread_time()
-    outcome = sync_user_now(user_id=user_id, trigger="bench")
-    took, cpu = time.perf_counter() - started, time.thread_time() - cpu_started
-    return took, cpu, outcome.run.status if outcome.run else "none"
+    statements: list[tuple[float, str, Any]] = []
+
+    def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            statements.append((time.perf_counter() - began, sql, params))
+
+    with connection.execute_wrapper(timed):
+        started, cpu_started = time.perf_counter(), time.thread_time()
+        outcome = sync_user_now(user_id=user_id, trigger="bench")
+        took, cpu = time.perf_counter() - started, time.thread_time() - cpu_started
+    return IdleTimed(
+        wall=took,
+        cpu=cpu,
+        status=outcome.run.status if outcome.run else "none",
+        queries=len(statements),
+        sql=sum(seconds for seconds, _, _ in statements),
+        statements=statements,
+    )
 
 
 def _import_queries(w: World, *, size: int, name: str) -> tuple[int, int]:
