@@ -106,11 +106,6 @@ def _moved(start: datetime, subject: str) -> MeetingInput:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the window is judged by a series' first occurrence: an ongoing series that "
-    "began more than 30 days ago is 'outside the window' and never imported",
-)
 def test_an_ongoing_series_that_began_before_the_window_is_imported(world: SyncWorld) -> None:
     """DESIGN.md §3: the window holds meetings that end after now - 30 days. A weekly
     meeting that began six weeks ago and goes on has occurrences next week: Google lists

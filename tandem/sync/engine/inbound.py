@@ -108,6 +108,23 @@ class NewMeeting:
     relinks: bool = False  # the event already has a link (to a meeting that is gone)
 
 
+def _new_meeting(
+    event: GoogleEvent, raw: dict[str, Any], plan: ItemPlan, create: CreateInCrm
+) -> NewMeeting:
+    """The bulk insert's row for a plan's ``CreateInCrm``, with the link its ``SaveLink``
+    asks for (none without one)."""
+    link = next((a for a in plan.actions if isinstance(a, SaveLink)), None)
+    return NewMeeting(
+        event,
+        str(raw.get("iCalUID", "")),
+        create.fields,
+        create.read_only,
+        link.base if link else None,
+        link.origin if link else "",
+        replaces=create.replaces,
+    )
+
+
 def _original_at(occurrence: OccurrenceOf, series: Meeting) -> datetime:
     """The occurrence's original start as the Meeting model keeps it (all-day: midnight in
     the series' zone)."""
@@ -434,7 +451,13 @@ class InboundPass:
                         settings=self.settings,
                         listing_complete=False,
                     )
-                    items.append(Item(event, raw, None, None, None, plan))
+                    create = plan.actions[0] if plan.actions else None
+                    if isinstance(create, CreateInCrm):
+                        # "new event": straight into the page's bulk insert (no item to walk
+                        # through _apply_page: a first import has 10,000 of these).
+                        fresh.append(_new_meeting(event, raw, plan, create))
+                    elif plan.actions:
+                        items.append(Item(event, raw, None, None, None, plan))
                     continue
                 meeting = meetings.get(meeting_id) if meeting_id else None
                 if meeting is not None and meeting.event_links.exclude(calendar_id=cal).exists():
@@ -671,22 +694,17 @@ class InboundPass:
             EventLink.objects.filter(pk=item.link_row.pk).update(etag=item.event.etag)
             return
         crm_after = item.crm
-        for index, action in enumerate(actions):
+        for action in actions:
             match action:
                 case CreateInCrm():
-                    following = next((a for a in actions[index:] if isinstance(a, SaveLink)), None)
-                    creates.append(
-                        NewMeeting(
-                            item.event,
-                            str(item.raw.get("iCalUID", ""))
-                            or (item.link_row.ical_uid if item.link_row else ""),
-                            action.fields,
-                            action.read_only,
-                            following.base if following else None,
-                            following.origin if following else "",
-                            relinks=item.link_row is not None,
+                    new = _new_meeting(item.event, item.raw, item.plan, action)
+                    if item.link_row is not None:
+                        new = replace(
+                            new,
+                            ical_uid=new.ical_uid or item.link_row.ical_uid,
+                            relinks=True,
                         )
-                    )
+                    creates.append(new)
                     return  # Meeting, import record and link are created in bulk.
                 case UpdateCrm():
                     crm_after = self.crm.update_meeting(
