@@ -225,11 +225,6 @@ def test_a_series_deleted_in_the_crm_while_google_changed_one_occurrence_settles
     assert dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version")) == versions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an occurrence row pushed by exceptions_out is linked with origin 'crm' even when "
-    "its series came from Google, so the private-meeting rule takes it out of Google",
-)
 def test_an_occurrence_of_a_private_series_from_google_changed_in_the_crm_stays_in_google(
     world: SyncWorld,
 ) -> None:
@@ -330,12 +325,6 @@ def test_an_occurrence_made_private_in_google_is_never_deleted_from_the_crm(
     assert row.deleted_at is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an occurrence row pushed to a calendar that is not the target is linked with "
-    "origin 'crm', taken for a meeting left in an old target, moved with events.move (400 "
-    "for an instance), and replaced by a new row on the next run",
-)
 def test_an_occurrence_of_a_series_in_a_second_calendar_changed_in_the_crm_settles(
     world: SyncWorld,
 ) -> None:

@@ -245,3 +245,9 @@ def test_a_failed_item_is_named_in_plain_words_and_a_private_one_by_no_subject()
     private = replace(ROW, fields=replace(MOVED, visibility="private"))
     hidden = item_error(plan, private, PreconditionFailed("stale"))
     assert MOVED.subject not in hidden and hidden.startswith("A private meeting: changed again")
+
+
+def test_an_occurrence_of_a_series_from_google_is_linked_as_from_google() -> None:
+    """A row of a series imported from Google is an imported meeting edited in the CRM: its
+    link has the series' origin, so the private-meeting rule never takes it out of Google."""
+    assert plan_out(series_origin="google").actions[-1] == SaveLink(MOVED, origin="google")

@@ -424,15 +424,17 @@ def plan_occurrence_out(
     instance: GoogleEvent | None,
     recorded: bool,
     held_by: int | None,
+    series_origin: Side = "crm",
 ) -> ItemPlan:
     """Decides how one occurrence changed or cancelled alone in the CRM (a row of its
     series with no link and no import record; ``hides``: a row that only hides a cancelled
     occurrence) reaches Google's instance at its original start (``instance``; instance
     ids are opaque, so it is looked up, never built). ``recorded``: an import record of the
     instance exists already; ``held_by``: another row is linked to the instance already
-    (a listing saw the change in Google first, or the process died after the write).
-    Google's rule: changing or cancelling one instance makes an exception of that instance
-    alone (https://developers.google.com/workspace/calendar/api/guides/recurringevents)."""
+    (a listing saw the change in Google first, or the process died after the write);
+    ``series_origin``: the origin of the series' link. Google's rule: changing or
+    cancelling one instance makes an exception of that instance alone
+    (https://developers.google.com/workspace/calendar/api/guides/recurringevents)."""
     instance_id = instance.event_id if instance else None
 
     def plan(why: str, *actions: Action) -> ItemPlan:
@@ -471,5 +473,7 @@ def plan_occurrence_out(
     patch: tuple[Action, ...] = (
         (PatchGoogle(instance.event_id, instance.etag, row.fields, changed),) if changed else ()
     )
-    # Changed alone in the CRM: PATCH that instance only, then link the row to it.
-    return plan("occurrence changed in the CRM", *patch, SaveLink(row.fields, origin="crm"))
+    # Changed alone in the CRM: PATCH that instance only, then link the row to it. The row
+    # is part of its series: it has the series' origin (an occurrence of a series imported
+    # from Google is an imported meeting edited in the CRM, never one we pushed).
+    return plan("occurrence changed in the CRM", *patch, SaveLink(row.fields, origin=series_origin))

@@ -60,18 +60,19 @@ class ExceptionsOut:
         rows = self._unpushed()
         if not rows:
             return
-        series_events = dict(
-            EventLink.objects.filter(
+        series_events = {
+            meeting_id: (event_id, origin)
+            for meeting_id, event_id, origin in EventLink.objects.filter(
                 owner=self.ctx.user,
                 google_sub=self.ctx.google_sub,
                 calendar_id=self.calendar_id,
                 meeting_id__in={row.series_id for row in rows},
-            ).values_list("meeting_id", "event_id")
-        )
+            ).values_list("meeting_id", "event_id", "origin")
+        }
         for row in rows:
             assert row.series_id is not None
             if row.series_id in series_events:  # else its series is in another calendar
-                self._push(row, series_events[row.series_id])
+                self._push(row, *series_events[row.series_id])
 
     def _unpushed(self) -> list[Meeting]:
         """Occurrence rows made in the CRM (no link, no import record) in the window; never
@@ -109,7 +110,7 @@ class ExceptionsOut:
             return row.original_start.astimezone(zone).date().isoformat()
         return row.original_start.astimezone(zoneinfo.ZoneInfo("UTC")).isoformat()
 
-    def _push(self, row: Meeting, series_event_id: str) -> None:
+    def _push(self, row: Meeting, series_event_id: str, series_origin: str) -> None:
         client = self.ctx.client
         raw = client.event_instance(
             self.calendar_id, series_event_id, original_start=self._original_start(row)
@@ -135,6 +136,7 @@ class ExceptionsOut:
             recorded=bool(key)
             and ImportedMeeting.objects.filter(owner=self.ctx.user, import_key=key).exists(),
             held_by=held,
+            series_origin="google" if series_origin == EventLink.Origin.GOOGLE else "crm",
         )
         try:
             self._apply(row, plan, raw or {})
@@ -213,7 +215,7 @@ class ExceptionsOut:
                         calendar_id=self.calendar_id,
                         event_id=str(event["id"]),
                         ical_uid=str(event.get("iCalUID", "")),
-                        origin=EventLink.Origin.CRM,
+                        origin=action.origin,
                         etag=str(event.get("etag", "")),
                         base=fields_to_json(action.base),
                         base_version=row.version,
