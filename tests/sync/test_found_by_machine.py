@@ -149,11 +149,6 @@ def test_a_series_moved_in_the_crm_while_google_changed_one_occurrence_shows_it_
     assert crm == _google_view(world, event["id"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a cancelled occurrence that a shorter rule no longer has is pushed as an error "
-    "of every run",
-)
 def test_an_occurrence_cancelled_then_cut_off_by_a_shorter_series_fails_no_run(
     world: SyncWorld,
 ) -> None:
@@ -173,11 +168,6 @@ def test_an_occurrence_cancelled_then_cut_off_by_a_shorter_series_fails_no_run(
     assert len(_google_view(world, event["id"])) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a changed occurrence that a shorter rule no longer has stays in the CRM only, "
-    "and every run fails",
-)
 def test_an_occurrence_changed_then_cut_off_by_a_shorter_series_ends_alike_on_both_sides(
     world: SyncWorld,
 ) -> None:

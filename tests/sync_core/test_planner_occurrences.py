@@ -251,3 +251,12 @@ def test_an_occurrence_of_a_series_from_google_is_linked_as_from_google() -> Non
     """A row of a series imported from Google is an imported meeting edited in the CRM: its
     link has the series' origin, so the private-meeting rule never takes it out of Google."""
     assert plan_out(series_origin="google").actions[-1] == SaveLink(MOVED, origin="google")
+
+
+def test_a_row_whose_occurrence_the_series_no_longer_has_goes_with_it() -> None:
+    """The series was ended earlier (or its rule changed) in the CRM: Google has no such
+    instance and neither has the CRM's series, so the row goes, changed or cancelled; if
+    only Google lacks it (its rule changed there), the run reports it."""
+    assert plan_out(instance=None, in_series=False).actions == (DiscardRow(8),)
+    assert plan_out(instance=None, hides=True, in_series=False).actions == (DiscardRow(8),)
+    assert plan_out(instance=None, in_series=True).why == "no such occurrence in Google"

@@ -425,6 +425,7 @@ def plan_occurrence_out(
     recorded: bool,
     held_by: int | None,
     series_origin: Side = "crm",
+    in_series: bool = True,
 ) -> ItemPlan:
     """Decides how one occurrence changed or cancelled alone in the CRM (a row of its
     series with no link and no import record; ``hides``: a row that only hides a cancelled
@@ -432,7 +433,8 @@ def plan_occurrence_out(
     ids are opaque, so it is looked up, never built). ``recorded``: an import record of the
     instance exists already; ``held_by``: another row is linked to the instance already
     (a listing saw the change in Google first, or the process died after the write);
-    ``series_origin``: the origin of the series' link. Google's rule: changing or
+    ``series_origin``: the origin of the series' link; ``in_series``: the CRM's series
+    still has an occurrence at the row's original start. Google's rule: changing or
     cancelling one instance makes an exception of that instance alone
     (https://developers.google.com/workspace/calendar/api/guides/recurringevents)."""
     instance_id = instance.event_id if instance else None
@@ -440,6 +442,11 @@ def plan_occurrence_out(
     def plan(why: str, *actions: Action) -> ItemPlan:
         return ItemPlan(meeting_id=row.meeting_id, event_id=instance_id, actions=actions, why=why)
 
+    if instance is None and not in_series:
+        # The CRM's series no longer has that occurrence either (its rule was shortened or
+        # changed): the row goes with it, as Google Calendar removes the changed and
+        # cancelled occurrences a series no longer has when it ends earlier.
+        return plan("occurrence the series no longer has", DiscardRow(row.meeting_id))
     if instance is None:
         # The series in Google has no occurrence there (its rule changed meanwhile).
         return plan(

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import zoneinfo
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 
 from tandem.google import errors as google_errors
 from tandem.meetings.models import Meeting
+from tandem.meetings.occurrences import series_starts
 from tandem.meetings.services import meeting_update, occurrence_row_discard
 from tandem.sync.adapters.crm import crm_meeting, meeting_fields, meeting_input
 from tandem.sync.adapters.serialize import fields_to_json
@@ -137,6 +139,7 @@ class ExceptionsOut:
             and ImportedMeeting.objects.filter(owner=self.ctx.user, import_key=key).exists(),
             held_by=held,
             series_origin="google" if series_origin == EventLink.Origin.GOOGLE else "crm",
+            in_series=instance is not None or self._in_series(row),
         )
         try:
             self._apply(row, plan, raw or {})
@@ -149,6 +152,14 @@ class ExceptionsOut:
             self.ctx.errors.append(
                 f"{name}: Google refused the change, so it stays in the CRM only ({error})"
             )
+
+    @staticmethod
+    def _in_series(row: Meeting) -> bool:
+        """Whether the row's series (in the CRM) still has an occurrence at its slot."""
+        assert row.series is not None and row.original_start is not None
+        near = timedelta(seconds=1)
+        at = row.original_start
+        return at in series_starts(series=row.series, start=at - near, end=at + near)
 
     def _read(self, raw: dict[str, Any]) -> GoogleEvent:
         try:
