@@ -104,10 +104,14 @@ def meeting_fields(draw: st.DrawFn) -> MeetingFields:
     )
 
 
+EDIT_KINDS = ("subject", "time", "description", "location", "recurrence")
+
+
 @st.composite
-def field_edits(draw: st.DrawFn, *, google: bool = False) -> dict[str, Any]:
-    """One person's edit of one field (start and end move together)."""
-    kind = draw(st.sampled_from(("subject", "time", "description", "location", "recurrence")))
+def field_edits(draw: st.DrawFn, *, google: bool = False, kind: str = "") -> dict[str, Any]:
+    """One person's edit of one field (start and end move together); ``kind``: which one
+    (any, by default)."""
+    kind = kind or draw(st.sampled_from(EDIT_KINDS))
     if kind == "time":
         start, end = draw(time_bounds())
         return {"start": start, "end": end}
@@ -119,15 +123,22 @@ def field_edits(draw: st.DrawFn, *, google: bool = False) -> dict[str, Any]:
     return {kind: draw(st.sampled_from(texts))}
 
 
+@st.composite
+def edits_on_both_sides(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A CRM edit and a Google edit of one meeting: half of the time of the same field."""
+    crm = draw(field_edits())
+    if draw(st.booleans()):
+        kind = "time" if "start" in crm else next(iter(crm))
+        return crm, draw(field_edits(google=True, kind=kind))
+    return crm, draw(field_edits(google=True))
+
+
 # Recurring series the machine draws on purpose: a rule of two to five occurrences, daily
-# or weekly, starting in the future or in the window's past (a series whose first
-# occurrence is older than the window is not drawn here: see SERIES_PERIODS).
-SERIES_FREQUENCIES = ("DAILY", "WEEKLY")
-# "recent" series start at least 20 days after the window's start, so that all of their
-# occurrences are in it. Not "old": an ongoing series whose first occurrence is older than
-# the window is never synced (tests/sync/test_found_by_machine.py::
+# or weekly, starting in the future, in the window's past, or before the window (some of
+# those go on into it: tests/sync/test_found_by_machine.py::
 # test_an_ongoing_series_that_began_before_the_window_is_imported).
-SERIES_PERIODS = ("future", "future", "recent")
+SERIES_FREQUENCIES = ("DAILY", "WEEKLY")
+SERIES_PERIODS = ("future", "future", "recent", "old")
 
 
 def series_rule(freq: str, count: int) -> str:
@@ -350,6 +361,8 @@ class SentWrite:
     path: str
     params: dict[str, str]
     body: dict[str, Any] | None
+    if_match: str | None
+    status: int  # Google's answer (0: none came)
 
 
 @dataclass
@@ -365,25 +378,34 @@ class Recorder(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
-        if path.startswith("/calendar/v3/"):
-            if request.method in WRITE_METHODS:
-                content = request.read()
-                self.writes.append(
-                    SentWrite(
-                        request.method,
-                        path,
-                        dict(request.url.params),
-                        json.loads(content) if content else None,
-                    )
-                )
-            elif (
+        if not path.startswith("/calendar/v3/"):
+            return self.inner.handle_request(request)
+        if request.method not in WRITE_METHODS:
+            if (
                 self.between_pages is not None
                 and path.endswith("/events")
                 and "pageToken" in request.url.params
             ):
                 action, self.between_pages = self.between_pages, None
                 action(path.split("/")[-2])
-        return self.inner.handle_request(request)
+            return self.inner.handle_request(request)
+        content = request.read()
+        status = 0
+        try:
+            response = self.inner.handle_request(request)
+            status = response.status_code
+            return response
+        finally:
+            self.writes.append(
+                SentWrite(
+                    request.method,
+                    path,
+                    dict(request.url.params),
+                    json.loads(content) if content else None,
+                    request.headers.get("If-Match"),
+                    status,
+                )
+            )
 
 
 @dataclass

@@ -31,7 +31,6 @@ from tests.sync.db_machine import CALENDARS, ConvergenceMachine, Item
 from tests.sync.prop_support import (
     CALENDAR_ZONES,
     OCCURRENCE_MOVES,
-    PRIMARY,
     SERIES_MOVES,
     SUBJECTS,
     TEXTS,
@@ -45,6 +44,7 @@ from tests.sync.series_support import (
     SLOT_FIELDS,
     CrmSeriesView,
     SeriesChanges,
+    Shown,
     Slot,
     Slots,
     crm_rule,
@@ -59,6 +59,7 @@ from tests.sync.series_support import (
 )
 
 SERIES_EDITS = ("subject", "move", "shorten")
+OCCURRENCE_SUBJECTS = ("Moved", "Rescheduled ☀")
 PRIVATE = ("private", "confidential")
 
 
@@ -105,9 +106,12 @@ class SeriesMachine(ConvergenceMachine):
     # -- one occurrence alone, in the CRM -----------------------------------------------------
 
     @precondition(_series_made)
+    # Titles of occurrences changed alone in the CRM are none of a series' (SUBJECTS): a
+    # row never has its occurrence's values, pushed as is (test_found_by_machine.py::
+    # test_an_occurrence_saved_unchanged_in_the_crm_follows_a_later_series_edit_alike).
     @rule(
         data=st.data(),
-        subject=st.sampled_from(SUBJECTS),
+        subject=st.sampled_from(OCCURRENCE_SUBJECTS),
         move=st.sampled_from(OCCURRENCE_MOVES),
         location=st.sampled_from(TEXTS),
     )
@@ -122,17 +126,7 @@ class SeriesMachine(ConvergenceMachine):
             return
         if series.is_private:
             # Not drawn: an occurrence row that is private (test_found_by_machine.py::
-            # test_an_occurrence_made_private_in_the_crm_stays_out_of_google, and for a series
-            # from Google, ...::test_an_occurrence_of_a_private_series_from_google_changed_
-            # in_the_crm_stays_in_google).
-            return
-        if self._series_calendar(series) not in (None, PRIMARY):
-            # Not drawn: test_found_by_machine.py::
-            # test_an_occurrence_of_a_series_in_a_second_calendar_changed_in_the_crm_settles
-            return
-        if (subject, move, location) == (series.subject, 0, series.location):
-            # Not drawn: test_found_by_machine.py::
-            # test_an_occurrence_saved_unchanged_in_the_crm_follows_a_later_series_edit_alike
+            # test_an_occurrence_made_private_in_the_crm_stays_out_of_google).
             return
         data_in = _occurrence_input(series, original, subject=subject, move=move, location=location)
         if series.read_only:
@@ -174,8 +168,10 @@ class SeriesMachine(ConvergenceMachine):
         picked = self._pick_instance(data, cancelled=False)
         if picked is None:
             return
-        calendar_id, series, instance, _place = picked
+        calendar_id, series, instance, place = picked
         if not self._google_occurrence_allowed(calendar_id, series):
+            return
+        if self._other_side_acted(self._item_of_event(calendar_id, series), place, "google"):
             return
         patch: dict[str, Any] = {"summary": subject}
         names: dict[str, Any] = {"subject": subject}
@@ -254,12 +250,9 @@ class SeriesMachine(ConvergenceMachine):
             if count < 2:
                 return
             count = 1 + fewer % (count - 1)
-            if not self._shorten_allowed(series.pk, count):
-                return
             values = {"recurrence": (series_rule(freq, count),)}
             if not series.read_only:
                 self.slots.shorten(series.pk, count)
-                changes.shortened(count)
         self._crm_edit(series, values, check=False)
 
     @precondition(_series_made)
@@ -292,12 +285,9 @@ class SeriesMachine(ConvergenceMachine):
             if count < 2:
                 return
             count = 1 + fewer % (count - 1)
-            if not self._shorten_allowed(item, count):
-                return
             patch = {"recurrence": [series_rule(freq, count)]}
             names = {"recurrence": None}
             self.slots.shorten(item, count)
-            self._recent(item).shortened(count)
         self._google_edit(calendar_id, event, names, patch=patch, check=False)
 
     @precondition(_series_made)
@@ -317,22 +307,19 @@ class SeriesMachine(ConvergenceMachine):
     # -- picking ------------------------------------------------------------------------------
 
     def _pick_crm_series(self, data: st.DataObject) -> Meeting | None:
-        """A live recurring meeting of a rule the machine draws, in the window (by its first
-        occurrence: see prop_support.SERIES_PERIODS), read-only ones included (refused)."""
-        window_start = self._window_start()
+        """A live recurring meeting of a rule the machine draws, read-only ones included
+        (refused)."""
         candidates = [
             meeting.pk
             for meeting in Meeting.objects.filter(
                 owner=self.world.user, deleted_at__isnull=True, series__isnull=True
             ).exclude(recurrence=[])
             if crm_rule(meeting) is not None
-            and not meeting_fields(meeting).ends_before(window_start)
         ]
         if not candidates:
             return None
-        return Meeting.objects.get(
-            pk=data.draw(st.sampled_from(sorted(candidates)), label="series")
-        )
+        drawn = data.draw(st.sampled_from(sorted(candidates)), label="series")
+        return Meeting.objects.get(pk=drawn)
 
     def _pick_crm_occurrence(self, data: st.DataObject) -> tuple[Meeting, datetime, int] | None:
         """A series, the start of one of its occurrences nobody changed or cancelled alone
@@ -353,13 +340,10 @@ class SeriesMachine(ConvergenceMachine):
 
     def _pick_google_series(self, data: st.DataObject) -> tuple[str, dict[str, Any]] | None:
         calendar_id = data.draw(st.sampled_from(CALENDARS), label="calendar")
-        window_start = self._window_start()
         found = [
             event
             for event in self._live_events(calendar_id).values()
-            if google_rule(event) is not None
-            and not event.get("recurringEventId")
-            and not self._event_fields(calendar_id, event).ends_before(window_start)
+            if google_rule(event) is not None and not event.get("recurringEventId")
         ]
         if not found:
             return None
@@ -428,41 +412,69 @@ class SeriesMachine(ConvergenceMachine):
         return any("google" in slot.sides for slot in self.slots.by_series.get(series, {}).values())
 
     def _crm_occurrence_allowed(self, series: Meeting, place: int) -> bool:
-        # Not drawn: an occurrence a pending shorter rule cuts off (test_found_by_machine.py::
-        # test_an_occurrence_cancelled_then_cut_off_by_a_shorter_series_fails_no_run and
-        # test_an_occurrence_changed_then_cut_off_by_a_shorter_series_ends_alike_on_both_sides).
-        fewest = self._recent(series.pk).fewest
-        return fewest is None or place < fewest
-
-    def _shorten_allowed(self, series: Item, count: int) -> bool:
-        # The same two tests, the other way round: no rule cuts off an occurrence the CRM
-        # changed or cancelled alone since the last clean sync.
-        slots = self.slots.by_series.get(series, {})
-        return all(place < count for place, slot in slots.items() if "crm" in slot.sides)
+        return not self._other_side_acted(series.pk, place, "crm")
 
     def _google_occurrence_allowed(self, calendar_id: str, series: dict[str, Any]) -> bool:
         # Not drawn: an occurrence changed alone in Google while the CRM moves or deletes
         # its series (test_found_by_machine.py::
         # test_a_series_moved_in_the_crm_while_google_changed_one_occurrence_shows_it_once and
         # test_a_series_deleted_in_the_crm_while_google_changed_one_occurrence_settles_in_one_run).
-        changes = self._recent(self._item_of_event(calendar_id, series))
-        return "crm" not in changes.moved_by | changes.deleted_by
+        item = self._item_of_event(calendar_id, series)
+        changes = self._recent(item)
+        meeting = Meeting.objects.filter(pk=item).first() if isinstance(item, int) else None
+        leaving = meeting is not None and meeting.is_private and not self.private_sync
+        # ... and a series the CRM takes out of Google (private): test_found_by_machine.py::
+        # test_a_series_made_private_keeps_its_occurrence_changed_in_google
+        return "crm" not in changes.moved_by | changes.deleted_by and not leaving
 
-    def _series_calendar(self, series: Meeting) -> str | None:
-        """The calendar the series is linked to (None: not in Google yet)."""
-        link = EventLink.objects.filter(meeting=series).first()
-        return None if link is None else link.calendar_id
+    def _other_side_acted(self, series: Item, place: int, side: str) -> bool:
+        """The other side changed or cancelled this occurrence alone since the last clean
+        sync. Not drawn then (test_found_by_machine.py::
+        test_an_occurrence_cancelled_in_the_crm_while_renamed_in_google_ends_alike and
+        test_an_occurrence_changed_on_both_sides_is_settled_by_one_run)."""
+        slot = self.slots.by_series.get(series, {}).get(place)
+        return slot is not None and bool(slot.sides - {side})
+
+    def _has_occurrences_alone(self, series: Meeting | None, item: Item) -> bool:
+        """Occurrences of the series were changed or cancelled alone (on either side)."""
+        rows = series is not None and Meeting.objects.filter(series=series).exists()
+        return rows or self.slots.has_any(item)
+
+    def _private_series_with_occurrences(self) -> bool:
+        return any(
+            self._has_occurrences_alone(series, series.pk)
+            for series in Meeting.objects.filter(
+                owner=self.world.user, series__isnull=True, visibility__in=PRIVATE
+            ).exclude(recurrence=[])
+        )
+
+    def _private_sync_off_allowed(self) -> bool:
+        # Not drawn: test_found_by_machine.py::
+        # test_a_series_made_private_keeps_its_occurrence_changed_in_google
+        return not self._private_series_with_occurrences()
 
     def _crm_delete_allowed(self, meeting: Meeting) -> bool:
         placed = self._crm_place(meeting)
         if placed is not None:
             return self._crm_occurrence_allowed(*placed)
-        # The second test above, from the CRM's side.
-        return not (meeting.recurrence and self._google_occurrence_pending(meeting.pk))
+        if not meeting.recurrence:
+            return True
+        # Not drawn: test_found_by_machine.py::
+        # test_a_series_deleted_in_the_crm_takes_its_changed_occurrences_in_one_run, and
+        # its twin above from the CRM's side.
+        pushed_rows = EventLink.objects.filter(
+            meeting__series=meeting, meeting__is_cancelled_occurrence=False
+        ).exists()
+        return not (pushed_rows or self._google_occurrence_pending(meeting.pk))
 
     def _google_delete_allowed(self, calendar_id: str, event: dict[str, Any]) -> bool:
         series = self._events(calendar_id).get(event.get("recurringEventId", ""))
-        return series is None or self._google_occurrence_allowed(calendar_id, series)
+        if series is None:
+            return True
+        placed = self._google_series_of(calendar_id, event)
+        return self._google_occurrence_allowed(calendar_id, series) and not (
+            placed is not None and self._other_side_acted(*placed, "google")
+        )
 
     def _crm_edit_allowed(self, meeting: Meeting, values: dict[str, Any]) -> bool:
         placed = self._crm_place(meeting)
@@ -470,6 +482,8 @@ class SeriesMachine(ConvergenceMachine):
             series, place = placed
             if values.get("visibility") in PRIVATE:
                 return False  # Not drawn: a private occurrence row (see crm_change_occurrence).
+            if values.get("subject") == series.subject:
+                return False  # Not drawn: see OCCURRENCE_SUBJECTS.
             # An occurrence has no rule of its own, and stays timed or all-day.
             start = values.get("start")
             return (
@@ -479,6 +493,10 @@ class SeriesMachine(ConvergenceMachine):
             )
         if meeting.series_id is not None:
             return "recurrence" not in values
+        if values.get("visibility") in PRIVATE and self._has_occurrences_alone(meeting, meeting.pk):
+            # Not drawn: test_found_by_machine.py::
+            # test_a_series_made_private_keeps_its_occurrence_changed_in_google
+            return False
         if "recurrence" in values or "start" in values:
             # A series with occurrences changed alone moves by the series rules only.
             return not (
@@ -502,12 +520,16 @@ class SeriesMachine(ConvergenceMachine):
                     or isinstance(start, TimedMoment) == ("dateTime" in event["start"])
                 )
             )
+        item = self._item_of_event(calendar_id, event)
+        if values.get("visibility") in PRIVATE and event.get("recurrence"):
+            meeting = Meeting.objects.filter(pk=item).first() if isinstance(item, int) else None
+            if self._has_occurrences_alone(meeting, item):
+                return False  # Not drawn: the test named in _crm_edit_allowed.
         if "recurrence" in values or "start" in values:
             has_exceptions = any(
                 other.get("recurringEventId") == event["id"]
                 for other in self._events(calendar_id).values()
             )
-            item = self._item_of_event(calendar_id, event)
             return not (has_exceptions or self.slots.has_any(item))
         return True
 
@@ -573,8 +595,6 @@ class SeriesMachine(ConvergenceMachine):
             merged = recent.setdefault(self._resolve(series), SeriesChanges())
             merged.moved_by |= changes.moved_by
             merged.deleted_by |= changes.deleted_by
-            if changes.fewest is not None:
-                merged.shortened(changes.fewest)
         self.recent = recent
 
     def _settled(self) -> None:
@@ -648,8 +668,6 @@ class SeriesMachine(ConvergenceMachine):
             ).exclude(meeting__recurrence=[])
             for link in links.select_related("meeting"):
                 series = link.meeting
-                if meeting_fields(series).ends_before(since):
-                    continue  # Not synced (prop_support.SERIES_PERIODS names the defect).
                 view = crm_views.get(series.pk, CrmSeriesView())
                 hidden = {pk for pk, _ in view.shown if pk != series.pk and self._hidden_pk(pk)}
                 crm = sorted(shown for pk, shown in view.shown if pk not in hidden)
@@ -681,11 +699,20 @@ class SeriesMachine(ConvergenceMachine):
             assert row.original_start is not None
             place = place_in_series(series.start, row.original_start, series.time_zone, freq)
             rows.setdefault(place, []).append(row)
+        length = series.end - series.start
         for place in range(count):
             here = rows.get(place, [])
             assert len(here) <= 1, f"{where}: occurrence {place} has rows {here}"
+            start = slot_start(series, freq, place)
+            if isinstance(start, datetime):
+                end: datetime | date = start + length
+            else:
+                assert series.start_date is not None and series.end_date is not None
+                end = start + (series.end_date - series.start_date)
+            if not Shown("", start, end).ends_after(self._window_start() + timedelta(days=1)):
+                continue  # Before the window: neither side syncs it.
             live = [r for r in here if not r.is_cancelled_occurrence and r.deleted_at is None]
-            by_rule = slot_start(series, freq, place) in view.rule_starts
+            by_rule = start in view.rule_starts
             state = "changed" if live else "plain" if by_rule else "cancelled"
             slot = slots.get(place, Slot("plain"))
             what = f"{where}: occurrence {place}"

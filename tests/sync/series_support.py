@@ -22,6 +22,7 @@ from django.contrib.auth.models import User
 
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrences import occurrences_between
+from tandem.sync.core.fields import MeetingFields, TimedMoment
 from tests.sync.prop_support import TODAY, parse_series_rule
 
 SLOT_FIELDS = ("subject", "start", "end", "location")  # what the slots record of a change
@@ -121,6 +122,24 @@ def google_series_views(
     return views
 
 
+def over_by(fields: MeetingFields, moment: datetime, *, first: bool = False) -> bool:
+    """Whether the meeting has ended by ``moment`` (DESIGN.md §3's window): a series when
+    its last occurrence has (``first``: its first one; a series whose rule the machine does
+    not draw goes on for ever). All-day ends are read as UTC midnight."""
+    step = timedelta()
+    if fields.recurrence and not first:
+        rule = parse_series_rule(fields.recurrence)
+        if rule is None:
+            return False
+        freq, count = rule
+        step = timedelta(days=STEP_DAYS[freq] * (count - 1))
+    end = fields.end
+    if isinstance(end, TimedMoment):
+        # Added on the wall clock of the meeting's zone, as the rule is expanded.
+        return end.at.astimezone(zoneinfo.ZoneInfo(end.zone)) + step <= moment
+    return datetime.combine(end + step, time.min, tzinfo=UTC) <= moment
+
+
 # -- places in a series -----------------------------------------------------------------------
 
 
@@ -192,14 +211,10 @@ class Slot:
 @dataclass
 class SeriesChanges:
     """What happened to a series as a whole since the last clean sync: moved or deleted on
-    which side, and the fewest occurrences a shorter rule left it."""
+    which side."""
 
     moved_by: set[str] = field(default_factory=set)
     deleted_by: set[str] = field(default_factory=set)
-    fewest: int | None = None
-
-    def shortened(self, count: int) -> None:
-        self.fewest = count if self.fewest is None else min(self.fewest, count)
 
 
 @dataclass

@@ -5,7 +5,9 @@ through the real engine (``sync_user_now``). People edit the CRM through the mee
 services and Google Calendar through its REST API:
 
 - plain meetings and events: created (some at the window's edge, ending minutes before or
-  after now - 30 days), edited field by field, made private, deleted, restored;
+  after now - 30 days; a dozen at once), edited field by field, made private, deleted,
+  restored, cleared all at once; one synced meeting edited on both sides, or edited on one
+  and deleted on the other, before a sync;
 - recurring series (daily or weekly, two to five occurrences) made on either side; one
   occurrence changed or cancelled alone in the CRM ("Edit/Cancel this occurrence"), one
   instance changed, cancelled or restored alone in Google; the series edited as a whole
@@ -27,7 +29,12 @@ After every sync without injected faults (tests/sync/db_machine.py, series_rules
 - nothing is duplicated (one link per meeting, one live event per marker);
 - no edit is lost: it is applied, recorded as a conflict, or superseded by a later edit;
 - nothing is deleted that nobody deleted;
-- a second sync right after writes nothing on either side.
+- a second sync right after writes nothing on either side;
+- each item is what the rules say it must be (tests/sync/rules_model.py, a model of
+  DESIGN.md §3 written apart from the engine: the field merge and who wins a conflict, an
+  edit against a deletion, the window, private sync, read-only calendars, the mass-delete
+  breaker), and every Google write the sync sent carries ``sendUpdates=none`` and patches
+  only mapped fields it changes, with If-Match.
 
 CI runs 200 examples of 30 steps; ``TANDEM_HYPOTHESIS_EXAMPLES`` asks for more.
 """
