@@ -115,6 +115,9 @@ class Meeting(models.Model):
                 name="meeting_occurrences",
                 condition=models.Q(series__isnull=False),
             ),
+            # The sync's idle run starts from the meetings changed since its last clean run
+            # (tandem/sync/engine/outbound.py), not from all of a user's meetings.
+            models.Index(fields=["owner", "updated_at"], name="meeting_owner_changed"),
         ]
         constraints = [
             models.CheckConstraint(

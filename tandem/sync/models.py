@@ -82,6 +82,13 @@ class EventLink(models.Model):
             # Looked up by equality only: a plain index (db_index would add, on PostgreSQL,
             # a second one for LIKE that nothing uses).
             models.Index(fields=["ical_uid"], name="sync_link_ical_uid"),
+            # Links Google cancelled or that are leaving, for the outbound pass: partial, so
+            # the agreeing links (nearly all) are not in it and an import maintains nothing.
+            models.Index(
+                fields=["owner", "google_sub", "calendar_id"],
+                name="sync_link_flagged",
+                condition=models.Q(google_deleted=True) | models.Q(leaving=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -130,6 +137,10 @@ class SyncRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [
+            # The user's last clean run (the outbound pass's "changed since" watermark).
+            models.Index(fields=["owner", "status", "started_at"], name="sync_run_owner_status"),
+        ]
 
     def __str__(self) -> str:
         return f"Sync run {self.pk} of {self.owner} ({self.status})"

@@ -9,6 +9,8 @@ re-reads the event and plans again. An idle run queries the database and calls n
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import F, Q
 
 from tandem.meetings.models import Meeting
@@ -24,7 +26,14 @@ from tandem.sync.engine.context import (
 )
 from tandem.sync.engine.exceptions_out import ExceptionsOut
 from tandem.sync.engine.records import conflict_rows
-from tandem.sync.models import EventLink, ImportedMeeting, SyncConflict
+from tandem.sync.models import EventLink, ImportedMeeting, SyncConflict, SyncRun
+
+# Outside a full look, the candidates are the meetings changed since the user's last clean
+# run began, less this margin: a change stamped (the writer's clock) before that run began
+# but committed after its queries, or a clock a little behind the worker's, is still found.
+CHANGE_MARGIN = timedelta(seconds=60)
+# More meetings changed than this (an import, a bulk edit): the full queries, as cheap then.
+CHANGED_LOOK_MAX = 1000
 
 
 class OutboundPass:
@@ -100,6 +109,45 @@ class OutboundPass:
         self._record()
 
     # -- candidates -------------------------------------------------------------------------
+    #
+    # An idle run must cost the same at 10 and at 50,000 meetings (issue 11): outside a full
+    # look, the three queries below start from the meetings changed since the user's last
+    # clean run (``_changed_meeting_ids``, the (owner, updated_at) index) and from the links
+    # Google cancelled or that are leaving (a partial index), never from every meeting, link
+    # and import record of the user. Why that finds what the full queries find: a run that
+    # succeeded left every link agreeing (a candidate it could not settle made it fail or
+    # ask the user) and pushed or restored every candidate; a meeting is a candidate again
+    # only through a change, and every change goes through tandem.meetings.services, which
+    # stamps ``updated_at``. Settings changes and a user's first runs look at everything
+    # (``force_full_outbound``), as does a run after many changes (CHANGED_LOOK_MAX).
+
+    def _changed_meeting_ids(self, *, again: bool = False) -> list[int] | None:
+        """The user's meetings changed since their last clean run began (less a margin for
+        clocks and commits), or None when everything must be looked at: a full look, no
+        clean run yet, or more than CHANGED_LOOK_MAX of them (then the full queries are as
+        cheap). ``again``: read them anew (after this pass's own writes)."""
+        if self.ctx.force_full_outbound:
+            return None
+        cached: dict[str, object] = self.__dict__.setdefault("_candidates_cache", {})
+        if "since" not in cached:
+            last_clean = (
+                SyncRun.objects.filter(owner=self.ctx.user, status=SyncRun.Status.SUCCEEDED)
+                .order_by("-started_at")
+                .values_list("started_at", flat=True)
+                .first()
+            )
+            cached["since"] = None if last_clean is None else last_clean - CHANGE_MARGIN
+        since = cached["since"]
+        if since is None:
+            return None
+        if again or "ids" not in cached:
+            ids = list(
+                Meeting.objects.filter(owner=self.ctx.user, updated_at__gte=since)
+                .order_by()
+                .values_list("pk", flat=True)[: CHANGED_LOOK_MAX + 1]
+            )
+            cached["ids"] = None if len(ids) > CHANGED_LOOK_MAX else ids
+        return cached["ids"]  # type: ignore[return-value]
 
     def _linked_candidates(self) -> list[tuple[Link, CrmMeeting, bool]]:
         rows = EventLink.objects.filter(
@@ -107,15 +155,41 @@ class OutboundPass:
             google_sub=self.ctx.google_sub,
             calendar_id=self.calendar.calendar_id,
         ).select_related("meeting")
-        changed = ~Q(base_version=F("meeting__version")) | Q(google_deleted=True) | Q(leaving=True)
+        flagged = Q(google_deleted=True) | Q(leaving=True)
+        changed = ~Q(base_version=F("meeting__version")) | flagged
         if not self.ctx.force_full_outbound:
-            rows = rows.filter(changed)
+            edited = self._changed_meeting_ids()
+            if edited is None:
+                found = list(rows.filter(changed))
+            else:
+                # The flagged links (a partial index holds only them), then the links of the
+                # meetings changed since the last clean run whose version moved on. Looked
+                # up by meeting id alone (the index on it) and checked here, so that no
+                # planner prefers a scan of the calendar's links.
+                found = list(rows.filter(flagged))
+                seen = {row.pk for row in found}
+                if edited:
+                    found += [
+                        row
+                        for row in EventLink.objects.filter(meeting_id__in=edited)
+                        .select_related("meeting")
+                        .order_by()
+                        if row.owner_id == self.ctx.user.pk
+                        and row.google_sub == self.ctx.google_sub
+                        and row.calendar_id == self.calendar.calendar_id
+                        and row.base_version != row.meeting.version
+                        and row.pk not in seen
+                    ]
+                found.sort(key=lambda row: row.event_id)
         elif self.ctx.inbound_started_at is not None:
             # Links this run's inbound pass wrote were planned under the current settings
             # (a pending Google write leaves them "changed"); the full look is for the others,
             # else a first import of 10,000 events re-plans all 10,000.
-            rows = rows.filter(changed | Q(updated_at__lt=self.ctx.inbound_started_at))
-        found = list(rows)
+            found = list(rows.filter(changed | Q(updated_at__lt=self.ctx.inbound_started_at)))
+        else:
+            found = list(rows)
+        cached: dict[str, object] = self.__dict__.setdefault("_candidates_cache", {})
+        cached["linked"] = [row.meeting_id for row in found]
         keys = dict(
             ImportedMeeting.objects.filter(
                 owner=self.ctx.user, meeting_id__in=[row.meeting_id for row in found]
@@ -135,6 +209,35 @@ class OutboundPass:
         restored after the event was deleted in Google (applying a deletion drops the link).
         Not the rows that hide a cancelled occurrence: they never had a link."""
         prefix = f"{self.calendar.calendar_id}/"
+        cached = self.__dict__.setdefault("_candidates_cache", {})
+        edited = self._changed_meeting_ids()
+        # Restored or unlinked since the last clean run: among the changed meetings and those
+        # of this pass's linked candidates (whose link a write above may drop).
+        ids = None if edited is None else set(edited).union(cached.get("linked", ()))
+        if ids is not None and len(ids) <= CHANGED_LOOK_MAX:
+            if not ids:
+                return []
+            imported = [
+                row
+                for row in ImportedMeeting.objects.filter(meeting_id__in=ids)
+                .select_related("meeting")
+                .order_by()
+                if row.owner_id == self.ctx.user.pk
+                and row.import_key.startswith(prefix)
+                and row.meeting.deleted_at is None
+                and not row.meeting.is_cancelled_occurrence
+            ]
+            linked = self._linked_meeting_ids([row.meeting_id for row in imported])
+            restored = [
+                (
+                    crm_meeting(row.meeting, import_key=row.import_key),
+                    row.import_key[len(prefix) :],
+                )
+                for row in imported
+                if row.meeting_id not in linked
+            ]
+            cached["restored"] = len(restored)
+            return restored
         rows = (
             ImportedMeeting.objects.filter(
                 owner=self.ctx.user,
@@ -158,6 +261,41 @@ class OutboundPass:
         ]
 
     def _unpushed_meetings(self) -> list[CrmMeeting]:
+        # Read again when this pass wrote anything above (a restore changes a meeting).
+        cached = self.__dict__.setdefault("_candidates_cache", {})
+        edited = self._changed_meeting_ids(
+            again=bool(cached.get("linked")) or bool(cached.get("restored"))
+        )
+        # Made, restored or unlinked since the last clean run (see _restored_imports).
+        ids = None if edited is None else set(edited).union(cached.get("linked", ()))
+        if ids is not None and len(ids) <= CHANGED_LOOK_MAX:
+            if not ids:
+                return []
+            # By primary key alone, the rest checked here: given the owner and the window,
+            # PostgreSQL without statistics on new rows scans the (owner, start, end) index.
+            candidates = [
+                meeting
+                for meeting in Meeting.objects.filter(pk__in=ids)  # ordered by start, id
+                if meeting.owner_id == self.ctx.user.pk
+                and meeting.deleted_at is None
+                and not meeting.read_only
+                and meeting.series_id is None
+                and meeting.end > self.ctx.window_start
+            ]
+            pks = [meeting.pk for meeting in candidates]
+            linked_ids = self._linked_meeting_ids(pks)
+            imported = {
+                meeting_id
+                for meeting_id, owner_id in ImportedMeeting.objects.filter(meeting_id__in=pks)
+                .order_by()
+                .values_list("meeting_id", "owner_id")
+                if owner_id == self.ctx.user.pk
+            }
+            return [
+                crm_meeting(meeting, import_key=None)
+                for meeting in candidates
+                if meeting.pk not in linked_ids and meeting.pk not in imported
+            ]
         linked = EventLink.objects.filter(owner=self.ctx.user, google_sub=self.ctx.google_sub)
         meetings = (
             Meeting.objects.filter(
@@ -173,6 +311,21 @@ class OutboundPass:
             )
         )
         return [crm_meeting(meeting, import_key=None) for meeting in meetings]
+
+    def _linked_meeting_ids(self, meeting_ids: list[int]) -> set[int]:
+        """Which of these meetings have a link of this account (any calendar): looked up by
+        meeting id alone, the account checked here (see _linked_candidates)."""
+        if not meeting_ids:
+            return set()
+        return {
+            meeting_id
+            for meeting_id, owner_id, google_sub in EventLink.objects.filter(
+                meeting_id__in=meeting_ids
+            )
+            .order_by()
+            .values_list("meeting_id", "owner_id", "google_sub")
+            if owner_id == self.ctx.user.pk and google_sub == self.ctx.google_sub
+        }
 
     # -- applying ---------------------------------------------------------------------------
 
