@@ -35,6 +35,7 @@ from tandem.meetings.rules import (
     time_problem,
     time_zone_problem,
 )
+from tandem.sync.core.series_end import series_last_end
 
 VISIBILITY_BY_NAME: dict[str, Visibility] = {name: name for name in VISIBILITIES}
 PRIVATE_VISIBILITIES: frozenset[str] = frozenset({"private", "confidential"})
@@ -132,10 +133,16 @@ class MeetingFields:
 
     def ends_before(self, moment: datetime) -> bool:
         """True when the meeting is over by ``moment`` (all-day ends read as UTC midnight).
-        Never for a recurring meeting: its first occurrence says nothing of its last, and a
-        series that began long ago may well go on (the window holds it whole)."""
+        A recurring meeting is over when its last occurrence is (``series_end``): its first
+        says nothing of its last, and a series that began long ago may well go on."""
         if self.recurrence:
-            return False
+            last = series_last_end(
+                start=self.start.at if isinstance(self.start, TimedMoment) else self.start,
+                end=self.end.at if isinstance(self.end, TimedMoment) else self.end,
+                zone=self.time_zone,
+                lines=self.recurrence,
+            )
+            return last is not None and last <= moment
         if isinstance(self.end, TimedMoment):
             return self.end.at <= moment
         return datetime.combine(self.end, time.min, tzinfo=UTC) <= moment
