@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/sync_bench.py import  [--events 10000] [--reps 3] [--profile FILE]
                                                  [--page-delay 0.3] [--decoders]
+                                                 [--switch-interval 0.0005]
     .venv/bin/python bench/sync_bench.py idle    [--events 10000] [--reps 3] [--top 8]
                                                  [--settle 65] [--profile FILE]
     .venv/bin/python bench/sync_bench.py queries [--sizes 2500,5000,10000]
@@ -80,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
         help="import: every list page answered this many seconds late (target then 1.15x)",
     )
     parser.add_argument(
+        "--switch-interval",
+        type=float,
+        default=0.0,
+        help="import: sys.setswitchinterval for the run (a what-if; the default is 0.005)",
+    )
+    parser.add_argument(
         "--top", type=int, default=0, help="idle: print the median run's slowest statements"
     )
     parser.add_argument(
@@ -119,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             profile=args.profile,
             page_delay=args.page_delay,
             decoders=args.decoders,
+            switch_interval=args.switch_interval,
         )
     elif args.scenario == "idle":
         ok = idle_run(

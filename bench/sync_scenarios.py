@@ -14,6 +14,7 @@ import cProfile
 import gc
 import re
 import statistics
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -215,6 +216,7 @@ def import_run(
     profile: str = "",
     page_delay: float = 0.0,
     decoders: bool = False,
+    switch_interval: float = 0.0,
 ) -> bool:
     """A full import against plain paging of the same listing (the median of ``reps`` before
     and ``reps`` after it). ``page_delay``: each list page answered that many seconds late;
@@ -222,6 +224,11 @@ def import_run(
     the listing's pages with the standard library and with orjson / msgspec when they are
     importable (what a faster decoder would save; the engine is not changed)."""
     target = 1.15 if page_delay else 1.5
+    if switch_interval:
+        # What-if: the interpreter hands the GIL over more often, so the prefetch thread,
+        # reading the next page's body chunk by chunk, waits less behind the engine's work.
+        sys.setswitchinterval(switch_interval)
+        print(f"  sys.setswitchinterval({switch_interval:g}) (default 0.005)")
     with world_process(events=events) as (control, user):
         page_delay_set(control, page_delay)
         from tandem.meetings.models import Meeting
