@@ -52,6 +52,16 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
         """Meetings that intersect [start, end); recurring series are matched by their span."""
         return self.filter(start__lt=end, end__gt=start)
 
+    def may_end_after(self, moment) -> MeetingQuerySet:  # type: ignore[no-untyped-def]
+        return self.filter(may_end_after(moment))
+
+
+def may_end_after(moment) -> models.Q:  # type: ignore[no-untyped-def]
+    """Meetings that may still be going on after ``moment``: those ending after it, and
+    every recurring series (its ``end`` is its first occurrence's; whether the last one is
+    over is the sync planner's question, core/series_end.py)."""
+    return models.Q(end__gt=moment) | ~models.Q(recurrence=[])
+
 
 class Meeting(models.Model):
     # No index of its own on owner, start or end: the (owner, start, end) index below serves

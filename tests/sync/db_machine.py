@@ -756,12 +756,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
     def _belongs_in_google(self, meeting: Meeting) -> bool:
         """A live meeting the CRM must have in Google after a clean sync."""
         fields = meeting_fields(meeting)
-        window_start = self._window_start()
-        if fields.recurrence and over_by(fields, window_start, first=True):
-            # Not checked: test_found_by_machine.py::
-            # test_an_ongoing_series_made_in_the_crm_that_began_before_the_window_is_pushed
-            return False
-        return not (self._hidden(meeting) or over_by(fields, window_start))
+        return not (self._hidden(meeting) or over_by(fields, self._window_start()))
 
     def _in_window_anywhere(
         self, meeting: Meeting, calendar_id: str, event: dict[str, Any] | None

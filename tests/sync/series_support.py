@@ -122,12 +122,12 @@ def google_series_views(
     return views
 
 
-def over_by(fields: MeetingFields, moment: datetime, *, first: bool = False) -> bool:
+def over_by(fields: MeetingFields, moment: datetime) -> bool:
     """Whether the meeting has ended by ``moment`` (DESIGN.md §3's window): a series when
-    its last occurrence has (``first``: its first one; a series whose rule the machine does
-    not draw goes on for ever). All-day ends are read as UTC midnight."""
+    its last occurrence has (a series whose rule the machine does not draw goes on for
+    ever). All-day ends are read as UTC midnight."""
     step = timedelta()
-    if fields.recurrence and not first:
+    if fields.recurrence:
         rule = parse_series_rule(fields.recurrence)
         if rule is None:
             return False

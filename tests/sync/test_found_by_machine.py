@@ -483,12 +483,6 @@ def test_a_series_deleted_in_the_crm_takes_its_changed_occurrences_in_one_run(
     assert dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version")) == versions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the outbound pass looks for unpushed meetings by their end, which is the first "
-    "occurrence's for a series: one made in the CRM that began before the window is never "
-    "pushed (the Google side was fixed in dca3e7d)",
-)
 def test_an_ongoing_series_made_in_the_crm_that_began_before_the_window_is_pushed(
     world: SyncWorld,
 ) -> None:

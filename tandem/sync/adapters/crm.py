@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from tandem.meetings.models import Meeting
+from tandem.meetings.models import Meeting, may_end_after
 from tandem.meetings.services import (
     MeetingInput,
     meeting_create,
@@ -85,7 +85,7 @@ class DjangoCrm:
         linked = EventLink.objects.filter(owner=self.user).values("meeting_id")
         meetings = list(
             Meeting.objects.filter(owner=self.user, is_cancelled_occurrence=False).filter(
-                Q(end__gt=self.window_start) | Q(pk__in=linked)
+                may_end_after(self.window_start) | Q(pk__in=linked)
             )
         )
         keys = self._import_keys(m.pk for m in meetings)

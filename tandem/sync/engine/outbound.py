@@ -280,7 +280,8 @@ class OutboundPass:
                 and meeting.deleted_at is None
                 and not meeting.read_only
                 and meeting.series_id is None
-                and meeting.end > self.ctx.window_start
+                # A series is judged by its last occurrence, in the planner's window row.
+                and (meeting.end > self.ctx.window_start or meeting.recurrence)
             ]
             pks = [meeting.pk for meeting in candidates]
             linked_ids = self._linked_meeting_ids(pks)
@@ -303,8 +304,8 @@ class OutboundPass:
                 deleted_at__isnull=True,
                 read_only=False,
                 series__isnull=True,
-                end__gt=self.ctx.window_start,
             )
+            .may_end_after(self.ctx.window_start)
             .exclude(pk__in=linked.values("meeting_id"))
             .exclude(
                 pk__in=ImportedMeeting.objects.filter(owner=self.ctx.user).values("meeting_id")
