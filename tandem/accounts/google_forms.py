@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from tandem.accounts.google_services import WRITABLE_ROLES
+from tandem.accounts.google_settings import access_label
 
 
 class SyncSettingsForm(forms.Form):
@@ -35,8 +36,6 @@ class SyncSettingsForm(forms.Form):
 
 
 def _label(calendar: dict[str, Any]) -> str:
-    role = {"owner": "owner", "writer": "can edit", "reader": "read only"}.get(
-        calendar["access_role"], "free/busy only"
-    )
+    role = access_label(calendar)
     primary = " (primary)" if calendar.get("primary") else ""
     return f"{calendar['summary']}{primary} · {role}"

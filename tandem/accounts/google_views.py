@@ -13,10 +13,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.accounts import google_services as services
+from tandem.accounts import google_settings as choosing
 from tandem.accounts.google_clients import redirect_uri
 from tandem.accounts.google_forms import SyncSettingsForm
 from tandem.accounts.models import GoogleConnection
-from tandem.google.errors import ConnectionLost, GoogleError, InsufficientScope
+from tandem.google.errors import GoogleError
 
 PROPOSED_CALENDAR_KEY = "google_proposed_calendar"
 
@@ -63,39 +64,25 @@ def google_callback(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def google_settings(request: HttpRequest) -> HttpResponse:
-    connection = services.connection_for(user=_user(request))
-    if connection.status != GoogleConnection.Status.CONNECTED:
-        messages.warning(request, "Connect Google with calendar access first.")
+    try:
+        connection = choosing.connected_connection(user=_user(request))
+        choices = choosing.calendar_choices(connection=connection, refresh=request.method == "GET")
+    except choosing.SettingsUnavailable as unavailable:
+        not_connected = unavailable.message == choosing.CONNECT_FIRST
+        (messages.warning if not_connected else messages.error)(request, unavailable.message)
         return redirect("external-services")
-    sync_settings = services.settings_for(connection=connection)
-    calendars = sync_settings.known_calendars
-    load_error = ""
-    if request.method == "GET" or not calendars:
-        try:
-            calendars = services.calendars_refresh(connection=connection)
-        except InsufficientScope:
-            messages.error(
-                request, "Calendar access was withdrawn in Google; grant it again to sync."
-            )
-            return redirect("external-services")
-        except ConnectionLost:
-            messages.error(request, "Google no longer accepts this connection; please reconnect.")
-            return redirect("external-services")
-        except GoogleError as error:
-            load_error = (
-                f"Could not load your calendars from Google ({error}). Showing the last known list."
-            )
+    sync_settings = choices.settings
     initial = {
         "inbound_calendar_ids": sync_settings.inbound_calendar_ids,
         "target_calendar_id": sync_settings.target_calendar_id,
         "sync_private": sync_settings.sync_private,
     }
     proposed = request.session.pop(PROPOSED_CALENDAR_KEY, None)
-    if proposed and any(calendar["id"] == proposed for calendar in calendars):
+    if proposed and any(calendar["id"] == proposed for calendar in choices.calendars):
         # The calendar just created for the CRM: propose it as target and inbound.
         initial["target_calendar_id"] = proposed
         initial["inbound_calendar_ids"] = [*sync_settings.inbound_calendar_ids, proposed]
-    form = SyncSettingsForm(request.POST or None, initial=initial, calendars=calendars)
+    form = SyncSettingsForm(request.POST or None, initial=initial, calendars=choices.calendars)
     if request.method == "POST" and form.is_valid():
         choice = services.SettingsChoice(
             inbound_calendar_ids=form.cleaned_data["inbound_calendar_ids"],
@@ -109,21 +96,16 @@ def google_settings(request: HttpRequest) -> HttpResponse:
                 for message in field_errors:
                     form.add_error(field if field in form.fields else None, message)
         else:
-            messages.success(
-                request,
-                "Synchronization settings saved. The first sync starts within a minute, then "
-                "runs every 5 minutes (and within seconds after each change).",
-            )
+            messages.success(request, choosing.SAVED)
             return redirect("external-services")
-    has_dedicated = any(c["summary"] == services.DEDICATED_CALENDAR_NAME for c in calendars)
     return render(
         request,
         "google/settings.html",
         {
             "form": form,
             "connection": connection,
-            "load_error": load_error,
-            "has_dedicated": has_dedicated,
+            "load_error": choices.load_error,
+            "has_dedicated": choices.has_dedicated,
             "dedicated_name": services.DEDICATED_CALENDAR_NAME,
         },
     )
@@ -132,8 +114,9 @@ def google_settings(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def google_create_calendar(request: HttpRequest) -> HttpResponse:
-    connection = services.connection_for(user=_user(request))
-    if connection.status != GoogleConnection.Status.CONNECTED:
+    try:
+        connection = choosing.connected_connection(user=_user(request))
+    except choosing.SettingsUnavailable:
         return redirect("external-services")
     preferences = getattr(request, "preferences", None)
     try:
@@ -144,32 +127,19 @@ def google_create_calendar(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"Google could not create the calendar: {error}")
     else:
         request.session[PROPOSED_CALENDAR_KEY] = entry["id"]
-        messages.success(
-            request,
-            f"Created the Google calendar “{entry['summary']}”. It is selected below: "
-            "check the choices and save.",
-        )
+        messages.success(request, choosing.created_calendar_message(entry))
     return redirect("google-settings")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def google_revoke(request: HttpRequest) -> HttpResponse:
-    connection = services.connection_for(user=_user(request))
     if request.method == "GET":
+        connection = services.connection_for(user=_user(request))
         return render(request, "google/revoke_confirm.html", {"connection": connection})
-    if connection.status == GoogleConnection.Status.DISCONNECTED:
-        return redirect("external-services")
-    if services.google_disconnect(connection=connection):
-        messages.success(
-            request,
-            "Google is disconnected and the token revoked. Your meetings stay in the CRM and "
-            "your events stay in Google.",
-        )
-    else:
-        messages.warning(
-            request,
-            "Google is disconnected here. Google could not be reached to revoke the token; "
-            "Tandem will keep trying in the background.",
+    result = choosing.google_revoke(user=_user(request))
+    if result.done:
+        (messages.success if result.revoked_at_google else messages.warning)(
+            request, result.message
         )
     return redirect("external-services")

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from tandem.accounts.models import GoogleConnection, SyncSettings
@@ -22,6 +23,7 @@ class HeldMeeting:
     subject: str
     start: date | datetime | None
     deleted_in: str  # "google" or "crm"
+    meeting_id: int | None = None
 
     @classmethod
     def of(cls, entry: dict[str, Any]) -> HeldMeeting:
@@ -31,7 +33,13 @@ class HeldMeeting:
             start = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
         except ValueError:
             start = None
-        return cls(str(entry.get("subject", "")), start, str(entry.get("deleted_in", "")))
+        meeting_id = entry.get("meeting_id")
+        return cls(
+            str(entry.get("subject", "")),
+            start,
+            str(entry.get("deleted_in", "")),
+            meeting_id if isinstance(meeting_id, int) else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -53,12 +61,8 @@ class SyncStatus:
 
 def sync_status_for(*, user: User, runs: int = 5, conflicts: int = 5) -> SyncStatus:
     state = UserSyncState.objects.filter(owner=user).first()
-    recent_runs = list(SyncRun.objects.filter(owner=user).order_by("-started_at")[:runs])
-    recent_conflicts = list(
-        SyncConflict.objects.filter(owner=user)
-        .select_related("meeting")
-        .order_by("-created_at")[:conflicts]
-    )
+    recent_runs = list(runs_of(owner=user)[:runs])
+    recent_conflicts = list(conflicts_of(owner=user)[:conflicts])
     if state is None:
         return SyncStatus(recent_runs=recent_runs, recent_conflicts=recent_conflicts)
     return SyncStatus(
@@ -78,6 +82,20 @@ def sync_status_for(*, user: User, runs: int = 5, conflicts: int = 5) -> SyncSta
         ),
         recent_runs=recent_runs,
         recent_conflicts=recent_conflicts,
+    )
+
+
+def runs_of(*, owner: User) -> QuerySet[SyncRun]:
+    """The owner's sync runs, newest first."""
+    return SyncRun.objects.filter(owner=owner).order_by("-started_at", "-pk")
+
+
+def conflicts_of(*, owner: User) -> QuerySet[SyncConflict]:
+    """The conflicts settled in the owner's runs, newest first, with their meetings."""
+    return (
+        SyncConflict.objects.filter(owner=owner)
+        .select_related("meeting")
+        .order_by("-created_at", "-pk")
     )
 
 

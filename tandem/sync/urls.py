@@ -4,5 +4,5 @@ from tandem.sync import views
 
 urlpatterns = [
     path("sync-now/", views.sync_now, name="sync-now"),
-    path("attention/", views.attention_answer, name="sync-attention"),
+    path("attention/", views.attention_answer_view, name="sync-attention"),
 ]

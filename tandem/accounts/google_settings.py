@@ -1,0 +1,121 @@
+"""The synchronization settings and Revoke Token as one set of steps and messages, shared by
+the settings page (tandem.accounts.google_views) and the JSON API (tandem.api.google_views):
+what a person reads on the page is what a script reads in the API's answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import User
+
+from tandem.accounts import google_services as services
+from tandem.accounts.models import GoogleConnection, SyncSettings
+from tandem.google.errors import ConnectionLost, GoogleError, InsufficientScope
+
+CONNECT_FIRST = "Connect Google with calendar access first."
+SCOPE_WITHDRAWN = "Calendar access was withdrawn in Google; grant it again to sync."
+CONNECTION_LOST = "Google no longer accepts this connection; please reconnect."
+SAVED = (
+    "Synchronization settings saved. The first sync starts within a minute, then "
+    "runs every 5 minutes (and within seconds after each change)."
+)
+REVOKED = (
+    "Google is disconnected and the token revoked. Your meetings stay in the CRM and "
+    "your events stay in Google."
+)
+REVOKE_QUEUED = (
+    "Google is disconnected here. Google could not be reached to revoke the token; "
+    "Tandem will keep trying in the background."
+)
+NOTHING_TO_REVOKE = "Google is not connected; there is nothing to revoke."
+
+
+class SettingsUnavailable(Exception):
+    """The settings cannot be shown or saved now; ``message`` says what the user must do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def connected_connection(*, user: User) -> GoogleConnection:
+    """The user's connection, if it is healthy enough to choose calendars."""
+    connection = services.connection_for(user=user)
+    if connection.status != GoogleConnection.Status.CONNECTED:
+        raise SettingsUnavailable(CONNECT_FIRST)
+    return connection
+
+
+@dataclass(frozen=True)
+class CalendarChoices:
+    """The account's calendars to choose from, and why the list may be an old one."""
+
+    calendars: list[dict[str, Any]]
+    settings: SyncSettings
+    load_error: str = ""
+
+    @property
+    def has_dedicated(self) -> bool:
+        return any(c["summary"] == services.DEDICATED_CALENDAR_NAME for c in self.calendars)
+
+
+def calendar_choices(*, connection: GoogleConnection, refresh: bool) -> CalendarChoices:
+    """The calendars as last seen, read again from Google when ``refresh`` or when none is
+    known yet. A Google failure other than a lost grant keeps the last known list and says
+    so; a lost grant or lost calendar access raises SettingsUnavailable."""
+    sync_settings = services.settings_for(connection=connection)
+    calendars = sync_settings.known_calendars
+    if not refresh and calendars:
+        return CalendarChoices(calendars=calendars, settings=sync_settings)
+    try:
+        calendars = services.calendars_refresh(connection=connection)
+    except InsufficientScope as error:
+        raise SettingsUnavailable(SCOPE_WITHDRAWN) from error
+    except ConnectionLost as error:
+        raise SettingsUnavailable(CONNECTION_LOST) from error
+    except GoogleError as error:
+        return CalendarChoices(
+            calendars=calendars,
+            settings=sync_settings,
+            load_error=(
+                f"Could not load your calendars from Google ({error}). Showing the last known list."
+            ),
+        )
+    sync_settings.refresh_from_db()
+    return CalendarChoices(calendars=calendars, settings=sync_settings)
+
+
+def access_label(calendar: dict[str, Any]) -> str:
+    """Google's accessRole in the page's words."""
+    return {"owner": "owner", "writer": "can edit", "reader": "read only"}.get(
+        calendar["access_role"], "free/busy only"
+    )
+
+
+def created_calendar_message(entry: dict[str, Any]) -> str:
+    return (
+        f"Created the Google calendar “{entry['summary']}”. It is selected below: "
+        "check the choices and save."
+    )
+
+
+@dataclass(frozen=True)
+class RevokeResult:
+    """What Revoke Token did: ``done`` is False when Google was not connected at all."""
+
+    done: bool
+    revoked_at_google: bool
+    message: str
+
+
+def google_revoke(*, user: User) -> RevokeResult:
+    connection = services.connection_for(user=user)
+    if connection.status == GoogleConnection.Status.DISCONNECTED:
+        return RevokeResult(done=False, revoked_at_google=False, message=NOTHING_TO_REVOKE)
+    revoked_now = services.google_disconnect(connection=connection)
+    return RevokeResult(
+        done=True,
+        revoked_at_google=revoked_now,
+        message=REVOKED if revoked_now else REVOKE_QUEUED,
+    )
