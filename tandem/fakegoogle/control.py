@@ -137,6 +137,7 @@ def _add_fault(emu: FakeGoogle, req: ApiRequest) -> ApiResponse:
         drop=bool(b.get("drop", False)),
         applied=bool(b.get("applied", False)),
         malformed=bool(b.get("malformed", False)),
+        html=bool(b.get("html", False)),
     )
     return _ok()
 

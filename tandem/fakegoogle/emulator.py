@@ -18,6 +18,7 @@ from tandem.fakegoogle import calendars, control, fields, oauth_tokens, persiste
 from tandem.fakegoogle.access import bearer
 from tandem.fakegoogle.errors import ApiError
 from tandem.fakegoogle.faults import (
+    HTML_BODY,
     MALFORMED_BODY,
     DropConnection,
     Fault,
@@ -290,6 +291,7 @@ class FakeGoogle:
         drop: bool = False,
         applied: bool = False,
         malformed: bool = False,
+        html: bool = False,
     ) -> None:
         self.faults.add(
             Fault(
@@ -302,6 +304,7 @@ class FakeGoogle:
                 drop=drop,
                 applied=applied,
                 malformed=malformed,
+                html=html,
             )
         )
 
@@ -434,6 +437,9 @@ class FakeGoogle:
                 if fault.malformed:
                     self._log(req, 200)
                     return ApiResponse(200, MALFORMED_BODY, {"Content-Type": "application/json"})
+                if fault.html:
+                    self._log(req, 200)
+                    return ApiResponse(200, HTML_BODY, {"Content-Type": "text/html; charset=utf-8"})
                 if fault.status:
                     raise fault_exception(fault)
             if routes.is_calendar_api(req.path):

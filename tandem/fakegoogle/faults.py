@@ -31,6 +31,7 @@ class Fault:
     # With drop: serve the call first, then hang up (the write took effect, no answer came).
     applied: bool = False
     malformed: bool = False  # answer 200 with a body cut off in the middle of its JSON
+    html: bool = False  # answer 200 with an HTML page, as a proxy or captive portal does
     seen: int = 0
     fired: int = 0
 
@@ -74,6 +75,8 @@ class FaultInjector:
 
 # What a ``malformed`` fault answers: JSON cut off mid-way, as a broken proxy might send.
 MALFORMED_BODY = b'{"kind": "calendar#events", "items": [{"id": "'
+# What an ``html`` fault answers: a page where JSON was promised (a login wall, a proxy).
+HTML_BODY = b"<!DOCTYPE html><html><body><h1>Sign in to the network</h1></body></html>"
 
 
 class DropConnection(Exception):

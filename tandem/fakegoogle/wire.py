@@ -52,13 +52,18 @@ class ApiResponse:
 def json_response(
     payload: Any, status: int = 200, *, pretty: bool = False, headers: dict[str, str] | None = None
 ) -> ApiResponse:
-    if pretty:
-        text = json.dumps(payload, indent=1, ensure_ascii=False)
-    else:
-        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    layout: dict[str, Any] = {"indent": 1} if pretty else {"separators": (",", ":")}
+    try:
+        body = json.dumps(payload, ensure_ascii=False, **layout).encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone UTF-16 surrogate (stored from a client's "\ud800") has no UTF-8 form. JSON
+        # carries it escaped (RFC 8259 §7 and §8.2 allow "\ud800"; ES2019's well-formed
+        # JSON.stringify writes it so), and so does the emulator: the whole body escaped,
+        # which only this rare answer pays for. One odd event never fails a listing.
+        body = json.dumps(payload, ensure_ascii=True, **layout).encode("ascii")
     all_headers = {"Content-Type": "application/json; charset=UTF-8"}
     all_headers.update(headers or {})
-    return ApiResponse(status, text.encode("utf-8"), all_headers)
+    return ApiResponse(status, body, all_headers)
 
 
 def empty_response(status: int = 204) -> ApiResponse:

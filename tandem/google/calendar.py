@@ -19,6 +19,7 @@ from tandem.google.errors import (
     MalformedResponse,
     NetworkError,
     error_from_response,
+    json_object_from,
 )
 
 JSON = dict[str, Any]
@@ -114,13 +115,7 @@ class CalendarClient:
             raise error_from_response(response)
         if not expect_body or response.status_code == 204 or not response.content:
             return None
-        try:
-            body = response.json()
-        except ValueError as error:
-            raise MalformedResponse("Google sent a body that is not JSON.") from error
-        if not isinstance(body, dict):
-            raise MalformedResponse("Google sent JSON that is not an object.")
-        return body
+        return json_object_from(response, source="Google Calendar")
 
     def _json(self, method: str, path: str, **kwargs: Any) -> JSON:
         body = self._call(method, path, **kwargs)

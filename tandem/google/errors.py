@@ -19,7 +19,9 @@ The tree (``retryable`` says whether the same call may simply be tried again lat
     ├── PreconditionFailed        412 conditionNotMet: the etag is stale; re-read and merge
     ├── Forbidden                 other 403s (e.g. forbiddenForNonOrganizer)
     ├── BadRequest                other 4xx (400 invalid, required, timeRangeEmpty...)
-    └── MalformedResponse         Google answered something we cannot parse
+    └── MalformedResponse         Google answered something we cannot parse (also a 2xx
+                                  whose body is not the JSON object promised: a proxy's or
+                                  captive portal's HTML page, a body cut off)
 
 Source: https://developers.google.com/workspace/calendar/api/guides/errors and
 shared/google-calendar-api.md §3.1.
@@ -188,3 +190,28 @@ def error_from_response(response: httpx.Response) -> GoogleError:
     if status == 400 and reason == "invalid_grant":
         return InvalidGrant(message, **kwargs)
     return BadRequest(message, **kwargs)
+
+
+def json_object_from(response: httpx.Response, *, source: str) -> dict[str, Any]:
+    """The JSON object a successful answer carries, or ``MalformedResponse`` saying what
+    came instead. ``source`` names the endpoint in words ("Google's token endpoint").
+
+    Every endpoint the project calls promises a JSON object (the Calendar API's resources,
+    the token endpoint's RFC 6749 §5.1 response, userinfo); a 200 that holds an HTML page
+    (a proxy or a captive portal answering in Google's place) or JSON cut off is a project
+    error with a plain message, never a ValueError from deep inside a library."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip() or "no type"
+        raise MalformedResponse(
+            f"{source} answered HTTP {response.status_code} with a body that is not JSON "
+            f"({kind}, {len(response.content)} bytes).",
+            status=response.status_code,
+        ) from None
+    if not isinstance(body, dict):
+        raise MalformedResponse(
+            f"{source} answered HTTP {response.status_code} with JSON that is not an object.",
+            status=response.status_code,
+        )
+    return body

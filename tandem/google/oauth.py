@@ -33,6 +33,7 @@ from tandem.google.errors import (
     MalformedResponse,
     NetworkError,
     error_from_response,
+    json_object_from,
 )
 
 CALENDAR_SCOPES = (
@@ -104,7 +105,7 @@ class GoogleOAuth:
         self._timeout = timeout
 
     def _session(self, **kwargs: Any) -> OAuth2Client:
-        return OAuth2Client(
+        session = OAuth2Client(
             client_id=self.client_id,
             client_secret=self._client_secret,
             redirect_uri=self.redirect_uri,
@@ -115,6 +116,11 @@ class GoogleOAuth:
             timeout=self._timeout,
             **kwargs,
         )
+        # Authlib raises a bare ValueError for a 200 whose body is not a JSON object (a
+        # proxy's page): the hooks see the answer first and make it a project error.
+        session.register_compliance_hook("access_token_response", _token_answer_checked)
+        session.register_compliance_hook("refresh_token_response", _token_answer_checked)
+        return session
 
     def authorization_request(
         self, *, first_connect: bool, login_hint: str | None = None
@@ -188,14 +194,19 @@ class GoogleOAuth:
             raise NetworkError("Google's userinfo endpoint did not answer.") from error
         if response.status_code >= 300:
             raise error_from_response(response)
-        try:
-            info = response.json()
-        except ValueError as error:
-            raise MalformedResponse("Google's userinfo is not JSON.") from error
+        info = json_object_from(response, source="Google's userinfo endpoint")
         sub, email = info.get("sub"), info.get("email")
         if not isinstance(sub, str) or not sub or not isinstance(email, str):
             raise MalformedResponse("Google's userinfo has no sub or email.")
         return GoogleIdentity(sub=sub, email=email)
+
+
+def _token_answer_checked(response: httpx.Response) -> httpx.Response:
+    """A successful token answer must be a JSON object (RFC 6749 §5.1); errors (4xx/5xx)
+    go on to Authlib, which reads OAuth's error bodies."""
+    if response.is_success:
+        json_object_from(response, source="Google's token endpoint")
+    return response
 
 
 def _oauth_error(error: AuthlibOAuthError) -> GoogleError:
