@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 DEFAULT_SETTINGS = "config.settings.base"
 
@@ -34,23 +35,33 @@ def _cmd_up(args: argparse.Namespace) -> int:
 
 def _cmd_sync(args: argparse.Namespace) -> int:
     _django_setup()
-    from django.core.management import call_command
-    from django.core.management.base import CommandError
+    from tandem.sync.run_command import run_sync_command
 
-    try:
-        call_command("sync", *(["--user", args.user] if args.user else []))
-    except CommandError as error:
-        print(f"tandem sync: {error}", file=sys.stderr)
-        return 1
-    return 0
+    if args.answer and not args.username:
+        print("tandem sync: --apply-deletions and --keep-meetings need --user.", file=sys.stderr)
+        return USAGE_ERROR
+    return run_sync_command(
+        username=args.username,
+        as_json=args.as_json,
+        answer=args.answer or "",
+        out=sys.stdout,
+        err=sys.stderr,
+    )
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
     _django_setup()
-    from tandem.sync.status_report import status_report
+    from tandem.sync.status_report import status_json, status_report
 
-    print(status_report())
+    print(status_json() if args.as_json else status_report())
     return 0
+
+
+def _cmd_users(args: argparse.Namespace) -> int:
+    _django_setup()
+    from tandem.accounts.users_command import run_users_command
+
+    return run_users_command(args, out=sys.stdout, err=sys.stderr)
 
 
 def _cmd_fake_google(args: argparse.Namespace) -> int:
@@ -69,26 +80,86 @@ def _cmd_fake_google(args: argparse.Namespace) -> int:
     )
 
 
+# Exit status of a usage error. argparse's own (2) would read as "needs attention" to a
+# script calling `tandem sync`, so every usage error exits 64 (EX_USAGE, sysexits.h).
+USAGE_ERROR = 64
+SYNC_EXIT_CODES = """exit status (the first that applies to any user, in this order):
+  1  a run failed
+  2  a run needs attention (e.g. the mass-delete breaker's question)
+  3  another sync of the user was running; nothing was done
+  4  the user cannot be synced: unknown, not connected, settings not saved, or
+     nothing waits for that answer
+  0  every run succeeded (also when no user was due)
+ 64  wrong command-line options"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _add_sync_arguments(parser: argparse.ArgumentParser) -> None:
+    from tandem.sync.management.commands.sync import add_sync_arguments
+
+    add_sync_arguments(parser)
+
+
+def _add_users_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    create = actions.add_parser("create", help="a new (non-superuser) user")
+    create.add_argument("username")
+    create.add_argument("--email", default="")
+    create.add_argument("--staff", action="store_true", help="may sign in to /admin/")
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin (else it is asked for)",
+    )
+    actions.add_parser("list", help="every user").add_argument(
+        "--json", dest="as_json", action="store_true", help="one JSON object per user"
+    )
+    password = actions.add_parser("set-password", help="set a user's password")
+    password.add_argument("username")
+    password.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin (else it is asked for)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tandem", description="Tandem CRM")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="tandem", description="Tandem CRM")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     up = commands.add_parser("up", help="start web app, worker, beat and the Google emulator")
     up.add_argument("--host", default="127.0.0.1")
-    up.add_argument("--port", type=int, default=8000)
-    up.add_argument("--fake-google-port", type=int, default=8765)
+    up.add_argument("--port", type=int, default=8000, help="the web app's port (8000)")
+    up.add_argument(
+        "--fake-google-port", type=int, default=8765, help="the Google emulator's port (8765)"
+    )
     up.set_defaults(handler=_cmd_up)
 
     manage = commands.add_parser("manage", help="Django's management commands", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_cmd_manage)
 
-    sync = commands.add_parser("sync", help="sync now: one user, or every user who is due")
-    sync.add_argument("--user", default=None, metavar="USERNAME", help="sync this user now")
+    sync = commands.add_parser(
+        "sync",
+        help="sync now: one user, or every user who is due",
+        description=SYNC_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_sync_arguments(sync)
     sync.set_defaults(handler=_cmd_sync)
 
     status = commands.add_parser("status", help="connected, due and failing users")
+    status.add_argument("--json", dest="as_json", action="store_true", help="as one JSON object")
     status.set_defaults(handler=_cmd_status)
+
+    users = commands.add_parser("users", help="operators: create, list and change users")
+    _add_users_arguments(users)
+    users.set_defaults(handler=_cmd_users)
 
     fake = commands.add_parser("fake-google", help="run the Google emulator")
     fake.add_argument("--host", default="127.0.0.1")

@@ -2,12 +2,17 @@
 
 Runs migrations, creates the demo user, then supervises four processes: the Google emulator,
 the web app (waitress), a Celery worker and Celery beat. Their output is interleaved with a
-name prefix. Ctrl-C (or SIGTERM) stops all of them; if one dies, the others are stopped too,
-because a half-running product would look healthy while silently not syncing.
+name prefix. The address is printed only when every part answers (tandem.up_ready), and a
+taken port is said plainly with the flag that picks another. Ctrl-C (or SIGTERM) stops all
+of them quietly: their shutdown chatter is not shown, and each is asked to stop on its own
+(the worker then stops its pool itself, instead of seeing its pool killed under it and
+logging errors about it). If one dies, the others are stopped too, because a half-running
+product would look healthy while silently not syncing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -20,19 +25,32 @@ from typing import IO
 
 from django.conf import settings
 
+from tandem.up_ready import http_answers, port_problems, wait_until_ready
+
 
 @dataclass
 class Child:
     name: str
     argv: Sequence[str]
+    # A line the process prints once it is ready (for those that serve no HTTP).
+    ready_line: str = ""
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    ready: threading.Event = field(default_factory=threading.Event, repr=False)
 
 
-def _pump(name: str, stream: IO[bytes]) -> None:
+# Set on Ctrl-C: what the children print while they shut down is not the user's business.
+_muted = threading.Event()
+
+
+def _pump(child: Child, stream: IO[bytes]) -> None:
     width = 8
     for raw in iter(stream.readline, b""):
         line = raw.decode(errors="replace").rstrip()
-        sys.stdout.write(f"{name:<{width}}| {line}\n")
+        if child.ready_line and child.ready_line in line:
+            child.ready.set()
+        if _muted.is_set():
+            continue
+        sys.stdout.write(f"{child.name:<{width}}| {line}\n")
         sys.stdout.flush()
 
 
@@ -45,20 +63,23 @@ def _start(child: Child, env: dict[str, str]) -> None:
         start_new_session=True,
     )
     assert child.process.stdout is not None
-    threading.Thread(target=_pump, args=(child.name, child.process.stdout), daemon=True).start()
+    threading.Thread(target=_pump, args=(child, child.process.stdout), daemon=True).start()
 
 
 def _stop_all(children: Sequence[Child], timeout: float = 10) -> None:
+    # SIGTERM to each main process only: the Celery worker stops its own pool (a signal to
+    # the whole group killed the pool under it, and it logged ERROR lines about that).
     for child in children:
         if child.process and child.process.poll() is None:
-            os.killpg(child.process.pid, signal.SIGTERM)
+            child.process.terminate()
     deadline = time.monotonic() + timeout
     for child in children:
         if child.process is None:
             continue
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             child.process.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+        # Whatever is left of its group (a stuck child, a pool process) goes now.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(child.process.pid, signal.SIGKILL)
 
 
@@ -105,16 +126,22 @@ def children_for(*, python: str, host: str, port: int, fake_google_port: int) ->
             "worker",
             [python, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
              "--concurrency", "2", "--hostname", "tandem@%h"],
+            ready_line=" ready.",
         ),
         Child(
             "beat",
             [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
              "--schedule", f"{var}/celerybeat-schedule"],
+            ready_line="beat: Starting...",
         ),
     ]  # fmt: skip
 
 
-def run(*, host: str, port: int, fake_google_port: int) -> int:
+def run(*, host: str, port: int, fake_google_port: int, ready_timeout: float = 120) -> int:
+    problems = port_problems(host=host, port=port, fake_google_port=fake_google_port)
+    if problems:
+        print("\n".join(problems), file=sys.stderr, flush=True)
+        return 2
     python = sys.executable
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
@@ -139,14 +166,38 @@ def run(*, host: str, port: int, fake_google_port: int) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
 
     shown = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"  # noqa: S104
-    banner = (
-        f"\n  Tandem CRM is running at {shown}\n"
-        f"  Sign in as: {username} / {password}   (a colleague: colleague / {password})\n"
-        f"  Google emulator: http://127.0.0.1:{fake_google_port}/ (demo Google account:"
-        " demo.sales@gmail.test)\n  Stop with Ctrl-C.\n"
+    web_local = f"http://{web_host}:{port}/login/"
+    emulator = f"http://127.0.0.1:{fake_google_port}/"
+    by_name = {child.name: child for child in children}
+    not_ready = wait_until_ready(
+        {
+            "web": lambda: http_answers(web_local),
+            "google": lambda: http_answers(emulator),
+            "worker": by_name["worker"].ready.is_set,
+            "beat": by_name["beat"].ready.is_set,
+        },
+        timeout=ready_timeout,
+        given_up=lambda: stopping.is_set() or _any_exited(children),
     )
-    print(banner, flush=True)
     exit_code = 0
+    if stopping.is_set() or _any_exited(children):
+        pass  # Ctrl-C while starting, or a part died: the loop below says which and stops
+    elif not_ready:
+        print(
+            f"Tandem did not start: {', '.join(not_ready)} did not answer; stopping.",
+            file=sys.stderr,
+            flush=True,
+        )
+        stopping.set()
+        exit_code = 1
+    else:
+        banner = (
+            f"\n  Tandem CRM is running at {shown}\n"
+            f"  Sign in as: {username} / {password}   (a colleague: colleague / {password})\n"
+            f"  Google emulator: {emulator} (demo Google account: demo.sales@gmail.test)\n"
+            "  Stop with Ctrl-C.\n"
+        )
+        print(banner, flush=True)
     while not stopping.is_set():
         for child in children:
             assert child.process is not None
@@ -156,5 +207,14 @@ def run(*, host: str, port: int, fake_google_port: int) -> int:
                 stopping.set()
                 break
         stopping.wait(0.5)
+    if exit_code == 0:
+        _muted.set()
+        print("Stopping Tandem…", flush=True)
     _stop_all(children)
+    if exit_code == 0:
+        print("Stopped.", flush=True)
     return exit_code
+
+
+def _any_exited(children: Sequence[Child]) -> bool:
+    return any(child.process is not None and child.process.poll() is not None for child in children)
