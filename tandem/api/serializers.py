@@ -4,12 +4,12 @@ goes through."""
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
 from rest_framework import serializers
 
-from tandem.api.fields import AwareDateTimeField
+from tandem.api.fields import AwareDateTimeField, rfc3339
+from tandem.meetings import rules
 from tandem.meetings.models import (
     DESCRIPTION_MAX_LENGTH,
     LOCATION_MAX_LENGTH,
@@ -25,7 +25,8 @@ class MeetingSerializer(serializers.Serializer[Meeting]):
     use ``start_date``/``end_date`` (end exclusive) and leave the other pair null."""
 
     id = serializers.IntegerField(read_only=True)
-    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH)
+    # min_length=1 (after trimming, as the rules clean it) puts the rule in the schema.
+    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH, min_length=1)
     all_day = serializers.BooleanField(
         required=False, default=False, help_text="True for a meeting of whole days."
     )
@@ -55,10 +56,12 @@ class MeetingSerializer(serializers.Serializer[Meeting]):
             "a one-day meeting on 2026-01-31 has end_date 2026-02-01. Null for timed meetings."
         ),
     )
-    time_zone = serializers.CharField(
+    # The rules' list of zones as choices, so the schema names every zone accepted.
+    time_zone = serializers.ChoiceField(
+        choices=rules.time_zone_names(),
         required=False,
         default="UTC",
-        max_length=64,
+        error_messages={"invalid_choice": "“{input}” is not an IANA time zone."},
         help_text="IANA time zone the meeting is planned in, e.g. Europe/Berlin. Default UTC.",
     )
     description = serializers.CharField(
@@ -110,9 +113,8 @@ class MeetingSerializer(serializers.Serializer[Meeting]):
             data["start"] = data["end"] = None
         else:
             # The wall-clock time the meeting was planned at, not the server's zone.
-            zone = zoneinfo.ZoneInfo(instance.time_zone)
-            data["start"] = instance.start.astimezone(zone).isoformat()
-            data["end"] = instance.end.astimezone(zone).isoformat()
+            data["start"] = rfc3339(instance.start, instance.time_zone)
+            data["end"] = rfc3339(instance.end, instance.time_zone)
             data["start_date"] = data["end_date"] = None
         return data
 

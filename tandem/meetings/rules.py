@@ -31,13 +31,18 @@ Where the two places used to disagree, the rule a person would expect was kept:
   until every other field was right; it is reported with the others now.
 - A missing bound, an all-day meeting's last day and a naive time keep the services'
   words (the form and the API show them), and the core says the same.
+- Dates: a meeting takes place between 1900 and 2200 (``FIRST_YEAR``, ``LAST_YEAR``).
+  Python's dates end at year 9999 and begin at year 1, so a meeting at either edge could
+  be stored and then overflow every page that shows it (a week's arrows, a time zone's
+  offset); before 1900 most zones are in local mean time, whose offsets have seconds
+  that RFC 3339 cannot write (issue 15).
 """
 
 from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal, TypeAlias, get_args
 
@@ -62,6 +67,10 @@ LAST_DAY_BEFORE_FIRST = "The last day cannot be before the first."
 BOUNDS_MIXED = "The start and the end must both be dates or both be times."
 ZONES_DIFFER = "The start and the end must be in the same time zone."
 RECURRENCE_LINES = "Recurrence lines must be non-empty strings."
+
+# The years a meeting may take place in (see the module's docstring).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+OUT_OF_RANGE = f"A meeting must take place between {FIRST_YEAR} and {LAST_YEAR}."
 _MISSING = {
     "start": "A meeting needs a start time.",
     "end": "A meeting needs an end time.",
@@ -70,14 +79,26 @@ _MISSING = {
 }
 
 
+# In the tz database but no place's zone: "localtime" is whatever zone the machine is set
+# to (another machine reads it otherwise), "Factory" is tzdata's placeholder ("-00",
+# "Local time zone must be set"), "posixrules" the default rule of POSIX TZ strings.
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 @lru_cache(maxsize=1)
 def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(zoneinfo.available_timezones() - _NOT_PLACES)
+
+
+def time_zone_names() -> list[str]:
+    """Every zone ``is_time_zone`` accepts, sorted (the forms' and the API schema's list)."""
+    return sorted(_zone_names())
 
 
 def is_time_zone(name: str) -> bool:
-    """An IANA zone name this machine knows (``zoneinfo.available_timezones()``, the names
-    the forms offer): a meeting's ``time_zone`` and a Google event's ``timeZone``."""
+    """An IANA zone name this machine knows (``zoneinfo.available_timezones()`` but the
+    names of no place, the names the forms offer): a meeting's ``time_zone`` and a Google
+    event's ``timeZone``."""
     return name in _zone_names()
 
 
@@ -178,6 +199,9 @@ def bounds_problems(
     if all_day:
         # datetime is a subclass of date; an all-day bound is a date and nothing more.
         if type(start) is date and type(end) is date:
+            out_of_range = _range_problems(start, end, names=("start_date", "end_date"))
+            if out_of_range:
+                return out_of_range
             return [] if start < end else [("end_date", LAST_DAY_BEFORE_FIRST)]
         names = ("start_date", "end_date")
     elif (
@@ -185,6 +209,10 @@ def bounds_problems(
     ):
         if end_zone is not None and end_zone != time_zone:
             return [("end", ZONES_DIFFER)]
+        # Before instant(): converting year 1 or 9999 to UTC may overflow.
+        out_of_range = _range_problems(start, end, names=("start", "end"))
+        if out_of_range:
+            return out_of_range
         return [] if instant(start) < instant(end) else [("end", END_NOT_AFTER_START)]
     else:
         names = ("start", "end")
@@ -195,6 +223,23 @@ def bounds_problems(
         if problem is not None:
             problems.append((name, problem))
     return problems
+
+
+def in_range(day: date) -> bool:
+    """``day`` (a date, or a datetime on its own wall clock) falls in the years a meeting
+    may take place in."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+def _range_problems(start: date, end: date, *, names: tuple[str, str]) -> list[Problem]:
+    # An all-day meeting's end is exclusive: one ending on the last day of LAST_YEAR has
+    # end_date on January 1st of the year after.
+    end_day = end - timedelta(days=1) if type(end) is date and end.year > LAST_YEAR else end
+    return [
+        (name, OUT_OF_RANGE)
+        for name, bound in zip(names, (start, end_day), strict=True)
+        if not in_range(bound)
+    ]
 
 
 def _aware(moment: datetime) -> bool:
@@ -226,6 +271,8 @@ def _too_long(name: str, value: str, limit: int) -> str:
 
 __all__ = [
     "DESCRIPTION_MAX_LENGTH",
+    "FIRST_YEAR",
+    "LAST_YEAR",
     "LOCATION_MAX_LENGTH",
     "SUBJECT_MAX_LENGTH",
     "VISIBILITIES",
@@ -235,9 +282,11 @@ __all__ = [
     "by_field",
     "clean_recurrence",
     "clean_subject",
+    "in_range",
     "instant",
     "is_time_zone",
     "meeting_problems",
     "time_problem",
+    "time_zone_names",
     "time_zone_problem",
 ]

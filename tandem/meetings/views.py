@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.selectors import preferences_for
+from tandem.meetings import rules
 from tandem.meetings.calendar_grid import VIEWS, days_of, period_for, weeks_of
 from tandem.meetings.forms import MeetingForm, initial_for, initial_for_new
 from tandem.meetings.models import Meeting
@@ -31,7 +32,8 @@ from tandem.meetings.services import (
     meeting_update,
 )
 
-FIRST_YEAR, LAST_YEAR = 1900, 2999
+# The calendar shows the years a meeting may take place in.
+FIRST_YEAR, LAST_YEAR = rules.FIRST_YEAR, rules.LAST_YEAR
 
 
 def calendar_url(*, view: str, day: date, user: str | None = None) -> str:

@@ -19,7 +19,9 @@ BODY = {"subject": "Planning", "start": "2026-05-04T09:00:00Z", "end": "2026-05-
 def test_an_anonymous_caller_gets_no_meetings(alice: User):
     make_meeting(alice)
     response = APIClient().get(MEETINGS_URL)
-    assert response.status_code == 403
+    # 401 with a challenge (RFC 9110 §15.5.2), not 403: the caller is not refused, unknown.
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert "credentials were not provided" in response.json()["detail"]
 
 

@@ -101,4 +101,4 @@ def test_an_inactive_colleague_is_a_404(api: APIClient):
 
 def test_colleague_calendar_needs_authentication(bob: User):
     make_meeting(bob)
-    assert APIClient().get(colleague_url("bob"), RANGE).status_code == 403
+    assert APIClient().get(colleague_url("bob"), RANGE).status_code == 401

@@ -36,4 +36,4 @@ def test_a_script_with_a_token_creates_and_lists_meetings_over_http(live_server,
 
 def test_without_credentials_the_server_gives_nothing(live_server, db):
     response = httpx.get(f"{live_server.url}/api/v1/meetings/")
-    assert response.status_code == 403
+    assert response.status_code == 401

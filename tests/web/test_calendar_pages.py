@@ -307,8 +307,8 @@ def test_hostile_text_is_escaped_on_the_calendar(client_alice: Client, alice: Us
         ({"date": "2026-02-30"}, "“2026-02-30” is not a date like 2026-11-24; showing today."),
         ({"date": "<b>"}, "“&lt;b&gt;” is not a date like 2026-11-24; showing today."),
         ({"view": "year"}, "There is no “year” view; showing the month."),
-        ({"date": "9999-12-31"}, "Choose a date between 1900 and 2999; showing today."),
-        ({"date": "0001-01-01"}, "Choose a date between 1900 and 2999; showing today."),
+        ({"date": "9999-12-31"}, "Choose a date between 1900 and 2200; showing today."),
+        ({"date": "0001-01-01"}, "Choose a date between 1900 and 2200; showing today."),
     ],
 )
 def test_bad_calendar_parameters_fall_back_with_a_message(
