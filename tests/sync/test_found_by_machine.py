@@ -258,11 +258,6 @@ def _weekly_in_crm(world: SyncWorld) -> tuple[Meeting, str]:
     return series, EventLink.objects.get(meeting=series).event_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="exceptions_out pushes an occurrence row whatever its visibility: a private one "
-    "reaches Google while private sync is off",
-)
 def test_an_occurrence_made_private_in_the_crm_stays_out_of_google(world: SyncWorld) -> None:
     """DESIGN.md §3: CRM meetings go to Google, "private ones only if the checkbox is
     ticked". The CRM user changes one occurrence of a public series and makes it private
@@ -286,11 +281,6 @@ def test_an_occurrence_made_private_in_the_crm_stays_out_of_google(world: SyncWo
     assert "Secret" not in [subject for subject, _ in _google_view(world, event_id)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an occurrence row made private is cancelled in Google but stays linked; once "
-    "private sync is on, a full listing reads the cancelled instance as a deletion",
-)
 def test_an_occurrence_made_private_in_google_is_never_deleted_from_the_crm(
     world: SyncWorld,
 ) -> None:

@@ -35,7 +35,7 @@ from tandem.sync.core.actions import (
     UpdateCrm,
     WaitForSeries,
 )
-from tandem.sync.core.fields import MeetingFields, TimedMoment
+from tandem.sync.core.fields import FIELD_NAMES, MeetingFields, TimedMoment
 from tandem.sync.core.mapping import OccurrenceOf
 from tandem.sync.core.merge import Conflict
 from tandem.sync.core.planner import (
@@ -626,6 +626,36 @@ OUT_ROWS: list[tuple[str, dict[str, Any], str, tuple[Action, ...]]] = [
         (PatchGoogle(INSTANCE, '"i1"', EDITED, ("subject",)), SaveLink(EDITED, origin="crm")),
     ),
     (
+        "private occurrence of a series pushed from the CRM, private sync off",
+        {"row": replace(ROW, fields=EDITED_PRIVATE)},
+        "private occurrence, private sync off",
+        (),
+    ),
+    (
+        "private occurrence of a series imported from Google",
+        {"row": replace(ROW, fields=EDITED_PRIVATE), "series_origin": "google"},
+        "occurrence changed in the CRM",
+        (
+            PatchGoogle(INSTANCE, '"i1"', EDITED_PRIVATE, ("subject", "visibility")),
+            SaveLink(EDITED_PRIVATE, origin="google"),
+        ),
+    ),
+    (
+        "changed, its instance cancelled (it left Google while private)",
+        {"instance": instance(None), "private_sync": True},
+        "occurrence changed in the CRM",
+        (
+            PatchGoogle(
+                INSTANCE,
+                '"i2"',
+                EDITED,
+                tuple(name for name in FIELD_NAMES if name != "recurrence"),
+                restore=True,
+            ),
+            SaveLink(EDITED, origin="crm"),
+        ),
+    ),
+    (
         "changed, replayed",
         {"instance": instance(replace(EDITED, recurrence=WEEKLY.recurrence))},
         "occurrence changed in the CRM",
@@ -649,6 +679,8 @@ def test_each_row_for_an_occurrence_changed_alone_in_the_crm(
         instance=google,
         recorded=inputs.get("recorded", False),
         held_by=inputs.get("held_by"),
+        series_origin=inputs.get("series_origin", "crm"),
+        private_sync=inputs.get("private_sync", False),
     )
     assert (result.meeting_id, result.event_id) == (8, google.event_id if google else None)
     assert (result.why, result.actions) == (why, actions)

@@ -36,7 +36,7 @@ from tandem.sync.core.actions import (
     UpdateCrm,
     WaitForSeries,
 )
-from tandem.sync.core.fields import MeetingFields, changed_field_names
+from tandem.sync.core.fields import FIELD_NAMES, MeetingFields, changed_field_names
 from tandem.sync.core.merge import Side, merge
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm, SyncSettings
 
@@ -426,6 +426,7 @@ def plan_occurrence_out(
     held_by: int | None,
     series_origin: Side = "crm",
     in_series: bool = True,
+    private_sync: bool = False,
 ) -> ItemPlan:
     """Decides how one occurrence changed or cancelled alone in the CRM (a row of its
     series with no link and no import record; ``hides``: a row that only hides a cancelled
@@ -434,7 +435,8 @@ def plan_occurrence_out(
     instance exists already; ``held_by``: another row is linked to the instance already
     (a listing saw the change in Google first, or the process died after the write);
     ``series_origin``: the origin of the series' link; ``in_series``: the CRM's series
-    still has an occurrence at the row's original start. Google's rule: changing or
+    still has an occurrence at the row's original start; ``private_sync``: the user's
+    "also synchronize private meetings". Google's rule: changing or
     cancelling one instance makes an exception of that instance alone
     (https://developers.google.com/workspace/calendar/api/guides/recurringevents)."""
     instance_id = instance.event_id if instance else None
@@ -467,19 +469,35 @@ def plan_occurrence_out(
             *cancel,
             RecordImport(row.meeting_id, instance.event_id),
         )
+    if series_origin == "crm" and row.fields.is_private and not private_sync:
+        # A private occurrence of a series the CRM pushed stays in the CRM unless the user
+        # syncs private meetings (DESIGN.md §3; the rule of _must_leave_google for one
+        # occurrence): its values never reach Google, where the series' occurrence stays as
+        # it was (or cancelled, when it left Google on becoming private there). Unlinked,
+        # the row is looked at again on every run and pushed once private sync is on.
+        return plan("private occurrence, private sync off")
     if held_by is not None:
         # One row per occurrence: the CRM's values go onto the row that holds it.
         return plan(
             "occurrence changed, already held",
             MergeIntoRow(row.meeting_id, held_by, row.fields),
         )
-    # An instance has the series' rule, never one of its own.
-    changed = tuple(
-        name for name in changed_field_names(instance.fields, row.fields) if name != "recurrence"
-    )
-    patch: tuple[Action, ...] = (
-        (PatchGoogle(instance.event_id, instance.etag, row.fields, changed),) if changed else ()
-    )
+    patch: tuple[Action, ...]
+    if instance.cancelled or instance.fields is None:
+        # The instance left Google (the occurrence was private for a while): the row's
+        # values bring it back, as a CRM edit beats a deletion.
+        every = tuple(name for name in FIELD_NAMES if name != "recurrence")
+        patch = (PatchGoogle(instance.event_id, instance.etag, row.fields, every, restore=True),)
+    else:
+        # An instance has the series' rule, never one of its own.
+        changed = tuple(
+            name
+            for name in changed_field_names(instance.fields, row.fields)
+            if name != "recurrence"
+        )
+        patch = (
+            (PatchGoogle(instance.event_id, instance.etag, row.fields, changed),) if changed else ()
+        )
     # Changed alone in the CRM: PATCH that instance only, then link the row to it. The row
     # is part of its series: it has the series' origin (an occurrence of a series imported
     # from Google is an imported meeting edited in the CRM, never one we pushed).

@@ -140,6 +140,7 @@ class ExceptionsOut:
             held_by=held,
             series_origin="google" if series_origin == EventLink.Origin.GOOGLE else "crm",
             in_series=instance is not None or self._in_series(row),
+            private_sync=self.ctx.sync_private,
         )
         try:
             self._apply(row, plan, raw or {})
@@ -209,13 +210,13 @@ class ExceptionsOut:
                             )
                             self.ctx.counts["crm_updated"] += 1
                 case PatchGoogle():
+                    body = patch_from_changes(
+                        {name: action.fields.value(name) for name in action.changed}
+                    )
+                    if action.restore:
+                        body = {"status": "confirmed", **body}  # a cancelled instance returns
                     event = self.ctx.client.event_patch(
-                        self.calendar_id,
-                        action.event_id,
-                        patch_from_changes(
-                            {name: action.fields.value(name) for name in action.changed}
-                        ),
-                        etag=action.etag or None,
+                        self.calendar_id, action.event_id, body, etag=action.etag or None
                     )
                     self.ctx.counts["google_updated"] += 1
                 case SaveLink():
