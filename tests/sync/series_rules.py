@@ -125,8 +125,10 @@ class SeriesMachine(ConvergenceMachine):
         if not self._crm_occurrence_allowed(series, place):
             return
         if series.is_private:
-            # Not drawn: an occurrence row that is private (test_found_by_machine.py::
-            # test_an_occurrence_made_private_in_the_crm_stays_out_of_google).
+            # Not drawn: an occurrence row that is private. Its rule is pinned by
+            # test_found_by_machine.py::
+            # test_an_occurrence_made_private_in_the_crm_stays_out_of_google, but the
+            # oracle (rules_model.py) does not model a row kept out of Google yet.
             return
         data_in = _occurrence_input(series, original, subject=subject, move=move, location=location)
         if series.read_only:
