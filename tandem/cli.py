@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 DEFAULT_SETTINGS = "config.settings.base"
 
@@ -99,10 +99,32 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
 
 
-def _add_sync_arguments(parser: argparse.ArgumentParser) -> None:
-    from tandem.sync.management.commands.sync import add_sync_arguments
-
-    add_sync_arguments(parser)
+def add_sync_arguments(parser: Any) -> None:
+    """The options of ``tandem sync`` and ``tandem manage sync``."""
+    parser.add_argument(
+        "--user", dest="username", default=None, metavar="USERNAME", help="sync this user now"
+    )
+    parser.add_argument(
+        "--json",
+        dest="as_json",
+        action="store_true",
+        help="print one JSON object per user (status, counts, errors, conflicts, requests)",
+    )
+    answers = parser.add_mutually_exclusive_group()
+    answers.add_argument(
+        "--apply-deletions",
+        dest="answer",
+        action="store_const",
+        const="apply",
+        help="answer the mass-delete question: let the held deletions through (with --user)",
+    )
+    answers.add_argument(
+        "--keep-meetings",
+        dest="answer",
+        action="store_const",
+        const="keep",
+        help="answer the mass-delete question: keep every meeting (with --user)",
+    )
 
 
 def _add_users_arguments(parser: argparse.ArgumentParser) -> None:
@@ -150,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=SYNC_EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_sync_arguments(sync)
+    add_sync_arguments(sync)
     sync.set_defaults(handler=_cmd_sync)
 
     status = commands.add_parser("status", help="connected, due and failing users")

@@ -1,7 +1,9 @@
-"""``tandem status``: connected, due and failing users, as plain text for a terminal."""
+"""``tandem status``: connected, due and failing users, as plain text for a terminal or as
+JSON (``--json``) for scripts."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from django.utils import timezone
@@ -47,3 +49,25 @@ def overview_text(overview: SyncOverview, *, now: datetime) -> str:
 def status_report() -> str:
     now = timezone.now()
     return overview_text(sync_overview(now=now), now=now)
+
+
+def _line_json(user: UserLine) -> dict[str, object]:
+    return {
+        "username": user.username,
+        "google_email": user.google_email,
+        "last_success_at": user.last_success_at.isoformat() if user.last_success_at else None,
+        "next_due_at": user.next_due_at.isoformat() if user.next_due_at else None,
+        "problem": user.problem,
+    }
+
+
+def status_json() -> str:
+    """``tandem status --json``: the same three lists, whole, as one JSON object."""
+    overview = sync_overview()
+    return json.dumps(
+        {
+            "connected": [_line_json(user) for user in overview.connected],
+            "due": [_line_json(user) for user in overview.due],
+            "failing": [_line_json(user) for user in overview.failing],
+        }
+    )

@@ -67,11 +67,9 @@ def sync_now_request(*, user: User) -> ActionResult:
 def attention_answer(*, user: User, answer: str) -> ActionResult:
     """The user's answer to what the sync waits for: "apply" or "keep" the deletions the
     mass-delete breaker held back, or "resume" a sync stopped for another reason."""
-    status = sync_status_for(user=user, runs=5, conflicts=0)
-    if not status.needs_attention:
-        return ActionResult(False, "info", NOTHING_WAITS, refused=True)
-    if ANSWERS.get(answer) != status.attention_kind:
-        return ActionResult(False, "error", ANSWER_DOES_NOT_FIT, refused=True)
+    refusal = answer_refusal(user=user, answer=answer)
+    if refusal is not None:
+        return refusal
     if answer == "apply":
         attention_apply_deletions(user_id=user.pk)
     elif answer == "keep":
@@ -79,3 +77,13 @@ def attention_answer(*, user: User, answer: str) -> ActionResult:
     else:
         attention_resume(user_id=user.pk)
     return ActionResult(True, "success", ANSWERED[answer])
+
+
+def answer_refusal(*, user: User, answer: str) -> ActionResult | None:
+    """Why ``answer`` does not fit what the user's sync waits for, or None if it does."""
+    status = sync_status_for(user=user, runs=5, conflicts=0)
+    if not status.needs_attention:
+        return ActionResult(False, "info", NOTHING_WAITS, refused=True)
+    if ANSWERS.get(answer) != status.attention_kind:
+        return ActionResult(False, "error", ANSWER_DOES_NOT_FIT, refused=True)
+    return None

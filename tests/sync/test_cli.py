@@ -52,8 +52,8 @@ def test_sync_user_runs_now_and_prints_counts_and_requests(ann, google_in_proces
 
 
 def test_unknown_user_gets_a_clear_message_and_nothing_runs(ann, capsys):
-    """A username nobody has is refused by name, with exit status 1."""
-    assert main(["sync", "--user", "ghost"]) == 1
+    """A username nobody has is refused by name, with exit status 4 (cannot be synced)."""
+    assert main(["sync", "--user", "ghost"]) == 4
     captured = capsys.readouterr()
     assert "No user is named 'ghost'." in captured.err
     assert captured.out == ""
@@ -63,7 +63,7 @@ def test_unknown_user_gets_a_clear_message_and_nothing_runs(ann, capsys):
 def test_user_without_google_is_told_to_connect_first(db, capsys):
     """A user who never connected Google is not synced, and learns where to connect."""
     User.objects.create_user("bob", password="pw")
-    assert main(["sync", "--user", "bob"]) == 1
+    assert main(["sync", "--user", "bob"]) == 4
     err = capsys.readouterr().err
     assert "bob cannot be synced (Google: Not connected)" in err
     assert "My Preferences > External services" in err

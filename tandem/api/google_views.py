@@ -1,0 +1,225 @@
+"""The Google connection and the synchronization settings through the API: thin views over
+tandem.accounts.selectors, google_settings and google_services, the same steps and messages
+as External services and the settings page. Everything is the signed-in user's own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tandem.accounts import google_services as services
+from tandem.accounts import google_settings as choosing
+from tandem.accounts.models import GoogleConnection, SyncSettings
+from tandem.accounts.selectors import google_status_for, preferences_for
+from tandem.api.errors import domain_errors_as_api_errors
+from tandem.api.sync_serializers import (
+    CalendarListSerializer,
+    DedicatedCalendarInputSerializer,
+    GoogleConnectionSerializer,
+    RevokeSerializer,
+    SyncSettingsInputSerializer,
+    SyncSettingsSerializer,
+)
+from tandem.google.errors import GoogleError, InsufficientScope
+
+BAD_INPUT = OpenApiResponse(description='Invalid input: {"field": ["message"]} for each bad field.')
+NOT_READY = OpenApiResponse(
+    description="Google is not connected with calendar access (or no longer accepts the "
+    'connection): {"detail": "what to do"}.'
+)
+GOOGLE_FAILED = OpenApiResponse(description="Google refused or could not be reached.")
+
+
+class NotReady(exceptions.APIException):
+    """The request does not fit the connection's state; the detail says what to do first."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "not_ready"
+
+
+class GoogleFailed(exceptions.APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_code = "google_failed"
+
+
+def _user(request: Request) -> User:
+    user = request.user  # IsAuthenticated (the default permission) made sure of a user
+    assert isinstance(user, User)
+    return user
+
+
+def _connected(request: Request) -> GoogleConnection:
+    try:
+        return choosing.connected_connection(user=_user(request))
+    except choosing.SettingsUnavailable as unavailable:
+        raise NotReady(unavailable.message) from None
+
+
+def connection_data(request: Request) -> dict[str, Any]:
+    google = google_status_for(user=_user(request))
+    return GoogleConnectionSerializer(
+        {
+            "status": google.status,
+            "status_text": google.status_text,
+            "email": google.email,
+            "connect_url": request.build_absolute_uri(google.connect_url),
+            "revoke_pending": google.revoke_pending,
+        }
+    ).data
+
+
+def _calendar(calendar: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **calendar,
+        "access": choosing.access_label(calendar),
+        "writable": calendar["access_role"] in services.WRITABLE_ROLES,
+    }
+
+
+def _settings_data(sync_settings: SyncSettings, message: str = "") -> dict[str, Any]:
+    data = {
+        "inbound_calendar_ids": sync_settings.inbound_calendar_ids,
+        "target_calendar_id": sync_settings.target_calendar_id,
+        "sync_private": sync_settings.sync_private,
+        "saved_at": sync_settings.saved_at,
+        "is_complete": sync_settings.is_complete,
+        "calendars": [_calendar(c) for c in sync_settings.known_calendars],
+    }
+    if message:
+        data["message"] = message
+    return dict(SyncSettingsSerializer(data).data)
+
+
+class GoogleConnectionView(APIView):
+    @extend_schema(
+        summary="Your Google connection: status, account email, and where to connect",
+        responses={200: GoogleConnectionSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(connection_data(request))
+
+
+class GoogleRevokeView(APIView):
+    @extend_schema(
+        summary="Revoke Token: disconnect Google and end the sync (meetings and events stay)",
+        request=None,
+        responses={200: RevokeSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        result = choosing.google_revoke(user=_user(request))
+        body = {
+            "done": result.done,
+            "revoked_at_google": result.revoked_at_google,
+            "message": result.message,
+            "google": connection_data(request),
+        }
+        return Response(RevokeSerializer(body).data)
+
+
+REFRESH = OpenApiParameter(
+    name="refresh",
+    type=OpenApiTypes.BOOL,
+    required=False,
+    description="Read the list from Google again (default true); false: the last known list.",
+)
+
+
+class GoogleCalendarsView(APIView):
+    @extend_schema(
+        summary="Your Google account's calendars with your access to each",
+        parameters=[REFRESH],
+        responses={200: CalendarListSerializer, 409: NOT_READY},
+    )
+    def get(self, request: Request) -> Response:
+        refresh = request.query_params.get("refresh", "true").lower() not in {"0", "false", "no"}
+        connection = _connected(request)
+        try:
+            choices = choosing.calendar_choices(connection=connection, refresh=refresh)
+        except choosing.SettingsUnavailable as unavailable:
+            raise NotReady(unavailable.message) from None
+        body = {
+            "calendars": [_calendar(c) for c in choices.calendars],
+            "load_error": choices.load_error,
+            "has_dedicated": choices.has_dedicated,
+        }
+        return Response(CalendarListSerializer(body).data)
+
+
+class DedicatedCalendarView(APIView):
+    @extend_schema(
+        summary="Create the dedicated 'Tandem CRM' calendar in Google",
+        description=(
+            "The new calendar is not chosen yet: save the settings with it as target (and "
+            "inbound) to use it, as the page proposes."
+        ),
+        request=DedicatedCalendarInputSerializer,
+        responses={201: OpenApiTypes.OBJECT, 400: BAD_INPUT, 409: NOT_READY, 502: GOOGLE_FAILED},
+    )
+    def post(self, request: Request) -> Response:
+        body = DedicatedCalendarInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        connection = _connected(request)
+        time_zone = (
+            body.validated_data.get("time_zone") or preferences_for(user=_user(request)).time_zone
+        )
+        try:
+            entry = services.dedicated_calendar_create(connection=connection, time_zone=time_zone)
+        except InsufficientScope:
+            raise NotReady(choosing.SCOPE_WITHDRAWN) from None
+        except GoogleError as error:
+            raise GoogleFailed(f"Google could not create the calendar: {error}") from None
+        return Response(_calendar(entry), status=status.HTTP_201_CREATED)
+
+
+class SyncSettingsView(APIView):
+    @extend_schema(
+        summary="Your synchronization settings",
+        responses={200: SyncSettingsSerializer, 409: NOT_READY},
+    )
+    def get(self, request: Request) -> Response:
+        connection = _connected(request)
+        return Response(_settings_data(services.settings_for(connection=connection)))
+
+    @extend_schema(
+        summary="Choose the inbound calendars, the target calendar and private sync",
+        request=SyncSettingsInputSerializer,
+        responses={200: SyncSettingsSerializer, 400: BAD_INPUT, 409: NOT_READY},
+    )
+    def put(self, request: Request) -> Response:
+        return self._save(request, partial=False)
+
+    @extend_schema(
+        summary="Change some of the synchronization settings",
+        request=SyncSettingsInputSerializer,
+        responses={200: SyncSettingsSerializer, 400: BAD_INPUT, 409: NOT_READY},
+    )
+    def patch(self, request: Request) -> Response:
+        return self._save(request, partial=True)
+
+    def _save(self, request: Request, *, partial: bool) -> Response:
+        body = SyncSettingsInputSerializer(data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        connection = _connected(request)
+        try:
+            # As the page: the calendars are read from Google when none is known yet.
+            current = choosing.calendar_choices(connection=connection, refresh=False).settings
+        except choosing.SettingsUnavailable as unavailable:
+            raise NotReady(unavailable.message) from None
+        values = {
+            "inbound_calendar_ids": list(current.inbound_calendar_ids),
+            "target_calendar_id": current.target_calendar_id,
+            "sync_private": current.sync_private,
+            **body.validated_data,
+        }
+        with domain_errors_as_api_errors():
+            saved = services.sync_settings_save(
+                connection=connection, choice=services.SettingsChoice(**values)
+            )
+        return Response(_settings_data(saved, choosing.SAVED))

@@ -1,0 +1,363 @@
+"""The Google connection and the synchronization settings through the JSON API: the same
+steps, validation and messages as External services and the settings page (issue 16)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+
+from tandem.accounts import google_settings
+from tandem.accounts.models import GoogleConnection, SyncSettings
+from tests.conftest import DEMO_GOOGLE_EMAIL, GoogleHarness
+
+from .helpers import token_client
+from .sync_support import (
+    CALENDARS,
+    DEDICATED,
+    GOOGLE,
+    REVOKE,
+    SETTINGS,
+    connected_api,
+    unauthenticated_status,
+)
+
+CONNECT_PATH = "/preferences/external-services/google/connect/"
+
+
+@pytest.fixture
+def calendars(google_in_process: GoogleHarness) -> dict[str, str]:
+    """Dana's list: her primary (owner), a team calendar she can edit, holidays she reads."""
+    emulator = google_in_process.emulator
+    team = emulator.create_calendar(email=DEMO_GOOGLE_EMAIL, summary="Team", access_role="writer")
+    holidays = emulator.create_calendar(
+        email=DEMO_GOOGLE_EMAIL, summary="Holidays", access_role="reader"
+    )
+    return {"primary": DEMO_GOOGLE_EMAIL, "team": team["id"], "holidays": holidays["id"]}
+
+
+@pytest.fixture
+def ann(
+    google_in_process: GoogleHarness, calendars: dict[str, str], db: None
+) -> tuple[User, APIClient]:
+    """Ann, connected to Dana's Google account through the consent page."""
+    return connected_api(google_in_process, "ann")
+
+
+def test_before_connecting_the_status_says_so_and_gives_the_connect_url(
+    google_in_process: GoogleHarness, db: None
+) -> None:
+    """Not connected: no email, and the absolute URL of the CRM's connect step."""
+    user = User.objects.create_user("zoe", password="zoe-secret-pw")
+    body = token_client(user).get(GOOGLE).json()
+    assert body == {
+        "status": "disconnected",
+        "status_text": "Not connected",
+        "email": "",
+        "connect_url": f"http://testserver{CONNECT_PATH}",
+        "revoke_pending": False,
+    }
+
+
+def test_the_connect_url_leads_through_googles_consent_to_a_connection(
+    ann: tuple[User, APIClient],
+) -> None:
+    """A browser signed in as the user follows the connect URL through Google's consent:
+    the API then reports the connection and the Google account's email."""
+    user, api = ann
+    body = api.get(GOOGLE).json()
+    assert body["status"] == "connected"
+    assert body["status_text"] == "Connected"
+    assert body["email"] == DEMO_GOOGLE_EMAIL
+    assert GoogleConnection.objects.get(user=user).is_connected
+
+
+def test_calendars_not_granted_is_reported_and_settings_are_refused(
+    google_in_process: GoogleHarness, db: None
+) -> None:
+    """Consent without calendar access: status scope_missing; the settings answer 409 with
+    the page's message, and nothing is saved."""
+    _, api = connected_api(
+        google_in_process,
+        "cal",
+        untick=["https://www.googleapis.com/auth/calendar.events"],
+    )
+    assert api.get(GOOGLE).json()["status"] == "scope_missing"
+    for response in (
+        api.get(SETTINGS),
+        api.get(CALENDARS),
+        api.put(
+            SETTINGS,
+            {
+                "inbound_calendar_ids": [],
+                "target_calendar_id": DEMO_GOOGLE_EMAIL,
+                "sync_private": False,
+            },
+            format="json",
+        ),
+        api.post(DEDICATED, {}, format="json"),
+    ):
+        assert response.status_code == 409, response.content
+        assert response.json() == {"detail": google_settings.CONNECT_FIRST}
+    assert not SyncSettings.objects.filter(saved_at__isnull=False).exists()
+
+
+def test_calendars_come_with_access_levels(
+    ann: tuple[User, APIClient], calendars: dict[str, str]
+) -> None:
+    """Every calendar of the account, with Google's accessRole, the page's words for it, and
+    whether it may receive the CRM's meetings."""
+    _, api = ann
+    body = api.get(CALENDARS).json()
+    assert body["load_error"] == "" and body["has_dedicated"] is False
+    by_id = {calendar["id"]: calendar for calendar in body["calendars"]}
+    assert set(by_id) == set(calendars.values())
+    assert (by_id[calendars["primary"]]["access_role"], by_id[calendars["primary"]]["access"]) == (
+        "owner",
+        "owner",
+    )
+    assert by_id[calendars["primary"]]["primary"] is True
+    assert by_id[calendars["team"]]["access"] == "can edit"
+    assert by_id[calendars["team"]]["writable"] is True
+    assert by_id[calendars["holidays"]]["access"] == "read only"
+    assert by_id[calendars["holidays"]]["writable"] is False
+
+
+def test_a_google_failure_keeps_the_last_known_calendars_and_says_so(
+    ann: tuple[User, APIClient], google_in_process: GoogleHarness, calendars: dict[str, str]
+) -> None:
+    _, api = ann
+    assert len(api.get(CALENDARS).json()["calendars"]) == 3
+    google_in_process.emulator.inject_fault(
+        route="GET */calendarList", status=503, reason="backendError", times=-1
+    )
+    body = api.get(CALENDARS).json()
+    assert body["load_error"].startswith("Could not load your calendars from Google")
+    assert len(body["calendars"]) == 3
+
+
+def test_settings_are_saved_with_the_pages_message(
+    ann: tuple[User, APIClient], calendars: dict[str, str]
+) -> None:
+    """PUT chooses every setting; the answer is the saved settings and the page's message;
+    the settings are what the page would have saved."""
+    user, api = ann
+    response = api.put(
+        SETTINGS,
+        {
+            "inbound_calendar_ids": [calendars["primary"], calendars["holidays"]],
+            "target_calendar_id": calendars["team"],
+            "sync_private": True,
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["message"] == google_settings.SAVED
+    assert body["complete"] is True and body["saved_at"]
+    assert body["target_calendar_id"] == calendars["team"]
+    saved = SyncSettings.objects.get(connection__user=user)
+    assert saved.inbound_calendar_ids == [calendars["primary"], calendars["holidays"]]
+    assert (saved.target_calendar_id, saved.sync_private) == (calendars["team"], True)
+    assert api.get(SETTINGS).json()["inbound_calendar_ids"] == saved.inbound_calendar_ids
+
+
+def test_patch_changes_only_what_it_names(
+    ann: tuple[User, APIClient], calendars: dict[str, str]
+) -> None:
+    user, api = ann
+    api.put(
+        SETTINGS,
+        {
+            "inbound_calendar_ids": [calendars["primary"]],
+            "target_calendar_id": calendars["primary"],
+            "sync_private": False,
+        },
+        format="json",
+    )
+    response = api.patch(SETTINGS, {"sync_private": True}, format="json")
+    assert response.status_code == 200, response.content
+    saved = SyncSettings.objects.get(connection__user=user)
+    assert saved.sync_private is True
+    assert saved.inbound_calendar_ids == [calendars["primary"]]
+    assert saved.target_calendar_id == calendars["primary"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (
+            {"target_calendar_id": "holidays"},
+            "target_calendar_id",
+            "You can only read that calendar; choose one you can write to.",
+        ),
+        (
+            {"target_calendar_id": "nobody@example.com"},
+            "target_calendar_id",
+            "That calendar is not in your Google account.",
+        ),
+        (
+            {"target_calendar_id": ""},
+            "target_calendar_id",
+            "Choose the Google calendar that receives the CRM's meetings.",
+        ),
+        (
+            {"inbound_calendar_ids": ["primary", "gone@group.calendar.google.com"]},
+            "inbound_calendar_ids",
+            "Some chosen calendars are no longer in your Google account; reload the page.",
+        ),
+    ],
+)
+def test_bad_settings_are_refused_with_the_pages_messages(
+    ann: tuple[User, APIClient],
+    calendars: dict[str, str],
+    change: dict[str, object],
+    field: str,
+    message: str,
+) -> None:
+    """The service's validation, keyed by field, with the same words as the page; nothing
+    is saved."""
+    user, api = ann
+    body: dict[str, object] = {
+        "inbound_calendar_ids": [calendars["primary"]],
+        "target_calendar_id": calendars["primary"],
+        "sync_private": False,
+    }
+    for key, value in change.items():
+        body[key] = (
+            calendars.get(value, value)
+            if isinstance(value, str)
+            else [
+                calendars.get(v, v)
+                for v in value  # type: ignore[attr-defined]
+            ]
+        )
+    response = api.put(SETTINGS, body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+    assert SyncSettings.objects.get(connection__user=user).saved_at is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"inbound_calendar_ids": "primary", "target_calendar_id": "x", "sync_private": False},
+        {"inbound_calendar_ids": [], "target_calendar_id": "x", "sync_private": "maybe"},
+        {"target_calendar_id": "x"},
+    ],
+)
+def test_malformed_settings_get_a_400_naming_the_field(
+    ann: tuple[User, APIClient], body: dict[str, object]
+) -> None:
+    _, api = ann
+    response = api.put(SETTINGS, body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) <= {"inbound_calendar_ids", "sync_private"}
+    assert response.json()
+
+
+def test_the_dedicated_calendar_is_created_in_google_and_offered(
+    ann: tuple[User, APIClient], google_in_process: GoogleHarness
+) -> None:
+    """POST creates "Tandem CRM" in Google (owner), returns it, and the calendar list then
+    has it; it can be chosen as target right away."""
+    _, api = ann
+    response = api.post(DEDICATED, {"time_zone": "Europe/Berlin"}, format="json")
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert created["summary"] == "Tandem CRM" and created["access_role"] == "owner"
+    assert created["writable"] is True and created["time_zone"] == "Europe/Berlin"
+    listed = api.get(CALENDARS).json()
+    assert listed["has_dedicated"] is True
+    assert created["id"] in {calendar["id"] for calendar in listed["calendars"]}
+    saved = api.put(
+        SETTINGS,
+        {
+            "inbound_calendar_ids": [created["id"]],
+            "target_calendar_id": created["id"],
+            "sync_private": False,
+        },
+        format="json",
+    )
+    assert saved.status_code == 200, saved.content
+
+
+def test_a_dedicated_calendar_google_refuses_is_a_502_with_googles_reason(
+    ann: tuple[User, APIClient], google_in_process: GoogleHarness
+) -> None:
+    _, api = ann
+    google_in_process.emulator.inject_fault(
+        route="POST */calendars", status=503, reason="backendError", times=-1
+    )
+    response = api.post(DEDICATED, {}, format="json")
+    assert response.status_code == 502
+    assert response.json()["detail"].startswith("Google could not create the calendar: ")
+
+
+def test_revoke_disconnects_and_says_what_it_did(
+    ann: tuple[User, APIClient], google_in_process: GoogleHarness
+) -> None:
+    """POST revokes at Google and disconnects; a second POST has nothing to revoke."""
+    user, api = ann
+    response = api.post(REVOKE)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["done"] is True and body["revoked_at_google"] is True
+    assert body["message"] == google_settings.REVOKED
+    assert body["google"]["status"] == "disconnected"
+    connection = GoogleConnection.objects.get(user=user)
+    assert not connection.refresh_token_encrypted and not connection.access_token_encrypted
+    refresh_tokens = google_in_process.emulator.state.refresh_tokens.values()
+    assert refresh_tokens and all(token.dead == "revoked" for token in refresh_tokens)
+    again = api.post(REVOKE).json()
+    assert again["done"] is False and again["message"] == google_settings.NOTHING_TO_REVOKE
+
+
+def test_revoke_when_google_is_unreachable_is_queued_and_said(
+    ann: tuple[User, APIClient], google_in_process: GoogleHarness
+) -> None:
+    user, api = ann
+    google_in_process.emulator.inject_fault(route="POST /revoke", status=503, times=-1)
+    body = api.post(REVOKE).json()
+    assert body["done"] is True and body["revoked_at_google"] is False
+    assert body["message"] == google_settings.REVOKE_QUEUED
+    assert body["google"] == {**body["google"], "status": "disconnected", "revoke_pending": True}
+    assert GoogleConnection.objects.get(user=user).pending_revoke_encrypted
+
+
+def test_another_user_sees_and_changes_only_their_own_connection(
+    ann: tuple[User, APIClient], calendars: dict[str, str]
+) -> None:
+    """Bob's answers carry nothing of Ann's; his revoke and settings leave hers alone."""
+    ann_user, _ = ann
+    bob_api = token_client(User.objects.create_user("bob", password="bob-secret-pw"))
+    status = bob_api.get(GOOGLE)
+    assert status.json()["status"] == "disconnected"
+    assert DEMO_GOOGLE_EMAIL not in status.content.decode()
+    for response in (bob_api.get(SETTINGS), bob_api.get(CALENDARS)):
+        assert response.status_code == 409
+        assert DEMO_GOOGLE_EMAIL not in response.content.decode()
+    assert bob_api.post(REVOKE).json()["done"] is False
+    assert GoogleConnection.objects.get(user=ann_user).is_connected
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", GOOGLE),
+        ("post", REVOKE),
+        ("get", CALENDARS),
+        ("post", DEDICATED),
+        ("get", SETTINGS),
+        ("put", SETTINGS),
+        ("patch", SETTINGS),
+    ],
+)
+def test_without_credentials_nothing_is_read_or_done(
+    ann: tuple[User, APIClient], method: str, url: str
+) -> None:
+    user, _ = ann
+    response = getattr(APIClient(), method)(url, {}, format="json")
+    assert response.status_code == unauthenticated_status()
+    assert DEMO_GOOGLE_EMAIL not in response.content.decode()
+    assert GoogleConnection.objects.get(user=user).is_connected
