@@ -423,11 +423,7 @@ class SeriesMachine(ConvergenceMachine):
         # test_a_series_deleted_in_the_crm_while_google_changed_one_occurrence_settles_in_one_run).
         item = self._item_of_event(calendar_id, series)
         changes = self._recent(item)
-        meeting = Meeting.objects.filter(pk=item).first() if isinstance(item, int) else None
-        leaving = meeting is not None and meeting.is_private and not self.private_sync
-        # ... and a series the CRM takes out of Google (private): test_found_by_machine.py::
-        # test_a_series_made_private_keeps_its_occurrence_changed_in_google
-        return "crm" not in changes.moved_by | changes.deleted_by and not leaving
+        return "crm" not in changes.moved_by | changes.deleted_by
 
     def _other_side_acted(self, series: Item, place: int, side: str) -> bool:
         """The other side changed or cancelled this occurrence alone since the last clean

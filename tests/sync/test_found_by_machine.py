@@ -419,11 +419,6 @@ def test_an_occurrence_changed_on_both_sides_is_settled_by_one_run(world: SyncWo
     assert _crm_view(world, series) == _google_view(world, event_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a series leaving Google (private, private sync off) takes its instances with "
-    "it, and the next run reads the cancelled instance as a deletion of the occurrence row",
-)
 def test_a_series_made_private_keeps_its_occurrence_changed_in_google(
     world: SyncWorld,
 ) -> None:

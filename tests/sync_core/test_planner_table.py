@@ -308,6 +308,27 @@ ROWS: list[tuple[str, dict[str, Any], str, tuple[Action, ...]]] = [
         (DropLink(7),),
     ),
     (
+        "occurrence of a private CRM series, its instance cancelled with the series",
+        {
+            "link": link(),
+            "crm": crm(in_series_out_of_google=True),
+            "google": cancelled(),
+        },
+        "occurrence of a private series out of Google",
+        (DropLink(7),),
+    ),
+    (
+        "occurrence of a private CRM series, private sync on: a cancellation in Google",
+        {
+            "link": link(),
+            "crm": crm(in_series_out_of_google=True),
+            "google": cancelled(),
+            "settings": SyncSettings(private_sync=True),
+        },
+        "deleted in Google",
+        (DeleteInCrm(7, 3), DropLink(7)),
+    ),
+    (
         "untouched meeting, event cancelled",
         {"link": link(), "crm": crm(), "google": cancelled()},
         "deleted in Google",

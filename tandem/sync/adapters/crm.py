@@ -56,6 +56,20 @@ def crm_meeting(meeting: Meeting, *, import_key: str | None) -> CrmMeeting:
         deleted=meeting.deleted_at is not None,
         read_only=meeting.read_only,
         import_key=import_key,
+        in_series_out_of_google=_series_is_private_and_ours(meeting),
+    )
+
+
+def _series_is_private_and_ours(meeting: Meeting) -> bool:
+    """An occurrence row whose series is private and was made in the CRM (no import
+    record). Queried only for occurrence rows of private series, which are rare."""
+    if meeting.series_id is None:
+        return False
+    series = meeting.series
+    return (
+        series is not None
+        and series.is_private
+        and not ImportedMeeting.objects.filter(meeting_id=series.pk).exists()
     )
 
 

@@ -210,6 +210,10 @@ def _plan_linked(
         if _must_leave_google(crm.fields, link.origin, settings):
             # A private meeting that is out of Google, as it should be: keep it in the CRM.
             return plan("private meeting out of Google", DropLink(link.meeting_id))
+        if crm.in_series_out_of_google and not settings.private_sync and not settings.read_only:
+            # Its series left Google for privacy and Google cancelled the series' instances
+            # with it: nobody deleted this occurrence, it stays in the CRM with its series.
+            return plan("occurrence of a private series out of Google", DropLink(link.meeting_id))
         if not link.leaving and (crm.fields == link.base or settings.read_only):
             # Deleted in Google and untouched in the CRM (or read-only): delete the meeting.
             return plan(

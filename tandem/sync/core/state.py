@@ -53,6 +53,9 @@ class CrmMeeting:
     deleted: bool = False
     read_only: bool = False
     import_key: str | None = None
+    # An occurrence row of a series the CRM pushed that is private: while private sync is
+    # off the series is out of Google, its instances with it (none of them is deleted).
+    in_series_out_of_google: bool = False
 
 
 @dataclass(frozen=True)
