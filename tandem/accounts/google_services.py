@@ -23,6 +23,7 @@ from django.utils import timezone
 from tandem.accounts.crypto import decrypt_token, encrypt_token
 from tandem.accounts.google_clients import google_endpoints, google_oauth, http_client
 from tandem.accounts.models import GoogleConnection, SyncSettings
+from tandem.accounts.selectors import connection_of
 from tandem.accounts.tokens import (
     ConnectionTokens,
     connection_mark_scope_missing,
@@ -30,7 +31,14 @@ from tandem.accounts.tokens import (
 )
 from tandem.google.calendar import CalendarClient
 from tandem.google.endpoints import GoogleEndpoints
-from tandem.google.errors import GoogleError, InsufficientScope, NetworkError, TransientError
+from tandem.google.errors import (
+    BadRequest,
+    GoogleError,
+    InsufficientScope,
+    InvalidGrant,
+    NetworkError,
+    TransientError,
+)
 from tandem.google.oauth import CALENDAR_SCOPES, GoogleIdentity, TokenSet
 
 logger = logging.getLogger(__name__)
@@ -106,15 +114,17 @@ def google_connect_begin(
     *, user: User, session: MutableMapping[str, Any], redirect_uri: str
 ) -> str:
     """The consent URL; remembers state + PKCE verifier in the session, bound to the user."""
-    connection = connection_for(user=user)
+    # A read: the connect link is a GET, and the row is made when Google answers.
+    connection = connection_of(user=user)
     # Consent again unless a healthy grant exists: a refresh token is only handed out on
     # consent, and one granted without calendar access must be replaced by one with it.
-    needs_refresh_token = not (
+    needs_refresh_token = connection is None or not (
         connection.refresh_token_encrypted
         and connection.status == GoogleConnection.Status.CONNECTED
     )
     request = google_oauth(redirect=redirect_uri).authorization_request(
-        first_connect=needs_refresh_token, login_hint=connection.email or None
+        first_connect=needs_refresh_token,
+        login_hint=(connection.email if connection is not None else "") or None,
     )
     session[SESSION_KEY] = {
         "state": request.state,
@@ -160,6 +170,14 @@ def google_connect_complete(
     try:
         tokens = oauth.exchange_code(code=code, code_verifier=pending["verifier"])
         identity = oauth.identity(access_token=tokens.access_token)
+    except (InvalidGrant, BadRequest) as error:
+        # Google refused the code itself (forged, another client's, used or expired): the
+        # request was bad, not Google (RFC 6749 §5.2: invalid_grant), so a 4xx, not a 502.
+        raise ConnectFailed(
+            "Google did not accept this sign-in (the authorization code is not valid, or "
+            "was already used); please connect again.",
+            status=400,
+        ) from error
     except GoogleError as error:
         raise ConnectFailed(
             f"Google did not complete the sign-in: {error.message}", status=502
@@ -212,18 +230,23 @@ def _calendar_summary(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def calendars_refresh(*, connection: GoogleConnection) -> list[dict[str, Any]]:
-    """Reads calendarList from Google and remembers it for the settings page."""
+def calendars_read(*, connection: GoogleConnection) -> list[dict[str, Any]]:
+    """Reads calendarList from Google (remembers nothing: the settings page's GET shows it)."""
     try:
         entries = calendar_client_for(connection=connection).calendar_list()
     except InsufficientScope:
         connection_mark_scope_missing(connection=connection)
         raise
-    calendars = [
+    return [
         _calendar_summary(entry)
         for entry in entries
         if entry.get("id") and not entry.get("deleted")
     ]
+
+
+def calendars_refresh(*, connection: GoogleConnection) -> list[dict[str, Any]]:
+    """Reads calendarList from Google and remembers it: the list a save is checked against."""
+    calendars = calendars_read(connection=connection)
     sync_settings = settings_for(connection=connection)
     sync_settings.known_calendars = calendars
     sync_settings.save(update_fields=["known_calendars"])

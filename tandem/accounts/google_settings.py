@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 
 from tandem.accounts import google_services as services
 from tandem.accounts.models import GoogleConnection, SyncSettings
+from tandem.accounts.selectors import connection_of
 from tandem.google.errors import ConnectionLost, GoogleError, InsufficientScope
 
 CONNECT_FIRST = "Connect Google with calendar access first."
@@ -41,8 +42,8 @@ class SettingsUnavailable(Exception):
 
 def connected_connection(*, user: User) -> GoogleConnection:
     """The user's connection, if it is healthy enough to choose calendars."""
-    connection = services.connection_for(user=user)
-    if connection.status != GoogleConnection.Status.CONNECTED:
+    connection = connection_of(user=user)
+    if connection is None or connection.status != GoogleConnection.Status.CONNECTED:
         raise SettingsUnavailable(CONNECT_FIRST)
     return connection
 
@@ -60,16 +61,21 @@ class CalendarChoices:
         return any(c["summary"] == services.DEDICATED_CALENDAR_NAME for c in self.calendars)
 
 
-def calendar_choices(*, connection: GoogleConnection, refresh: bool) -> CalendarChoices:
+def calendar_choices(
+    *, connection: GoogleConnection, refresh: bool, remember: bool = True
+) -> CalendarChoices:
     """The calendars as last seen, read again from Google when ``refresh`` or when none is
-    known yet. A Google failure other than a lost grant keeps the last known list and says
-    so; a lost grant or lost calendar access raises SettingsUnavailable."""
+    known yet, and remembered (the list a save is checked against) when ``remember``: a
+    GET passes False, since a GET never writes (issue 15). A Google failure other than a
+    lost grant keeps the last known list and says so; a lost grant or lost calendar access
+    raises SettingsUnavailable."""
     sync_settings = services.settings_for(connection=connection)
     calendars = sync_settings.known_calendars
     if not refresh and calendars:
         return CalendarChoices(calendars=calendars, settings=sync_settings)
+    read = services.calendars_refresh if remember else services.calendars_read
     try:
-        calendars = services.calendars_refresh(connection=connection)
+        calendars = read(connection=connection)
     except InsufficientScope as error:
         raise SettingsUnavailable(SCOPE_WITHDRAWN) from error
     except ConnectionLost as error:
@@ -110,8 +116,8 @@ class RevokeResult:
 
 
 def google_revoke(*, user: User) -> RevokeResult:
-    connection = services.connection_for(user=user)
-    if connection.status == GoogleConnection.Status.DISCONNECTED:
+    connection = connection_of(user=user)
+    if connection is None or connection.status == GoogleConnection.Status.DISCONNECTED:
         return RevokeResult(done=False, revoked_at_google=False, message=NOTHING_TO_REVOKE)
     revoked_now = services.google_disconnect(connection=connection)
     return RevokeResult(

@@ -17,6 +17,7 @@ from tandem.accounts import google_settings as choosing
 from tandem.accounts.google_clients import redirect_uri
 from tandem.accounts.google_forms import SyncSettingsForm
 from tandem.accounts.models import GoogleConnection
+from tandem.accounts.selectors import connection_of
 from tandem.google.errors import GoogleError
 
 PROPOSED_CALENDAR_KEY = "google_proposed_calendar"
@@ -66,7 +67,10 @@ def google_callback(request: HttpRequest) -> HttpResponse:
 def google_settings(request: HttpRequest) -> HttpResponse:
     try:
         connection = choosing.connected_connection(user=_user(request))
-        choices = choosing.calendar_choices(connection=connection, refresh=request.method == "GET")
+        # Google's list fresh each time; remembered only by a save, as a GET never writes.
+        choices = choosing.calendar_choices(
+            connection=connection, refresh=True, remember=request.method == "POST"
+        )
     except choosing.SettingsUnavailable as unavailable:
         not_connected = unavailable.message == choosing.CONNECT_FIRST
         (messages.warning if not_connected else messages.error)(request, unavailable.message)
@@ -135,7 +139,7 @@ def google_create_calendar(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def google_revoke(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        connection = services.connection_for(user=_user(request))
+        connection = connection_of(user=_user(request))  # a read: a GET never writes
         return render(request, "google/revoke_confirm.html", {"connection": connection})
     result = choosing.google_revoke(user=_user(request))
     if result.done:

@@ -2,16 +2,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from tandem.accounts.models import GoogleConnection, Preferences
 
 
-def preferences_for(*, user: AbstractBaseUser) -> Preferences:
-    """The user's preferences, created with defaults the first time they are needed."""
-    preferences, _ = Preferences.objects.get_or_create(user=user)
-    return preferences
+def preferences_for(*, user: User) -> Preferences:
+    """The user's preferences; the defaults, unsaved, until the user saves some. Every page
+    reads them, and a GET never writes (issue 15): the row is made by the first save."""
+    preferences = Preferences.objects.filter(user=user).first()
+    return preferences if preferences is not None else Preferences(user=user)
+
+
+def connection_of(*, user: User) -> GoogleConnection | None:
+    """The user's Google connection if one was ever made; a read, for pages a GET shows
+    (``google_services.connection_for`` makes the row, for the writes that need one)."""
+    return GoogleConnection.objects.filter(user=user).first()
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,7 @@ class GoogleStatus:
 
 
 def google_status_for(*, user: User) -> GoogleStatus:
-    connection = GoogleConnection.objects.filter(user=user).first()
+    connection = connection_of(user=user)
     connect_url = reverse("google-connect")
     if connection is None or connection.status == GoogleConnection.Status.DISCONNECTED:
         return GoogleStatus(

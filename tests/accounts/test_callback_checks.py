@@ -134,13 +134,26 @@ def test_a_callback_without_a_sign_in_in_progress_is_refused(
 def test_a_forged_code_is_refused_by_google_and_nothing_is_stored(
     google: GoogleHarness, client_ann: Client, ann: User
 ) -> None:
-    """The right state with a code Google never issued: Google refuses the exchange, the
-    callback answers 502 with a message, nothing is stored."""
+    """The right state with a code Google never issued: Google refuses the exchange
+    (invalid_grant), the callback answers 400 with a message (the request was bad, not
+    Google: issue 15, finding 7), nothing is stored."""
     answer = _consented(google, client_ann)
     response = client_ann.get(CALLBACK, {**answer, "code": "4/0Aforged"})
-    assert response.status_code == 502
-    assert "Google did not complete the sign-in" in response.content.decode()
+    assert response.status_code == 400
+    assert "Google did not accept this sign-in" in response.content.decode()
     assert nothing_stored(ann)
+
+
+def test_a_code_used_twice_is_a_bad_request(
+    google: GoogleHarness, client_ann: Client, ann: User
+) -> None:
+    """A code already exchanged (another client's, or replayed) is refused as the forged one."""
+    answer = _consented(google, client_ann)
+    assert client_ann.get(CALLBACK, answer).status_code == 302
+    replay = _consented(google, client_ann)
+    response = client_ann.get(CALLBACK, {**replay, "code": answer["code"]})
+    assert response.status_code == 400
+    assert "Google did not accept this sign-in" in response.content.decode()
 
 
 def test_denying_on_google_returns_to_external_services_with_a_clear_message(
