@@ -143,7 +143,10 @@ def test_a_malformed_event_is_recorded_and_the_run_goes_on(world: World) -> None
     bad = world.google.user_create(timed(10))
     world.google.events[bad]["end"] = {"date": "2026-03-02"}
     report = world.sync()
-    assert report.problems == [(bad, "The start and the end mix a date and a date-time.")]
+    title = world.google.events[bad]["summary"]
+    assert report.problems == [
+        (bad, f"“{title}”: The start and the end mix a date and a date-time.")
+    ]
     assert len(world.crm.alive()) == 1
     assert world.links.links(calendar_id="primary")[0].event_id == good
 

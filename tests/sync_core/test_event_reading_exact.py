@@ -39,6 +39,8 @@ def event(**overrides: Any) -> dict[str, Any]:
 
 
 LONG = "x" * 100
+# read_event names a malformed event by its title (the user does not know its id).
+TITLED = "“Kick-off”: "
 DAY = {"date": "2026-03-01"}
 NEXT_DAY = {"date": "2026-03-02"}
 
@@ -97,12 +99,12 @@ NEXT_DAY = {"date": "2026-03-02"}
 def test_each_malformed_event_is_reported_in_plain_words(
     overrides: dict[str, Any], reason: str
 ) -> None:
-    """The reason the user reads names the defect and quotes the bad value, and the error
-    names the event."""
+    """The reason the user reads names the event by its title, the defect, and quotes the
+    bad value; the error names the event by id too."""
     with pytest.raises(MalformedEvent) as caught:
         read_event(event(**overrides))
-    assert (caught.value.reason, caught.value.event_id) == (reason, "ev1")
-    assert str(caught.value) == f"Event ev1: {reason}"
+    assert (caught.value.reason, caught.value.event_id) == (TITLED + reason, "ev1")
+    assert str(caught.value) == f"Event ev1: {TITLED}{reason}"
 
 
 @pytest.mark.parametrize("bad_id", [None, "", 42])
@@ -126,10 +128,10 @@ def test_a_zone_less_time_takes_the_calendars_zone() -> None:
     assert fields_from_event(raw).time_zone == "UTC"
     with pytest.raises(MalformedEvent) as caught:
         read_event(raw, default_zone="Nowhere/Land")
-    assert caught.value.reason == "Invalid calendar time zone “Nowhere/Land”."
+    assert caught.value.reason == TITLED + "Invalid calendar time zone “Nowhere/Land”."
     with pytest.raises(MalformedEvent) as caught:
         read_event(raw, default_zone=LONG)
-    assert caught.value.reason == f"Invalid calendar time zone “{'x' * 64}”."
+    assert caught.value.reason == TITLED + f"Invalid calendar time zone “{'x' * 64}”."
 
 
 def test_fields_from_event_names_the_event_in_its_errors_and_cuts_silently() -> None:
@@ -235,7 +237,10 @@ def test_a_live_occurrence_without_a_readable_original_start_is_malformed(
     """It cannot be placed in its series: the problem names the occurrence."""
     with pytest.raises(MalformedEvent) as caught:
         read_event(occurrence() | {"originalStartTime": original})
-    assert (caught.value.reason, caught.value.event_id) == (reason, "ev1_20260301T090000Z")
+    assert (caught.value.reason, caught.value.event_id) == (
+        TITLED + reason,
+        "ev1_20260301T090000Z",
+    )
 
 
 def test_an_empty_series_id_is_no_occurrence() -> None:

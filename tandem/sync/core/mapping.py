@@ -5,7 +5,11 @@ Source of truth: google-calendar-api.md §2.5 (Event resource) and §2.6 (ETags)
 - A missing or blank ``summary`` becomes the subject ``(No title)`` (Google's own label);
   the subject is written back only if the CRM changes it.
 - ``description`` may hold HTML and is kept verbatim: escaping is the web layer's job.
-- Over-long text is cut to the Meeting model's limits and the cut is reported as a warning.
+- Text is made storable first (``storable.py``: NUL and control characters removed, lone
+  surrogates replaced), then over-long text is cut to the Meeting model's limits; each
+  change is a warning of the reading. Every value a problem or a warning quotes is made
+  storable too, since the run record keeps them. A malformed event's problem names it by
+  its title, so the user can find it.
 - A ``dateTime`` without ``timeZone`` takes the calendar's zone (``default_zone``); an end
   in another zone than the start is re-expressed in the start's zone (one zone per meeting).
 - An event that ends when (or before) it starts cannot be a Meeting: it is malformed.
@@ -36,8 +40,10 @@ from tandem.sync.core.fields import (
     is_time_zone,
 )
 from tandem.sync.core.identity import MARKER_KEY
+from tandem.sync.core.storable import is_storable, quoted, storable_text
 
 UNTITLED = "(No title)"
+TITLE_QUOTED = 80  # characters of a title quoted in a problem
 Event = dict[str, Any]
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -83,12 +89,17 @@ class OccurrenceOf:
 def read_event(event: Mapping[str, Any], *, default_zone: str = "UTC") -> EventReading:
     """Reads a listed event; raises ``MalformedEvent`` for a live event the CRM cannot hold."""
     event_id = event.get("id")
-    if not isinstance(event_id, str) or not event_id:
+    # An id that cannot be stored cannot be linked either: as good as none (Google's own ids
+    # are base32hex; this is the defence against a hostile or broken answer).
+    if not isinstance(event_id, str) or not event_id or not is_storable(event_id):
         raise MalformedEvent(None, "The event has no id.")
     cancelled = event.get("status") == "cancelled"
     warnings: list[str] = []
-    fields = None if cancelled else _fields(event, event_id, default_zone, warnings)
-    occurrence = _occurrence(event, event_id, default_zone, cancelled=cancelled)
+    try:
+        fields = None if cancelled else _fields(event, event_id, default_zone, warnings)
+        occurrence = _occurrence(event, event_id, default_zone, cancelled=cancelled)
+    except MalformedEvent as error:
+        raise _titled(error, event) from None
     return EventReading(
         event_id=event_id,
         etag=str(event.get("etag", "")),
@@ -101,6 +112,16 @@ def read_event(event: Mapping[str, Any], *, default_zone: str = "UTC") -> EventR
         warnings=tuple(warnings),
         occurrence=occurrence,
     )
+
+
+def _titled(error: MalformedEvent, event: Mapping[str, Any]) -> MalformedEvent:
+    """The problem named by the event's title (shortened, storable), as the user knows it:
+    an event id means nothing to a person."""
+    title = event.get("summary")
+    title = quoted(title, TITLE_QUOTED).strip() if isinstance(title, str) else ""
+    if not title:
+        return error
+    return MalformedEvent(error.event_id, f"“{title}”: {error.reason}")
 
 
 def _occurrence(
@@ -196,11 +217,12 @@ def _fields(
         raise bad("The recurrence is not a list of lines.")
     for line in recurrence:
         if re.split(r"[:;]", line.strip(), maxsplit=1)[0].upper() not in _RECURRENCE_KINDS:
-            raise bad(f"Unknown recurrence line “{line[:80]}”.")
+            raise bad(f"Unknown recurrence line “{quoted(line, 80)}”.")
+    recurrence = _storable_lines(recurrence, warnings)
     raw_visibility = event.get("visibility") or "default"
     visibility = VISIBILITY_BY_NAME.get(str(raw_visibility))
     if visibility is None:
-        warnings.append(f"Unknown visibility “{str(raw_visibility)[:40]}” read as default.")
+        warnings.append(f"Unknown visibility “{quoted(raw_visibility, 40)}” read as default.")
         visibility = "default"
     subject = _text(event, "summary", SUBJECT_MAX_LENGTH, warnings).strip() or UNTITLED
     try:
@@ -221,11 +243,23 @@ def _text(event: Mapping[str, Any], key: str, limit: int, warnings: list[str]) -
     value = event.get(key)
     if value is None:
         return ""
-    text = str(value)
+    cleaned = storable_text(str(value))
+    if cleaned.changed:
+        warnings.append(cleaned.describe(f"the {key}"))
+    text = cleaned.text
     if len(text) > limit:
         warnings.append(f"The {key} was cut from {len(text)} to {limit} characters.")
         text = text[:limit]
     return text
+
+
+def _storable_lines(lines: list[str], warnings: list[str]) -> list[str]:
+    """Recurrence lines as they can be stored (they are stored as JSON, NUL excluded)."""
+    if all(is_storable(line) for line in lines):
+        return lines
+    cleaned = [storable_text(line) for line in lines]
+    warnings.extend(line.describe("the recurrence") for line in cleaned if line.changed)
+    return [line.text for line in cleaned]
 
 
 def _bounds(event: Mapping[str, Any], bad: Bad, default_zone: str) -> tuple[Moment, Moment]:
@@ -256,27 +290,27 @@ def _moment(
     if has_date:
         text = raw["date"]
         if not isinstance(text, str) or not _DATE.fullmatch(text):
-            raise bad(f"Invalid {name} date “{str(text)[:40]}”.")
+            raise bad(f"Invalid {name} date “{quoted(text, 40)}”.")
         try:
             return date.fromisoformat(text)
         except ValueError:
-            raise bad(f"Invalid {name} date “{text}”.") from None
+            raise bad(f"Invalid {name} date “{text}”.") from None  # 10 digits and dashes
     if not has_time:
         raise bad(f"The {name} has neither a date nor a date-time.")
     own_zone = raw.get("timeZone")
     if own_zone is not None and (not isinstance(own_zone, str) or not is_time_zone(own_zone)):
-        raise bad(f"Invalid time zone “{str(own_zone)[:64]}” for the {name} time.")
+        raise bad(f"Invalid time zone “{quoted(own_zone, 64)}” for the {name} time.")
     try:
         moment = datetime.fromisoformat(str(raw["dateTime"]))
     except ValueError:
-        raise bad(f"Invalid {name} time “{str(raw['dateTime'])[:40]}”.") from None
+        raise bad(f"Invalid {name} time “{quoted(raw['dateTime'], 40)}”.") from None
     if moment.tzinfo is None:
         if own_zone is None:
             raise bad(f"The {name} time has no offset and no time zone.")
         moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(own_zone))
     chosen = zone or own_zone or default_zone
     if not is_time_zone(chosen):
-        raise bad(f"Invalid calendar time zone “{chosen[:64]}”.")
+        raise bad(f"Invalid calendar time zone “{quoted(chosen, 64)}”.")
     return TimedMoment(moment, chosen)
 
 
