@@ -3,13 +3,14 @@ from __future__ import annotations
 from django import forms
 
 from tandem.accounts.models import Preferences
-from tandem.timezones import available_time_zones
+from tandem.timezones import time_zone_choices
 
 
 class PreferencesForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         label="Time zone",
-        choices=[(name, name) for name in available_time_zones()],
+        choices=time_zone_choices,
+        widget=forms.Select(attrs={"data-zone-search": ""}),
         help_text="Times on your calendar are shown in this zone.",
         error_messages={
             "required": "Choose a time zone.",

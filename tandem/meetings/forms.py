@@ -22,7 +22,7 @@ from tandem.meetings.models import (
     Visibility,
 )
 from tandem.meetings.services import MeetingInput
-from tandem.timezones import available_time_zones
+from tandem.timezones import chosen_form_of, time_zone_choices
 
 DEFAULT_START = time(9, 0)
 DEFAULT_DURATION = timedelta(hours=1)
@@ -63,7 +63,8 @@ class MeetingForm(forms.Form):
     end_time = _time_field("End time")
     time_zone = forms.ChoiceField(
         label="Time zone",
-        choices=[(name, name) for name in available_time_zones()],
+        choices=time_zone_choices,
+        widget=forms.Select(attrs={"data-zone-search": ""}),
         error_messages={
             "required": "Choose a time zone.",
             "invalid_choice": "“%(value)s” is not an IANA time zone.",
@@ -162,7 +163,8 @@ def initial_for(meeting: Meeting) -> dict[str, Any]:
     initial: dict[str, Any] = {
         "subject": meeting.subject,
         "all_day": meeting.all_day,
-        "time_zone": meeting.time_zone,
+        # An old alias Google gave ("US/Eastern") shows as the zone it links to: same clock.
+        "time_zone": chosen_form_of(meeting.time_zone),
         "location": meeting.location,
         "description": meeting.description,
         "visibility": meeting.visibility,

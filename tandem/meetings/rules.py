@@ -12,7 +12,8 @@ A problem is ``(field, message)``, keyed by the Meeting model's field names: ``s
 ``end`` for a timed meeting, ``start_date`` and ``end_date`` for an all-day one.
 ``meeting_problems`` lists every problem, so a form shows them all at once; the core raises
 the first one. Values are cleaned before they are checked: surrounding spaces are no part
-of a subject nor of a recurrence line (``clean_subject``, ``clean_recurrence``).
+of a subject nor of a recurrence line (``clean_subject``, ``clean_recurrence``), and a
+description's lines end in "\n" (``clean_description``).
 
 Where the two places used to disagree, the rule a person would expect was kept:
 
@@ -44,6 +45,7 @@ import zoneinfo
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from importlib import resources
 from typing import Literal, TypeAlias, get_args
 
 # The Meeting model's column sizes (tandem/meetings/models.py keeps the same numbers for the
@@ -90,15 +92,27 @@ def _zone_names() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones() - _NOT_PLACES)
 
 
+@lru_cache(maxsize=1)
+def _chosen_zone_names() -> frozenset[str]:
+    # tzdata's zone.tab: at least one zone per country, under the names the tz database
+    # recommends (no "US/Eastern", "Asia/Calcutta", "EST5EDT", "GMT+0", "Etc/…"), read from
+    # the pinned tzdata package so every machine offers the same list; and UTC.
+    table = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text("utf-8")
+    rows = (line.split("\t") for line in table.splitlines() if line and line[0] != "#")
+    return frozenset(({row[2] for row in rows} | {"UTC"}) & _zone_names())
+
+
 def time_zone_names() -> list[str]:
-    """Every zone ``is_time_zone`` accepts, sorted (the forms' and the API schema's list)."""
-    return sorted(_zone_names())
+    """The zones a person chooses from, sorted: the forms' lists and the only ones the API
+    takes in a meeting or a preference. Old aliases and zones of no place are left out;
+    ``is_time_zone`` still knows them, because Google may send them on its events."""
+    return sorted(_chosen_zone_names())
 
 
 def is_time_zone(name: str) -> bool:
     """An IANA zone name this machine knows (``zoneinfo.available_timezones()`` but the
-    names of no place, the names the forms offer): a meeting's ``time_zone`` and a Google
-    event's ``timeZone``."""
+    names of no place): a meeting's ``time_zone`` and a Google event's ``timeZone``, which
+    may be an old alias (``time_zone_names`` lists what people may choose)."""
     return name in _zone_names()
 
 
@@ -130,6 +144,19 @@ def instant(moment: datetime) -> datetime:
 def clean_subject(subject: str) -> str:
     """Surrounding spaces are no part of a subject: " Kick-off " is "Kick-off"."""
     return subject.strip()
+
+
+def clean_description(description: str) -> str:
+    """Line ends are "\n": a browser sends a textarea's lines with "\r\n" (the HTML form
+    encoding), old Mac text has "\r", and Google shows what it gets. Cleaned where the text
+    enters the CRM (the services) and where the sync reads a meeting from either side (the
+    core's ``MeetingFields``), so nothing leaves the CRM with another ending and a Google
+    text with "\r\n" is the same description as the CRM's with "\n" (no edit to push)."""
+    return (
+        description.replace("\r\n", "\n").replace("\r", "\n")
+        if "\r" in description
+        else description
+    )
 
 
 def clean_recurrence(lines: Iterable[str]) -> tuple[str, ...]:
@@ -280,6 +307,7 @@ __all__ = [
     "Visibility",
     "bounds_problems",
     "by_field",
+    "clean_description",
     "clean_recurrence",
     "clean_subject",
     "in_range",

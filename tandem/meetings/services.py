@@ -75,7 +75,7 @@ def normalised(data: MeetingInput) -> dict[str, Any]:
     with every problem at once. The rules are ``tandem.meetings.rules``, the same ones the
     sync core's ``MeetingFields`` follows, so what is saved here the sync can carry."""
     subject = rules.clean_subject(data.subject or "")
-    description, location = data.description or "", data.location or ""
+    description, location = rules.clean_description(data.description or ""), data.location or ""
     bounds = (data.start_date, data.end_date) if data.all_day else (data.start, data.end)
     problems = rules.meeting_problems(
         subject=subject,
@@ -220,6 +220,12 @@ def meeting_delete(*, meeting: Meeting, origin: str = "crm") -> Meeting:
     meeting.version = F("version") + 1
     meeting.save(update_fields=["deleted_at", "version", "updated_at"])
     meeting.refresh_from_db(fields=["version"])
+    if meeting.recurrence:
+        # Its changed occurrences go with it, as Google cancels a recurring event's
+        # exceptions with it; restored with it too (same deletion time, meeting_restore).
+        Meeting.objects.filter(series=meeting, deleted_at__isnull=True).update(
+            deleted_at=meeting.deleted_at, version=F("version") + 1, updated_at=timezone.now()
+        )
     announce(meeting, origin)
     return meeting
 
@@ -232,10 +238,16 @@ def meeting_restore(*, meeting: Meeting, origin: str = "crm") -> Meeting:
         raise ValidationError(
             f"Deleted meetings can be restored for {TOMBSTONE_DAYS} days; this one is older."
         )
+    deleted_at = meeting.deleted_at
     meeting.deleted_at = None
     meeting.version = F("version") + 1
     meeting.save(update_fields=["deleted_at", "version", "updated_at"])
     meeting.refresh_from_db(fields=["version"])
+    if meeting.recurrence:
+        # The occurrences deleted with the series (meeting_delete) come back with it.
+        Meeting.objects.filter(series=meeting, deleted_at=deleted_at).update(
+            deleted_at=None, version=F("version") + 1, updated_at=timezone.now()
+        )
     announce(meeting, origin)
     return meeting
 

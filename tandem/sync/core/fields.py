@@ -27,6 +27,7 @@ from tandem.meetings.rules import (
     VISIBILITIES,
     Visibility,
     bounds_problems,
+    clean_description,
     clean_recurrence,
     clean_subject,
     instant,
@@ -96,10 +97,11 @@ class MeetingFields:
         # services stripped it): " Kick-off " from either side is the meeting "Kick-off",
         # as a person expects, and Google's summary is stripped by the mapping anyway.
         subject = clean_subject(self.subject)
+        description = clean_description(self.description)  # "\r\n" from a browser is "\n"
         start, end = self.start, self.end
         problems = meeting_problems(
             subject=subject,
-            description=self.description,
+            description=description,
             location=self.location,
             visibility=self.visibility,
             # The bounds as the rules take them: a TimedMoment's UTC instant and zone, or a
@@ -115,6 +117,8 @@ class MeetingFields:
             raise InvalidFields(problems[0][1])
         if subject != self.subject:
             object.__setattr__(self, "subject", subject)
+        if description != self.description:
+            object.__setattr__(self, "description", description)
         object.__setattr__(self, "recurrence", clean_recurrence(self.recurrence))
 
     @property
