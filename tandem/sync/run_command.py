@@ -30,8 +30,9 @@ from django.utils import timezone
 from tandem.accounts.models import GoogleConnection
 from tandem.google.errors import GoogleError
 from tandem.sync.engine import sync_user_now
-from tandem.sync.models import SyncRun, UserSyncState
+from tandem.sync.models import SyncConflict, SyncRun, UserSyncState
 from tandem.sync.scheduling import due_user_ids
+from tandem.sync.selectors import conflicts_of
 from tandem.sync.tasks import sync_user_allowing_deletions, sync_user_keeping_meetings
 from tandem.sync.user_actions import answer_refusal
 
@@ -129,7 +130,7 @@ def result_json(result: UserResult) -> dict[str, Any]:
     from tandem.api.sync_serializers import SyncConflictSerializer, SyncRunSerializer
 
     run = dict(SyncRunSerializer(result.run).data) if result.run else {}
-    conflicts = list(result.run.syncconflict_set.select_related("meeting")) if result.run else []
+    conflicts = _conflicts_during(result.run) if result.run else []
     return {
         "user": result.username,
         "status": result.status,
@@ -145,6 +146,14 @@ def result_json(result: UserResult) -> dict[str, Any]:
         "errors": result.errors,
         "conflicts": SyncConflictSerializer(conflicts, many=True).data,
     }
+
+
+def _conflicts_during(run: SyncRun) -> list[SyncConflict]:
+    # By time, not by SyncConflict.run: the engine records conflicts without their run.
+    conflicts = conflicts_of(owner=run.owner).filter(created_at__gte=run.started_at)
+    if run.finished_at is not None:
+        conflicts = conflicts.filter(created_at__lte=run.finished_at)
+    return list(conflicts)
 
 
 def _user_problem(username: str) -> tuple[User | None, str]:

@@ -10,7 +10,10 @@ from django.test import Client
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient, APIRequestFactory
 
-from tests.conftest import GoogleHarness, callback_path
+from tandem.sync.engine import sync_user_now
+from tandem.sync.models import SyncRun
+from tests.conftest import DEMO_GOOGLE_EMAIL, GoogleHarness, callback_path
+from tests.sync.sched_support import google_api, google_event_create
 
 from .helpers import token_client
 
@@ -61,3 +64,29 @@ def connected_api(harness: GoogleHarness, username: str, **consent: Any) -> tupl
     answer = connect_through_consent(harness, api, user, **consent)
     assert answer.status_code == 302, answer.content
     return user, api
+
+
+def settings_saved(api: APIClient, calendar_id: str = DEMO_GOOGLE_EMAIL) -> None:
+    """The primary calendar both ways, chosen through the API."""
+    response = api.put(
+        SETTINGS,
+        {
+            "inbound_calendar_ids": [calendar_id],
+            "target_calendar_id": calendar_id,
+            "sync_private": False,
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+
+
+def trip_the_breaker(user: User, harness: GoogleHarness) -> None:
+    """Twelve events synced, then all deleted in Google: the next run holds them back."""
+    with google_api(harness) as google:
+        ids = [google_event_create(google, summary=f"E{n}", days=n + 1)["id"] for n in range(12)]
+        first = sync_user_now(user_id=user.pk)
+        assert first.run is not None and first.run.status == SyncRun.Status.SUCCEEDED
+        for event_id in ids:
+            assert google.delete(f"calendars/{DEMO_GOOGLE_EMAIL}/events/{event_id}").is_success
+    outcome = sync_user_now(user_id=user.pk)
+    assert outcome.run is not None and outcome.run.status == SyncRun.Status.NEEDS_ATTENTION

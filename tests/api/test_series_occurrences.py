@@ -1,0 +1,118 @@
+"""A recurring meeting's occurrences in a date range through the API, cancelled ones
+included and marked (issue 16)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+
+from tandem.meetings.models import Meeting
+
+from .helpers import make_meeting, meeting_url
+from .sync_support import unauthenticated_status
+
+RANGE = {"start": "2026-05-01T00:00:00Z", "end": "2026-06-01T00:00:00Z"}
+
+
+def weekly(owner: User) -> Meeting:
+    """Mondays 09:00-10:00 UTC from 2026-05-04, six times (the last on 2026-06-08)."""
+    return make_meeting(owner, recurrence=["RRULE:FREQ=WEEKLY;COUNT=6"])
+
+
+def listing_url(series: Meeting) -> str:
+    return f"{meeting_url(series.pk)}occurrences/"
+
+
+def test_each_occurrence_in_the_range_with_what_became_of_it(api: APIClient, alice: User):
+    """Scheduled ones as the rule says; one cancelled alone is listed and marked cancelled;
+    one changed alone is listed where it is now, with the meeting it became."""
+    series = weekly(alice)
+    assert api.delete(f"{listing_url(series)}20260511T090000Z/").status_code == 204
+    changed = api.post(
+        f"{listing_url(series)}20260518T090000Z/",
+        {"subject": "Moved", "start": "2026-05-19T13:00:00Z", "end": "2026-05-19T14:00:00Z"},
+        format="json",
+    ).json()
+
+    response = api.get(listing_url(series), RANGE)
+    assert response.status_code == 200, response.content
+    rows = [(o["key"], o["status"], o["start"], o["meeting_id"]) for o in response.json()]
+    assert rows == [
+        ("20260504T090000Z", "scheduled", "2026-05-04T09:00:00Z", None),
+        ("20260511T090000Z", "cancelled", "2026-05-11T09:00:00Z", None),
+        ("20260518T090000Z", "changed", "2026-05-19T13:00:00Z", changed["id"]),
+        ("20260525T090000Z", "scheduled", "2026-05-25T09:00:00Z", None),
+    ]
+    assert response.json()[2]["original_start"] == "2026-05-18T09:00:00Z"
+
+
+def test_a_changed_occurrence_deleted_since_is_cancelled(api: APIClient, alice: User):
+    series = weekly(alice)
+    row = api.post(
+        f"{listing_url(series)}20260504T090000Z/",
+        {"subject": "Moved", "start": "2026-05-04T13:00:00Z", "end": "2026-05-04T14:00:00Z"},
+        format="json",
+    ).json()
+    assert api.delete(meeting_url(row["id"])).status_code == 204
+    first = api.get(listing_url(series), RANGE).json()[0]
+    assert (first["key"], first["status"]) == ("20260504T090000Z", "cancelled")
+
+
+def test_an_occurrence_moved_into_the_range_is_listed(api: APIClient, alice: User):
+    """The last occurrence (2026-06-08) moved to 2026-05-29 shows in May."""
+    series = weekly(alice)
+    api.post(
+        f"{listing_url(series)}20260608T090000Z/",
+        {"subject": "Early", "start": "2026-05-29T09:00:00Z", "end": "2026-05-29T10:00:00Z"},
+        format="json",
+    )
+    keys = [o["key"] for o in api.get(listing_url(series), RANGE).json()]
+    assert keys[-1] == "20260608T090000Z"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({}, "start"),
+        ({"start": "2026-05-01T00:00:00Z"}, "end"),
+        ({"start": "2026-05-01T00:00:00", "end": "2026-06-01T00:00:00Z"}, "start"),
+        ({"start": "2026-06-01T00:00:00Z", "end": "2026-05-01T00:00:00Z"}, "end"),
+    ],
+)
+def test_a_bad_range_is_a_400_naming_the_parameter(
+    api: APIClient, alice: User, query: dict[str, str], field: str
+):
+    response = api.get(listing_url(weekly(alice)), query)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_a_range_over_a_year_is_refused(api: APIClient, alice: User):
+    response = api.get(
+        listing_url(weekly(alice)),
+        {"start": "2026-01-01T00:00:00Z", "end": "2027-06-01T00:00:00Z"},
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": ["Ask for at most 366 days of occurrences at a time."]
+    }
+
+
+def test_a_meeting_that_does_not_repeat_has_no_occurrences_to_list(api: APIClient, alice: User):
+    response = api.get(listing_url(make_meeting(alice)), RANGE)
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["Only a recurring meeting has occurrences."]}
+
+
+def test_another_users_series_is_a_404_and_nothing_leaks(bob_api: APIClient, alice: User):
+    series = weekly(alice)
+    response = bob_api.get(listing_url(series), RANGE)
+    assert response.status_code == 404
+    assert "Quarterly" not in response.content.decode()
+
+
+def test_without_credentials_the_occurrences_are_not_listed(alice: User):
+    response = APIClient().get(listing_url(weekly(alice)), RANGE)
+    assert response.status_code == unauthenticated_status()
+    assert "Quarterly" not in response.content.decode()
