@@ -73,7 +73,8 @@ def _cmd_fake_google(args: argparse.Namespace) -> int:
             port=args.port,
             state_file=args.state_file,
             client_id=args.client_id,
-            client_secret=args.client_secret,
+            # From the environment, never argv: `ps` shows a command line to everyone.
+            client_secret=os.environ.get("FAKE_GOOGLE_CLIENT_SECRET"),
             redirect_uris=args.redirect_uri,
             accounts=args.account,
         )
@@ -187,8 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     fake.add_argument("--host", default="127.0.0.1")
     fake.add_argument("--port", type=int, default=8765)
     fake.add_argument("--state-file", default=None, help="persist state here across restarts")
-    fake.add_argument("--client-id", default=None, help="register this OAuth client")
-    fake.add_argument("--client-secret", default=None)
+    fake.add_argument(
+        "--client-id",
+        default=None,
+        help="register this OAuth client (secret: FAKE_GOOGLE_CLIENT_SECRET in the environment)",
+    )
+    # The client's secret comes from FAKE_GOOGLE_CLIENT_SECRET in the environment.
     fake.add_argument("--redirect-uri", action="append", default=[], help="repeatable")
     fake.add_argument("--account", action="append", default=[], help="email[:Name], repeatable")
     fake.set_defaults(handler=_cmd_fake_google)

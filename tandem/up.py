@@ -25,6 +25,7 @@ from typing import IO
 
 from django.conf import settings
 
+from tandem.google_location import remember_emulator_url
 from tandem.up_ready import http_answers, port_problems, wait_until_ready
 
 
@@ -34,6 +35,9 @@ class Child:
     argv: Sequence[str]
     # A line the process prints once it is ready (for those that serve no HTTP).
     ready_line: str = ""
+    # Added to the environment of this child only (secrets go here, never into argv,
+    # where `ps` shows them to every user of the machine).
+    env: dict[str, str] = field(default_factory=dict, repr=False)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     ready: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -59,7 +63,7 @@ def _start(child: Child, env: dict[str, str]) -> None:
         list(child.argv),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env=env,
+        env={**env, **child.env},
         start_new_session=True,
     )
     assert child.process.stdout is not None
@@ -97,6 +101,8 @@ def _prepare(python: str, env: dict[str, str]) -> str:
 
 
 CALLBACK_PATH = "/preferences/external-services/google/callback/"
+# The emulator reads its OAuth client's secret from here (tandem/cli.py, fake-google).
+CLIENT_SECRET_VARIABLE = "FAKE_GOOGLE_CLIENT_SECRET"
 
 
 def children_for(*, python: str, host: str, port: int, fake_google_port: int) -> list[Child]:
@@ -110,12 +116,12 @@ def children_for(*, python: str, host: str, port: int, fake_google_port: int) ->
                 "--host", "127.0.0.1", "--port", str(fake_google_port),
                 "--state-file", f"{var}/fake-google.json",
                 "--client-id", settings.GOOGLE_CLIENT_ID,
-                "--client-secret", settings.GOOGLE_CLIENT_SECRET,
                 # The browser may call us localhost or 127.0.0.1; Google matches exactly.
                 "--redirect-uri", f"{web_address}{CALLBACK_PATH}",
                 "--redirect-uri", f"http://localhost:{port}{CALLBACK_PATH}",
                 "--account", "demo.sales@gmail.test",
             ],
+            env={CLIENT_SECRET_VARIABLE: settings.GOOGLE_CLIENT_SECRET},
         ),
         Child(
             "web",
@@ -145,7 +151,11 @@ def run(*, host: str, port: int, fake_google_port: int, ready_timeout: float = 1
     python = sys.executable
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    env.setdefault("FAKE_GOOGLE_URL", f"http://127.0.0.1:{fake_google_port}")
+    # Every process of this checkout, the CLI run later from another shell included, finds
+    # the emulator through this file (tandem/google_location.py).
+    emulator_address = f"http://127.0.0.1:{fake_google_port}"
+    remember_emulator_url(var_dir=settings.VAR_DIR, url=emulator_address)
+    env["FAKE_GOOGLE_URL"] = emulator_address
     # Google (here the emulator, which allows plain HTTP on loopback) sends push
     # notifications to the web app at this address, so the demo gets edits within seconds.
     web_host = "127.0.0.1" if host == "0.0.0.0" else host  # noqa: S104 - a listen-all address

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
 import environ
+
+from tandem.google_location import emulator_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -156,8 +159,9 @@ CELERY_BROKER_URL = env.str(
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
-# Where the Google emulator listens for the embedded default (tandem up starts it).
-FAKE_GOOGLE_URL = env.str("FAKE_GOOGLE_URL", default="http://127.0.0.1:8765")
+# Where the Google emulator listens for the embedded default: the address `tandem up`
+# chose (var/fake-google-url), unless FAKE_GOOGLE_URL says otherwise (tandem/google_location.py).
+FAKE_GOOGLE_URL = emulator_url(var_dir=VAR_DIR, environ=os.environ)
 
 # Structured (JSON lines, LOG_FORMAT=json) or plain logs; credentials are redacted from
 # every record before it is written (tandem/sync/logging.py).

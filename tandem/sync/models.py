@@ -31,7 +31,8 @@ class CalendarSyncState(models.Model):
     last_listed_at = models.DateTimeField(null=True, blank=True)
     # Watch channel for push notifications (issue: scheduling).
     channel_id = models.CharField(max_length=64, blank=True, db_index=True)
-    channel_token = models.CharField(max_length=128, blank=True)
+    # SHA-256 of the channel's token (tandem.sync.push.channel_token_hash), never the token.
+    channel_token_hash = models.CharField(max_length=128, blank=True)
     channel_resource_id = models.CharField(max_length=255, blank=True)
     channel_expires_at = models.DateTimeField(null=True, blank=True)
 

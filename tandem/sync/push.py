@@ -4,8 +4,10 @@ Reference: https://developers.google.com/workspace/calendar/api/guides/push (and
 shared/google-calendar-api.md §2.7). A channel is opened with ``events.watch`` on each
 inbound calendar; Google then POSTs an empty notification to our webhook after every change,
 and the webhook queues that user's sync (tandem/sync/webhooks.py). Each channel has a random
-id and a random token, stored in ``CalendarSyncState``; the webhook accepts a notification
-only when both match.
+id and a random token; ``CalendarSyncState`` keeps the id and the token's SHA-256 only
+(``channel_token_hash``: a copy of the database or a ``dumpdata`` cannot forge a
+notification), and the webhook accepts a notification only when the id matches and the
+token hashes to the stored hash (compared in constant time).
 
 Google has no renewal: a channel dies at its expiration (7 days at most), so a channel that
 expires within ``RENEW_WITHIN`` is replaced by a new one first (they overlap, so no change
@@ -109,6 +111,12 @@ def _points_at(channel_id: str, address: str) -> bool:
 # -- the webhook's check --------------------------------------------------------------------
 
 
+def channel_token_hash(token: str) -> str:
+    """What is stored of a channel's token. A plain SHA-256 suffices (no salt, no slow
+    hash): the token is 32 random bytes, so there is nothing to guess from the hash."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def push_channel_owner_id(*, channel_id: str, token: str) -> int | None:
     """The user whose channel this is, when the id is ours and the token matches (compared
     in constant time); None otherwise. Reads the database only: never calls Google."""
@@ -116,13 +124,13 @@ def push_channel_owner_id(*, channel_id: str, token: str) -> int | None:
         return None
     state = (
         CalendarSyncState.objects.filter(channel_id=channel_id)
-        .exclude(channel_token="")
-        .only("owner_id", "channel_token")
+        .exclude(channel_token_hash="")
+        .only("owner_id", "channel_token_hash")
         .first()
     )
     if state is None:
         return None
-    if not hmac.compare_digest(state.channel_token.encode(), token.encode()):
+    if not hmac.compare_digest(state.channel_token_hash, channel_token_hash(token)):
         return None
     return state.owner_id
 
@@ -164,7 +172,7 @@ def _channel_open(client: CalendarClient, state: CalendarSyncState, now: datetim
     expires_at = _expiry(answer, now)
     stored = CalendarSyncState.objects.filter(pk=state.pk, channel_id=old_id).update(
         channel_id=channel_id,
-        channel_token=token,
+        channel_token_hash=channel_token_hash(token),
         channel_resource_id=resource_id,
         channel_expires_at=expires_at,
     )
@@ -175,7 +183,7 @@ def _channel_open(client: CalendarClient, state: CalendarSyncState, now: datetim
         )
         return False
     old_expires = state.channel_expires_at
-    state.channel_id, state.channel_token = channel_id, token
+    state.channel_id, state.channel_token_hash = channel_id, channel_token_hash(token)
     state.channel_resource_id, state.channel_expires_at = resource_id, expires_at
     if old_id:
         # Only now, with the new channel live and recorded, does the old one go.
@@ -229,9 +237,9 @@ def _channel_stop(client: CalendarClient | None, state: CalendarSyncState) -> No
         state.channel_expires_at,
     )
     CalendarSyncState.objects.filter(pk=state.pk, channel_id=unused.channel_id).update(
-        channel_id="", channel_token="", channel_resource_id="", channel_expires_at=None
+        channel_id="", channel_token_hash="", channel_resource_id="", channel_expires_at=None
     )
-    state.channel_id = state.channel_token = state.channel_resource_id = ""
+    state.channel_id = state.channel_token_hash = state.channel_resource_id = ""
     state.channel_expires_at = None
     if client is not None:
         _google_stop(client, unused)

@@ -34,7 +34,7 @@ def on_google_connection_changed(
             next_due_at=None, queued_for=None
         )
         CalendarSyncState.objects.filter(owner_id=connection.user_id).update(
-            channel_id="", channel_token="", channel_resource_id="", channel_expires_at=None
+            channel_id="", channel_token_hash="", channel_resource_id="", channel_expires_at=None
         )
 
 

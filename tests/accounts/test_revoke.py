@@ -131,7 +131,7 @@ def test_revoke_stops_scheduling_and_push_channels(
         calendar_id=DEMO_GOOGLE_EMAIL,
         sync_token="kept-for-a-reconnect",
         channel_id="channel-1",
-        channel_token="secret-channel-token",
+        channel_token_hash="secret-channel-token-hash",
         channel_resource_id="resource-1",
         channel_expires_at=timezone.now() + dt.timedelta(days=1),
     )
@@ -142,7 +142,7 @@ def test_revoke_stops_scheduling_and_push_channels(
     assert state.queued_for is None
     calendar_state = CalendarSyncState.objects.get(owner=ann)
     assert calendar_state.channel_id == ""
-    assert calendar_state.channel_token == ""
+    assert calendar_state.channel_token_hash == ""
     assert calendar_state.sync_token == "kept-for-a-reconnect"
 
 

@@ -100,16 +100,18 @@ def test_cli_runs_until_sigterm(tmp_path: Path) -> None:
         str(tmp_path / "state.json"),
         "--client-id",
         "demo-client",
-        "--client-secret",
-        "demo-secret",
         "--redirect-uri",
         "http://127.0.0.1:8000/cb",
         "--account",
         "demo@example.com:Demo User",
     ]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
-    )
+    # The secret comes through the environment: `ps` shows every command line.
+    environment = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "FAKE_GOOGLE_CLIENT_SECRET": "demo-secret",
+    }
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
     try:
         assert process.stdout is not None
         line = process.stdout.readline()

@@ -8,6 +8,7 @@ live server, the way Google would.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import httpx
 import pytest
 from celery.signals import before_task_publish
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
 from django.test import Client
 
@@ -33,6 +35,7 @@ from tandem.meetings.models import Meeting
 from tandem.sync.models import CalendarSyncState, StaleChannel, SyncRun, UserSyncState
 from tandem.sync.push import (
     RENEW_WITHIN,
+    channel_token_hash,
     push_channels_ensure,
     push_channels_renew,
     push_enabled,
@@ -125,6 +128,11 @@ def world(google_in_process: GoogleHarness, client: Client, settings: Any) -> Wo
     return World(user=user, client=client, harness=google_in_process, team_calendar=team)
 
 
+def _token(world: World, state: CalendarSyncState) -> str:
+    """The channel's token as Google holds it (and sends it back): the CRM keeps its hash."""
+    return str(world.emulator.state.channels[state.channel_id].token)
+
+
 def _notify(
     client: Client, *, channel_id: str | None, token: str | None, state: str = "exists"
 ) -> Any:
@@ -177,12 +185,27 @@ def test_a_successful_run_opens_one_channel_per_inbound_calendar(world: World) -
         assert live[state.channel_id] == calendar_id
         channel = world.emulator.state.channels[state.channel_id]
         assert channel.address == f"{PUBLIC}{WEBHOOK}"
-        assert channel.token == state.channel_token and len(state.channel_token) >= 40
+        # Only the token's hash is stored (issue 15, finding 9): Google holds the token.
+        assert state.channel_token_hash == channel_token_hash(channel.token)
+        assert len(channel.token) >= 40 and channel.token not in state.channel_token_hash
         assert channel.resource_id == state.channel_resource_id
         assert state.channel_expires_at is not None
         assert state.channel_expires_at > datetime.now(UTC) + timedelta(days=6)
-        tokens.add(state.channel_token)
+        tokens.add(channel.token)
     assert len(tokens) == 2
+
+
+def test_no_channel_token_is_in_a_dump_of_the_database(world: World) -> None:
+    """A copy of the database (``dumpdata``, a backup) holds no token that would forge a
+    notification: only hashes (issue 15, finding 9)."""
+    out = io.StringIO()
+    call_command("dumpdata", "sync", stdout=out)
+    dump = out.getvalue()
+    for state in world.states().values():
+        token = _token(world, state)
+        assert token not in dump
+        answer = _notify(world.client, channel_id=state.channel_id, token=state.channel_token_hash)
+        assert answer.status_code == 403
 
 
 def test_a_run_with_every_channel_live_makes_no_extra_google_call(world: World) -> None:
@@ -257,7 +280,7 @@ def test_a_change_notification_queues_that_users_sync(
     """ "exists" with the right channel and token queues one sync of the channel's owner."""
     state = world.states()[world.team_calendar]
     before = len(world.google_calls())
-    answer = _notify(world.client, channel_id=state.channel_id, token=state.channel_token)
+    answer = _notify(world.client, channel_id=state.channel_id, token=_token(world, state))
     assert answer.status_code == 200
     assert [p["task"] for p in published] == ["tandem.sync.tasks.sync_user"]
     assert published[0]["kwargs"] == {"user_id": world.user.pk, "trigger": "push"}
@@ -272,7 +295,7 @@ def test_duplicate_notifications_queue_one_sync(
     queued, further notifications are answered 200 and queue nothing more."""
     state = world.states()[DEMO_GOOGLE_EMAIL]
     for _ in range(3):
-        answer = _notify(world.client, channel_id=state.channel_id, token=state.channel_token)
+        answer = _notify(world.client, channel_id=state.channel_id, token=_token(world, state))
         assert answer.status_code == 200
     assert len(published) == 1
 
@@ -283,7 +306,7 @@ def test_the_sync_message_is_acknowledged_without_a_sync(
     """The "sync" message only confirms a new channel: 200, nothing queued."""
     state = world.states()[DEMO_GOOGLE_EMAIL]
     answer = _notify(
-        world.client, channel_id=state.channel_id, token=state.channel_token, state="sync"
+        world.client, channel_id=state.channel_id, token=_token(world, state), state="sync"
     )
     assert answer.status_code == 200
     assert published == []
@@ -295,7 +318,7 @@ def test_an_unknown_resource_state_is_refused(
     """A state Google does not send is a bad request and queues nothing."""
     state = world.states()[DEMO_GOOGLE_EMAIL]
     answer = _notify(
-        world.client, channel_id=state.channel_id, token=state.channel_token, state="<b>x</b>"
+        world.client, channel_id=state.channel_id, token=_token(world, state), state="<b>x</b>"
     )
     assert answer.status_code == 400
     assert b"<b>" not in answer.content
@@ -322,13 +345,16 @@ def test_a_forged_notification_causes_no_google_call_and_no_task(
     primary = world.states()[DEMO_GOOGLE_EMAIL]
     team = world.states()[world.team_calendar]
     headers: dict[str, str | None] = {
-        "wrong token": {"channel_id": primary.channel_id, "token": primary.channel_token[:-1]},
-        "token of another channel": {"channel_id": primary.channel_id, "token": team.channel_token},
+        "wrong token": {"channel_id": primary.channel_id, "token": _token(world, primary)[:-1]},
+        "token of another channel": {
+            "channel_id": primary.channel_id,
+            "token": _token(world, team),
+        },
         "no token": {"channel_id": primary.channel_id, "token": None},
-        "unknown channel": {"channel_id": "tandem-forged", "token": primary.channel_token},
+        "unknown channel": {"channel_id": "tandem-forged", "token": _token(world, primary)},
         "no headers": {"channel_id": None, "token": None},
         "empty channel id": {"channel_id": "", "token": ""},
-        "overlong channel id": {"channel_id": "x" * 5000, "token": primary.channel_token},
+        "overlong channel id": {"channel_id": "x" * 5000, "token": _token(world, primary)},
     }[case]
     before = len(world.google_calls())
     answer = _notify(world.client, **headers)  # type: ignore[arg-type]
@@ -345,7 +371,7 @@ def test_the_webhook_answers_only_post(world: World, published: list[dict[str, A
     answer = world.client.get(
         WEBHOOK,
         HTTP_X_GOOG_CHANNEL_ID=state.channel_id,
-        HTTP_X_GOOG_CHANNEL_TOKEN=state.channel_token,
+        HTTP_X_GOOG_CHANNEL_TOKEN=_token(world, state),
         HTTP_X_GOOG_RESOURCE_STATE="exists",
     )
     assert answer.status_code == 405
@@ -358,7 +384,7 @@ def test_the_webhook_needs_no_csrf_token(world: World, published: list[dict[str,
     enforces CSRF checks still gets through."""
     state = world.states()[DEMO_GOOGLE_EMAIL]
     strict = Client(enforce_csrf_checks=True)
-    answer = _notify(strict, channel_id=state.channel_id, token=state.channel_token)
+    answer = _notify(strict, channel_id=state.channel_id, token=_token(world, state))
     assert answer.status_code == 200
     assert len(published) == 1
 
@@ -403,7 +429,7 @@ def test_renewal_opens_the_new_channel_before_stopping_the_old(world: World) -> 
     live = world.live_channels()
     for calendar_id, state in new.items():
         assert state.channel_id != old[calendar_id].channel_id
-        assert state.channel_token != old[calendar_id].channel_token
+        assert state.channel_token_hash != old[calendar_id].channel_token_hash
         assert live[state.channel_id] == calendar_id
         assert old[calendar_id].channel_id not in live
     calls = [c for c in world.google_calls()[log_start:]]
@@ -426,11 +452,12 @@ def test_an_old_channel_still_works_until_it_is_replaced(
 ) -> None:
     """After renewal the old channel's id is refused, the new one accepted."""
     old = world.states()[DEMO_GOOGLE_EMAIL]
+    old_token = _token(world, old)
     push_channels_renew(now=datetime.now(UTC) + timedelta(days=7))
     new = world.states()[DEMO_GOOGLE_EMAIL]
-    stale = _notify(world.client, channel_id=old.channel_id, token=old.channel_token)
+    stale = _notify(world.client, channel_id=old.channel_id, token=old_token)
     assert stale.status_code == 404
-    fresh = _notify(world.client, channel_id=new.channel_id, token=new.channel_token)
+    fresh = _notify(world.client, channel_id=new.channel_id, token=_token(world, new))
     assert fresh.status_code == 200
     assert len(published) == 1
 
@@ -447,7 +474,7 @@ def test_revoke_stops_the_channels_before_the_token_is_revoked(world: World) -> 
     revokes = [i for i, c in enumerate(calls) if c.endswith("/revoke")]
     assert len(stops) == 2 and revokes, calls
     assert max(stops) < min(revokes)
-    assert not any(s.channel_id or s.channel_token for s in world.states().values())
+    assert not any(s.channel_id or s.channel_token_hash for s in world.states().values())
 
 
 def test_unpicking_a_calendar_stops_its_channel(world: World) -> None:
