@@ -1,0 +1,154 @@
+"""`tandem sync --json`, its answers to the mass-delete question and its exit status, and
+`tandem status --json`: what scripts read (issue 16)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+
+from tandem.cli import main
+from tandem.meetings.models import Meeting
+from tandem.sync.locks import user_lock
+from tandem.sync.models import SyncRun, UserSyncState
+from tandem.sync.user_actions import NOTHING_WAITS
+from tests.api.sync_support import trip_the_breaker
+from tests.conftest import DEMO_GOOGLE_EMAIL
+from tests.sync.harness import GooglePerson, connect_user, crm_edit, soon
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def ann(google_in_process, client):  # type: ignore[no-untyped-def]
+    return connect_user(google_in_process, client).user
+
+
+def _json_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    out = capsys.readouterr().out
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_one_json_object_per_user_with_status_counts_and_requests(
+    ann: User, google_in_process, capsys
+):
+    GooglePerson(google_in_process).create_event(DEMO_GOOGLE_EMAIL, "From Google", soon(2))
+    assert main(["sync", "--user", "ann", "--json"]) == 0
+    (line,) = _json_lines(capsys)
+    run = SyncRun.objects.get(owner=ann)
+    assert line["user"] == "ann" and line["status"] == "succeeded" and line["exit_code"] == 0
+    assert line["run_id"] == run.pk and line["trigger"] == "command"
+    assert line["requests"] == run.requests > 0
+    assert line["counts"]["crm_created"] == 1
+    assert line["errors"] == [] and line["conflicts"] == []
+    assert line["started_at"] and line["finished_at"] and line["seconds"] >= 0
+
+
+def test_a_failed_run_exits_1_with_its_errors(ann: User, google_in_process, capsys):
+    google_in_process.emulator.inject_fault(
+        route="GET */events", status=503, reason="backendError", times=-1
+    )
+    assert main(["sync", "--user", "ann", "--json"]) == 1
+    (line,) = _json_lines(capsys)
+    assert line["status"] == "failed" and line["exit_code"] == 1
+    assert line["errors"] and all(isinstance(error, str) for error in line["errors"])
+    text = json.dumps(line)
+    for token in google_in_process.tokens_issued():
+        assert token not in text
+
+
+def test_the_conflicts_of_the_run_are_in_its_object(ann: User, google_in_process, capsys):
+    person = GooglePerson(google_in_process)
+    event = person.create_event(DEMO_GOOGLE_EMAIL, "Budget", soon(3))
+    assert main(["sync", "--user", "ann"]) == 0
+    crm_edit(Meeting.objects.get(owner=ann, subject="Budget"), subject="Budget (CRM)")
+    person.patch_event(DEMO_GOOGLE_EMAIL, event["id"], summary="Budget (Google)")
+    capsys.readouterr()
+    assert main(["sync", "--user", "ann", "--json"]) == 0
+    (line,) = _json_lines(capsys)
+    (conflict,) = line["conflicts"]
+    assert conflict["field"] == "subject"
+    assert (conflict["crm_value"], conflict["google_value"]) == ("Budget (CRM)", "Budget (Google)")
+    assert conflict["winner"] in {"crm", "google"} and conflict["rule"]
+
+
+def test_a_tripped_breaker_exits_2_and_keep_meetings_answers_it(
+    ann: User, google_in_process, capsys
+):
+    """The run that would delete too much exits 2 with the question; --keep-meetings keeps
+    every meeting and exits 0; asked again, nothing waits: exit 4."""
+    trip_the_breaker(ann, google_in_process)
+    assert main(["sync", "--user", "ann", "--json"]) == 2
+    (line,) = _json_lines(capsys)
+    assert line["status"] == "needs_attention" and line["exit_code"] == 2
+    assert line["message"] == UserSyncState.objects.get(owner=ann).needs_attention != ""
+
+    assert main(["sync", "--user", "ann", "--keep-meetings", "--json"]) == 0
+    (kept,) = _json_lines(capsys)
+    assert kept["status"] == "succeeded" and kept["trigger"] == "keep_meetings"
+    assert Meeting.objects.alive().filter(owner=ann, subject__startswith="E").count() == 12
+    assert UserSyncState.objects.get(owner=ann).needs_attention == ""
+
+    assert main(["sync", "--user", "ann", "--keep-meetings", "--json"]) == 4
+    (again,) = _json_lines(capsys)
+    assert again["status"] == "not_synced" and again["message"] == NOTHING_WAITS
+
+
+def test_apply_deletions_lets_the_held_deletions_through(ann: User, google_in_process, capsys):
+    trip_the_breaker(ann, google_in_process)
+    assert main(["sync", "--user", "ann", "--apply-deletions"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ann: succeeded in ")
+    assert "deleted in the CRM 12" in out
+    assert Meeting.objects.alive().filter(owner=ann, subject__startswith="E").count() == 0
+    assert UserSyncState.objects.get(owner=ann).needs_attention == ""
+
+
+def test_a_user_being_synced_elsewhere_exits_3(ann: User, capsys):
+    with user_lock(user_id=ann.pk):
+        assert main(["sync", "--user", "ann", "--json"]) == 3
+    (line,) = _json_lines(capsys)
+    assert line["status"] == "busy" and line["run_id"] is None
+    assert not SyncRun.objects.filter(owner=ann).exists()
+
+
+def test_an_unknown_user_is_one_json_object_with_exit_4(db, capsys):
+    assert main(["sync", "--user", "ghost", "--json"]) == 4
+    (line,) = _json_lines(capsys)
+    assert line["status"] == "not_synced" and line["message"] == "No user is named 'ghost'."
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sync", "--apply-deletions"],
+        ["sync", "--user", "ann", "--apply-deletions", "--keep-meetings"],
+        ["sync", "--frobnicate"],
+    ],
+)
+def test_wrong_options_exit_64_not_2(db, capsys, argv: list[str]):
+    """argparse's own usage status (2) would read as "needs attention"."""
+    with pytest.raises(SystemExit) as stopped:
+        code = main(argv)
+        raise SystemExit(code)
+    assert stopped.value.code == 64
+    assert "tandem" in capsys.readouterr().err
+
+
+def test_nobody_due_prints_no_object_and_exits_0(db, capsys):
+    assert main(["sync", "--json"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_tandem_status_json_lists_connected_due_and_failing_users(ann: User, capsys):
+    UserSyncState.objects.filter(owner=ann).update(needs_attention="Would delete 40 of 50.")
+    assert main(["status", "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert [u["username"] for u in body["connected"]] == ["ann"]
+    assert body["connected"][0]["google_email"] == DEMO_GOOGLE_EMAIL
+    assert [(u["username"], u["problem"]) for u in body["failing"]] == [
+        ("ann", "Would delete 40 of 50.")
+    ]
+    assert body["due"] == []  # the schedule skips a user whose sync waits for an answer
