@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 import zoneinfo
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from dateutil.rrule import rrule, rruleset, rrulestr
+from dateutil.rrule import rruleset
 from django.contrib.auth.models import User
 
 from tandem.meetings.models import Meeting
+from tandem.meetings.rule_cost import (
+    MAX_OCCURRENCES_PER_SERIES,
+    MAX_STEPS,
+    bounded_rule,
+    dense_rule_summary,
+)
 from tandem.meetings.selectors import CalendarEntry, calendar_entry, meetings_of
 
 # Zones are at most 14 hours from UTC, so a day either side catches every all-day meeting
@@ -37,6 +42,7 @@ class Occurrence:
     first_day: date
     end_day: date
     is_recurring: bool
+    note: str = ""  # why the series shows fewer boxes than it has occurrences here
 
     def covers(self, day: date) -> bool:
         return self.first_day <= day < self.end_day
@@ -81,11 +87,9 @@ def occurrences_between(
     series_list = list(meetings_of(owner=owner, end=query_end).exclude(recurrence=[]))
     replaced = _replaced_starts(series_list)
     for series in series_list:
-        duration = series.end - series.start
-        for start in series_starts(series=series, start=query_start - duration, end=query_end):
-            if start not in replaced.get(series.pk, set()):
-                end = occurrence_end(series, start, duration)
-                occurrences.append(_occurrence(viewer, series, start, end, zone))
+        occurrences += _series_occurrences(
+            viewer, series, replaced.get(series.pk, set()), window_start, query_end, zone
+        )
     visible = [o for o in occurrences if o.first_day < end_day and o.end_day > first_day]
     return sorted(
         visible,
@@ -93,23 +97,103 @@ def occurrences_between(
     )
 
 
+@dataclass(frozen=True)
+class Expansion:
+    """A series' starts in a range; ``cut`` when a cost bound (``rule_cost``) stopped the
+    walk before the end of the range, so more occurrences may exist there."""
+
+    starts: list[datetime]
+    cut: bool
+
+
+def _series_occurrences(
+    viewer: User,
+    series: Meeting,
+    replaced: set[datetime],
+    window_start: datetime,
+    query_end: datetime,
+    zone: zoneinfo.ZoneInfo,
+) -> list[Occurrence]:
+    """The series' boxes in the range. A rule more frequent than daily shows once, at its
+    first occurrence on the page, with a note saying how often it repeats; a series cut by
+    the per-series maximum says so on its last box."""
+    duration = series.end - series.start
+    dense = dense_rule_summary(series.recurrence)
+    if dense:
+        # The first occurrence that ends after the page's first moment (no zone margin),
+        # so the one box is on the page.
+        start = window_start - duration + timedelta(microseconds=1)
+        limit = min(len(replaced) + 1, MAX_OCCURRENCES_PER_SERIES)
+    else:
+        start, limit = window_start - _ZONE_MARGIN - duration, MAX_OCCURRENCES_PER_SERIES
+    expansion = series_expansion(series=series, start=start, end=query_end, limit=limit)
+    starts = [moment for moment in expansion.starts if moment not in replaced]
+    if dense:
+        starts = starts[:1]
+    boxes = [
+        _occurrence(viewer, series, moment, occurrence_end(series, moment, duration), zone)
+        for moment in starts
+    ]
+    note = ""
+    if dense:
+        note = f"Repeats {dense}: shown once here."
+    elif expansion.cut:
+        note = "More occurrences of this series are not shown here."
+    if boxes and note:
+        boxes[-1] = dataclasses.replace(boxes[-1], note=note)
+    return boxes
+
+
 def series_starts(*, series: Meeting, start: datetime, end: datetime) -> list[datetime]:
-    """Aware starts of the series' occurrences in [start, end). A rule we cannot read shows
-    the first occurrence alone rather than breaking the whole calendar page."""
+    """Aware starts of the series' occurrences in [start, end), at most
+    ``MAX_OCCURRENCES_PER_SERIES`` of them. A rule we cannot read shows the first occurrence
+    alone rather than breaking the whole calendar page."""
+    return series_expansion(series=series, start=start, end=end).starts
+
+
+def series_expansion(
+    *, series: Meeting, start: datetime, end: datetime, limit: int = MAX_OCCURRENCES_PER_SERIES
+) -> Expansion:
+    """The series' starts in [start, end), at most ``limit``, for a bounded cost whatever
+    its rule (see ``rule_cost``)."""
     zone = zoneinfo.ZoneInfo(series.time_zone)
     first = series.start.astimezone(zone).replace(tzinfo=None)
+    wall_start, wall_end = _wall(start, zone), _wall(end, zone)
+    wall_times: list[datetime] = []
+    cut = False
     try:
-        rules = _ruleset(series.recurrence, first=first, zone=zone, all_day=series.all_day)
-        wall_times: Iterable[datetime] = rules.between(
-            _wall(start, zone), _wall(end, zone), inc=True
+        rules = _ruleset(
+            series.recurrence,
+            first=first,
+            zone=zone,
+            all_day=series.all_day,
+            start=wall_start,
+            end=wall_end,
         )
-    except (ValueError, TypeError, zoneinfo.ZoneInfoNotFoundError):
+        for step, wall in enumerate(rules):
+            if wall > wall_end:
+                break
+            if len(wall_times) >= limit or step >= MAX_STEPS:
+                cut = True
+                break
+            if wall >= wall_start:
+                wall_times.append(wall)
+    except (ValueError, TypeError, OverflowError, zoneinfo.ZoneInfoNotFoundError):
         wall_times = [first]
     starts = (wall.replace(tzinfo=zone) for wall in wall_times)
-    return [moment for moment in starts if start <= moment < end]
+    return Expansion(starts=[moment for moment in starts if start <= moment < end], cut=cut)
 
 
-def _ruleset(lines: list[str], *, first: datetime, zone: zoneinfo.ZoneInfo, all_day: bool):  # type: ignore[no-untyped-def]
+def _ruleset(  # type: ignore[no-untyped-def]
+    lines: list[str],
+    *,
+    first: datetime,
+    zone: zoneinfo.ZoneInfo,
+    all_day: bool,
+    start: datetime,
+    end: datetime,
+):
+    """The series' rules as one set, each bounded to the wall-time range [start, end]."""
     rules = rruleset()
     rules.rdate(first)  # DTSTART is always an occurrence (RFC 5545 §3.8.5.3)
     for line in lines:
@@ -117,9 +201,8 @@ def _ruleset(lines: list[str], *, first: datetime, zone: zoneinfo.ZoneInfo, all_
         name, *params = head.split(";")
         name = name.strip().upper()
         if name in {"RRULE", "EXRULE"}:
-            rule = rrulestr(_wall_until(value, zone=zone, all_day=all_day), dtstart=first)
-            if not isinstance(rule, rrule):
-                raise ValueError(f"Not a single recurrence rule: {value!r}")
+            text = _wall_until(value, zone=zone, all_day=all_day)
+            rule = bounded_rule(text, first=first, start=start, end=end)
             (rules.rrule if name == "RRULE" else rules.exrule)(rule)
         elif name in {"RDATE", "EXDATE"}:
             for moment in _moments(value, params, first=first, zone=zone):

@@ -24,6 +24,7 @@ from tandem.meetings.forms import MeetingForm, initial_for, initial_for_new
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_views import occurrence_for_page
 from tandem.meetings.occurrences import occurrences_between
+from tandem.meetings.rule_cost import dense_rule_summary
 from tandem.meetings.selectors import deleted_meetings_of, meeting_of
 from tandem.meetings.services import (
     meeting_create,
@@ -161,7 +162,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A meeting; for a series opened from one of its occurrences (``?occurrence=KEY``),
     that occurrence's times and what can be done to it alone."""
     meeting = meeting_of(owner=request.user, pk=pk)  # type: ignore[arg-type]
-    context: dict[str, object] = {"meeting": meeting}
+    context: dict[str, object] = {
+        "meeting": meeting,
+        "dense_rule": dense_rule_summary(meeting.recurrence),
+    }
     key = request.GET.get("occurrence")
     if key and meeting.is_recurring and not meeting.read_only:
         occurrence, problem = occurrence_for_page(meeting, key)
