@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import User
+from django.db.models import F
 from django.http import Http404
 
 from tandem.meetings.models import Meeting, MeetingQuerySet
@@ -39,7 +40,13 @@ def meeting_of(*, owner: User, pk: int, include_deleted: bool = False) -> Meetin
 
 
 def deleted_meetings_of(*, owner: User) -> MeetingQuerySet:
-    return Meeting.objects.tombstones().filter(owner=owner).order_by("-deleted_at")
+    # Occurrences deleted with their series are restored with it: the series stands for them.
+    return (
+        Meeting.objects.tombstones()
+        .filter(owner=owner)
+        .exclude(series__deleted_at=F("deleted_at"))
+        .order_by("-deleted_at")
+    )
 
 
 @dataclass(frozen=True)

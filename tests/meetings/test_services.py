@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from tandem.meetings.models import Meeting
+from tandem.meetings.occurrence_edits import occurrence_cancel, occurrence_change
+from tandem.meetings.selectors import deleted_meetings_of
 from tandem.meetings.services import (
     meeting_create,
     meeting_delete,
@@ -49,8 +51,8 @@ def test_create_stores_every_field_for_its_owner(alice: User):
     [
         ({"subject": ""}, "subject"),
         ({"subject": "   "}, "subject"),
-        ({"end": datetime(2026, 5, 4, 9, 0, tzinfo=UTC)}, "end"),
         ({"end": datetime(2026, 5, 4, 8, 0, tzinfo=UTC)}, "end"),
+        ({"description": "a\x00b"}, "description"),
         ({"start": datetime(2026, 5, 4, 9, 0)}, "start"),
         ({"end": datetime(2026, 5, 4, 10, 0)}, "end"),
         ({"start": None}, "start"),
@@ -230,3 +232,35 @@ class TestReadOnlyMeetings:
         meeting_delete(meeting=meeting, origin="sync")
         meeting.refresh_from_db()
         assert meeting.subject == "Moved in Google" and meeting.is_deleted
+
+
+def test_deleting_a_series_deletes_its_changed_occurrences_and_restoring_brings_them_back(
+    alice: User,
+):
+    """Google cancels a recurring event's exceptions with it; the CRM does the same, so the
+    sync never keeps an occurrence row linked to an instance Google cancelled. The deleted
+    meetings list shows the series alone, and restoring it restores its occurrences."""
+    series = meeting_create(owner=alice, data=timed(recurrence=["RRULE:FREQ=WEEKLY;COUNT=4"]))
+    week = timedelta(days=7)
+    moved = occurrence_change(
+        series=series,
+        original_start=series.start + week,
+        data=timed(subject="Moved", start=series.start + week, end=series.end + week),
+    )
+    hidden = occurrence_cancel(series=series, original_start=series.start + 2 * week)
+    alone = meeting_create(owner=alice, data=timed(subject="Deleted before"))
+    meeting_delete(meeting=alone)
+    versions = {row.pk: row.version for row in (moved, hidden)}
+
+    meeting_delete(meeting=series)
+
+    for row in (moved, hidden):
+        row.refresh_from_db()
+        assert row.deleted_at == Meeting.objects.get(pk=series.pk).deleted_at
+        assert row.version == versions[row.pk] + 1  # the sync sees the change
+    assert list(deleted_meetings_of(owner=alice)) == [series, alone]
+
+    meeting_restore(meeting=Meeting.objects.get(pk=series.pk))
+
+    assert Meeting.objects.filter(pk__in=[moved.pk, hidden.pk], deleted_at=None).count() == 2
+    assert Meeting.objects.get(pk=alone.pk).deleted_at is not None

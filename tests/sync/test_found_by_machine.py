@@ -440,11 +440,6 @@ def test_a_series_made_private_keeps_its_occurrence_changed_in_google(
     assert row.deleted_at is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="deleting a series in Google cancels its changed occurrences too; the run keeps "
-    "their rows linked to the cancelled instances, and the next run deletes them",
-)
 def test_a_series_deleted_in_the_crm_takes_its_changed_occurrences_in_one_run(
     world: SyncWorld,
 ) -> None:

@@ -864,12 +864,21 @@ class InboundPass:
                     meeting_id=delete.meeting_id, expected_version=delete.version
                 )
             except SideError as error:
-                self._fail(
-                    f"A meeting whose event was deleted in Google stays in the CRM for now: "
-                    f"it changed meanwhile ({error}); tried again at the next sync "
-                    f"[meeting {delete.meeting_id}]"
-                )
-                continue
+                # A tombstone already is what we wanted: an occurrence row that its series'
+                # deletion took along (meeting_delete), as a Google delete finding it gone.
+                if not self._deleted_already(delete.meeting_id):
+                    self._fail(
+                        f"A meeting whose event was deleted in Google stays in the CRM for now: "
+                        f"it changed meanwhile ({error}); tried again at the next sync "
+                        f"[meeting {delete.meeting_id}]"
+                    )
+                    continue
             if delete.link_id is not None:
                 EventLink.objects.filter(pk=delete.link_id).delete()
             self.ctx.counts["crm_deleted"] += 1
+
+    def _deleted_already(self, meeting_id: int) -> bool:
+        try:
+            return self.crm.get(meeting_id).deleted
+        except SideError:
+            return True  # gone altogether
