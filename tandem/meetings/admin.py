@@ -1,6 +1,8 @@
-"""Django admin for operators. Operators see private meetings in full (the Busy masking is for
-colleagues on calendar pages, the API and exports). Writes go through the services so that
-versions bump and the sync engine hears about them; deletion is the soft, restorable kind."""
+"""Django admin for operators. Another user's private or confidential meeting is "Busy" here
+too, as on pages and in the API (DESIGN.md §3, admins included): its subject, description
+and location are neither listed, searched nor shown on its change page
+(tandem/meetings/admin_masking.py). Writes go through the services so that versions bump
+and the sync engine hears about them; deletion is the soft, restorable kind."""
 
 from __future__ import annotations
 
@@ -11,6 +13,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from tandem.meetings.admin_masking import (
+    HIDDEN,
+    ViewerAwareAdmin,
+    masked_for_viewer,
+    shown_subject,
+)
 from tandem.meetings.models import Meeting, MeetingQuerySet
 from tandem.meetings.services import (
     MeetingInput,
@@ -78,9 +86,10 @@ class DeletedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(ViewerAwareAdmin):
     form = MeetingAdminForm
-    list_display = ["subject", "owner", "start", "end", "all_day", "visibility", "deleted_at"]
+    list_display = ["subject_shown", "owner", "start", "end", "all_day", "visibility", "deleted_at"]
+    masked_search_fields = ("subject",)
     list_filter = ["owner", "visibility", DeletedFilter, "all_day", "read_only"]
     search_fields = ["subject"]
     date_hierarchy = "start"
@@ -89,9 +98,35 @@ class MeetingAdmin(admin.ModelAdmin):
     readonly_fields = ["version", "created_at", "updated_at", "deleted_at"]
     actions = ["soft_delete", "restore"]
 
+    @admin.display(description="subject")
+    def subject_shown(self, meeting: Meeting) -> str:
+        return shown_subject(meeting)
+
+    @admin.display(description="description")
+    def description_hidden(self, meeting: Meeting) -> str:
+        return HIDDEN
+
+    @admin.display(description="location")
+    def location_hidden(self, meeting: Meeting) -> str:
+        return HIDDEN
+
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        fields = list(self.form.Meta.fields)
+        if obj is not None and masked_for_viewer(obj):
+            # Shown as Busy and not editable: the operator sees what a colleague sees.
+            masked = {"subject": "subject_shown", "description": "description_hidden"}
+            masked["location"] = "location_hidden"
+            fields = [masked.get(name, name) for name in fields]
+        return [*fields, *self.readonly_fields]
+
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        # Whether a meeting is read-only follows its Google calendar's access role.
-        return [*self.readonly_fields, "read_only"] if obj else self.readonly_fields
+        readonly = list(self.readonly_fields)
+        if obj is not None:
+            # Whether a meeting is read-only follows its Google calendar's access role.
+            readonly.append("read_only")
+            if masked_for_viewer(obj):
+                readonly += ["subject_shown", "description_hidden", "location_hidden"]
+        return readonly
 
     def has_delete_permission(self, request: HttpRequest, obj: Meeting | None = None) -> bool:
         # A hard delete would vanish without a tombstone the sync engine can act on.
@@ -127,7 +162,9 @@ class MeetingAdmin(admin.ModelAdmin):
                 meeting_delete(meeting=meeting, origin="crm")
                 deleted += 1
             except ValidationError as error:
-                self.message_user(request, f"{meeting}: {error.messages[0]}", messages.WARNING)
+                self.message_user(
+                    request, f"{shown_subject(meeting)}: {error.messages[0]}", messages.WARNING
+                )
         self.message_user(request, f"Deleted {deleted} meeting(s).")
 
     @admin.action(description="Restore selected deleted meetings")
@@ -138,5 +175,7 @@ class MeetingAdmin(admin.ModelAdmin):
                 meeting_restore(meeting=meeting, origin="crm")
                 restored += 1
             except ValidationError as error:
-                self.message_user(request, f"{meeting}: {error.messages[0]}", messages.WARNING)
+                self.message_user(
+                    request, f"{shown_subject(meeting)}: {error.messages[0]}", messages.WARNING
+                )
         self.message_user(request, f"Restored {restored} meeting(s).")

@@ -136,7 +136,10 @@ class Meeting(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.subject
+        # Busy for a private meeting: str() reaches places that know no viewer (the admin's
+        # titles, messages and history, a series' label on its exceptions), and a private
+        # meeting is Busy to everyone but its owner (DESIGN.md §3; issue 15, finding 2).
+        return "Busy" if self.is_private else self.subject
 
     @property
     def is_private(self) -> bool:

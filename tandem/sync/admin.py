@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from tandem.accounts.models import GoogleConnection
+from tandem.meetings.admin_masking import HIDDEN, ViewerAwareAdmin, masked_for_viewer
 from tandem.sync.models import SyncConflict, SyncRun, UserSyncState
 from tandem.sync.tasks import request_sync
 
@@ -26,6 +27,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# The fields whose text a private meeting hides (tandem.meetings.selectors.calendar_entry).
+HIDDEN_FIELDS = frozenset({"subject", "description", "location"})
 
 
 def _queue_syncs(modeladmin: admin.ModelAdmin, request: HttpRequest, user_ids: list[int]) -> None:
@@ -89,10 +94,37 @@ class UserSyncStateAdmin(ReadOnlyAdmin):
         _queue_syncs(self, request, list(queryset.values_list("owner_id", flat=True)))
 
 
-class SyncConflictInline(admin.TabularInline):
+def _value_shown(conflict: SyncConflict, value: Any) -> Any:
+    # A conflict on a hidden field of a private meeting holds that field's text.
+    if conflict.field in HIDDEN_FIELDS and masked_for_viewer(conflict.meeting):
+        return HIDDEN
+    return value
+
+
+class ConflictValues:
+    """The conflict's two values, hidden where the meeting is Busy to the viewer
+    (tandem/meetings/admin_masking.py)."""
+
+    @admin.display(description="CRM value")
+    def crm_value_shown(self, conflict: SyncConflict) -> Any:
+        return _value_shown(conflict, conflict.crm_value)
+
+    @admin.display(description="Google value")
+    def google_value_shown(self, conflict: SyncConflict) -> Any:
+        return _value_shown(conflict, conflict.google_value)
+
+
+class SyncConflictInline(ConflictValues, admin.TabularInline):
     model = SyncConflict
-    fields = ["meeting", "field", "winner", "rule", "crm_value", "google_value"]
-    readonly_fields = ["meeting", "field", "winner", "rule", "crm_value", "google_value"]
+    fields = ["meeting", "field", "winner", "rule", "crm_value_shown", "google_value_shown"]
+    readonly_fields = [
+        "meeting",
+        "field",
+        "winner",
+        "rule",
+        "crm_value_shown",
+        "google_value_shown",
+    ]
     extra = 0
     can_delete = False
 
@@ -101,7 +133,7 @@ class SyncConflictInline(admin.TabularInline):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(ReadOnlyAdmin):
+class SyncRunAdmin(ViewerAwareAdmin, ReadOnlyAdmin):
     list_display = ["owner", "trigger", "status", "started_at", "finished_at", "requests", "counts"]
     list_filter = ["status", "trigger"]
     search_fields = ["owner__username"]
@@ -111,8 +143,21 @@ class SyncRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SyncConflict)
-class SyncConflictAdmin(ReadOnlyAdmin):
+class SyncConflictAdmin(ConflictValues, ViewerAwareAdmin, ReadOnlyAdmin):
     list_display = ["owner", "meeting", "field", "winner", "rule", "created_at"]
     list_filter = ["field", "winner"]
     search_fields = ["owner__username", "meeting__subject"]
+    meeting_path = "meeting__"
+    masked_search_fields = ("meeting__subject",)
+    fields = [
+        "owner",
+        "meeting",
+        "run",
+        "field",
+        "winner",
+        "rule",
+        "crm_value_shown",
+        "google_value_shown",
+        "created_at",
+    ]
     list_select_related = ["owner", "meeting"]
