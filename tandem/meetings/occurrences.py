@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from dateutil.rrule import rruleset
 from django.contrib.auth.models import User
 
+from tandem.meetings import rules as meeting_rules
 from tandem.meetings.models import Meeting
 from tandem.meetings.rule_cost import (
     MAX_OCCURRENCES_PER_SERIES,
@@ -59,11 +60,14 @@ def occurrence_key(start: datetime) -> str:
 
 
 def occurrence_start(key: str) -> datetime | None:
-    """The start an occurrence key names, or None if it is not one."""
+    """The start an occurrence key names, or None if it is not one. A key outside the
+    years a meeting may take place in names none (at 99991231T235959Z, a day's
+    arithmetic overflowed into a 500)."""
     try:
-        return datetime.strptime(key, OCCURRENCE_KEY_FORMAT).replace(tzinfo=UTC)
+        start = datetime.strptime(key, OCCURRENCE_KEY_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return None
+    return start if meeting_rules.in_range(start) else None
 
 
 def occurrences_between(
