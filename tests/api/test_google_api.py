@@ -361,3 +361,31 @@ def test_without_credentials_nothing_is_read_or_done(
     assert response.status_code == unauthenticated_status()
     assert DEMO_GOOGLE_EMAIL not in response.content.decode()
     assert GoogleConnection.objects.get(user=user).is_connected
+
+
+def test_a_browser_session_cannot_revoke_or_save_without_the_csrf_token(
+    ann: tuple[User, APIClient], calendars: dict[str, str]
+) -> None:
+    """A signed-in browser's session authenticates the API too, so every write needs the
+    CSRF token: a forged form on another site changes nothing."""
+    user, _ = ann
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(user)
+    assert browser.get(GOOGLE).json()["status"] == "connected"
+    for response in (
+        browser.post(REVOKE),
+        browser.put(
+            SETTINGS,
+            {
+                "inbound_calendar_ids": [],
+                "target_calendar_id": calendars["primary"],
+                "sync_private": True,
+            },
+            format="json",
+        ),
+        browser.post(DEDICATED, {}, format="json"),
+    ):
+        assert response.status_code == 403
+        assert "CSRF" in response.json()["detail"]
+    assert GoogleConnection.objects.get(user=user).is_connected
+    assert SyncSettings.objects.get(connection__user=user).saved_at is None

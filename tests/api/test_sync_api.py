@@ -242,3 +242,21 @@ def test_without_credentials_nothing_is_read_or_done(
     assert set(response.json()) == {"detail"}
     after = UserSyncState.objects.get(owner=user)
     assert (after.queued_for, after.last_attempt_at) == (before.queued_for, before.last_attempt_at)
+
+
+def test_a_browser_session_cannot_sync_or_answer_without_the_csrf_token(
+    ann: tuple[User, APIClient], google_in_process: GoogleHarness
+) -> None:
+    user, _ = ann
+    trip_the_breaker(user, google_in_process)
+    UserSyncState.objects.filter(owner=user).update(queued_for=None)
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(user)
+    for response in (
+        browser.post(SYNC_NOW),
+        browser.post(ATTENTION, {"answer": "apply"}, format="json"),
+    ):
+        assert response.status_code == 403 and "CSRF" in response.json()["detail"]
+    state = UserSyncState.objects.get(owner=user)
+    assert state.queued_for is None and state.needs_attention
+    assert Meeting.objects.alive().filter(owner=user, subject__startswith="E").count() == 12
