@@ -18,6 +18,7 @@ from tandem.accounts.google_clients import redirect_uri
 from tandem.accounts.google_forms import SyncSettingsForm
 from tandem.accounts.models import GoogleConnection
 from tandem.accounts.selectors import connection_of
+from tandem.accounts.settings_defaults import settings_initial
 from tandem.google.errors import GoogleError
 
 PROPOSED_CALENDAR_KEY = "google_proposed_calendar"
@@ -75,17 +76,12 @@ def google_settings(request: HttpRequest) -> HttpResponse:
         not_connected = unavailable.message == choosing.CONNECT_FIRST
         (messages.warning if not_connected else messages.error)(request, unavailable.message)
         return redirect("external-services")
-    sync_settings = choices.settings
-    initial = {
-        "inbound_calendar_ids": sync_settings.inbound_calendar_ids,
-        "target_calendar_id": sync_settings.target_calendar_id,
-        "sync_private": sync_settings.sync_private,
-    }
-    proposed = request.session.pop(PROPOSED_CALENDAR_KEY, None)
-    if proposed and any(calendar["id"] == proposed for calendar in choices.calendars):
-        # The calendar just created for the CRM: propose it as target and inbound.
-        initial["target_calendar_id"] = proposed
-        initial["inbound_calendar_ids"] = [*sync_settings.inbound_calendar_ids, proposed]
+    # The calendar just created for the CRM stays proposed until a save, reloads included.
+    initial = settings_initial(
+        sync_settings=choices.settings,
+        calendars=choices.calendars,
+        just_created=request.session.get(PROPOSED_CALENDAR_KEY, ""),
+    )
     form = SyncSettingsForm(request.POST or None, initial=initial, calendars=choices.calendars)
     if request.method == "POST" and form.is_valid():
         choice = services.SettingsChoice(
@@ -100,6 +96,7 @@ def google_settings(request: HttpRequest) -> HttpResponse:
                 for message in field_errors:
                     form.add_error(field if field in form.fields else None, message)
         else:
+            request.session.pop(PROPOSED_CALENDAR_KEY, None)
             messages.success(request, choosing.SAVED)
             return redirect("external-services")
     return render(

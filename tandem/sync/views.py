@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from tandem.sync.answered import answer_remember
 from tandem.sync.user_actions import ActionResult, attention_answer, sync_now_request
 
 
@@ -47,7 +48,11 @@ def sync_now(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def attention_answer_view(request: HttpRequest) -> HttpResponse:
-    _tell(request, attention_answer(user=_user(request), answer=request.POST.get("answer", "")))
+    user = _user(request)
+    result = attention_answer(user=user, answer=request.POST.get("answer", ""))
+    if result.accepted:  # not asked again while the answer waits for its run
+        answer_remember(request, user=user)
+    _tell(request, result)
     return _back(request)
 
 

@@ -50,9 +50,10 @@ def test_the_page_lists_every_calendar_with_its_access_role(
 ) -> None:
     """calendarList entries appear as inbound checkboxes, labelled with their role."""
     page = connected.get(SETTINGS).content.decode()
-    assert "dana@example.com (primary) · owner" in page
-    assert "Team · can edit" in page
-    assert "Holidays · read only" in page
+    assert "dana@example.com (your main calendar) — you can edit" in page
+    assert "Team — you can edit" in page
+    assert "Holidays — read only" in page
+    assert "owner" not in page  # Google's word, not the user's
     for calendar_id in calendars.values():
         assert f'name="inbound_calendar_ids" value="{calendar_id}"' in page
     assert "also synchronize private meetings" in page

@@ -7,7 +7,8 @@ from typing import Any
 
 from django import template
 
-from tandem.sync.selectors import sync_is_set_up, sync_status_for
+from tandem.sync.answered import is_answered
+from tandem.sync.selectors import SyncStatus, sync_is_set_up, sync_status_for
 
 register = template.Library()
 
@@ -19,7 +20,8 @@ def sync_status_line(context: template.Context) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not sync_is_set_up(user_id=user.pk):
         return {"status": None, "request": request}
-    return {"status": sync_status_for(user=user, runs=1, conflicts=0), "request": request}
+    status = sync_status_for(user=user, runs=1, conflicts=0)
+    return _with_state(context, request, user, status)
 
 
 @register.inclusion_tag("sync/_status.html", takes_context=True)
@@ -30,4 +32,31 @@ def sync_status_panel(context: template.Context) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"status": None, "request": request}
-    return {"status": sync_status_for(user=user), "request": request}
+    return _with_state(context, request, user, sync_status_for(user=user))
+
+
+def _with_state(
+    context: template.Context, request: Any, user: Any, status: SyncStatus
+) -> dict[str, Any]:
+    """One state, one message: ``state`` is what the status says first, and the templates
+    show the next sync, the last error and the question only where that state allows.
+
+    - "reconnect": Google refuses the connection. Nothing syncs, so no "next sync" and no
+      error lines; the one place to act is the Reconnect button (or the banner).
+    - "question": a run waits for the user's answer (the question and its buttons).
+    - "answered": the user answered; the answer's run follows within seconds.
+    - "running", "error", "ok", "not_yet": the sync's own health.
+    """
+    google = context.get("google")  # External services' Google row, where it is drawn
+    broken = google is not None and (google.needs_reconnect or google.scope_missing)
+    if context.get("google_needs_reconnect") or broken:
+        state = "reconnect"
+    elif status.needs_attention:
+        state = "answered" if is_answered(request, user=user) else "question"
+    elif status.running:
+        state = "running"
+    elif status.last_error:
+        state = "error"
+    else:
+        state = "ok" if status.last_success_at else "not_yet"
+    return {"status": status, "state": state, "request": request}
