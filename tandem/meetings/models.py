@@ -130,8 +130,10 @@ class Meeting(models.Model):
             models.Index(fields=["owner", "updated_at"], name="meeting_owner_changed"),
         ]
         constraints = [
+            # Zero-length meetings (end == start: reminders, deadlines) exist in Google too
+            # (issue 12, must-have 6); the rules (meetings/rules.py) say the same.
             models.CheckConstraint(
-                condition=models.Q(end__gt=models.F("start")), name="end_after_start"
+                condition=models.Q(end__gte=models.F("start")), name="end_not_before_start"
             ),
         ]
 

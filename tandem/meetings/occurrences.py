@@ -294,6 +294,8 @@ def _occurrence(
         # A meeting that ends at midnight does not spill onto the next day.
         first_day = start.astimezone(zone).date()
         end_day = (end - timedelta(microseconds=1)).astimezone(zone).date() + timedelta(days=1)
+        # A zero-length meeting at midnight is on its day (end_day is exclusive).
+        end_day = max(end_day, first_day + timedelta(days=1))
     return Occurrence(
         entry=entry, first_day=first_day, end_day=end_day, is_recurring=meeting.is_recurring
     )

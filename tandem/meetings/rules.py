@@ -23,15 +23,24 @@ Where the two places used to disagree, the rule a person would expect was kept:
   its own words (and the services' subject and location limits were Django's model
   validators, with Django's words). One limit per field, counted after cleaning, in one
   message that says how long the text is.
-- End after start: the services compared microseconds, the core whole seconds, so a
+- End and start: the services compared microseconds, the core whole seconds, so a
   meeting shorter than a second was stored by the CRM and refused by the sync for ever.
-  Both compare UTC instants to whole seconds (Google's precision).
+  Since zero-length meetings are meetings (issue 12), both accept an end that is not
+  before the start (UTC instants); the core's whole seconds read a sub-second meeting as
+  a zero-length one.
 - Recurrence lines: only the core checked them (non-empty strings) and trimmed them; the
   services stored anything. Both check and trim now.
 - Several problems at once: the services held back "the end must be after the start"
   until every other field was right; it is reported with the others now.
 - A missing bound, an all-day meeting's last day and a naive time keep the services'
   words (the form and the API show them), and the core says the same.
+- Text that cannot be stored is refused with a message that says what to remove: a NUL
+  (PostgreSQL refuses it) or a lone UTF-16 surrogate (no UTF-8 form: an API client can
+  send ``"\ud800"``). Text from Google never meets this rule: the sync cleans it first
+  (``tandem/sync/core/storable.py``) and says so in the run's warnings; a person typing
+  is told instead, since silently dropping what they typed would surprise them.
+- Zero-length timed meetings (end equal to start: reminders, deadlines) are meetings, as
+  in Google; an end before the start is not. An all-day meeting still lasts a day at least.
 - Dates: a meeting takes place between 1900 and 2200 (``FIRST_YEAR``, ``LAST_YEAR``).
   Python's dates end at year 9999 and begin at year 1, so a meeting at either edge could
   be stored and then overflow every page that shows it (a week's arrows, a time zone's
@@ -41,6 +50,7 @@ Where the two places used to disagree, the rule a person would expect was kept:
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -64,7 +74,7 @@ Problem: TypeAlias = tuple[str, str]
 
 SUBJECT_REQUIRED = "A meeting needs a subject."
 VISIBILITY_UNKNOWN = f"Visibility must be one of: {', '.join(VISIBILITIES)}."
-END_NOT_AFTER_START = "The end must be after the start."
+END_BEFORE_START = "The end cannot be before the start."
 LAST_DAY_BEFORE_FIRST = "The last day cannot be before the first."
 BOUNDS_MIXED = "The start and the end must both be dates or both be times."
 ZONES_DIFFER = "The start and the end must be in the same time zone."
@@ -199,6 +209,10 @@ def meeting_problems(
         problems.append(
             ("description", _too_long("description", description, DESCRIPTION_MAX_LENGTH))
         )
+    for name, text in (("subject", subject), ("description", description), ("location", location)):
+        problem = text_problem(name, text)
+        if problem is not None:
+            problems.append((name, problem))
     if visibility not in VISIBILITIES:
         problems.append(("visibility", VISIBILITY_UNKNOWN))
     zone_problem = None if time_zone is None else time_zone_problem(time_zone)
@@ -210,6 +224,9 @@ def meeting_problems(
     for line in recurrence:  # a loop, not any(): this runs for every event an import reads
         if not isinstance(line, str) or not line.strip():
             problems.append(("recurrence", RECURRENCE_LINES))
+            break
+        if _UNSTORABLE.search(line):
+            problems.append(("recurrence", text_problem("recurrence", line) or ""))
             break
     return problems
 
@@ -240,7 +257,10 @@ def bounds_problems(
         out_of_range = _range_problems(start, end, names=("start", "end"))
         if out_of_range:
             return out_of_range
-        return [] if instant(start) < instant(end) else [("end", END_NOT_AFTER_START)]
+        # UTC instants (see instant()), to the microsecond: the database's constraint is
+        # end >= start, and the sync's whole seconds then read a sub-second meeting as a
+        # zero-length one, which Google holds too.
+        return [] if start.astimezone(UTC) <= end.astimezone(UTC) else [("end", END_BEFORE_START)]
     else:
         names = ("start", "end")
     # Something is missing or of the wrong kind: say what, for each bound.
@@ -284,6 +304,24 @@ def _bound_problem(name: str, value: object, *, all_day: bool) -> str | None:
     return time_problem(value)
 
 
+# NUL (PostgreSQL's text refuses it) and lone surrogates (no UTF-8 form).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_problem(name: str, text: str) -> str | None:
+    """What makes ``text`` unstorable, in words that say what to remove; None when it can be
+    stored. Cheap when it can (the common case): one scan."""
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return None
+    if "\x00" in text:
+        return f"The {name} cannot contain NUL characters (\\0, often pasted by mistake)."
+    return (
+        f"The {name} contains a broken character (a lone UTF-16 surrogate, "
+        f"at position {found.start() + 1}): write it again."
+    )
+
+
 def by_field(problems: Iterable[Problem]) -> dict[str, list[str]]:
     """The problems as ``{field: [message, ...]}`` (Django's ValidationError takes it)."""
     messages: dict[str, list[str]] = {}
@@ -314,6 +352,7 @@ __all__ = [
     "instant",
     "is_time_zone",
     "meeting_problems",
+    "text_problem",
     "time_problem",
     "time_zone_names",
     "time_zone_problem",

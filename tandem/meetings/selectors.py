@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 
 from tandem.meetings.models import Meeting, MeetingQuerySet
@@ -21,7 +21,8 @@ def meetings_of(
     that only hide a cancelled occurrence of a recurring meeting: they are not meetings."""
     meetings = Meeting.objects.alive().filter(owner=owner, is_cancelled_occurrence=False)
     if start is not None:
-        meetings = meetings.filter(end__gt=start)
+        # A zero-length meeting (end == start) at the range's first moment is in it too.
+        meetings = meetings.filter(Q(end__gt=start) | Q(start__gte=start))
     if end is not None:
         meetings = meetings.filter(start__lt=end)
     return meetings

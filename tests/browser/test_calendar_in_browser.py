@@ -73,7 +73,9 @@ def test_a_bad_form_is_shown_again_with_its_errors(page: Page, live_server) -> N
     page.get_by_label("Start time").fill("15:00")
     page.get_by_label("End time").fill("14:00")
     page.get_by_role("button", name="Create").click()
-    expect(page.locator(".field-end_date .error")).to_have_text("The end must be after the start.")
+    expect(page.locator(".field-end_date .error")).to_have_text(
+        "The end cannot be before the start."
+    )
     assert not Meeting.objects.exists()
 
 

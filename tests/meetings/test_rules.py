@@ -114,14 +114,26 @@ BAD: list[tuple[str, MeetingInput, str, str]] = [
         "end before start",
         replace(TIMED, end=NINE - timedelta(hours=1)),
         "end",
-        "The end must be after the start.",
+        "The end cannot be before the start.",
     ),
-    ("end equals start", replace(TIMED, end=NINE), "end", "The end must be after the start."),
     (
-        "less than a second",
-        replace(TIMED, start=NINE.replace(microsecond=100), end=NINE.replace(microsecond=900)),
-        "end",
-        "The end must be after the start.",
+        "NUL in the subject",
+        replace(TIMED, subject="Pitch\x00"),
+        "subject",
+        "The subject cannot contain NUL characters (\\0, often pasted by mistake).",
+    ),
+    (
+        "lone surrogate in the location",
+        replace(TIMED, location="Room \udc00"),
+        "location",
+        "The location contains a broken character (a lone UTF-16 surrogate, at position 6): "
+        "write it again.",
+    ),
+    (
+        "NUL in a recurrence line",
+        replace(TIMED, recurrence=["RRULE:FREQ=DAILY\x00"]),
+        "recurrence",
+        "The recurrence cannot contain NUL characters (\\0, often pasted by mistake).",
     ),
     (
         "all-day without a first day",
@@ -261,11 +273,20 @@ def test_recurrence_lines_are_checked_and_trimmed_by_the_services_too():
     assert as_fields(data).recurrence == ("RRULE:FREQ=WEEKLY", "EXDATE:20260511T070000Z")
 
 
-def test_a_meeting_shorter_than_a_second_is_refused_by_the_services_too():
-    """The core compares whole seconds (Google keeps no fraction); the services compared
-    microseconds and so stored meetings the sync then refused for ever."""
-    data = replace(TIMED, start=NINE, end=NINE + timedelta(microseconds=500_000))
-    assert service_errors(data) == {"end": ["The end must be after the start."]}
+def test_a_zero_length_meeting_is_a_meeting_on_both_sides():
+    """End equal to start (reminders, deadlines: Google has them) is accepted by the
+    services and the core alike (issue 12, must-have 6); a meeting shorter than a second
+    is one too, read by the core (whole seconds, Google's precision) as zero-length."""
+    zero = replace(TIMED, end=NINE)
+    assert normalised(zero)["end"] == NINE
+    assert as_fields(zero).start == as_fields(zero).end
+    short = replace(TIMED, start=NINE, end=NINE + timedelta(microseconds=500_000))
+    normalised(short)
+    assert as_fields(short).start == as_fields(short).end
+    inverted = replace(
+        TIMED, start=NINE.replace(microsecond=900), end=NINE.replace(microsecond=100)
+    )
+    assert service_errors(inverted) == {"end": ["The end cannot be before the start."]}
 
 
 def test_an_all_day_meetings_zone_is_still_the_services_business():

@@ -57,8 +57,8 @@ NEXT_DAY = {"date": "2026-03-02"}
             ("The start and the end mix a date and a date-time."),
         ),
         (
-            {"end": {"dateTime": "2026-03-01T10:00:00+01:00"}},
-            "The event ends before it starts (or when it starts).",
+            {"end": {"dateTime": "2026-03-01T09:59:59+01:00"}},
+            "The event ends before it starts.",
         ),
         (
             {"start": NEXT_DAY, "end": DAY},

@@ -75,7 +75,10 @@ def meeting(**overrides: Any) -> MeetingFields:
             lambda: meeting(end=TimedMoment(TEN, "Europe/Paris")),
             "The start and the end must be in the same time zone.",
         ),
-        (lambda: meeting(end=TimedMoment(NINE, "UTC")), "The end must be after the start."),
+        (
+            lambda: meeting(end=TimedMoment(NINE - timedelta(seconds=1), "UTC")),
+            "The end cannot be before the start.",
+        ),
         (
             lambda: meeting(start=MARCH_1, end=MARCH_1),
             "The last day cannot be before the first.",

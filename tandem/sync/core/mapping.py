@@ -12,7 +12,11 @@ Source of truth: google-calendar-api.md §2.5 (Event resource) and §2.6 (ETags)
   its title, so the user can find it.
 - A ``dateTime`` without ``timeZone`` takes the calendar's zone (``default_zone``); an end
   in another zone than the start is re-expressed in the start's zone (one zone per meeting).
-- An event that ends when (or before) it starts cannot be a Meeting: it is malformed.
+- An event that ends before it starts cannot be a Meeting: it is malformed. One that ends
+  when it starts (zero length: reminders, deadlines) is valid in Google and is a meeting
+  (issue 12). ``endTimeUnspecified`` events carry an end "for compatibility reasons"
+  (https://developers.google.com/workspace/calendar/api/v3/reference/events): it is read
+  as it is, and never written back unless the CRM changes the bounds.
 - Writes carry mapped fields only, never attendees, reminders or conference data.
 """
 
@@ -274,8 +278,8 @@ def _bounds(event: Mapping[str, Any], bad: Bad, default_zone: str) -> tuple[Mome
     if isinstance(start, TimedMoment) != isinstance(end, TimedMoment):
         raise bad("The start and the end mix a date and a date-time.")
     if isinstance(start, TimedMoment) and isinstance(end, TimedMoment):
-        if end.at <= start.at:
-            raise bad("The event ends before it starts (or when it starts).")
+        if end.at < start.at:
+            raise bad("The event ends before it starts.")
     elif isinstance(start, date) and isinstance(end, date) and end <= start:
         raise bad("The all-day event ends (exclusive) on or before its first day.")
     return start, end
