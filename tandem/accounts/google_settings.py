@@ -93,10 +93,11 @@ def calendar_choices(
 
 
 def access_label(calendar: dict[str, Any]) -> str:
-    """Google's accessRole in the page's words."""
-    return {"owner": "owner", "writer": "can edit", "reader": "read only"}.get(
-        calendar["access_role"], "free/busy only"
-    )
+    """Google's accessRole in a person's words, as the settings page and the API say it:
+    owning a calendar or being allowed to change it is the same to them."""
+    if calendar["access_role"] in services.WRITABLE_ROLES:
+        return "you can edit"
+    return "read only" if calendar["access_role"] == "reader" else "free/busy only"
 
 
 def created_calendar_message(entry: dict[str, Any]) -> str:

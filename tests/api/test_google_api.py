@@ -114,10 +114,10 @@ def test_calendars_come_with_access_levels(
     assert set(by_id) == set(calendars.values())
     assert (by_id[calendars["primary"]]["access_role"], by_id[calendars["primary"]]["access"]) == (
         "owner",
-        "owner",
+        "you can edit",
     )
     assert by_id[calendars["primary"]]["primary"] is True
-    assert by_id[calendars["team"]]["access"] == "can edit"
+    assert by_id[calendars["team"]]["access"] == "you can edit"
     assert by_id[calendars["team"]]["writable"] is True
     assert by_id[calendars["holidays"]]["access"] == "read only"
     assert by_id[calendars["holidays"]]["writable"] is False
