@@ -17,6 +17,7 @@ from tandem.sync.user_actions import NOTHING_WAITS
 from tests.api.sync_support import trip_the_breaker
 from tests.conftest import DEMO_GOOGLE_EMAIL
 from tests.sync.harness import GooglePerson, connect_user, crm_edit, soon
+from tests.sync.sched_support import connect_user as connect_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -152,3 +153,22 @@ def test_tandem_status_json_lists_connected_due_and_failing_users(ann: User, cap
         ("ann", "Would delete 40 of 50.")
     ]
     assert body["due"] == []  # the schedule skips a user whose sync waits for an answer
+
+
+def test_every_due_user_gets_one_object_and_the_worst_exit_status(google_in_process, capsys):
+    """Without --user every due user is synced: one line each, in username order; one
+    user's failed run makes the exit status 1 even when the other succeeded."""
+    connect_person(google_in_process, username="ann")
+    connect_person(google_in_process, username="ben", email="ben@example.com")
+    google_in_process.emulator.inject_fault(
+        route="GET /calendar/v3/calendars/ben@example.com/events",
+        status=503,
+        reason="backendError",
+        times=-1,
+    )
+    assert main(["sync", "--json"]) == 1
+    lines = _json_lines(capsys)
+    assert [(line["user"], line["status"]) for line in lines] == [
+        ("ann", "succeeded"),
+        ("ben", "failed"),
+    ]
