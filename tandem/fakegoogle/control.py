@@ -211,6 +211,14 @@ def _counters(emu: FakeGoogle, req: ApiRequest) -> ApiResponse:
     return json_response({"counters": emu.counters()})
 
 
+def _seed_event(emu: FakeGoogle, req: ApiRequest) -> ApiResponse:
+    b = _body(req)
+    event = emu.seed_event(
+        calendar_id=str(b["calendar_id"]), event=dict(b["event"]), base_url=req.base_url
+    )
+    return _ok(event=event)
+
+
 def _save(emu: FakeGoogle, req: ApiRequest) -> ApiResponse:
     emu.save()
     return _ok()
@@ -241,4 +249,5 @@ _ROUTES = {
     ("GET", "/requests"): _requests,
     ("GET", "/counters"): _counters,
     ("POST", "/save"): _save,
+    ("POST", "/events/seed"): _seed_event,
 }

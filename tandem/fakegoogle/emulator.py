@@ -348,6 +348,15 @@ class FakeGoogle:
         self.state.paging.mode, self.state.paging.live = mode, live
         self.state.paging.page_cap = page_cap
 
+    def seed_event(
+        self, *, calendar_id: str, event: dict[str, Any], base_url: str = "http://fake-google"
+    ) -> dict[str, Any]:
+        """An event as Google itself makes it, of any ``eventType`` (``fromGmail``, a
+        contact's birthday), which no client can create through the API: tests only."""
+        from tandem.fakegoogle import events
+
+        return events.seed(self, calendar_id=calendar_id, body=event, base_url=base_url)
+
     def set_push_faults(self, *, drop_next: int = 0, duplicate_next: int = 0) -> None:
         self.push.drop_next, self.push.duplicate_next = drop_next, duplicate_next
 

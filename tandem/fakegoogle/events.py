@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tandem.fakegoogle import errors
+from tandem.fakegoogle import errors, event_types
 from tandem.fakegoogle.access import authorize, calendar_for
 from tandem.fakegoogle.event_model import (
     SERVER_FIELDS,
@@ -28,7 +28,7 @@ from tandem.fakegoogle.event_model import (
 )
 from tandem.fakegoogle.store import AccessToken, Calendar, StoredEvent
 from tandem.fakegoogle.timeutil import bound, event_tz_name, zone
-from tandem.fakegoogle.util import is_base32hex_id, random_base32hex, rfc3339_ms
+from tandem.fakegoogle.util import is_base32hex_id, random_base32hex, rfc3339_whole_seconds
 from tandem.fakegoogle.wire import ApiRequest, ApiResponse, empty_response, json_response
 
 if TYPE_CHECKING:
@@ -74,13 +74,14 @@ def _new_id(calendar: Calendar, requested: Any) -> str:
 
 def _create(
     emu: FakeGoogle,
-    req: ApiRequest,
+    base_url: str,
     calendar: Calendar,
     body: dict[str, Any],
     *,
     actor: str,
     event_id: str,
     keep_people: bool = False,
+    seeded: bool = False,
 ) -> dict[str, Any]:
     now = emu.now()
     organizer, creator = people(calendar, actor, emu.state)
@@ -93,8 +94,8 @@ def _create(
         "etag": "",
         "id": event_id,
         "status": "confirmed",
-        "htmlLink": html_link(req.base_url, calendar.id, event_id),
-        "created": rfc3339_ms(now),
+        "htmlLink": html_link(base_url, calendar.id, event_id),
+        "created": rfc3339_whole_seconds(now),
         "updated": "",
         **fields,
         "creator": creator,
@@ -105,9 +106,36 @@ def _create(
         "eventType": fields.get("eventType") or "default",
     }
     complete_and_validate(resource, calendar)
+    if not seeded:
+        event_types.check_create(resource, primary=calendar.id == calendar.owner_email)
     seq = stamp(emu.state, resource, now)
     calendar.events[event_id] = StoredEvent(resource=resource, seq=seq, created_seq=seq)
     return resource
+
+
+def seed(
+    emu: FakeGoogle, *, calendar_id: str, body: dict[str, Any], base_url: str
+) -> dict[str, Any]:
+    """An event of any type as Google itself makes it (a Gmail-made flight, a contact's
+    birthday): the control API's path for what no client can create through the API."""
+    body = clean_body(body)
+    with emu.state.lock:
+        calendar = emu.state.calendars.get(calendar_id)
+        if calendar is None:
+            raise ValueError(f"no calendar {calendar_id!r}")
+        event_id = _new_id(calendar, body.get("id"))
+        resource = _create(
+            emu,
+            base_url,
+            calendar,
+            body,
+            actor=calendar.owner_email,
+            event_id=event_id,
+            keep_people=True,
+            seeded=True,
+        )
+        emu.changed(calendar.id)
+        return resource
 
 
 def insert(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiResponse:
@@ -117,7 +145,7 @@ def insert(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiResponse:
     with emu.state.lock:
         calendar, entry = calendar_for(emu, token, calendar_id, method="events.insert", write=True)
         event_id = _new_id(calendar, body.get("id"))
-        resource = _create(emu, req, calendar, body, actor=token.email, event_id=event_id)
+        resource = _create(emu, req.base_url, calendar, body, actor=token.email, event_id=event_id)
         emu.changed(calendar.id)
         return _respond(resource, entry.access_role, token, calendar)
 
@@ -148,7 +176,13 @@ def import_(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiResponse:
         else:
             event_id = _new_id(calendar, body.get("id"))
             resource = _create(
-                emu, req, calendar, body, actor=token.email, event_id=event_id, keep_people=True
+                emu,
+                req.base_url,
+                calendar,
+                body,
+                actor=token.email,
+                event_id=event_id,
+                keep_people=True,
             )
         emu.changed(calendar.id)
         return _respond(resource, entry.access_role, token, calendar)
@@ -217,6 +251,8 @@ def _replace(
         1 if time_changed(current, resource) else 0
     )
     complete_and_validate(resource, calendar)
+    # PUT replaces the whole event: a body without eventType asks for "default".
+    event_types.check_write(current, resource, event_type_sent=body.get("eventType") or "default")
     _exceptions_follow(emu, calendar, current, resource)
     stored.resource = resource
     stored.seq = stamp(emu.state, resource, emu.now())
@@ -311,6 +347,7 @@ def patch(emu: FakeGoogle, req: ApiRequest, calendar_id: str, event_id: str) -> 
             1 if time_changed(current, resource) else 0
         )
         complete_and_validate(resource, calendar)
+        event_types.check_write(current, resource, event_type_sent=body.get("eventType"))
         _exceptions_follow(emu, calendar, current, resource)
         stored.resource = resource
         stored.seq = stamp(emu.state, resource, emu.now())
@@ -327,6 +364,9 @@ def delete(emu: FakeGoogle, req: ApiRequest, calendar_id: str, event_id: str) ->
         found = _target(emu, calendar, event_id)
         if isinstance(found, StoredEvent) and found.resource.get("status") == "cancelled":
             raise errors.deleted()
+        event_types.check_delete(
+            found.resource if isinstance(found, StoredEvent) else found[0].resource
+        )
         stored = _writable_target(emu, req, calendar, event_id)
         _cancel(emu, stored)
         if stored.resource.get("recurrence"):
