@@ -29,6 +29,9 @@ from django.utils import timezone
 
 from tandem.accounts.models import GoogleConnection
 from tandem.google.errors import GoogleError
+from tandem.meetings.admin_masking import HIDDEN, masked_for_viewer
+from tandem.meetings.selectors import BUSY
+from tandem.sync.admin import HIDDEN_FIELDS
 from tandem.sync.engine import sync_user_now
 from tandem.sync.models import SyncConflict, SyncRun, UserSyncState
 from tandem.sync.scheduling import due_user_ids
@@ -144,8 +147,24 @@ def result_json(result: UserResult) -> dict[str, Any]:
         "requests": run.get("requests", 0),
         "counts": run.get("counts", {}),
         "errors": result.errors,
-        "conflicts": SyncConflictSerializer(conflicts, many=True).data,
+        "conflicts": [
+            _as_operator_sees_it(conflict, row)
+            for conflict, row in zip(
+                conflicts, SyncConflictSerializer(conflicts, many=True).data, strict=True
+            )
+        ],
     }
+
+
+def _as_operator_sees_it(conflict: SyncConflict, row: dict[str, Any]) -> dict[str, Any]:
+    """`tandem sync` is an operator's command: a private meeting is Busy there and its
+    hidden fields' values are not shown, as in the admin (DESIGN §3: admins included)."""
+    if not masked_for_viewer(conflict.meeting):  # no viewer: every private meeting is
+        return dict(row)
+    shown = {**row, "meeting": {**row["meeting"], "subject": BUSY}}
+    if conflict.field in HIDDEN_FIELDS:
+        shown.update(base_value=HIDDEN, crm_value=HIDDEN, google_value=HIDDEN)
+    return shown
 
 
 def _conflicts_during(run: SyncRun) -> list[SyncConflict]:

@@ -172,3 +172,20 @@ def test_every_due_user_gets_one_object_and_the_worst_exit_status(google_in_proc
         ("ann", "succeeded"),
         ("ben", "failed"),
     ]
+
+
+def test_a_private_meetings_conflict_is_busy_to_the_operator(ann: User, google_in_process, capsys):
+    """`tandem sync` is run by an operator: a conflict on a private meeting names it Busy
+    and hides the values of its subject, as the admin does."""
+    person = GooglePerson(google_in_process)
+    event = person.create_event(DEMO_GOOGLE_EMAIL, "Doctor", soon(3), visibility="private")
+    assert main(["sync", "--user", "ann"]) == 0
+    crm_edit(Meeting.objects.get(owner=ann, subject="Doctor"), subject="Doctor (moved)")
+    person.patch_event(DEMO_GOOGLE_EMAIL, event["id"], summary="Dentist")
+    capsys.readouterr()
+    assert main(["sync", "--user", "ann", "--json"]) == 0
+    out = capsys.readouterr().out
+    (conflict,) = json.loads(out)["conflicts"]
+    assert conflict["meeting"]["subject"] == "Busy"
+    assert conflict["crm_value"] == conflict["google_value"] == conflict["base_value"]
+    assert "Doctor" not in out and "Dentist" not in out
