@@ -10,6 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from tandem.accounts.models import GoogleConnection
+from tandem.api.fields import rfc3339
 from tandem.sync.models import SyncConflict, SyncRun
 from tandem.sync.user_actions import ANSWERS
 
@@ -240,6 +241,17 @@ class SeriesOccurrenceSerializer(Shape):
         choices=["scheduled", "changed", "cancelled"],
         help_text="cancelled: cancelled alone (or a changed occurrence deleted since).",
     )
+    time_zone = serializers.CharField(help_text="The zone the times are given in.")
+    all_day = serializers.BooleanField(
+        help_text="Whole days: start and end are midnights in time_zone (end exclusive)."
+    )
     meeting_id = serializers.IntegerField(
         allow_null=True, help_text="The meeting a changed occurrence became."
     )
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # On the series' wall clock, as the meetings API gives a meeting's times.
+        for name in ("original_start", "start", "end"):
+            data[name] = rfc3339(getattr(instance, name), instance.time_zone)
+        return data

@@ -24,6 +24,8 @@ class SeriesOccurrence:
     start: datetime
     end: datetime
     status: str  # "scheduled", "changed" or "cancelled"
+    time_zone: str  # the series' zone (a changed occurrence's own), to show the times in
+    all_day: bool
     meeting_id: int | None = None  # the meeting a changed occurrence became
 
 
@@ -65,8 +67,24 @@ def _occurrence(
     series: Meeting, original_start: datetime, slot_end: datetime, row: Meeting | None
 ) -> SeriesOccurrence:
     key = occurrence_key(original_start)
-    if row is None:
-        return SeriesOccurrence(key, original_start, original_start, slot_end, "scheduled")
-    if row.is_cancelled_occurrence or row.deleted_at is not None:
-        return SeriesOccurrence(key, original_start, original_start, slot_end, "cancelled")
-    return SeriesOccurrence(key, original_start, row.start, row.end, "changed", row.pk)
+    if row is None or row.is_cancelled_occurrence or row.deleted_at is not None:
+        status = "scheduled" if row is None else "cancelled"
+        return SeriesOccurrence(
+            key,
+            original_start,
+            original_start,
+            slot_end,
+            status,
+            time_zone=series.time_zone,
+            all_day=series.all_day,
+        )
+    return SeriesOccurrence(
+        key,
+        original_start,
+        row.start,
+        row.end,
+        "changed",
+        time_zone=row.time_zone,
+        all_day=row.all_day,
+        meeting_id=row.pk,
+    )

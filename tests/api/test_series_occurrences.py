@@ -3,6 +3,9 @@ included and marked (issue 16)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
@@ -39,12 +42,31 @@ def test_each_occurrence_in_the_range_with_what_became_of_it(api: APIClient, ali
     assert response.status_code == 200, response.content
     rows = [(o["key"], o["status"], o["start"], o["meeting_id"]) for o in response.json()]
     assert rows == [
-        ("20260504T090000Z", "scheduled", "2026-05-04T09:00:00Z", None),
-        ("20260511T090000Z", "cancelled", "2026-05-11T09:00:00Z", None),
-        ("20260518T090000Z", "changed", "2026-05-19T13:00:00Z", changed["id"]),
-        ("20260525T090000Z", "scheduled", "2026-05-25T09:00:00Z", None),
+        ("20260504T090000Z", "scheduled", "2026-05-04T09:00:00+00:00", None),
+        ("20260511T090000Z", "cancelled", "2026-05-11T09:00:00+00:00", None),
+        ("20260518T090000Z", "changed", "2026-05-19T13:00:00+00:00", changed["id"]),
+        ("20260525T090000Z", "scheduled", "2026-05-25T09:00:00+00:00", None),
     ]
-    assert response.json()[2]["original_start"] == "2026-05-18T09:00:00Z"
+    assert response.json()[2]["original_start"] == "2026-05-18T09:00:00+00:00"
+
+
+def test_times_are_on_the_series_wall_clock_across_daylight_saving(api: APIClient, alice: User):
+    """A weekly 09:00 in Berlin stays 09:00 when the clocks change (2026-03-29)."""
+    berlin = ZoneInfo("Europe/Berlin")
+    series = make_meeting(
+        alice,
+        start=datetime(2026, 3, 23, 9, 0, tzinfo=berlin),
+        end=datetime(2026, 3, 23, 10, 0, tzinfo=berlin),
+        time_zone="Europe/Berlin",
+        recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
+    )
+    query = {"start": "2026-03-20T00:00:00Z", "end": "2026-04-10T00:00:00Z"}
+    rows = api.get(listing_url(series), query).json()
+    assert [(o["start"], o["time_zone"], o["all_day"]) for o in rows] == [
+        ("2026-03-23T09:00:00+01:00", "Europe/Berlin", False),
+        ("2026-03-30T09:00:00+02:00", "Europe/Berlin", False),
+        ("2026-04-06T09:00:00+02:00", "Europe/Berlin", False),
+    ]
 
 
 def test_a_changed_occurrence_deleted_since_is_cancelled(api: APIClient, alice: User):
