@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -60,7 +62,25 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tandem.accounts.middleware.UserTimezoneMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Sign-in lockout (django-axes; issue 15, finding 1): after AXES_FAILURE_LIMIT wrong
+# passwords for one username from one address, that pair is refused (429, the page
+# registration/locked_out.html) for AXES_COOLOFF_TIME, on /login/ and /admin/login/ alike.
+# An administrator unlocks it sooner in the admin (Axes > Access attempts: delete) or with
+# `tandem manage axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -130,9 +150,15 @@ REST_FRAMEWORK = {
     # WWW-Authenticate challenge, so 401 (RFC 9110 §15.5.2); session auth has no challenge,
     # which made it 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tandem.api.throttles.AddressThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Per client address (before authentication) and per signed-in user: tandem/api/throttles.py.
+    "DEFAULT_THROTTLE_CLASSES": ["tandem.api.throttles.PerUserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "address": env.str("API_THROTTLE_ADDRESS", default="600/minute"),
+        "user": env.str("API_THROTTLE_USER", default="300/minute"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Bounded body size and depth, bounded pages (tandem/api/limits.py); multipart bodies
