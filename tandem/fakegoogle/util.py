@@ -22,6 +22,12 @@ def rfc3339_ms(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def rfc3339_whole_seconds(moment: datetime) -> str:
+    """``2026-01-02T03:04:05.000Z``: Google's ``created`` (whole seconds, written with a
+    zero millisecond part, in events recorded from real Google), unlike ``updated``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
 def etag_for(moment: datetime, seq: int) -> str:
     """A quoted opaque etag that changes on every write (microseconds plus a sequence)."""
     micros = int(moment.timestamp() * 1_000_000)
