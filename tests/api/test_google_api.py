@@ -389,3 +389,20 @@ def test_a_browser_session_cannot_revoke_or_save_without_the_csrf_token(
         assert "CSRF" in response.json()["detail"]
     assert GoogleConnection.objects.get(user=user).is_connected
     assert SyncSettings.objects.get(connection__user=user).saved_at is None
+
+
+def test_a_grant_revoked_in_google_reads_needs_reconnect(
+    ann: tuple[User, APIClient], google_in_process: GoogleHarness
+) -> None:
+    """The person removed Tandem's access in their Google Account: the next read of the
+    calendars answers 409 with the page's words, and the connection says needs_reconnect
+    with the same connect URL to send the browser to."""
+    _, api = ann
+    google_in_process.emulator.revoke_tokens(email=DEMO_GOOGLE_EMAIL)
+    response = api.get(CALENDARS)
+    assert response.status_code == 409
+    assert response.json() == {"detail": google_settings.CONNECTION_LOST}
+    status = api.get(GOOGLE).json()
+    assert status["status"] == "needs_reconnect"
+    assert status["status_text"] == "Needs reconnect"
+    assert status["connect_url"].endswith(CONNECT_PATH)
