@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tandem.sync.core.actions import DeleteInGoogle, ItemPlan
-from tandem.sync.core.breaker import BreakerVerdict, breaker_check, breaker_check_plan
+from tandem.sync.core.breaker import BreakerVerdict, breaker_check
 from tandem.sync.core.fields import (
     InvalidFields,
     MeetingFields,
@@ -242,9 +242,7 @@ def test_the_breakers_question_says_where_the_deletions_happened() -> None:
         ItemPlan(meeting_id=i, event_id=f"e{i}", actions=(DeleteInGoogle(f"e{i}", "1"),), why="")
         for i in range(11)
     ]
-    verdict = breaker_check_plan(
-        plans, synced=20, listing_complete=False, listed=11, deleted_in="crm"
-    )
+    verdict = breaker_check(deletes=sum(p.deletes for p in plans), synced=20, deleted_in="crm")
     assert verdict == BreakerVerdict(
         tripped=True,
         reason=(

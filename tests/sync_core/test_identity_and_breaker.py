@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tandem.sync.core.actions import DeleteInCrm, DeleteInGoogle, ItemPlan
-from tandem.sync.core.breaker import breaker_check, breaker_check_plan
+from tandem.sync.core.breaker import breaker_check
 from tandem.sync.core.identity import (
     event_id_for_meeting,
     is_client_event_id,
@@ -99,7 +99,23 @@ def test_the_breaker_counts_deletions_of_user_data_in_a_plan() -> None:
         )
         for i in range(11, 30)
     ]
-    assert breaker_check_plan(deletions, synced=30, listing_complete=False, listed=5).tripped
-    assert not breaker_check_plan(
-        deletions[:10] + private, synced=30, listing_complete=False, listed=5
+    assert breaker_check(deletes=sum(p.deletes for p in deletions), synced=30).tripped
+    assert not breaker_check(
+        deletes=sum(p.deletes for p in deletions[:10] + private), synced=30
     ).tripped
+
+
+def test_the_breaker_counts_synced_meetings_only_when_its_verdict_depends_on_it() -> None:
+    """An idle run (no deletion, an incremental listing) asks no count of the database."""
+    asked: list[str] = []
+
+    def synced() -> int:
+        asked.append("count")
+        return 30
+
+    assert not breaker_check(deletes=10, synced=synced).tripped
+    assert not breaker_check(deletes=0, synced=synced, listing_complete=False, listed=0).tripped
+    assert asked == []
+    assert breaker_check(deletes=11, synced=synced).tripped
+    assert breaker_check(deletes=0, synced=synced, listing_complete=True, listed=0).tripped
+    assert asked == ["count", "count"]

@@ -26,7 +26,7 @@ from tandem.sync.core.actions import (
     SaveLink,
     UpdateCrm,
 )
-from tandem.sync.core.breaker import DELETE_FLOOR, BreakerVerdict, breaker_check
+from tandem.sync.core.breaker import BreakerVerdict, breaker_check
 from tandem.sync.core.identity import event_id_for_meeting, marker_for_meeting
 from tandem.sync.core.mapping import (
     MalformedEvent,
@@ -287,22 +287,18 @@ def plan_hold_apply(
     applier.report.plans.extend(p.plan for p in planned)
     in_crm = sum(p.plan.deletes_in_crm for p in planned)
     in_google = sum(p.plan.deletes_in_google for p in planned)
-    empty_listing = listing_complete and listed == 0
     # Deletions copied into the CRM were made in Google, and the other way round.
-    from_google, from_crm = BreakerVerdict(tripped=False), BreakerVerdict(tripped=False)
-    if in_crm > DELETE_FLOOR or empty_listing:
-        from_google = breaker_check(
-            deletes=in_crm,
-            synced=synced(),
-            listing_complete=listing_complete,
-            listed=listed,
-            allow=allow_mass_delete,
-            deleted_in="google",
-        )
-    if in_google > DELETE_FLOOR:
-        from_crm = breaker_check(
-            deletes=in_google, synced=synced(), allow=allow_mass_delete, deleted_in="crm"
-        )
+    from_google = breaker_check(
+        deletes=in_crm,
+        synced=synced,
+        listing_complete=listing_complete,
+        listed=listed,
+        allow=allow_mass_delete,
+        deleted_in="google",
+    )
+    from_crm = breaker_check(
+        deletes=in_google, synced=synced, allow=allow_mass_delete, deleted_in="crm"
+    )
     for entry in planned:
         held = (from_google.tripped and entry.plan.deletes_in_crm) or (
             from_crm.tripped and entry.plan.deletes_in_google

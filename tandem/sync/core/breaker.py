@@ -13,11 +13,9 @@ the user "needs attention" with the meetings concerned; a run the user confirmed
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
-
-from tandem.sync.core.actions import ItemPlan
 
 DELETE_SHARE = 0.20
 DELETE_FLOOR = 10
@@ -39,7 +37,7 @@ _WHERE = {
 def breaker_check(
     *,
     deletes: int,
-    synced: int,
+    synced: int | Callable[[], int],
     listing_complete: bool = False,
     listed: int | None = None,
     allow: bool = False,
@@ -50,42 +48,25 @@ def breaker_check(
     """Pure verdict over counts: ``deletes`` planned, ``synced`` linked meetings, and for a
     full listing (``listing_complete``) how many events it ``listed``. ``deleted_in``: the
     side where the user's deletions happened (deletions in either direction count); the
-    question names it, and the side the deletions would be copied to."""
-    if allow:
+    question names it, and the side the deletions would be copied to. ``synced`` may be a
+    function, asked only when the verdict depends on it: an idle run counts nothing."""
+    empty_listing = listing_complete and listed == 0
+    if allow or (deletes <= floor and not empty_listing):
         return BreakerVerdict(tripped=False)
-    if listing_complete and listed == 0 and synced > 0:
+    count = synced() if callable(synced) else synced
+    if empty_listing and count > 0:
         return BreakerVerdict(
             tripped=True,
-            reason=f"Google listed no events while {synced} meetings are synced with it.",
+            reason=f"Google listed no events while {count} meetings are synced with it.",
         )
-    if deletes > floor and deletes > share * synced:
+    if deletes > floor and deletes > share * count:
         where, copied_to = _WHERE[deleted_in]
         return BreakerVerdict(
             tripped=True,
             reason=(
-                f"This sync would delete {deletes} of {synced} synced meetings "
+                f"This sync would delete {deletes} of {count} synced meetings "
                 f"{copied_to}: they were deleted {where} "
                 f"(more than {share:.0%} and more than {floor})."
             ),
         )
     return BreakerVerdict(tripped=False)
-
-
-def breaker_check_plan(
-    plans: Iterable[ItemPlan],
-    *,
-    synced: int,
-    listing_complete: bool,
-    listed: int,
-    allow: bool = False,
-    deleted_in: DeletedIn = "google",
-) -> BreakerVerdict:
-    """``breaker_check`` over a whole plan (deletions counted by ``ItemPlan.deletes``)."""
-    return breaker_check(
-        deletes=sum(plan.deletes for plan in plans),
-        synced=synced,
-        listing_complete=listing_complete,
-        listed=listed,
-        allow=allow,
-        deleted_in=deleted_in,
-    )

@@ -272,14 +272,9 @@ class InboundPass:
                         # Every series of this listing is in the CRM now.
                         late, late_fresh = self._plan_page(self.deferred, seen=seen, final=True)
                         self._apply_page(late, pending, late_fresh)
-                    synced = EventLink.objects.filter(
-                        owner=self.ctx.user,
-                        google_sub=self.ctx.google_sub,
-                        calendar_id=self.calendar.calendar_id,
-                    ).count()
                     verdict = breaker_check(
                         deletes=len(pending),
-                        synced=synced,
+                        synced=self._synced,
                         listing_complete=full,
                         listed=listed,
                         allow=self.ctx.allow_mass_delete,
@@ -298,6 +293,15 @@ class InboundPass:
                     self.state.last_listed_at = timezone.now()
                     self.state.save()
                 self.apply_google_work()
+
+    def _synced(self) -> int:
+        """How many meetings are linked to this calendar (asked by the breaker only when
+        its verdict depends on it)."""
+        return EventLink.objects.filter(
+            owner=self.ctx.user,
+            google_sub=self.ctx.google_sub,
+            calendar_id=self.calendar.calendar_id,
+        ).count()
 
     def _fail(self, message: str) -> None:
         """One item failed: the run reports it, and this listing's sync token is not saved
