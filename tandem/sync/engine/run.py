@@ -222,11 +222,15 @@ def _apply_settings_changes(
     """Meetings we pushed to another calendar than the target move to the target
     (events.move); calendars the user no longer syncs take their Google-created meetings
     out of the CRM (Google keeps the events, with the CRM edits pushed first)."""
-    moved = EventLink.objects.filter(
-        owner=ctx.user, google_sub=ctx.google_sub, origin=EventLink.Origin.CRM
-    ).exclude(calendar_id=ctx.target_calendar_id)
-    for row in moved:
-        _settings_plan_apply(ctx, row, calendar_synced=True)
+    if ctx.force_full_outbound:
+        # Our events sit outside the target only after a new target was saved, and then
+        # every run looks at everything until one succeeds (force_full_outbound): an idle
+        # run skips this scan of the user's links.
+        moved = EventLink.objects.filter(
+            owner=ctx.user, google_sub=ctx.google_sub, origin=EventLink.Origin.CRM
+        ).exclude(calendar_id=ctx.target_calendar_id)
+        for row in moved:
+            _settings_plan_apply(ctx, row, calendar_synced=True)
     current = {calendar.calendar_id for calendar in calendars}
     stale = CalendarSyncState.objects.filter(owner=ctx.user, google_sub=ctx.google_sub).exclude(
         calendar_id__in=current
