@@ -2,7 +2,8 @@
 
 Source of truth: google-calendar-api.md §2.5 (Event resource) and §2.6 (ETags). Choices:
 
-- A missing or blank ``summary`` becomes the subject ``(No title)`` (Google's own label);
+- A missing or blank ``summary`` becomes the subject ``(No title)`` (Google's own label;
+  "Out of office", "Focus time" for those types, as Google shows them: event_types.py);
   the subject is written back only if the CRM changes it.
 - ``description`` may hold HTML and is kept verbatim: escaping is the web layer's job.
 - Text is made storable first (``storable.py``: NUL and control characters removed, lone
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from tandem.sync.core.event_types import TITLES, event_type_of
 from tandem.sync.core.fields import (
     DESCRIPTION_MAX_LENGTH,
     FIELD_NAMES,
@@ -77,6 +79,7 @@ class EventReading:
     marker: str | None
     warnings: tuple[str, ...] = ()
     occurrence: OccurrenceOf | None = None
+    event_type: str = "default"  # Google's eventType (core/event_types.py)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ def read_event(event: Mapping[str, Any], *, default_zone: str = "UTC") -> EventR
         marker=None if occurrence else _marker(event),
         warnings=tuple(warnings),
         occurrence=occurrence,
+        event_type=event_type_of(event),
     )
 
 
@@ -228,7 +232,8 @@ def _fields(
     if visibility is None:
         warnings.append(f"Unknown visibility “{quoted(raw_visibility, 40)}” read as default.")
         visibility = "default"
-    subject = _text(event, "summary", SUBJECT_MAX_LENGTH, warnings).strip() or UNTITLED
+    untitled = TITLES.get(event_type_of(event), UNTITLED)
+    subject = _text(event, "summary", SUBJECT_MAX_LENGTH, warnings).strip() or untitled
     try:
         return MeetingFields(
             subject=subject,

@@ -12,6 +12,7 @@ plan's ``why`` (docs/sync-rules.md lists them as a table). Inputs:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 from tandem.sync.core.actions import (
@@ -36,6 +37,7 @@ from tandem.sync.core.actions import (
     UpdateCrm,
     WaitForSeries,
 )
+from tandem.sync.core.event_types import NOT_IMPORTED
 from tandem.sync.core.fields import FIELD_NAMES, MeetingFields, changed_field_names
 from tandem.sync.core.merge import Side, merge
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm, SyncSettings
@@ -59,6 +61,20 @@ def plan_item(
     if google is not None and google.problem is not None:
         # An event we cannot read: say so, touch nothing, keep the link for when it is fixed.
         return plan("malformed event", RecordProblem(google.event_id, google.problem))
+    if google is not None and google.event_type in NOT_IMPORTED:
+        if link is None or crm is None or crm.deleted:
+            # A working location is no meeting: it stays out of the CRM (event_types.py).
+            return plan("working location, not a meeting")
+        # One imported before that rule leaves the CRM; Google keeps it.
+        return plan(
+            "working location leaves the CRM",
+            DeleteInCrm(crm.meeting_id, crm.version),
+            DropLink(link.meeting_id),
+        )
+    if google is not None and google.read_only_type and not settings.read_only:
+        # Google refuses most changes to its special events: read-only, as if from a
+        # calendar the user can only read, so nothing is ever written to them.
+        settings = replace(settings, read_only=True)
     if link is None:
         return _plan_unlinked(crm, google, settings, plan)
     return _plan_linked(link, crm, google, settings, listing_complete, plan)
@@ -347,6 +363,12 @@ def plan_occurrence(
         return ItemPlan(meeting_id=held_by, event_id=event_id, actions=actions, why=why)
 
     alive = not google.cancelled and google.fields is not None
+    if google.event_type in NOT_IMPORTED:
+        # An occurrence of a working location is no meeting either.
+        return plan("working location, not a meeting")
+    if google.read_only_type:
+        # An occurrence of a special event is read-only like its series.
+        settings = replace(settings, read_only=True)
     if held_by is not None and not (hidden and alive):
         # A row of the CRM stands for it already (cancelled: hidden by its row or tombstone).
         return plan("occurrence already in the CRM")

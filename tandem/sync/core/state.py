@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tandem.sync.core.event_types import is_read_only
 from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.identity import meeting_id_from_marker
 from tandem.sync.core.mapping import EventReading, OccurrenceOf
@@ -73,6 +74,12 @@ class GoogleEvent:
     occurrence: OccurrenceOf | None = None  # set on a changed or cancelled occurrence
     # The same event (same iCalUID) is linked in another of the user's calendars already.
     linked_elsewhere: bool = False
+    event_type: str = "default"  # Google's eventType: what the CRM may do with it
+
+    @property
+    def read_only_type(self) -> bool:
+        """A type Google keeps to itself: a read-only meeting (core/event_types.py)."""
+        return is_read_only(self.event_type)
 
     @classmethod
     def from_reading(cls, reading: EventReading, *, namespace: str) -> GoogleEvent:
@@ -84,6 +91,7 @@ class GoogleEvent:
             updated=reading.updated,
             marker_meeting_id=meeting_id_from_marker(namespace, reading.marker),
             occurrence=reading.occurrence,
+            event_type=reading.event_type,
         )
 
     @classmethod
