@@ -37,9 +37,6 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     _django_setup()
     from tandem.sync.run_command import run_sync_command
 
-    if args.answer and not args.username:
-        print("tandem sync: --apply-deletions and --keep-meetings need --user.", file=sys.stderr)
-        return USAGE_ERROR
     return run_sync_command(
         username=args.username,
         as_json=args.as_json,

@@ -12,7 +12,8 @@ Exit status (the first that applies to any user, in this order):
 - 3: another sync of the user was running, nothing was done (try again in a moment);
 - 4: the user cannot be synced: unknown, Google not connected, settings not saved, or
   nothing waits for the answer given;
-- 0: every run succeeded (also when no user was due).
+- 0: every run succeeded (also when no user was due);
+- 64: wrong options (e.g. an answer without ``--user``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ EXIT_FAILED = 1
 EXIT_NEEDS_ATTENTION = 2
 EXIT_BUSY = 3
 EXIT_NOT_SYNCED = 4
+# Wrong options: argparse's own 2 would read as "needs attention" (64 is EX_USAGE).
+EXIT_USAGE = 64
 _SEVERITY = (EXIT_FAILED, EXIT_NEEDS_ATTENTION, EXIT_BUSY, EXIT_NOT_SYNCED)
 _EXIT_OF_STATUS = {
     SyncRun.Status.SUCCEEDED: EXIT_SYNCED,
@@ -250,6 +253,10 @@ def run_sync_command(
     *, username: str | None, as_json: bool, answer: str, out: Output, err: Output
 ) -> int:
     """``tandem sync``: prints each user's result and returns the exit status."""
+    if answer and username is None:
+        # One question, one user's: never answered for every due user at once.
+        err.write("tandem sync: --apply-deletions and --keep-meetings need --user.\n")
+        return EXIT_USAGE
     if username is not None:
         user, problem = _user_problem(username)
         if user is None or problem:

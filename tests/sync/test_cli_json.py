@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 
 from tandem.cli import main
 from tandem.meetings.models import Meeting
@@ -189,3 +191,20 @@ def test_a_private_meetings_conflict_is_busy_to_the_operator(ann: User, google_i
     assert conflict["meeting"]["subject"] == "Busy"
     assert conflict["crm_value"] == conflict["google_value"] == conflict["base_value"]
     assert "Doctor" not in out and "Dentist" not in out
+
+
+def test_tandem_manage_sync_is_the_same_command_with_the_same_status(ann: User, google_in_process):
+    """`tandem manage sync` runs the same code: a failed run is a CommandError carrying
+    exit status 1, and an answer without --user is refused (64) before anything runs."""
+    google_in_process.emulator.inject_fault(
+        route="GET */events", status=503, reason="backendError", times=-1
+    )
+    out = io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("sync", "--user", "ann", "--json", stdout=out, stderr=io.StringIO())
+    assert failed.value.returncode == 1
+    assert json.loads(out.getvalue())["status"] == "failed"
+    with pytest.raises(CommandError) as refused:
+        call_command("sync", "--keep-meetings", stdout=io.StringIO(), stderr=io.StringIO())
+    assert refused.value.returncode == 64
+    assert SyncRun.objects.filter(owner=ann).count() == 1
