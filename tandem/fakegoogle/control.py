@@ -138,6 +138,7 @@ def _add_fault(emu: FakeGoogle, req: ApiRequest) -> ApiResponse:
         applied=bool(b.get("applied", False)),
         malformed=bool(b.get("malformed", False)),
         html=bool(b.get("html", False)),
+        no_tokens=bool(b.get("no_tokens", False)),
     )
     return _ok()
 

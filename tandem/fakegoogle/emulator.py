@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -292,6 +293,7 @@ class FakeGoogle:
         applied: bool = False,
         malformed: bool = False,
         html: bool = False,
+        no_tokens: bool = False,
     ) -> None:
         self.faults.add(
             Fault(
@@ -305,6 +307,7 @@ class FakeGoogle:
                 applied=applied,
                 malformed=malformed,
                 html=html,
+                no_tokens=no_tokens,
             )
         )
 
@@ -356,6 +359,17 @@ class FakeGoogle:
         from tandem.fakegoogle import events
 
         return events.seed(self, calendar_id=calendar_id, body=event, base_url=base_url)
+
+    def split_series(
+        self, *, calendar_id: str, event_id: str, at: str, base_url: str = "http://fake-google"
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """ "This and following" as Google's UI does it: the series ends before ``at`` and a
+        new series ``<id>_R<start>`` starts there (series_split.py); (trimmed, new)."""
+        from tandem.fakegoogle import series_split
+
+        return series_split.split(
+            self, calendar_id=calendar_id, event_id=event_id, at=at, base_url=base_url
+        )
 
     def set_push_faults(self, *, drop_next: int = 0, duplicate_next: int = 0) -> None:
         self.push.drop_next, self.push.duplicate_next = drop_next, duplicate_next
@@ -454,6 +468,8 @@ class FakeGoogle:
             if routes.is_calendar_api(req.path):
                 self._charge_quota(req)
             response = routes.route(self, req)
+            if fault is not None and fault.no_tokens:
+                response = _without_page_tokens(response)
             if fault is not None and fault.drop and fault.applied and not req.in_batch:
                 self._log(req, response.status)
                 raise DropConnection()
@@ -500,3 +516,13 @@ class FakeGoogle:
                 del self.request_log[: MAX_LOG // 10]
             self._counters[f"{req.method} {status}"] += 1
             self._counters["total"] += 1
+
+
+def _without_page_tokens(response: ApiResponse) -> ApiResponse:
+    """The ``no_tokens`` fault: the same answer without nextPageToken and nextSyncToken."""
+    if response.status != 200:
+        return response
+    body = json.loads(response.body)
+    body.pop("nextPageToken", None)
+    body.pop("nextSyncToken", None)
+    return json_response(body, response.status)

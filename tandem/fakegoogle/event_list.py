@@ -217,7 +217,11 @@ class _Lister:
         if resource.get("status") != "cancelled":
             return resource
         if self.query.show_deleted:
-            return resource
+            # "Cancelled exceptions are only guaranteed to have values for the id,
+            # recurringEventId and originalStartTime fields populated. The other fields might
+            # be empty." (Events reference, status): served in that minimal shape, the
+            # hardest for a client (https://developers.google.com/workspace/calendar/api/v3/reference/events).
+            return tombstone(resource) if resource.get("recurringEventId") else resource
         if self.incremental or self.query.updated_min:
             return tombstone(resource)
         if resource.get("recurringEventId") and not self.query.single_events and series_live:

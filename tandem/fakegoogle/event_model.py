@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import base64
 import copy
-import hashlib
-import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tandem.fakegoogle import errors, recurrence
 from tandem.fakegoogle.recurrence import Occurrence
 from tandem.fakegoogle.store import Calendar, State, StoredEvent
-from tandem.fakegoogle.util import BASE32HEX, etag_for, rfc3339_ms
+from tandem.fakegoogle.util import etag_for, rfc3339_ms
 
 EVENT_FIELDS = frozenset(
     {
@@ -217,34 +215,42 @@ def complete_and_validate(resource: dict[str, Any], calendar: Calendar) -> None:
     validate_times(resource, recurring=recurring)
     if recurring:
         recurrence.validate(resource, calendar.time_zone)
-    _with_offsets(resource)
+    _with_offsets(resource, calendar.time_zone)
 
 
-def _with_offsets(resource: dict[str, Any]) -> None:
-    """Google answers every dateTime in RFC 3339 with the offset of its timeZone, also when
-    it was written without one (the discovery document's date-time format)."""
-    from datetime import datetime
+def _with_offsets(resource: dict[str, Any], calendar_tz: str) -> None:
+    """Google answers every dateTime in RFC 3339 with an offset, also when it was written
+    without one (the discovery document's date-time format), and that offset is the
+    calendar's zone's, even where ``timeZone`` names another (events recorded from real
+    Google: an event planned in America/New_York on a Europe/Berlin calendar comes back as
+    ``15:00:00+01:00`` with ``timeZone: America/New_York``). Clients must read the instant
+    and take the zone from ``timeZone``."""
+    for key in ("start", "end", "originalStartTime"):
+        value = resource.get(key)
+        if isinstance(value, dict) and value.get("dateTime"):
+            value["dateTime"] = _in_calendar_offset(value, calendar_tz)
 
+
+def _in_calendar_offset(value: dict[str, Any], calendar_tz: str) -> str:
     from tandem.fakegoogle.timeutil import local_iso, zone
 
-    for key in ("start", "end"):
-        value = resource.get(key)
-        if not isinstance(value, dict) or not value.get("dateTime") or not value.get("timeZone"):
-            continue
-        written = datetime.fromisoformat(str(value["dateTime"]).replace("Z", "+00:00"))
-        tz = zone(str(value["timeZone"]))
-        if written.tzinfo is None and tz is not None:
-            value["dateTime"] = local_iso(written.replace(tzinfo=tz))
+    written = datetime.fromisoformat(str(value["dateTime"]).replace("Z", "+00:00"))
+    if written.tzinfo is None:
+        own = zone(str(value.get("timeZone") or calendar_tz))
+        written = written.replace(tzinfo=own or UTC)
+    return local_iso(written.astimezone(zone(calendar_tz) or UTC))
 
 
 # --- recurring instances --------------------------------------------------------------
 
 
 def instance_id(state: State, calendar: Calendar, series_id: str, key: str) -> str:
-    """An opaque instance id; Google warns these are not to be parsed, so ours cannot be."""
-    digest = hmac.new(state.secret, f"{series_id}/{key}".encode(), hashlib.sha256).digest()
-    suffix = "".join(BASE32HEX[b % 32] for b in digest[:10])
-    iid = f"{series_id}_{suffix}"
+    """An instance id as Google writes them today: ``<series id>_<original start>``, the
+    start as ``YYYYMMDDTHHMMSSZ`` (UTC) or ``YYYYMMDD`` for all-day series (the events
+    reference, https://developers.google.com/workspace/calendar/api/v3/reference/events,
+    and recordings). Google warns the format may change, so clients must not parse it; the
+    emulator keeps its own map from id to (series, start) and never parses it either."""
+    iid = f"{series_id}_{key}"
     calendar.instance_ids.setdefault(iid, [series_id, key])
     return iid
 
@@ -254,10 +260,11 @@ def instance_resource(
 ) -> dict[str, Any]:
     resource = {k: v for k, v in series.items() if k != "recurrence"}
     resource["id"] = instance_id(state, calendar, series["id"], occ.key)
-    resource["start"] = occ.start
-    resource["end"] = occ.end
+    resource["start"] = dict(occ.start)
+    resource["end"] = dict(occ.end)
+    resource["originalStartTime"] = dict(occ.original_start)
+    _with_offsets(resource, calendar.time_zone)
     resource["recurringEventId"] = series["id"]
-    resource["originalStartTime"] = occ.original_start
     return resource
 
 

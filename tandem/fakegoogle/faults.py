@@ -32,6 +32,9 @@ class Fault:
     applied: bool = False
     malformed: bool = False  # answer 200 with a body cut off in the middle of its JSON
     html: bool = False  # answer 200 with an HTML page, as a proxy or captive portal does
+    # Serve the call, then take nextPageToken and nextSyncToken out of the answer: a listing
+    # page that says neither "more" nor "done" (a truncated answer).
+    no_tokens: bool = False
     seen: int = 0
     fired: int = 0
 

@@ -75,9 +75,9 @@ def validate_times(resource: dict[str, Any], *, recurring: bool) -> None:
         if value.get("date") and value.get("dateTime"):
             raise errors.bad_request(f"Invalid {which} time.")
     if bool(start.get("date")) != bool(end.get("date")):
-        raise errors.bad_request(
-            "Start and end times must either both be date or both be dateTime."
-        )
+        # Google's reason here is "invalid" (global, 400), as for other bad field values
+        # (https://developers.google.com/workspace/calendar/api/guides/errors#400_bad_request).
+        raise errors.invalid("Start and end times must either both be date or both be dateTime.")
     if start.get("date"):
         first: date | datetime = _parse_date_field(start["date"], "start")
         last: date | datetime = _parse_date_field(end["date"], "end")

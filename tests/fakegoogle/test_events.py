@@ -136,8 +136,9 @@ def test_patch_of_start_keeps_time_zone_and_bumps_sequence(api: httpx.Client) ->
         f"{EVENTS}/{created['id']}",
         json={"start": {"dateTime": "2030-06-01T09:00:00"}},
     ).json()
+    # 09:00 Berlin, written with the offset of the calendar's zone (UTC here), as Google does.
     assert patched["start"] == {
-        "dateTime": "2030-06-01T09:00:00+02:00",
+        "dateTime": "2030-06-01T07:00:00+00:00",
         "timeZone": "Europe/Berlin",
     }
     assert patched["sequence"] == created["sequence"] + 1
