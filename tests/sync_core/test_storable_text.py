@@ -126,3 +126,19 @@ def test_an_id_that_cannot_be_stored_is_no_id() -> None:
 def test_quoted_shortens_then_cleans() -> None:
     assert quoted("ab\x00cdef", 4) == "abc"
     assert quoted(12345, 3) == "123"
+
+
+def test_the_minimal_cancelled_occurrence_is_read_without_etag_or_fields() -> None:
+    """Google guarantees only id, recurringEventId and originalStartTime of a cancelled
+    occurrence (Events reference, status): that is enough to hide it."""
+    reading = read_event(
+        {
+            "id": "s1_20260301T090000Z",
+            "status": "cancelled",
+            "recurringEventId": "s1",
+            "originalStartTime": {"dateTime": "2026-03-01T10:00:00+01:00"},
+        },
+        default_zone="Europe/Paris",
+    )
+    assert (reading.cancelled, reading.fields, reading.etag) == (True, None, "")
+    assert reading.occurrence is not None and reading.occurrence.series_event_id == "s1"
