@@ -371,11 +371,6 @@ def test_an_occurrence_saved_unchanged_in_the_crm_follows_a_later_series_edit_al
     assert _crm_view(world, series) == _google_view(world, event_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the CRM's cancellation is pushed (the instance is deleted) after the listing "
-    "made Google's renamed instance a row: the CRM shows it, Google has it cancelled",
-)
 def test_an_occurrence_cancelled_in_the_crm_while_renamed_in_google_ends_alike(
     world: SyncWorld,
 ) -> None:
@@ -393,11 +388,6 @@ def test_an_occurrence_cancelled_in_the_crm_while_renamed_in_google_ends_alike(
     assert "Third, renamed" in [subject for subject, _ in _google_view(world, event["id"])]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an occurrence changed on both sides before a sync: the CRM's values go onto "
-    "the row made from Google's change but reach Google only on the next run",
-)
 def test_an_occurrence_changed_on_both_sides_is_settled_by_one_run(world: SyncWorld) -> None:
     """The person renames the second occurrence in Google while the CRM user renames it in
     the CRM, before a sync. One run settles it: both calendars show the same title (the

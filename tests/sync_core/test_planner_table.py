@@ -44,7 +44,7 @@ from tandem.sync.core.planner import (
     plan_occurrence_out,
     plan_settings_change,
 )
-from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm, SyncSettings
+from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm, SlotRow, SyncSettings
 from tests.sync_core.strategies import timed
 
 BASE = timed(9)
@@ -539,6 +539,61 @@ def test_each_row_for_an_occurrence_listed_alone(
         final=inputs.get("final", True),
     )
     assert (result.meeting_id, result.event_id) == (held_by, OCC)
+    assert (result.why, result.actions) == (why, actions)
+
+
+ROW_13 = CrmMeeting(meeting_id=13, version=1, fields=replace(BASE, subject="CRM's"))
+ROOM_2 = replace(BASE, location="Room 2")
+
+# The CRM changed or cancelled the same occurrence since the last sync (``crm_row``); the
+# plan names that row as its meeting.
+BOTH_SIDES_ROWS: list[tuple[str, GoogleEvent, SlotRow, str, tuple[Action, ...]]] = [
+    (
+        "cancelled in Google, changed in the CRM",
+        occurrence(alive=False),
+        SlotRow(ROW_13, hides=False, base=BASE),
+        "occurrence cancelled in Google, changed or cancelled in the CRM too",
+        (),
+    ),
+    (
+        "changed in Google, cancelled in the CRM",
+        occurrence(),
+        SlotRow(ROW_13, hides=True, base=BASE),
+        "occurrence changed in Google beats its cancellation in the CRM",
+        (CreateOccurrence(OCC, EDITED, 5, False, replaces=13), SaveLink(EDITED, origin="google")),
+    ),
+    (
+        "changed on both sides, different fields",
+        GoogleEvent(OCC, '"o1"', ROOM_2, occurrence=SLOT),
+        SlotRow(ROW_13, hides=False, base=BASE),
+        "occurrence changed on both sides",
+        (
+            UpdateCrm(13, replace(ROOM_2, subject="CRM's"), 1),
+            PatchGoogle(OCC, '"o1"', replace(ROOM_2, subject="CRM's"), ("subject",)),
+            SaveLink(replace(ROOM_2, subject="CRM's"), origin="google"),
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("google", "crm_row", "why", "actions"),
+    [pytest.param(g, r, why, actions, id=row) for row, g, r, why, actions in BOTH_SIDES_ROWS],
+)
+def test_each_row_for_an_occurrence_changed_on_both_sides(
+    google: GoogleEvent, crm_row: SlotRow, why: str, actions: tuple[Action, ...]
+) -> None:
+    """Docs/sync-rules.md "Recurring events": one occurrence changed on both sides."""
+    result = plan_occurrence(
+        google=google,
+        series=SERIES,
+        held_by=None,
+        hidden=False,
+        settings=SyncSettings(),
+        final=True,
+        crm_row=crm_row,
+    )
+    assert (result.meeting_id, result.event_id) == (13, OCC)
     assert (result.why, result.actions) == (why, actions)
 
 

@@ -40,7 +40,14 @@ from tandem.sync.core.actions import (
 from tandem.sync.core.event_types import NOT_IMPORTED
 from tandem.sync.core.fields import FIELD_NAMES, MeetingFields, changed_field_names
 from tandem.sync.core.merge import Side, merge
-from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm, SyncSettings
+from tandem.sync.core.state import (
+    CrmMeeting,
+    GoogleEvent,
+    Link,
+    SeriesInCrm,
+    SlotRow,
+    SyncSettings,
+)
 
 
 def plan_item(
@@ -347,12 +354,15 @@ def plan_occurrence(
     hidden: bool,
     settings: SyncSettings,
     final: bool,
+    crm_row: SlotRow | None = None,
 ) -> ItemPlan:
     """Decides what to do with one occurrence of a recurring event that Google lists on its
     own (changed or cancelled alone: ``recurringEventId``, ``originalStartTime``) and that
     no link holds. ``series``: its series' meeting in the CRM (None if the CRM has none);
     ``held_by``: a row of the CRM that already stands for it (import record or marker),
-    ``hidden`` when that row only hides the slot; ``final``: the whole listing was read.
+    ``hidden`` when that row only hides the slot; ``final``: the whole listing was read;
+    ``crm_row``: the CRM's own row at that slot, not yet in Google (changed or cancelled
+    alone in the CRM since the last sync: both sides changed the occurrence).
 
     Rules (docs/sync-rules.md, "Recurring events"): the occurrence takes its slot in the
     CRM's series, never a meeting of its own while the series is there."""
@@ -393,6 +403,8 @@ def plan_occurrence(
             SaveLink(google.fields, origin="google"),
         )
     read_only = series.read_only or settings.read_only
+    if crm_row is not None and not read_only:
+        return _both_changed_occurrence(google, crm_row, series, settings)
     if not alive:
         # Cancelled alone: a row that only hides its slot in the series.
         return plan(
@@ -406,6 +418,39 @@ def plan_occurrence(
         why,
         CreateOccurrence(event_id, google.fields, series.meeting_id, read_only, replaces=held_by),
         SaveLink(google.fields, origin="google"),
+    )
+
+
+def _both_changed_occurrence(
+    google: GoogleEvent, crm_row: SlotRow, series: SeriesInCrm, settings: SyncSettings
+) -> ItemPlan:
+    """One occurrence changed or cancelled in Google and in the CRM between two syncs."""
+    row = crm_row.meeting
+
+    def plan(why: str, *actions: Action) -> ItemPlan:
+        return ItemPlan(
+            meeting_id=row.meeting_id, event_id=google.event_id, actions=actions, why=why
+        )
+
+    if google.cancelled or google.fields is None:
+        # Cancelled in Google: the CRM's row goes out as any occurrence changed or cancelled
+        # in the CRM (plan_occurrence_out: a change restores the instance, an edit beating
+        # a deletion; a cancellation is recorded).
+        return plan("occurrence cancelled in Google, changed or cancelled in the CRM too")
+    if crm_row.hides:
+        # Cancelled in the CRM, changed in Google: an edit beats a deletion (DESIGN.md §3),
+        # so Google's occurrence takes the slot in place of the row that hid it.
+        return plan(
+            "occurrence changed in Google beats its cancellation in the CRM",
+            CreateOccurrence(
+                google.event_id, google.fields, series.meeting_id, False, replaces=row.meeting_id
+            ),
+            SaveLink(google.fields, origin="google"),
+        )
+    # Changed on both sides: merged field by field like any pair (the later edit wins a
+    # field both changed), the row linked to its instance, each side written what differs.
+    return _reconcile(
+        crm_row.base, row, google, "google", settings, plan, "occurrence changed on both sides"
     )
 
 

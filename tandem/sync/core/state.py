@@ -124,3 +124,14 @@ class SeriesInCrm:
 
     meeting_id: int
     read_only: bool
+
+
+@dataclass(frozen=True)
+class SlotRow:
+    """The CRM's own row at an occurrence's slot that Google does not know yet: changed
+    (or, ``hides``, cancelled) alone in the CRM since the last sync, no link, no import
+    record. ``base``: the series' values at that slot, what both sides started from."""
+
+    meeting: CrmMeeting
+    hides: bool
+    base: MeetingFields | None

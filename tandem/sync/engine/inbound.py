@@ -30,7 +30,7 @@ from tandem.meetings.services import (
     hiding_rows_delete,
     meetings_import_bulk,
 )
-from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
+from tandem.sync.adapters.crm import DjangoCrm, crm_meeting, meeting_fields
 from tandem.sync.adapters.google import GoogleCalendarSide
 from tandem.sync.adapters.links import DjangoLinks, link_from_row
 from tandem.sync.adapters.serialize import fields_to_json
@@ -63,7 +63,7 @@ from tandem.sync.core.fields import (
 from tandem.sync.core.mapping import MalformedEvent, OccurrenceOf, read_event
 from tandem.sync.core.planner import plan_item, plan_occurrence
 from tandem.sync.core.sides import SideError, SyncTokenInvalid
-from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm
+from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm, SlotRow
 from tandem.sync.engine.context import (
     HELD_SHOWN,
     CalendarPlan,
@@ -132,6 +132,15 @@ def _original_at(occurrence: OccurrenceOf, series: Meeting) -> datetime:
     if isinstance(original, TimedMoment):
         return original.at
     return datetime.combine(original, time.min, tzinfo=ZoneInfo(series.time_zone))
+
+
+def series_slot_fields(series: Meeting, original: Moment) -> MeetingFields | None:
+    """The series' values at one occurrence's slot (its own start and end there, no rule):
+    what an occurrence changed on both sides started from."""
+    times = cancelled_occurrence_fields(series, original)
+    if times is None:
+        return None
+    return replace(meeting_fields(series), start=times.start, end=times.end, recurrence=())
 
 
 def cancelled_occurrence_fields(series: Meeting, original: Moment) -> MeetingFields | None:
@@ -420,6 +429,7 @@ class InboundPass:
                 ).values_list("meeting_id", "import_key")
             }
 
+        slot_rows = self._slot_rows(unlinked, series_links, meetings)
         items: list[Item] = []
         fresh: list[NewMeeting] = []
         for event, raw in events:
@@ -441,7 +451,11 @@ class InboundPass:
                     if meeting_id is None or event.cancelled or hidden:
                         # Its place in its series: the planner's occurrence rows.
                         series = meetings.get(series_links.get(event.occurrence.series_event_id, 0))
-                        self._occurrence(event, raw, series, meeting_id, hidden, fresh, final)
+                        both = self._occurrence(
+                            event, raw, series, meeting_id, hidden, fresh, final, slot_rows
+                        )
+                        if both is not None:
+                            items.append(both)
                         continue
                 if meeting_id is None:
                     # No link, no import record, no marker of ours: the planner's rules for
@@ -487,6 +501,52 @@ class InboundPass:
             .values_list("pk", flat=True)
         )
 
+    def _slot_rows(
+        self,
+        unlinked: list[tuple[GoogleEvent, dict[str, Any]]],
+        series_links: dict[str, int],
+        meetings: dict[int, Meeting],
+    ) -> dict[tuple[int, datetime], Meeting]:
+        """The CRM's own rows at the slots of this page's occurrences that Google does not
+        know yet (no link, no import record): occurrences changed or cancelled alone in the
+        CRM since the last sync, which Google changed too. Looked up only when the page
+        lists occurrences of series the CRM has (rows by series and original start, then
+        their links and import records by meeting id)."""
+        slots: set[tuple[int, datetime]] = set()
+        for event, _ in unlinked:
+            if event.occurrence is None or event.problem is not None:
+                continue
+            series = meetings.get(series_links.get(event.occurrence.series_event_id, 0))
+            if series is not None and series.recurrence:
+                slots.add((series.pk, _original_at(event.occurrence, series)))
+        if not slots:
+            return {}
+        rows = [
+            row
+            for row in Meeting.objects.filter(
+                owner=self.ctx.user,
+                series_id__in={series_id for series_id, _ in slots},
+                original_start__in={original for _, original in slots},
+                deleted_at__isnull=True,
+            )
+            if (row.series_id, row.original_start) in slots
+        ]
+        ids = [row.pk for row in rows]
+        known = set(
+            EventLink.objects.filter(owner=self.ctx.user, meeting_id__in=ids).values_list(
+                "meeting_id", flat=True
+            )
+        ) | set(
+            ImportedMeeting.objects.filter(owner=self.ctx.user, meeting_id__in=ids).values_list(
+                "meeting_id", flat=True
+            )
+        )
+        return {
+            (row.series_id, row.original_start): row  # type: ignore[misc]
+            for row in rows
+            if row.pk not in known
+        }
+
     def _occurrence(
         self,
         event: GoogleEvent,
@@ -496,12 +556,23 @@ class InboundPass:
         hidden: bool,
         fresh: list[NewMeeting],
         final: bool,
-    ) -> None:
+        slot_rows: dict[tuple[int, datetime], Meeting],
+    ) -> Item | None:
         """A changed or cancelled occurrence no link holds, planned by ``plan_occurrence``:
-        its CRM rows are made in bulk with the page's new meetings."""
+        its CRM rows are made in bulk with the page's new meetings. Changed in the CRM too
+        (a row of the CRM's at its slot), the plan is an item of the page like any pair."""
         assert event.occurrence is not None
         if series is not None and not series.recurrence:
             series = None  # no longer recurring: not a series to take the occurrence
+        crm_row: SlotRow | None = None
+        if series is not None and held_by is None:
+            row = slot_rows.get((series.pk, _original_at(event.occurrence, series)))
+            if row is not None:
+                crm_row = SlotRow(
+                    crm_meeting(row, import_key=None),
+                    hides=row.is_cancelled_occurrence,
+                    base=series_slot_fields(series, event.occurrence.original_start),
+                )
         plan = plan_occurrence(
             google=event,
             series=SeriesInCrm(series.pk, series.read_only) if series else None,
@@ -509,7 +580,10 @@ class InboundPass:
             hidden=hidden,
             settings=self.settings,
             final=final,
+            crm_row=crm_row,
         )
+        if crm_row is not None and not any(isinstance(a, CreateOccurrence) for a in plan.actions):
+            return Item(event, raw, None, None, crm_row.meeting, plan) if plan.actions else None
         ical_uid = str(raw.get("iCalUID", ""))
         for action in plan.actions:
             match action:
@@ -559,6 +633,7 @@ class InboundPass:
                                 cancelled_occurrence=True,
                             )
                         )
+        return None
 
     def _absent_items(self, seen: set[str]) -> list[Item]:
         """Links of this calendar a full listing did not return (gone, or out of window)."""
