@@ -13,6 +13,7 @@ from tandem.accounts.models import GoogleConnection
 from tandem.api.fields import rfc3339
 from tandem.sync.models import SyncConflict, SyncRun
 from tandem.sync.user_actions import ANSWERS
+from tandem.timezones import validate_time_zone
 
 Shape = serializers.Serializer[Any]
 
@@ -97,7 +98,10 @@ class SyncSettingsInputSerializer(Shape):
 
 class DedicatedCalendarInputSerializer(Shape):
     time_zone = serializers.CharField(
-        required=False, max_length=64, help_text="IANA zone; default: your preference."
+        required=False,
+        max_length=64,
+        validators=[validate_time_zone],
+        help_text="IANA zone, e.g. Europe/Berlin; default: your preference.",
     )
 
 

@@ -48,7 +48,7 @@ def _user(request: Request) -> User:
 
 
 def status_data(*, user: User) -> dict[str, Any]:
-    """The user's sync status as the API (and ``tandem sync --json``) gives it."""
+    """The user's sync status as the API gives it."""
     sync_status = sync_status_for(user=user)
     body = {
         "set_up": sync_is_set_up(user_id=user.pk),

@@ -282,6 +282,17 @@ def test_the_dedicated_calendar_is_created_in_google_and_offered(
     assert saved.status_code == 200, saved.content
 
 
+def test_a_dedicated_calendar_in_a_zone_that_does_not_exist_is_a_400(
+    ann: tuple[User, APIClient], google_in_process: GoogleHarness
+) -> None:
+    _, api = ann
+    before = len(api.get(CALENDARS).json()["calendars"])
+    response = api.post(DEDICATED, {"time_zone": "Mars/Olympus"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"time_zone": ["“Mars/Olympus” is not an IANA time zone."]}
+    assert len(api.get(CALENDARS).json()["calendars"]) == before
+
+
 def test_a_dedicated_calendar_google_refuses_is_a_502_with_googles_reason(
     ann: tuple[User, APIClient], google_in_process: GoogleHarness
 ) -> None:
