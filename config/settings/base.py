@@ -194,7 +194,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tandem CRM API",
-    "DESCRIPTION": "Meetings of the signed-in user.",
+    "DESCRIPTION": (
+        "Meetings, the Google connection and the sync of the signed-in user; a guide with a "
+        "script in docs/api.md."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
 }
