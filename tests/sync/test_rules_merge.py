@@ -71,6 +71,7 @@ def test_a_field_changed_on_both_sides_goes_to_the_later_edit_and_is_shown(
     conflict = SyncConflict.objects.get(owner=world.user)
     assert (conflict.field, conflict.winner) == ("location", "google")
     assert (conflict.crm_value, conflict.google_value) == ("CRM room", "Google room")
+    assert conflict.run == outcome.run  # the run that settled it (the API and CLI name it)
     page = client.get("/preferences/external-services/").content.decode()
     assert "Conflicts settled" in page and "the later edit wins" in page
 

@@ -82,6 +82,7 @@ class RunContext:
     all_day_zone: str
     allow_mass_delete: bool = False
     force_full_outbound: bool = False
+    run_id: int | None = None  # the SyncRun this run records (its conflicts name it)
     # Set when the inbound passes start: links they write are not looked at again in full.
     inbound_started_at: datetime | None = None
     counts: Counter[str] = field(default_factory=Counter)

@@ -821,7 +821,10 @@ class InboundPass:
                 case RecordConflict():
                     conflicts.extend(
                         conflict_rows(
-                            user=self.ctx.user, meeting_id=meeting_id, conflicts=action.conflicts
+                            user=self.ctx.user,
+                            run_id=self.ctx.run_id,
+                            meeting_id=meeting_id,
+                            conflicts=action.conflicts,
                         )
                     )
                 case RecordProblem():
@@ -851,7 +854,10 @@ class InboundPass:
                 row
                 for meeting_id, conflict in self.report.conflicts
                 for row in conflict_rows(
-                    user=self.ctx.user, meeting_id=meeting_id, conflicts=[conflict]
+                    user=self.ctx.user,
+                    run_id=self.ctx.run_id,
+                    meeting_id=meeting_id,
+                    conflicts=[conflict],
                 )
             )
             self.ctx.counts["conflicts"] += len(self.report.conflicts)

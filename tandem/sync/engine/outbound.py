@@ -370,7 +370,10 @@ class OutboundPass:
                 row
                 for meeting_id, conflict in self.report.conflicts
                 for row in conflict_rows(
-                    user=self.ctx.user, meeting_id=meeting_id, conflicts=[conflict]
+                    user=self.ctx.user,
+                    run_id=self.ctx.run_id,
+                    meeting_id=meeting_id,
+                    conflicts=[conflict],
                 )
             )
             self.ctx.counts["conflicts"] += len(self.report.conflicts)

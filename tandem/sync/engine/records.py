@@ -21,13 +21,14 @@ def _jsonable(value: object) -> object:
 
 
 def conflict_rows(
-    *, user: User, meeting_id: int | None, conflicts: Sequence[Conflict]
+    *, user: User, run_id: int | None, meeting_id: int | None, conflicts: Sequence[Conflict]
 ) -> list[SyncConflict]:
     if meeting_id is None:
         return []
     return [
         SyncConflict(
             owner=user,
+            run_id=run_id,
             meeting_id=meeting_id,
             field=conflict.field,
             base_value=_jsonable(conflict.base),

@@ -136,6 +136,7 @@ def _sync(
         target_calendar_id=sync_settings.target_calendar_id,
         all_day_zone=preferences_for(user=user).time_zone,
         allow_mass_delete=allow_mass_delete,
+        run_id=run.pk,
         keep_alive=keep_alive,
         # A settings change (private sync off, a new target) concerns meetings that did
         # not change: look at every link once.
