@@ -76,6 +76,7 @@ def _seed(meetings: int, *, hostile: bool) -> None:
                 time_zone="Europe/Berlin",
                 recurrence=recurrence or [],
             ),
+            origin="sync",  # as the sync stores Google's events: any rule Google holds
         )
 
     first = datetime(2026, 11, 30, 8)
