@@ -19,6 +19,11 @@ from tandem.meetings.models import (
 )
 from tandem.meetings.selectors import CalendarEntry
 
+# A series is a rule and its exceptions: Google Calendar's own lines are a few dozen
+# characters; the bounds keep a request's rule cheap to check.
+RECURRENCE_MAX_LINES = 50
+RECURRENCE_LINE_MAX_LENGTH = 2000
+
 
 class MeetingSerializer(serializers.Serializer[Meeting]):
     """A meeting as its owner sees it. Timed meetings use ``start``/``end``; all-day meetings
@@ -81,9 +86,16 @@ class MeetingSerializer(serializers.Serializer[Meeting]):
         help_text="Google's values. private and confidential show as Busy to colleagues.",
     )
     recurrence = serializers.ListField(
-        child=serializers.CharField(),
-        read_only=True,
-        help_text="RRULE/EXDATE/RDATE lines of a recurring series, as Google stores them.",
+        child=serializers.CharField(max_length=RECURRENCE_LINE_MAX_LENGTH),
+        required=False,
+        max_length=RECURRENCE_MAX_LINES,
+        help_text=(
+            "A recurring series' RFC 5545 lines as Google stores them (no DTSTART), e.g. "
+            '["RRULE:FREQ=WEEKLY;BYDAY=MO,TH;COUNT=10"]; [] for a single meeting. Left out of '
+            "a PUT or PATCH, the series keeps its rule. Daily or less often: a rule more "
+            "frequent than daily is refused. A timed series' UNTIL is in UTC "
+            "(UNTIL=20261231T225959Z), an all-day series' a date (UNTIL=20261231)."
+        ),
     )
     series = serializers.IntegerField(
         source="series_id",

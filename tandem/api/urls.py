@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from tandem.api import google_views, sync_views
 from tandem.api.docs import ApiDocsView
+from tandem.api.following_views import FollowingView
 from tandem.api.series_views import SeriesOccurrenceListView
 from tandem.api.views import (
     ColleagueMeetingsView,
@@ -27,6 +28,11 @@ urlpatterns = [
         "v1/meetings/<int:pk>/occurrences/<str:key>/",
         OccurrenceView.as_view(),
         name="api-occurrence",
+    ),
+    path(
+        "v1/meetings/<int:pk>/occurrences/<str:key>/following/",
+        FollowingView.as_view(),
+        name="api-following",
     ),
     path(
         "v1/users/<str:username>/meetings/",

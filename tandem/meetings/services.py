@@ -19,12 +19,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from tandem.bulk import pks_reserve, rows_insert
-from tandem.meetings import rules
+from tandem.meetings import recurrence, rules
 from tandem.meetings.models import (
     TOMBSTONE_DAYS,
     Meeting,
     Visibility,
 )
+from tandem.meetings.series_exceptions import exceptions_kept_and_reset, wall_shift
 
 # Sent on commit with ``meeting`` and ``origin`` ("crm" for people, "sync" for the engine).
 meeting_changed = django.dispatch.Signal()
@@ -60,6 +61,25 @@ class MeetingInput:
     location: str = ""
     visibility: str = Visibility.DEFAULT
     recurrence: list[str] = field(default_factory=list)
+
+
+def input_of(meeting: Meeting) -> MeetingInput:
+    """The meeting's own values as service input, the base a change is made on. An all-day
+    meeting gives no start/end: its stored midnights are a by-product, and a change that
+    makes it a timed meeting must say when it starts and ends."""
+    return MeetingInput(
+        subject=meeting.subject,
+        all_day=meeting.all_day,
+        start=None if meeting.all_day else meeting.start,
+        end=None if meeting.all_day else meeting.end,
+        start_date=meeting.start_date,
+        end_date=meeting.end_date,
+        time_zone=meeting.time_zone,
+        description=meeting.description,
+        location=meeting.location,
+        visibility=meeting.visibility,
+        recurrence=list(meeting.recurrence),
+    )
 
 
 def _midnight(day: date, zone: str) -> datetime:
@@ -142,6 +162,8 @@ def meeting_create(
 ) -> Meeting:
     meeting = Meeting(owner=owner, read_only=read_only, **normalised(data))
     validate_lengths(meeting)
+    if origin == "crm":
+        _check_rule_of_a_person(meeting)
     meeting.save()
     announce(meeting, origin)
     return meeting
@@ -161,13 +183,28 @@ def meeting_update(*, meeting: Meeting, data: MeetingInput, origin: str = "crm")
     for name in changed:
         setattr(meeting, name, values[name])
     validate_lengths(meeting)
+    rule_changed = {"recurrence", "all_day"} & set(changed)
+    if origin == "crm" and rule_changed:
+        _check_rule_of_a_person(meeting)
     meeting.version = F("version") + 1
     meeting.save(update_fields=[*changed, "version", "updated_at"])
     meeting.refresh_from_db(fields=["version"])
     if moved_from is not None and meeting.is_recurring and meeting.series_id is None:
         _exceptions_follow(meeting, moved_from)
+    if origin == "crm" and meeting.series_id is None and (rule_changed or moved_from):
+        # Changed in Google, the sync's own passes settle the rows (exceptions_out).
+        for row in exceptions_kept_and_reset(meeting).reset:
+            row.delete()  # its link goes with it; Google drops the instance with the rule
     announce(meeting, origin)
     return meeting
+
+
+def _check_rule_of_a_person(meeting: Meeting) -> None:
+    """The stricter checks of a rule a person writes (``recurrence.recurrence_problems``):
+    not for the sync, which must take any rule Google holds."""
+    problems = recurrence.recurrence_problems(meeting.recurrence, all_day=meeting.all_day)
+    if problems:
+        raise ValidationError({"recurrence": problems})
 
 
 def _exceptions_follow(series: Meeting, moved_from: datetime) -> None:
@@ -185,7 +222,7 @@ def _exceptions_follow(series: Meeting, moved_from: datetime) -> None:
     zone = zoneinfo.ZoneInfo(series.time_zone)
 
     def moved(moment: datetime) -> datetime:
-        return _wall_shift(moment, zone, old=moved_from, new=series.start)
+        return wall_shift(moment, zone, old=moved_from, new=series.start)
 
     for row in Meeting.objects.filter(series=series, original_start__isnull=False):
         assert row.original_start is not None  # the filter above
@@ -198,15 +235,6 @@ def _exceptions_follow(series: Meeting, moved_from: datetime) -> None:
             row.start_date = row.start.astimezone(zone).date()
             row.end_date = row.end.astimezone(zone).date()
         row.save(update_fields=["original_start", "start", "end", "start_date", "end_date"])
-
-
-def _wall_shift(
-    moment: datetime, zone: zoneinfo.ZoneInfo, *, old: datetime, new: datetime
-) -> datetime:
-    """``moment`` moved as far on ``zone``'s wall clock as ``old`` moved to ``new``."""
-    wall = new.astimezone(zone).replace(tzinfo=None) - old.astimezone(zone).replace(tzinfo=None)
-    local = moment.astimezone(zone).replace(tzinfo=None) + wall
-    return local.replace(tzinfo=zone)
 
 
 @transaction.atomic

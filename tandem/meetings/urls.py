@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from tandem.meetings import occurrence_views, views
+from tandem.meetings import following_views, occurrence_views, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.calendar, name="calendar"),
@@ -19,5 +19,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "meetings/<int:pk>/occurrences/<str:key>/cancel/",
         occurrence_views.occurrence_cancel_view,
         name="occurrence-cancel",
+    ),
+    path(
+        "meetings/<int:pk>/occurrences/<str:key>/following/edit/",
+        following_views.following_edit,
+        name="following-edit",
+    ),
+    path(
+        "meetings/<int:pk>/occurrences/<str:key>/following/delete/",
+        following_views.following_delete,
+        name="following-delete",
     ),
 ]

@@ -4,6 +4,7 @@ services; every query is scoped to the signed-in user (or masked for a colleague
 from __future__ import annotations
 
 import zoneinfo
+from dataclasses import replace
 from datetime import date, time
 from urllib.parse import urlencode
 
@@ -24,9 +25,12 @@ from tandem.meetings.forms import MeetingForm, initial_for, initial_for_new
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_views import occurrence_for_page
 from tandem.meetings.occurrences import occurrences_between
+from tandem.meetings.repeat_form import RepeatForm, repeat_initial
 from tandem.meetings.rule_cost import dense_rule_summary
 from tandem.meetings.selectors import deleted_meetings_of, meeting_of
+from tandem.meetings.series_preview import SeriesPreview, series_preview
 from tandem.meetings.services import (
+    MeetingInput,
     meeting_create,
     meeting_delete,
     meeting_restore,
@@ -137,18 +141,37 @@ def _prefill(request: HttpRequest, time_zone: str) -> dict[str, object]:
 def meeting_create_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if request.method == "POST":
-        form = MeetingForm(request.POST)
-        if form.is_valid():
+        form, repeat = MeetingForm(request.POST), RepeatForm(request.POST)
+        if form.is_valid() and repeat.is_valid():
             try:
-                meeting = meeting_create(owner=user, data=form.meeting_input())
+                meeting = meeting_create(owner=user, data=_with_repeat(form, repeat))
             except ValidationError as error:
-                form.add_service_errors(error)
+                _show_errors(form, repeat, error)
             else:
                 messages.success(request, f"Created “{meeting.subject}”.")
                 return redirect(_calendar_of(meeting))
     else:
         form = MeetingForm(initial=_prefill(request, preferences_for(user=user).time_zone))
-    return render(request, "meetings/meeting_form.html", {"form": form, "meeting": None})
+        repeat = RepeatForm()
+    context = {"form": form, "repeat_form": repeat, "meeting": None}
+    return render(request, "meetings/meeting_form.html", context)
+
+
+def _with_repeat(form: MeetingForm, repeat: RepeatForm) -> MeetingInput:
+    data = form.meeting_input()
+    return replace(data, recurrence=repeat.recurrence_lines(data))
+
+
+def _show_errors(form: MeetingForm, repeat: RepeatForm, error: ValidationError) -> None:
+    """A service's errors next to their fields; the rule's beside the Repeat choices."""
+    if hasattr(error, "error_dict") and "recurrence" in error.error_dict:
+        repeat.add_error(None, error.message_dict["recurrence"])
+        error = ValidationError(
+            {name: problems for name, problems in error.error_dict.items() if name != "recurrence"}
+        )
+        if not error.error_dict:
+            return
+    form.add_service_errors(error)
 
 
 def _calendar_of(meeting: Meeting) -> str:
@@ -183,22 +206,40 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if meeting.read_only:
         messages.error(request, "This meeting comes from a Google calendar you cannot edit.")
         return redirect("meeting-detail", pk=meeting.pk)
+    preview: SeriesPreview | None = None
     if request.method == "POST":
-        form = MeetingForm(request.POST)
-        if form.is_valid():
+        form, repeat = (
+            MeetingForm(request.POST),
+            RepeatForm(request.POST, stored=meeting.recurrence),
+        )
+        if form.is_valid() and repeat.is_valid():
             try:
-                # The form does not edit recurrence; keep the series' rule as it is.
-                meeting_update(
-                    meeting=meeting, data=form.meeting_input(recurrence=meeting.recurrence)
-                )
+                data = _with_repeat(form, repeat)
+                preview = series_preview(meeting, data)
+                if preview is None or request.POST.get("confirm") == preview.token:
+                    meeting_update(meeting=meeting, data=data)
+                    preview = None
             except ValidationError as error:
-                form.add_service_errors(error)
+                _show_errors(form, repeat, error)
+                preview = None
             else:
-                messages.success(request, f"Saved “{meeting.subject}”.")
-                return redirect("meeting-detail", pk=meeting.pk)
+                if preview is None:
+                    messages.success(request, f"Saved “{meeting.subject}”.")
+                    return redirect("meeting-detail", pk=meeting.pk)
     else:
-        form = MeetingForm(initial=initial_for(meeting))
-    return render(request, "meetings/meeting_form.html", {"form": form, "meeting": meeting})
+        initial = initial_for(meeting)
+        form = MeetingForm(initial=initial)
+        repeat = RepeatForm(
+            stored=meeting.recurrence,
+            initial=repeat_initial(
+                meeting.recurrence,
+                start=initial["start_date"],
+                time_zone=meeting.time_zone,
+                all_day=meeting.all_day,
+            ),
+        )
+    context = {"form": form, "repeat_form": repeat, "meeting": meeting, "preview": preview}
+    return render(request, "meetings/meeting_form.html", context)
 
 
 @login_required

@@ -210,7 +210,7 @@ def test_one_occurrence_of_a_weekly_meeting_is_moved_and_another_cancelled(
 
     page.locator('td[data-date="2026-12-08"]').get_by_role("link", name="Team sync").click()
     expect(page.locator("dd.occurrence-when")).to_contain_text("2026-12-08 09:00")
-    page.get_by_role("link", name="Edit this occurrence").click()
+    page.get_by_role("link", name="Edit this event").click()
     page.get_by_label("Start time").fill("14:00")
     page.get_by_label("End time").fill("15:00")
     page.get_by_role("button", name="Save this occurrence").click()
@@ -219,7 +219,7 @@ def test_one_occurrence_of_a_weekly_meeting_is_moved_and_another_cancelled(
 
     page.goto(f"{base}/?view=month&date=2026-12-01")
     page.locator('td[data-date="2026-12-15"]').get_by_role("link", name="Team sync").click()
-    page.get_by_role("link", name="Cancel this occurrence").click()
+    page.get_by_role("link", name="Delete this event").click()
     page.get_by_role("button", name="Cancel this occurrence").click()
     expect(page.locator(".messages")).to_contain_text("Cancelled one occurrence of “Team sync”.")
 

@@ -130,7 +130,14 @@ def test_editing_changes_the_meeting_and_keeps_its_recurrence(
     )
     response = client_alice.post(
         reverse("meeting-edit", args=[meeting.pk]),
-        {**GOOD, "subject": "Daily standup", "visibility": "private"},
+        {
+            **GOOD,
+            "subject": "Daily standup",
+            "visibility": "private",
+            "repeat-frequency": "DAILY",
+            "repeat-interval": "1",
+            "repeat-ends": "never",
+        },
     )
     assert response.status_code == 302
     meeting.refresh_from_db()

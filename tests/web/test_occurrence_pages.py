@@ -54,10 +54,12 @@ def test_the_calendar_links_each_occurrence_of_a_series_to_its_own_page(
 
     page = client_alice.get(reverse("meeting-detail", args=[series.pk]), {"occurrence": KEY})
     text = page.content.decode()
-    assert "This occurrence" in text
+    assert 'class="when occurrence-when"' in text
     assert reverse("occurrence-edit", args=[series.pk, KEY]) in text
     assert reverse("occurrence-cancel", args=[series.pk, KEY]) in text
-    assert "Edit the series" in text
+    assert reverse("following-edit", args=[series.pk, KEY]) in text
+    assert reverse("following-delete", args=[series.pk, KEY]) in text
+    assert "Edit all events" in text and "Delete all events" in text
 
 
 @pytest.mark.parametrize(
@@ -73,7 +75,7 @@ def test_a_key_that_names_no_occurrence_is_said_so(
     series = weekly(alice)
     page = client_alice.get(reverse("meeting-detail", args=[series.pk]), {"occurrence": key})
     assert problem in page.content.decode()
-    assert "Edit this occurrence" not in page.content.decode()
+    assert "Edit this event" not in page.content.decode()
     edit = client_alice.get(reverse("occurrence-edit", args=[series.pk, key]), follow=True)
     assert problem in edit.content.decode()
 
@@ -192,7 +194,7 @@ def test_a_read_only_series_cannot_be_changed_one_occurrence_at_a_time(
     series = weekly(alice)
     Meeting.objects.filter(pk=series.pk).update(read_only=True)
     page = client_alice.get(reverse("meeting-detail", args=[series.pk]), {"occurrence": KEY})
-    assert "Edit this occurrence" not in page.content.decode()
+    assert "Edit this event" not in page.content.decode()
     response = client_alice.post(reverse("occurrence-cancel", args=[series.pk, KEY]), follow=True)
     assert "cannot edit" in response.content.decode()
     assert not Meeting.objects.filter(series=series).exists()

@@ -14,12 +14,25 @@ from django.test import Client
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrences import occurrences_between, series_starts
 from tandem.meetings.rule_cost import MAX_OCCURRENCES_PER_SERIES, dense_rule_summary
+from tandem.meetings.services import MeetingInput, meeting_create
 
-from .conftest import BERLIN, timed
+from .conftest import BERLIN
 
 
 def series(owner: User, rule: str, first: datetime, subject: str = "Ping") -> Meeting:
-    return timed(owner, subject, first, first + timedelta(minutes=1), recurrence=[rule])
+    """A series from Google (an invitation): the sync stores any rule, while a person may
+    not write one more frequent than daily (issue 13)."""
+    return meeting_create(
+        owner=owner,
+        origin="sync",
+        data=MeetingInput(
+            subject=subject,
+            start=first,
+            end=first + timedelta(minutes=1),
+            time_zone="Europe/Berlin",
+            recurrence=[rule],
+        ),
+    )
 
 
 def boxes(owner: User, first: date, end: date, viewer: User | None = None) -> list:  # type: ignore[type-arg]

@@ -1,0 +1,129 @@
+""" "This and following events": a series cut in two at one of its occurrences.
+
+What Google Calendar does, and what Google's guide tells API clients to do ("Modifying all
+following instances",
+https://developers.google.com/workspace/calendar/api/guides/recurringevents): the series is
+trimmed with UNTIL just before the occurrence, and a new series starts at it with the
+changes. In the CRM both are ordinary meetings, so the sync carries them as any other: the
+trimmed rule is an update of the old series, the new series an insert.
+
+Occurrences changed alone from the cut on are reset, as Google Calendar warns ("This and
+following events: any changes to future events will be lost"); cancelled ones stay
+cancelled, moved onto the new series where it still has that occurrence, so a cut never
+brings a cancelled meeting back. Everything happens in one transaction.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import replace
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from tandem.meetings import recurrence
+from tandem.meetings.models import Meeting
+from tandem.meetings.occurrence_edits import occurrence_cancel
+from tandem.meetings.occurrences import series_expansion
+from tandem.meetings.rule_cost import MAX_STEPS
+from tandem.meetings.series_exceptions import exception_rows, wall_shift
+from tandem.meetings.services import (
+    MeetingInput,
+    input_of,
+    meeting_create,
+    meeting_delete,
+    meeting_update,
+)
+
+
+def _check_series(series: Meeting) -> None:
+    if not series.is_recurring or series.series_id is not None:
+        raise ValidationError("Only a recurring meeting has following events.")
+    if series.read_only:
+        raise ValidationError("This meeting comes from a Google calendar you cannot edit.")
+    if series.is_deleted:
+        raise ValidationError("A deleted meeting must be restored before it is edited.")
+
+
+def _earlier_starts(series: Meeting, original_start: datetime) -> list[datetime]:
+    """The series' occurrences before ``original_start``; ValidationError unless the series
+    has an occurrence there."""
+    starts = series_expansion(
+        series=series, start=series.start, end=original_start, limit=MAX_STEPS
+    ).starts
+    here = series_expansion(
+        series=series, start=original_start, end=original_start + (series.end - series.start)
+    )
+    if original_start not in here.starts and original_start != series.start:
+        raise ValidationError("The meeting has no occurrence at that time.")
+    return starts
+
+
+def lines_until(series: Meeting, original_start: datetime) -> list[str]:
+    """The series' lines ended just before its occurrence at ``original_start``."""
+    zone = zoneinfo.ZoneInfo(series.time_zone)
+    earlier = _earlier_starts(series, original_start)
+    until = recurrence.split_until(
+        previous=earlier[-1], split=original_start, zone=zone, all_day=series.all_day
+    )
+    wall = original_start.astimezone(zone).replace(tzinfo=None)
+    return recurrence.lines_before(series.recurrence, until=until, split=wall, zone=zone)
+
+
+def lines_following(series: Meeting, original_start: datetime) -> list[str]:
+    """The lines a new series starting at ``original_start`` takes over (a COUNT keeps only
+    the occurrences left): what the form proposes for "this and following"."""
+    zone = zoneinfo.ZoneInfo(series.time_zone)
+    done = len(_earlier_starts(series, original_start))
+    wall = original_start.astimezone(zone).replace(tzinfo=None)
+    return recurrence.lines_from(series.recurrence, split=wall, done=done, zone=zone)
+
+
+def rows_from(series: Meeting, original_start: datetime) -> list[Meeting]:
+    """The series' changed and cancelled occurrences from ``original_start`` on."""
+    rows = exception_rows(series)
+    return [row for row in rows if row.original_start and row.original_start >= original_start]
+
+
+@transaction.atomic
+def series_split(*, series: Meeting, original_start: datetime, data: MeetingInput) -> Meeting:
+    """Changes the series' occurrences from ``original_start`` on to ``data`` (its
+    ``recurrence`` the new series' rule); returns the series that holds them. From the
+    first occurrence on, that is the whole series, changed in place."""
+    _check_series(series)
+    if original_start == series.start:
+        return meeting_update(meeting=series, data=data)
+    cancelled = [
+        row.original_start
+        for row in rows_from(series, original_start)
+        if row.is_cancelled_occurrence or row.is_deleted
+    ]
+    _trim(series, original_start)
+    new_series = meeting_create(owner=series.owner, data=data)
+    zone = zoneinfo.ZoneInfo(new_series.time_zone)
+    for slot in cancelled:
+        assert slot is not None
+        moved = wall_shift(slot, zone, old=original_start, new=new_series.start)
+        try:
+            occurrence_cancel(series=new_series, original_start=moved)
+        except ValidationError:
+            continue  # the new rule has no occurrence there: nothing to keep cancelled
+    return new_series
+
+
+@transaction.atomic
+def series_delete_following(*, series: Meeting, original_start: datetime) -> Meeting:
+    """Deletes the series' occurrences from ``original_start`` on: the series ends just
+    before it (from the first occurrence on, the whole series is deleted)."""
+    _check_series(series)
+    if original_start == series.start:
+        return meeting_delete(meeting=series)
+    return _trim(series, original_start)
+
+
+def _trim(series: Meeting, original_start: datetime) -> Meeting:
+    """Ends the series just before ``original_start``; ``meeting_update`` resets the rows
+    of the occurrences it no longer has (``series_exceptions``)."""
+    lines = lines_until(series, original_start)
+    return meeting_update(meeting=series, data=replace(input_of(series), recurrence=lines))

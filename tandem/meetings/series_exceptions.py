@@ -1,0 +1,70 @@
+"""Which occurrences changed or cancelled alone a series keeps when the series changes.
+
+A changed or cancelled occurrence is a row of its series (``series``, ``original_start``).
+When the whole series moves, each row follows its occurrence (``wall_shift``, as Google
+keeps exceptions when a recurring event is updated); when the rule changes, a row whose
+occurrence the new rule no longer has is *reset*: Google Calendar drops it ("All events:
+any changes to other events will be lost" when the occurrence is gone), and a row that
+replaced nothing would show as a meeting of its own. The meeting form lists both before
+saving (``exceptions_kept_and_reset``), and ``meetings.services.meeting_update`` removes the
+reset ones in the same transaction.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tandem.meetings.models import Meeting
+from tandem.meetings.occurrences import series_starts
+
+_NEAR = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class Exceptions:
+    kept: list[Meeting]
+    reset: list[Meeting]
+
+
+def wall_shift(
+    moment: datetime, zone: zoneinfo.ZoneInfo, *, old: datetime, new: datetime
+) -> datetime:
+    """``moment`` moved as far on ``zone``'s wall clock as ``old`` moved to ``new``."""
+    wall = new.astimezone(zone).replace(tzinfo=None) - old.astimezone(zone).replace(tzinfo=None)
+    local = moment.astimezone(zone).replace(tzinfo=None) + wall
+    return local.replace(tzinfo=zone)
+
+
+def exceptions_kept_and_reset(
+    series: Meeting, *, rows: list[Meeting] | None = None, moved_from: datetime | None = None
+) -> Exceptions:
+    """The rows of ``series`` (saved, or an unsaved copy with the values about to be saved)
+    it keeps and those it resets. ``moved_from``: the series' start before the change, for
+    rows not moved yet (a preview); None when they already follow it."""
+    if rows is None:
+        rows = exception_rows(series)
+    zone = zoneinfo.ZoneInfo(series.time_zone)
+    kept, reset = [], []
+    for row in rows:
+        assert row.original_start is not None  # exception_rows
+        slot = row.original_start
+        if moved_from is not None:
+            slot = wall_shift(slot, zone, old=moved_from, new=series.start)
+        if series.is_recurring and slot in series_starts(
+            series=series, start=slot - _NEAR, end=slot + _NEAR
+        ):
+            kept.append(row)
+        else:
+            reset.append(row)
+    return Exceptions(kept=kept, reset=reset)
+
+
+def exception_rows(series: Meeting) -> list[Meeting]:
+    """The series' changed and cancelled occurrences (deleted ones too: a deleted occurrence
+    still takes its slot), in the order of their occurrences."""
+    if series.pk is None:
+        return []
+    rows = Meeting.objects.filter(series_id=series.pk, original_start__isnull=False)
+    return list(rows.order_by("original_start"))

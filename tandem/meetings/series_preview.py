@@ -1,0 +1,39 @@
+"""What saving a change to a whole series does to its occurrences changed or cancelled alone,
+said before saving: which it keeps and which it resets (``series_exceptions``).
+
+The page shows the lists and asks to save again; ``token`` names the change that was
+previewed, so a confirmation saves only that change (not one edited after the preview)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from tandem.meetings.models import Meeting
+from tandem.meetings.series_exceptions import exception_rows, exceptions_kept_and_reset
+from tandem.meetings.services import MeetingInput, normalised
+
+
+@dataclass(frozen=True)
+class SeriesPreview:
+    kept: list[Meeting]
+    reset: list[Meeting]
+    token: str
+
+
+def series_preview(series: Meeting, data: MeetingInput) -> SeriesPreview | None:
+    """None when there is nothing to say: the meeting has no such occurrences, or the change
+    moves none of them (neither its rule nor its start changes). Raises ValidationError
+    for values the services would refuse."""
+    rows = exception_rows(series)
+    values = normalised(data)
+    if not rows or all(
+        values[name] == getattr(series, name) for name in ("recurrence", "start", "all_day")
+    ):
+        return None
+    changed = Meeting(owner=series.owner, **values)
+    moved_from = series.start if values["start"] != series.start else None
+    split = exceptions_kept_and_reset(changed, rows=rows, moved_from=moved_from)
+    fingerprint = repr((values["recurrence"], values["start"].isoformat(), values["all_day"]))
+    token = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+    return SeriesPreview(kept=split.kept, reset=split.reset, token=token)

@@ -1,0 +1,223 @@
+"""Series changed in the CRM: a rule a person writes, "this and following events", and
+what a change of the whole series does to the occurrences changed alone
+(tandem/meetings/series_edits.py, series_exceptions.py, services)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+
+from tandem.meetings.models import Meeting
+from tandem.meetings.occurrence_edits import occurrence_cancel, occurrence_change
+from tandem.meetings.occurrences import series_starts
+from tandem.meetings.series_edits import (
+    lines_following,
+    series_delete_following,
+    series_split,
+)
+from tandem.meetings.services import MeetingInput, input_of, meeting_create, meeting_update
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MONDAYS = [datetime(2026, 12, 7, 9, tzinfo=BERLIN) + timedelta(weeks=n) for n in range(6)]
+
+
+def weekly(owner: User, rule: str = "RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=6") -> Meeting:
+    return meeting_create(
+        owner=owner,
+        data=MeetingInput(
+            subject="Client call",
+            start=MONDAYS[0],
+            end=MONDAYS[0] + timedelta(hours=1),
+            time_zone="Europe/Berlin",
+            recurrence=[rule],
+        ),
+    )
+
+
+def starts(series: Meeting) -> list[datetime]:
+    return series_starts(
+        series=series,
+        start=datetime(2026, 11, 1, tzinfo=BERLIN),
+        end=datetime(2027, 6, 1, tzinfo=BERLIN),
+    )
+
+
+def moved(occurrence: datetime, **changes: object) -> MeetingInput:
+    return MeetingInput(
+        subject="Client call (new room)",
+        start=occurrence + timedelta(hours=1),
+        end=occurrence + timedelta(hours=2),
+        time_zone="Europe/Berlin",
+        **changes,  # type: ignore[arg-type]
+    )
+
+
+def test_a_person_cannot_make_a_rule_more_frequent_than_daily(alice: User) -> None:
+    with pytest.raises(ValidationError) as error:
+        weekly(alice, rule="RRULE:FREQ=HOURLY")
+    assert "more often than daily" in error.value.message_dict["recurrence"][0]
+    assert not Meeting.objects.exists()
+
+
+def test_the_sync_still_stores_any_rule_google_holds(alice: User) -> None:
+    meeting = meeting_create(
+        owner=alice,
+        origin="sync",
+        data=MeetingInput(
+            subject="Ping",
+            start=MONDAYS[0],
+            end=MONDAYS[0] + timedelta(minutes=5),
+            recurrence=["RRULE:FREQ=HOURLY"],
+        ),
+    )
+    assert meeting.recurrence == ["RRULE:FREQ=HOURLY"]
+    # ...and a person may still edit the rest of it: the rule is checked when it changes.
+    meeting_update(meeting=meeting, data=replace(input_of(meeting), subject="Pong"))
+
+
+def test_this_and_following_ends_the_series_and_starts_a_new_one(alice: User) -> None:
+    series = weekly(alice)
+    new = series_split(
+        series=series,
+        original_start=MONDAYS[3],
+        data=moved(MONDAYS[3], recurrence=lines_following(series, MONDAYS[3])),
+    )
+    series.refresh_from_db()
+    assert series.recurrence == ["RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20261221T225959Z"]
+    assert starts(series) == MONDAYS[:3]
+    assert new.recurrence == ["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=3"]
+    assert starts(new) == [moment + timedelta(hours=1) for moment in MONDAYS[3:]]
+    assert new.subject == "Client call (new room)" and new.series_id is None
+    assert series.version == 2  # an update for the sync to push
+
+
+def test_occurrences_changed_alone_after_the_cut_are_reset_cancelled_ones_stay_cancelled(
+    alice: User,
+) -> None:
+    """Google Calendar: "any changes to future events will be lost"; a cancelled occurrence
+    must not come back."""
+    series = weekly(alice)
+    before = occurrence_change(series=series, original_start=MONDAYS[1], data=moved(MONDAYS[1]))
+    occurrence_change(series=series, original_start=MONDAYS[4], data=moved(MONDAYS[4]))
+    occurrence_cancel(series=series, original_start=MONDAYS[5])
+    new = series_split(
+        series=series,
+        original_start=MONDAYS[3],
+        data=moved(MONDAYS[3], recurrence=lines_following(series, MONDAYS[3])),
+    )
+    assert list(Meeting.objects.filter(series=series)) == [before]
+    cancelled = Meeting.objects.get(series=new)
+    assert cancelled.is_cancelled_occurrence
+    assert cancelled.original_start == MONDAYS[5] + timedelta(hours=1)
+
+
+def test_a_refused_new_series_leaves_the_old_one_as_it_was(alice: User) -> None:
+    """One transaction: nothing half-written."""
+    series = weekly(alice)
+    occurrence_change(series=series, original_start=MONDAYS[4], data=moved(MONDAYS[4]))
+    with pytest.raises(ValidationError):
+        series_split(
+            series=series,
+            original_start=MONDAYS[3],
+            data=moved(MONDAYS[3], recurrence=["RRULE:FREQ=MINUTELY"]),
+        )
+    series.refresh_from_db()
+    assert series.recurrence == ["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=6"] and series.version == 1
+    assert Meeting.objects.filter(owner=alice).count() == 2
+
+
+def test_from_the_first_occurrence_on_is_the_whole_series(alice: User) -> None:
+    series = weekly(alice)
+    same = series_split(
+        series=series,
+        original_start=MONDAYS[0],
+        data=moved(MONDAYS[0], recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=2"]),
+    )
+    assert same.pk == series.pk and Meeting.objects.count() == 1
+    assert starts(same) == [MONDAYS[0] + timedelta(hours=1), MONDAYS[1] + timedelta(hours=1)]
+
+
+def test_a_time_that_is_no_occurrence_is_refused(alice: User) -> None:
+    series = weekly(alice)
+    with pytest.raises(ValidationError, match="no occurrence at that time"):
+        series_split(
+            series=series,
+            original_start=MONDAYS[2] + timedelta(minutes=30),
+            data=moved(MONDAYS[2], recurrence=["RRULE:FREQ=DAILY"]),
+        )
+
+
+def test_deleting_this_and_following_ends_the_series_before_it(alice: User) -> None:
+    series = weekly(alice)
+    occurrence_change(series=series, original_start=MONDAYS[4], data=moved(MONDAYS[4]))
+    series_delete_following(series=series, original_start=MONDAYS[2])
+    series.refresh_from_db()
+    assert starts(series) == MONDAYS[:2] and not series.is_deleted
+    assert not Meeting.objects.filter(series=series).exists()
+
+
+def test_deleting_from_the_first_occurrence_deletes_the_series(alice: User) -> None:
+    series = weekly(alice)
+    series_delete_following(series=series, original_start=MONDAYS[0])
+    series.refresh_from_db()
+    assert series.is_deleted
+
+
+def test_a_new_rule_resets_the_changed_occurrences_it_no_longer_has(alice: User) -> None:
+    series = weekly(alice)
+    kept = occurrence_change(series=series, original_start=MONDAYS[1], data=moved(MONDAYS[1]))
+    occurrence_change(series=series, original_start=MONDAYS[4], data=moved(MONDAYS[4]))
+    meeting_update(
+        meeting=series,
+        data=replace(input_of(series), recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"]),
+    )
+    assert list(Meeting.objects.filter(series=series)) == [kept]
+
+
+def test_a_weekly_0900_series_stays_at_0900_across_daylight_saving(alice: User) -> None:
+    """Berlin leaves summer time on 2026-10-25 and enters it on 2027-03-28."""
+    start = datetime(2026, 10, 12, 9, tzinfo=BERLIN)
+    series = meeting_create(
+        owner=alice,
+        data=MeetingInput(
+            subject="Standup",
+            start=start,
+            end=start + timedelta(minutes=15),
+            time_zone="Europe/Berlin",
+            recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO"],
+        ),
+    )
+    found = series_starts(series=series, start=start, end=datetime(2027, 4, 10, tzinfo=BERLIN))
+    assert {moment.astimezone(BERLIN).hour for moment in found} == {9}
+    assert {moment.utcoffset() for moment in found} == {timedelta(hours=1), timedelta(hours=2)}
+
+
+def test_an_all_day_series_keeps_its_dates_across_daylight_saving(alice: User) -> None:
+    series = meeting_create(
+        owner=alice,
+        data=MeetingInput(
+            subject="Inventory",
+            all_day=True,
+            start_date=date(2027, 3, 22),
+            end_date=date(2027, 3, 23),
+            time_zone="Europe/Berlin",
+            recurrence=["RRULE:FREQ=WEEKLY;UNTIL=20270412"],
+        ),
+    )
+    found = series_starts(
+        series=series,
+        start=datetime(2027, 3, 1, tzinfo=BERLIN),
+        end=datetime(2027, 5, 1, tzinfo=BERLIN),
+    )
+    assert [moment.astimezone(BERLIN).date() for moment in found] == [
+        date(2027, 3, 22),
+        date(2027, 3, 29),
+        date(2027, 4, 5),
+        date(2027, 4, 12),
+    ]
+    assert {moment.astimezone(BERLIN).hour for moment in found} == {0}
