@@ -107,7 +107,7 @@ class DedicatedCalendarInputSerializer(Shape):
 
 class SyncRunSerializer(serializers.ModelSerializer[SyncRun]):
     """One sync run: what it changed on each side (counts), the Google requests it made,
-    and its errors in plain words."""
+    its errors in plain words, and its warnings."""
 
     counts = serializers.DictField(
         child=serializers.IntegerField(),
@@ -119,6 +119,10 @@ class SyncRunSerializer(serializers.ModelSerializer[SyncRun]):
     # A declared field shadows Serializer.errors only in the type stubs: DRF's metaclass
     # moves declared fields off the class.
     errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the run changed of Google's text to store it (the events synced).",
+    )
 
     class Meta:
         model = SyncRun
@@ -131,6 +135,7 @@ class SyncRunSerializer(serializers.ModelSerializer[SyncRun]):
             "requests",
             "counts",
             "errors",
+            "warnings",
         ]
 
 

@@ -135,6 +135,9 @@ class SyncRun(models.Model):
     requests = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict)
     errors = models.JSONField(default=list)
+    # What the run changed of Google's text to store it (NUL removed, over-long text cut):
+    # the event is synced, so these are no errors (tandem/sync/core/storable.py).
+    warnings = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -87,6 +87,7 @@ class RunContext:
     inbound_started_at: datetime | None = None
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     needs_attention: str = ""
     # The deletions the mass-delete breaker held back, for the user's question.
     held: list[HeldDeletion] = field(default_factory=list)

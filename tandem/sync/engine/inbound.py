@@ -330,6 +330,11 @@ class InboundPass:
             return GoogleEvent.malformed(
                 event_id=error.event_id, etag=str(raw.get("etag", "")), problem=error.reason
             )
+        if reading.warnings:
+            self.ctx.counts["text_changed"] += 1
+            self.ctx.warnings.extend(
+                f"Event {reading.event_id}: {warning}" for warning in reading.warnings
+            )
         return GoogleEvent.from_reading(reading, namespace=self.ctx.namespace)
 
     def _pairs_exist(self) -> bool:

@@ -200,6 +200,7 @@ def _finish(
     run.requests = requests
     run.counts = dict(ctx.counts)
     run.errors = ctx.errors[:50]
+    run.warnings = ctx.warnings[:50]
     run.save()
     state.refresh_from_db()
     state.last_attempt_at = finished
