@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from tandem.meetings.occurrences import Occurrence
 
-VIEWS = ("month", "week", "list")
+VIEWS = ("month", "week", "day", "list")
 LIST_DAYS = 14
 MONTH_WEEKS = 6
 
@@ -76,6 +76,15 @@ def period_for(*, view: str, anchor: date) -> Period:
             end_day=first_day + timedelta(weeks=1),
             previous=first_day - timedelta(weeks=1),
             next=first_day + timedelta(weeks=1),
+        )
+    if view == "day":
+        return Period(
+            view=view,
+            anchor=anchor,
+            first_day=anchor,
+            end_day=anchor + timedelta(days=1),
+            previous=anchor - timedelta(days=1),
+            next=anchor + timedelta(days=1),
         )
     if view == "list":
         return Period(

@@ -131,9 +131,19 @@ def _prefill(request: HttpRequest, time_zone: str) -> dict[str, object]:
         except ValueError:
             messages.warning(request, f"“{text}” is not a time like 14:30; starting at 09:00.")
     initial = initial_for_new(day=day, start=start, time_zone=time_zone)
+    until = _time_or_none(request.GET.get("until"))
+    if start is not None and until is not None and until > start:
+        initial["end_time"] = until  # a stretch dragged on the calendar's time grid
     if request.GET.get("all_day") == "1":
         initial |= {"all_day": True, "end_date": day}
     return initial
+
+
+def _time_or_none(text: str | None) -> time | None:
+    try:
+        return time.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 @login_required

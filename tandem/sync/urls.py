@@ -1,8 +1,10 @@
 from django.urls import path
 
-from tandem.sync import views
+from tandem.sync import live, views
 
 urlpatterns = [
     path("sync-now/", views.sync_now, name="sync-now"),
     path("attention/", views.attention_answer_view, name="sync-attention"),
+    path("live/changes/", live.calendar_changes, name="calendar-changes"),
+    path("live/status-line/", live.calendar_status_line, name="calendar-status-line"),
 ]

@@ -8,6 +8,7 @@ git) for a person to look at.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings as django_settings
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tandem.meetings.models import Meeting
 from tandem.meetings.services import MeetingInput, meeting_create
@@ -90,7 +91,7 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
             "id": v["id"],
             "impact": v["impact"],
             "help": v["help"],
-            "nodes": [n["target"] for n in v["nodes"][:5]],
+            "nodes": [(n["target"], n["html"][:160]) for n in v["nodes"][:5]],
         }
         for v in results["violations"]
         if v["impact"] in ("serious", "critical")
@@ -115,6 +116,16 @@ def check_page(page: Page, url: str, name: str) -> list[str]:
         if violations:
             problems.append(f"{name} at {size['width']}: {json.dumps(violations, indent=1)}")
     return problems
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """Playwright injects axe-core as an inline script: the page's CSP (no inline script)
+    is bypassed for this test only, the product's own scripts still load from 'self'."""
+    context = browser.new_context(viewport=LAPTOP, bypass_csp=True)
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
 
 
 @pytest.mark.usefixtures("google_for_browser")

@@ -5,8 +5,9 @@ document.querySelectorAll("select[data-zone-search]").forEach((select) => {
   const search = document.createElement("input");
   search.type = "search";
   search.className = "zone-search";
-  search.placeholder = "Search time zones";
-  search.setAttribute("aria-label", "Search time zones");
+  search.placeholder = "Find a zone: city, country or +01:00";
+  // Not "time zone": the picker's own label stays the one that names it.
+  search.setAttribute("aria-label", "Find a zone by city, country or offset");
   search.setAttribute("aria-controls", select.id);
   select.before(search);
   const options = Array.from(select.options);

@@ -1,0 +1,201 @@
+"""The calendar component's three endpoints (tandem/static/js/calendar.js):
+
+- ``calendar_feed`` (GET): the boxes of a range of days as EventCalendar's event objects,
+  from the same ``occurrences_between`` as the server-rendered views (so a colleague's
+  private meeting is "Busy" here too). Times are wall-clock times in the viewer's zone
+  without an offset: the component shows them as they are ("floating"), whatever the
+  browser's own zone, and sends them back the same way.
+- ``meeting_move`` (POST): a drag or a resize. The new wall-clock times are read in the
+  viewer's zone (ZoneInfo, so across a daylight-saving change too) and saved through
+  ``meetings.services.meeting_update``, which queues the sync as every other edit does.
+- ``meetings_fingerprint``: the newest change among the owner's meetings, which the live
+  endpoint (tandem.sync.live, beside the sync's own state) hands the page to poll.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from tandem.meetings.models import Meeting
+from tandem.meetings.occurrences import Occurrence, occurrences_between
+from tandem.meetings.selectors import meeting_of
+from tandem.meetings.services import MeetingInput, meeting_update
+
+# The widest range one request may ask for: a six-week month grid plus a margin. A bigger
+# range is refused, so no request's cost grows past what a page shows.
+MAX_FEED_DAYS = 62
+WALL_CLOCK = "%Y-%m-%dT%H:%M:%S"
+
+
+def _zone() -> zoneinfo.ZoneInfo:
+    zone = timezone.get_current_timezone()  # the viewer's preference (accounts middleware)
+    assert isinstance(zone, zoneinfo.ZoneInfo)
+    return zone
+
+
+def _owner(request: HttpRequest) -> User:
+    username = request.GET.get("user")
+    if not username or username == request.user.get_username():
+        return request.user  # type: ignore[return-value]
+    try:
+        return User.objects.get(username=username, is_active=True)
+    except User.DoesNotExist:
+        raise Http404("No colleague with that user name.") from None
+
+
+def _day(text: str | None) -> date | None:
+    """EventCalendar sends ``2026-12-01T00:00:00``; a plain date is fine too."""
+    try:
+        return date.fromisoformat((text or "")[:10])
+    except ValueError:
+        return None
+
+
+def _problem(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def event_of(occurrence: Occurrence, zone: zoneinfo.ZoneInfo, *, is_own: bool) -> dict[str, Any]:
+    """One box as EventCalendar's plain event object."""
+    entry = occurrence.entry
+    private = entry.visibility in ("private", "confidential")
+    if entry.all_day:
+        start, end = occurrence.first_day.isoformat(), occurrence.end_day.isoformat()
+    else:
+        start = entry.start.astimezone(zone).strftime(WALL_CLOCK)
+        end = entry.end.astimezone(zone).strftime(WALL_CLOCK)
+    url = ""
+    if is_own:
+        url = f"/meetings/{entry.pk}/" + (
+            f"?occurrence={occurrence.key}" if occurrence.is_recurring else ""
+        )
+    classes = ["tandem-event"]
+    classes += ["is-private"] if private and not entry.is_busy_block else []
+    classes += ["is-busy"] if entry.is_busy_block else []
+    classes += ["is-read-only"] if entry.read_only else []
+    # A series' occurrence is moved from its page, with its scopes (this one, following,
+    # all), not by a drag that could not ask which.
+    movable = is_own and entry.editable and not occurrence.is_recurring
+    return {
+        "id": f"{entry.pk}:{occurrence.key}" if occurrence.is_recurring else str(entry.pk),
+        "title": entry.subject,
+        "start": start,
+        "end": end,
+        "allDay": entry.all_day,
+        "editable": movable,
+        "classNames": classes,
+        "extendedProps": {
+            "meeting": entry.pk,
+            "url": url,
+            "location": entry.location,
+            "private": private,
+            "recurring": occurrence.is_recurring,
+            "readOnly": entry.read_only,
+            "note": occurrence.note,
+        },
+    }
+
+
+@login_required
+@require_GET
+def calendar_feed(request: HttpRequest) -> JsonResponse:
+    first_day, end_day = _day(request.GET.get("start")), _day(request.GET.get("end"))
+    if first_day is None or end_day is None or end_day <= first_day:
+        return _problem("Give start and end as dates like 2026-12-01, the end after the start.")
+    if (end_day - first_day).days > MAX_FEED_DAYS:
+        return _problem(f"Ask for at most {MAX_FEED_DAYS} days at a time.")
+    owner = _owner(request)
+    zone = _zone()
+    occurrences = occurrences_between(
+        viewer=request.user,  # type: ignore[arg-type]
+        owner=owner,
+        first_day=first_day,
+        end_day=end_day,
+        zone=zone,
+    )
+    is_own = owner.pk == request.user.pk
+    return JsonResponse([event_of(o, zone, is_own=is_own) for o in occurrences], safe=False)
+
+
+def _wall_clock(text: str, zone: zoneinfo.ZoneInfo) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return None if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+@login_required
+@require_POST
+def meeting_move(request: HttpRequest, pk: int) -> JsonResponse:
+    """A drag or a resize: the new start and end, wall-clock times in the viewer's zone
+    (dates, end exclusive, for an all-day meeting)."""
+    user: User = request.user  # type: ignore[assignment]
+    meeting = meeting_of(owner=user, pk=pk)  # 404 for anybody else's
+    if meeting.is_recurring:
+        return _problem("Move a repeating meeting from its page: choose which occurrences.")
+    start_text, end_text = request.POST.get("start", ""), request.POST.get("end", "")
+    values = _kept_values(meeting)
+    if meeting.all_day:
+        first, end = _day(start_text), _day(end_text)
+        if first is None or end is None or len(start_text) != 10:
+            return _problem("An all-day meeting moves by whole days: give two dates.")
+        values |= {"start_date": first, "end_date": end}
+    else:
+        zone = _zone()
+        start, end_at = _wall_clock(start_text, zone), _wall_clock(end_text, zone)
+        if start is None or end_at is None:
+            return _problem("Give the new start and end as times like 2026-12-01T09:30.")
+        # The meeting keeps its own zone; only its instants move.
+        values |= {"start": start, "end": end_at}
+    try:
+        meeting = meeting_update(meeting=meeting, data=MeetingInput(**values))
+    except ValidationError as error:
+        messages = (
+            error.messages
+            if not hasattr(error, "message_dict")
+            else [
+                message
+                for field_messages in error.message_dict.values()
+                for message in field_messages
+            ]
+        )
+        return _problem(" ".join(messages))
+    return JsonResponse({"saved": True, "id": meeting.pk})
+
+
+def _kept_values(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "subject": meeting.subject,
+        "all_day": meeting.all_day,
+        "start": None if meeting.all_day else meeting.start,
+        "end": None if meeting.all_day else meeting.end,
+        "start_date": meeting.start_date,
+        "end_date": meeting.end_date,
+        "time_zone": meeting.time_zone,
+        "description": meeting.description,
+        "location": meeting.location,
+        "visibility": meeting.visibility,
+        "recurrence": list(meeting.recurrence),
+    }
+
+
+def meetings_fingerprint(*, owner: User) -> str:
+    """The newest write among the owner's meetings (saved, deleted or restored: each bumps
+    updated_at), read through the (owner, updated_at) index: one row, whatever the total."""
+    newest = Meeting.objects.filter(owner=owner).aggregate(newest=Max("updated_at"))["newest"]
+    return str(newest)
+
+
+def calendar_owner(request: HttpRequest) -> User:
+    return _owner(request)
