@@ -92,6 +92,19 @@ def calendar_choices(
     return CalendarChoices(calendars=calendars, settings=sync_settings)
 
 
+def choices_to_save_against(*, connection: GoogleConnection) -> CalendarChoices:
+    """The calendars a save of the settings is checked against: Google's list read again
+    and remembered (a save writes anyway), for the page's POST and the API's PUT alike, so
+    a calendar made in Google since the last look is known and a deleted one is not."""
+    return calendar_choices(connection=connection, refresh=True, remember=True)
+
+
+def choices_to_show(*, connection: GoogleConnection, refresh: bool = True) -> CalendarChoices:
+    """The calendars to show: Google's list fresh (``refresh``) but not remembered, since
+    a GET never writes (issue 15)."""
+    return calendar_choices(connection=connection, refresh=refresh, remember=False)
+
+
 def access_label(calendar: dict[str, Any]) -> str:
     """Google's accessRole in a person's words, as the settings page and the API say it:
     owning a calendar or being allowed to change it is the same to them."""

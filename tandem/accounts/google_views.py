@@ -68,9 +68,10 @@ def google_callback(request: HttpRequest) -> HttpResponse:
 def google_settings(request: HttpRequest) -> HttpResponse:
     try:
         connection = choosing.connected_connection(user=_user(request))
-        # Google's list fresh each time; remembered only by a save, as a GET never writes.
-        choices = choosing.calendar_choices(
-            connection=connection, refresh=True, remember=request.method == "POST"
+        choices = (
+            choosing.choices_to_save_against(connection=connection)
+            if request.method == "POST"
+            else choosing.choices_to_show(connection=connection)
         )
     except choosing.SettingsUnavailable as unavailable:
         not_connected = unavailable.message == choosing.CONNECT_FIRST

@@ -141,7 +141,7 @@ class GoogleCalendarsView(APIView):
         refresh = request.query_params.get("refresh", "true").lower() not in {"0", "false", "no"}
         connection = _connected(request)
         try:
-            choices = choosing.calendar_choices(connection=connection, refresh=refresh)
+            choices = choosing.choices_to_show(connection=connection, refresh=refresh)
         except choosing.SettingsUnavailable as unavailable:
             raise NotReady(unavailable.message) from None
         body = {
@@ -208,8 +208,8 @@ class SyncSettingsView(APIView):
         body.is_valid(raise_exception=True)
         connection = _connected(request)
         try:
-            # As the page: the calendars are read from Google when none is known yet.
-            current = choosing.calendar_choices(connection=connection, refresh=False).settings
+            # As the page's save: checked against Google's list read again.
+            current = choosing.choices_to_save_against(connection=connection).settings
         except choosing.SettingsUnavailable as unavailable:
             raise NotReady(unavailable.message) from None
         values = {

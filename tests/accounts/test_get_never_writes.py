@@ -121,3 +121,40 @@ def test_a_save_may_choose_a_calendar_made_in_google_since_the_last_save(
     saved = SyncSettings.objects.get(connection__user=ann)
     assert saved.target_calendar_id == created["id"]
     assert created["id"] in {calendar["id"] for calendar in saved.known_calendars}
+
+
+def test_the_apis_calendar_list_shows_googles_calendars_without_storing_them(
+    connected: Client, ann: User, google: GoogleHarness
+):
+    """The API's GET is a GET too (found by review: it stored the list it read)."""
+    stored = SyncSettings.objects.get(connection__user=ann).known_calendars
+    google.emulator.create_calendar(email=DEMO_GOOGLE_EMAIL, summary="Made in Google")
+
+    with recorded_writes() as writes:
+        answer = connected.get("/api/v1/google/calendars/")
+
+    assert answer.status_code == 200, answer.content
+    assert "Made in Google" in [c["summary"] for c in answer.json()["calendars"]]
+    assert [w for w in writes if "accounts_syncsettings" in w] == []
+    assert SyncSettings.objects.get(connection__user=ann).known_calendars == stored
+
+
+def test_an_api_save_may_choose_a_calendar_made_in_google_since_the_last_look(
+    connected: Client, ann: User, google: GoogleHarness
+):
+    """As the page's save: checked against Google's list read again (found by review: the
+    API checked against the list last stored, and refused a calendar made since)."""
+    created = google.emulator.create_calendar(email=DEMO_GOOGLE_EMAIL, summary="Made in Google")
+
+    answer = connected.put(
+        "/api/v1/google/settings/",
+        {
+            "inbound_calendar_ids": [created["id"]],
+            "target_calendar_id": created["id"],
+            "sync_private": False,
+        },
+        content_type="application/json",
+    )
+
+    assert answer.status_code == 200, answer.content.decode()
+    assert SyncSettings.objects.get(connection__user=ann).target_calendar_id == created["id"]
