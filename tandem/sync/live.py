@@ -1,5 +1,5 @@
-"""Live calendar pages: a cheap "what changed" endpoint the calendar polls every few seconds
-(tandem/static/js/calendar.js), and the sync status line alone, redrawn when it changed.
+"""Live calendar pages: a cheap "what changed" endpoint the calendar page polls every few
+seconds (tandem/static/js/calendar.js), which then re-reads what it shows.
 
 Polling rather than server-sent events: the product runs under any WSGI server (waitress,
 one thread per open connection), where a connection held open per open calendar would use
@@ -12,8 +12,7 @@ import hashlib
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from tandem.meetings.calendar_feed import calendar_owner, meetings_fingerprint
@@ -42,10 +41,3 @@ def calendar_changes(request: HttpRequest) -> JsonResponse:
     viewer: User = request.user  # type: ignore[assignment]
     fingerprint = changes_fingerprint(owner=calendar_owner(request), viewer=viewer)
     return JsonResponse({"fingerprint": fingerprint, "poll_seconds": POLL_SECONDS})
-
-
-@login_required
-@require_GET
-def calendar_status_line(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's sync status line alone (empty before sync is set up)."""
-    return render(request, "sync/_status_line_only.html")

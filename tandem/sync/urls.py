@@ -6,5 +6,4 @@ urlpatterns = [
     path("sync-now/", views.sync_now, name="sync-now"),
     path("attention/", views.attention_answer_view, name="sync-attention"),
     path("live/changes/", live.calendar_changes, name="calendar-changes"),
-    path("live/status-line/", live.calendar_status_line, name="calendar-status-line"),
 ]

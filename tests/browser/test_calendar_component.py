@@ -192,3 +192,25 @@ def test_without_javascript_the_list_and_the_month_still_show_meetings(
         expect(page.locator(f'td[data-date="{DAY.isoformat()}"]')).to_contain_text("Planning")
     finally:
         context.close()
+
+
+def test_the_month_page_follows_a_sync_without_a_reload(page: Page, live_server) -> None:
+    """The server's month grid is redrawn in place when the fingerprint changes."""
+    alice = make_user("alice", "Alice")
+    call = timed(alice, "Call with Initech", at(DAY, 9), at(DAY, 10))
+    sign_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/?view=month&date={DAY.isoformat()}")
+    cell = page.locator(f'td[data-date="{DAY.isoformat()}"]')
+    expect(cell).to_contain_text("Call with Initech")
+    page.evaluate("window.__notReloaded = true")
+    data = MeetingInput(
+        subject="Call with Initech",
+        start=at(DAY + timedelta(days=1), 9),
+        end=at(DAY + timedelta(days=1), 10),
+        time_zone="Europe/Berlin",
+    )
+    meeting_update(meeting=call, data=data, origin="google")
+    moved = page.locator(f'td[data-date="{(DAY + timedelta(days=1)).isoformat()}"]')
+    expect(moved).to_contain_text("Call with Initech", timeout=10_000)
+    expect(cell).not_to_contain_text("Call with Initech")
+    assert page.evaluate("window.__notReloaded") is True
