@@ -79,7 +79,9 @@ class RepeatForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the last day as a date like 2026-12-31."},
     )
-    count = forms.IntegerField(label="Times", min_value=1, max_value=MAX_COUNT, required=False)
+    count = forms.IntegerField(
+        label="How many times", min_value=1, max_value=MAX_COUNT, required=False
+    )
     custom = forms.CharField(
         label="Custom rule",
         required=False,
