@@ -252,10 +252,11 @@ def _text(event: Mapping[str, Any], key: str, limit: int, warnings: list[str]) -
     value = event.get(key)
     if value is None:
         return ""
-    cleaned = storable_text(str(value))
-    if cleaned.changed:
+    text = str(value)
+    if not is_storable(text):
+        cleaned = storable_text(text)
         warnings.append(cleaned.describe(f"the {key}"))
-    text = cleaned.text
+        text = cleaned.text
     if len(text) > limit:
         warnings.append(f"The {key} was cut from {len(text)} to {limit} characters.")
         text = text[:limit]

@@ -61,7 +61,7 @@ class Cleaned:
 
 def storable_text(text: str) -> Cleaned:
     """``text`` without what PostgreSQL, SQLite or a browser cannot take (see the module)."""
-    if _UNFIT.search(text) is None:
+    if is_storable(text):
         return Cleaned(text)
     nul = text.count("\x00")
     surrogates = len(_SURROGATE.findall(text))
@@ -73,8 +73,12 @@ def storable_text(text: str) -> Cleaned:
 
 
 def is_storable(text: str) -> bool:
-    """Whether ``text`` can be stored as it is (an identifier must be, or it is refused)."""
-    return _UNFIT.search(text) is None
+    """Whether ``text`` can be stored as it is (an identifier must be, or it is refused).
+
+    ``isprintable()`` first: C-fast, and false for every character this module removes or
+    replaces (categories Cc and Cs), so a title or a location usually stops there; text
+    with line breaks or tabs (not printable either) takes the pattern."""
+    return text.isprintable() or _UNFIT.search(text) is None
 
 
 def quoted(value: object, limit: int) -> str:
