@@ -16,14 +16,46 @@ from django.views.decorators.http import require_http_methods
 
 from tandem.meetings.forms import MeetingForm, initial_for
 from tandem.meetings.models import Meeting
-from tandem.meetings.occurrence_views import _series_and_occurrence
+from tandem.meetings.occurrence_edits import occurrence_bounds
+from tandem.meetings.occurrences import occurrence_start
 from tandem.meetings.repeat_form import RepeatForm, repeat_initial
+from tandem.meetings.selectors import meeting_of
 from tandem.meetings.series_edits import (
+    check_slot,
     lines_following,
     rows_from,
     series_delete_following,
     series_split,
 )
+
+
+def _series_and_occurrence(
+    request: HttpRequest, pk: int, key: str
+) -> tuple[Meeting, Meeting | None]:
+    """The series and its occurrence at ``key`` (an unsaved copy at the slot's times), or
+    None after saying why. Unlike "this event", an occurrence changed alone can be the
+    start of "this and following" too."""
+    series = meeting_of(owner=request.user, pk=pk)  # type: ignore[arg-type]
+    start = occurrence_start(key)
+    try:
+        if start is None:
+            raise ValidationError("That link does not name an occurrence of this meeting.")
+        check_slot(series=series, original_start=start)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return series, None
+    occurrence = Meeting(
+        owner=series.owner,
+        subject=series.subject,
+        all_day=series.all_day,
+        time_zone=series.time_zone,
+        description=series.description,
+        location=series.location,
+        visibility=series.visibility,
+        original_start=start,
+        **occurrence_bounds(series=series, original_start=start),
+    )
+    return series, occurrence
 
 
 def _reset_rows(series: Meeting, occurrence: Meeting) -> list[Meeting]:
@@ -62,7 +94,17 @@ def following_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
                 )
                 return redirect("meeting-detail", pk=new_series.pk)
     else:
-        initial = initial_for(occurrence)
+        # Opened from an occurrence changed alone, the form starts from its own values.
+        changed = next(
+            (
+                row
+                for row in rows_from(series, occurrence.original_start)
+                if row.original_start == occurrence.original_start
+                and not row.is_cancelled_occurrence
+            ),
+            None,
+        )
+        initial = initial_for(changed or occurrence)
         form = MeetingForm(initial=initial)
         repeat = RepeatForm(
             stored=proposed,

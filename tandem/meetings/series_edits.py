@@ -37,6 +37,13 @@ from tandem.meetings.services import (
 )
 
 
+def check_slot(*, series: Meeting, original_start: datetime) -> None:
+    """ValidationError unless ``series`` (writable, alive) has an occurrence at
+    ``original_start``, changed alone or not."""
+    _check_series(series)
+    _earlier_starts(series, original_start)
+
+
 def _check_series(series: Meeting) -> None:
     if not series.is_recurring or series.series_id is not None:
         raise ValidationError("Only a recurring meeting has following events.")

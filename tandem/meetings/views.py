@@ -24,7 +24,7 @@ from tandem.meetings.calendar_grid import VIEWS, days_of, period_for, weeks_of
 from tandem.meetings.forms import MeetingForm, initial_for, initial_for_new
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_views import occurrence_for_page
-from tandem.meetings.occurrences import occurrences_between
+from tandem.meetings.occurrences import occurrence_key, occurrences_between
 from tandem.meetings.repeat_form import RepeatForm, repeat_initial
 from tandem.meetings.rule_cost import dense_rule_summary
 from tandem.meetings.selectors import deleted_meetings_of, meeting_of
@@ -199,6 +199,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "meeting": meeting,
         "dense_rule": dense_rule_summary(meeting.recurrence),
     }
+    if meeting.original_start is not None:  # an occurrence changed alone: its slot's name
+        context["own_key"] = occurrence_key(meeting.original_start)
     key = request.GET.get("occurrence")
     if key and meeting.is_recurring and not meeting.read_only:
         occurrence, problem = occurrence_for_page(meeting, key)

@@ -284,3 +284,34 @@ def test_another_users_series_has_no_following_pages(client_bob: Client, alice: 
     assert client_bob.post(reverse("following-delete", args=[series.pk, key])).status_code == 404
     series.refresh_from_db()
     assert series.version == 1
+
+
+def test_the_rule_in_words_on_the_delete_and_deleted_pages(
+    client_alice: Client, alice: User
+) -> None:
+    series = weekly(alice)
+    words = "Weekly on Monday, 6 times"
+    assert words in client_alice.get(reverse("meeting-delete", args=[series.pk])).content.decode()
+    client_alice.post(reverse("meeting-delete", args=[series.pk]))
+    assert words in client_alice.get(reverse("meetings-deleted")).content.decode()
+
+
+def test_an_occurrence_changed_alone_offers_the_three_scopes_and_starts_following_from_it(
+    client_alice: Client, alice: User
+) -> None:
+    series = weekly(alice)
+    row = _changed_alone(series, 2)
+    key = occurrence_key(MONDAY + timedelta(weeks=2))
+    page = client_alice.get(reverse("meeting-detail", args=[row.pk])).content.decode()
+    assert reverse("following-edit", args=[series.pk, key]) in page
+    assert reverse("following-delete", args=[series.pk, key]) in page
+    assert reverse("meeting-edit", args=[series.pk]) in page
+
+    form = client_alice.get(reverse("following-edit", args=[series.pk, key])).context["form"]
+    assert (
+        form.initial["subject"] == "Moved call 2" and str(form.initial["start_time"]) == "11:00:00"
+    )
+    client_alice.post(reverse("following-delete", args=[series.pk, key]))
+    series.refresh_from_db()
+    assert series.recurrence == ["RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20261214T225959Z"]
+    assert not Meeting.objects.filter(pk=row.pk).exists()
