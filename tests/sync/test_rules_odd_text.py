@@ -148,3 +148,15 @@ def test_one_malformed_event_is_a_problem_named_by_its_title_and_the_rest_sync(
         "“Bad one”: The start and the end mix a date and a date-time."
     ), outcome.run.errors
     assert EventLink.objects.filter(owner=world.user).count() == 1
+
+
+def test_an_invitation_whose_ical_uid_holds_a_nul_is_imported(world: SyncWorld) -> None:
+    """An event imported from another calendar system keeps the UID it came with, and the
+    engine stores it on the link: a NUL there stopped the run on PostgreSQL. It is stored
+    cleaned (the adapter, by storable.py's rule) and the run succeeds."""
+    start = soon(days=7)
+    body = event_body("Invitation", start, start + HOUR) | {"iCalUID": "uid\x00x@example.com"}
+    world.google.import_event(world.primary, body)
+    run_clean(world)
+    assert _only_meeting(world).subject == "Invitation"
+    assert EventLink.objects.get(owner=world.user).ical_uid == "uidx@example.com"

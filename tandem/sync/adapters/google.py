@@ -9,6 +9,7 @@ with backoff."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from tandem.google import errors as google_errors
 from tandem.google.calendar import CalendarClient, EventsPage
@@ -21,6 +22,7 @@ from tandem.sync.core.sides import (
     Refused,
     SyncTokenInvalid,
 )
+from tandem.sync.core.storable import is_storable, storable_text
 
 # A write refused for this item: no retry will change Google's mind, and the other items of
 # the run must go on ("one bad item never stops the others").
@@ -43,11 +45,12 @@ class GoogleCalendarSide:
     def pages(self, *, sync_token: str | None) -> Iterator[EventsPage]:
         """events.list page by page: full from the window start, or incremental."""
         try:
-            yield from self.client.events_pages(
+            for page in self.client.events_pages(
                 self._calendar_id,
                 sync_token=sync_token,
                 time_min=None if sync_token else self.time_min,
-            )
+            ):
+                yield replace(page, items=[_storable_identifiers(item) for item in page.items])
         except google_errors.SyncTokenInvalid as error:
             raise SyncTokenInvalid(str(error)) from error
 
@@ -66,7 +69,7 @@ class GoogleCalendarSide:
 
     def get_event(self, *, event_id: str) -> Event | None:
         try:
-            return self.client.event_get(self._calendar_id, event_id)
+            return _storable_identifiers(self.client.event_get(self._calendar_id, event_id))
         except google_errors.NotFound:
             return None
 
@@ -97,3 +100,15 @@ class GoogleCalendarSide:
             raise NotFound(str(error)) from error
         except _REFUSED as error:
             raise Refused(str(error)) from error
+
+
+def _storable_identifiers(event: Event) -> Event:
+    """The event with an ``iCalUID`` the database can store. The engine stores and matches
+    it as it comes (the link's ``ical_uid``), not through ``read_event``, and an invitation
+    imported from another system may carry any text there: a NUL stopped the run on
+    PostgreSQL. The rule is ``core/storable.py``'s, so the same UID seen in two calendars
+    is cleaned the same and still pairs. The mapped text is cleaned by ``read_event``."""
+    uid = event.get("iCalUID")
+    if isinstance(uid, str) and not is_storable(uid):
+        return {**event, "iCalUID": storable_text(uid).text}
+    return event
