@@ -45,6 +45,11 @@ class Day:
     in_focus: bool  # in the shown month (month view); always true otherwise
     occurrences: list[Occurrence] = field(default_factory=list)
 
+    @property
+    def iso(self) -> str:
+        """``2026-12-01``: the templates' data-date and links (cheaper than |date per use)."""
+        return self.day.isoformat()
+
 
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())

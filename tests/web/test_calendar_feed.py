@@ -143,3 +143,15 @@ def test_the_fingerprint_changes_when_a_meeting_does_and_only_then(
         origin="google",
     )
     assert client_alice.get(CHANGES).json()["fingerprint"] != first
+
+
+def test_the_month_page_marks_private_meetings_with_a_lock_and_escapes_titles(
+    client_alice: Client, client_bob: Client, alice: User
+) -> None:
+    timed(alice, "Doctor <b>", at(18, 8), at(18, 9), visibility="confidential")
+    page = client_alice.get("/?view=month&date=2026-11-18").content.decode()
+    assert 'class="entry-lock" role="img" aria-label="Private"' in page
+    assert "Doctor &lt;b&gt;" in page and "Doctor <b>" not in page
+    colleague = client_bob.get("/?view=month&date=2026-11-18&user=alice").content.decode()
+    assert "entry-lock" not in colleague  # a colleague sees Busy, nothing to mark
+    assert "Doctor" not in colleague

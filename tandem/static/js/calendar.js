@@ -120,7 +120,7 @@
         const lock = document.createElement("span");
         lock.className = "event-lock";
         lock.textContent = "🔒";
-        lock.title = "Private: colleagues see this meeting only as Busy";
+        lock.title = "Private: colleagues see only that this time is taken";
         lock.setAttribute("aria-label", "Private");
         lock.setAttribute("role", "img");
         const title = info.el.querySelector(".ec-event-title") || info.el;
