@@ -55,7 +55,9 @@ def links_of_gone_events_drop(*, user_id: int) -> int:
             sync_token="", full_sync_completed_at=None
         )
         _crm_deletions_undo(user_id=user_id)
-        UserSyncState.objects.filter(owner_id=user_id).update(needs_attention="", held_deletions=[])
+        UserSyncState.objects.filter(owner_id=user_id).update(
+            needs_attention="", held_deletions=[], attention_answer=""
+        )
     return len(gone)
 
 

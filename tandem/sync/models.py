@@ -107,6 +107,9 @@ class UserSyncState(models.Model):
     needs_attention = models.CharField(max_length=500, blank=True)
     # The meetings the breaker held back (HeldDeletion.as_json each), listed with its question.
     held_deletions = models.JSONField(default=list, blank=True)
+    # The answer given to the mass-delete question ("apply" or "keep") while its run has
+    # not settled it: one answer per question, from the page, the API or the CLI alike.
+    attention_answer = models.CharField(max_length=8, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     # The lease lock: one worker at a time per user, on every database.
     lock_token = models.CharField(max_length=64, blank=True)

@@ -38,7 +38,7 @@ from tandem.sync.models import SyncConflict, SyncRun, UserSyncState
 from tandem.sync.scheduling import due_user_ids
 from tandem.sync.selectors import conflicts_of
 from tandem.sync.tasks import sync_user_allowing_deletions, sync_user_keeping_meetings
-from tandem.sync.user_actions import answer_refusal
+from tandem.sync.user_actions import answer_claim
 
 
 class Output(Protocol):
@@ -201,7 +201,7 @@ def sync_one(user: User, *, answer: str = "") -> UserResult:
     started, since = time.perf_counter(), timezone.now()
     result = UserResult(username=user.username, status="not_synced")
     if answer:
-        refusal = answer_refusal(user=user, answer=answer)
+        refusal = answer_claim(user=user, answer=answer)
         if refusal is not None:
             result.message = refusal.message
             return result

@@ -227,7 +227,7 @@ def sync_user_keeping_meetings(
             if is_retryable(error):
                 retry_if_needed(self, SyncOutcome(run=None, retryable_error=error), user_id=user_id)
             UserSyncState.objects.filter(owner_id=user_id).update(
-                last_error=plain_reason(error)[:500]
+                last_error=plain_reason(error)[:500], attention_answer=""
             )
             return {"status": "failed"}
         logger.info(
@@ -249,7 +249,12 @@ def sync_user_allowing_deletions(self: Task, *, user_id: int) -> dict[str, objec
     outcome = sync_user_now(user_id=user_id, trigger="apply_deletions", allow_mass_delete=True)
     retry_if_needed(self, outcome, user_id=user_id)
     if outcome.run is not None and outcome.run.status == SyncRun.Status.SUCCEEDED:
-        UserSyncState.objects.filter(owner_id=user_id).update(needs_attention="")
+        UserSyncState.objects.filter(owner_id=user_id).update(
+            needs_attention="", attention_answer=""
+        )
+    elif outcome.run is None or outcome.run.status == SyncRun.Status.FAILED:
+        # Not settled and not retried: the question may be answered again.
+        UserSyncState.objects.filter(owner_id=user_id).update(attention_answer="")
     return outcome.summary()
 
 

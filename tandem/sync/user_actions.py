@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.contrib.auth.models import User
+from django.db import transaction
 
 from tandem.accounts import google_services
 from tandem.accounts.models import GoogleConnection
+from tandem.sync.models import UserSyncState
 from tandem.sync.selectors import sync_status_for
 from tandem.sync.tasks import (
     attention_apply_deletions,
@@ -30,6 +32,7 @@ SYNC_STARTS = "A sync starts within seconds."
 ALREADY_QUEUED = "A sync is already queued; it starts within seconds."
 NOTHING_WAITS = "Nothing waits for your answer."
 ANSWER_DOES_NOT_FIT = "That answer does not fit what the sync is waiting for."
+ALREADY_ANSWERED = "This question has been answered already."
 ANSWERED = {
     "apply": (
         "The deletions are applied within seconds; deleted meetings can be restored for 30 days."
@@ -67,7 +70,7 @@ def sync_now_request(*, user: User) -> ActionResult:
 def attention_answer(*, user: User, answer: str) -> ActionResult:
     """The user's answer to what the sync waits for: "apply" or "keep" the deletions the
     mass-delete breaker held back, or "resume" a sync stopped for another reason."""
-    refusal = answer_refusal(user=user, answer=answer)
+    refusal = answer_claim(user=user, answer=answer)
     if refusal is not None:
         return refusal
     if answer == "apply":
@@ -79,6 +82,18 @@ def attention_answer(*, user: User, answer: str) -> ActionResult:
     return ActionResult(True, "success", ANSWERED[answer])
 
 
+def answer_claim(*, user: User, answer: str) -> ActionResult | None:
+    """Checks ``answer`` and, when it fits, records it, in one transaction that locks the
+    user's sync state: the page, the API, the CLI or two tabs cannot give one question two
+    answers (an "apply" would otherwise run after a "keep"). None when it fits."""
+    with transaction.atomic():
+        UserSyncState.objects.select_for_update().filter(owner=user).first()
+        refusal = answer_refusal(user=user, answer=answer)
+        if refusal is None and ANSWERS.get(answer) == "mass_delete":
+            UserSyncState.objects.filter(owner=user).update(attention_answer=answer)
+        return refusal
+
+
 def answer_refusal(*, user: User, answer: str) -> ActionResult | None:
     """Why ``answer`` does not fit what the user's sync waits for, or None if it does."""
     status = sync_status_for(user=user, runs=5, conflicts=0)
@@ -86,4 +101,9 @@ def answer_refusal(*, user: User, answer: str) -> ActionResult | None:
         return ActionResult(False, "info", NOTHING_WAITS, refused=True)
     if ANSWERS.get(answer) != status.attention_kind:
         return ActionResult(False, "error", ANSWER_DOES_NOT_FIT, refused=True)
+    given = (
+        UserSyncState.objects.filter(owner=user).values_list("attention_answer", flat=True).first()
+    )
+    if given:
+        return ActionResult(False, "info", f"{ALREADY_ANSWERED} {ANSWERED[given]}", refused=True)
     return None

@@ -260,3 +260,24 @@ def test_a_browser_session_cannot_sync_or_answer_without_the_csrf_token(
     state = UserSyncState.objects.get(owner=user)
     assert state.queued_for is None and state.needs_attention
     assert Meeting.objects.alive().filter(owner=user, subject__startswith="E").count() == 12
+
+
+def test_a_question_takes_one_answer_whoever_gives_it(
+    ann: tuple[User, APIClient], google_in_process: GoogleHarness
+) -> None:
+    """Found by review: the page remembered an answer in its session only, so the API, the
+    CLI or a second tab could queue "apply" after "keep". The first answer is recorded with
+    the question (under a lock); a second one is refused until a run settles it."""
+    user, api = ann
+    trip_the_breaker(user, google_in_process)
+
+    first = api.post(ATTENTION, {"answer": "keep"}, format="json")
+    second = api.post(ATTENTION, {"answer": "apply"}, format="json")
+
+    assert first.status_code == 202
+    assert second.status_code == 409
+    assert second.json()["detail"].startswith(user_actions.ALREADY_ANSWERED)
+    assert user_actions.ANSWERED["keep"] in second.json()["detail"]
+    assert UserSyncState.objects.get(owner=user).attention_answer == "keep"
+    refused = user_actions.answer_claim(user=user, answer="keep")  # the CLI's way in
+    assert refused is not None and refused.refused

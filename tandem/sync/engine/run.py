@@ -213,6 +213,7 @@ def _finish(
     if status == SyncRun.Status.NEEDS_ATTENTION:
         state.needs_attention = ctx.needs_attention[:500]
         state.held_deletions = [held.as_json() for held in ctx.held]
+        state.attention_answer = ""  # a question asked anew waits for a new answer
     elif status == SyncRun.Status.SUCCEEDED:
         state.held_deletions = []  # nothing is held back any more
     state.save()
