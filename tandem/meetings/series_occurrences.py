@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_bounds
-from tandem.meetings.occurrences import occurrence_end, occurrence_key, series_starts
+from tandem.meetings.occurrences import occurrence_end, occurrence_key, series_expansion
+from tandem.meetings.rule_cost import MAX_OCCURRENCES_PER_SERIES
 
 # A series is expanded only over the range asked for; a year keeps one answer small.
 MAX_RANGE = timedelta(days=366)
@@ -40,9 +41,16 @@ def series_occurrences(
     if end - start > MAX_RANGE:
         raise ValidationError(f"Ask for at most {MAX_RANGE.days} days of occurrences at a time.")
     duration = series.end - series.start
+    expansion = series_expansion(series=series, start=start - duration, end=end)
+    if expansion.cut:
+        # Never a silently shorter list: a script would take it for the whole range.
+        raise ValidationError(
+            f"This series has more than {MAX_OCCURRENCES_PER_SERIES} occurrences in that "
+            "range: ask for a shorter one."
+        )
     slots = {
         moment: occurrence_end(series, moment, duration)
-        for moment in series_starts(series=series, start=start - duration, end=end)
+        for moment in expansion.starts
         if occurrence_end(series, moment, duration) > start
     }
     rows = {

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from tandem.meetings.models import Meeting
+from tandem.meetings.services import MeetingInput, meeting_create
 
 from .helpers import make_meeting, meeting_url
 from .sync_support import unauthenticated_status
@@ -119,6 +120,30 @@ def test_a_range_over_a_year_is_refused(api: APIClient, alice: User):
     assert response.json() == {
         "non_field_errors": ["Ask for at most 366 days of occurrences at a time."]
     }
+
+
+def test_a_range_with_more_occurrences_than_one_answer_holds_is_refused(
+    api: APIClient, alice: User
+):
+    """Found by review: an hourly rule (as Google may send one) over a month answered the
+    first 400 occurrences as if they were all."""
+    hourly = meeting_create(  # as the sync stores Google's event (a person may not make it)
+        owner=alice,
+        data=MeetingInput(
+            subject="Hourly",
+            start=datetime(2026, 5, 4, 9, tzinfo=ZoneInfo("UTC")),
+            end=datetime(2026, 5, 4, 9, 30, tzinfo=ZoneInfo("UTC")),
+            recurrence=["RRULE:FREQ=HOURLY"],
+        ),
+        origin="sync",
+    )
+
+    response = api.get(listing_url(hourly), RANGE)
+
+    assert response.status_code == 400
+    assert "more than 400 occurrences" in str(response.json())
+    two_days = {"start": "2026-05-05T00:00:00Z", "end": "2026-05-07T00:00:00Z"}
+    assert len(api.get(listing_url(hourly), two_days).json()) == 48
 
 
 def test_a_meeting_that_does_not_repeat_has_no_occurrences_to_list(api: APIClient, alice: User):
