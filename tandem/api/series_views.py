@@ -24,7 +24,10 @@ class SeriesOccurrenceListView(APIView):
         responses={
             200: SeriesOccurrenceSerializer(many=True),
             400: OpenApiResponse(
-                description="Bad range (at most 366 days), or not a recurring meeting."
+                description=(
+                    "Bad range (at most 366 days, at most 400 occurrences), or not a "
+                    "recurring meeting."
+                )
             ),
             404: OpenApiResponse(description="No such meeting of yours."),
         },
