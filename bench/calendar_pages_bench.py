@@ -7,9 +7,11 @@ request for a user with 5,005 meetings, and no cost that grows with the user's t
 rather than with what the request shows: run it with --meetings 1000 and 5000 (and more)
 and compare.
 
-The user's meetings are one-hour meetings spread evenly over five years (2024-2028, about
-3 a day) plus 5 series (weekly, daily on weekdays, monthly, yearly, every other week); the
-pages show December 2026.
+The user's meetings are one-hour meetings spread evenly over --years years (default 5,
+2024-2028: about 3 a day) plus 5 series (weekly, daily on weekdays, monthly, yearly, every
+other week); the pages show December 2026. To see whether a cost grows with the total
+rather than with what a page shows, keep the density and change the total:
+--meetings 20000 --years 20 puts as many meetings in December 2026 as the default does.
 
     .venv/bin/python bench/calendar_pages_bench.py [--meetings 5000] [--reps 30]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tandem_bench_d \
@@ -34,8 +36,7 @@ import sync_setup
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TARGET_CPU_MS = 30.0
-FIRST = datetime(2024, 1, 1, 8, tzinfo=BERLIN)
-YEARS = 5
+SHOWN = datetime(2026, 12, 1, 8, tzinfo=BERLIN)
 SERIES = [
     ("Weekly pipeline review", "RRULE:FREQ=WEEKLY"),
     ("Daily standup", "RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR"),
@@ -60,7 +61,7 @@ REQUESTS = [
 ]
 
 
-def _seed(meetings: int) -> None:
+def _seed(meetings: int, years: int) -> None:
     from django.contrib.auth.models import User
 
     from tandem.accounts.selectors import preferences_for
@@ -71,10 +72,11 @@ def _seed(meetings: int) -> None:
     preferences = preferences_for(user=owner)
     preferences.time_zone = "Europe/Berlin"
     preferences.save()
-    span = timedelta(days=365 * YEARS)
+    span = timedelta(days=365 * years)
+    first = SHOWN - span * (35 / 60)  # December 2026 keeps its place in the span
     rows = []
     for n in range(meetings):
-        start = FIRST + span * n / meetings
+        start = first + span * n / meetings
         start = start.replace(minute=0, second=0, microsecond=0)
         data = MeetingInput(
             subject=f"Customer call {n}",
@@ -115,17 +117,18 @@ def _measure(client, path: str, reps: int) -> tuple[float, float, int]:  # type:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--meetings", type=int, default=5000)
+    parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--reps", type=int, default=30)
     args = parser.parse_args()
     sync_setup.django_configure(emulator_url="http://127.0.0.1:9")  # no emulator needed
     from django.contrib.auth.models import User
     from django.test import Client
 
-    _seed(args.meetings)
+    _seed(args.meetings, args.years)
     print(
         f"Machine: {platform.machine()}, Python {platform.python_version()}, "
         f"database {sync_setup.database_label()}; the user has {args.meetings} meetings "
-        f"over {YEARS} years and {len(SERIES)} series ({args.meetings + len(SERIES)} in all)"
+        f"over {args.years} years and {len(SERIES)} series ({args.meetings + len(SERIES)} in all)"
     )
     client = Client(SERVER_NAME="localhost")
     client.force_login(User.objects.get(username="owner"))

@@ -75,8 +75,7 @@ def calendar_entry(
     if private and not entry.is_busy_block:
         parts.append(
             format_html(
-                '<span class="entry-lock" role="img" aria-label="Private" title="{}">'
-                "\U0001f512</span>",
+                '<span class="entry-lock" role="img" aria-label="Private" title="{}"></span>',
                 PRIVATE_TIP,
             )
         )

@@ -119,7 +119,6 @@
       if (props.private) {
         const lock = document.createElement("span");
         lock.className = "event-lock";
-        lock.textContent = "🔒";
         lock.title = "Private: colleagues see only that this time is taken";
         lock.setAttribute("aria-label", "Private");
         lock.setAttribute("role", "img");
