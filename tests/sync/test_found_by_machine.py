@@ -125,11 +125,6 @@ def test_an_ongoing_series_that_began_before_the_window_is_imported(world: SyncW
     assert Meeting.objects.filter(owner=world.user, subject="Team weekly").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an occurrence changed in Google is placed at its old original start in a series "
-    "the CRM moved meanwhile: the CRM then shows that occurrence twice",
-)
 def test_a_series_moved_in_the_crm_while_google_changed_one_occurrence_shows_it_once(
     world: SyncWorld,
 ) -> None:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from tandem.bulk import rows_insert
 from tandem.meetings.models import Meeting
+from tandem.meetings.series_exceptions import wall_shift
 from tandem.meetings.services import (
     NEW_MEETING_VERSION,
     ImportedRow,
@@ -33,7 +34,7 @@ from tandem.meetings.services import (
 from tandem.sync.adapters.crm import DjangoCrm, crm_meeting, meeting_fields
 from tandem.sync.adapters.google import GoogleCalendarSide
 from tandem.sync.adapters.links import DjangoLinks, link_from_row
-from tandem.sync.adapters.serialize import fields_to_json
+from tandem.sync.adapters.serialize import fields_from_json, fields_to_json
 from tandem.sync.core.actions import (
     SIDE_WRITES,
     CreateInCrm,
@@ -220,6 +221,8 @@ class InboundPass:
             owner=ctx.user, google_sub=ctx.google_sub, calendar_id=calendar.calendar_id
         )
         self.state.access_role = calendar.access_role
+        # The start each series of the page had when last agreed with Google (_crm_original).
+        self.agreed_starts: dict[int, datetime] = {}
         self.tripped = False
         self.clean = True
         self.pairs_possible = True  # see _pairs_exist
@@ -406,16 +409,19 @@ class InboundPass:
             .values_list("ical_uid", flat=True)
         )
         series_links: dict[str, int] = {}
+        self.agreed_starts = {}
         series_event_ids = {e.occurrence.series_event_id for e, _ in unlinked if e.occurrence}
         if series_event_ids:
-            series_links = dict(
-                EventLink.objects.filter(
-                    owner=self.ctx.user,
-                    google_sub=self.ctx.google_sub,
-                    calendar_id=cal,
-                    event_id__in=series_event_ids,
-                ).values_list("event_id", "meeting_id")
-            )
+            for series_event_id, series_id, base in EventLink.objects.filter(
+                owner=self.ctx.user,
+                google_sub=self.ctx.google_sub,
+                calendar_id=cal,
+                event_id__in=series_event_ids,
+            ).values_list("event_id", "meeting_id", "base"):
+                series_links[series_event_id] = series_id
+                agreed = fields_from_json(base).start
+                if isinstance(agreed, TimedMoment):
+                    self.agreed_starts[series_id] = agreed.at
         meeting_ids = {row.meeting_id for row in link_rows.values()} | set(imports.values())
         meeting_ids |= set(series_links.values())
         meeting_ids |= {e.marker_meeting_id for e, _ in unlinked if e.marker_meeting_id}
@@ -506,6 +512,24 @@ class InboundPass:
             .values_list("pk", flat=True)
         )
 
+    def _crm_original(self, occurrence: OccurrenceOf, series: Meeting) -> datetime:
+        """The occurrence's original start in the CRM's series. Google names it on the
+        series as last agreed; a series the CRM moved since (not synced yet) has its
+        occurrences, changed ones included, moved on the wall clock of its zone (as
+        meetings.services does to its rows, and Google to its exceptions, when a series
+        moves), so the occurrence takes its own slot there, not a slot the series left."""
+        original = _original_at(occurrence, series)
+        agreed = self.agreed_starts.get(series.pk)
+        if agreed is None or agreed == series.start or series.all_day:
+            return original
+        return wall_shift(original, ZoneInfo(series.time_zone), old=agreed, new=series.start)
+
+    def _crm_moment(self, occurrence: OccurrenceOf, series: Meeting) -> Moment:
+        """``_crm_original`` as the fields of an occurrence read it."""
+        if series.all_day:
+            return occurrence.original_start
+        return TimedMoment(self._crm_original(occurrence, series), series.time_zone)
+
     def _slot_rows(
         self,
         unlinked: list[tuple[GoogleEvent, dict[str, Any]]],
@@ -523,7 +547,7 @@ class InboundPass:
                 continue
             series = meetings.get(series_links.get(event.occurrence.series_event_id, 0))
             if series is not None and series.recurrence:
-                slots.add((series.pk, _original_at(event.occurrence, series)))
+                slots.add((series.pk, self._crm_original(event.occurrence, series)))
         if not slots:
             return {}
         rows = [
@@ -571,7 +595,7 @@ class InboundPass:
             series = None  # no longer recurring: not a series to take the occurrence
         crm_row: SlotRow | None = None
         if series is not None and held_by is None:
-            row = slot_rows.get((series.pk, _original_at(event.occurrence, series)))
+            row = slot_rows.get((series.pk, self._crm_original(event.occurrence, series)))
             if row is not None:
                 crm_row = SlotRow(
                     crm_meeting(row, import_key=None),
@@ -617,13 +641,15 @@ class InboundPass:
                             action.fields,
                             "google",
                             series_id=action.series_id,
-                            original_start=_original_at(event.occurrence, series),
+                            original_start=self._crm_original(event.occurrence, series),
                             replaces=action.replaces,
                         )
                     )
                 case HideOccurrence():
                     assert series is not None
-                    fields = cancelled_occurrence_fields(series, event.occurrence.original_start)
+                    fields = cancelled_occurrence_fields(
+                        series, self._crm_moment(event.occurrence, series)
+                    )
                     if fields is not None:
                         fresh.append(
                             NewMeeting(
@@ -634,7 +660,7 @@ class InboundPass:
                                 None,
                                 "",
                                 series_id=action.series_id,
-                                original_start=_original_at(event.occurrence, series),
+                                original_start=self._crm_original(event.occurrence, series),
                                 cancelled_occurrence=True,
                             )
                         )
