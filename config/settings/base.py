@@ -182,13 +182,9 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Bounded body size and depth, bounded pages (tandem/api/limits.py); multipart bodies
-    # are bounded by DATA_UPLOAD_MAX_MEMORY_SIZE.
-    "DEFAULT_PARSER_CLASSES": [
-        "tandem.api.limits.BoundedJSONParser",
-        "tandem.api.limits.BoundedFormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only, bounded in size and depth; bounded pages (tandem/api/limits.py).
+    "DEFAULT_PARSER_CLASSES": ["tandem.api.limits.BoundedJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "tandem.api.limits.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
@@ -200,6 +196,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tandem.api.limits.document_limits",
+    ],
 }
 
 # Celery: the embedded default broker is a SQLite file through kombu's SQLAlchemy transport.

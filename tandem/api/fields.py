@@ -66,3 +66,25 @@ def rfc3339(moment: datetime, zone_name: str) -> str:
     if offset % timedelta(minutes=1):
         return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return local.isoformat()
+
+
+class StrictCharField(serializers.CharField):
+    """A string and nothing else: DRF's CharField reads 0 as "0", which the schema (type
+    string) refuses, so a client's mistake would be stored instead of named."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false and nothing else: DRF's BooleanField also reads "yes", 1 or "on",
+    which the schema (type boolean) refuses."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data

@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from rest_framework import exceptions, status
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 
 # A meeting is at most 10,240 characters of text; written as JSON escapes (\uXXXX, six
@@ -54,7 +54,8 @@ def json_depth(data: bytes) -> int:
 
 
 class BoundedJSONParser(JSONParser):
-    """DRF's JSON parser behind the size and depth bounds."""
+    """DRF's JSON parser behind the size and depth bounds. The API reads JSON only (a form body
+    has no null and no list, so an empty field was read as null, a schema violation)."""
 
     def parse(
         self,
@@ -66,19 +67,6 @@ class BoundedJSONParser(JSONParser):
         if json_depth(data) > MAX_BODY_DEPTH:
             raise exceptions.ParseError(f"The JSON body nests deeper than {MAX_BODY_DEPTH} levels.")
         return super().parse(io.BytesIO(data), media_type, parser_context)
-
-
-class BoundedFormParser(FormParser):
-    """DRF's form parser behind the size bound (it reads the whole body otherwise;
-    multipart bodies are bounded by Django's DATA_UPLOAD_MAX_MEMORY_SIZE)."""
-
-    def parse(
-        self,
-        stream: IO[Any] | None,
-        media_type: str | None = None,
-        parser_context: Mapping[str, Any] | None = None,
-    ) -> Any:
-        return super().parse(io.BytesIO(_read_bounded(stream)), media_type, parser_context)
 
 
 class BoundedLimitOffsetPagination(LimitOffsetPagination):
@@ -116,3 +104,28 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
             low, high = bounds[parameter["name"]]
             parameter["schema"].update({"minimum": low, "maximum": high})
         return parameters
+
+
+def document_limits(result: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: the answers these bounds, the throttles and
+    authentication give, on every operation they apply to, so the schema states them."""
+    answers = {
+        "401": "No credentials, or wrong ones: send a token or sign in.",
+        "429": "Too many requests from this address or user; retry after Retry-After seconds.",
+    }
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for code, text in answers.items():
+                responses.setdefault(code, {"description": text})
+            if "requestBody" in operation:
+                responses.setdefault(
+                    "413", {"description": f"The body is larger than {MAX_BODY_BYTES // 1024} KB."}
+                )
+                responses.setdefault("400", {"description": "The body is not valid JSON."})
+            names = {p.get("name") for p in operation.get("parameters", []) if isinstance(p, dict)}
+            if names & {"limit", "offset"}:
+                responses.setdefault("400", {"description": "limit or offset out of bounds."})
+    return result

@@ -8,7 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from tandem.api.fields import AwareDateTimeField, rfc3339
+from tandem.api.fields import AwareDateTimeField, StrictBooleanField, StrictCharField, rfc3339
 from tandem.meetings import rules
 from tandem.meetings.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -31,8 +31,8 @@ class MeetingSerializer(serializers.Serializer[Meeting]):
 
     id = serializers.IntegerField(read_only=True)
     # min_length=1 (after trimming, as the rules clean it) puts the rule in the schema.
-    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH, min_length=1)
-    all_day = serializers.BooleanField(
+    subject = StrictCharField(max_length=SUBJECT_MAX_LENGTH, min_length=1)
+    all_day = StrictBooleanField(
         required=False, default=False, help_text="True for a meeting of whole days."
     )
     start = AwareDateTimeField(
@@ -69,14 +69,14 @@ class MeetingSerializer(serializers.Serializer[Meeting]):
         error_messages={"invalid_choice": "“{input}” is not an IANA time zone."},
         help_text="IANA time zone the meeting is planned in, e.g. Europe/Berlin. Default UTC.",
     )
-    description = serializers.CharField(
+    description = StrictCharField(
         required=False,
         default="",
         allow_blank=True,
         trim_whitespace=False,
         max_length=DESCRIPTION_MAX_LENGTH,
     )
-    location = serializers.CharField(
+    location = StrictCharField(
         required=False, default="", allow_blank=True, max_length=LOCATION_MAX_LENGTH
     )
     visibility = serializers.ChoiceField(
