@@ -145,8 +145,11 @@ def token_encryption_key() -> str:
 
 
 @pytest.fixture
-def fake_google() -> FakeGoogle:
+def fake_google(request: pytest.FixtureRequest) -> FakeGoogle:
     emulator = FakeGoogle()
+    if request.node.get_closest_marker("snapshot_paging"):
+        # The switch: listing pages keep a snapshot (live paging, as Google, is the default).
+        emulator.set_paging(live=False)
     emulator.register_client(
         client_id=GOOGLE_TEST_CLIENT_ID,
         client_secret=GOOGLE_TEST_CLIENT_SECRET,

@@ -167,7 +167,7 @@ def _paging(emu: FakeGoogle, req: ApiRequest) -> ApiResponse:
     body = _body(req)
     emu.set_paging(
         mode=body.get("mode", "full"),
-        live=bool(body.get("live", False)),
+        live=bool(body.get("live", True)),
         page_cap=int(body.get("page_cap", 0)),
     )
     return _ok()

@@ -340,7 +340,7 @@ class FakeGoogle:
         with self.state.lock:
             self.state.corrupt_next_sync_tokens += count
 
-    def set_paging(self, *, mode: str = "full", live: bool = False, page_cap: int = 0) -> None:
+    def set_paging(self, *, mode: str = "full", live: bool = True, page_cap: int = 0) -> None:
         """``short``: events.list returns short and empty pages while more remain; ``live``:
         pages are no snapshots, an event changed while a client pages comes again later;
         ``page_cap``: at most that many items a page (0: as maxResults asks)."""

@@ -191,13 +191,23 @@ class _Lister:
     """Builds the ordered rows of one listing at one snapshot."""
 
     def __init__(
-        self, emu: FakeGoogle, calendar: Calendar, query: Query, *, snapshot: int, since: int | None
+        self,
+        emu: FakeGoogle,
+        calendar: Calendar,
+        query: Query,
+        *,
+        snapshot: int,
+        since: int | None,
+        gone: frozenset[str] = frozenset(),
     ):
         self.emu = emu
         self.calendar = calendar
         self.query = query
         self.snapshot = snapshot
         self.since = since  # the sync token's sequence: incremental mode
+        # Live paging: events deleted since an earlier page of this listing showed them; a
+        # later page says they are gone (a tombstone), or the client would keep them.
+        self.gone = gone
         self.tz = calendar.time_zone
         self.now = emu.now()
 
@@ -222,7 +232,7 @@ class _Lister:
             # be empty." (Events reference, status): served in that minimal shape, the
             # hardest for a client (https://developers.google.com/workspace/calendar/api/v3/reference/events).
             return tombstone(resource) if resource.get("recurringEventId") else resource
-        if self.incremental or self.query.updated_min:
+        if self.incremental or self.query.updated_min or _event_id(resource) in self.gone:
             return tombstone(resource)
         if resource.get("recurringEventId") and not self.query.single_events and series_live:
             return tombstone(resource)
@@ -375,8 +385,13 @@ def list_events(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiRespon
             changed_since = {
                 event_id for event_id, stored in calendar.events.items() if stored.seq > snapshot
             }
+            gone = frozenset(
+                event_id
+                for event_id in changed_since
+                if calendar.events[event_id].resource.get("status") == "cancelled"
+            )
             now = state.seq
-            lister = _Lister(emu, calendar, query, snapshot=now, since=since)
+            lister = _Lister(emu, calendar, query, snapshot=now, since=since, gone=gone)
             every = lister.rows()
             repeated = [
                 row
@@ -385,7 +400,13 @@ def list_events(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiRespon
                 and _event_id(row[1]) in changed_since
                 and (rep is None or row[0] > rep)
             ]
-            rows = repeated + [row for row in every if row[0] > last_key]
+            # A deletion's tombstone is for a client that saw the event on an earlier page;
+            # ahead of the last key the listing shows deleted events as it always does.
+            rows = repeated + [
+                row
+                for row in every
+                if row[0] > last_key and not _gone_tombstone(row[1], gone, query, since)
+            ]
             size = _page_size(emu, query, page_number)
             if len(repeated) > size:
                 # More repeats than fit: the next page goes on with them, same snapshot.
@@ -422,6 +443,20 @@ def list_events(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiRespon
         else:
             body["nextSyncToken"] = _sync_token(emu, calendar, next_snapshot)
     return json_response(body, pretty=req.flag("prettyPrint"))
+
+
+def _gone_tombstone(
+    resource: dict[str, Any], gone: frozenset[str], query: Query, since: int | None
+) -> bool:
+    """A tombstone only live paging's ``gone`` put in (a full listing without showDeleted
+    leaves deleted events out)."""
+    return (
+        resource.get("status") == "cancelled"
+        and _event_id(resource) in gone
+        and since is None
+        and not query.show_deleted
+        and not query.updated_min
+    )
 
 
 def _event_id(resource: dict[str, Any]) -> str:

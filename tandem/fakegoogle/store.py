@@ -153,11 +153,12 @@ class QuotaSettings:
 @dataclass
 class PagingSettings:
     """``short`` makes events.list return short and empty pages while more remain; ``live``
-    makes pages show events as they are now, an event changed since an earlier page again;
+    (the default, as Google) makes pages show events as they are now, an event changed since
+    an earlier page again, one deleted since as a tombstone; off, pages keep a snapshot;
     ``page_cap`` (0: none) returns at most that many items a page, whatever maxResults."""
 
     mode: str = "full"
-    live: bool = False
+    live: bool = True  # as Google: pages are no snapshots (event_list.py)
     page_cap: int = 0
 
 

@@ -20,8 +20,10 @@ API = "/calendar/v3"
 
 
 @pytest.fixture
-def google() -> FakeGoogle:
+def google(request: pytest.FixtureRequest) -> FakeGoogle:
     emulator = FakeGoogle()
+    if request.node.get_closest_marker("snapshot_paging"):
+        emulator.set_paging(live=False)  # the switch off from live paging, the default
     emulator.register_client(
         client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[REDIRECT_URI]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tandem.fakegoogle import FakeGoogle
 
@@ -154,6 +155,7 @@ def test_sync_token_refuses_filters(api: httpx.Client) -> None:
         assert response.status_code == 400, name
 
 
+@pytest.mark.snapshot_paging
 def test_page_token_carries_a_snapshot(api: httpx.Client) -> None:
     """Inserts made while paging neither shift nor duplicate items; they arrive by sync token."""
     ids = _insert(api, 6)
