@@ -1,0 +1,61 @@
+"""What a Google event holds beyond the six mapped fields stays in Google as it is (issue
+12, must have 8, the round trip): organizer, attendees with their responses, the Meet
+conference and a Zoom link survive a CRM edit pushed back, byte for byte."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from tandem.meetings.models import Meeting
+from tests.sync.harness import HOUR, SyncWorld, connect_user, crm_edit, event_body, run_clean, soon
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EXTRAS = ("organizer", "attendees", "conferenceData", "reminders", "extendedProperties")
+
+
+@pytest.fixture
+def world(google_in_process, client: Client) -> SyncWorld:  # type: ignore[no-untyped-def]
+    return connect_user(google_in_process, client)
+
+
+def test_a_crm_edit_leaves_organizer_attendees_and_video_call_untouched(world: SyncWorld) -> None:
+    start = soon(days=4)
+    body = event_body(
+        "Pipeline review",
+        start,
+        start + HOUR,
+        location="https://zoom.us/j/123456789?pwd=abc",
+        organizer={"email": "boss@acme.example", "displayName": "The Boss"},
+        attendees=[
+            {"email": "dana@example.com", "self": True, "responseStatus": "accepted"},
+            {"email": "lee@acme.example", "responseStatus": "declined", "comment": "On leave"},
+            {"email": "kim@acme.example", "responseStatus": "tentative", "optional": True},
+            {"email": "sam@acme.example", "responseStatus": "needsAction"},
+        ],
+        conferenceData={
+            "conferenceId": "abc-defg-hij",
+            "conferenceSolution": {"key": {"type": "hangoutsMeet"}, "name": "Google Meet"},
+            "entryPoints": [
+                {"entryPointType": "video", "uri": "https://meet.google.com/abc-defg-hij"}
+            ],
+        },
+        reminders={"useDefault": False, "overrides": [{"method": "popup", "minutes": 15}]},
+        extendedProperties={"shared": {"deal": "ACME-42"}},
+    )
+    event = world.emulator.seed_event(calendar_id=world.primary, event=body)
+    before = {key: json.dumps(event.get(key), sort_keys=False) for key in EXTRAS}
+    run_clean(world)
+
+    meeting = Meeting.objects.get(owner=world.user, subject="Pipeline review")
+    crm_edit(meeting, subject="Pipeline review (moved)", description="Bring the numbers")
+    run_clean(world)
+
+    after = world.google.get_event(world.primary, event["id"])
+    assert after["summary"] == "Pipeline review (moved)"
+    assert after["description"] == "Bring the numbers"
+    assert after["location"] == "https://zoom.us/j/123456789?pwd=abc"
+    assert {key: json.dumps(after.get(key), sort_keys=False) for key in EXTRAS} == before
