@@ -11,11 +11,14 @@ every body is also checked against the discovery document's schemas.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -282,3 +285,45 @@ def test_time_min_not_before_time_max_is_400_time_range_empty(
     response = side.api.get(side.events, params={"timeMin": time_min, "timeMax": time_max})
     assert response.status_code == 400
     assert _reason(response) == "timeRangeEmpty"
+
+
+# -- Google's shapes (issue 12, must-have 7) -------------------------------------------------
+
+
+def test_a_zero_length_event_is_valid_and_an_end_before_its_start_is_not(side: Side) -> None:
+    """End equal to start is an event (reminders, deadlines); an end before the start is
+    400 timeRangeEmpty."""
+    at = {"dateTime": "2030-06-03T09:00:00+02:00", "timeZone": "Europe/Berlin"}
+    zero = side.api.post(side.events, json=_body(start=at, end=at))
+    assert zero.status_code == 200, zero.text
+    before = {"dateTime": "2030-06-03T08:00:00+02:00", "timeZone": "Europe/Berlin"}
+    inverted = side.api.post(side.events, json=_body(start=at, end=before))
+    assert inverted.status_code == 400
+
+
+def test_a_date_start_with_a_date_time_end_is_400_invalid(side: Side) -> None:
+    response = side.api.post(
+        side.events,
+        json=_body(start={"date": "2030-06-03"}, end={"dateTime": "2030-06-03T10:00:00Z"}),
+    )
+    assert response.status_code == 400
+    assert _reason(response) == "invalid"
+
+
+def test_created_has_whole_seconds_and_etags_are_quoted_numbers(side: Side) -> None:
+    event = _insert(side)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.000)?Z", event["created"])
+    assert re.fullmatch(r'"\d+"', event["etag"])
+
+
+def test_date_times_come_with_the_calendars_offset_and_the_events_zone(side: Side) -> None:
+    """An event planned in New York keeps timeZone America/New_York and its instant; the
+    offset it is written with is the calendar's zone's."""
+    calendar_zone = side.api.get(f"calendars/{quote(side.calendar_id, safe='')}").json()["timeZone"]
+    start = {"dateTime": "2030-01-10T09:00:00-05:00", "timeZone": "America/New_York"}
+    end = {"dateTime": "2030-01-10T10:00:00-05:00", "timeZone": "America/New_York"}
+    event = _insert(side, start=start, end=end)
+    written = datetime.fromisoformat(event["start"]["dateTime"])
+    assert event["start"]["timeZone"] == "America/New_York"
+    assert written == datetime.fromisoformat(start["dateTime"])
+    assert written.utcoffset() == written.astimezone(ZoneInfo(calendar_zone)).utcoffset()
