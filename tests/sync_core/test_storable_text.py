@@ -4,24 +4,11 @@ every quoted value is storable too (issue 12, must-have 4)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tandem.sync.core.mapping import MalformedEvent, read_event
 from tandem.sync.core.storable import is_storable, quoted, storable_text
-
-
-def event(**overrides: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "id": "ev1",
-        "etag": '"1"',
-        "status": "confirmed",
-        "summary": "Kick-off",
-        "start": {"dateTime": "2026-03-01T10:00:00+01:00", "timeZone": "Europe/Paris"},
-        "end": {"dateTime": "2026-03-01T11:00:00+01:00", "timeZone": "Europe/Paris"},
-    }
-    return base | overrides
+from tests.sync_core.test_event_reading_exact import event
 
 
 @pytest.mark.parametrize(
