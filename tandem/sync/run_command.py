@@ -171,11 +171,7 @@ def _as_operator_sees_it(conflict: SyncConflict, row: dict[str, Any]) -> dict[st
 
 
 def _conflicts_during(run: SyncRun) -> list[SyncConflict]:
-    # By time, not by SyncConflict.run: the engine records conflicts without their run.
-    conflicts = conflicts_of(owner=run.owner).filter(created_at__gte=run.started_at)
-    if run.finished_at is not None:
-        conflicts = conflicts.filter(created_at__lte=run.finished_at)
-    return list(conflicts)
+    return list(conflicts_of(owner=run.owner).filter(run=run))
 
 
 def _user_problem(username: str) -> tuple[User | None, str]:
