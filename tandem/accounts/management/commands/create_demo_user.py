@@ -42,5 +42,7 @@ class Command(BaseCommand):
             preferences = preferences_for(user=user)
             if created:
                 preferences.time_zone = time_zone
-                preferences.save(update_fields=["time_zone"])
+                # A new user's preferences are unsaved defaults (selectors.preferences_for):
+                # a plain save makes the row (update_fields would demand one, and fail).
+                preferences.save()
         self.stdout.write(f"{DEMO_USERNAME} {password}")
