@@ -338,11 +338,6 @@ def test_an_occurrence_of_a_series_in_a_second_calendar_changed_in_the_crm_settl
     assert dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version")) == versions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an occurrence 'changed' to the values it had is linked to an instance Google "
-    "never stored: the CRM keeps its own copy while Google's follows the series",
-)
 def test_an_occurrence_saved_unchanged_in_the_crm_follows_a_later_series_edit_alike(
     world: SyncWorld,
 ) -> None:

@@ -732,6 +732,12 @@ OUT_ROWS: list[tuple[str, dict[str, Any], str, tuple[Action, ...]]] = [
         ),
     ),
     (
+        "saved as it was (the series' values at the slot)",
+        {"as_in_series": True},
+        "occurrence saved as it was",
+        (DiscardRow(8),),
+    ),
+    (
         "changed, replayed",
         {"instance": instance(replace(EDITED, recurrence=WEEKLY.recurrence))},
         "occurrence changed in the CRM",
@@ -757,6 +763,7 @@ def test_each_row_for_an_occurrence_changed_alone_in_the_crm(
         held_by=inputs.get("held_by"),
         series_origin=inputs.get("series_origin", "crm"),
         private_sync=inputs.get("private_sync", False),
+        as_in_series=inputs.get("as_in_series", False),
     )
     assert (result.meeting_id, result.event_id) == (8, google.event_id if google else None)
     assert (result.why, result.actions) == (why, actions)

@@ -498,6 +498,7 @@ def plan_occurrence_out(
     series_origin: Side = "crm",
     in_series: bool = True,
     private_sync: bool = False,
+    as_in_series: bool = False,
 ) -> ItemPlan:
     """Decides how one occurrence changed or cancelled alone in the CRM (a row of its
     series with no link and no import record; ``hides``: a row that only hides a cancelled
@@ -507,7 +508,8 @@ def plan_occurrence_out(
     (a listing saw the change in Google first, or the process died after the write);
     ``series_origin``: the origin of the series' link; ``in_series``: the CRM's series
     still has an occurrence at the row's original start; ``private_sync``: the user's
-    "also synchronize private meetings". Google's rule: changing or
+    "also synchronize private meetings"; ``as_in_series``: the row holds exactly what the
+    series has at that slot (saved unchanged). Google's rule: changing or
     cancelling one instance makes an exception of that instance alone
     (https://developers.google.com/workspace/calendar/api/guides/recurringevents)."""
     instance_id = instance.event_id if instance else None
@@ -540,6 +542,11 @@ def plan_occurrence_out(
             *cancel,
             RecordImport(row.meeting_id, instance.event_id),
         )
+    if as_in_series:
+        # "Edit this occurrence" saved as it was: no exception, as in Google, where saving
+        # an instance unchanged stores none. The row goes, so the occurrence keeps following
+        # its series (a later series edit renames it on both sides alike).
+        return plan("occurrence saved as it was", DiscardRow(row.meeting_id))
     if series_origin == "crm" and row.fields.is_private and not private_sync:
         # A private occurrence of a series the CRM pushed stays in the CRM unless the user
         # syncs private meetings (DESIGN.md §3; the rule of _must_leave_google for one

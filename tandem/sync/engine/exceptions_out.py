@@ -33,6 +33,7 @@ from tandem.meetings.models import Meeting
 from tandem.meetings.occurrences import series_starts
 from tandem.meetings.services import meeting_update, occurrence_row_discard
 from tandem.sync.adapters.crm import crm_meeting, meeting_fields, meeting_input
+from tandem.sync.adapters.occurrence_slots import series_slot_fields
 from tandem.sync.adapters.serialize import fields_to_json
 from tandem.sync.core.actions import (
     DeleteInGoogle,
@@ -44,6 +45,7 @@ from tandem.sync.core.actions import (
     RecordProblem,
     SaveLink,
 )
+from tandem.sync.core.fields import MeetingFields, Moment, TimedMoment
 from tandem.sync.core.mapping import MalformedEvent, patch_from_changes, read_event
 from tandem.sync.core.planner import plan_occurrence_out
 from tandem.sync.core.state import GoogleEvent
@@ -146,6 +148,7 @@ class ExceptionsOut:
             series_origin="google" if series_origin == EventLink.Origin.GOOGLE else "crm",
             in_series=instance is not None or self._in_series(row),
             private_sync=self.ctx.sync_private,
+            as_in_series=meeting_fields(row) == self._slot_fields(row),
         )
         try:
             self._apply(row, plan, raw or {})
@@ -158,6 +161,18 @@ class ExceptionsOut:
             self.ctx.errors.append(
                 f"{name}: Google refused the change, so it stays in the CRM only ({error})"
             )
+
+    @staticmethod
+    def _slot_fields(row: Meeting) -> MeetingFields | None:
+        """What the row's series has at the row's slot."""
+        assert row.series is not None and row.original_start is not None
+        series = row.series
+        original: Moment = (
+            row.original_start.astimezone(zoneinfo.ZoneInfo(series.time_zone)).date()
+            if series.all_day
+            else TimedMoment(row.original_start, series.time_zone)
+        )
+        return series_slot_fields(series, original)
 
     @staticmethod
     def _in_series(row: Meeting) -> bool:

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,9 +31,10 @@ from tandem.meetings.services import (
     hiding_rows_delete,
     meetings_import_bulk,
 )
-from tandem.sync.adapters.crm import DjangoCrm, crm_meeting, meeting_fields
+from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
 from tandem.sync.adapters.google import GoogleCalendarSide
 from tandem.sync.adapters.links import DjangoLinks, link_from_row
+from tandem.sync.adapters.occurrence_slots import cancelled_occurrence_fields, series_slot_fields
 from tandem.sync.adapters.serialize import fields_from_json, fields_to_json
 from tandem.sync.core.actions import (
     SIDE_WRITES,
@@ -55,7 +56,6 @@ from tandem.sync.core.actions import (
 from tandem.sync.core.apply import Applier, Fetcher, SyncReport, item_error
 from tandem.sync.core.breaker import breaker_check
 from tandem.sync.core.fields import (
-    InvalidFields,
     MeetingFields,
     Moment,
     TimedMoment,
@@ -133,37 +133,6 @@ def _original_at(occurrence: OccurrenceOf, series: Meeting) -> datetime:
     if isinstance(original, TimedMoment):
         return original.at
     return datetime.combine(original, time.min, tzinfo=ZoneInfo(series.time_zone))
-
-
-def series_slot_fields(series: Meeting, original: Moment) -> MeetingFields | None:
-    """The series' values at one occurrence's slot (its own start and end there, no rule):
-    what an occurrence changed on both sides started from."""
-    times = cancelled_occurrence_fields(series, original)
-    if times is None:
-        return None
-    return replace(meeting_fields(series), start=times.start, end=times.end, recurrence=())
-
-
-def cancelled_occurrence_fields(series: Meeting, original: Moment) -> MeetingFields | None:
-    """The fields of the row that hides a cancelled occurrence: the series' subject and
-    length at the occurrence's original start (None if the two do not fit together)."""
-    try:
-        if series.all_day and series.start_date and series.end_date:
-            if type(original) is not date:
-                return None
-            length = series.end_date - series.start_date
-            return MeetingFields(subject=series.subject, start=original, end=original + length)
-        if not isinstance(original, TimedMoment):
-            return None
-        zone = series.time_zone
-        length_ = series.end - series.start
-        return MeetingFields(
-            subject=series.subject,
-            start=TimedMoment(original.at, zone),
-            end=TimedMoment(original.at + length_, zone),
-        )
-    except InvalidFields:
-        return None
 
 
 @dataclass(frozen=True)
