@@ -128,6 +128,17 @@ def test_a_google_failure_keeps_the_last_known_calendars_and_says_so(
 ) -> None:
     _, api = ann
     assert len(api.get(CALENDARS).json()["calendars"]) == 3
+    # The list a save was checked against is the last known one (a GET stores nothing).
+    saved = api.put(
+        SETTINGS,
+        {
+            "inbound_calendar_ids": [calendars["primary"]],
+            "target_calendar_id": calendars["primary"],
+            "sync_private": False,
+        },
+        format="json",
+    )
+    assert saved.status_code == 200, saved.content
     google_in_process.emulator.inject_fault(
         route="GET */calendarList", status=503, reason="backendError", times=-1
     )
