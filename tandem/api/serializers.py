@@ -18,11 +18,21 @@ from tandem.meetings.models import (
     Visibility,
 )
 from tandem.meetings.selectors import CalendarEntry
+from tandem.timezones import chosen_form_of
 
 # A series is a rule and its exceptions: Google Calendar's own lines are a few dozen
 # characters; the bounds keep a request's rule cheap to check.
 RECURRENCE_MAX_LINES = 50
 RECURRENCE_LINE_MAX_LENGTH = 2000
+
+
+class TimeZoneField(serializers.ChoiceField):
+    """A zone people may choose; an old alias is read as the zone it links to, as the
+    meeting form does (tandem.timezones.chosen_form_of), so a meeting Google gave an old
+    name ("US/Eastern") can be read and written back unchanged."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(chosen_form_of(data) if isinstance(data, str) else data)
 
 
 class MeetingSerializer(serializers.Serializer[Meeting]):
@@ -62,7 +72,7 @@ class MeetingSerializer(serializers.Serializer[Meeting]):
         ),
     )
     # The rules' list of zones as choices, so the schema names every zone accepted.
-    time_zone = serializers.ChoiceField(
+    time_zone = TimeZoneField(
         choices=rules.time_zone_names(),
         required=False,
         default="UTC",

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from tandem.meetings.models import Meeting
+from tandem.meetings.services import MeetingInput, meeting_create
 
 from .helpers import MEETINGS_URL, UTC, make_meeting, meeting_url
 
@@ -163,6 +164,38 @@ def test_put_replaces_every_field_and_bumps_the_version(api: APIClient, alice: U
     assert meeting.start == datetime(2026, 5, 4, 10, tzinfo=UTC)
     assert meeting.version == 2
     assert response["ETag"] == '"2"'
+
+
+def test_a_meeting_google_gave_an_old_zone_name_is_written_back_as_read(
+    api: APIClient, alice: User
+):
+    """Found by review: the form reads an old alias as the zone it links to, the API
+    refused it, so a GET then PUT of such a meeting answered 400."""
+    meeting = meeting_create(  # as the sync stores Google's event
+        owner=alice,
+        data=MeetingInput(
+            subject="From Google",
+            start=datetime(2026, 5, 4, 13, tzinfo=UTC),
+            end=datetime(2026, 5, 4, 14, tzinfo=UTC),
+            time_zone="US/Eastern",
+        ),
+        origin="sync",
+    )
+    body = api.get(meeting_url(meeting.pk)).json()
+    assert body["time_zone"] == "US/Eastern"
+
+    response = api.put(meeting_url(meeting.pk), body, format="json")
+
+    assert response.status_code == 200, response.json()
+    meeting.refresh_from_db()
+    assert meeting.time_zone == "America/New_York"  # the same clock under today's name
+    assert meeting.start == datetime(2026, 5, 4, 13, tzinfo=UTC)
+    assert (
+        api.put(
+            meeting_url(meeting.pk), {**body, "time_zone": "Factory"}, format="json"
+        ).status_code
+        == 400
+    )
 
 
 def test_put_keeps_the_recurrence_the_api_does_not_write(api: APIClient, alice: User):
