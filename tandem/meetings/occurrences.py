@@ -207,7 +207,8 @@ def _ruleset(  # type: ignore[no-untyped-def]
         if name in {"RRULE", "EXRULE"}:
             text = _wall_until(value, zone=zone, all_day=all_day)
             rule = bounded_rule(text, first=first, start=start, end=end)
-            (rules.rrule if name == "RRULE" else rules.exrule)(rule)
+            if rule is not None:  # None: a rule matching no day adds and removes nothing
+                (rules.rrule if name == "RRULE" else rules.exrule)(rule)
         elif name in {"RDATE", "EXDATE"}:
             for moment in _moments(value, params, first=first, zone=zone):
                 (rules.rdate if name == "RDATE" else rules.exdate)(moment)

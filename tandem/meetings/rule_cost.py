@@ -27,6 +27,8 @@ from datetime import datetime, timedelta
 
 from dateutil.rrule import rrule, rrulestr
 
+from tandem.sync.core.rule_probe import never_matches
+
 MAX_OCCURRENCES_PER_SERIES = 400  # a month page of a daily meeting needs 42
 MAX_STEPS = 10_000  # occurrences walked per series per request, before the range included
 MAX_PERIODS = 20_000  # periods of its frequency one rule may be walked over
@@ -89,11 +91,12 @@ def dense_rule_summary(lines: list[str]) -> str:
     return ""
 
 
-def bounded_rule(text: str, *, first: datetime, start: datetime, end: datetime) -> rrule:
+def bounded_rule(text: str, *, first: datetime, start: datetime, end: datetime) -> rrule | None:
     """The RRULE/EXRULE value ``text`` (naive wall time, UNTIL already in wall time) of a
     series starting at ``first``, restarted shortly before ``start`` where that keeps its
     occurrences, and ending by ``end`` (inclusive) and by ``MAX_PERIODS`` periods: the same
-    occurrences in [start, end] as the unbounded rule, for a walk of bounded length."""
+    occurrences in [start, end] as the unbounded rule, for a walk of bounded length; None for
+    a rule whose filters match no day at all (``never_matches``), which has none."""
     parts = rule_parts(text)
     freq = parts.get("FREQ", "")
     if freq in _FIXED_LENGTH and "COUNT" in parts and set(parts) <= _ONE_PER_PERIOD:
@@ -102,6 +105,8 @@ def bounded_rule(text: str, *, first: datetime, start: datetime, end: datetime) 
     rule = rrulestr(text, dtstart=first)
     if not isinstance(rule, rrule):
         raise ValueError(f"Not a single recurrence rule: {text!r}")
+    if never_matches(rule, text, first=first):
+        return None
     period = _PERIOD.get(freq, _PERIOD["YEARLY"]) * _interval(parts)
     restart = first
     if freq in _FIXED_LENGTH and "COUNT" not in parts and start - first > 2 * period:

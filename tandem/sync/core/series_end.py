@@ -2,17 +2,35 @@
 series (DESIGN.md §3: the window holds meetings that end after now - 30 days). Google lists
 a recurring event while any of its occurrences ends after ``timeMin``; a series whose rule
 never ends is never over. Counting is bounded (``MAX_COUNTED``): a rule too long to count
-is taken as going on, which keeps the meeting rather than dropping it."""
+is taken as going on, which keeps the meeting rather than dropping it. So is a rule whose
+end lies more than ``MAX_PERIODS`` of its periods after its start: dateutil walks a rule
+period by period, also through periods its filters never match, so a hostile
+``FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30;UNTIL=99991231`` would take seconds per event and
+run (issue 12, finding 4)."""
 
 from __future__ import annotations
 
+import warnings
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import islice
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
+
+from tandem.sync.core.rule_probe import never_matches
 
 MAX_COUNTED = 5000
+MAX_PERIODS = 20_000
+# Each frequency's period at its longest: the walk's horizon, not its calendar.
+_PERIOD = {
+    "SECONDLY": timedelta(seconds=1),
+    "MINUTELY": timedelta(minutes=1),
+    "HOURLY": timedelta(hours=1),
+    "DAILY": timedelta(days=1),
+    "WEEKLY": timedelta(weeks=1),
+    "MONTHLY": timedelta(days=31),
+    "YEARLY": timedelta(days=366),
+}
 
 
 def series_last_end(
@@ -38,10 +56,13 @@ def series_last_end(
                 return None  # never ends
             try:
                 rule = rrulestr(value, dtstart=first)
-                counted = list(islice(iter(rule), MAX_COUNTED + 1))
+                if isinstance(rule, rrule) and never_matches(rule, value, first=first):
+                    continue  # no occurrence at all: nothing to count
+                bounded, complete = _within_horizon(rule, value, first)
+                counted = list(islice(iter(bounded), MAX_COUNTED + 1))
             except (ValueError, TypeError, OverflowError):
                 return None
-            if len(counted) > MAX_COUNTED:
+            if len(counted) > MAX_COUNTED or not complete(len(counted)):
                 return None
             if counted:
                 last = max(last, counted[-1])
@@ -55,6 +76,31 @@ def series_last_end(
     if isinstance(start, datetime):
         return finish.astimezone(UTC)
     return datetime.combine(finish.date(), time.min, tzinfo=UTC)
+
+
+def _within_horizon(rule: object, value: str, first: datetime):  # type: ignore[no-untyped-def]
+    """The rule cut at ``MAX_PERIODS`` periods after ``first``, and a test of a walk's
+    length (how many occurrences it found) that says whether the cut rule still has every
+    occurrence of the whole one."""
+    if not isinstance(rule, rrule):
+        raise ValueError("Not a single recurrence rule.")
+    parts = dict(part.partition("=")[::2] for part in value.upper().split(";"))
+    try:
+        interval = max(1, int(parts.get("INTERVAL", "1")))
+        horizon = first + _PERIOD.get(parts.get("FREQ", ""), _PERIOD["YEARLY"]) * (
+            interval * MAX_PERIODS
+        )
+    except (ValueError, OverflowError):
+        return rule, lambda found: True
+    until = getattr(rule, "_until", None)  # dateutil keeps no public accessor
+    if until is not None and until <= horizon:
+        return rule, lambda found: True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # COUNT with UNTIL: our bound
+        cut = rule.replace(until=horizon)
+    count = getattr(rule, "_count", None)
+    # An UNTIL past the horizon: unknown. A COUNT: complete when the walk found all of it.
+    return cut, lambda found: count is not None and found >= count
 
 
 def _rdate(text: str, tz: tzinfo) -> datetime | None:
