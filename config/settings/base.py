@@ -176,6 +176,10 @@ REST_FRAMEWORK = {
     ],
     # Per client address (before authentication) and per signed-in user: tandem/api/throttles.py.
     "DEFAULT_THROTTLE_CLASSES": ["tandem.api.throttles.PerUserRateThrottle"],
+    # The client's address is REMOTE_ADDR, never a request's own X-Forwarded-For (which a
+    # client writes as it likes: a fresh allowance per request). Behind the README's proxy,
+    # waitress sets REMOTE_ADDR from the trusted proxy's X-Forwarded-For.
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {
         "address": env.str("API_THROTTLE_ADDRESS", default="600/minute"),
         "user": env.str("API_THROTTLE_USER", default="300/minute"),

@@ -43,6 +43,18 @@ def test_bad_tokens_from_one_address_are_slowed(rates: Any, alice: User) -> None
     assert token_client(alice).get(MEETINGS_URL, REMOTE_ADDR="10.1.1.2").status_code == 200
 
 
+def test_a_forged_forwarded_for_header_does_not_buy_a_fresh_allowance(rates: Any, db: None) -> None:
+    """Found by review: the address was read from X-Forwarded-For, which the client writes."""
+    _set_rates(rates, address="3/minute", user=None)
+    guesser = APIClient(REMOTE_ADDR="10.3.3.3")
+    codes = []
+    for guess in range(5):
+        guesser.credentials(HTTP_AUTHORIZATION=f"Token wrong-{guess}")
+        codes.append(guesser.get(MEETINGS_URL, HTTP_X_FORWARDED_FOR=f"192.0.2.{guess}").status_code)
+
+    assert codes == [401, 401, 401, 429, 429]
+
+
 def test_a_user_is_slowed_across_addresses(rates: Any, alice: User) -> None:
     _set_rates(rates, address=None, user="3/minute")
     api = token_client(alice)
