@@ -9,7 +9,8 @@ The owner has an ordinary month (``--meetings`` one-hour meetings spread over th
 weeks, a weekly and a daily series) plus the hostile series, all without end: every
 second, every minute, every hour, a daily rule at every minute of the day
 (BYHOUR x BYMINUTE, 1,440 a day), a daily rule begun in 1900, and a daily rule of
-COUNT=100000 begun in 1950 (COUNT rules cannot be restarted near the page).
+COUNT=100000 begun in 1950 (COUNT rules cannot be restarted near the page), and every
+second on 30 February (filters that match no day: dateutil walked those to the year 9999).
 
     .venv/bin/python bench/calendar_bench.py [--reps 30] [--meetings 200]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tandem_bench \
@@ -50,6 +51,10 @@ HOSTILE = {
     ),
     "daily since 1900": ("RRULE:FREQ=DAILY", datetime(1900, 1, 1, 8)),
     "daily, COUNT=100000, since 1950": ("RRULE:FREQ=DAILY;COUNT=100000", datetime(1950, 1, 2, 7)),
+    "every second on 30 February (no day ever)": (
+        "RRULE:FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30",
+        datetime(2026, 1, 1, 9),
+    ),
 }
 
 
