@@ -7,6 +7,7 @@ PostgreSQL text fields cannot contain NUL``). The rule lives in
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +15,8 @@ import pytest
 from django.test import Client
 
 from tandem.meetings.models import Meeting
+from tandem.meetings.occurrence_edits import occurrence_change
+from tandem.meetings.services import MeetingInput
 from tandem.sync.models import EventLink
 from tests.sync.harness import (
     HOUR,
@@ -160,3 +163,37 @@ def test_an_invitation_whose_ical_uid_holds_a_nul_is_imported(world: SyncWorld) 
     run_clean(world)
     assert _only_meeting(world).subject == "Invitation"
     assert EventLink.objects.get(owner=world.user).ical_uid == "uidx@example.com"
+
+
+def test_an_occurrence_changed_in_the_crm_of_a_series_whose_ical_uid_holds_a_nul(
+    world: SyncWorld,
+) -> None:
+    """The same UID reaches the engine a second way: the instance an occurrence changed in
+    the CRM is pushed onto (exceptions_out.py reads it with events.instances). Its link is
+    stored with the cleaned UID too (found by review; a NUL stopped the run on PostgreSQL)."""
+    start = soon(days=2, hour=9)
+    body = event_body(
+        "Weekly",
+        start,
+        start + HOUR,
+        time_zone="Europe/Berlin",
+        recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
+    ) | {"iCalUID": "series\x00x@example.com"}
+    world.google.import_event(world.primary, body)
+    run_clean(world)
+    series = Meeting.objects.get(owner=world.user, series__isnull=True)
+    second = series.start + timedelta(days=7)
+    row = occurrence_change(
+        series=series,
+        original_start=second,
+        data=MeetingInput(
+            subject="Moved",
+            start=second + HOUR,
+            end=second + 2 * HOUR,
+            time_zone="Europe/Berlin",
+        ),
+    )
+
+    run_clean(world)
+
+    assert EventLink.objects.get(meeting=row).ical_uid == "seriesx@example.com"

@@ -50,7 +50,7 @@ class GoogleCalendarSide:
                 sync_token=sync_token,
                 time_min=None if sync_token else self.time_min,
             ):
-                yield replace(page, items=[_storable_identifiers(item) for item in page.items])
+                yield replace(page, items=[storable_identifiers(item) for item in page.items])
         except google_errors.SyncTokenInvalid as error:
             raise SyncTokenInvalid(str(error)) from error
 
@@ -69,7 +69,7 @@ class GoogleCalendarSide:
 
     def get_event(self, *, event_id: str) -> Event | None:
         try:
-            return _storable_identifiers(self.client.event_get(self._calendar_id, event_id))
+            return storable_identifiers(self.client.event_get(self._calendar_id, event_id))
         except google_errors.NotFound:
             return None
 
@@ -102,7 +102,7 @@ class GoogleCalendarSide:
             raise Refused(str(error)) from error
 
 
-def _storable_identifiers(event: Event) -> Event:
+def storable_identifiers(event: Event) -> Event:
     """The event with an ``iCalUID`` the database can store. The engine stores and matches
     it as it comes (the link's ``ical_uid``), not through ``read_event``, and an invitation
     imported from another system may carry any text there: a NUL stopped the run on

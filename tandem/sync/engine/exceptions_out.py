@@ -33,6 +33,7 @@ from tandem.meetings.models import Meeting
 from tandem.meetings.occurrences import series_starts
 from tandem.meetings.services import meeting_update, occurrence_row_discard
 from tandem.sync.adapters.crm import crm_meeting, meeting_fields, meeting_input
+from tandem.sync.adapters.google import storable_identifiers
 from tandem.sync.adapters.occurrence_slots import series_slot_fields
 from tandem.sync.adapters.serialize import fields_to_json
 from tandem.sync.core.actions import (
@@ -246,7 +247,7 @@ class ExceptionsOut:
                         google_sub=self.ctx.google_sub,
                         calendar_id=self.calendar_id,
                         event_id=str(event["id"]),
-                        ical_uid=str(event.get("iCalUID", "")),
+                        ical_uid=str(storable_identifiers(event).get("iCalUID", "")),
                         origin=action.origin,
                         etag=str(event.get("etag", "")),
                         base=fields_to_json(action.base),
