@@ -95,6 +95,15 @@ def test_a_problem_names_the_title_and_quotes_only_storable_text() -> None:
     assert caught.value.reason == f"“{'t' * 80}”: The event has no end."
 
 
+@pytest.mark.parametrize("visibility", ["private", "confidential"])
+def test_a_private_events_problem_never_names_its_title(visibility: str) -> None:
+    """Found by review: the run's record (the SyncRun admin, ``tandem sync``) showed a
+    private event's title, which DESIGN.md hides from everyone but its owner."""
+    with pytest.raises(MalformedEvent) as caught:
+        read_event(event(summary="Salary talk", visibility=visibility, end={}))
+    assert caught.value.reason == "A private event: The event has no end."
+
+
 def test_unknown_visibility_and_recurrence_quotes_are_storable() -> None:
     assert read_event(event(visibility="se\x00cret")).warnings == (
         "Unknown visibility “secret” read as default.",

@@ -124,7 +124,11 @@ def read_event(event: Mapping[str, Any], *, default_zone: str = "UTC") -> EventR
 
 def _titled(error: MalformedEvent, event: Mapping[str, Any]) -> MalformedEvent:
     """The problem named by the event's title (shortened, storable), as the user knows it:
-    an event id means nothing to a person."""
+    an event id means nothing to a person. Never a private event's title: the problem
+    reaches the run's record, which operators and admins read too (DESIGN.md §3: private
+    meetings are "Busy" to everyone but their owner)."""
+    if event.get("visibility") in ("private", "confidential"):
+        return MalformedEvent(error.event_id, f"A private event: {error.reason}")
     title = event.get("summary")
     title = quoted(title, TITLE_QUOTED).strip() if isinstance(title, str) else ""
     if not title:
