@@ -125,7 +125,10 @@ class MeetingAdmin(ViewerAwareAdmin):
             # Whether a meeting is read-only follows its Google calendar's access role.
             readonly.append("read_only")
             if masked_for_viewer(obj):
+                # Visibility too: set to "default" and saved, it would unmask the meeting
+                # for the operator (and for Google's guests, through the sync).
                 readonly += ["subject_shown", "description_hidden", "location_hidden"]
+                readonly.append("visibility")
         return readonly
 
     def has_delete_permission(self, request: HttpRequest, obj: Meeting | None = None) -> bool:

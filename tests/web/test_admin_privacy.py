@@ -121,6 +121,27 @@ def test_saving_the_masked_change_page_keeps_the_hidden_fields(secret: Meeting, 
     assert _leaks(operator.get(reverse("admin:index")).content.decode()) == []
 
 
+def test_an_operator_cannot_unmask_a_private_meeting_by_its_visibility(
+    secret: Meeting, db: None
+) -> None:
+    """Found by review: the visibility stayed editable on the masked page; set to default
+    and saved, the meeting was then shown in full (and synced as public)."""
+    operator = _superuser(db)
+    url = reverse("admin:meetings_meeting_change", args=[secret.pk])
+    form = operator.get(url).context["adminform"].form
+    assert "visibility" not in form.fields
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    data |= {"start_0": "2026-11-24", "start_1": "09:00:00", "end_0": "2026-11-24"}
+    data |= {"end_1": "10:00:00", "recurrence": "[]", "owner": secret.owner_id}
+
+    operator.post(url, data | {"visibility": "default"})
+
+    secret.refresh_from_db()
+    assert secret.is_private
+    assert _leaks(operator.get(url).content.decode()) == []
+
+
 def test_an_exception_row_does_not_show_its_private_series_subject(
     operator: Client, alice: User
 ) -> None:
