@@ -48,6 +48,18 @@ def production_problems(environ: Mapping[str, str]) -> list[str]:
             "TOKEN_ENCRYPTION_KEYS must be Fernet keys, comma-separated, newest first "
             f"(make one: {GENERATE_FERNET_KEY})."
         )
+    if environ.get("GOOGLE_ENDPOINTS") != "google":
+        # The default is the emulator: a deployment would hand the real client secret and
+        # people's tokens to whatever listens at FAKE_GOOGLE_URL.
+        problems.append(
+            "GOOGLE_ENDPOINTS is not set to google: production talks to Google, never to "
+            "the emulator (docs/google-connect.md)."
+        )
+    if not environ.get("GOOGLE_CLIENT_ID"):
+        problems.append(
+            "GOOGLE_CLIENT_ID is not set: the id of the Google OAuth client "
+            "(docs/google-connect.md)."
+        )
     if not environ.get("GOOGLE_CLIENT_SECRET"):
         problems.append(
             "GOOGLE_CLIENT_SECRET is not set: the secret of the Google OAuth client "

@@ -15,6 +15,8 @@ from cryptography.fernet import Fernet
 GOOD = {
     "SECRET_KEY": "k7Q2-this-is-a-long-and-random-enough-secret-key-Zx81-p0Lm",
     "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "GOOGLE_ENDPOINTS": "google",
+    "GOOGLE_CLIENT_ID": "1234-test.apps.googleusercontent.com",
     "GOOGLE_CLIENT_SECRET": "GOCSPX-test-secret",
     "DATABASE_URL": "postgres://tandem:pw@127.0.0.1:5432/tandem",
 }
@@ -41,6 +43,8 @@ def _run(
     [
         ("SECRET_KEY", "SECRET_KEY is not set"),
         ("TOKEN_ENCRYPTION_KEYS", "TOKEN_ENCRYPTION_KEYS is not set"),
+        ("GOOGLE_ENDPOINTS", "GOOGLE_ENDPOINTS is not set to google"),
+        ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_ID is not set"),
         ("GOOGLE_CLIENT_SECRET", "GOOGLE_CLIENT_SECRET is not set"),
         ("DATABASE_URL", "DATABASE_URL is not set"),
     ],
@@ -65,7 +69,7 @@ def test_everything_missing_is_named_in_one_message(tmp_path: Path) -> None:
     assert result.returncode == 1
     for name in GOOD:
         assert f"{name} is not set" in result.stderr
-    assert result.stderr.count("\n  - ") == 4
+    assert result.stderr.count("\n  - ") == len(GOOD)
 
 
 @pytest.mark.parametrize(
@@ -76,6 +80,7 @@ def test_everything_missing_is_named_in_one_message(tmp_path: Path) -> None:
         ({"SECRET_KEY": "django-insecure-" + "x1y2z3" * 10}, "SECRET_KEY is weak"),
         ({"TOKEN_ENCRYPTION_KEYS": "not-a-key"}, "must be Fernet keys"),
         ({"DATABASE_URL": "sqlite:////tmp/tandem.sqlite3"}, "DATABASE_URL names SQLite"),
+        ({"GOOGLE_ENDPOINTS": "emulator"}, "GOOGLE_ENDPOINTS is not set to google"),
     ],
 )
 def test_a_weak_or_wrong_setting_is_refused(
