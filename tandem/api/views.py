@@ -38,11 +38,11 @@ from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_cancel, occurrence_change
 from tandem.meetings.occurrences import occurrence_start
 from tandem.meetings.selectors import calendar_entries, meeting_of, meetings_of
+from tandem.meetings.series_edits import series_update
 from tandem.meetings.services import (
     meeting_create,
     meeting_delete,
     meeting_restore,
-    meeting_update,
 )
 
 IF_MATCH = OpenApiParameter(
@@ -172,7 +172,9 @@ class MeetingDetailView(APIView):
                 validated=serializer.validated_data, current=meeting, partial=partial
             )
             with domain_errors_as_api_errors():
-                meeting = meeting_update(meeting=meeting, data=data)
+                # A series' whole change drops the occurrences changed alone that its new
+                # rule no longer has, as the form does (series_edits.series_update).
+                meeting = series_update(meeting=meeting, data=data)
         return _meeting_response(request, meeting)
 
 

@@ -27,7 +27,11 @@ from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_cancel
 from tandem.meetings.occurrences import series_expansion
 from tandem.meetings.rule_cost import MAX_STEPS
-from tandem.meetings.series_exceptions import exception_rows, wall_shift
+from tandem.meetings.series_exceptions import (
+    exception_rows,
+    exceptions_kept_and_reset,
+    wall_shift,
+)
 from tandem.meetings.services import (
     MeetingInput,
     input_of,
@@ -35,6 +39,33 @@ from tandem.meetings.services import (
     meeting_delete,
     meeting_update,
 )
+
+
+@transaction.atomic
+def series_update(*, meeting: Meeting, data: MeetingInput) -> Meeting:
+    """A person's change of a whole series ("all events", the meeting form and the API):
+    ``meeting_update``, then the occurrences changed alone that the new rule or start no
+    longer has go, as in Google Calendar ("All events": any changes to other events will
+    be lost); the form lists them before saving (``series_preview``). A changed one is
+    deleted like a meeting, so the sync deletes the exception Google keeps for it (Google's
+    API leaves an exception in place when a new rule drops its instance); a row that only
+    hides a cancelled occurrence, or one deleted already, is removed.
+
+    Not in ``meeting_update`` itself: a rule changed in Google reaches the CRM through it,
+    and there the sync's own passes settle the rows (``exceptions_out``)."""
+    before = (meeting.recurrence, meeting.start, meeting.all_day)
+    meeting = meeting_update(meeting=meeting, data=data)
+    if meeting.series_id is None and before != (
+        meeting.recurrence,
+        meeting.start,
+        meeting.all_day,
+    ):
+        for row in exceptions_kept_and_reset(meeting).reset:
+            if row.is_cancelled_occurrence or row.is_deleted:
+                row.delete()
+            else:
+                meeting_delete(meeting=row)
+    return meeting
 
 
 def check_slot(*, series: Meeting, original_start: datetime) -> None:
@@ -100,7 +131,7 @@ def series_split(*, series: Meeting, original_start: datetime, data: MeetingInpu
     first occurrence on, that is the whole series, changed in place."""
     _check_series(series)
     if original_start == series.start:
-        return meeting_update(meeting=series, data=data)
+        return series_update(meeting=series, data=data)
     cancelled = [
         row.original_start
         for row in rows_from(series, original_start)
@@ -130,7 +161,7 @@ def series_delete_following(*, series: Meeting, original_start: datetime) -> Mee
 
 
 def _trim(series: Meeting, original_start: datetime) -> Meeting:
-    """Ends the series just before ``original_start``; ``meeting_update`` resets the rows
-    of the occurrences it no longer has (``series_exceptions``)."""
+    """Ends the series just before ``original_start``; ``series_update`` resets the rows of
+    the occurrences it no longer has."""
     lines = lines_until(series, original_start)
-    return meeting_update(meeting=series, data=replace(input_of(series), recurrence=lines))
+    return series_update(meeting=series, data=replace(input_of(series), recurrence=lines))

@@ -25,7 +25,7 @@ from tandem.meetings.models import (
     Meeting,
     Visibility,
 )
-from tandem.meetings.series_exceptions import exceptions_kept_and_reset, wall_shift
+from tandem.meetings.series_exceptions import wall_shift
 
 # Sent on commit with ``meeting`` and ``origin`` ("crm" for people, "sync" for the engine).
 meeting_changed = django.dispatch.Signal()
@@ -191,10 +191,6 @@ def meeting_update(*, meeting: Meeting, data: MeetingInput, origin: str = "crm")
     meeting.refresh_from_db(fields=["version"])
     if moved_from is not None and meeting.is_recurring and meeting.series_id is None:
         _exceptions_follow(meeting, moved_from)
-    if origin == "crm" and meeting.series_id is None and (rule_changed or moved_from):
-        # Changed in Google, the sync's own passes settle the rows (exceptions_out).
-        for row in exceptions_kept_and_reset(meeting).reset:
-            row.delete()  # its link goes with it; Google drops the instance with the rule
     announce(meeting, origin)
     return meeting
 

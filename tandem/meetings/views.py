@@ -28,13 +28,13 @@ from tandem.meetings.occurrences import occurrence_key, occurrences_between
 from tandem.meetings.repeat_form import RepeatForm, repeat_initial
 from tandem.meetings.rule_cost import dense_rule_summary
 from tandem.meetings.selectors import deleted_meetings_of, meeting_of
+from tandem.meetings.series_edits import series_update
 from tandem.meetings.series_preview import SeriesPreview, series_preview
 from tandem.meetings.services import (
     MeetingInput,
     meeting_create,
     meeting_delete,
     meeting_restore,
-    meeting_update,
 )
 
 # The calendar shows the years a meeting may take place in.
@@ -229,7 +229,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 data = _with_repeat(form, repeat)
                 preview = series_preview(meeting, data)
                 if preview is None or request.POST.get("confirm") == preview.token:
-                    meeting_update(meeting=meeting, data=data)
+                    series_update(meeting=meeting, data=data)
                     preview = None
             except ValidationError as error:
                 _show_errors(form, repeat, error)

@@ -19,6 +19,7 @@ from tandem.meetings.series_edits import (
     lines_following,
     series_delete_following,
     series_split,
+    series_update,
 )
 from tandem.meetings.services import MeetingInput, input_of, meeting_create, meeting_update
 
@@ -110,7 +111,7 @@ def test_occurrences_changed_alone_after_the_cut_are_reset_cancelled_ones_stay_c
         original_start=MONDAYS[3],
         data=moved(MONDAYS[3], recurrence=lines_following(series, MONDAYS[3])),
     )
-    assert list(Meeting.objects.filter(series=series)) == [before]
+    assert list(Meeting.objects.alive().filter(series=series)) == [before]
     cancelled = Meeting.objects.get(series=new)
     assert cancelled.is_cancelled_occurrence
     assert cancelled.original_start == MONDAYS[5] + timedelta(hours=1)
@@ -158,7 +159,7 @@ def test_deleting_this_and_following_ends_the_series_before_it(alice: User) -> N
     series_delete_following(series=series, original_start=MONDAYS[2])
     series.refresh_from_db()
     assert starts(series) == MONDAYS[:2] and not series.is_deleted
-    assert not Meeting.objects.filter(series=series).exists()
+    assert not Meeting.objects.alive().filter(series=series).exists()
 
 
 def test_deleting_from_the_first_occurrence_deletes_the_series(alice: User) -> None:
@@ -171,12 +172,28 @@ def test_deleting_from_the_first_occurrence_deletes_the_series(alice: User) -> N
 def test_a_new_rule_resets_the_changed_occurrences_it_no_longer_has(alice: User) -> None:
     series = weekly(alice)
     kept = occurrence_change(series=series, original_start=MONDAYS[1], data=moved(MONDAYS[1]))
-    occurrence_change(series=series, original_start=MONDAYS[4], data=moved(MONDAYS[4]))
-    meeting_update(
+    reset = occurrence_change(series=series, original_start=MONDAYS[4], data=moved(MONDAYS[4]))
+    series_update(
         meeting=series,
         data=replace(input_of(series), recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"]),
     )
-    assert list(Meeting.objects.filter(series=series)) == [kept]
+    assert list(Meeting.objects.alive().filter(series=series)) == [kept]
+    # Deleted like a meeting, so the sync deletes the exception Google keeps for it.
+    reset.refresh_from_db()
+    assert reset.is_deleted and reset.version == 2
+
+
+def test_a_rule_changed_in_google_leaves_the_rows_to_the_sync(alice: User) -> None:
+    """meeting_update (the sync's way in) keeps them: the sync settles them itself."""
+    series = weekly(alice)
+    row = occurrence_change(series=series, original_start=MONDAYS[4], data=moved(MONDAYS[4]))
+    meeting_update(
+        meeting=series,
+        origin="sync",
+        data=replace(input_of(series), recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"]),
+    )
+    row.refresh_from_db()
+    assert not row.is_deleted
 
 
 def test_a_weekly_0900_series_stays_at_0900_across_daylight_saving(alice: User) -> None:

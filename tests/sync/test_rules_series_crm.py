@@ -9,6 +9,7 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -20,6 +21,7 @@ from tandem.meetings.series_edits import (
     lines_following,
     series_delete_following,
     series_split,
+    series_update,
 )
 from tandem.meetings.services import MeetingInput, input_of, meeting_create, meeting_update
 from tandem.sync.models import EventLink
@@ -70,23 +72,36 @@ def crm_view(world: SyncWorld, first: date, days: int = 70) -> list[tuple[str, s
 
 
 def google_view(world: SyncWorld) -> list[tuple[str, str]]:
-    """Every live instance of every recurring event, and every single event, in Google."""
+    """What Google shows: every live instance of every recurring event, every single event,
+    and every live exception its series no longer lays out (Google keeps those)."""
     seen: list[tuple[str, str]] = []
-    for event in world.google.events(world.primary):
+    listed = world.google.events(world.primary)
+    laid_out: set[str] = set()
+    for event in listed:
         if event.get("recurringEventId"):
-            continue  # an exception: listed again among its series' instances
+            continue
         occurrences = (
             world.google.instances(world.primary, event["id"])
             if event.get("recurrence")
             else [event]
         )
-        for item in occurrences:
-            if item.get("status") == "cancelled":
-                continue
-            start = item["start"]
-            moment = start.get("date") or _wall(datetime.fromisoformat(start["dateTime"]))
-            seen.append((item.get("summary", ""), moment))
+        laid_out |= {item["id"] for item in occurrences}
+        seen += [_shown(item) for item in occurrences if item.get("status") != "cancelled"]
+    seen += [
+        _shown(event)
+        for event in listed
+        if event.get("recurringEventId")
+        and event["id"] not in laid_out
+        and event.get("status") != "cancelled"
+    ]
     return sorted(seen)
+
+
+def _shown(item: dict[str, Any]) -> tuple[str, str]:
+    start = item["start"]
+    return item.get("summary", ""), start.get("date") or _wall(
+        datetime.fromisoformat(start["dateTime"])
+    )
 
 
 def _wall(moment: datetime) -> str:
@@ -122,6 +137,16 @@ def test_this_and_following_after_a_move_and_a_cancel_agrees_with_google(
         ),
     )
     occurrence_cancel(series=series, original_start=mondays[4])
+    occurrence_change(
+        series=series,
+        original_start=mondays[5],
+        data=MeetingInput(
+            subject="Client call, reset by the cut",
+            start=mondays[5] - HOUR,
+            end=mondays[5],
+            time_zone="Europe/Berlin",
+        ),
+    )
     run_clean(world)
     assert crm_view(world, first.date()) == google_view(world)
 
@@ -146,7 +171,7 @@ def test_this_and_following_after_a_move_and_a_cancel_agrees_with_google(
             ("Client call, later", _wall(mondays[1] + 2 * HOUR)),
             ("Client call", _wall(mondays[2])),
             ("Client call (new slot)", _wall(mondays[3] + HOUR)),
-            # mondays[4] stays cancelled on the new series
+            # mondays[4] stays cancelled on the new series; mondays[5]'s change is reset
             ("Client call (new slot)", _wall(mondays[5] + HOUR)),
         ]
     )
@@ -184,6 +209,39 @@ def test_a_rule_changed_in_the_crm_reaches_google(world: SyncWorld) -> None:
     run_clean(world)
     assert len(google_view(world)) == 4
     assert crm_view(world, first.date()) == google_view(world)
+
+
+def test_a_new_rule_deletes_the_exception_google_would_keep(world: SyncWorld) -> None:
+    """ "All events" with a shorter rule: the occurrence changed alone after the new end is
+    reset on both sides, as Google Calendar's own screen does (Google's API alone would
+    leave the exception as an event of its own)."""
+    first = _next_monday_at(9)
+    series = _weekly(world, first, "RRULE:FREQ=WEEKLY;COUNT=5")
+    run_clean(world)
+    mondays = series_starts(series=series, start=first - HOUR, end=first + timedelta(days=35))
+    occurrence_change(
+        series=series,
+        original_start=mondays[4],
+        data=MeetingInput(
+            subject="Client call, moved",
+            start=mondays[4] + HOUR,
+            end=mondays[4] + 2 * HOUR,
+            time_zone="Europe/Berlin",
+        ),
+    )
+    run_clean(world)
+    series.refresh_from_db()
+    series_update(
+        meeting=series,
+        data=replace(input_of(series), recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"]),
+    )
+    run_clean(world)
+    expected = [("Client call", _wall(monday)) for monday in mondays[:3]]
+    assert crm_view(world, first.date()) == expected
+    assert google_view(world) == expected
+    with google_requests(world) as requests:
+        run_clean(world)
+    assert writes(requests) == []
 
 
 def test_a_weekly_0900_stays_at_0900_across_daylight_saving_on_both_sides(
