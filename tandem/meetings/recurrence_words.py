@@ -90,6 +90,7 @@ def _rule_words(
         return "Repeats by a custom rule", False
     known = set(parts) - {"WKST"} <= _WORDED
     text = _ONCE.get(frequency, f"Every {unit}") if interval == 1 else f"Every {interval} {unit}s"
+    how_often = text
     days = [day for day in parts.get("BYDAY", "").split(",") if day]
     if frequency == "WEEKLY":
         names = [_DAY_NAMES.get(day) for day in days] or [calendar.day_name[first.weekday()]]
@@ -110,6 +111,10 @@ def _rule_words(
         last = _until_day(parts["UNTIL"], zone)
         text += f", until {format_day(last)}" if last else ""
         known = known and last is not None
+    if not known:
+        # Part of the rule has no words here: a partial description would mislead
+        # (BYSETPOS=-1 with five days is one day a month), so say only how often.
+        return f"{how_often}, by a custom rule", False
     return text, known
 
 
