@@ -18,7 +18,6 @@ from tandem.meetings.models import (
     Visibility,
 )
 from tandem.meetings.selectors import CalendarEntry
-from tandem.timezones import chosen_form_of
 
 # A series is a rule and its exceptions: Google Calendar's own lines are a few dozen
 # characters; the bounds keep a request's rule cheap to check.
@@ -27,12 +26,15 @@ RECURRENCE_LINE_MAX_LENGTH = 2000
 
 
 class TimeZoneField(serializers.ChoiceField):
-    """A zone people may choose; an old alias is read as the zone it links to, as the
-    meeting form does (tandem.timezones.chosen_form_of), so a meeting Google gave an old
-    name ("US/Eastern") can be read and written back unchanged."""
+    """A zone people may choose (issue 14: no old aliases, no ``Factory``); or, on a change,
+    the zone the meeting already has (context ``kept_time_zone``), whatever its name: Google
+    may have given it an old alias such as "US/Eastern", and a meeting read through the API
+    must write back as it was read."""
 
     def to_internal_value(self, data: Any) -> Any:
-        return super().to_internal_value(chosen_form_of(data) if isinstance(data, str) else data)
+        if isinstance(data, str) and data == self.context.get("kept_time_zone"):
+            return data
+        return super().to_internal_value(data)
 
 
 class MeetingSerializer(serializers.Serializer[Meeting]):

@@ -162,7 +162,11 @@ class MeetingDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _update(self, request: Request, pk: int, *, partial: bool) -> Response:
-        serializer = MeetingSerializer(data=request.data, partial=partial)
+        # The meeting's own zone is taken back as it is, whatever its name (TimeZoneField).
+        kept_zone = meeting_of(owner=_user(request), pk=pk).time_zone
+        serializer = MeetingSerializer(
+            data=request.data, partial=partial, context={"kept_time_zone": kept_zone}
+        )
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
             meeting = meeting_of(owner=_user(request), pk=pk)
