@@ -74,7 +74,7 @@ class RepeatForm(forms.Form):
         widget=forms.RadioSelect,
     )
     until = forms.DateField(
-        label="Last day",
+        label="Repeats until",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the last day as a date like 2026-12-31."},
