@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tandem.api.fields import AwareDateTimeField, StrictBooleanField, StrictCharField, rfc3339
@@ -35,6 +36,29 @@ class TimeZoneField(serializers.ChoiceField):
         if isinstance(data, str) and data == self.context.get("kept_time_zone"):
             return data
         return super().to_internal_value(data)
+
+
+class GooglePersonSerializer(serializers.Serializer[dict[str, Any]]):
+    email = serializers.CharField()
+    name = serializers.CharField(help_text="Empty when Google has no display name.")
+
+
+class GoogleGuestSerializer(GooglePersonSerializer):
+    response = serializers.ChoiceField(
+        choices=["accepted", "declined", "tentative", "needsAction"],
+        help_text="The guest's answer, as Google's responseStatus.",
+    )
+    optional = serializers.BooleanField()
+    organizer = serializers.BooleanField()
+
+
+class GoogleDetailsSerializer(serializers.Serializer[dict[str, Any]]):
+    """What the meeting's Google event shows beyond the six synced fields, as the last sync
+    read it (tandem/sync/core/event_extras.py). Read-only, never written back."""
+
+    organizer = GooglePersonSerializer(allow_null=True)
+    guests = GoogleGuestSerializer(many=True)
+    video_link = serializers.CharField(help_text="Meet, Zoom or Teams; empty when none.")
 
 
 class MeetingSerializer(serializers.Serializer[Meeting]):
@@ -130,6 +154,20 @@ class MeetingSerializer(serializers.Serializer[Meeting]):
     )
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+    google = serializers.SerializerMethodField(
+        help_text="Organizer, guests and their answers, video-call link from Google (read-only)."
+    )
+
+    @extend_schema_field(GoogleDetailsSerializer)
+    def get_google(self, instance: Meeting) -> dict[str, Any]:
+        # event_links.all(): the list view prefetches them (one query for the page).
+        links = list(instance.event_links.all())
+        extras: dict[str, Any] = links[0].extras if links else {}
+        return {
+            "organizer": extras.get("organizer"),
+            "guests": extras.get("attendees", []),
+            "video_link": extras.get("video_link", ""),
+        }
 
     def to_representation(self, instance: Meeting) -> dict[str, Any]:
         data = super().to_representation(instance)

@@ -91,7 +91,9 @@ class MeetingListView(GenericAPIView[Meeting]):
     def get(self, request: Request) -> Response:
         query = DateRangeSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        meetings = meetings_of(owner=_user(request), **query.validated_data)
+        meetings = meetings_of(owner=_user(request), **query.validated_data).prefetch_related(
+            "event_links"
+        )
         page = self.paginate_queryset(meetings)
         # The stubs type the instance as one Meeting even with many=True.
         rows = MeetingSerializer(page, many=True).data  # type: ignore[arg-type]

@@ -68,6 +68,11 @@ class EventLink(models.Model):
     google_deleted = models.BooleanField(default=False)
     # We started removing the event from Google (private meeting, private sync off).
     leaving = models.BooleanField(default=False)
+    # What the event shows beyond the six fields, as the last listing read it (organizer,
+    # attendees and their answers, video link: core/event_extras.py), for the meeting's page
+    # and the API; never written back. And its Google eventType (core/event_types.py).
+    extras = models.JSONField(default=dict, blank=True)
+    event_type = models.CharField(max_length=32, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

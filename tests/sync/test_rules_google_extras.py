@@ -59,3 +59,46 @@ def test_a_crm_edit_leaves_organizer_attendees_and_video_call_untouched(world: S
     assert after["description"] == "Bring the numbers"
     assert after["location"] == "https://zoom.us/j/123456789?pwd=abc"
     assert {key: json.dumps(after.get(key), sort_keys=False) for key in EXTRAS} == before
+
+
+def test_organizer_guests_and_video_call_are_shown_on_the_page_and_in_the_api(
+    world: SyncWorld, client: Client
+) -> None:
+    """Issue 12, must have 8: what Google shows beyond the six fields, read-only, on the
+    meeting's page and in the API, as the last sync read it (the link keeps it)."""
+    start = soon(days=4)
+    body = event_body(
+        "Pipeline review",
+        start,
+        start + HOUR,
+        organizer={"email": "boss@acme.example", "displayName": "The <b>Boss</b>"},
+        attendees=[
+            {"email": "dana@example.com", "self": True, "responseStatus": "accepted"},
+            {"email": "lee@acme.example", "responseStatus": "declined"},
+            {"email": "kim@acme.example", "responseStatus": "tentative", "optional": True},
+            {"email": "room@resource.example", "resource": True, "responseStatus": "accepted"},
+        ],
+        conferenceData={
+            "entryPoints": [
+                {"entryPointType": "video", "uri": "https://meet.google.com/abc-defg-hij"}
+            ],
+        },
+    )
+    world.emulator.seed_event(calendar_id=world.primary, event=body)
+    run_clean(world)
+    meeting = Meeting.objects.get(owner=world.user, subject="Pipeline review")
+
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    api = client.get(f"/api/v1/meetings/{meeting.pk}/").json()["google"]
+
+    assert "The &lt;b&gt;Boss&lt;/b&gt;" in page and "<b>Boss" not in page  # escaped
+    assert "lee@acme.example" in page and "declined" in page and "maybe" in page
+    assert 'href="https://meet.google.com/abc-defg-hij"' in page
+    assert "room@resource.example" not in page  # a room is no guest
+    assert api["organizer"] == {"email": "boss@acme.example", "name": "The <b>Boss</b>"}
+    assert [(g["email"], g["response"]) for g in api["guests"]] == [
+        ("dana@example.com", "accepted"),
+        ("lee@acme.example", "declined"),
+        ("kim@acme.example", "tentative"),
+    ]
+    assert api["video_link"] == "https://meet.google.com/abc-defg-hij"

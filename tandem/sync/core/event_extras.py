@@ -117,3 +117,24 @@ def _video_link(event: Mapping[str, Any]) -> str:
 
 def _text_whole(value: Any) -> str:
     return storable_text(value).text if isinstance(value, str) else ""
+
+
+def extras_json(extras: EventExtras) -> dict[str, Any]:
+    """``extras`` as stored on the event's link: empty when the event shows none of them."""
+    stored: dict[str, Any] = {}
+    if extras.organizer is not None:
+        stored["organizer"] = {"email": extras.organizer.email, "name": extras.organizer.name}
+    if extras.attendees:
+        stored["attendees"] = [
+            {
+                "email": attendee.person.email,
+                "name": attendee.person.name,
+                "response": attendee.response,
+                "optional": attendee.optional,
+                "organizer": attendee.organizer,
+            }
+            for attendee in extras.attendees
+        ]
+    if extras.video_link:
+        stored["video_link"] = extras.video_link
+    return stored

@@ -14,7 +14,7 @@ import gc
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,6 +55,7 @@ from tandem.sync.core.actions import (
 )
 from tandem.sync.core.apply import Applier, Fetcher, SyncReport, item_error
 from tandem.sync.core.breaker import breaker_check
+from tandem.sync.core.event_extras import extras_json, extras_of
 from tandem.sync.core.fields import (
     MeetingFields,
     Moment,
@@ -107,6 +108,7 @@ class NewMeeting:
     cancelled_occurrence: bool = False
     replaces: int | None = None  # the row that hid this occurrence until Google restored it
     relinks: bool = False  # the event already has a link (to a meeting that is gone)
+    extras: dict[str, Any] = field(default_factory=dict)  # the link's (google_extras)
 
 
 def _new_meeting(
@@ -123,7 +125,13 @@ def _new_meeting(
         link.base if link else None,
         link.origin if link else "",
         replaces=create.replaces,
+        extras=google_extras(raw),
     )
+
+
+def google_extras(raw: dict[str, Any]) -> dict[str, Any]:
+    """What the event shows beyond the six fields, as its link stores it (read-only)."""
+    return extras_json(extras_of(raw)) if raw else {}
 
 
 def _original_at(occurrence: OccurrenceOf, series: Meeting) -> datetime:
@@ -597,6 +605,7 @@ class InboundPass:
                             action.fields,
                             "google",
                             replaces=action.replaces,
+                            extras=google_extras(raw),
                         )
                     )
                 case CreateOccurrence():
@@ -612,6 +621,7 @@ class InboundPass:
                             series_id=action.series_id,
                             original_start=self._crm_original(event.occurrence, series),
                             replaces=action.replaces,
+                            extras=google_extras(raw),
                         )
                     )
                 case HideOccurrence():
@@ -712,6 +722,8 @@ class InboundPass:
                     "google_deleted",
                     "leaving",
                     "ical_uid",
+                    "extras",
+                    "event_type",
                     "updated_at",
                 ],
             )
@@ -744,6 +756,10 @@ class InboundPass:
             "base_version": version,
             "google_deleted": item.event.cancelled,
             "leaving": leaving,
+            "extras": google_extras(item.raw)
+            if item.raw
+            else (item.link_row.extras if item.link_row else {}),
+            "event_type": item.event.event_type,
             "updated_at": self.page_now,
         }
 
@@ -923,6 +939,8 @@ class InboundPass:
                     "base_version": NEW_MEETING_VERSION,
                     "google_deleted": new.event.cancelled,
                     "leaving": False,
+                    "extras": new.extras,
+                    "event_type": new.event.event_type,
                     "updated_at": now,
                 }
             )
