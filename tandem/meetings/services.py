@@ -195,6 +195,15 @@ def meeting_update(*, meeting: Meeting, data: MeetingInput, origin: str = "crm")
     return meeting
 
 
+def meeting_mark_read_only(*, meeting: Meeting) -> Meeting:
+    """The meeting becomes read-only (the sync found that Google lets nothing be written to
+    its event). Not a change of its fields: no version bump, nothing to sync."""
+    if not meeting.read_only:
+        meeting.read_only = True
+        meeting.save(update_fields=["read_only"])
+    return meeting
+
+
 def _check_rule_of_a_person(meeting: Meeting) -> None:
     """The stricter checks of a rule a person writes (``recurrence.recurrence_problems``):
     not for the sync, which must take any rule Google holds."""

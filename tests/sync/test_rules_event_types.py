@@ -108,3 +108,26 @@ def test_the_meeting_page_says_why_a_special_event_cannot_be_edited(
         assert "Google Calendar keeps to itself" in page, subject
         assert "Google does not let other apps change it" in page
         assert f"/meetings/{meeting.pk}/edit/" not in page
+
+
+def test_a_special_event_imported_editable_before_the_rule_becomes_read_only(
+    world: SyncWorld,
+) -> None:
+    """Found by review: a Gmail-made event imported as an editable meeting before the
+    event-type rule stayed editable; each CRM edit was pushed and refused by Google, then
+    silently overwritten. Its next run now keeps Google's copy, writes nothing to Google,
+    and makes the meeting read-only."""
+    event = seed(world, "Flight LH 400", "fromGmail")
+    run_clean(world)
+    meeting = Meeting.objects.get(owner=world.user, subject="Flight LH 400")
+    Meeting.objects.filter(pk=meeting.pk).update(read_only=False)  # as imported before
+    meeting.refresh_from_db()
+    crm_edit(meeting, subject="My flight")
+
+    with google_requests(world) as requests:
+        run_clean(world)
+
+    meeting.refresh_from_db()
+    assert meeting.read_only and meeting.subject == "Flight LH 400"
+    assert writes(requests) == []
+    assert world.google.get_event(world.primary, event["id"])["summary"] == "Flight LH 400"

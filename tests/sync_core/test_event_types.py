@@ -99,11 +99,15 @@ def test_a_new_special_event_becomes_a_read_only_meeting(kind: str) -> None:
 @pytest.mark.parametrize("kind", SPECIAL)
 def test_a_crm_edit_of_a_special_event_is_never_written_to_google(kind: str) -> None:
     """A meeting imported (editable) before this rule and edited in the CRM: Google's copy
-    wins, no PATCH that Google would refuse with eventTypeRestriction."""
+    wins, no PATCH that Google would refuse with eventTypeRestriction, and the meeting
+    becomes read-only, so nobody edits it again in vain (found by review)."""
     crm = CrmMeeting(meeting_id=7, version=4, fields=EDITED)
     planned = plan(link=link(), crm=crm, google=event(kind, fields=BASE, etag='"e1"'))
     assert not any(isinstance(action, PatchGoogle) for action in planned.actions)
-    assert planned.actions == (UpdateCrm(7, BASE, 4), SaveLink(BASE, origin="google"))
+    assert planned.actions == (
+        UpdateCrm(7, BASE, 4, read_only=True),
+        SaveLink(BASE, origin="google"),
+    )
 
 
 def test_a_default_event_edited_in_the_crm_is_still_patched() -> None:

@@ -279,14 +279,18 @@ def test_a_field_changed_on_both_sides_is_a_recorded_conflict() -> None:
 
 
 def test_a_read_only_calendar_overrides_crm_edits() -> None:
-    """On a read-only calendar Google's copy is the truth and nothing is written to it."""
+    """On a read-only calendar Google's copy is the truth and nothing is written to it; a
+    meeting still editable in the CRM becomes read-only."""
     result = plan(
         link=link(origin="google"),
         crm=crm(EDITED),
         google=event(),
         settings=SyncSettings(read_only=True),
     )
-    assert result.actions == (UpdateCrm(7, BASE, 3), SaveLink(BASE, origin="google"))
+    assert result.actions == (
+        UpdateCrm(7, BASE, 3, read_only=True),
+        SaveLink(BASE, origin="google"),
+    )
 
 
 def test_a_pushed_meeting_made_private_leaves_google_and_stays_in_the_crm() -> None:

@@ -383,9 +383,20 @@ ROWS: list[tuple[str, dict[str, Any], str, tuple[Action, ...]]] = [
     ),
     (
         "edited in Google, read-only calendar",
-        {"link": link(), "crm": crm(), "google": event(EDITED, etag='"e2"'), "settings": READ_ONLY},
+        {
+            "link": link(),
+            "crm": crm(read_only=True),
+            "google": event(EDITED, etag='"e2"'),
+            "settings": READ_ONLY,
+        },
         "read-only calendar",
         (UpdateCrm(7, EDITED, 3), SaveLink(EDITED, origin="crm")),
+    ),
+    (
+        "read-only calendar, the meeting still editable in the CRM",
+        {"link": link(), "crm": crm(), "google": event(EDITED, etag='"e2"'), "settings": READ_ONLY},
+        "read-only calendar",
+        (UpdateCrm(7, EDITED, 3, read_only=True), SaveLink(EDITED, origin="crm")),
     ),
 ]
 

@@ -17,6 +17,7 @@ from tandem.meetings.services import (
     MeetingInput,
     meeting_create,
     meeting_delete,
+    meeting_mark_read_only,
     meeting_restore,
     meeting_update,
 )
@@ -153,6 +154,7 @@ class DjangoCrm:
         fields: MeetingFields,
         expected_version: int | None,
         restore: bool,
+        read_only: bool = False,
     ) -> CrmMeeting:
         try:
             with transaction.atomic():
@@ -165,6 +167,8 @@ class DjangoCrm:
                     data=meeting_input(fields, all_day_zone=zone),
                     origin="sync",
                 )
+                if read_only:
+                    meeting = meeting_mark_read_only(meeting=meeting)
         except (ValidationError, InvalidFields) as error:
             raise SideError(f"The CRM refused the change: {error}") from error
         return self.get(meeting.pk)

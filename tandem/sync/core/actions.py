@@ -55,10 +55,14 @@ class WaitForSeries:
 
 @dataclass(frozen=True)
 class UpdateCrm:
+    """``read_only``: also mark the meeting read-only (its calendar or its event type lets
+    nothing be written to Google, and the meeting was made editable before that was known)."""
+
     meeting_id: int
     fields: MeetingFields
     expected_version: int | None
     restore: bool = False
+    read_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,7 @@ class Applier:
                             fields=action.fields,
                             expected_version=action.expected_version,
                             restore=action.restore,
+                            read_only=action.read_only,
                         )
                         self._wrote("crm_restored" if action.restore else "crm_updated")
                         version = meeting.version

@@ -112,12 +112,14 @@ class MemoryCrm(_Faulty):
         fields: MeetingFields,
         expected_version: int | None,
         restore: bool,
+        read_only: bool = False,
     ) -> CrmMeeting:
         row = self._row(meeting_id, expected_version)
         if row.deleted and not restore:
             raise PreconditionFailed(f"meeting {meeting_id} is deleted")
         fault = self._next_fault()
         self._change(row, fields=fields, deleted=False)
+        row.read_only = row.read_only or read_only
         self._done(fault)
         return self._meeting(meeting_id)
 

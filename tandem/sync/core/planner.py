@@ -323,8 +323,12 @@ def _reconcile(
     if settings.read_only:
         # Read-only calendar: Google's version is the truth, nothing is written to Google.
         actions: list[Action] = []
-        if crm.fields != google.fields:
-            actions.append(UpdateCrm(crm.meeting_id, google.fields, crm.version))
+        if crm.fields != google.fields or not crm.read_only:
+            # A meeting made editable before its calendar or its event type was known to be
+            # read-only becomes read-only, so nobody edits what Google would refuse.
+            actions.append(
+                UpdateCrm(crm.meeting_id, google.fields, crm.version, read_only=not crm.read_only)
+            )
         return plan("read-only calendar", *actions, SaveLink(google.fields, origin=origin))
     result = merge(
         base,

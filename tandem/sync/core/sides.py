@@ -90,9 +90,11 @@ class CrmSide(Protocol):
         fields: MeetingFields,
         expected_version: int | None,
         restore: bool,
+        read_only: bool = False,
     ) -> CrmMeeting:
-        """Sets ``fields`` (origin "sync"); ``restore`` also undeletes a tombstone. Raises
-        PreconditionFailed if the version is no longer ``expected_version``, NotFound."""
+        """Sets ``fields`` (origin "sync"); ``restore`` also undeletes a tombstone;
+        ``read_only`` also makes the meeting read-only. Raises PreconditionFailed if the
+        version is no longer ``expected_version``, NotFound."""
         ...
 
     def delete_meeting(self, *, meeting_id: int, expected_version: int) -> CrmMeeting:

@@ -807,6 +807,7 @@ class InboundPass:
                         fields=action.fields,
                         expected_version=action.expected_version,
                         restore=action.restore,
+                        read_only=action.read_only,
                     )
                     self.ctx.counts["crm_restored" if action.restore else "crm_updated"] += 1
                     version = crm_after.version

@@ -69,15 +69,21 @@ class OutboundPass:
         if not self.calendar.writable:
             return  # Read-only calendars never get writes.
         # Google as the last listing saw it; a 412 makes the applier read the real one.
+        # (and of the type the last listing read: a type Google keeps to itself is never
+        # written, core/event_types.py)
         linked: list[Item] = [
             (
                 link,
                 meeting,
                 GoogleEvent(
-                    link.event_id, link.etag, None if cancelled else link.base, cancelled=cancelled
+                    link.event_id,
+                    link.etag,
+                    None if cancelled else link.base,
+                    cancelled=cancelled,
+                    event_type=event_type or "default",
                 ),
             )
-            for link, meeting, cancelled in self._linked_candidates()
+            for link, meeting, cancelled, event_type in self._linked_candidates()
         ]
         # Meetings deleted in the CRM count for the mass-delete breaker as much as events
         # deleted in Google (DESIGN.md §3).
@@ -149,7 +155,7 @@ class OutboundPass:
             cached["ids"] = None if len(ids) > CHANGED_LOOK_MAX else ids
         return cached["ids"]  # type: ignore[return-value]
 
-    def _linked_candidates(self) -> list[tuple[Link, CrmMeeting, bool]]:
+    def _linked_candidates(self) -> list[tuple[Link, CrmMeeting, bool, str]]:
         rows = EventLink.objects.filter(
             owner=self.ctx.user,
             google_sub=self.ctx.google_sub,
@@ -200,6 +206,7 @@ class OutboundPass:
                 link_from_row(row),
                 crm_meeting(row.meeting, import_key=keys.get(row.meeting_id)),
                 row.google_deleted,
+                row.event_type,
             )
             for row in found
         ]
