@@ -126,6 +126,8 @@ def environment(args: argparse.Namespace, var: Path, google: str, web: str) -> d
             "FAKE_GOOGLE_URL": google,
             "GOOGLE_CLIENT_ID": CLIENT_ID,
             "GOOGLE_CLIENT_SECRET": CLIENT_SECRET,
+            # The emulator's copy of the secret (never on its command line).
+            "FAKE_GOOGLE_CLIENT_SECRET": CLIENT_SECRET,
             "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "PUBLIC_BASE_URL": web,
             "SYNC_DEBOUNCE_SECONDS": str(args.debounce),
@@ -363,7 +365,7 @@ def main() -> int:
             "google",
             [python, "-m", "tandem.cli", "fake-google", "--host", "127.0.0.1",
              "--port", str(urlsplit(google_url).port), "--client-id", CLIENT_ID,
-             "--client-secret", CLIENT_SECRET, "--account", ACCOUNT],
+             "--account", ACCOUNT],
         ),
     ]  # fmt: skip
     django_setup(env)  # migrates before the web app and the worker start

@@ -93,12 +93,12 @@ def emulator_process() -> tuple[subprocess.Popen[str], str]:
         "0",
         "--client-id",
         CLIENT_ID,
-        "--client-secret",
-        CLIENT_SECRET,
         "--account",
         f"{ACCOUNT}:Bench",
     ]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    # The secret through the environment, never on a command line (issue 15).
+    environment = {**os.environ, "FAKE_GOOGLE_CLIENT_SECRET": CLIENT_SECRET}
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
     assert server.stdout is not None
     return server, server.stdout.readline().split()[-1]
 
