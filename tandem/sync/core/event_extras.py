@@ -138,3 +138,19 @@ def extras_json(extras: EventExtras) -> dict[str, Any]:
     if extras.video_link:
         stored["video_link"] = extras.video_link
     return stored
+
+
+def worth_keeping(event: Mapping[str, Any]) -> bool:
+    """Whether the event may show something beyond the six fields that is worth keeping: a
+    cheap look first, so the common event (the user's own, no guests, no link) costs the
+    import next to nothing. Its own organizer alone is not kept: the page shows the
+    meeting is the user's."""
+    if event.get("attendees") or event.get("conferenceData") or event.get("hangoutLink"):
+        return True
+    organizer = event.get("organizer")
+    if isinstance(organizer, Mapping) and organizer.get("email") and not organizer.get("self"):
+        return True
+    return any(
+        isinstance(text, str) and "https://" in text
+        for text in (event.get("location"), event.get("description"))
+    )

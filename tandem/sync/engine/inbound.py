@@ -55,7 +55,7 @@ from tandem.sync.core.actions import (
 )
 from tandem.sync.core.apply import Applier, Fetcher, SyncReport, item_error
 from tandem.sync.core.breaker import breaker_check
-from tandem.sync.core.event_extras import extras_json, extras_of
+from tandem.sync.core.event_extras import extras_json, extras_of, worth_keeping
 from tandem.sync.core.fields import (
     MeetingFields,
     Moment,
@@ -131,7 +131,7 @@ def _new_meeting(
 
 def google_extras(raw: dict[str, Any]) -> dict[str, Any]:
     """What the event shows beyond the six fields, as its link stores it (read-only)."""
-    return extras_json(extras_of(raw)) if raw else {}
+    return extras_json(extras_of(raw)) if raw and worth_keeping(raw) else {}
 
 
 def _original_at(occurrence: OccurrenceOf, series: Meeting) -> datetime:
