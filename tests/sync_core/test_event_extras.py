@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tandem.sync.core.event_extras import Attendee, EventExtras, Person, extras_of
+from tandem.sync.core.event_extras import Attendee, EventExtras, Person, extras_of, worth_keeping
 
 
 def test_organizer_and_attendees_with_their_responses() -> None:
@@ -91,3 +91,20 @@ def test_text_is_made_storable() -> None:
     extras = extras_of({"organizer": {"email": "a\x00b@acme.example", "displayName": "\ud800X"}})
     assert extras.organizer is not None and "\x00" not in extras.organizer.email
     assert "\ud800" not in extras.organizer.name
+
+
+@pytest.mark.parametrize(
+    ("event", "kept"),
+    [
+        ({"organizer": {"email": "me@example.com", "self": True}}, False),
+        ({"organizer": {"email": "me@example.com", "self": True}, "location": "Room 4"}, False),
+        ({"organizer": {"email": "boss@acme.example"}}, True),
+        ({"attendees": [{"email": "a@b.example"}]}, True),
+        ({"hangoutLink": "https://meet.google.com/x"}, True),
+        ({"conferenceData": {"entryPoints": []}}, True),
+        ({"description": "Join: https://zoom.us/j/1"}, True),
+    ],
+)
+def test_the_cheap_first_look_keeps_what_may_be_shown(event: dict[str, Any], kept: bool) -> None:
+    """The import skips an event with nothing to show (the user's own, no guests, no link)."""
+    assert worth_keeping(event) is kept
