@@ -417,16 +417,13 @@ class SeriesMachine(ConvergenceMachine):
         return not self._other_side_acted(series.pk, place, "crm")
 
     def _google_occurrence_allowed(self, calendar_id: str, series: dict[str, Any]) -> bool:
-        # Not drawn: an occurrence changed alone in Google while the CRM deletes its series
-        # (test_found_by_machine.py::
-        # test_a_series_deleted_in_the_crm_while_google_changed_one_occurrence_settles_in_one_run),
-        # or moves it when it is all-day (the engine follows a move of a timed series only:
+        # Not drawn: an occurrence changed alone in Google while the CRM moves its series
+        # when it is all-day (the engine follows a move of a timed series only:
         # InboundPass._crm_original).
         item = self._item_of_event(calendar_id, series)
         changes = self._recent(item)
         all_day = "date" in series.get("start", {})
-        moved = "crm" in changes.moved_by and all_day
-        return "crm" not in changes.deleted_by and not moved
+        return not ("crm" in changes.moved_by and all_day)
 
     def _other_side_acted(self, series: Item, place: int, side: str) -> bool:
         """The other side changed or cancelled this occurrence alone since the last clean

@@ -182,12 +182,6 @@ def test_an_occurrence_changed_then_cut_off_by_a_shorter_series_ends_alike_on_bo
     assert _crm_view(world, series) == _google_shows(world, event["id"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the run imports the changed occurrence into the deleted series and links it, "
-    "then deletes the series in Google, which cancels that occurrence: the next run has "
-    "to delete the row",
-)
 def test_a_series_deleted_in_the_crm_while_google_changed_one_occurrence_settles_in_one_run(
     world: SyncWorld,
 ) -> None:
@@ -461,3 +455,23 @@ def test_an_ongoing_series_made_in_the_crm_that_began_before_the_window_is_pushe
     run_clean(world)
 
     assert EventLink.objects.filter(meeting=series).exists()
+
+
+def test_a_series_deleted_in_the_crm_and_edited_in_google_comes_back_with_its_occurrence(
+    world: SyncWorld,
+) -> None:
+    """The twin of the test above where Google also edits the series itself: an edit beats
+    a deletion (DESIGN.md §3), so the series comes back, and the occurrence changed in
+    Google with it (the occurrence waits for the end of the listing to see that)."""
+    event, series = _weekly_in_google(world)
+    third = world.google.instances(world.primary, event["id"])[2]
+    world.google.patch_event(world.primary, third["id"], summary="Third, renamed")
+    world.google.patch_event(world.primary, event["id"], summary="Weekly, renamed")
+    crm_delete(series)
+
+    run_clean(world)
+
+    series.refresh_from_db()
+    assert series.deleted_at is None and series.subject == "Weekly, renamed"
+    assert _crm_view(world, series) == _google_view(world, event["id"])
+    assert "Third, renamed" in [subject for subject, _ in _crm_view(world, series)]

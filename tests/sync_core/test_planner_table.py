@@ -506,6 +506,24 @@ OCCURRENCE_ROWS: list[tuple[str, dict[str, Any], str, tuple[Action, ...]]] = [
         (CreateInCrm(OCC, EDITED, read_only=True), SaveLink(EDITED, origin="google")),
     ),
     (
+        "changed, its series deleted in the CRM, listing not read yet",
+        {"google": occurrence(), "series": SeriesInCrm(5, False, deleted=True), "final": False},
+        "occurrence of a series deleted in the CRM",
+        (WaitForSeries(OCC),),
+    ),
+    (
+        "changed, its series deleted in the CRM",
+        {"google": occurrence(), "series": SeriesInCrm(5, False, deleted=True)},
+        "occurrence of a series deleted in the CRM",
+        (),
+    ),
+    (
+        "cancelled, its series deleted in the CRM",
+        {"google": occurrence(alive=False), "series": SeriesInCrm(5, False, deleted=True)},
+        "occurrence of a series deleted in the CRM",
+        (),
+    ),
+    (
         "cancelled alone",
         {"google": occurrence(alive=False)},
         "occurrence cancelled alone",

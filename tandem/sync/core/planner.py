@@ -406,6 +406,14 @@ def plan_occurrence(
             CreateInCrm(event_id, google.fields, read_only=settings.read_only, replaces=held_by),
             SaveLink(google.fields, origin="google"),
         )
+    if series.deleted:
+        if not final:
+            # A Google edit of the series itself, later in this listing, may bring it back.
+            return plan("occurrence of a series deleted in the CRM", WaitForSeries(event_id))
+        # Deleted in the CRM with its changed occurrences (meetings.services), as Google
+        # cancels a recurring event's exceptions with it: the series' deletion reaches
+        # Google in this run and takes this occurrence along.
+        return plan("occurrence of a series deleted in the CRM")
     read_only = series.read_only or settings.read_only
     if crm_row is not None and not read_only:
         return _both_changed_occurrence(google, crm_row, series, settings)

@@ -120,10 +120,12 @@ class SyncSettings:
 
 @dataclass(frozen=True)
 class SeriesInCrm:
-    """The CRM meeting of a recurring event's series, as an occurrence's plan needs it."""
+    """The CRM meeting of a recurring event's series, as an occurrence's plan needs it
+    (``deleted``: a tombstone, deleted in the CRM since the last sync)."""
 
     meeting_id: int
     read_only: bool
+    deleted: bool = False
 
 
 @dataclass(frozen=True)

@@ -581,7 +581,11 @@ class InboundPass:
                 )
         plan = plan_occurrence(
             google=event,
-            series=SeriesInCrm(series.pk, series.read_only) if series else None,
+            series=(
+                SeriesInCrm(series.pk, series.read_only, deleted=series.deleted_at is not None)
+                if series
+                else None
+            ),
             held_by=held_by,
             hidden=hidden,
             settings=self.settings,
