@@ -75,8 +75,8 @@ class MeetingSerializer(serializers.Serializer[Meeting]):
         required=False,
         allow_null=True,
         help_text=(
-            "Timed meetings: ISO 8601 with a UTC offset. Returned in the meeting's time_zone. "
-            "Null for all-day meetings."
+            "Timed meetings: ISO 8601 with a UTC offset, in the years 1900 to 2200. Returned in "
+            "the meeting's time_zone. Null for all-day meetings."
         ),
     )
     end = AwareDateTimeField(
@@ -87,7 +87,10 @@ class MeetingSerializer(serializers.Serializer[Meeting]):
     start_date = serializers.DateField(
         required=False,
         allow_null=True,
-        help_text="All-day meetings: the first day (YYYY-MM-DD). Null for timed meetings.",
+        help_text=(
+            "All-day meetings: the first day (YYYY-MM-DD), in the years 1900 to 2200. Null for "
+            "timed meetings."
+        ),
     )
     end_date = serializers.DateField(
         required=False,
