@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrences import Occurrence, occurrences_between
 from tandem.meetings.selectors import meeting_of
-from tandem.meetings.services import MeetingInput, meeting_update
+from tandem.meetings.services import MeetingInput, input_of, meeting_update
 
 # The widest range one request may ask for: a six-week month grid plus a margin. A bigger
 # range is refused, so no request's cost grows past what a page shows.
@@ -145,7 +145,7 @@ def meeting_move(request: HttpRequest, pk: int) -> JsonResponse:
     if meeting.is_recurring:
         return _problem("Move a repeating meeting from its page: choose which occurrences.")
     start_text, end_text = request.POST.get("start", ""), request.POST.get("end", "")
-    values = _kept_values(meeting)
+    values = dict(vars(input_of(meeting)))  # the meeting's own values; the move changes the times
     if meeting.all_day:
         first, end = _day(start_text), _day(end_text)
         if first is None or end is None or len(start_text) != 10:
@@ -172,22 +172,6 @@ def meeting_move(request: HttpRequest, pk: int) -> JsonResponse:
         )
         return _problem(" ".join(messages))
     return JsonResponse({"saved": True, "id": meeting.pk})
-
-
-def _kept_values(meeting: Meeting) -> dict[str, Any]:
-    return {
-        "subject": meeting.subject,
-        "all_day": meeting.all_day,
-        "start": None if meeting.all_day else meeting.start,
-        "end": None if meeting.all_day else meeting.end,
-        "start_date": meeting.start_date,
-        "end_date": meeting.end_date,
-        "time_zone": meeting.time_zone,
-        "description": meeting.description,
-        "location": meeting.location,
-        "visibility": meeting.visibility,
-        "recurrence": list(meeting.recurrence),
-    }
 
 
 def meetings_fingerprint(*, owner: User) -> str:

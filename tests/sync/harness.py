@@ -35,7 +35,13 @@ from tandem.accounts.google_services import (
 )
 from tandem.fakegoogle import FakeGoogle
 from tandem.meetings.models import Meeting
-from tandem.meetings.services import MeetingInput, meeting_create, meeting_delete, meeting_update
+from tandem.meetings.services import (
+    MeetingInput,
+    input_of,
+    meeting_create,
+    meeting_delete,
+    meeting_update,
+)
 from tandem.sync.adapters.crm import meeting_fields
 from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.mapping import read_event
@@ -258,19 +264,7 @@ def crm_create(
 def crm_edit(meeting: Meeting, **changes: Any) -> Meeting:
     """Edits some fields of a meeting in the CRM, keeping the others."""
     meeting.refresh_from_db()
-    values: dict[str, Any] = {
-        "subject": meeting.subject,
-        "all_day": meeting.all_day,
-        "start": None if meeting.all_day else meeting.start,
-        "end": None if meeting.all_day else meeting.end,
-        "start_date": meeting.start_date,
-        "end_date": meeting.end_date,
-        "time_zone": meeting.time_zone,
-        "description": meeting.description,
-        "location": meeting.location,
-        "visibility": meeting.visibility,
-        "recurrence": list(meeting.recurrence or []),
-    }
+    values: dict[str, Any] = dict(vars(input_of(meeting)))
     values.update(changes)
     return meeting_update(meeting=meeting, data=MeetingInput(**values))
 
