@@ -254,8 +254,10 @@ def meeting_delete(*, meeting: Meeting, origin: str = "crm") -> Meeting:
     meeting.save(update_fields=["deleted_at", "version", "updated_at"])
     meeting.refresh_from_db(fields=["version"])
     if meeting.recurrence:
-        # Its changed occurrences go with it, as Google cancels a recurring event's
-        # exceptions with it; restored with it too (same deletion time, meeting_restore).
+        # Its changed occurrences go with it, as a recurring event deleted in Google takes
+        # all its instances, exceptions included (the emulator does the same:
+        # https://developers.google.com/workspace/calendar/api/guides/recurringevents);
+        # restored with it too (same deletion time, meeting_restore).
         Meeting.objects.filter(series=meeting, deleted_at__isnull=True).update(
             deleted_at=meeting.deleted_at, version=F("version") + 1, updated_at=timezone.now()
         )

@@ -555,9 +555,9 @@ def plan_occurrence_out(
             RecordImport(row.meeting_id, instance.event_id),
         )
     if as_in_series:
-        # "Edit this occurrence" saved as it was: no exception, as in Google, where saving
-        # an instance unchanged stores none. The row goes, so the occurrence keeps following
-        # its series (a later series edit renames it on both sides alike).
+        # "Edit this occurrence" saved as it was: no field differs, so nothing is sent and
+        # Google keeps no exception for that instance. The row goes, so the occurrence keeps
+        # following its series (a later series edit renames it on both sides alike).
         return plan("occurrence saved as it was", DiscardRow(row.meeting_id))
     if series_origin == "crm" and row.fields.is_private and not private_sync:
         # A private occurrence of a series the CRM pushed stays in the CRM unless the user
