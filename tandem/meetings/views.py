@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.selectors import preferences_for
 from tandem.meetings import rules
+from tandem.meetings.calendar_feed import meetings_fingerprint
 from tandem.meetings.calendar_grid import VIEWS, days_of, period_for, weeks_of
 from tandem.meetings.forms import MeetingForm, initial_for, initial_for_new
 from tandem.meetings.models import Meeting
@@ -95,6 +96,9 @@ def calendar(request: HttpRequest) -> HttpResponse:
     owner = _calendar_owner(request)
     is_own = owner.pk == request.user.pk
     period = period_for(view=view, anchor=anchor)
+    # Read before the meetings: a change made while the page is drawn then differs from it,
+    # and the page's live poll (calendar.js) redraws.
+    fingerprint = meetings_fingerprint(owner=owner)
     occurrences = occurrences_between(
         viewer=request.user,  # type: ignore[arg-type]
         owner=owner,
@@ -112,6 +116,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "list_days": [day for day in days if day.occurrences],
         "owner": owner,
         "is_own": is_own,
+        "meetings_fingerprint": fingerprint,
         "zone_name": zone.key,
         "today_url": calendar_url(view=view, day=today, user=user_param),
         "previous_url": calendar_url(view=view, day=period.previous, user=user_param),

@@ -21,10 +21,12 @@ from tandem.sync.models import UserSyncState
 POLL_SECONDS = 4
 
 
-def changes_fingerprint(*, owner: User, viewer: User) -> str:
+def changes_fingerprint(*, owner: User, viewer: User, meetings: str | None = None) -> str:
     """Changes when anything the calendar page shows may have: the owner's meetings, and on
-    the owner's own page the sync's state (the status line)."""
-    parts = [meetings_fingerprint(owner=owner)]
+    the owner's own page the sync's state (the status line). ``meetings``: the meetings'
+    part as the page read it before its meetings (``meetings_fingerprint``), so a change
+    made while the page was drawn still differs from it."""
+    parts = [meetings if meetings is not None else meetings_fingerprint(owner=owner)]
     if owner.pk == viewer.pk:
         state = (
             UserSyncState.objects.filter(owner=owner)

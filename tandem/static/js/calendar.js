@@ -241,7 +241,9 @@
   function live(section, calendar) {
     const data = section.dataset;
     const own = data.own === "1";
-    let fingerprint = null;
+    // What the page showed when the server drew it: a change made before the first poll
+    // answers is then a change too.
+    let fingerprint = data.fingerprint || null;
     const redraw = () =>
       fetch(window.location.href, { credentials: "same-origin" })
         .then((response) => (response.ok ? response.text() : Promise.reject(response)))

@@ -8,9 +8,18 @@ from typing import Any
 from django import template
 
 from tandem.sync.answered import is_answered
+from tandem.sync.live import changes_fingerprint
 from tandem.sync.selectors import SyncStatus, sync_is_set_up, sync_status_for
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def live_fingerprint(context: template.Context, owner: Any, meetings: str) -> str:
+    """The live poll's fingerprint of what this page shows, as it was drawn: the page's
+    script starts from it, so a change made before its first poll is still seen as one."""
+    viewer = context["request"].user
+    return changes_fingerprint(owner=owner, viewer=viewer, meetings=meetings)
 
 
 @register.inclusion_tag("sync/_status_line.html", takes_context=True)
