@@ -140,6 +140,15 @@ def time_problem(value: object) -> str | None:
     return None
 
 
+def wall_shift(
+    moment: datetime, zone: zoneinfo.ZoneInfo, *, old: datetime, new: datetime
+) -> datetime:
+    """``moment`` moved as far on ``zone``'s wall clock as ``old`` moved to ``new``."""
+    wall = new.astimezone(zone).replace(tzinfo=None) - old.astimezone(zone).replace(tzinfo=None)
+    local = moment.astimezone(zone).replace(tzinfo=None) + wall
+    return local.replace(tzinfo=zone)
+
+
 def instant(moment: datetime) -> datetime:
     """``moment`` as a UTC instant to whole seconds, the way it is compared and synced.
 

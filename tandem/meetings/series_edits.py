@@ -27,11 +27,8 @@ from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_cancel
 from tandem.meetings.occurrences import series_expansion
 from tandem.meetings.rule_cost import MAX_STEPS
-from tandem.meetings.series_exceptions import (
-    exception_rows,
-    exceptions_kept_and_reset,
-    wall_shift,
-)
+from tandem.meetings.rules import wall_shift
+from tandem.meetings.series_exceptions import exception_rows, exceptions_kept_and_reset
 from tandem.meetings.services import (
     MeetingInput,
     input_of,

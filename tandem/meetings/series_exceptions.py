@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrences import series_starts
+from tandem.meetings.rules import wall_shift
 
 _NEAR = timedelta(seconds=1)
 
@@ -26,15 +27,6 @@ _NEAR = timedelta(seconds=1)
 class Exceptions:
     kept: list[Meeting]
     reset: list[Meeting]
-
-
-def wall_shift(
-    moment: datetime, zone: zoneinfo.ZoneInfo, *, old: datetime, new: datetime
-) -> datetime:
-    """``moment`` moved as far on ``zone``'s wall clock as ``old`` moved to ``new``."""
-    wall = new.astimezone(zone).replace(tzinfo=None) - old.astimezone(zone).replace(tzinfo=None)
-    local = moment.astimezone(zone).replace(tzinfo=None) + wall
-    return local.replace(tzinfo=zone)
 
 
 def exceptions_kept_and_reset(

@@ -25,7 +25,7 @@ from tandem.meetings.models import (
     Meeting,
     Visibility,
 )
-from tandem.meetings.series_exceptions import wall_shift
+from tandem.meetings.rules import wall_shift
 
 # Sent on commit with ``meeting`` and ``origin`` ("crm" for people, "sync" for the engine).
 meeting_changed = django.dispatch.Signal()

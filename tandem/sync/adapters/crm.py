@@ -58,6 +58,7 @@ def crm_meeting(meeting: Meeting, *, import_key: str | None) -> CrmMeeting:
         read_only=meeting.read_only,
         import_key=import_key,
         in_series_out_of_google=_series_is_private_and_ours(meeting),
+        hides_occurrence=meeting.is_cancelled_occurrence,
     )
 
 

@@ -57,6 +57,9 @@ class CrmMeeting:
     # An occurrence row of a series the CRM pushed that is private: while private sync is
     # off the series is out of Google, its instances with it (none of them is deleted).
     in_series_out_of_google: bool = False
+    # A row that only hides a cancelled occurrence of its series (Meeting
+    # .is_cancelled_occurrence): the slot is empty, no meeting of its own.
+    hides_occurrence: bool = False
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,6 @@ from tandem.meetings.occurrences import series_starts
 from tandem.meetings.services import meeting_update, occurrence_row_discard
 from tandem.sync.adapters.crm import crm_meeting, meeting_fields, meeting_input
 from tandem.sync.adapters.google import storable_identifiers
-from tandem.sync.adapters.occurrence_slots import series_slot_fields
 from tandem.sync.adapters.serialize import fields_to_json
 from tandem.sync.core.actions import (
     DeleteInGoogle,
@@ -48,6 +47,7 @@ from tandem.sync.core.actions import (
 )
 from tandem.sync.core.fields import MeetingFields, Moment, TimedMoment
 from tandem.sync.core.mapping import MalformedEvent, patch_from_changes, read_event
+from tandem.sync.core.occurrence_slots import slot_fields
 from tandem.sync.core.planner import plan_occurrence_out
 from tandem.sync.core.state import GoogleEvent
 from tandem.sync.engine.context import CalendarPlan, RunContext
@@ -173,7 +173,7 @@ class ExceptionsOut:
             if series.all_day
             else TimedMoment(row.original_start, series.time_zone)
         )
-        return series_slot_fields(series, original)
+        return slot_fields(meeting_fields(series), original)
 
     @staticmethod
     def _in_series(row: Meeting) -> bool:

@@ -14,17 +14,14 @@ import gc
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import datetime, time
+from dataclasses import dataclass, replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
 from tandem.bulk import rows_insert
 from tandem.meetings.models import Meeting
-from tandem.meetings.series_exceptions import wall_shift
 from tandem.meetings.services import (
     NEW_MEETING_VERSION,
     ImportedRow,
@@ -34,16 +31,14 @@ from tandem.meetings.services import (
 from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
 from tandem.sync.adapters.google import GoogleCalendarSide
 from tandem.sync.adapters.links import DjangoLinks, link_from_row
-from tandem.sync.adapters.occurrence_slots import cancelled_occurrence_fields, series_slot_fields
-from tandem.sync.adapters.serialize import fields_from_json, fields_to_json
+from tandem.sync.adapters.page_lookup import DjangoPageLookup
+from tandem.sync.adapters.serialize import fields_to_json
 from tandem.sync.core.actions import (
     SIDE_WRITES,
     CreateInCrm,
-    CreateOccurrence,
     DeleteInCrm,
     DeleteInGoogle,
     DropLink,
-    HideOccurrence,
     InsertInGoogle,
     ItemPlan,
     PatchGoogle,
@@ -51,21 +46,18 @@ from tandem.sync.core.actions import (
     RecordProblem,
     SaveLink,
     UpdateCrm,
-    WaitForSeries,
 )
 from tandem.sync.core.apply import Applier, Fetcher, SyncReport, item_error
 from tandem.sync.core.breaker import breaker_check
-from tandem.sync.core.event_extras import extras_json, extras_of, worth_keeping
 from tandem.sync.core.fields import (
     MeetingFields,
-    Moment,
-    TimedMoment,
     meeting_values_from_fields,
 )
-from tandem.sync.core.mapping import MalformedEvent, OccurrenceOf, read_event
-from tandem.sync.core.planner import plan_item, plan_occurrence
+from tandem.sync.core.mapping import MalformedEvent, read_event
+from tandem.sync.core.pairing import Listed, NewMeeting, google_extras, new_meeting, plan_page
+from tandem.sync.core.planner import plan_item
 from tandem.sync.core.sides import SideError, SyncTokenInvalid
-from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SeriesInCrm, SlotRow
+from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
 from tandem.sync.engine.context import (
     HELD_SHOWN,
     CalendarPlan,
@@ -89,58 +81,6 @@ class Item:
     link: Link | None
     crm: CrmMeeting | None
     plan: ItemPlan
-
-
-@dataclass(frozen=True, slots=True)
-class NewMeeting:
-    """A meeting to create from an event, with its link when ``link_base`` is set. For an
-    occurrence of a recurring meeting, ``series_id`` and ``original_start`` place it in its
-    series (a changed occurrence, or a cancelled one that only hides its slot)."""
-
-    event: GoogleEvent
-    ical_uid: str
-    fields: MeetingFields
-    read_only: bool
-    link_base: MeetingFields | None
-    link_origin: str
-    series_id: int | None = None
-    original_start: datetime | None = None
-    cancelled_occurrence: bool = False
-    replaces: int | None = None  # the row that hid this occurrence until Google restored it
-    relinks: bool = False  # the event already has a link (to a meeting that is gone)
-    extras: dict[str, Any] = field(default_factory=dict)  # the link's (google_extras)
-
-
-def _new_meeting(
-    event: GoogleEvent, raw: dict[str, Any], plan: ItemPlan, create: CreateInCrm
-) -> NewMeeting:
-    """The bulk insert's row for a plan's ``CreateInCrm``, with the link its ``SaveLink``
-    asks for (none without one)."""
-    link = next((a for a in plan.actions if isinstance(a, SaveLink)), None)
-    return NewMeeting(
-        event,
-        str(raw.get("iCalUID", "")),
-        create.fields,
-        create.read_only,
-        link.base if link else None,
-        link.origin if link else "",
-        replaces=create.replaces,
-        extras=google_extras(raw),
-    )
-
-
-def google_extras(raw: dict[str, Any]) -> dict[str, Any]:
-    """What the event shows beyond the six fields, as its link stores it (read-only)."""
-    return extras_json(extras_of(raw)) if raw and worth_keeping(raw) else {}
-
-
-def _original_at(occurrence: OccurrenceOf, series: Meeting) -> datetime:
-    """The occurrence's original start as the Meeting model keeps it (all-day: midnight in
-    the series' zone)."""
-    original = occurrence.original_start
-    if isinstance(original, TimedMoment):
-        return original.at
-    return datetime.combine(original, time.min, tzinfo=ZoneInfo(series.time_zone))
 
 
 @dataclass(frozen=True)
@@ -198,8 +138,9 @@ class InboundPass:
             owner=ctx.user, google_sub=ctx.google_sub, calendar_id=calendar.calendar_id
         )
         self.state.access_role = calendar.access_role
-        # The start each series of the page had when last agreed with Google (_crm_original).
-        self.agreed_starts: dict[int, datetime] = {}
+        self.lookup = DjangoPageLookup(
+            user=ctx.user, google_sub=ctx.google_sub, calendar_id=calendar.calendar_id
+        )
         self.tripped = False
         self.clean = True
         self.pairs_possible = True  # see _pairs_exist
@@ -337,317 +278,46 @@ class InboundPass:
     def _plan_page(
         self, raws: Sequence[dict[str, Any]], *, seen: set[str], final: bool = False
     ) -> tuple[list[Item], list[NewMeeting]]:
-        """The page's items planned by the core, and its new occurrences of recurring
-        meetings (planned here). Unless ``final``, a new occurrence whose series is not in
-        the CRM yet waits in ``deferred``. ``seen``: event ids of the listing's earlier pages.
-        """
-        read: dict[str, tuple[GoogleEvent, dict[str, Any]]] = {}
+        """The page's items paired and planned by the core (core/pairing.py), and its new
+        meetings for the bulk create. Unless ``final``, a new occurrence whose series is not
+        in the CRM yet waits in ``deferred``. ``seen``: event ids of the listing's earlier
+        pages."""
+        read: dict[str, Listed] = {}
         for raw in raws:
             event = self._read(raw)
             if event is not None:
                 # Should a page hold an event twice, the later copy is the newer one.
-                read[event.event_id] = (event, raw)
-        events = list(read.values())
+                read[event.event_id] = Listed(event, raw)
         if self.deferred and not final:
             # An occurrence waiting for its series that comes again (changed while we page):
             # the newer copy replaces the one that waits.
             self.deferred = [raw for raw in self.deferred if raw.get("id") not in read]
-        cal = self.calendar.calendar_id
-        link_rows: dict[str, EventLink] = {}
-        imports: dict[str, int] = {}
         # Google's pages are no snapshot: an event changed while we page comes again on a
         # later page, by then linked to the meeting an earlier page made (the last copy
         # then merges in like any change). Such a page must look its links up.
         lookups = self.pairs_possible or not seen.isdisjoint(read)
-        if lookups:
-            link_rows = {
-                row.event_id: row
-                for row in EventLink.objects.filter(
-                    owner=self.ctx.user,
-                    google_sub=self.ctx.google_sub,
-                    calendar_id=cal,
-                    event_id__in=[event.event_id for event, _ in events],
-                )
-            }
-        unlinked = [(event, raw) for event, raw in events if event.event_id not in link_rows]
-        if lookups:
-            imports = dict(
-                ImportedMeeting.objects.filter(
-                    owner=self.ctx.user,
-                    import_key__in=[f"{cal}/{event.event_id}" for event, _ in unlinked],
-                ).values_list("import_key", "meeting_id")
-            )
-        ical_uids = {str(raw.get("iCalUID")) for _, raw in unlinked if raw.get("iCalUID")}
-        elsewhere = set(
-            EventLink.objects.filter(
-                owner=self.ctx.user, google_sub=self.ctx.google_sub, ical_uid__in=ical_uids
-            )
-            .exclude(calendar_id=cal)
-            .values_list("ical_uid", flat=True)
-        )
-        series_links: dict[str, int] = {}
-        self.agreed_starts = {}
-        series_event_ids = {e.occurrence.series_event_id for e, _ in unlinked if e.occurrence}
-        if series_event_ids:
-            for series_event_id, series_id, base in EventLink.objects.filter(
-                owner=self.ctx.user,
-                google_sub=self.ctx.google_sub,
-                calendar_id=cal,
-                event_id__in=series_event_ids,
-            ).values_list("event_id", "meeting_id", "base"):
-                series_links[series_event_id] = series_id
-                agreed = fields_from_json(base).start
-                if isinstance(agreed, TimedMoment):
-                    self.agreed_starts[series_id] = agreed.at
-        meeting_ids = {row.meeting_id for row in link_rows.values()} | set(imports.values())
-        meeting_ids |= set(series_links.values())
-        meeting_ids |= {e.marker_meeting_id for e, _ in unlinked if e.marker_meeting_id}
-        meetings = {
-            m.pk: m for m in Meeting.objects.filter(owner=self.ctx.user, pk__in=meeting_ids)
-        }
-        others = self._others_meetings(
-            {e.marker_meeting_id for e, _ in unlinked if e.marker_meeting_id} - meetings.keys()
-        )
-        import_keys = {meeting_id: key for key, meeting_id in imports.items()}
-        if meeting_ids - import_keys.keys():
-            import_keys |= {
-                mid: key
-                for mid, key in ImportedMeeting.objects.filter(
-                    owner=self.ctx.user, meeting_id__in=meeting_ids - import_keys.keys()
-                ).values_list("meeting_id", "import_key")
-            }
-
-        slot_rows = self._slot_rows(unlinked, series_links, meetings)
-        items: list[Item] = []
-        fresh: list[NewMeeting] = []
-        for event, raw in events:
-            row = link_rows.get(event.event_id)
-            link = link_from_row(row) if row else None
-            meeting: Meeting | None = None
-            if row is not None:
-                meeting = meetings.get(row.meeting_id)
-            else:
-                if event.marker_meeting_id in others:
-                    event = replace(event, marker_meeting_id=None)
-                meeting_id = imports.get(f"{cal}/{event.event_id}") or event.marker_meeting_id
-                if raw.get("iCalUID") in elsewhere:
-                    event = replace(event, linked_elsewhere=True)
-                    meeting_id = None  # planned as an event never seen: the planner's rule
-                elif event.occurrence is not None and event.problem is None:
-                    holder = meetings.get(meeting_id) if meeting_id else None
-                    hidden = holder is not None and holder.is_cancelled_occurrence
-                    if meeting_id is None or event.cancelled or hidden:
-                        # Its place in its series: the planner's occurrence rows.
-                        series = meetings.get(series_links.get(event.occurrence.series_event_id, 0))
-                        both = self._occurrence(
-                            event, raw, series, meeting_id, hidden, fresh, final, slot_rows
-                        )
-                        if both is not None:
-                            items.append(both)
-                        continue
-                if meeting_id is None:
-                    # No link, no import record, no marker of ours: the planner's rules for
-                    # an event never seen (new, cancelled, out of the window, a copy linked
-                    # in another calendar, not an inbound calendar); a CreateInCrm becomes a
-                    # bulk insert.
-                    plan = plan_item(
-                        link=None,
-                        crm=None,
-                        google=event,
-                        settings=self.settings,
-                        listing_complete=False,
-                    )
-                    create = plan.actions[0] if plan.actions else None
-                    if isinstance(create, CreateInCrm):
-                        # "new event": straight into the page's bulk insert (no item to walk
-                        # through _apply_page: a first import has 10,000 of these).
-                        fresh.append(_new_meeting(event, raw, plan, create))
-                    elif plan.actions:
-                        items.append(Item(event, raw, None, None, None, plan))
-                    continue
-                meeting = meetings.get(meeting_id) if meeting_id else None
-                if meeting is not None and meeting.event_links.exclude(calendar_id=cal).exists():
-                    meeting = None  # Our event copied into another calendar: not this pair.
-            crm = crm_meeting(meeting, import_key=import_keys.get(meeting.pk)) if meeting else None
-            plan = plan_item(
-                link=link, crm=crm, google=event, settings=self.settings, listing_complete=False
-            )
-            items.append(Item(event, raw, row, link, crm, plan))
-        return items, fresh
-
-    def _others_meetings(self, meeting_ids: set[int]) -> set[int]:
-        """Of these meeting ids named by our marker but not among the user's meetings, those
-        of another user: someone else connected to the same Google account pushed the event.
-        For this user such an event is like anyone else's (imported, never taken for "our
-        event whose meeting is gone"). One query, and only when a marker names no meeting
-        of the user's."""
-        if not meeting_ids:
-            return set()
-        return set(
-            Meeting.objects.filter(pk__in=meeting_ids)
-            .exclude(owner=self.ctx.user)
-            .values_list("pk", flat=True)
-        )
-
-    def _crm_original(self, occurrence: OccurrenceOf, series: Meeting) -> datetime:
-        """The occurrence's original start in the CRM's series. Google names it on the
-        series as last agreed; a series the CRM moved since (not synced yet) has its
-        occurrences, changed ones included, moved on the wall clock of its zone (as
-        meetings.services does to its rows, and Google to its exceptions, when a series
-        moves), so the occurrence takes its own slot there, not a slot the series left."""
-        original = _original_at(occurrence, series)
-        agreed = self.agreed_starts.get(series.pk)
-        if agreed is None or agreed == series.start or series.all_day:
-            return original
-        return wall_shift(original, ZoneInfo(series.time_zone), old=agreed, new=series.start)
-
-    def _crm_moment(self, occurrence: OccurrenceOf, series: Meeting) -> Moment:
-        """``_crm_original`` as the fields of an occurrence read it."""
-        if series.all_day:
-            return occurrence.original_start
-        return TimedMoment(self._crm_original(occurrence, series), series.time_zone)
-
-    def _slot_rows(
-        self,
-        unlinked: list[tuple[GoogleEvent, dict[str, Any]]],
-        series_links: dict[str, int],
-        meetings: dict[int, Meeting],
-    ) -> dict[tuple[int, datetime], Meeting]:
-        """The CRM's own rows at the slots of this page's occurrences that Google does not
-        know yet (no link, no import record): occurrences changed or cancelled alone in the
-        CRM since the last sync, which Google changed too. Looked up only when the page
-        lists occurrences of series the CRM has (rows by series and original start, then
-        their links and import records by meeting id)."""
-        slots: set[tuple[int, datetime]] = set()
-        for event, _ in unlinked:
-            if event.occurrence is None or event.problem is not None:
-                continue
-            series = meetings.get(series_links.get(event.occurrence.series_event_id, 0))
-            if series is not None and series.recurrence:
-                slots.add((series.pk, self._crm_original(event.occurrence, series)))
-        if not slots:
-            return {}
-        rows = [
-            row
-            for row in Meeting.objects.filter(
-                owner=self.ctx.user,
-                series_id__in={series_id for series_id, _ in slots},
-                original_start__in={original for _, original in slots},
-                deleted_at__isnull=True,
-            )
-            if (row.series_id, row.original_start) in slots
-        ]
-        ids = [row.pk for row in rows]
-        known = set(
-            EventLink.objects.filter(owner=self.ctx.user, meeting_id__in=ids).values_list(
-                "meeting_id", flat=True
-            )
-        ) | set(
-            ImportedMeeting.objects.filter(owner=self.ctx.user, meeting_id__in=ids).values_list(
-                "meeting_id", flat=True
-            )
-        )
-        return {
-            (row.series_id, row.original_start): row  # type: ignore[misc]
-            for row in rows
-            if row.pk not in known
-        }
-
-    def _occurrence(
-        self,
-        event: GoogleEvent,
-        raw: dict[str, Any],
-        series: Meeting | None,
-        held_by: int | None,
-        hidden: bool,
-        fresh: list[NewMeeting],
-        final: bool,
-        slot_rows: dict[tuple[int, datetime], Meeting],
-    ) -> Item | None:
-        """A changed or cancelled occurrence no link holds, planned by ``plan_occurrence``:
-        its CRM rows are made in bulk with the page's new meetings. Changed in the CRM too
-        (a row of the CRM's at its slot), the plan is an item of the page like any pair."""
-        assert event.occurrence is not None
-        if series is not None and not series.recurrence:
-            series = None  # no longer recurring: not a series to take the occurrence
-        crm_row: SlotRow | None = None
-        if series is not None and held_by is None:
-            row = slot_rows.get((series.pk, self._crm_original(event.occurrence, series)))
-            if row is not None:
-                crm_row = SlotRow(
-                    crm_meeting(row, import_key=None),
-                    hides=row.is_cancelled_occurrence,
-                    base=series_slot_fields(series, event.occurrence.original_start),
-                )
-        plan = plan_occurrence(
-            google=event,
-            series=(
-                SeriesInCrm(series.pk, series.read_only, deleted=series.deleted_at is not None)
-                if series
-                else None
-            ),
-            held_by=held_by,
-            hidden=hidden,
+        listed = list(read.values())
+        lookup, link_rows = self.lookup.lookup(listed, lookups=lookups)
+        page = plan_page(
+            listed,
+            lookup,
             settings=self.settings,
+            calendar_id=self.calendar.calendar_id,
             final=final,
-            crm_row=crm_row,
         )
-        if crm_row is not None and not any(isinstance(a, CreateOccurrence) for a in plan.actions):
-            return Item(event, raw, None, None, crm_row.meeting, plan) if plan.actions else None
-        ical_uid = str(raw.get("iCalUID", ""))
-        for action in plan.actions:
-            match action:
-                case WaitForSeries():
-                    self.deferred.append(raw)
-                case CreateInCrm():
-                    fresh.append(
-                        NewMeeting(
-                            event,
-                            ical_uid,
-                            action.fields,
-                            action.read_only,
-                            action.fields,
-                            "google",
-                            replaces=action.replaces,
-                            extras=google_extras(raw),
-                        )
-                    )
-                case CreateOccurrence():
-                    assert series is not None
-                    fresh.append(
-                        NewMeeting(
-                            event,
-                            ical_uid,
-                            action.fields,
-                            action.read_only,
-                            action.fields,
-                            "google",
-                            series_id=action.series_id,
-                            original_start=self._crm_original(event.occurrence, series),
-                            replaces=action.replaces,
-                            extras=google_extras(raw),
-                        )
-                    )
-                case HideOccurrence():
-                    assert series is not None
-                    fields = cancelled_occurrence_fields(
-                        series, self._crm_moment(event.occurrence, series)
-                    )
-                    if fields is not None:
-                        fresh.append(
-                            NewMeeting(
-                                event,
-                                ical_uid,
-                                fields,
-                                action.read_only,
-                                None,
-                                "",
-                                series_id=action.series_id,
-                                original_start=self._crm_original(event.occurrence, series),
-                                cancelled_occurrence=True,
-                            )
-                        )
-        return None
+        self.deferred.extend(page.waiting)
+        items = [
+            Item(
+                paired.event,
+                paired.raw,
+                link_rows.get(paired.event.event_id) if paired.link else None,
+                paired.link,
+                paired.crm,
+                paired.plan,
+            )
+            for paired in page.items
+        ]
+        return items, page.fresh
 
     def _absent_items(self, seen: set[str]) -> list[Item]:
         """Links of this calendar a full listing did not return (gone, or out of window)."""
@@ -796,7 +466,7 @@ class InboundPass:
         for action in actions:
             match action:
                 case CreateInCrm():
-                    new = _new_meeting(item.event, item.raw, item.plan, action)
+                    new = new_meeting(item.event, item.raw, item.plan, action)
                     if item.link_row is not None:
                         new = replace(
                             new,

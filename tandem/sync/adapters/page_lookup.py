@@ -1,0 +1,170 @@
+"""The database's ``PageLookup`` (core/pairing.py): what the CRM and the link store know of
+one page's events, in a fixed number of queries whatever the page holds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import User
+
+from tandem.meetings.models import Meeting
+from tandem.sync.adapters.crm import crm_meeting
+from tandem.sync.adapters.links import link_from_row
+from tandem.sync.adapters.serialize import fields_from_json
+from tandem.sync.core.fields import TimedMoment
+from tandem.sync.core.occurrence_slots import crm_original
+from tandem.sync.core.pairing import Listed, PageLookup, SeriesRow
+from tandem.sync.core.state import CrmMeeting
+from tandem.sync.models import EventLink, ImportedMeeting
+
+
+@dataclass
+class DjangoPageLookup:
+    """One calendar's lookups. ``lookup(..., lookups=False)`` skips the links and import
+    records, for the pages of a first import, where they could only come back empty (see
+    InboundPass._pairs_exist)."""
+
+    user: User
+    google_sub: str
+    calendar_id: str
+
+    def lookup(
+        self, listed: Sequence[Listed], *, lookups: bool
+    ) -> tuple[PageLookup, dict[str, EventLink]]:
+        """The page's lookup, and its link rows by event id (the applier updates them)."""
+        user, cal = self.user, self.calendar_id
+        found = PageLookup()
+        link_rows: dict[str, EventLink] = {}
+        if lookups:
+            link_rows = {
+                row.event_id: row
+                for row in EventLink.objects.filter(
+                    owner=user,
+                    google_sub=self.google_sub,
+                    calendar_id=cal,
+                    event_id__in=[entry.event.event_id for entry in listed],
+                )
+            }
+            found.links = {event_id: link_from_row(row) for event_id, row in link_rows.items()}
+        unlinked = [entry for entry in listed if entry.event.event_id not in link_rows]
+        if lookups:
+            found.imports = dict(
+                ImportedMeeting.objects.filter(
+                    owner=user,
+                    import_key__in=[f"{cal}/{entry.event.event_id}" for entry in unlinked],
+                ).values_list("import_key", "meeting_id")
+            )
+        ical_uids = {str(e.raw.get("iCalUID")) for e in unlinked if e.raw.get("iCalUID")}
+        if ical_uids:
+            found.linked_elsewhere = set(
+                EventLink.objects.filter(
+                    owner=user, google_sub=self.google_sub, ical_uid__in=ical_uids
+                )
+                .exclude(calendar_id=cal)
+                .values_list("ical_uid", flat=True)
+            )
+        series_links: dict[str, tuple[int, datetime | None]] = {}
+        series_event_ids = {
+            e.event.occurrence.series_event_id for e in unlinked if e.event.occurrence
+        }
+        if series_event_ids:
+            for series_event_id, series_id, base in EventLink.objects.filter(
+                owner=user,
+                google_sub=self.google_sub,
+                calendar_id=cal,
+                event_id__in=series_event_ids,
+            ).values_list("event_id", "meeting_id", "base"):
+                agreed = fields_from_json(base).start
+                series_links[series_event_id] = (
+                    series_id,
+                    agreed.at if isinstance(agreed, TimedMoment) else None,
+                )
+        markers = {e.event.marker_meeting_id for e in unlinked if e.event.marker_meeting_id}
+        meeting_ids = {row.meeting_id for row in link_rows.values()} | set(found.imports.values())
+        meeting_ids |= {series_id for series_id, _ in series_links.values()} | markers
+        rows = {m.pk: m for m in Meeting.objects.filter(owner=user, pk__in=meeting_ids)}
+        if markers - rows.keys():
+            # Someone else connected to the same Google account pushed the event.
+            found.others = set(
+                Meeting.objects.filter(pk__in=markers - rows.keys())
+                .exclude(owner=user)
+                .values_list("pk", flat=True)
+            )
+        import_keys = {meeting_id: key for key, meeting_id in found.imports.items()}
+        if rows.keys() - import_keys.keys():
+            import_keys |= dict(
+                ImportedMeeting.objects.filter(
+                    owner=user, meeting_id__in=rows.keys() - import_keys.keys()
+                ).values_list("meeting_id", "import_key")
+            )
+        paired = (set(found.imports.values()) | markers) & rows.keys()
+        if paired:
+            # Paired by import record or marker, but linked in another calendar.
+            found.in_other_calendar = set(
+                EventLink.objects.filter(owner=user, meeting_id__in=paired)
+                .exclude(calendar_id=cal)
+                .values_list("meeting_id", flat=True)
+            )
+        found.meetings = {
+            pk: crm_meeting(row, import_key=import_keys.get(pk)) for pk, row in rows.items()
+        }
+        for series_event_id, (series_id, agreed_at) in series_links.items():
+            row = rows.get(series_id)
+            if row is not None:
+                found.series[series_event_id] = SeriesRow(
+                    found.meetings[series_id], zone=row.time_zone, agreed=agreed_at
+                )
+        found.slot_rows = self._slot_rows(unlinked, found.series)
+        return found, link_rows
+
+    def _slot_rows(
+        self, unlinked: list[Listed], series: dict[str, SeriesRow]
+    ) -> dict[tuple[int, datetime], CrmMeeting]:
+        """The CRM's own rows at the slots of this page's occurrences that Google does not
+        know yet (no link, no import record): occurrences changed or cancelled alone in the
+        CRM since the last sync, which Google changed too. Looked up only when the page
+        lists occurrences of series the CRM has (rows by series and original start, then
+        their links and import records by meeting id)."""
+        slots: set[tuple[int, datetime]] = set()
+        for entry in unlinked:
+            occurrence = entry.event.occurrence
+            if occurrence is None or entry.event.problem is not None:
+                continue
+            found = series.get(occurrence.series_event_id)
+            if found is not None and found.meeting.fields.recurrence:
+                original = crm_original(
+                    occurrence.original_start,
+                    found.meeting.fields,
+                    zone=found.zone,
+                    agreed=found.agreed,
+                )
+                slots.add((found.meeting.meeting_id, original))
+        if not slots:
+            return {}
+        rows = [
+            row
+            for row in Meeting.objects.filter(
+                owner=self.user,
+                series_id__in={series_id for series_id, _ in slots},
+                original_start__in={original for _, original in slots},
+                deleted_at__isnull=True,
+            )
+            if (row.series_id, row.original_start) in slots
+        ]
+        ids = [row.pk for row in rows]
+        known = set(
+            EventLink.objects.filter(owner=self.user, meeting_id__in=ids).values_list(
+                "meeting_id", flat=True
+            )
+        ) | set(
+            ImportedMeeting.objects.filter(owner=self.user, meeting_id__in=ids).values_list(
+                "meeting_id", flat=True
+            )
+        )
+        return {
+            (row.series_id, row.original_start): crm_meeting(row, import_key=None)  # type: ignore[misc]
+            for row in rows
+            if row.pk not in known
+        }
