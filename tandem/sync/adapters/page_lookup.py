@@ -24,7 +24,7 @@ from tandem.sync.models import EventLink, ImportedMeeting
 class DjangoPageLookup:
     """One calendar's lookups. ``lookup(..., lookups=False)`` skips the links and import
     records, for the pages of a first import, where they could only come back empty (see
-    InboundPass._pairs_exist)."""
+    InboundStore.pairs_exist in core/stores.py)."""
 
     user: User
     google_sub: str

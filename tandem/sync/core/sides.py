@@ -24,7 +24,7 @@ a bug and propagates.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -70,6 +70,16 @@ class EventListing:
     default_zone: str = "UTC"
 
 
+class EventPage(Protocol):
+    """One page of ``events.list``: the last page of a listing carries its sync token."""
+
+    @property
+    def items(self) -> Sequence[Event]: ...
+
+    @property
+    def next_sync_token(self) -> str | None: ...
+
+
 class CrmSide(Protocol):
     def list_meetings(self) -> Iterable[CrmMeeting]:
         """The user's meetings in the window, alive and tombstones, linked ones whatever
@@ -107,6 +117,11 @@ class GoogleSide(Protocol):
 
     @property
     def calendar_id(self) -> str: ...
+
+    def pages(self, *, sync_token: str | None) -> Iterator[EventPage]:
+        """``events.list`` page by page: full (``showDeleted``, ``timeMin`` = window start)
+        without a token, incremental with one; raises SyncTokenInvalid on 410."""
+        ...
 
     def list_events(self, *, sync_token: str | None) -> EventListing:
         """Full listing (``showDeleted``, ``timeMin`` = window start) without a token,

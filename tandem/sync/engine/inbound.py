@@ -1,21 +1,14 @@
-"""Google → CRM for one calendar, streamed page by page.
-
-Each page is read, paired with links and meetings in a fixed number of queries, planned by
-the core, and its CRM writes are committed in one transaction; the last page's transaction
-also holds the deletions (after the mass-delete breaker) and the new sync token, so a token
-is never saved before the changes it follows. Writes to Google are never made here: a plan
-that needs one leaves the link describing what Google has, and the outbound pass, which
-re-plans every meeting changed since its last agreement, makes the write.
-"""
+"""Google → CRM for one calendar on the database: the core's inbound pass (core/inbound.py)
+over ``DjangoInboundStore``, which looks a page's events up in a fixed number of queries
+(adapters/page_lookup.py), writes its new meetings, import records and links in bulk
+(tandem.bulk: PostgreSQL's COPY, multi-row inserts on SQLite), and reads the next page while
+the current one is written (prefetch.py)."""
 
 from __future__ import annotations
 
-import gc
-import logging
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,535 +26,231 @@ from tandem.sync.adapters.google import GoogleCalendarSide
 from tandem.sync.adapters.links import DjangoLinks, link_from_row
 from tandem.sync.adapters.page_lookup import DjangoPageLookup
 from tandem.sync.adapters.serialize import fields_to_json
-from tandem.sync.core.actions import (
-    SIDE_WRITES,
-    CreateInCrm,
-    DeleteInCrm,
-    DeleteInGoogle,
-    DropLink,
-    InsertInGoogle,
-    ItemPlan,
-    PatchGoogle,
-    RecordConflict,
-    RecordProblem,
-    SaveLink,
-    UpdateCrm,
-)
-from tandem.sync.core.apply import Applier, Fetcher, SyncReport, item_error
-from tandem.sync.core.breaker import breaker_check
-from tandem.sync.core.fields import (
-    MeetingFields,
-    meeting_values_from_fields,
-)
-from tandem.sync.core.mapping import MalformedEvent, read_event
-from tandem.sync.core.pairing import Listed, NewMeeting, google_extras, new_meeting, plan_page
-from tandem.sync.core.planner import plan_item
-from tandem.sync.core.sides import SideError, SyncTokenInvalid
-from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
-from tandem.sync.engine.context import (
-    HELD_SHOWN,
-    CalendarPlan,
-    HeldDeletion,
-    RunContext,
-)
+from tandem.sync.core.apply import Applier, Fetcher, SyncReport
+from tandem.sync.core.fields import meeting_values_from_fields
+from tandem.sync.core.inbound import Inbound
+from tandem.sync.core.pairing import Listed, NewMeeting, PageLookup, google_extras
+from tandem.sync.core.sides import SideError
+from tandem.sync.core.state import CrmMeeting, Link
+from tandem.sync.core.stores import LinkSave, PageWrites
+from tandem.sync.engine.context import HELD_SHOWN, CalendarPlan, HeldDeletion, RunContext
 from tandem.sync.engine.prefetch import pages_ahead
-from tandem.sync.engine.records import conflict_rows
+from tandem.sync.engine.records import conflict_rows, record_report
 from tandem.sync.models import CalendarSyncState, EventLink, ImportedMeeting, SyncConflict
 
-logger = logging.getLogger(__name__)
+P = TypeVar("P")
 
-GOOGLE_WRITES = (InsertInGoogle, PatchGoogle, DeleteInGoogle)
-
-
-@dataclass
-class Item:
-    event: GoogleEvent
-    raw: dict[str, Any]
-    link_row: EventLink | None
-    link: Link | None
-    crm: CrmMeeting | None
-    plan: ItemPlan
-
-
-@dataclass(frozen=True)
-class GoogleWork:
-    """What is left of an item's plan once its CRM writes are committed: the Google writes
-    and the link, with the meeting as those writes left it."""
-
-    plan: ItemPlan
-    link: Link | None
-    crm: CrmMeeting
-    event: GoogleEvent
-
-
-@dataclass
-class PendingDelete:
-    meeting_id: int
-    version: int
-    link_id: int | None
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pauses Python's cyclic garbage collector while one page is planned and written.
-
-    A page makes tens of thousands of short-lived containers (decoded JSON, fields, rows),
-    and every few hundred of them start a collection that walks the young objects again
-    and again, and now and then everything the process holds (Django included): a fifth
-    of an import's CPU time. Reference counting still frees them as usual; the collector
-    resumes after the page (once, over what is left), so memory stays flat."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+LINK_FIELDS_UPDATED = [
+    "meeting",
+    "origin",
+    "etag",
+    "base",
+    "base_version",
+    "google_deleted",
+    "leaving",
+    "ical_uid",
+    "extras",
+    "event_type",
+    "updated_at",
+]
 
 
 class InboundPass:
+    """One calendar's inbound pass of a run: the core's, over the database."""
+
     def __init__(self, ctx: RunContext, calendar: CalendarPlan, default_zone: str) -> None:
         self.ctx = ctx
-        self.calendar = calendar
-        self.settings = ctx.core_settings(calendar)
-        self.default_zone = default_zone
-        self.crm = DjangoCrm(
-            user=ctx.user, all_day_zone=ctx.all_day_zone, window_start=ctx.window_start
-        )
-        self.side = GoogleCalendarSide(
+        self.report = SyncReport()
+        side = GoogleCalendarSide(
             client=ctx.client,
             calendar_id=calendar.calendar_id,
             time_min=ctx.window_start.isoformat(timespec="seconds"),
             default_zone=default_zone,
         )
+        crm = DjangoCrm(user=ctx.user, all_day_zone=ctx.all_day_zone, window_start=ctx.window_start)
+        settings = ctx.core_settings(calendar)
+        self.store = DjangoInboundStore(ctx, calendar)
+        self.core = Inbound(
+            store=self.store,
+            crm=crm,
+            google=side,
+            applier=Applier(
+                crm,
+                side,
+                DjangoLinks(user=ctx.user, google_sub=ctx.google_sub),
+                settings,
+                ctx.namespace,
+                Fetcher(side, ctx.namespace, default_zone),
+                self.report,
+            ),
+            settings=settings,
+            namespace=ctx.namespace,
+            default_zone=default_zone,
+            allow_mass_delete=ctx.allow_mass_delete,
+            report=self.report,
+        )
+
+    @property
+    def tripped(self) -> bool:
+        return self.core.tripped
+
+    def run(self) -> None:
+        try:
+            self.core.run()
+        finally:
+            record_report(self.ctx, self.report)
+
+
+class DjangoInboundStore:
+    """The InboundStore (core/stores.py) of one calendar of one user."""
+
+    def __init__(self, ctx: RunContext, calendar: CalendarPlan) -> None:
+        self.ctx = ctx
+        self.calendar_id = calendar.calendar_id
         self.state, _ = CalendarSyncState.objects.get_or_create(
             owner=ctx.user, google_sub=ctx.google_sub, calendar_id=calendar.calendar_id
         )
         self.state.access_role = calendar.access_role
-        self.lookup = DjangoPageLookup(
+        self.lookups = DjangoPageLookup(
             user=ctx.user, google_sub=ctx.google_sub, calendar_id=calendar.calendar_id
         )
-        self.tripped = False
-        self.clean = True
-        self.pairs_possible = True  # see _pairs_exist
-        # Occurrences listed before their series (a listing's order is unspecified): they
-        # are placed once the whole listing has been read (see _listing).
-        self.deferred: list[dict[str, Any]] = []
-        self.page_now = timezone.now()
-        self.google_work: list[GoogleWork] = []
-        self.report = SyncReport()
-        self.applier = Applier(
-            self.crm,
-            self.side,
-            DjangoLinks(user=ctx.user, google_sub=ctx.google_sub),
-            self.settings,
-            ctx.namespace,
-            Fetcher(self.side, ctx.namespace, default_zone),
-            self.report,
+        self.crm = DjangoCrm(
+            user=ctx.user, all_day_zone=ctx.all_day_zone, window_start=ctx.window_start
         )
+        # The link rows the pages looked up, by event id (a relink keeps their iCalUID).
+        self.link_rows: dict[str, EventLink] = {}
+        self.page_now = timezone.now()
 
-    # -- listing ----------------------------------------------------------------------------
-
-    def run(self) -> None:
-        token = self.state.sync_token or None
-        try:
-            self._listing(token)
-        except SyncTokenInvalid:
-            # 410: the token is dead; a full re-list reconciles by event id (never deletes
-            # anything by itself: absences go through the breaker like any deletion).
-            self.ctx.counts["full_resyncs"] += 1
-            self._listing(None)
-
-    def _listing(self, token: str | None) -> None:
-        full = token is None
-        seen: set[str] = set()
-        pending: list[PendingDelete] = []
-        listed = 0
-        self.clean = True  # no item of this listing failed (see _fail)
-        self.pairs_possible = self._pairs_exist()
-        self.deferred = []
-        # The next page is fetched while this one is written (prefetch.py).
-        for page in pages_ahead(self.side.pages(sync_token=token)):
-            self.ctx.keep_alive()  # a long listing keeps the user's lease
-            with collector_paused():  # see collector_paused
-                listed += len(page.items)
-                items, fresh = self._plan_page(page.items, seen=seen)
-                seen.update(item.event.event_id for item in items)
-                seen.update(new.event.event_id for new in fresh)
-                if page.next_sync_token is None:
-                    with transaction.atomic():
-                        self._apply_page(items, pending, fresh)
-                    self.apply_google_work()
-                    continue
-                # The last page: its changes, the deletions and the token in one transaction.
-                # Without links when the listing began, every link has been seen: none is absent.
-                absent = self._absent_items(seen) if full and self.pairs_possible else []
-                with transaction.atomic():
-                    self._apply_page(items + absent, pending, fresh)
-                    if self.deferred:
-                        # Every series of this listing is in the CRM now.
-                        late, late_fresh = self._plan_page(self.deferred, seen=seen, final=True)
-                        self._apply_page(late, pending, late_fresh)
-                    verdict = breaker_check(
-                        deletes=len(pending),
-                        synced=self._synced,
-                        listing_complete=full,
-                        listed=listed,
-                        allow=self.ctx.allow_mass_delete,
-                        deleted_in="google",
-                    )
-                    if verdict.tripped:
-                        self.tripped = True
-                        self.ctx.hold(verdict.reason, self._held(pending))
-                        self.google_work = []  # a held run writes nothing to Google
-                        return
-                    self._apply_deletes(pending)
-                    if self.clean:
-                        self.state.sync_token = page.next_sync_token
-                        if full:
-                            self.state.full_sync_completed_at = timezone.now()
-                    self.state.last_listed_at = timezone.now()
-                    self.state.save()
-                self.apply_google_work()
-
-    def _synced(self) -> int:
-        """How many meetings are linked to this calendar (asked by the breaker only when
-        its verdict depends on it)."""
+    def _links(self) -> Any:
         return EventLink.objects.filter(
-            owner=self.ctx.user,
-            google_sub=self.ctx.google_sub,
-            calendar_id=self.calendar.calendar_id,
-        ).count()
+            owner=self.ctx.user, google_sub=self.ctx.google_sub, calendar_id=self.calendar_id
+        )
 
-    def _fail(self, message: str) -> None:
-        """One item failed: the run reports it, and this listing's sync token is not saved
-        (the next listing brings the item again)."""
-        self.ctx.errors.append(message)
-        self.clean = False
+    # -- reading ----------------------------------------------------------------------------
 
-    # -- planning ---------------------------------------------------------------------------
+    def sync_token(self) -> str | None:
+        return self.state.sync_token or None
 
-    def _read(self, raw: dict[str, Any]) -> GoogleEvent | None:
-        try:
-            reading = read_event(raw, default_zone=self.default_zone)
-        except MalformedEvent as error:
-            if error.event_id is None:
-                self._fail(f"An event without an id was skipped: {error.reason}")
-                return None
-            return GoogleEvent.malformed(
-                event_id=error.event_id, etag=str(raw.get("etag", "")), problem=error.reason
-            )
-        if reading.warnings:
-            self.ctx.counts["text_changed"] += 1
-            self.ctx.warnings.extend(
-                f"Event {reading.event_id}: {warning}" for warning in reading.warnings
-            )
-        return GoogleEvent.from_reading(reading, namespace=self.ctx.namespace)
-
-    def _pairs_exist(self) -> bool:
-        """Whether this calendar has links or import records a listed event could pair with.
-
-        Not on a first import: its pages then skip the link and import-record lookups, which
-        could only come back empty (this pass is the only writer of both for this calendar,
-        and one listing never holds an event twice). A false positive (LIKE may ignore case)
-        only costs the lookups."""
-        cal = self.calendar.calendar_id
+    def pairs_exist(self) -> bool:
+        """Not on a first import: its pages then skip the link and import-record lookups,
+        which could only come back empty (this pass is the only writer of both for this
+        calendar, and one listing never holds an event twice). A false positive (LIKE may
+        ignore case) only costs the lookups."""
         return (
-            EventLink.objects.filter(
-                owner=self.ctx.user, google_sub=self.ctx.google_sub, calendar_id=cal
-            ).exists()
+            self._links().exists()
             or ImportedMeeting.objects.filter(
-                owner=self.ctx.user, import_key__startswith=f"{cal}/"
+                owner=self.ctx.user, import_key__startswith=f"{self.calendar_id}/"
             ).exists()
         )
 
-    def _plan_page(
-        self, raws: Sequence[dict[str, Any]], *, seen: set[str], final: bool = False
-    ) -> tuple[list[Item], list[NewMeeting]]:
-        """The page's items paired and planned by the core (core/pairing.py), and its new
-        meetings for the bulk create. Unless ``final``, a new occurrence whose series is not
-        in the CRM yet waits in ``deferred``. ``seen``: event ids of the listing's earlier
-        pages."""
-        read: dict[str, Listed] = {}
-        for raw in raws:
-            event = self._read(raw)
-            if event is not None:
-                # Should a page hold an event twice, the later copy is the newer one.
-                read[event.event_id] = Listed(event, raw)
-        if self.deferred and not final:
-            # An occurrence waiting for its series that comes again (changed while we page):
-            # the newer copy replaces the one that waits.
-            self.deferred = [raw for raw in self.deferred if raw.get("id") not in read]
-        # Google's pages are no snapshot: an event changed while we page comes again on a
-        # later page, by then linked to the meeting an earlier page made (the last copy
-        # then merges in like any change). Such a page must look its links up.
-        lookups = self.pairs_possible or not seen.isdisjoint(read)
-        listed = list(read.values())
-        lookup, link_rows = self.lookup.lookup(listed, lookups=lookups)
-        page = plan_page(
-            listed,
-            lookup,
-            settings=self.settings,
-            calendar_id=self.calendar.calendar_id,
-            final=final,
-        )
-        self.deferred.extend(page.waiting)
-        items = [
-            Item(
-                paired.event,
-                paired.raw,
-                link_rows.get(paired.event.event_id) if paired.link else None,
-                paired.link,
-                paired.crm,
-                paired.plan,
-            )
-            for paired in page.items
-        ]
-        return items, page.fresh
+    def lookup(self, listed: Sequence[Listed], *, lookups: bool) -> PageLookup:
+        found, rows = self.lookups.lookup(listed, lookups=lookups)
+        self.link_rows = rows
+        return found
 
-    def _absent_items(self, seen: set[str]) -> list[Item]:
-        """Links of this calendar a full listing did not return (gone, or out of window)."""
-        rows = (
-            EventLink.objects.filter(
-                owner=self.ctx.user,
-                google_sub=self.ctx.google_sub,
-                calendar_id=self.calendar.calendar_id,
-            )
-            .exclude(event_id__in=seen)
-            .select_related("meeting")
-        )
-        items = []
+    def absent(self, seen: set[str]) -> Iterable[tuple[Link, CrmMeeting]]:
+        rows = self._links().exclude(event_id__in=seen).select_related("meeting")
         for row in rows.iterator(chunk_size=2000):
-            link = link_from_row(row)
-            crm = crm_meeting(row.meeting, import_key=None)
-            plan = plan_item(
-                link=link, crm=crm, google=None, settings=self.settings, listing_complete=True
-            )
-            raw: dict[str, Any] = {}
-            event = None
-            if plan.actions:
-                # Not in a listing bounded by timeMin: deleted, or moved out of the window.
-                # Only Google knows which; reading it keeps a moved event from becoming a
-                # deletion of its meeting.
-                raw = self.side.get_event(event_id=row.event_id) or {}
-                event = self._read(raw) if raw else None
-                if event is not None:
-                    plan = plan_item(
-                        link=link,
-                        crm=crm,
-                        google=event,
-                        settings=self.settings,
-                        listing_complete=True,
-                    )
-            event = event or GoogleEvent(row.event_id, row.etag, None, cancelled=True)
-            items.append(Item(event, raw, row, link, crm, plan))
-        return items
+            self.link_rows[row.event_id] = row
+            yield link_from_row(row), crm_meeting(row.meeting, import_key=None)
 
-    # -- applying (CRM side only) -----------------------------------------------------------
+    def ahead(self, pages: Iterator[P]) -> Iterator[P]:
+        return pages_ahead(pages)
 
-    def _apply_page(
-        self, items: Iterable[Item], pending: list[PendingDelete], fresh: list[NewMeeting]
-    ) -> None:
+    def keep_alive(self) -> None:
+        self.ctx.keep_alive()
+
+    def synced(self) -> int:
+        return int(self._links().count())
+
+    def deleted_already(self, meeting_id: int) -> bool:
+        try:
+            return self.crm.get(meeting_id).deleted
+        except SideError:
+            return True  # gone altogether
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def transaction(self) -> AbstractContextManager[object]:
         self.page_now = timezone.now()
-        creates: list[NewMeeting] = list(fresh)
-        link_saves: list[dict[str, Any]] = []
-        conflicts: list[SyncConflict] = []
-        for item in items:
-            plan = item.plan
-            if not any(
-                isinstance(action, (*SIDE_WRITES, SaveLink, DropLink)) for action in plan.actions
-            ):
-                for action in plan.actions:
-                    if isinstance(action, RecordProblem):
-                        self.ctx.counts["problems"] += 1
-                        self._fail(f"Event {action.event_id}: {action.message}")
-                continue
-            needs_google = any(isinstance(action, GOOGLE_WRITES) for action in plan.actions)
-            try:
-                self._apply_item(item, needs_google, creates, link_saves, conflicts, pending)
-            except SideError as error:
-                self._fail(item_error(plan, item.crm, error))
-        self._bulk_create(creates, link_saves)
+        return transaction.atomic()
+
+    def note_etag(self, event_id: str, etag: str) -> None:
+        self._links().filter(event_id=event_id).update(etag=etag)
+
+    def drop_link(self, event_id: str) -> None:
+        self._links().filter(event_id=event_id).delete()
+
+    def hold(self, reason: str, meeting_ids: list[int]) -> None:
+        """The meetings whose events Google deleted, for the breaker's question."""
+        ids = meeting_ids[:HELD_SHOWN]
+        meetings = Meeting.objects.filter(owner=self.ctx.user, pk__in=ids).order_by("pk")
+        self.ctx.hold(
+            reason,
+            [
+                HeldDeletion.of(crm_meeting(meeting, import_key=None), deleted_in="google")
+                for meeting in meetings
+            ],
+        )
+
+    def listing_done(self, *, token: str | None, full: bool) -> None:
+        now = timezone.now()
+        if token is not None:
+            self.state.sync_token = token
+            if full:
+                self.state.full_sync_completed_at = now
+        self.state.last_listed_at = now
+        self.state.save()
+
+    def write_page(self, writes: PageWrites) -> None:
+        link_saves = [self._link_row(save) for save in writes.links]
+        self._bulk_create(writes.creates, link_saves)
         if link_saves:
             rows_insert(
                 model=EventLink,
                 rows=link_saves,
                 conflict_fields=["owner", "google_sub", "calendar_id", "event_id"],
-                update_fields=[
-                    "meeting",
-                    "origin",
-                    "etag",
-                    "base",
-                    "base_version",
-                    "google_deleted",
-                    "leaving",
-                    "ical_uid",
-                    "extras",
-                    "event_type",
-                    "updated_at",
-                ],
+                update_fields=LINK_FIELDS_UPDATED,
             )
-        if conflicts:
-            SyncConflict.objects.bulk_create(conflicts)
-            self.ctx.counts["conflicts"] += len(conflicts)
-
-    def _link_row(
-        self,
-        item: Item,
-        meeting_id: int,
-        base: MeetingFields,
-        version: int,
-        origin: str,
-        *,
-        leaving: bool = False,
-    ) -> dict[str, Any]:
-        """An EventLink row (tandem.bulk writes it, no model instance needed)."""
-        return {
-            "owner_id": self.ctx.user.pk,
-            "meeting_id": meeting_id,
-            "google_sub": self.ctx.google_sub,
-            "calendar_id": self.calendar.calendar_id,
-            "event_id": item.event.event_id,
-            "ical_uid": str(item.raw.get("iCalUID", ""))
-            or (item.link_row.ical_uid if item.link_row else ""),
-            "origin": origin,
-            "etag": item.event.etag,
-            "base": fields_to_json(base),
-            "base_version": version,
-            "google_deleted": item.event.cancelled,
-            "leaving": leaving,
-            "extras": google_extras(item.raw)
-            if item.raw
-            else (item.link_row.extras if item.link_row else {}),
-            "event_type": item.event.event_type,
-            "updated_at": self.page_now,
-        }
-
-    def _apply_item(
-        self,
-        item: Item,
-        needs_google: bool,
-        creates: list[NewMeeting],
-        link_saves: list[dict[str, Any]],
-        conflicts: list[SyncConflict],
-        pending: list[PendingDelete],
-    ) -> None:
-        """The item's CRM writes, inside the page's transaction. A plan that also writes to
-        Google leaves its Google writes and its link to ``GoogleWork`` (after the commit):
-        until they are made, the link keeps saying what was last agreed, so a crash or a
-        failed write leaves the item to the next run's outbound look (the meeting's version
-        differs from the link's), never a half-claimed agreement."""
-        actions = item.plan.actions
-        meeting_id = item.crm.meeting_id if item.crm else None
-        version = item.crm.version if item.crm else 0
-        if needs_google and item.plan.deletes and item.link_row is not None:
-            # A deletion of the user's data in Google: the outbound pass makes it, behind the
-            # mass-delete breaker for deletions made in the CRM (it finds the link: the
-            # meeting's version moved). The link learns the etag Google has now (its fields
-            # are the agreed ones: "deleted in the CRM"). Without a link (the event of a
-            # meeting deleted before its link was saved) nothing would find it: made here.
-            EventLink.objects.filter(pk=item.link_row.pk).update(etag=item.event.etag)
-            return
-        crm_after = item.crm
-        for action in actions:
-            match action:
-                case CreateInCrm():
-                    new = new_meeting(item.event, item.raw, item.plan, action)
-                    if item.link_row is not None:
-                        new = replace(
-                            new,
-                            ical_uid=new.ical_uid or item.link_row.ical_uid,
-                            relinks=True,
-                        )
-                    creates.append(new)
-                    return  # Meeting, import record and link are created in bulk.
-                case UpdateCrm():
-                    crm_after = self.crm.update_meeting(
-                        meeting_id=action.meeting_id,
-                        fields=action.fields,
-                        expected_version=action.expected_version,
-                        restore=action.restore,
-                        read_only=action.read_only,
-                    )
-                    self.ctx.counts["crm_restored" if action.restore else "crm_updated"] += 1
-                    version = crm_after.version
-                case DeleteInCrm():
-                    pending.append(
-                        PendingDelete(
-                            action.meeting_id,
-                            action.expected_version,
-                            item.link_row.pk if item.link_row else None,
-                        )
-                    )
-                    return  # Deletions wait for the breaker at the end of the listing.
-                case SaveLink() if not needs_google:
-                    assert meeting_id is not None
-                    link_saves.append(
-                        self._link_row(
-                            item,
-                            meeting_id,
-                            action.base,
-                            version,
-                            action.origin,
-                            leaving=action.leaving,
-                        )
-                    )
-                case DropLink() if not needs_google:
-                    if item.link_row is not None:
-                        EventLink.objects.filter(pk=item.link_row.pk).delete()
-                case RecordConflict():
-                    conflicts.extend(
-                        conflict_rows(
-                            user=self.ctx.user,
-                            run_id=self.ctx.run_id,
-                            meeting_id=meeting_id,
-                            conflicts=action.conflicts,
-                        )
-                    )
-                case RecordProblem():
-                    self._fail(f"Event {action.event_id}: {action.message}")
-        if needs_google:
-            assert crm_after is not None  # no Google write without a meeting (planner.py)
-            rest = tuple(a for a in actions if isinstance(a, (*GOOGLE_WRITES, SaveLink, DropLink)))
-            self.google_work.append(
-                GoogleWork(replace(item.plan, actions=rest), item.link, crm_after, item.event)
-            )
-
-    def apply_google_work(self) -> None:
-        """The Google writes of the items planned on the pages so far, with their links,
-        through the core's applier (sendUpdates=none, If-Match; 412 → re-read and re-plan)."""
-        work, self.google_work = self.google_work, []
-        for entry in work:
-            self.applier.apply(entry.plan, entry.link, entry.crm, entry.event, False)
-        # A failed Google write does not hold the listing's token back: the link still says
-        # what was last agreed, so the outbound look finds the item again (on every page
-        # alike; the last page's token is saved before its writes).
-        self.ctx.errors.extend(self.report.errors)
-        for event_id, message in self.report.problems:
-            self.ctx.errors.append(f"Event {event_id}: {message}")
-        if self.report.conflicts:
-            # Conflicts a 412's re-read and re-plan found.
+        if writes.conflicts:
             SyncConflict.objects.bulk_create(
                 row
-                for meeting_id, conflict in self.report.conflicts
+                for meeting_id, conflicts in writes.conflicts
                 for row in conflict_rows(
                     user=self.ctx.user,
                     run_id=self.ctx.run_id,
                     meeting_id=meeting_id,
-                    conflicts=[conflict],
+                    conflicts=conflicts,
                 )
             )
-            self.ctx.counts["conflicts"] += len(self.report.conflicts)
-        self.ctx.counts.update(self.report.counts)
-        self.report = SyncReport()
-        self.applier.report = self.report
+
+    def _link_row(self, save: LinkSave) -> dict[str, Any]:
+        """An EventLink row (tandem.bulk writes it, no model instance needed)."""
+        row = self.link_rows.get(save.event.event_id)
+        return {
+            "owner_id": self.ctx.user.pk,
+            "meeting_id": save.meeting_id,
+            "google_sub": self.ctx.google_sub,
+            "calendar_id": self.calendar_id,
+            "event_id": save.event.event_id,
+            "ical_uid": str(save.raw.get("iCalUID", "")) or (row.ical_uid if row else ""),
+            "origin": save.origin,
+            "etag": save.event.etag,
+            "base": fields_to_json(save.base),
+            "base_version": save.version,
+            "google_deleted": save.event.cancelled,
+            "leaving": save.leaving,
+            "extras": google_extras(save.raw) if save.raw else (row.extras if row else {}),
+            "event_type": save.event.event_type,
+            "updated_at": self.page_now,
+        }
 
     def _bulk_create(self, creates: list[NewMeeting], link_saves: list[dict[str, Any]]) -> None:
         if not creates:
             return
         now = self.page_now
         owner_id = self.ctx.user.pk
-        cal = self.calendar.calendar_id
+        cal = self.calendar_id
         zone = self.ctx.all_day_zone
         replaced = [new.replaces for new in creates if new.replaces is not None]
         if replaced:
@@ -607,7 +296,7 @@ class InboundPass:
                     "google_sub": google_sub,
                     "calendar_id": cal,
                     "event_id": new.event.event_id,
-                    "ical_uid": new.ical_uid,
+                    "ical_uid": new.ical_uid or self._known_uid(new),
                     "origin": new.link_origin,
                     "etag": new.event.etag,
                     "base": fields_to_json(new.link_base),
@@ -620,43 +309,8 @@ class InboundPass:
                 }
             )
         rows_insert(model=EventLink, rows=fresh_links)
-        occurrences = sum(1 for new in creates if new.series_id is not None)
-        # A changed or cancelled occurrence changes its series: counted as an update.
-        self.ctx.counts["crm_created"] += len(creates) - occurrences
-        if occurrences:
-            self.ctx.counts["crm_updated"] += occurrences
 
-    def _held(self, pending: list[PendingDelete]) -> list[HeldDeletion]:
-        """The meetings whose events Google deleted, for the breaker's question."""
-        ids = [delete.meeting_id for delete in pending[:HELD_SHOWN]]
-        meetings = Meeting.objects.filter(owner=self.ctx.user, pk__in=ids).order_by("pk")
-        return [
-            HeldDeletion.of(crm_meeting(meeting, import_key=None), deleted_in="google")
-            for meeting in meetings
-        ]
-
-    def _apply_deletes(self, pending: list[PendingDelete]) -> None:
-        for delete in pending:
-            try:
-                self.crm.delete_meeting(
-                    meeting_id=delete.meeting_id, expected_version=delete.version
-                )
-            except SideError as error:
-                # A tombstone already is what we wanted: an occurrence row that its series'
-                # deletion took along (meeting_delete), as a Google delete finding it gone.
-                if not self._deleted_already(delete.meeting_id):
-                    self._fail(
-                        f"A meeting whose event was deleted in Google stays in the CRM for now: "
-                        f"it changed meanwhile ({error}); tried again at the next sync "
-                        f"[meeting {delete.meeting_id}]"
-                    )
-                    continue
-            if delete.link_id is not None:
-                EventLink.objects.filter(pk=delete.link_id).delete()
-            self.ctx.counts["crm_deleted"] += 1
-
-    def _deleted_already(self, meeting_id: int) -> bool:
-        try:
-            return self.crm.get(meeting_id).deleted
-        except SideError:
-            return True  # gone altogether
+    def _known_uid(self, new: NewMeeting) -> str:
+        """A relinked event listed without its iCalUID keeps the one its link had."""
+        row = self.link_rows.get(new.event.event_id) if new.relinks else None
+        return row.ical_uid if row else ""

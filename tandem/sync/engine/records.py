@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User
 
+from tandem.sync.core.apply import SyncReport
 from tandem.sync.core.merge import Conflict
 from tandem.sync.models import SyncConflict
+
+if TYPE_CHECKING:
+    from tandem.sync.engine.context import RunContext
 
 RULE = "the later edit wins; ties go to the CRM"
 
@@ -39,3 +44,21 @@ def conflict_rows(
         )
         for conflict in conflicts
     ]
+
+
+def record_report(ctx: RunContext, report: SyncReport) -> None:
+    """What one pass of the core did, into the run's record: errors and problems, warnings,
+    counts, and the conflicts the applier settled (a 412's re-read and re-plan)."""
+    ctx.errors.extend(report.errors)
+    ctx.errors.extend(f"Event {event_id}: {message}" for event_id, message in report.problems)
+    ctx.warnings.extend(f"Event {event_id}: {warning}" for event_id, warning in report.warnings)
+    ctx.counts.update(report.counts)
+    if report.conflicts:
+        SyncConflict.objects.bulk_create(
+            row
+            for meeting_id, conflict in report.conflicts
+            for row in conflict_rows(
+                user=ctx.user, run_id=ctx.run_id, meeting_id=meeting_id, conflicts=[conflict]
+            )
+        )
+        ctx.counts["conflicts"] += len(report.conflicts)

@@ -1,0 +1,384 @@
+"""Google → CRM for one calendar, streamed page by page: the inbound half of the one driver
+(core/driver.py). Production runs it over the database's store (tandem/sync/engine), the
+property tests and the state machines over the in-memory one (core/memory_stores.py).
+
+Each page is read, paired and planned (core/pairing.py, planner.py), and its CRM writes are
+made inside one transaction of the store; the last page's transaction also holds the
+deletions (after the mass-delete breaker) and the new sync token, so a token is never saved
+before the changes it follows. A plan's Google writes are made after its page's commit, by
+the one applier (core/apply.py): until they are made, the link keeps saying what was last
+agreed, so a crash or a failed write leaves the item to the next run's outbound look.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+from tandem.sync.core.actions import (
+    SIDE_WRITES,
+    CreateInCrm,
+    DeleteInCrm,
+    DeleteInGoogle,
+    DropLink,
+    InsertInGoogle,
+    ItemPlan,
+    PatchGoogle,
+    RecordConflict,
+    RecordProblem,
+    SaveLink,
+    UpdateCrm,
+)
+from tandem.sync.core.apply import Applier, SyncReport, item_error
+from tandem.sync.core.breaker import breaker_check
+from tandem.sync.core.mapping import MalformedEvent, read_event
+from tandem.sync.core.pairing import Listed, NewMeeting, PairedItem, new_meeting, plan_page
+from tandem.sync.core.planner import plan_item
+from tandem.sync.core.sides import CrmSide, Event, GoogleSide, SideError, SyncTokenInvalid
+from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SyncSettings
+from tandem.sync.core.stores import InboundStore, LinkSave, PageWrites, PendingDelete
+
+GOOGLE_WRITES = (InsertInGoogle, PatchGoogle, DeleteInGoogle)
+
+
+@dataclass(frozen=True)
+class GoogleWork:
+    """What is left of an item's plan once its CRM writes are committed: the Google writes
+    and the link, with the meeting as those writes left it."""
+
+    plan: ItemPlan
+    link: Link | None
+    crm: CrmMeeting
+    event: GoogleEvent
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pauses Python's cyclic garbage collector while one page is planned and written.
+
+    A page makes tens of thousands of short-lived containers (decoded JSON, fields, rows),
+    and every few hundred of them start a collection that walks the young objects again
+    and again, and now and then everything the process holds: a fifth of an import's CPU
+    time. Reference counting still frees them as usual; the collector resumes after the
+    page (once, over what is left), so memory stays flat."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class Inbound:
+    """One calendar's inbound pass. ``report`` collects what happened (errors, warnings,
+    counts, conflicts a 412's re-plan found, the breaker's question)."""
+
+    def __init__(
+        self,
+        *,
+        store: InboundStore,
+        crm: CrmSide,
+        google: GoogleSide,
+        applier: Applier,
+        settings: SyncSettings,
+        namespace: str,
+        default_zone: str,
+        allow_mass_delete: bool,
+        report: SyncReport,
+    ) -> None:
+        self.store, self.crm, self.google, self.applier = store, crm, google, applier
+        self.settings, self.namespace, self.default_zone = settings, namespace, default_zone
+        self.allow_mass_delete = allow_mass_delete
+        self.report = report
+        self.tripped = False
+        self.clean = True  # no item of this listing failed (see _fail)
+        self.pairs_possible = True  # see InboundStore.pairs_exist
+        # Occurrences listed before their series (a listing's order is unspecified): they
+        # are placed once the whole listing has been read.
+        self.deferred: list[Event] = []
+        self.google_work: list[GoogleWork] = []
+
+    # -- listing ----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        token = self.store.sync_token()
+        try:
+            self._listing(token)
+        except SyncTokenInvalid:
+            # 410: the token is dead; a full re-list reconciles by event id (never deletes
+            # anything by itself: absences go through the breaker like any deletion).
+            self.report.counts["full_resyncs"] += 1
+            self.report.full_listing = True
+            self._listing(None)
+
+    def _listing(self, token: str | None) -> None:
+        full = token is None
+        seen: set[str] = set()
+        pending: list[PendingDelete] = []
+        listed = 0
+        self.clean = True
+        self.pairs_possible = self.store.pairs_exist()
+        self.deferred = []
+        # The next page is fetched while this one is written (the store's read-ahead).
+        for page in self.store.ahead(self.google.pages(sync_token=token)):
+            self.store.keep_alive()  # a long listing keeps the user's lease
+            with collector_paused():
+                listed += len(page.items)
+                items, fresh = self._plan_page(page.items, seen=seen)
+                seen.update(item.event.event_id for item in items)
+                seen.update(new.event.event_id for new in fresh)
+                if page.next_sync_token is None:
+                    with self.store.transaction():
+                        self._apply_page(items, pending, fresh)
+                    self.apply_google_work()
+                    continue
+                # The last page: its changes, the deletions and the token in one transaction.
+                # Without links when the listing began, every link has been seen: none is absent.
+                absent = self._absent_items(seen) if full and self.pairs_possible else []
+                with self.store.transaction():
+                    self._apply_page(items + absent, pending, fresh)
+                    if self.deferred:
+                        # Every series of this listing is in the CRM now.
+                        late, late_fresh = self._plan_page(self.deferred, seen=seen, final=True)
+                        self._apply_page(late, pending, late_fresh)
+                    verdict = breaker_check(
+                        deletes=len(pending),
+                        synced=self.store.synced,
+                        listing_complete=full,
+                        listed=listed,
+                        allow=self.allow_mass_delete,
+                        deleted_in="google",
+                    )
+                    if verdict.tripped:
+                        self.tripped = True
+                        self.report.needs_attention = self.report.needs_attention or verdict.reason
+                        self.store.hold(verdict.reason, [delete.meeting_id for delete in pending])
+                        self.google_work = []  # a held run writes nothing to Google
+                        return
+                    self._apply_deletes(pending)
+                    self.store.listing_done(
+                        token=page.next_sync_token if self.clean else None, full=full
+                    )
+                    self.report.token_saved = self.report.token_saved or self.clean
+                self.apply_google_work()
+
+    def _fail(self, message: str) -> None:
+        """One item failed: the run reports it, and this listing's sync token is not saved
+        (the next listing brings the item again)."""
+        self.report.errors.append(message)
+        self.clean = False
+
+    # -- planning ---------------------------------------------------------------------------
+
+    def _read(self, raw: Event) -> GoogleEvent | None:
+        try:
+            reading = read_event(raw, default_zone=self.default_zone)
+        except MalformedEvent as error:
+            if error.event_id is None:
+                self._fail(f"An event without an id was skipped: {error.reason}")
+                return None
+            return GoogleEvent.malformed(
+                event_id=error.event_id, etag=str(raw.get("etag", "")), problem=error.reason
+            )
+        if reading.warnings:
+            self.report.counts["text_changed"] += 1
+            self.report.warnings.extend((reading.event_id, w) for w in reading.warnings)
+        return GoogleEvent.from_reading(reading, namespace=self.namespace)
+
+    def _plan_page(
+        self, raws: Sequence[Event], *, seen: set[str], final: bool = False
+    ) -> tuple[list[PairedItem], list[NewMeeting]]:
+        """The page's items paired and planned (core/pairing.py), and its new meetings for
+        the bulk create. Unless ``final``, a new occurrence whose series is not in the CRM
+        yet waits in ``deferred``. ``seen``: event ids of the listing's earlier pages."""
+        read: dict[str, Listed] = {}
+        for raw in raws:
+            event = self._read(raw)
+            if event is not None:
+                # Should a page hold an event twice, the later copy is the newer one.
+                read[event.event_id] = Listed(event, raw)
+        if self.deferred and not final:
+            # An occurrence waiting for its series that comes again (changed while we page):
+            # the newer copy replaces the one that waits.
+            self.deferred = [raw for raw in self.deferred if raw.get("id") not in read]
+        # Google's pages are no snapshot: an event changed while we page comes again on a
+        # later page, by then linked to the meeting an earlier page made (the last copy
+        # then merges in like any change). Such a page must look its links up.
+        lookups = self.pairs_possible or not seen.isdisjoint(read)
+        listed = list(read.values())
+        page = plan_page(
+            listed,
+            self.store.lookup(listed, lookups=lookups),
+            settings=self.settings,
+            calendar_id=self.google.calendar_id,
+            final=final,
+        )
+        self.deferred.extend(page.waiting)
+        return page.items, page.fresh
+
+    def _absent_items(self, seen: set[str]) -> list[PairedItem]:
+        """Links of this calendar a full listing did not return (gone, or out of window)."""
+        items = []
+        for link, crm in self.store.absent(seen):
+            plan = plan_item(
+                link=link, crm=crm, google=None, settings=self.settings, listing_complete=True
+            )
+            raw: Event = {}
+            event = None
+            if plan.actions:
+                # Not in a listing bounded by timeMin: deleted, or moved out of the window.
+                # Only Google knows which; reading it keeps a moved event from becoming a
+                # deletion of its meeting.
+                raw = self.google.get_event(event_id=link.event_id) or {}
+                event = self._read(raw) if raw else None
+                if event is not None:
+                    plan = plan_item(
+                        link=link,
+                        crm=crm,
+                        google=event,
+                        settings=self.settings,
+                        listing_complete=True,
+                    )
+            event = event or GoogleEvent(link.event_id, link.etag, None, cancelled=True)
+            items.append(PairedItem(event, raw, link, crm, plan))
+        return items
+
+    # -- applying (CRM side inside the page's transaction) -----------------------------------
+
+    def _apply_page(
+        self, items: Sequence[PairedItem], pending: list[PendingDelete], fresh: list[NewMeeting]
+    ) -> None:
+        writes = PageWrites(creates=list(fresh))
+        for item in items:
+            plan = item.plan
+            self.report.plans.append(plan)
+            if not any(
+                isinstance(action, (*SIDE_WRITES, SaveLink, DropLink)) for action in plan.actions
+            ):
+                for action in plan.actions:
+                    if isinstance(action, RecordProblem):
+                        self.report.counts["problems"] += 1
+                        self._fail(f"Event {action.event_id}: {action.message}")
+                continue
+            needs_google = any(isinstance(action, GOOGLE_WRITES) for action in plan.actions)
+            try:
+                self._apply_item(item, needs_google, writes, pending)
+            except SideError as error:
+                self._fail(item_error(plan, item.crm, error))
+        self.store.write_page(writes)
+        created = sum(1 for new in writes.creates if new.series_id is None)
+        # A changed or cancelled occurrence changes its series: counted as an update.
+        self.report.counts["crm_created"] += created
+        if len(writes.creates) > created:
+            self.report.counts["crm_updated"] += len(writes.creates) - created
+        self.report.crm_writes += len(writes.creates)
+        self.report.counts["conflicts"] += sum(len(c) for _, c in writes.conflicts)
+
+    def _apply_item(
+        self, item: PairedItem, needs_google: bool, writes: PageWrites, pending: list[PendingDelete]
+    ) -> None:
+        """The item's CRM writes. A plan that also writes to Google leaves its Google writes
+        and its link to ``GoogleWork`` (after the commit): until they are made, the link
+        keeps saying what was last agreed, so a crash or a failed write leaves the item to
+        the next run's outbound look (the meeting's version differs from the link's),
+        never a half-claimed agreement."""
+        actions = item.plan.actions
+        meeting_id = item.crm.meeting_id if item.crm else None
+        version = item.crm.version if item.crm else 0
+        if needs_google and item.plan.deletes and item.link is not None:
+            # A deletion of the user's data in Google: the outbound pass makes it, behind the
+            # mass-delete breaker for deletions made in the CRM (it finds the link: the
+            # meeting's version moved). The link learns the etag Google has now (its fields
+            # are the agreed ones: "deleted in the CRM"). Without a link (the event of a
+            # meeting deleted before its link was saved) nothing would find it: made here.
+            self.store.note_etag(item.event.event_id, item.event.etag)
+            return
+        crm_after = item.crm
+        for action in actions:
+            match action:
+                case CreateInCrm():
+                    new = new_meeting(item.event, item.raw, item.plan, action)
+                    if item.link is not None:
+                        new = replace(new, relinks=True)
+                    writes.creates.append(new)
+                    return  # Meeting, import record and link are created in bulk.
+                case UpdateCrm():
+                    crm_after = self.crm.update_meeting(
+                        meeting_id=action.meeting_id,
+                        fields=action.fields,
+                        expected_version=action.expected_version,
+                        restore=action.restore,
+                        read_only=action.read_only,
+                    )
+                    self.report.counts["crm_restored" if action.restore else "crm_updated"] += 1
+                    self.report.crm_writes += 1
+                    version = crm_after.version
+                case DeleteInCrm():
+                    pending.append(
+                        PendingDelete(
+                            action.meeting_id,
+                            action.expected_version,
+                            item.event.event_id if item.link else None,
+                        )
+                    )
+                    return  # Deletions wait for the breaker at the end of the listing.
+                case SaveLink() if not needs_google:
+                    assert meeting_id is not None
+                    writes.links.append(
+                        LinkSave(
+                            event=item.event,
+                            raw=item.raw,
+                            meeting_id=meeting_id,
+                            base=action.base,
+                            version=version,
+                            origin=action.origin,
+                            leaving=action.leaving,
+                        )
+                    )
+                case DropLink() if not needs_google:
+                    if item.link is not None:
+                        self.store.drop_link(item.event.event_id)
+                case RecordConflict():
+                    if meeting_id is not None:
+                        writes.conflicts.append((meeting_id, action.conflicts))
+                case RecordProblem():
+                    self._fail(f"Event {action.event_id}: {action.message}")
+        if needs_google:
+            assert crm_after is not None  # no Google write without a meeting (planner.py)
+            rest = tuple(a for a in actions if isinstance(a, (*GOOGLE_WRITES, SaveLink, DropLink)))
+            self.google_work.append(
+                GoogleWork(replace(item.plan, actions=rest), item.link, crm_after, item.event)
+            )
+
+    def apply_google_work(self) -> None:
+        """The Google writes of the items planned on the pages so far, with their links,
+        through the one applier (sendUpdates=none, If-Match; 412 → re-read and re-plan).
+        A failed Google write does not hold the listing's token back: the link still says
+        what was last agreed, so the outbound look finds the item again."""
+        work, self.google_work = self.google_work, []
+        for entry in work:
+            self.applier.apply(entry.plan, entry.link, entry.crm, entry.event, False)
+
+    def _apply_deletes(self, pending: list[PendingDelete]) -> None:
+        for delete in pending:
+            try:
+                self.crm.delete_meeting(
+                    meeting_id=delete.meeting_id, expected_version=delete.version
+                )
+            except SideError as error:
+                # A tombstone already is what we wanted: an occurrence row that its series'
+                # deletion took along (meeting_delete), as a Google delete finding it gone.
+                if not self.store.deleted_already(delete.meeting_id):
+                    self._fail(
+                        f"A meeting whose event was deleted in Google stays in the CRM for now: "
+                        f"it changed meanwhile ({error}); tried again at the next sync "
+                        f"[meeting {delete.meeting_id}]"
+                    )
+                    continue
+            if delete.event_id is not None:
+                self.store.drop_link(delete.event_id)
+            self.report.counts["crm_deleted"] += 1
+            self.report.crm_writes += 1

@@ -1,0 +1,115 @@
+"""What the one driver needs of a store beyond the sides' single-item calls (sides.py): the
+page-sized lookups and writes that make an import of 10,000 events a few statements per
+page, the transaction of a page, and the candidates of the outbound look.
+
+Two implementations: the database (tandem/sync/engine/stores.py: bulk inserts, PostgreSQL's
+COPY, read-ahead of the next page, queries that depend on what changed since the last run)
+and memory (core/memory_stores.py, for the property tests and the state machine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from tandem.sync.core.fields import MeetingFields
+from tandem.sync.core.merge import Conflict, Side
+from tandem.sync.core.pairing import Listed, NewMeeting, PageLookup
+from tandem.sync.core.sides import Event
+from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
+
+P = TypeVar("P")
+
+
+@dataclass(frozen=True)
+class LinkSave:
+    """A link to save for a listed event (the store adds what it keeps beyond ``Link``:
+    the iCalUID, what the event shows beyond the six fields, its type)."""
+
+    event: GoogleEvent
+    raw: Event
+    meeting_id: int
+    base: MeetingFields
+    version: int
+    origin: Side
+    leaving: bool = False
+
+
+@dataclass
+class PageWrites:
+    """A page's CRM writes that go in bulk: new meetings (with their import records and
+    links), links, conflicts."""
+
+    creates: list[NewMeeting] = field(default_factory=list)
+    links: list[LinkSave] = field(default_factory=list)
+    conflicts: list[tuple[int, Sequence[Conflict]]] = field(default_factory=list)
+
+
+@dataclass
+class PendingDelete:
+    """A meeting whose event Google deleted: deleted at the end of the listing, after the
+    breaker. ``event_id``: its link's event, dropped with it."""
+
+    meeting_id: int
+    version: int
+    event_id: str | None
+
+
+class InboundStore(Protocol):
+    """One calendar's CRM rows and links, as the inbound pass reads and writes them."""
+
+    def sync_token(self) -> str | None: ...
+
+    def pairs_exist(self) -> bool:
+        """Whether the calendar has links or import records a listed event could pair with
+        (on a first import it has none, and the pages skip those lookups)."""
+        ...
+
+    def lookup(self, listed: Sequence[Listed], *, lookups: bool) -> PageLookup:
+        """What the store knows of the page's events; ``lookups=False`` skips the links and
+        import records (they could only come back empty)."""
+        ...
+
+    def absent(self, seen: set[str]) -> Iterable[tuple[Link, CrmMeeting]]:
+        """The calendar's links whose event a full listing did not return, with their
+        meetings."""
+        ...
+
+    def ahead(self, pages: Iterator[P]) -> Iterator[P]:
+        """The listing's pages, the next one read while the current one is written."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[object]:
+        """One page's CRM writes: all or none."""
+        ...
+
+    def write_page(self, writes: PageWrites) -> None: ...
+
+    def note_etag(self, event_id: str, etag: str) -> None:
+        """The link of ``event_id`` learns Google's etag (its fields stay the agreed ones)."""
+        ...
+
+    def drop_link(self, event_id: str) -> None: ...
+
+    def deleted_already(self, meeting_id: int) -> bool:
+        """Whether the meeting is a tombstone or gone (a deletion found it done)."""
+        ...
+
+    def synced(self) -> int:
+        """How many meetings are linked to this calendar (asked by the breaker only when
+        its verdict depends on it)."""
+        ...
+
+    def hold(self, reason: str, meeting_ids: list[int]) -> None:
+        """The breaker tripped on deletions made in Google: the user's question lists these
+        meetings."""
+        ...
+
+    def listing_done(self, *, token: str | None, full: bool) -> None:
+        """The listing went through to its end: ``token`` is its sync token when every item
+        went through (None keeps the old one, so the next listing brings them again)."""
+        ...
+
+    def keep_alive(self) -> None: ...
