@@ -19,6 +19,8 @@ def link_from_row(row: EventLink) -> Link:
         crm_version=row.base_version,
         origin="crm" if row.origin == EventLink.Origin.CRM else "google",
         leaving=row.leaving,
+        google_deleted=row.google_deleted,
+        event_type=row.event_type or "default",
     )
 
 
@@ -54,6 +56,7 @@ class DjangoLinks:
                 "base_version": link.crm_version,
                 "google_deleted": False,
                 "leaving": link.leaving,
+                "event_type": link.event_type,
             },
         )
 

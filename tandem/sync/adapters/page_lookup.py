@@ -14,6 +14,7 @@ from tandem.sync.adapters.crm import crm_meeting
 from tandem.sync.adapters.links import link_from_row
 from tandem.sync.adapters.serialize import fields_from_json
 from tandem.sync.core.fields import TimedMoment
+from tandem.sync.core.identity import event_id_for_meeting, looks_like_ours
 from tandem.sync.core.occurrence_slots import crm_original
 from tandem.sync.core.pairing import Listed, PageLookup, SeriesRow
 from tandem.sync.core.state import CrmMeeting
@@ -29,6 +30,7 @@ class DjangoPageLookup:
     user: User
     google_sub: str
     calendar_id: str
+    namespace: str
 
     def lookup(
         self, listed: Sequence[Listed], *, lookups: bool
@@ -82,8 +84,18 @@ class DjangoPageLookup:
                     agreed.at if isinstance(agreed, TimedMoment) else None,
                 )
         markers = {e.event.marker_meeting_id for e in unlinked if e.event.marker_meeting_id}
+        found.ours = self._ours(
+            [
+                e.event.event_id
+                for e in unlinked
+                if e.event.marker_meeting_id is None
+                and f"{cal}/{e.event.event_id}" not in found.imports
+                and looks_like_ours(e.event.event_id)
+            ]
+        )
         meeting_ids = {row.meeting_id for row in link_rows.values()} | set(found.imports.values())
         meeting_ids |= {series_id for series_id, _ in series_links.values()} | markers
+        meeting_ids |= set(found.ours.values())
         rows = {m.pk: m for m in Meeting.objects.filter(owner=user, pk__in=meeting_ids)}
         if markers - rows.keys():
             # Someone else connected to the same Google account pushed the event.
@@ -99,13 +111,13 @@ class DjangoPageLookup:
                     owner=user, meeting_id__in=rows.keys() - import_keys.keys()
                 ).values_list("meeting_id", "import_key")
             )
-        paired = (set(found.imports.values()) | markers) & rows.keys()
+        paired = (set(found.imports.values()) | markers | set(found.ours.values())) & rows.keys()
         if paired:
-            # Paired by import record or marker, but linked in another calendar.
-            found.in_other_calendar = set(
-                EventLink.objects.filter(owner=user, meeting_id__in=paired)
-                .exclude(calendar_id=cal)
-                .values_list("meeting_id", flat=True)
+            # Paired by import record, marker or id, but held by a link already: a copy.
+            found.already_linked = set(
+                EventLink.objects.filter(owner=user, meeting_id__in=paired).values_list(
+                    "meeting_id", flat=True
+                )
             )
         found.meetings = {
             pk: crm_meeting(row, import_key=import_keys.get(pk)) for pk, row in rows.items()
@@ -118,6 +130,24 @@ class DjangoPageLookup:
                 )
         found.slot_rows = self._slot_rows(unlinked, found.series)
         return found, link_rows
+
+    def _ours(self, event_ids: list[str]) -> dict[str, int]:
+        """Which of these event ids are the ids we gave the events of the user's meetings
+        that have no link and no import record (an insert whose link was never saved, whose
+        marker another client dropped since). The id is a hash (core/identity.py): the
+        candidates are hashed, which is asked only for events that carry no marker and
+        have an id of our shape, rare outside that case."""
+        if not event_ids:
+            return {}
+        candidates = (
+            Meeting.objects.filter(owner=self.user)
+            .exclude(pk__in=EventLink.objects.filter(owner=self.user).values("meeting_id"))
+            .exclude(pk__in=ImportedMeeting.objects.filter(owner=self.user).values("meeting_id"))
+            .values_list("pk", flat=True)
+        )
+        wanted = set(event_ids)
+        ours = {event_id_for_meeting(self.namespace, pk): pk for pk in candidates.iterator()}
+        return {event_id: pk for event_id, pk in ours.items() if event_id in wanted}
 
     def _slot_rows(
         self, unlinked: list[Listed], series: dict[str, SeriesRow]

@@ -200,6 +200,13 @@ class Applier:
                                 crm_version=version,
                                 origin=action.origin,
                                 leaving=action.leaving,
+                                event_type=(
+                                    event.event_type
+                                    if event
+                                    else link.event_type
+                                    if link
+                                    else "default"
+                                ),
                             )
                         )
                     case DropLink():

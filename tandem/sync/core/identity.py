@@ -30,6 +30,11 @@ def event_id_for_meeting(namespace: str, meeting_id: int) -> str:
     return base64.b32hexencode(digest).decode("ascii").lower()
 
 
+def looks_like_ours(event_id: str) -> bool:
+    """Whether the id has the shape of the ids ``event_id_for_meeting`` gives."""
+    return len(event_id) == 32 and is_client_event_id(event_id)
+
+
 def is_client_event_id(event_id: str) -> bool:
     """Google's rule for client-supplied ids."""
     return _EVENT_ID.fullmatch(event_id) is not None

@@ -12,8 +12,11 @@ Pairing, in order (docs/sync-rules.md, "Pairing"):
 - the link of this calendar that holds the event;
 - else the meeting imported from it (import record) or named by our marker, unless that
   meeting is another user's (someone else connected to the same Google account pushed the
-  event: for this user it is like anyone else's) or linked in another calendar (our event
-  copied there: not this pair);
+  event: for this user it is like anyone else's) or held by a link already (our event
+  copied, in this calendar or another: the copy is not its pair);
+- else, an event with no marker whose id is the one we give a meeting's event
+  (core/identity.py): our insert went through, its link was never saved, and another client
+  dropped the marker since;
 - a copy of an event linked in another of the user's calendars (same iCalUID) is planned
   as an event never seen (the planner's rule);
 - an occurrence changed or cancelled alone takes its slot in its CRM series
@@ -85,8 +88,11 @@ class PageLookup:
     meetings: dict[int, CrmMeeting] = field(default_factory=dict)
     # Meeting ids our marker names that belong to another user.
     others: set[int] = field(default_factory=set)
-    # Meetings with a link in another calendar of the user's.
-    in_other_calendar: set[int] = field(default_factory=set)
+    # Of the meetings paired by import record or marker, those a link holds already.
+    already_linked: set[int] = field(default_factory=set)
+    # Event ids of the page that are the ids we give meetings' events, when no link, no
+    # import record and no marker names them: by event id (core/identity.py).
+    ours: dict[str, int] = field(default_factory=dict)
     # The CRM's own rows at the slots of the page's occurrences that Google does not know
     # yet (no link, no import record), by (series meeting id, original start).
     slot_rows: dict[tuple[int, datetime], CrmMeeting] = field(default_factory=dict)
@@ -172,7 +178,9 @@ def plan_page(
             if event.marker_meeting_id in lookup.others:
                 event = replace(event, marker_meeting_id=None)
             meeting_id = (
-                lookup.imports.get(f"{calendar_id}/{event.event_id}") or event.marker_meeting_id
+                lookup.imports.get(f"{calendar_id}/{event.event_id}")
+                or event.marker_meeting_id
+                or lookup.ours.get(event.event_id)
             )
             if raw.get("iCalUID") in lookup.linked_elsewhere:
                 event = replace(event, linked_elsewhere=True)
@@ -199,8 +207,8 @@ def plan_page(
                     page.items.append(PairedItem(event, raw, None, None, plan))
                 continue
             meeting = lookup.meetings.get(meeting_id)
-            if meeting is not None and meeting.meeting_id in lookup.in_other_calendar:
-                meeting = None  # Our event copied into another calendar: not this pair.
+            if meeting is not None and meeting.meeting_id in lookup.already_linked:
+                meeting = None  # A copy of our event: not this meeting's pair.
         plan = plan_item(
             link=link, crm=meeting, google=event, settings=settings, listing_complete=False
         )

@@ -26,6 +26,8 @@ class Link:
     ``origin`` the side the item was born on ("crm": pushed by us, "google": imported).
     ``leaving``: we started removing the event from Google (a private meeting while private
     sync is off), so a cancelled event then is our own doing, never a user's deletion.
+    ``google_deleted``: the last listing found the event cancelled (the outbound look plans
+    it as such); ``event_type``: Google's ``eventType`` as last listed (core/event_types.py).
     """
 
     calendar_id: str
@@ -36,6 +38,8 @@ class Link:
     crm_version: int
     origin: Side
     leaving: bool = False
+    google_deleted: bool = False
+    event_type: str = "default"
 
 
 @dataclass(frozen=True)

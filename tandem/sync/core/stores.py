@@ -113,3 +113,38 @@ class InboundStore(Protocol):
         ...
 
     def keep_alive(self) -> None: ...
+
+
+class OutboundStore(Protocol):
+    """One writable calendar's candidates for the outbound look, and what it records."""
+
+    def linked_candidates(self) -> list[tuple[Link, CrmMeeting]]:
+        """Links whose meeting changed since their agreement, whose event the last listing
+        found cancelled, or that are leaving; with their meetings."""
+        ...
+
+    def restored_imports(self) -> list[tuple[CrmMeeting, str]]:
+        """Live meetings imported from this calendar without a link (restored in the CRM
+        after their event was deleted in Google), with their event ids."""
+        ...
+
+    def unpushed(self) -> list[CrmMeeting]:
+        """Meetings made in the CRM that no link and no import record holds (asked for the
+        target calendar only)."""
+        ...
+
+    def synced(self) -> int: ...
+
+    def hold(self, reason: str, meetings: list[CrmMeeting]) -> None:
+        """The breaker tripped on deletions made in the CRM: the user's question lists these
+        meetings."""
+        ...
+
+    def version_agrees(self, link: Link, version: int) -> None:
+        """The meeting changed, but not in a mapped field: its link takes its version."""
+        ...
+
+    def push_occurrences(self) -> bool:
+        """Pushes occurrences changed or cancelled alone in the CRM to the instances of
+        their series (planner.plan_occurrence_out); True when every write went through."""
+        ...

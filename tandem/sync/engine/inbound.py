@@ -112,7 +112,10 @@ class DjangoInboundStore:
         )
         self.state.access_role = calendar.access_role
         self.lookups = DjangoPageLookup(
-            user=ctx.user, google_sub=ctx.google_sub, calendar_id=calendar.calendar_id
+            user=ctx.user,
+            google_sub=ctx.google_sub,
+            calendar_id=calendar.calendar_id,
+            namespace=ctx.namespace,
         )
         self.crm = DjangoCrm(
             user=ctx.user, all_day_zone=ctx.all_day_zone, window_start=ctx.window_start

@@ -1,15 +1,13 @@
-"""CRM → Google for one writable calendar.
-
-Candidates are the meetings changed since their last agreement (version differs from the
-link's), links whose event Google cancelled or that we are removing, and, for the target
-calendar, CRM meetings never pushed. Each is planned by the core with the Google side as the
-link last saw it; the core's applier writes (sendUpdates=none, If-Match) and on 412 or 409
-re-reads the event and plans again. An idle run queries the database and calls nothing.
+"""CRM → Google for one writable calendar on the database: the core's outbound pass
+(core/outbound.py) over ``DjangoOutboundStore``, whose candidate queries start from what
+changed since the user's last clean run, so an idle run queries a few index entries and
+calls nothing, whatever the number of meetings.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import F, Q
 
@@ -17,16 +15,17 @@ from tandem.meetings.models import Meeting
 from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
 from tandem.sync.adapters.google import GoogleCalendarSide
 from tandem.sync.adapters.links import DjangoLinks, link_from_row
-from tandem.sync.core.apply import Applier, Fetcher, Item, Planned, SyncReport, plan_hold_apply
-from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
+from tandem.sync.core.apply import Applier, Fetcher, SyncReport
+from tandem.sync.core.outbound import Outbound
+from tandem.sync.core.state import CrmMeeting, Link
 from tandem.sync.engine.context import (
     CalendarPlan,
     HeldDeletion,
     RunContext,
 )
 from tandem.sync.engine.exceptions_out import ExceptionsOut
-from tandem.sync.engine.records import conflict_rows
-from tandem.sync.models import EventLink, ImportedMeeting, SyncConflict, SyncRun
+from tandem.sync.engine.records import record_report
+from tandem.sync.models import EventLink, ImportedMeeting, SyncRun
 
 # Outside a full look, the candidates are the meetings changed since the user's last clean
 # run began, less this margin: a change stamped (the writer's clock) before that run began
@@ -37,82 +36,60 @@ CHANGED_LOOK_MAX = 1000
 
 
 class OutboundPass:
+    """One writable calendar's outbound pass of a run: the core's, over the database."""
+
     def __init__(self, ctx: RunContext, calendar: CalendarPlan, default_zone: str) -> None:
         self.ctx = ctx
-        self.calendar = calendar
-        self.default_zone = default_zone
-        self.settings = ctx.core_settings(calendar)
-        self.crm = DjangoCrm(
-            user=ctx.user, all_day_zone=ctx.all_day_zone, window_start=ctx.window_start
-        )
-        self.links = DjangoLinks(user=ctx.user, google_sub=ctx.google_sub)
-        self.side = GoogleCalendarSide(
+        self.report = SyncReport()
+        side = GoogleCalendarSide(
             client=ctx.client,
             calendar_id=calendar.calendar_id,
             time_min=ctx.window_start.isoformat(timespec="seconds"),
             default_zone=default_zone,
         )
-        self.report = SyncReport()
-        self.tripped = False  # the mass-delete breaker held this pass's deletions
-        self.clean = True  # every write went through (set by run)
-        self.applier = Applier(
-            self.crm,
-            self.side,
-            self.links,
-            self.settings,
-            ctx.namespace,
-            Fetcher(self.side, ctx.namespace, default_zone),
-            self.report,
+        crm = DjangoCrm(user=ctx.user, all_day_zone=ctx.all_day_zone, window_start=ctx.window_start)
+        settings = ctx.core_settings(calendar)
+        self.core = Outbound(
+            store=DjangoOutboundStore(ctx, calendar, default_zone),
+            applier=Applier(
+                crm,
+                side,
+                DjangoLinks(user=ctx.user, google_sub=ctx.google_sub),
+                settings,
+                ctx.namespace,
+                Fetcher(side, ctx.namespace, default_zone),
+                self.report,
+            ),
+            settings=settings,
+            allow_mass_delete=ctx.allow_mass_delete,
+            report=self.report,
         )
 
+    @property
+    def tripped(self) -> bool:
+        return self.core.tripped
+
+    @property
+    def clean(self) -> bool:
+        return self.core.clean
+
     def run(self) -> None:
-        if not self.calendar.writable:
-            return  # Read-only calendars never get writes.
-        # Google as the last listing saw it; a 412 makes the applier read the real one.
-        # (and of the type the last listing read: a type Google keeps to itself is never
-        # written, core/event_types.py)
-        linked: list[Item] = [
-            (
-                link,
-                meeting,
-                GoogleEvent(
-                    link.event_id,
-                    link.etag,
-                    None if cancelled else link.base,
-                    cancelled=cancelled,
-                    event_type=event_type or "default",
-                ),
-            )
-            for link, meeting, cancelled, event_type in self._linked_candidates()
-        ]
-        # Meetings deleted in the CRM count for the mass-delete breaker as much as events
-        # deleted in Google (DESIGN.md §3).
-        planned, verdict = plan_hold_apply(
-            linked,
-            applier=self.applier,
-            listing_complete=False,
-            synced=self._synced,
-            allow_mass_delete=self.ctx.allow_mass_delete,
-        )
-        if verdict.tripped:
-            self.tripped = True
-            held = [p.crm for p in planned if p.plan.deletes and p.crm is not None]
-            self.ctx.hold(verdict.reason, [HeldDeletion.of(m, deleted_in="crm") for m in held])
-        self._versions_agree(planned)
-        for meeting, event_id in self._restored_imports():
-            # Imported, deleted in Google, restored in the CRM: the planner undeletes it.
-            # Read and written one at a time, so a run the request budget stops part-way
-            # has restored what it read.
-            self._one((None, meeting, self.applier.fetch(event_id)))
-        if self.calendar.target:
-            # Looked up after the writes above, which may unlink a meeting.
-            for meeting in self._unpushed_meetings():
-                self._one((None, meeting, None))
-        # After the inserts above: a series new in this run is in Google by now.
-        exceptions = ExceptionsOut(self.ctx, self.calendar, self.default_zone)
-        exceptions.run()
-        self.clean = not self.report.errors and exceptions.clean
-        self._record()
+        try:
+            self.core.run()
+        finally:
+            record_report(self.ctx, self.report)
+
+
+class DjangoOutboundStore:
+    """The OutboundStore (core/stores.py) of one calendar of one user."""
+
+    def __init__(self, ctx: RunContext, calendar: CalendarPlan, default_zone: str) -> None:
+        self.ctx = ctx
+        self.calendar = calendar
+        self.default_zone = default_zone
+        # What the candidate queries learnt: "since" (the last clean run's start), "ids"
+        # (meetings changed since), "linked" and "restored" (what the earlier ones found).
+        self.cache: dict[str, Any] = {}
 
     # -- candidates -------------------------------------------------------------------------
     #
@@ -134,7 +111,7 @@ class OutboundPass:
         cheap). ``again``: read them anew (after this pass's own writes)."""
         if self.ctx.force_full_outbound:
             return None
-        cached: dict[str, object] = self.__dict__.setdefault("_candidates_cache", {})
+        cached = self.cache
         if "since" not in cached:
             last_clean = (
                 SyncRun.objects.filter(owner=self.ctx.user, status=SyncRun.Status.SUCCEEDED)
@@ -155,7 +132,7 @@ class OutboundPass:
             cached["ids"] = None if len(ids) > CHANGED_LOOK_MAX else ids
         return cached["ids"]  # type: ignore[return-value]
 
-    def _linked_candidates(self) -> list[tuple[Link, CrmMeeting, bool, str]]:
+    def linked_candidates(self) -> list[tuple[Link, CrmMeeting]]:
         rows = EventLink.objects.filter(
             owner=self.ctx.user,
             google_sub=self.ctx.google_sub,
@@ -194,7 +171,7 @@ class OutboundPass:
             found = list(rows.filter(changed | Q(updated_at__lt=self.ctx.inbound_started_at)))
         else:
             found = list(rows)
-        cached: dict[str, object] = self.__dict__.setdefault("_candidates_cache", {})
+        cached = self.cache
         cached["linked"] = [row.meeting_id for row in found]
         keys = dict(
             ImportedMeeting.objects.filter(
@@ -202,21 +179,16 @@ class OutboundPass:
             ).values_list("meeting_id", "import_key")
         )
         return [
-            (
-                link_from_row(row),
-                crm_meeting(row.meeting, import_key=keys.get(row.meeting_id)),
-                row.google_deleted,
-                row.event_type,
-            )
+            (link_from_row(row), crm_meeting(row.meeting, import_key=keys.get(row.meeting_id)))
             for row in found
         ]
 
-    def _restored_imports(self) -> list[tuple[CrmMeeting, str]]:
+    def restored_imports(self) -> list[tuple[CrmMeeting, str]]:
         """Live meetings imported from this calendar without a link: tombstones the user
         restored after the event was deleted in Google (applying a deletion drops the link).
         Not the rows that hide a cancelled occurrence: they never had a link."""
         prefix = f"{self.calendar.calendar_id}/"
-        cached = self.__dict__.setdefault("_candidates_cache", {})
+        cached = self.cache
         edited = self._changed_meeting_ids()
         # Restored or unlinked since the last clean run: among the changed meetings and those
         # of this pass's linked candidates (whose link a write above may drop).
@@ -267,9 +239,9 @@ class OutboundPass:
             for row in rows
         ]
 
-    def _unpushed_meetings(self) -> list[CrmMeeting]:
+    def unpushed(self) -> list[CrmMeeting]:
         # Read again when this pass wrote anything above (a restore changes a meeting).
-        cached = self.__dict__.setdefault("_candidates_cache", {})
+        cached = self.cache
         edited = self._changed_meeting_ids(
             again=bool(cached.get("linked")) or bool(cached.get("restored"))
         )
@@ -335,52 +307,29 @@ class OutboundPass:
             if owner_id == self.ctx.user.pk and google_sub == self.ctx.google_sub
         }
 
-    # -- applying ---------------------------------------------------------------------------
+    # -- recording --------------------------------------------------------------------------
 
-    def _one(self, item: Item) -> None:
-        """An item that cannot delete (a restore, a first push): planned and applied alone."""
-        plan_hold_apply(
-            [item],
-            applier=self.applier,
-            listing_complete=False,
-            synced=self._synced,
-            allow_mass_delete=self.ctx.allow_mass_delete,
+    def synced(self) -> int:
+        return int(
+            EventLink.objects.filter(
+                owner=self.ctx.user,
+                google_sub=self.ctx.google_sub,
+                calendar_id=self.calendar.calendar_id,
+            ).count()
         )
 
-    def _synced(self) -> int:
-        return EventLink.objects.filter(
+    def hold(self, reason: str, meetings: list[CrmMeeting]) -> None:
+        self.ctx.hold(reason, [HeldDeletion.of(m, deleted_in="crm") for m in meetings])
+
+    def version_agrees(self, link: Link, version: int) -> None:
+        EventLink.objects.filter(
             owner=self.ctx.user,
             google_sub=self.ctx.google_sub,
             calendar_id=self.calendar.calendar_id,
-        ).count()
+            event_id=link.event_id,
+        ).update(base_version=version)
 
-    def _versions_agree(self, planned: list[Planned]) -> None:
-        """Links whose meeting changed but not in a mapped field (or back to the agreed
-        value): nothing to write, the link takes the meeting's version."""
-        for entry in planned:
-            link, meeting = entry.link, entry.crm
-            if entry.plan.actions or link is None or meeting is None:
-                continue
-            if link.crm_version != meeting.version:
-                EventLink.objects.filter(
-                    owner=self.ctx.user,
-                    google_sub=self.ctx.google_sub,
-                    calendar_id=self.calendar.calendar_id,
-                    event_id=link.event_id,
-                ).update(base_version=meeting.version)
-
-    def _record(self) -> None:
-        self.ctx.errors.extend(self.report.errors)
-        self.ctx.counts.update(self.report.counts)
-        if self.report.conflicts:
-            SyncConflict.objects.bulk_create(
-                row
-                for meeting_id, conflict in self.report.conflicts
-                for row in conflict_rows(
-                    user=self.ctx.user,
-                    run_id=self.ctx.run_id,
-                    meeting_id=meeting_id,
-                    conflicts=[conflict],
-                )
-            )
-            self.ctx.counts["conflicts"] += len(self.report.conflicts)
+    def push_occurrences(self) -> bool:
+        exceptions = ExceptionsOut(self.ctx, self.calendar, self.default_zone)
+        exceptions.run()
+        return exceptions.clean

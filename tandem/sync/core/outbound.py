@@ -1,0 +1,100 @@
+"""CRM → Google for one writable calendar: the outbound half of the one driver.
+
+Candidates come from the store (core/stores.py ``OutboundStore``): links whose meeting
+changed since their last agreement, whose event Google cancelled, or that we are removing;
+imported meetings restored in the CRM after their event was deleted; and, for the target
+calendar, CRM meetings never pushed. Each is planned by the planner's table with the Google
+side as the link last saw it; the one applier writes (sendUpdates=none, If-Match) and on 412
+or 409 re-reads the event and plans again. Deletions made in the CRM go through the
+mass-delete breaker like those made in Google (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+from tandem.sync.core.apply import Applier, Item, Planned, SyncReport, plan_hold_apply
+from tandem.sync.core.state import GoogleEvent, SyncSettings
+from tandem.sync.core.stores import OutboundStore
+
+
+class Outbound:
+    def __init__(
+        self,
+        *,
+        store: OutboundStore,
+        applier: Applier,
+        settings: SyncSettings,
+        allow_mass_delete: bool,
+        report: SyncReport,
+    ) -> None:
+        self.store, self.applier, self.settings = store, applier, settings
+        self.allow_mass_delete = allow_mass_delete
+        self.report = report
+        self.tripped = False  # the mass-delete breaker held this pass's deletions
+        self.clean = True  # every write went through
+
+    def run(self) -> None:
+        if self.settings.read_only:
+            return  # Read-only calendars never get writes.
+        errors_before = len(self.report.errors)
+        # Google as the last listing saw it; a 412 makes the applier read the real one
+        # (and of the type the last listing read: a type Google keeps to itself is never
+        # written, core/event_types.py).
+        linked: list[Item] = [
+            (
+                link,
+                meeting,
+                GoogleEvent(
+                    link.event_id,
+                    link.etag,
+                    None if link.google_deleted else link.base,
+                    cancelled=link.google_deleted,
+                    event_type=link.event_type,
+                ),
+            )
+            for link, meeting in self.store.linked_candidates()
+        ]
+        planned, verdict = plan_hold_apply(
+            linked,
+            applier=self.applier,
+            listing_complete=False,
+            synced=self.store.synced,
+            allow_mass_delete=self.allow_mass_delete,
+        )
+        if verdict.tripped:
+            self.tripped = True
+            self.report.needs_attention = self.report.needs_attention or verdict.reason
+            held = [p.crm for p in planned if p.plan.deletes and p.crm is not None]
+            self.store.hold(verdict.reason, held)
+        self._versions_agree(planned)
+        for meeting, event_id in self.store.restored_imports():
+            # Imported, deleted in Google, restored in the CRM: the planner undeletes it.
+            # Read and written one at a time, so a run the request budget stops part-way
+            # has restored what it read.
+            self._one((None, meeting, self.applier.fetch(event_id)))
+        if self.settings.is_target:
+            # Looked up after the writes above, which may unlink a meeting.
+            for meeting in self.store.unpushed():
+                self._one((None, meeting, None))
+        # After the inserts above: a series new in this run is in Google by now.
+        occurrences_clean = self.store.push_occurrences()
+        self.clean = len(self.report.errors) == errors_before and occurrences_clean
+
+    def _one(self, item: Item) -> None:
+        """An item that cannot delete (a restore, a first push): planned and applied alone."""
+        plan_hold_apply(
+            [item],
+            applier=self.applier,
+            listing_complete=False,
+            synced=self.store.synced,
+            allow_mass_delete=self.allow_mass_delete,
+        )
+
+    def _versions_agree(self, planned: list[Planned]) -> None:
+        """Links whose meeting changed but not in a mapped field (or back to the agreed
+        value): nothing to write, the link takes the meeting's version."""
+        for entry in planned:
+            link, meeting = entry.link, entry.crm
+            if entry.plan.actions or link is None or meeting is None:
+                continue
+            if link.crm_version != meeting.version:
+                self.store.version_agrees(link, meeting.version)
