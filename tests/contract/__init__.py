@@ -24,7 +24,7 @@ implementation pass: the contract is what the driver relies on.
 Binding a second calendar provider (say Microsoft Graph) takes two files:
 
 1. The adapter, beside ``tandem/sync/adapters/google.py``: a class with ``calendar_id``,
-   ``list_events``, ``get_event``, ``insert_event``, ``patch_event`` and ``delete_event``
+   ``pages``, ``get_event``, ``insert_event``, ``patch_event`` and ``delete_event``
    that speaks the provider's API and turns its answers into the ``SideError`` tree
    (409 -> AlreadyExists, 412 -> PreconditionFailed, 404/410 -> NotFound, a dead delta
    token -> SyncTokenInvalid). Events stay Google-shaped JSON, the core's lingua franca.

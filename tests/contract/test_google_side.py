@@ -23,7 +23,7 @@ from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.mapping import event_body_from_fields
 from tandem.sync.core.sides import Event, SyncTokenInvalid
 from tests.conftest import DEMO_GOOGLE_EMAIL, IN_PROCESS_BASE_URL
-from tests.contract.google_side import GoogleSideContract, WriteCall
+from tests.contract.google_side import GoogleSideContract, WriteCall, listing_of
 from tests.contract.values import ZONE, in_window, timed
 
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
@@ -176,7 +176,7 @@ class TestGoogleCalendarSide(GoogleSideContract):
 
     def test_a_listing_is_read_to_its_last_page(self, calendar: EmulatorCalendarBench) -> None:
         made = {calendar.person_creates(self.fields(calendar, subject=f"E{n}")) for n in range(5)}
-        listing = calendar.side.list_events(sync_token=None)
+        listing = listing_of(calendar.side, sync_token=None)
         assert {event["id"] for event in listing.events} == made
         pages = [r for r in calendar.recording.requests if r.method == "GET"]
         assert len(pages) == 3 and "syncToken" not in pages[0].url.params
@@ -187,9 +187,9 @@ class TestGoogleCalendarSide(GoogleSideContract):
     ) -> None:
         """Google may hand out a token that later gets 410 fullSyncRequired."""
         calendar.emulator.corrupt_sync_tokens(count=1)
-        token = calendar.side.list_events(sync_token=None).next_sync_token
+        token = listing_of(calendar.side, sync_token=None).next_sync_token
         with pytest.raises(SyncTokenInvalid):
-            calendar.side.list_events(sync_token=token)
-        fresh = calendar.side.list_events(sync_token=None).next_sync_token
+            listing_of(calendar.side, sync_token=token)
+        fresh = listing_of(calendar.side, sync_token=None).next_sync_token
         calendar.person_creates(timed(in_window(calendar.window_start)))
-        assert len(calendar.side.list_events(sync_token=fresh).events) == 1
+        assert len(listing_of(calendar.side, sync_token=fresh).events) == 1

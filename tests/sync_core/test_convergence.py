@@ -136,6 +136,12 @@ class SyncMachine(RuleBasedStateMachine):
     def toggle_private_sync(self) -> None:
         self.private_sync = not self.private_sync
 
+    @rule(size=st.sampled_from([1, 2, 3, 250]))
+    def page_size(self, size: int) -> None:
+        """Listings come in pages of this many events (the driver's paged path: pairing and
+        writing page by page, the token with the last page)."""
+        self.google.page_size = size
+
     @rule()
     def expire_sync_token(self) -> None:
         self.google.dead_tokens = True

@@ -109,16 +109,16 @@ def test_a_stale_etag_is_reread_merged_and_retried(world: World) -> None:
     world.sync()
     event_id = event_id_for_meeting(NAMESPACE, meeting_id)
     world.crm.user_edit(meeting_id, replace(timed(9), subject="From CRM"))
-    real_list = world.google.list_events
+    real_pages = world.google.pages
 
     def list_then_edit(*, sync_token: str | None) -> Any:
-        listing = real_list(sync_token=sync_token)
+        pages = list(real_pages(sync_token=sync_token))
         world.google.user_patch(event_id, {"location": "Room 4"})  # lands after the listing
-        return listing
+        return iter(pages)
 
-    world.google.list_events = list_then_edit  # type: ignore[method-assign]
+    world.google.pages = list_then_edit  # type: ignore[method-assign]
     report = world.sync()
-    world.google.list_events = real_list  # type: ignore[method-assign]
+    world.google.pages = real_pages  # type: ignore[method-assign]
     assert not report.errors
     expected = replace(timed(9), subject="From CRM", location="Room 4")
     assert world.google_fields(event_id) == expected
@@ -177,9 +177,11 @@ def test_the_breaker_holds_a_mass_deletion_until_confirmed(world: World) -> None
 
 
 def test_the_breaker_weighs_each_direction_on_its_own(world: World) -> None:
-    """Deletions in either direction count, each against the synced meetings (as each pass
-    of the database engine checks its own): 12 of 30 deleted in Google are held while 3
-    deleted in the CRM reach Google; the question says where the deletions happened."""
+    """Deletions in either direction count, each against the synced meetings: 12 of 30
+    deleted in Google trip the inbound breaker while the CRM's own 3 would not trip the
+    outbound one; the question says where the deletions happened, and the run writes
+    nothing more until the user answers (as the database engine: no outbound pass after a
+    held inbound one). Confirmed, both go through."""
     events = [world.google.user_create(timed(9 + i % 8, day=1 + i // 8)) for i in range(30)]
     world.sync()
     for event_id in events[:12]:
@@ -189,9 +191,12 @@ def test_the_breaker_weighs_each_direction_on_its_own(world: World) -> None:
         world.crm.user_delete(meeting_id)
     held = world.sync()
     assert "deleted in Google" in held.needs_attention
-    assert len(world.crm.alive()) == 30 - 3  # the 12 held, the CRM's own 3 deleted
-    live = [e for e in world.google.events.values() if e.get("status") != "cancelled"]
-    assert len(live) == 30 - 12 - 3  # Google's 12, and the CRM's 3 reached Google
+    assert len(world.crm.alive()) == 30 - 3  # the 12 held; the CRM's 3 were the user's
+    assert len(world.google.alive()) == 30 - 12  # the CRM's 3 wait for the answer
+    confirmed = world.sync(allow_mass_delete=True)
+    assert not confirmed.needs_attention
+    assert len(world.crm.alive()) == 30 - 12 - 3
+    assert len(world.google.alive()) == 30 - 12 - 3
 
 
 def test_an_empty_listing_with_links_deletes_nothing(world: World) -> None:
@@ -224,5 +229,7 @@ def test_our_own_writes_come_back_as_echoes_that_change_nothing(world: World) ->
     world.crm.user_create(timed(11))
     world.sync()
     echo = world.sync()
-    assert [plan.why for plan in echo.plans] == ["unchanged", "unchanged"]
+    # Both echoes were listed and planned (and the outbound look found the links agreeing).
+    assert {plan.event_id for plan in echo.plans} == set(world.google.events)
+    assert {plan.why for plan in echo.plans} == {"unchanged"}
     assert echo.writes == 0

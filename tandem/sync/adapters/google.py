@@ -16,7 +16,6 @@ from tandem.google.calendar import CalendarClient, EventsPage
 from tandem.sync.core.sides import (
     AlreadyExists,
     Event,
-    EventListing,
     NotFound,
     PreconditionFailed,
     Refused,
@@ -53,19 +52,6 @@ class GoogleCalendarSide:
                 yield replace(page, items=[storable_identifiers(item) for item in page.items])
         except google_errors.SyncTokenInvalid as error:
             raise SyncTokenInvalid(str(error)) from error
-
-    def list_events(self, *, sync_token: str | None) -> EventListing:
-        events: list[Event] = []
-        next_sync_token = None
-        for page in self.pages(sync_token=sync_token):
-            events.extend(page.items)
-            next_sync_token = page.next_sync_token
-        return EventListing(
-            events=events,
-            next_sync_token=next_sync_token,
-            complete=sync_token is None,
-            default_zone=self.default_zone,
-        )
 
     def get_event(self, *, event_id: str) -> Event | None:
         try:

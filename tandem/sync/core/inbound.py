@@ -111,11 +111,11 @@ class Inbound:
             # 410: the token is dead; a full re-list reconciles by event id (never deletes
             # anything by itself: absences go through the breaker like any deletion).
             self.report.counts["full_resyncs"] += 1
-            self.report.full_listing = True
             self._listing(None)
 
     def _listing(self, token: str | None) -> None:
         full = token is None
+        self.report.full_listing = self.report.full_listing or full
         seen: set[str] = set()
         pending: list[PendingDelete] = []
         listed = 0
@@ -169,6 +169,12 @@ class Inbound:
         """One item failed: the run reports it, and this listing's sync token is not saved
         (the next listing brings the item again)."""
         self.report.errors.append(message)
+        self.clean = False
+
+    def _problem(self, problem: RecordProblem) -> None:
+        """An event the CRM cannot hold: recorded, and like a failed item it keeps this
+        listing's token (the next listing brings it again)."""
+        self.report.problems.append((problem.event_id, problem.message))
         self.clean = False
 
     # -- planning ---------------------------------------------------------------------------
@@ -261,20 +267,22 @@ class Inbound:
                 for action in plan.actions:
                     if isinstance(action, RecordProblem):
                         self.report.counts["problems"] += 1
-                        self._fail(f"Event {action.event_id}: {action.message}")
+                        self._problem(action)
                 continue
             needs_google = any(isinstance(action, GOOGLE_WRITES) for action in plan.actions)
             try:
                 self._apply_item(item, needs_google, writes, pending)
             except SideError as error:
                 self._fail(item_error(plan, item.crm, error))
-        self.store.write_page(writes)
-        created = sum(1 for new in writes.creates if new.series_id is None)
+        failures = self.store.write_page(writes)
+        for failure in failures:
+            self._fail(failure)
+        created = sum(1 for new in writes.creates if new.series_id is None) - len(failures)
         # A changed or cancelled occurrence changes its series: counted as an update.
         self.report.counts["crm_created"] += created
         if len(writes.creates) > created:
             self.report.counts["crm_updated"] += len(writes.creates) - created
-        self.report.crm_writes += len(writes.creates)
+        self.report.crm_writes += len(writes.creates) - len(failures)
         self.report.counts["conflicts"] += sum(len(c) for _, c in writes.conflicts)
 
     def _apply_item(
@@ -345,7 +353,7 @@ class Inbound:
                     if meeting_id is not None:
                         writes.conflicts.append((meeting_id, action.conflicts))
                 case RecordProblem():
-                    self._fail(f"Event {action.event_id}: {action.message}")
+                    self._problem(action)
         if needs_google:
             assert crm_after is not None  # no Google write without a meeting (planner.py)
             rest = tuple(a for a in actions if isinstance(a, (*GOOGLE_WRITES, SaveLink, DropLink)))

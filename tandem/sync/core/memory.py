@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeAlias
@@ -22,7 +23,6 @@ from tandem.sync.core.mapping import MalformedEvent, event_body_from_fields, fie
 from tandem.sync.core.sides import (
     AlreadyExists,
     Event,
-    EventListing,
     NotFound,
     PreconditionFailed,
     SideError,
@@ -31,6 +31,14 @@ from tandem.sync.core.sides import (
 from tandem.sync.core.state import CrmMeeting, Link
 
 Fault: TypeAlias = Literal["before", "after"] | None
+
+
+@dataclass(frozen=True)
+class MemoryPage:
+    """One page of a listing (the last one carries the sync token)."""
+
+    items: list[Event]
+    next_sync_token: str | None
 
 
 class InjectedFault(SideError):
@@ -183,8 +191,11 @@ class MemoryCrm(_Faulty):
 class MemoryGoogle(_Faulty):
     """One Google calendar (its events, etags and sync tokens)."""
 
-    def __init__(self, clock: Clock, *, calendar_id: str = "primary", zone: str = "UTC") -> None:
+    def __init__(
+        self, clock: Clock, *, calendar_id: str = "primary", zone: str = "UTC", page_size: int = 250
+    ) -> None:
         super().__init__()
+        self.page_size = page_size
         self.clock = clock
         self._calendar_id = calendar_id
         self.zone = zone
@@ -199,7 +210,18 @@ class MemoryGoogle(_Faulty):
         return self._calendar_id
 
     # The GoogleSide protocol.
-    def list_events(self, *, sync_token: str | None) -> EventListing:
+    @property
+    def default_zone(self) -> str:
+        return self.zone
+
+    def pages(self, *, sync_token: str | None) -> Iterator[MemoryPage]:
+        """The listing in pages of ``page_size`` (a snapshot: the listing is read first)."""
+        events, token = self._listing(sync_token)
+        for start in range(0, max(len(events), 1), self.page_size):
+            last = start + self.page_size >= len(events)
+            yield MemoryPage(events[start : start + self.page_size], token if last else None)
+
+    def _listing(self, sync_token: str | None) -> tuple[list[Event], str]:
         if sync_token is None:
             self.dead_tokens = False  # A full listing hands out a fresh, valid token.
             chosen = list(self.events)
@@ -207,12 +229,7 @@ class MemoryGoogle(_Faulty):
             if self.dead_tokens or not sync_token.isdigit() or int(sync_token) > self._changes:
                 raise SyncTokenInvalid("Sync token is no longer valid, a full sync is required.")
             chosen = [eid for eid, seq in self._sequence.items() if seq > int(sync_token)]
-        return EventListing(
-            events=[copy.deepcopy(self.events[eid]) for eid in chosen],
-            next_sync_token=str(self._changes),
-            complete=sync_token is None,
-            default_zone=self.zone,
-        )
+        return [copy.deepcopy(self.events[eid]) for eid in chosen], str(self._changes)
 
     def get_event(self, *, event_id: str) -> Event | None:
         event = self.events.get(event_id)

@@ -25,7 +25,6 @@ a bug and propagates.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tandem.sync.core.fields import MeetingFields
@@ -56,18 +55,6 @@ class Refused(SideError):
 
 class SyncTokenInvalid(SideError):
     pass
-
-
-@dataclass(frozen=True)
-class EventListing:
-    """One ``events.list`` run, paged to the end. ``complete``: a full listing (no sync
-    token), where a missing event is gone; otherwise only changes since the token.
-    ``default_zone``: the calendar's ``timeZone``, for date-times given without one."""
-
-    events: Sequence[Event]
-    next_sync_token: str | None
-    complete: bool
-    default_zone: str = "UTC"
 
 
 class EventPage(Protocol):
@@ -118,14 +105,14 @@ class GoogleSide(Protocol):
     @property
     def calendar_id(self) -> str: ...
 
+    @property
+    def default_zone(self) -> str:
+        """The calendar's ``timeZone``, for date-times given without one."""
+        ...
+
     def pages(self, *, sync_token: str | None) -> Iterator[EventPage]:
         """``events.list`` page by page: full (``showDeleted``, ``timeMin`` = window start)
         without a token, incremental with one; raises SyncTokenInvalid on 410."""
-        ...
-
-    def list_events(self, *, sync_token: str | None) -> EventListing:
-        """Full listing (``showDeleted``, ``timeMin`` = window start) without a token,
-        incremental with one; raises SyncTokenInvalid on 410."""
         ...
 
     def get_event(self, *, event_id: str) -> Event | None:

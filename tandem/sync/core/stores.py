@@ -85,7 +85,10 @@ class InboundStore(Protocol):
         """One page's CRM writes: all or none."""
         ...
 
-    def write_page(self, writes: PageWrites) -> None: ...
+    def write_page(self, writes: PageWrites) -> list[str]:
+        """Writes the page's bulk writes; returns the failures of single items, in words
+        (the database writes all or raises; the in-memory side has injected faults)."""
+        ...
 
     def note_etag(self, event_id: str, etag: str) -> None:
         """The link of ``event_id`` learns Google's etag (its fields stay the agreed ones)."""

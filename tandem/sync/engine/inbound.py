@@ -205,7 +205,7 @@ class DjangoInboundStore:
         self.state.last_listed_at = now
         self.state.save()
 
-    def write_page(self, writes: PageWrites) -> None:
+    def write_page(self, writes: PageWrites) -> list[str]:
         link_saves = [self._link_row(save) for save in writes.links]
         self._bulk_create(writes.creates, link_saves)
         if link_saves:
@@ -226,6 +226,7 @@ class DjangoInboundStore:
                     conflicts=conflicts,
                 )
             )
+        return []  # all or nothing: a failure raises and rolls the page back
 
     def _link_row(self, save: LinkSave) -> dict[str, Any]:
         """An EventLink row (tandem.bulk writes it, no model instance needed)."""
