@@ -66,8 +66,11 @@ def plan_item(
         return ItemPlan(meeting_id=meeting_id, event_id=event_id, actions=actions, why=why)
 
     if google is not None and google.problem is not None:
-        # An event we cannot read: say so, touch nothing, keep the link for when it is fixed.
-        return plan("malformed event", RecordProblem(google.event_id, google.problem))
+        # An event we cannot read: say so once, touch nothing, keep the link; the token goes
+        # on, as listing it again would read it no better (Google lists it when it changes).
+        return plan(
+            "malformed event", RecordProblem(google.event_id, google.problem, holds_token=False)
+        )
     if google is not None and google.event_type in NOT_IMPORTED:
         if link is None or crm is None or crm.deleted:
             # A working location is no meeting: it stays out of the CRM (event_types.py).
@@ -139,7 +142,9 @@ def _plan_unlinked(
         return plan("deleted meeting, its event left", DeleteInGoogle(google.event_id, google.etag))
     if google is not None and not google.cancelled:
         # A pair whose link was lost (crash after a write): merge without base.
-        origin: Side = "crm" if crm.import_key is None else "google"
+        origin: Side = (
+            "google" if crm.import_key is not None else crm.home.origin if crm.home else "crm"
+        )
         return _reconcile(None, crm, google, origin, settings, plan, "paired without link")
     if crm.import_key is not None:
         if google is None:
@@ -157,11 +162,17 @@ def _plan_unlinked(
     if crm.read_only:
         # A read-only meeting (from a calendar the user cannot write) is never pushed.
         return plan("read-only meeting")
-    if not settings.is_target or settings.read_only:
+    home = crm.home
+    if home is None and (not settings.is_target or settings.read_only):
         # Only the writable target calendar receives CRM meetings.
         return plan("not the target calendar")
-    if crm.fields.is_private and not settings.private_sync:
-        # Private meetings stay in the CRM unless the user syncs private meetings.
+    if home is not None and (home.calendar_id != settings.calendar_id or settings.read_only):
+        # Each new meeting goes to one calendar, its home (core/placement.py): not this one.
+        return plan("not its calendar")
+    pushed_as: Side = home.origin if home else "crm"
+    if pushed_as == "crm" and crm.fields.is_private and not settings.private_sync:
+        # Private meetings stay in the CRM unless the user syncs private meetings (a series
+        # cut from a Google series continues the user's own event: it goes like its parent).
         return plan("private meeting, private sync off")
     if settings.window_start is not None and crm.fields.ends_before(settings.window_start):
         # Past meetings outside the window are not pushed.
@@ -171,13 +182,13 @@ def _plan_unlinked(
         return plan(
             "push, undeleting our event",
             PatchGoogle(google.event_id, google.etag, crm.fields, restore=True),
-            SaveLink(crm.fields, origin="crm"),
+            SaveLink(crm.fields, origin=pushed_as),
         )
     # A new CRM meeting is inserted with its deterministic id.
     return plan(
         "new meeting",
         InsertInGoogle(crm.meeting_id, crm.fields),
-        SaveLink(crm.fields, origin="crm"),
+        SaveLink(crm.fields, origin=pushed_as),
     )
 
 

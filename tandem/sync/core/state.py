@@ -14,6 +14,7 @@ from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.identity import meeting_id_from_marker
 from tandem.sync.core.mapping import EventReading, OccurrenceOf
 from tandem.sync.core.merge import Side
+from tandem.sync.core.placement import Home
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class CrmMeeting:
     # An occurrence row of a series the CRM pushed that is private: while private sync is
     # off the series is out of Google, its instances with it (none of them is deleted).
     in_series_out_of_google: bool = False
+    # Where it goes if it was never pushed (core/placement.py); None: the target, as ours.
+    home: Home | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,8 @@ class SyncSettings:
     other people's events there are not imported). ``read_only``: the user cannot write
     this calendar (reader/freeBusyReader), so nothing is ever written to it and its events
     are read-only meetings. ``window_start``: now - 30 days; older items are left alone, on
-    either side, and their absence from a listing is not a deletion.
+    either side, and their absence from a listing is not a deletion. ``calendar_id``: which
+    calendar this is (a meeting whose ``home`` is another calendar is not inserted here).
     """
 
     private_sync: bool = False
@@ -116,6 +120,7 @@ class SyncSettings:
     read_only: bool = False
     window_start: datetime | None = None
     is_inbound: bool = True
+    calendar_id: str = ""
 
 
 @dataclass(frozen=True)

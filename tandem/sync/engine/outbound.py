@@ -1,8 +1,9 @@
 """CRM → Google for one writable calendar.
 
 Candidates are the meetings changed since their last agreement (version differs from the
-link's), links whose event Google cancelled or that we are removing, and, for the target
-calendar, CRM meetings never pushed. Each is planned by the core with the Google side as the
+link's), links whose event Google cancelled or that we are removing, and CRM meetings never
+pushed whose home is this calendar (the target's, or a series cut from one of this
+calendar's: core/placement.py). Each is planned by the core with the Google side as the
 link last saw it; the core's applier writes (sendUpdates=none, If-Match) and on 412 or 409
 re-reads the event and plans again. An idle run queries the database and calls nothing.
 """
@@ -18,6 +19,8 @@ from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
 from tandem.sync.adapters.google import GoogleCalendarSide
 from tandem.sync.adapters.links import DjangoLinks, link_from_row
 from tandem.sync.core.apply import Applier, Fetcher, Item, Planned, SyncReport, plan_hold_apply
+from tandem.sync.core.merge import Side
+from tandem.sync.core.placement import ParentSeries, home_of_new_meeting
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
 from tandem.sync.engine.context import (
     CalendarPlan,
@@ -104,10 +107,9 @@ class OutboundPass:
             # Read and written one at a time, so a run the request budget stops part-way
             # has restored what it read.
             self._one((None, meeting, self.applier.fetch(event_id)))
-        if self.calendar.target:
-            # Looked up after the writes above, which may unlink a meeting.
-            for meeting in self._unpushed_meetings():
-                self._one((None, meeting, None))
+        # Looked up after the writes above, which may unlink a meeting.
+        for meeting in self._unpushed_meetings():
+            self._one((None, meeting, None))
         # After the inserts above: a series new in this run is in Google by now.
         exceptions = ExceptionsOut(self.ctx, self.calendar, self.default_zone)
         exceptions.run()
@@ -268,6 +270,9 @@ class OutboundPass:
         ]
 
     def _unpushed_meetings(self) -> list[CrmMeeting]:
+        """CRM meetings never pushed that may belong in this calendar, each with its home
+        (the planner inserts those whose home it is): any of them in the target, only series
+        cut from another series elsewhere."""
         # Read again when this pass wrote anything above (a restore changes a meeting).
         cached = self.__dict__.setdefault("_candidates_cache", {})
         edited = self._changed_meeting_ids(
@@ -289,6 +294,7 @@ class OutboundPass:
                 and meeting.series_id is None
                 # A series is judged by its last occurrence, in the planner's window row.
                 and (meeting.end > self.ctx.window_start or meeting.recurrence)
+                and (self.calendar.target or meeting.split_from_id is not None)
             ]
             pks = [meeting.pk for meeting in candidates]
             linked_ids = self._linked_meeting_ids(pks)
@@ -299,11 +305,13 @@ class OutboundPass:
                 .values_list("meeting_id", "owner_id")
                 if owner_id == self.ctx.user.pk
             }
-            return [
-                crm_meeting(meeting, import_key=None)
-                for meeting in candidates
-                if meeting.pk not in linked_ids and meeting.pk not in imported
-            ]
+            return self._placed(
+                [
+                    meeting
+                    for meeting in candidates
+                    if meeting.pk not in linked_ids and meeting.pk not in imported
+                ]
+            )
         linked = EventLink.objects.filter(owner=self.ctx.user, google_sub=self.ctx.google_sub)
         meetings = (
             Meeting.objects.filter(
@@ -318,7 +326,40 @@ class OutboundPass:
                 pk__in=ImportedMeeting.objects.filter(owner=self.ctx.user).values("meeting_id")
             )
         )
-        return [crm_meeting(meeting, import_key=None) for meeting in meetings]
+        if not self.calendar.target:
+            meetings = meetings.filter(split_from__isnull=False)  # a partial index
+        return self._placed(list(meetings))
+
+    def _placed(self, meetings: list[Meeting]) -> list[CrmMeeting]:
+        """The meetings as the planner sees them, each with its home: the calendar the core
+        decides (core/placement.py) from the link of the series it was cut from, if any."""
+        parent_ids = {meeting.split_from_id for meeting in meetings if meeting.split_from_id}
+        writable = self.ctx.writable_calendar_ids
+        parents: dict[int, ParentSeries] = {}
+        if parent_ids:
+            for meeting_id, calendar_id, origin, owner_id, google_sub in (
+                EventLink.objects.filter(meeting_id__in=parent_ids)
+                .order_by("calendar_id")
+                .values_list("meeting_id", "calendar_id", "origin", "owner_id", "google_sub")
+            ):
+                if owner_id != self.ctx.user.pk or google_sub != self.ctx.google_sub:
+                    continue
+                if meeting_id not in parents or calendar_id in writable:
+                    # The same event in two calendars (rare): one the user can write.
+                    side: Side = "google" if origin == EventLink.Origin.GOOGLE else "crm"
+                    parents[meeting_id] = ParentSeries(calendar_id, side)
+        return [
+            crm_meeting(
+                meeting,
+                import_key=None,
+                home=home_of_new_meeting(
+                    parent=parents.get(meeting.split_from_id or 0),
+                    target_calendar_id=self.ctx.target_calendar_id,
+                    writable=writable,
+                ),
+            )
+            for meeting in meetings
+        ]
 
     def _linked_meeting_ids(self, meeting_ids: list[int]) -> set[int]:
         """Which of these meetings have a link of this account (any calendar): looked up by

@@ -147,6 +147,7 @@ def _sync(
     status = SyncRun.Status.SUCCEEDED
     try:
         calendars = _calendars(sync_settings)
+        ctx.writable_calendar_ids = frozenset(c.calendar_id for c in calendars if c.writable)
         _apply_settings_changes(ctx, calendars, sync_settings)
         ctx.inbound_started_at = timezone.now()
         tripped = False
