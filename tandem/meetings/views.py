@@ -22,6 +22,7 @@ from tandem.accounts.selectors import preferences_for
 from tandem.meetings import rules
 from tandem.meetings.calendar_feed import meetings_fingerprint
 from tandem.meetings.calendar_grid import VIEWS, days_of, period_for, weeks_of
+from tandem.meetings.colours import colours_of_entries
 from tandem.meetings.forms import MeetingForm, initial_for, initial_for_new
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_views import occurrence_for_page
@@ -108,6 +109,11 @@ def calendar(request: HttpRequest) -> HttpResponse:
     )
     days = days_of(period=period, occurrences=occurrences, today=today)
     user_param = None if is_own else owner.get_username()
+    colours = colours_of_entries(
+        viewer=request.user,  # type: ignore[arg-type]
+        owner=owner,
+        entries=(occurrence.entry for occurrence in occurrences),
+    )
     context = {
         "view": view,
         "period": period,
@@ -116,6 +122,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "list_days": [day for day in days if day.occurrences],
         "owner": owner,
         "is_own": is_own,
+        "colours": colours,
         "meetings_fingerprint": fingerprint,
         "zone_name": zone.key,
         "today_url": calendar_url(view=view, day=today, user=user_param),
