@@ -298,6 +298,15 @@ class InboundPass:
         self.ctx.errors.append(message)
         self.clean = False
 
+    def _problem(self, action: RecordProblem) -> None:
+        """A problem the planner records: one that holds the token back fails the item (the
+        next listing brings it again); any other is a warning of this run, said once."""
+        message = f"Event {action.event_id}: {action.message}"
+        if action.holds_token:
+            self._fail(message)
+        else:
+            self.ctx.warnings.append(message)
+
     # -- planning ---------------------------------------------------------------------------
 
     def _read(self, raw: dict[str, Any]) -> GoogleEvent | None:
@@ -704,7 +713,7 @@ class InboundPass:
                 for action in plan.actions:
                     if isinstance(action, RecordProblem):
                         self.ctx.counts["problems"] += 1
-                        self._fail(f"Event {action.event_id}: {action.message}")
+                        self._problem(action)
                 continue
             needs_google = any(isinstance(action, GOOGLE_WRITES) for action in plan.actions)
             try:
@@ -849,7 +858,7 @@ class InboundPass:
                         )
                     )
                 case RecordProblem():
-                    self._fail(f"Event {action.event_id}: {action.message}")
+                    self._problem(action)
         if needs_google:
             assert crm_after is not None  # no Google write without a meeting (planner.py)
             rest = tuple(a for a in actions if isinstance(a, (*GOOGLE_WRITES, SaveLink, DropLink)))
