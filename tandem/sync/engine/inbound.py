@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -140,7 +140,11 @@ def _original_at(occurrence: OccurrenceOf, series: Meeting) -> datetime:
     original = occurrence.original_start
     if isinstance(original, TimedMoment):
         return original.at
-    return datetime.combine(original, time.min, tzinfo=ZoneInfo(series.time_zone))
+    return _original_at_day(original, series)
+
+
+def _original_at_day(day: date, series: Meeting) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(series.time_zone))
 
 
 @dataclass(frozen=True)
@@ -199,7 +203,7 @@ class InboundPass:
         )
         self.state.access_role = calendar.access_role
         # The start each series of the page had when last agreed with Google (_crm_original).
-        self.agreed_starts: dict[int, datetime] = {}
+        self.agreed_starts: dict[int, Moment] = {}
         self.tripped = False
         self.clean = True
         self.pairs_possible = True  # see _pairs_exist
@@ -405,9 +409,7 @@ class InboundPass:
                 event_id__in=series_event_ids,
             ).values_list("event_id", "meeting_id", "base"):
                 series_links[series_event_id] = series_id
-                agreed = fields_from_json(base).start
-                if isinstance(agreed, TimedMoment):
-                    self.agreed_starts[series_id] = agreed.at
+                self.agreed_starts[series_id] = fields_from_json(base).start
         meeting_ids = {row.meeting_id for row in link_rows.values()} | set(imports.values())
         meeting_ids |= set(series_links.values())
         meeting_ids |= {e.marker_meeting_id for e, _ in unlinked if e.marker_meeting_id}
@@ -506,15 +508,20 @@ class InboundPass:
         moves), so the occurrence takes its own slot there, not a slot the series left."""
         original = _original_at(occurrence, series)
         agreed = self.agreed_starts.get(series.pk)
-        if agreed is None or agreed == series.start or series.all_day:
+        if agreed is None:
             return original
-        return wall_shift(original, ZoneInfo(series.time_zone), old=agreed, new=series.start)
+        # An all-day series' first day, as the model keeps it (_original_at): whole days.
+        old = agreed.at if isinstance(agreed, TimedMoment) else _original_at_day(agreed, series)
+        if old == series.start:
+            return original
+        return wall_shift(original, ZoneInfo(series.time_zone), old=old, new=series.start)
 
     def _crm_moment(self, occurrence: OccurrenceOf, series: Meeting) -> Moment:
         """``_crm_original`` as the fields of an occurrence read it."""
+        at = self._crm_original(occurrence, series)
         if series.all_day:
-            return occurrence.original_start
-        return TimedMoment(self._crm_original(occurrence, series), series.time_zone)
+            return at.astimezone(ZoneInfo(series.time_zone)).date()
+        return TimedMoment(at, series.time_zone)
 
     def _slot_rows(
         self,
