@@ -80,8 +80,9 @@ def occurrences_between(
     window_end = datetime.combine(end_day, time.min, tzinfo=zone)
     query_start, query_end = window_start - _ZONE_MARGIN, window_end + _ZONE_MARGIN
 
+    bounds = owner_bounds(owner=owner)  # read once for both queries
     # A changed occurrence shows while its series does (not after the series is deleted).
-    candidates = meetings_of(owner=owner, start=query_start, end=query_end).exclude(
+    candidates = meetings_of(owner=owner, start=query_start, end=query_end, bounds=bounds).exclude(
         series__deleted_at__isnull=False
     )
     occurrences = [
@@ -91,9 +92,14 @@ def occurrences_between(
     ]
     # The owner's series by their ids (a few rows): a test of ``recurrence`` over every
     # meeting that starts before the range would read all of them (owner_bounds).
-    series_ids = owner_bounds(owner=owner).series_ids
-    series_list = list(
-        meetings_of(owner=owner, end=query_end).filter(pk__in=series_ids).exclude(recurrence=[])
+    series_list = (
+        list(
+            meetings_of(owner=owner, end=query_end)
+            .filter(pk__in=bounds.series_ids)
+            .exclude(recurrence=[])
+        )
+        if bounds.series_ids
+        else []
     )
     replaced = _replaced_starts(series_list)
     for series in series_list:
@@ -279,6 +285,8 @@ def _replaced_starts(series_list: list[Meeting]) -> dict[int, set[datetime]]:
     """Original starts of changed or cancelled occurrences, per series. A deleted changed
     occurrence still takes its slot: deleting one occurrence cancels it (as in Google)."""
     replaced: dict[int, set[datetime]] = {}
+    if not series_list:
+        return replaced
     exceptions = Meeting.objects.filter(
         series__in=series_list, original_start__isnull=False
     ).values_list("series_id", "original_start")
