@@ -2,7 +2,8 @@
 
 Re-listing an unreadable event reads it no better: it changes only when Google changes
 it, and then an incremental listing brings it again. So the problem is a warning of the
-run that met it (kept with the run, shown on the status page and by the API), the other
+run that met it (kept with the run, shown in the status page's recent runs and by the
+API), the other
 events sync, and the calendar's sync token moves on (planner.py: ``RecordProblem`` with
 ``holds_token=False``). It used to hold the token back: every later run listed the
 calendar again from the old token, failed, and reported the same event, for ever.
@@ -58,6 +59,9 @@ def test_an_unreadable_event_is_said_once_and_the_sync_token_moves_on(
     assert first.run.counts["problems"] == 1
     token = _token(world)
     assert token
+    page = world.client.get("/preferences/external-services/").content.decode()
+    assert '<div class="help run-warning">Event ' in page
+    assert "&ldquo;Bad one&rdquo;" in page or "“Bad one”" in page
 
     second = run_clean(world)
     assert second.run is not None
