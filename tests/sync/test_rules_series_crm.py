@@ -354,17 +354,37 @@ def test_this_and_following_of_a_google_series_stays_in_its_calendar(world: Sync
 def test_a_series_cut_from_a_google_series_stays_when_the_target_changes(
     world: SyncWorld,
 ) -> None:
-    """The second half of a Google series is the user's own Google event, like its first:
-    it stays in its calendar when the target changes, and stays in Google when it becomes
-    private with private sync off (rows for the meetings the CRM pushed)."""
-    new_series, team = _cut_a_google_series(world, visibility="private")
+    """A new target receives the meetings we pushed, but not the second part of a series:
+    it stays beside its first part while their calendar is synced."""
+    new_series, team = _cut_a_google_series(world)
     run_clean(world)
     link = EventLink.objects.get(meeting=new_series)
-    assert (link.calendar_id, link.origin) == (world.primary, EventLink.Origin.GOOGLE)
+    assert (link.calendar_id, link.origin) == (world.primary, EventLink.Origin.CRM)
     other = str(world.emulator.create_calendar(email=world.primary, summary="CRM")["id"])
     save_settings(world, inbound=[world.primary, team], target=other)
     run_clean(world)
     assert EventLink.objects.get(meeting=new_series).calendar_id == world.primary
-    kept = [e for e in world.google.events(world.primary) if e.get("recurrence")]
-    assert sorted(e.get("visibility", "default") for e in kept) == ["default", "private"]
+    assert len([e for e in world.google.events(world.primary) if e.get("recurrence")]) == 2
     assert world.google.events(other) == []
+
+
+def test_a_cut_series_whose_first_part_leaves_the_crm_moves_to_the_target(
+    world: SyncWorld,
+) -> None:
+    """Un-picking the first part's calendar takes that series out of the CRM (Google keeps
+    it); the second part, made in the CRM, moves to the target, and picking the calendar
+    again deletes nothing in Google."""
+    new_series, team = _cut_a_google_series(world)
+    run_clean(world)
+    save_settings(world, inbound=[team], target=team)
+    run_clean(world)
+    assert EventLink.objects.get(meeting=new_series).calendar_id == team
+    new_series.refresh_from_db()
+    assert new_series.deleted_at is None
+    save_settings(world, inbound=[world.primary, team], target=team)
+    run_clean(world)
+    assert len([e for e in world.google.events(world.primary) if e.get("recurrence")]) == 1
+    assert len([e for e in world.google.events(team) if e.get("recurrence")]) == 1
+    with google_requests(world) as calls:
+        run_clean(world)
+    assert writes(calls) == []

@@ -27,7 +27,6 @@ from tandem.sync.core.fields import (
     fields_from_meeting_values,
     meeting_values_from_fields,
 )
-from tandem.sync.core.placement import Home
 from tandem.sync.core.sides import NotFound, PreconditionFailed, SideError
 from tandem.sync.core.state import CrmMeeting
 from tandem.sync.models import EventLink, ImportedMeeting
@@ -49,11 +48,9 @@ def meeting_fields(meeting: Meeting) -> MeetingFields:
     )
 
 
-def crm_meeting(
-    meeting: Meeting, *, import_key: str | None, home: Home | None = None
-) -> CrmMeeting:
-    """``home``: where the meeting goes if it was never pushed (core/placement.py), for the
-    outbound pass's new meetings; None, the target."""
+def crm_meeting(meeting: Meeting, *, import_key: str | None, home: str | None = None) -> CrmMeeting:
+    """``home``: the calendar it belongs in (core/placement.py), when the caller worked it
+    out (engine/placement.py); None, the target."""
     return CrmMeeting(
         meeting_id=meeting.pk,
         version=meeting.version,
@@ -69,9 +66,7 @@ def crm_meeting(
 
 def _series_is_private_and_ours(meeting: Meeting) -> bool:
     """An occurrence row whose series is private and was made in the CRM (no import
-    record), and is not the continuation of a Google series (a series cut from one by
-    "this and following" is linked as Google's: core/placement.py). Queried only for
-    occurrence rows of private series, which are rare."""
+    record). Queried only for occurrence rows of private series, which are rare."""
     if meeting.series_id is None:
         return False
     series = meeting.series
@@ -79,9 +74,6 @@ def _series_is_private_and_ours(meeting: Meeting) -> bool:
         series is not None
         and series.is_private
         and not ImportedMeeting.objects.filter(meeting_id=series.pk).exists()
-        and not EventLink.objects.filter(
-            meeting_id=series.pk, origin=EventLink.Origin.GOOGLE
-        ).exists()
     )
 
 

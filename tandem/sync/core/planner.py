@@ -142,9 +142,7 @@ def _plan_unlinked(
         return plan("deleted meeting, its event left", DeleteInGoogle(google.event_id, google.etag))
     if google is not None and not google.cancelled:
         # A pair whose link was lost (crash after a write): merge without base.
-        origin: Side = (
-            "google" if crm.import_key is not None else crm.home.origin if crm.home else "crm"
-        )
+        origin: Side = "crm" if crm.import_key is None else "google"
         return _reconcile(None, crm, google, origin, settings, plan, "paired without link")
     if crm.import_key is not None:
         if google is None:
@@ -162,17 +160,15 @@ def _plan_unlinked(
     if crm.read_only:
         # A read-only meeting (from a calendar the user cannot write) is never pushed.
         return plan("read-only meeting")
-    home = crm.home
-    if home is None and (not settings.is_target or settings.read_only):
+    if crm.home is None and (not settings.is_target or settings.read_only):
         # Only the writable target calendar receives CRM meetings.
         return plan("not the target calendar")
-    if home is not None and (home.calendar_id != settings.calendar_id or settings.read_only):
-        # Each new meeting goes to one calendar, its home (core/placement.py): not this one.
+    if crm.home is not None and (crm.home != settings.calendar_id or settings.read_only):
+        # A meeting goes to its home calendar only (core/placement.py): a series cut from
+        # another calendar's series goes beside it.
         return plan("not its calendar")
-    pushed_as: Side = home.origin if home else "crm"
-    if pushed_as == "crm" and crm.fields.is_private and not settings.private_sync:
-        # Private meetings stay in the CRM unless the user syncs private meetings (a series
-        # cut from a Google series continues the user's own event: it goes like its parent).
+    if crm.fields.is_private and not settings.private_sync:
+        # Private meetings stay in the CRM unless the user syncs private meetings.
         return plan("private meeting, private sync off")
     if settings.window_start is not None and crm.fields.ends_before(settings.window_start):
         # Past meetings outside the window are not pushed.
@@ -182,13 +178,13 @@ def _plan_unlinked(
         return plan(
             "push, undeleting our event",
             PatchGoogle(google.event_id, google.etag, crm.fields, restore=True),
-            SaveLink(crm.fields, origin=pushed_as),
+            SaveLink(crm.fields, origin="crm"),
         )
     # A new CRM meeting is inserted with its deterministic id.
     return plan(
         "new meeting",
         InsertInGoogle(crm.meeting_id, crm.fields),
-        SaveLink(crm.fields, origin=pushed_as),
+        SaveLink(crm.fields, origin="crm"),
     )
 
 
@@ -490,6 +486,10 @@ def plan_settings_change(
         )
 
     if link.origin == "crm" and link.calendar_id != target_calendar_id:
+        if crm is not None and crm.home == link.calendar_id:
+            # Its home (core/placement.py): a series cut from one of this calendar's series
+            # stays beside it while the calendar is synced and writable.
+            return plan("cut series stays beside its first part")
         # A new target calendar receives the meetings we pushed (events.move; where Google
         # refuses the move, the link goes and the meeting is inserted anew).
         return plan(

@@ -14,7 +14,6 @@ from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.identity import meeting_id_from_marker
 from tandem.sync.core.mapping import EventReading, OccurrenceOf
 from tandem.sync.core.merge import Side
-from tandem.sync.core.placement import Home
 
 
 @dataclass(frozen=True)
@@ -58,8 +57,9 @@ class CrmMeeting:
     # An occurrence row of a series the CRM pushed that is private: while private sync is
     # off the series is out of Google, its instances with it (none of them is deleted).
     in_series_out_of_google: bool = False
-    # Where it goes if it was never pushed (core/placement.py); None: the target, as ours.
-    home: Home | None = None
+    # The calendar it belongs in (core/placement.py), when the caller worked it out; None:
+    # the target.
+    home: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,6 @@ from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
 from tandem.sync.adapters.google import GoogleCalendarSide
 from tandem.sync.adapters.links import DjangoLinks, link_from_row
 from tandem.sync.core.apply import Applier, Fetcher, Item, Planned, SyncReport, plan_hold_apply
-from tandem.sync.core.merge import Side
-from tandem.sync.core.placement import ParentSeries, home_of_new_meeting
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
 from tandem.sync.engine.context import (
     CalendarPlan,
@@ -28,6 +26,7 @@ from tandem.sync.engine.context import (
     RunContext,
 )
 from tandem.sync.engine.exceptions_out import ExceptionsOut
+from tandem.sync.engine.placement import homes_of
 from tandem.sync.engine.records import conflict_rows
 from tandem.sync.models import EventLink, ImportedMeeting, SyncConflict, SyncRun
 
@@ -331,35 +330,9 @@ class OutboundPass:
         return self._placed(list(meetings))
 
     def _placed(self, meetings: list[Meeting]) -> list[CrmMeeting]:
-        """The meetings as the planner sees them, each with its home: the calendar the core
-        decides (core/placement.py) from the link of the series it was cut from, if any."""
-        parent_ids = {meeting.split_from_id for meeting in meetings if meeting.split_from_id}
-        writable = self.ctx.writable_calendar_ids
-        parents: dict[int, ParentSeries] = {}
-        if parent_ids:
-            for meeting_id, calendar_id, origin, owner_id, google_sub in (
-                EventLink.objects.filter(meeting_id__in=parent_ids)
-                .order_by("calendar_id")
-                .values_list("meeting_id", "calendar_id", "origin", "owner_id", "google_sub")
-            ):
-                if owner_id != self.ctx.user.pk or google_sub != self.ctx.google_sub:
-                    continue
-                if meeting_id not in parents or calendar_id in writable:
-                    # The same event in two calendars (rare): one the user can write.
-                    side: Side = "google" if origin == EventLink.Origin.GOOGLE else "crm"
-                    parents[meeting_id] = ParentSeries(calendar_id, side)
-        return [
-            crm_meeting(
-                meeting,
-                import_key=None,
-                home=home_of_new_meeting(
-                    parent=parents.get(meeting.split_from_id or 0),
-                    target_calendar_id=self.ctx.target_calendar_id,
-                    writable=writable,
-                ),
-            )
-            for meeting in meetings
-        ]
+        """The meetings as the planner sees them, each with its home calendar."""
+        homes = homes_of(self.ctx, meetings)
+        return [crm_meeting(m, import_key=None, home=homes[m.pk]) for m in meetings]
 
     def _linked_meeting_ids(self, meeting_ids: list[int]) -> set[int]:
         """Which of these meetings have a link of this account (any calendar): looked up by
