@@ -592,7 +592,12 @@ def instances(emu: FakeGoogle, req: ApiRequest, calendar_id: str, event_id: str)
         after: list[Any] | None = None
         if q.get("pageToken"):
             page = sync_tokens.decode(emu.state.secret, q["pageToken"])
-            if page is None or page.get("k") != "i" or page.get("e") != event_id:
+            if (
+                page is None
+                or page.get("k") != "i"
+                or page.get("e") != event_id
+                or not isinstance(page.get("a"), list)
+            ):
                 raise errors.invalid("Invalid page token value.")
             after = page["a"]
         rows: list[tuple[list[Any], dict[str, Any]]] = []
