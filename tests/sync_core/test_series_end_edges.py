@@ -12,8 +12,10 @@ import pytest
 from dateutil.rrule import rrule, rrulestr
 
 from tandem.sync.core.fields import MeetingFields, TimedMoment
+from tandem.sync.core.planner import plan_item
 from tandem.sync.core.rule_probe import never_matches
 from tandem.sync.core.series_end import MAX_COUNTED, MAX_PERIODS, series_last_end
+from tandem.sync.core.state import CrmMeeting, Link, SyncSettings
 
 FIRST = datetime(2026, 1, 5, 9, tzinfo=UTC)
 HALF_HOUR = timedelta(minutes=30)
@@ -113,12 +115,15 @@ def test_a_rule_ending_exactly_at_its_horizon_is_counted() -> None:
     assert last_end(f"RRULE:{LEAP_DAYS};UNTIL={until}") == datetime(2080, 2, 29, 9, 30, tzinfo=UTC)
 
 
-@pytest.mark.xfail(
+ALL_DAY_UNTIL_XFAIL = pytest.mark.xfail(
     strict=True,
     reason="series_end: an all-day series whose UNTIL is a date (RFC 5545's form for DATE "
-    "starts, Google's too) is never over: dateutil refuses a date UNTIL with the aware "
-    "start series_last_end gives it (ValueError), which reads as 'cannot be read'",
+    "starts, Google's and the CRM's too) is never over: dateutil refuses a date UNTIL with "
+    "the aware start series_last_end gives it (ValueError), which reads as 'cannot be read'",
 )
+
+
+@ALL_DAY_UNTIL_XFAIL
 def test_an_all_day_series_ending_on_a_date_is_over_after_its_last_day() -> None:
     """Daily from 2 March 2026 until 5 March: over at midnight after 5 March."""
     offsite = series_last_end(
@@ -128,6 +133,35 @@ def test_an_all_day_series_ending_on_a_date_is_over_after_its_last_day() -> None
         lines=("RRULE:FREQ=DAILY;UNTIL=20260305",),
     )
     assert offsite == datetime(2026, 3, 6, tzinfo=UTC)
+
+
+@ALL_DAY_UNTIL_XFAIL
+def test_an_all_day_series_over_before_the_window_is_no_deletion_when_unlisted() -> None:
+    """A full listing (timeMin = window start) leaves out an all-day series that ended a
+    year ago: that is no deletion, as for a series ended by COUNT (data loss otherwise: the
+    CRM's meeting is deleted, through the breaker)."""
+    window = SyncSettings(window_start=datetime(2026, 4, 1, tzinfo=UTC))
+    for rule in ("RRULE:FREQ=DAILY;COUNT=4", "RRULE:FREQ=DAILY;UNTIL=20250305"):
+        offsite = MeetingFields(
+            subject="Offsite", start=date(2025, 3, 2), end=date(2025, 3, 3), recurrence=(rule,)
+        )
+        link = Link(
+            calendar_id="cal",
+            meeting_id=7,
+            event_id="ev1",
+            base=offsite,
+            etag='"e1"',
+            crm_version=3,
+            origin="google",
+        )
+        result = plan_item(
+            link=link,
+            crm=CrmMeeting(7, 3, offsite),
+            google=None,
+            settings=window,
+            listing_complete=True,
+        )
+        assert (result.why, result.actions) == ("event out of the window", ()), rule
 
 
 # -- rule_probe: whether a rule matches any day at all --------------------------------
