@@ -56,7 +56,7 @@ def _old_meetings(owner: User, count: int, *, before: datetime) -> None:
 
 @contextmanager
 def _sqlite_steps() -> Iterator[list[int]]:
-    """Counts SQLite's virtual machine steps (in thousands) while the block runs."""
+    """Counts SQLite's virtual machine steps (in hundreds) while the block runs."""
     counted = [0]
     connection.ensure_connection()
     raw = connection.connection
@@ -65,11 +65,11 @@ def _sqlite_steps() -> Iterator[list[int]]:
         counted[0] += 1
         return 0
 
-    raw.set_progress_handler(step, 1000)
+    raw.set_progress_handler(step, 100)
     try:
         yield counted
     finally:
-        raw.set_progress_handler(None, 1000)
+        raw.set_progress_handler(None, 100)
 
 
 @pytest.mark.django_db
@@ -138,4 +138,4 @@ def test_the_ranges_cost_does_not_grow_with_older_meetings(alice: User) -> None:
     _shown(alice)
     with _sqlite_steps() as many:
         assert _shown(alice) == ["Call", "Note"]
-    assert many[0] <= few[0] + 5, (few[0], many[0])
+    assert many[0] <= few[0] + 20, (few[0], many[0])
