@@ -4,8 +4,9 @@ from typing import Any
 
 from django import forms
 
-from tandem.accounts.google_services import WRITABLE_ROLES
+from tandem.accounts.google_services import HEX_COLOUR, WRITABLE_ROLES
 from tandem.accounts.google_settings import access_label
+from tandem.google.palette import CALENDAR_PALETTE
 
 
 class SyncSettingsForm(forms.Form):
@@ -21,8 +22,30 @@ class SyncSettingsForm(forms.Form):
     )
     sync_private = forms.BooleanField(label="also synchronize private meetings", required=False)
 
-    def __init__(self, *args: Any, calendars: list[dict[str, Any]], **kwargs: Any) -> None:
+    palette = list(CALENDAR_PALETTE.values())  # offered by the colour inputs (a datalist)
+
+    def __init__(
+        self,
+        *args: Any,
+        calendars: list[dict[str, Any]],
+        colours: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # One colour input per calendar, named by position (calendar ids are e-mail-like
+        # text, not field names); ``colours``: each calendar's colour as the CRM shows it.
+        self.colour_fields: list[tuple[str, dict[str, Any]]] = []
+        for position, calendar in enumerate(calendars):
+            name = f"colour_{position}"
+            self.fields[name] = forms.RegexField(
+                regex=HEX_COLOUR,
+                label=f"Colour of {calendar['summary']}",
+                required=False,
+                initial=(colours or {}).get(calendar["id"], ""),
+                widget=forms.TextInput(attrs={"type": "color", "list": "calendar-palette"}),
+                error_messages={"invalid": "Choose a colour like #4986e7."},
+            )
+            self.colour_fields.append((name, calendar))
         inbound = self.fields["inbound_calendar_ids"]
         target = self.fields["target_calendar_id"]
         assert isinstance(inbound, forms.MultipleChoiceField)
@@ -33,6 +56,19 @@ class SyncSettingsForm(forms.Form):
             for calendar in calendars
             if calendar["access_role"] in WRITABLE_ROLES
         ]
+
+    def colour_rows(self) -> list[tuple[forms.BoundField, dict[str, Any]]]:
+        return [(self[name], calendar) for name, calendar in self.colour_fields]
+
+    def chosen_colours(self, saved: dict[str, str]) -> dict[str, str]:
+        """The saved choices with the colours changed on this form (a colour left as
+        shown is no new choice, so a calendar keeps following Google's)."""
+        chosen = dict(saved)
+        for name, calendar in self.colour_fields:
+            value = self.cleaned_data.get(name)
+            if value and name in self.changed_data:
+                chosen[calendar["id"]] = value.lower()
+        return chosen
 
 
 def _label(calendar: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import time
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ SESSION_KEY = "google_oauth_pending"
 STATE_LIFETIME_SECONDS = 600
 WRITABLE_ROLES = frozenset({"owner", "writer"})
 DEDICATED_CALENDAR_NAME = "Tandem CRM"
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 # Sent on commit with ``connection`` and ``change``: "connected", "disconnected",
 # "settings_saved" (with ``previous`` settings), so the sync app can schedule or stop work.
@@ -227,7 +229,16 @@ def _calendar_summary(entry: Mapping[str, Any]) -> dict[str, Any]:
         "access_role": str(entry.get("accessRole", "reader")),
         "primary": bool(entry.get("primary", False)),
         "time_zone": str(entry.get("timeZone") or "UTC"),
+        "background_color": _google_colour(entry.get("backgroundColor")),
     }
+
+
+def _google_colour(value: object) -> str:
+    """calendarList's ``backgroundColor``, "the main color of the calendar in the
+    hexadecimal format "#0088aa"", which "supersedes the index-based colorId property"
+    (https://developers.google.com/calendar/api/v3/reference/calendarList); anything else
+    is no colour."""
+    return value.lower() if isinstance(value, str) and HEX_COLOUR.match(value) else ""
 
 
 def calendars_read(*, connection: GoogleConnection) -> list[dict[str, Any]]:
@@ -276,6 +287,8 @@ class SettingsChoice:
     inbound_calendar_ids: list[str]
     target_calendar_id: str
     sync_private: bool
+    # {calendar id: "#rrggbb"} chosen in the CRM; None keeps the colours as they are.
+    calendar_colours: dict[str, str] | None = None
 
 
 @transaction.atomic
@@ -302,8 +315,23 @@ def sync_settings_save(*, connection: GoogleConnection, choice: SettingsChoice) 
         errors["target_calendar_id"] = [
             "You can only read that calendar; choose one you can write to."
         ]
+    colours = choice.calendar_colours
+    if colours is not None and (
+        any(cid not in known for cid in colours)
+        or not all(isinstance(c, str) and HEX_COLOUR.match(c) for c in colours.values())
+    ):
+        errors["calendar_colours"] = [
+            "Give each colour as #rrggbb, for calendars of your Google account."
+        ]
     if errors:
         raise ValidationError(errors)
+    if colours is not None:
+        # A colour equal to Google's is no choice: the calendar then follows Google's.
+        sync_settings.calendar_colours = {
+            cid: colour.lower()
+            for cid, colour in colours.items()
+            if colour.lower() != known[cid].get("background_color")
+        }
     previous = SettingsChoice(
         inbound_calendar_ids=list(sync_settings.inbound_calendar_ids),
         target_calendar_id=sync_settings.target_calendar_id,

@@ -83,12 +83,19 @@ def google_settings(request: HttpRequest) -> HttpResponse:
         calendars=choices.calendars,
         just_created=request.session.get(PROPOSED_CALENDAR_KEY, ""),
     )
-    form = SyncSettingsForm(request.POST or None, initial=initial, calendars=choices.calendars)
+    saved = choices.settings
+    form = SyncSettingsForm(
+        request.POST or None,
+        initial=initial,
+        calendars=choices.calendars,
+        colours={c["id"]: saved.colour_of(c) for c in choices.calendars},
+    )
     if request.method == "POST" and form.is_valid():
         choice = services.SettingsChoice(
             inbound_calendar_ids=form.cleaned_data["inbound_calendar_ids"],
             target_calendar_id=form.cleaned_data["target_calendar_id"],
             sync_private=form.cleaned_data["sync_private"],
+            calendar_colours=form.chosen_colours(saved.calendar_colours),
         )
         try:
             services.sync_settings_save(connection=connection, choice=choice)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -85,8 +87,12 @@ class SyncSettings(models.Model):
     inbound_calendar_ids = models.JSONField(default=list, blank=True)
     target_calendar_id = models.CharField(max_length=1024, blank=True)
     sync_private = models.BooleanField(default=False)
-    # calendarList entries as last seen (id, summary, accessRole, primary), for the page.
+    # calendarList entries as last seen (id, summary, accessRole, primary, Google's colour),
+    # for the page.
     known_calendars = models.JSONField(default=list, blank=True)
+    # Colours the user chose in the CRM for their calendars ({calendar id: "#rrggbb"}); a
+    # calendar without one shows Google's colour (its calendarList backgroundColor).
+    calendar_colours = models.JSONField(default=dict, blank=True)
     saved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -98,3 +104,9 @@ class SyncSettings(models.Model):
     @property
     def is_complete(self) -> bool:
         return bool(self.target_calendar_id) and self.saved_at is not None
+
+    def colour_of(self, calendar: dict[str, Any]) -> str:
+        """The calendar's colour as the CRM shows it: the user's choice, else Google's
+        (``#rrggbb``; empty when Google gave none)."""
+        chosen = self.calendar_colours.get(calendar.get("id", ""), "")
+        return str(chosen or calendar.get("background_color") or "")

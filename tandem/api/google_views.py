@@ -77,6 +77,7 @@ def connection_data(request: Request) -> dict[str, Any]:
 
 def _calendar(calendar: dict[str, Any]) -> dict[str, Any]:
     return {
+        "background_color": "",  # a list read before colours were kept has none
         **calendar,
         "access": choosing.access_label(calendar),
         "writable": calendar["access_role"] in services.WRITABLE_ROLES,
@@ -90,7 +91,10 @@ def _settings_data(sync_settings: SyncSettings, message: str = "") -> dict[str, 
         "sync_private": sync_settings.sync_private,
         "saved_at": sync_settings.saved_at,
         "is_complete": sync_settings.is_complete,
-        "calendars": [_calendar(c) for c in sync_settings.known_calendars],
+        "calendars": [
+            _calendar(c) | {"colour": sync_settings.colour_of(c)}
+            for c in sync_settings.known_calendars
+        ],
     }
     if message:
         data["message"] = message

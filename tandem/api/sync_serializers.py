@@ -60,6 +60,18 @@ class CalendarSerializer(Shape):
     writable = serializers.BooleanField(help_text="May be the target calendar.")
     primary = serializers.BooleanField()
     time_zone = serializers.CharField()
+    background_color = serializers.CharField(
+        help_text="Google's colour of the calendar (calendarList backgroundColor), '#rrggbb'."
+    )
+
+
+class SettingsCalendarSerializer(CalendarSerializer):
+    colour = serializers.CharField(
+        help_text=(
+            "The colour its meetings show in the CRM, '#rrggbb': the one chosen in the CRM "
+            "(calendar_colours), else Google's; empty when there is none."
+        )
+    )
 
 
 class CalendarListSerializer(Shape):
@@ -84,7 +96,9 @@ class SyncSettingsSerializer(Shape):
     complete = serializers.BooleanField(
         source="is_complete", help_text="Saved with a target: the sync runs."
     )
-    calendars = CalendarSerializer(many=True, help_text="The account's calendars as last read.")
+    calendars = SettingsCalendarSerializer(
+        many=True, help_text="The account's calendars as last read."
+    )
     message = serializers.CharField(required=False, help_text="Set when the settings were saved.")
 
 
@@ -94,6 +108,14 @@ class SyncSettingsInputSerializer(Shape):
     )
     target_calendar_id = serializers.CharField(max_length=1024, allow_blank=True)
     sync_private = serializers.BooleanField()
+    calendar_colours = serializers.DictField(
+        child=serializers.RegexField(r"^#[0-9a-fA-F]{6}$"),
+        required=False,
+        help_text=(
+            "Colours chosen in the CRM, {calendar id: '#rrggbb'}, replacing the ones saved; "
+            "left out, they stay. A calendar left out of it shows Google's colour."
+        ),
+    )
 
 
 class DedicatedCalendarInputSerializer(Shape):

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 from tandem.api import google_views, sync_views
 from tandem.api.docs import ApiDocsView
 from tandem.api.following_views import FollowingView
+from tandem.api.preview_views import SeriesPreviewView
 from tandem.api.series_views import SeriesOccurrenceListView
 from tandem.api.views import (
     ColleagueMeetingsView,
@@ -19,6 +20,7 @@ urlpatterns = [
     path("v1/meetings/", MeetingListView.as_view(), name="api-meetings"),
     path("v1/meetings/<int:pk>/", MeetingDetailView.as_view(), name="api-meeting"),
     path("v1/meetings/<int:pk>/restore/", MeetingRestoreView.as_view(), name="api-meeting-restore"),
+    path("v1/meetings/<int:pk>/preview/", SeriesPreviewView.as_view(), name="api-series-preview"),
     path(
         "v1/meetings/<int:pk>/occurrences/",
         SeriesOccurrenceListView.as_view(),

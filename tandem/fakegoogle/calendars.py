@@ -19,11 +19,50 @@ from tandem.fakegoogle.wire import ApiRequest, ApiResponse, empty_response, json
 if TYPE_CHECKING:
     from tandem.fakegoogle.emulator import FakeGoogle
 
-COLORS = {"14": ("#9fe1e7", "#000000"), "9": ("#7bd148", "#000000"), "7": ("#42d692", "#000000")}
+# Google's calendar palette, colorId -> backgroundColor: colors.get's "calendar" section
+# (https://developers.google.com/calendar/api/v3/reference/colors). A calendarList entry
+# carries its "colorId" and, as "backgroundColor"/"foregroundColor", the colour itself in
+# "#0088aa" form (https://developers.google.com/calendar/api/v3/reference/calendarList).
+# Text on these calendar colours comes back black ("#000000", observed).
+CALENDAR_COLORS = {
+    "1": "#ac725e",
+    "2": "#d06b64",
+    "3": "#f83a22",
+    "4": "#fa573c",
+    "5": "#ff7537",
+    "6": "#ffad46",
+    "7": "#42d692",
+    "8": "#16a765",
+    "9": "#7bd148",
+    "10": "#b3dc6c",
+    "11": "#fbe983",
+    "12": "#fad165",
+    "13": "#92e1c0",
+    "14": "#9fe1e7",
+    "15": "#9fc6e7",
+    "16": "#4986e7",
+    "17": "#9a9cff",
+    "18": "#b99aff",
+    "19": "#c2c2c2",
+    "20": "#cabdbf",
+    "21": "#cca6ac",
+    "22": "#f691b2",
+    "23": "#cd74e6",
+    "24": "#a47ae2",
+}
+FOREGROUND = "#000000"
+# Google gives each calendar added to a list a colour of its own; the emulator takes them in
+# this order (the primary calendar first), so a user's calendars are told apart.
+COLOR_ROTATION = ("14", "7", "12", "17", "3", "22", "9", "16", "6", "23", "2", "13")
+
+
+def color_for_new_entry(entries_so_far: int) -> str:
+    return COLOR_ROTATION[entries_so_far % len(COLOR_ROTATION)]
 
 
 def entry_resource(calendar: Calendar, entry: ListEntry) -> dict[str, Any]:
-    background, foreground = COLORS.get(entry.color_id, COLORS["14"])
+    background = CALENDAR_COLORS.get(entry.color_id, CALENDAR_COLORS["14"])
+    foreground = FOREGROUND
     body: dict[str, Any] = {
         "kind": "calendar#calendarListEntry",
         "etag": f'"{entry.seq}"',

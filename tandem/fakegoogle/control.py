@@ -81,6 +81,7 @@ def _calendar(emu: FakeGoogle, req: ApiRequest) -> ApiResponse:
         time_zone=b.get("time_zone", "UTC"),
         description=b.get("description", ""),
         calendar_id=b.get("calendar_id"),
+        color_id=b.get("color_id"),
     )
     return json_response(entry)
 

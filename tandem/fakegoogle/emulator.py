@@ -180,6 +180,7 @@ class FakeGoogle:
             calendar_id=calendar_id,
             access_role=role,
             primary=primary,
+            color_id=calendars.color_for_new_entry(len(self.state.entries_of(email))),
             seq=self.state.next_seq(),
         )
         self.state.entries_of(email)[calendar_id] = entry
@@ -194,10 +195,14 @@ class FakeGoogle:
         time_zone: str = "UTC",
         description: str = "",
         calendar_id: str | None = None,
+        color_id: str | None = None,
     ) -> dict[str, Any]:
-        """A calendar in the account's list; other roles make it someone else's, shared to them."""
+        """A calendar in the account's list; other roles make it someone else's, shared to
+        them. ``color_id``: its colour in the list (one of Google's calendar colorIds)."""
         if access_role not in ("owner", "writer", "reader", "freeBusyReader"):
             raise ValueError(f"unknown access role {access_role!r}")
+        if color_id is not None and color_id not in calendars.CALENDAR_COLORS:
+            raise ValueError(f"unknown calendar colorId {color_id!r}")
         with self.state.lock:
             if self.state.account_for(email) is None:
                 raise ValueError(f"no account {email!r}")
@@ -211,7 +216,10 @@ class FakeGoogle:
             )
             if access_role != "owner":
                 self._add_entry(email, calendar.id, access_role)
-            return calendars.entry_resource(calendar, self.state.entries_of(email)[calendar.id])
+            entry = self.state.entries_of(email)[calendar.id]
+            if color_id is not None:
+                entry.color_id = color_id
+            return calendars.entry_resource(calendar, entry)
 
     def share_calendar(self, *, calendar_id: str, email: str, access_role: str) -> dict[str, Any]:
         """Give another account access to an existing calendar (an ACL rule, in Google's terms)."""

@@ -15,12 +15,18 @@ snapshot either).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tandem.fakegoogle import errors, recurrence, sync_tokens
 from tandem.fakegoogle.access import authorize, calendar_for
-from tandem.fakegoogle.event_model import exceptions_of, instance_resource, tombstone, view
+from tandem.fakegoogle.event_model import (
+    exceptions_of,
+    instance_resource,
+    key_moment,
+    tombstone,
+    view,
+)
 from tandem.fakegoogle.store import Calendar, ListEntry, StoredEvent
 from tandem.fakegoogle.timeutil import bound, parse_query_datetime
 from tandem.fakegoogle.util import rfc3339_ms
@@ -59,6 +65,8 @@ UNBOUND_PARAMS = {
 EXPANSION_HORIZON = timedelta(days=730)  # endless series are expanded this far ahead
 UPDATED_MIN_HORIZON = timedelta(days=28)  # how long tombstones are kept for updatedMin
 UNORDERED = datetime.min  # the start of a row whose listing is not ordered by start
+FRONTIER_SEQ = 2**53  # above every created_seq: a frontier key covers all rows at its start
+_ALL_LISTED = object()  # a series whose rows all came on earlier pages
 
 
 @dataclass
@@ -199,6 +207,10 @@ class _Lister:
         snapshot: int,
         since: int | None,
         gone: frozenset[str] = frozenset(),
+        after: list[Any] | None = None,
+        repeat_after: list[Any] | None = None,
+        changed: frozenset[str] = frozenset(),
+        page_size: int = MAX_PAGE,
     ):
         self.emu = emu
         self.calendar = calendar
@@ -210,6 +222,15 @@ class _Lister:
         self.gone = gone
         self.tz = calendar.time_zone
         self.now = emu.now()
+        # Expansion is lazy (recurrence.py): a series is expanded after the key the listing
+        # reached (``after``; live paging: ``repeat_after`` for events changed since its
+        # snapshot, which come again), a page's worth at a time. ``frontier``: the key up
+        # to which every row is known, when a series' expansion stopped short of the range.
+        self.after = after
+        self.repeat_after = repeat_after
+        self.changed = changed
+        self.limit = page_size + 1
+        self.frontier: list[Any] | None = None
 
     @property
     def incremental(self) -> bool:
@@ -267,6 +288,8 @@ class _Lister:
                 start = UNORDERED  # _key orders unexpanded listings by creation only
             rows.append((self._key(stored, resource, start, ""), shown))
         rows.sort(key=lambda row: row[0])
+        if self.frontier is not None:
+            rows = [row for row in rows if row[0] <= self.frontier]
         return rows
 
     def _series_rows(self, stored: StoredEvent) -> list[tuple[list[Any], dict[str, Any]]]:
@@ -277,24 +300,62 @@ class _Lister:
             if self.incremental or not self.query.time_max
             else self.query.time_max
         )
-        occurrences = recurrence.expand(
-            series, calendar_tz=self.tz, window_start=window_start, window_end=window_end
-        )
         if not self.query.single_events:
             shown = self.shown(series)
-            if shown is None or (not self.incremental and not occurrences):
+            if shown is None:
                 return []
-            first = occurrences[0].start_at if occurrences else bound(series["start"], self.tz)
-            return [(self._key(stored, series, first, ""), shown)]
+            if not self.incremental:
+                found = recurrence.expand(
+                    series,
+                    calendar_tz=self.tz,
+                    window_start=window_start,
+                    window_end=window_end,
+                    limit=1,
+                )
+                if not found.occurrences and not found.gave_up:
+                    return []  # no instance in the range (shown where the walk gave up)
+            return [(self._key(stored, series, UNORDERED, ""), shown)]
+        start_from = self._start_from(
+            stored, self.repeat_after if series["id"] in self.changed else self.after
+        )
+        if start_from is _ALL_LISTED:
+            return []
         exceptions = exceptions_of(self.calendar, series["id"])
+        expansion = recurrence.expand(
+            series,
+            calendar_tz=self.tz,
+            window_start=window_start,
+            window_end=window_end,
+            start_from=start_from,
+            limit=self.limit + len(exceptions),
+        )
+        if expansion.walked_to is not None:
+            all_day = bool(series["start"].get("date"))
+            sub = recurrence.occurrence_key(expansion.walked_to, all_day)
+            frontier = self._key(stored, series, expansion.walked_to, sub)
+            if self.query.order_by != "updated":
+                frontier = [frontier[0], FRONTIER_SEQ, ""]  # other events at that start too
+            self.frontier = frontier if self.frontier is None else min(self.frontier, frontier)
         rows = []
-        for occ in occurrences:
+        for occ in expansion.occurrences:
             if occ.key in exceptions:
                 continue  # the exception is listed on its own
             shown = self.shown(instance_resource(self.emu.state, self.calendar, series, occ))
             if shown is not None:
                 rows.append((self._key(stored, series, occ.start_at, occ.key), shown))
         return rows
+
+    def _start_from(self, stored: StoredEvent, key: list[Any] | None) -> Any:
+        """Where a series' expansion starts for rows after ``key``: None (the range's
+        start), a start time, or ``_ALL_LISTED``."""
+        if key is None:
+            return None
+        if self.query.order_by == "updated":
+            own = [stored.resource.get("updated", ""), stored.created_seq]
+            if own != key[:2]:
+                return _ALL_LISTED if own < key[:2] else None
+            return key_moment(key[2]) - timedelta(days=1) if key[2] else None
+        return datetime.fromtimestamp(key[0], UTC)
 
     def _key(
         self, stored: StoredEvent, resource: dict[str, Any], start: datetime, sub: str
@@ -391,7 +452,18 @@ def list_events(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiRespon
                 if calendar.events[event_id].resource.get("status") == "cancelled"
             )
             now = state.seq
-            lister = _Lister(emu, calendar, query, snapshot=now, since=since, gone=gone)
+            lister = _Lister(
+                emu,
+                calendar,
+                query,
+                snapshot=now,
+                since=since,
+                gone=gone,
+                after=last_key,
+                repeat_after=rep,
+                changed=frozenset(changed_since),
+                page_size=_page_size(emu, query, page_number),
+            )
             every = lister.rows()
             repeated = [
                 row
@@ -408,19 +480,39 @@ def list_events(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiRespon
                 if row[0] > last_key and not _gone_tombstone(row[1], gone, query, since)
             ]
             size = _page_size(emu, query, page_number)
-            if len(repeated) > size:
+            behind = lister.frontier is not None and lister.frontier <= last_key
+            if len(repeated) > size or (behind and repeated):
+                # (``behind``: a changed series' repeats are not all expanded yet.)
                 # More repeats than fit: the next page goes on with them, same snapshot.
                 shown = repeated[:size]
                 next_rep = shown[-1][0] if shown else rep
             else:
                 next_snapshot = now
         else:
-            lister = _Lister(emu, calendar, query, snapshot=snapshot, since=since)
+            lister = _Lister(
+                emu,
+                calendar,
+                query,
+                snapshot=snapshot,
+                since=since,
+                after=last_key,
+                page_size=_page_size(emu, query, page_number),
+            )
             rows = lister.rows()
             if last_key is not None:
                 rows = [row for row in rows if row[0] > last_key]
         size = _page_size(emu, query, page_number)
-        page_rows, more = rows[:size], len(rows) > size
+        page_rows = rows[:size]
+        more = len(rows) > size or lister.frontier is not None
+        last = _last_key(page_rows[len(repeated) :], last_key)
+        if (
+            lister.frontier is not None
+            and len(page_rows) < size
+            and (last is None or lister.frontier > last)
+        ):
+            # Every row up to the frontier is on this page: the next one goes on from there
+            # (it may be short, or empty, as Google's may: the pagination guide).
+            last = lister.frontier
         body = _envelope(emu, calendar, entry, req)
         body["items"] = [
             view(resource, role=entry.access_role, viewer=token.email, calendar=calendar)
@@ -435,7 +527,7 @@ def list_events(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiRespon
                     "f": query.fingerprint,
                     "snap": next_snapshot,
                     "n": page_number + 1,
-                    "last": _last_key(page_rows[len(repeated) :], last_key),
+                    "last": last,
                     "since": since,
                     "rep": next_rep,
                 },
@@ -497,18 +589,41 @@ def instances(emu: FakeGoogle, req: ApiRequest, calendar_id: str, event_id: str)
         if stored is None:
             raise errors.not_found()
         series = stored.resource
+        after: list[Any] | None = None
+        if q.get("pageToken"):
+            page = sync_tokens.decode(emu.state.secret, q["pageToken"])
+            if (
+                page is None
+                or page.get("k") != "i"
+                or page.get("e") != event_id
+                or not isinstance(page.get("a"), list)
+            ):
+                raise errors.invalid("Invalid page token value.")
+            after = page["a"]
         rows: list[tuple[list[Any], dict[str, Any]]] = []
+        walked_to: datetime | None = None
         if not series.get("recurrence"):
             rows.append(([bound(series["start"], calendar.time_zone).timestamp(), ""], series))
         else:
-            occurrences = recurrence.expand(
+            window_start, window_end = time_min, time_max
+            if q.get("originalStart"):
+                # One instance: expanded around it only (filtered exactly below).
+                around = _original_moment(q["originalStart"])
+                near, far = around - timedelta(days=2), around + timedelta(days=2)
+                window_start = max(time_min, near) if time_min else near
+                window_end = min(time_max, far) if time_max else far
+            exceptions = exceptions_of(calendar, event_id)
+            # Lazy, a page at a time (recurrence.py), from where the last page stopped.
+            expansion = recurrence.expand(
                 series,
                 calendar_tz=calendar.time_zone,
-                window_start=time_min,
-                window_end=time_max or horizon(series, calendar.time_zone, emu.now()),
+                window_start=window_start,
+                window_end=window_end or horizon(series, calendar.time_zone, emu.now()),
+                start_from=datetime.fromtimestamp(after[0], UTC) if after else None,
+                limit=max_results + 1,
             )
-            exceptions = exceptions_of(calendar, event_id)
-            for occ in occurrences:
+            walked_to = expansion.walked_to
+            for occ in expansion.occurrences:
                 resource = (
                     exceptions[occ.key].resource
                     if occ.key in exceptions
@@ -519,23 +634,37 @@ def instances(emu: FakeGoogle, req: ApiRequest, calendar_id: str, event_id: str)
                 rows.append(([occ.start_at.timestamp(), occ.key], resource))
         if q.get("originalStart"):
             rows = [r for r in rows if _starts_originally_at(r[1], q["originalStart"])]
-        offset = 0
-        if q.get("pageToken"):
-            page = sync_tokens.decode(emu.state.secret, q["pageToken"])
-            if page is None or page.get("k") != "i" or page.get("e") != event_id:
-                raise errors.invalid("Invalid page token value.")
-            offset = int(page["o"])
+        if after is not None:
+            rows = [r for r in rows if r[0] > after]
+        if walked_to is not None:
+            rows = [r for r in rows if r[0][0] <= walked_to.timestamp()]
         body = _envelope(emu, calendar, entry, req)
-        page_rows = rows[offset : offset + max_results]
+        page_rows = rows[:max_results]
         body["items"] = [
             view(r, role=entry.access_role, viewer=token.email, calendar=calendar)
             for _, r in page_rows
         ]
-        if offset + max_results < len(rows):
+        if len(rows) > max_results or walked_to is not None:
+            # A full page goes on after its last row; a short one after the walk's end.
+            last = (
+                page_rows[-1][0]
+                if len(page_rows) == max_results or walked_to is None
+                else [walked_to.timestamp(), "\uffff"]
+            )
             body["nextPageToken"] = sync_tokens.encode(
-                emu.state.secret, {"k": "i", "e": event_id, "o": offset + max_results}
+                emu.state.secret, {"k": "i", "e": event_id, "a": last}
             )
     return json_response(body, pretty=req.flag("prettyPrint"))
+
+
+def _original_moment(wanted: str) -> datetime:
+    """events.instances' ``originalStart`` as an instant (a date: its UTC midnight)."""
+    if "T" not in wanted.upper():
+        try:
+            return datetime.fromisoformat(wanted).replace(tzinfo=UTC)
+        except ValueError as exc:
+            raise errors.invalid("Invalid value for: originalStart") from exc
+    return parse_query_datetime(wanted, param="originalStart")
 
 
 def _starts_originally_at(resource: dict[str, Any], wanted: str) -> bool:

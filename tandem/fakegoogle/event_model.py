@@ -268,20 +268,23 @@ def instance_resource(
     return resource
 
 
-def _key_moment(key: str) -> datetime:
+def key_moment(key: str) -> datetime:
     if "T" in key:
         return datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     return datetime.strptime(key, "%Y%m%d").replace(tzinfo=UTC)
 
 
 def find_occurrence(series: dict[str, Any], calendar: Calendar, key: str) -> Occurrence | None:
-    moment = _key_moment(key)
+    moment = key_moment(key)
+    # A timed key is the instant itself; a date is a day in the calendar's zone, near UTC's.
+    timed = "T" in key
     candidates = recurrence.expand(
         series,
         calendar_tz=calendar.time_zone,
-        window_start=moment - timedelta(days=2),
-        window_end=moment + timedelta(days=2),
-    )
+        window_start=None,
+        window_end=moment + (timedelta(seconds=1) if timed else timedelta(days=2)),
+        start_from=moment if timed else moment - timedelta(days=1),
+    ).occurrences
     return next((occ for occ in candidates if occ.key == key), None)
 
 

@@ -15,19 +15,19 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db.models import Max
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from tandem.meetings.models import Meeting
+from tandem.meetings.colours import Colours, colours_of_entries
 from tandem.meetings.occurrences import Occurrence, occurrences_between
+from tandem.meetings.owner_bounds import newest_change
 from tandem.meetings.selectors import meeting_of
 from tandem.meetings.services import MeetingInput, input_of, meeting_update
 
@@ -35,6 +35,7 @@ from tandem.meetings.services import MeetingInput, input_of, meeting_update
 # range is refused, so no request's cost grows past what a page shows.
 MAX_FEED_DAYS = 62
 WALL_CLOCK = "%Y-%m-%dT%H:%M:%S"
+INSTANT_BOX = timedelta(minutes=30)
 
 
 def _zone() -> zoneinfo.ZoneInfo:
@@ -65,24 +66,33 @@ def _problem(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-def event_of(occurrence: Occurrence, zone: zoneinfo.ZoneInfo, *, is_own: bool) -> dict[str, Any]:
-    """One box as EventCalendar's plain event object."""
+def event_of(
+    occurrence: Occurrence, zone: zoneinfo.ZoneInfo, *, is_own: bool, colours: Colours
+) -> dict[str, Any]:
+    """One box as EventCalendar's plain event object, coloured by a palette class (the
+    CSP allows no inline style; tandem.css sets the component's colours per class)."""
     entry = occurrence.entry
     private = entry.visibility in ("private", "confidential")
     if entry.all_day:
         start, end = occurrence.first_day.isoformat(), occurrence.end_day.isoformat()
     else:
         start = entry.start.astimezone(zone).strftime(WALL_CLOCK)
-        end = entry.end.astimezone(zone).strftime(WALL_CLOCK)
+        # A zero-length meeting (a reminder, a deadline) is drawn half an hour tall, room
+        # for its time and title on one line (calendar.js says its own time only); zero
+        # tall, the grid showed its time alone.
+        shown_end = entry.end + (INSTANT_BOX if entry.end == entry.start else timedelta(0))
+        end = shown_end.astimezone(zone).strftime(WALL_CLOCK)
+    instant = not entry.all_day and entry.end == entry.start
     url = ""
     if is_own:
         url = f"/meetings/{entry.pk}/" + (
             f"?occurrence={occurrence.key}" if occurrence.is_recurring else ""
         )
-    classes = ["tandem-event"]
+    classes = ["tandem-event", colours.of(entry.pk, entry.series_pk)]
     classes += ["is-private"] if private and not entry.is_busy_block else []
     classes += ["is-busy"] if entry.is_busy_block else []
     classes += ["is-read-only"] if entry.read_only else []
+    classes += ["is-instant"] if instant else []
     # A series' occurrence is moved from its page, with its scopes (this one, following,
     # all), not by a drag that could not ask which.
     movable = is_own and entry.editable and not occurrence.is_recurring
@@ -93,6 +103,7 @@ def event_of(occurrence: Occurrence, zone: zoneinfo.ZoneInfo, *, is_own: bool) -
         "end": end,
         "allDay": entry.all_day,
         "editable": movable,
+        "durationEditable": movable and not instant,  # a resize would make it last
         "classNames": classes,
         "extendedProps": {
             "meeting": entry.pk,
@@ -102,6 +113,7 @@ def event_of(occurrence: Occurrence, zone: zoneinfo.ZoneInfo, *, is_own: bool) -
             "recurring": occurrence.is_recurring,
             "readOnly": entry.read_only,
             "note": occurrence.note,
+            "instant": instant,
         },
     }
 
@@ -124,7 +136,14 @@ def calendar_feed(request: HttpRequest) -> JsonResponse:
         zone=zone,
     )
     is_own = owner.pk == request.user.pk
-    return JsonResponse([event_of(o, zone, is_own=is_own) for o in occurrences], safe=False)
+    colours = colours_of_entries(
+        viewer=request.user,  # type: ignore[arg-type]
+        owner=owner,
+        entries=(o.entry for o in occurrences),
+    )
+    return JsonResponse(
+        [event_of(o, zone, is_own=is_own, colours=colours) for o in occurrences], safe=False
+    )
 
 
 def _wall_clock(text: str, zone: zoneinfo.ZoneInfo) -> datetime | None:
@@ -175,10 +194,8 @@ def meeting_move(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 def meetings_fingerprint(*, owner: User) -> str:
-    """The newest write among the owner's meetings (saved, deleted or restored: each bumps
-    updated_at), read through the (owner, updated_at) index: one row, whatever the total."""
-    newest = Meeting.objects.filter(owner=owner).aggregate(newest=Max("updated_at"))["newest"]
-    return str(newest)
+    """The newest write among the owner's meetings (owner_bounds.newest_change)."""
+    return str(newest_change(owner=owner))
 
 
 def calendar_owner(request: HttpRequest) -> User:

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tandem.meetings.forms import MeetingForm, initial_for
+from tandem.meetings.forms import MeetingForm, initial_for, input_formats_of
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_bounds
 from tandem.meetings.occurrences import occurrence_start
@@ -76,8 +76,8 @@ def following_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     assert occurrence.original_start is not None
     proposed = lines_following(series, occurrence.original_start)
     if request.method == "POST":
-        form = MeetingForm(request.POST)
-        repeat = RepeatForm(request.POST, stored=proposed)
+        form = MeetingForm(request.POST, **input_formats_of(request))
+        repeat = RepeatForm(request.POST, stored=proposed, **input_formats_of(request))
         if form.is_valid() and repeat.is_valid():
             data = form.meeting_input()
             data = replace(data, recurrence=repeat.recurrence_lines(data))
@@ -105,8 +105,9 @@ def following_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
             None,
         )
         initial = initial_for(changed or occurrence)
-        form = MeetingForm(initial=initial)
+        form = MeetingForm(initial=initial, **input_formats_of(request))
         repeat = RepeatForm(
+            **input_formats_of(request),
             stored=proposed,
             initial=repeat_initial(
                 proposed,

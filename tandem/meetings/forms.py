@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import dateformat
 
 from tandem.meetings.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -31,23 +32,73 @@ DEFAULT_DURATION = timedelta(hours=1)
 _SERVICE_FIELD_TO_FORM_FIELD = {"start": "start_date", "end": "end_date"}
 
 
-def _date_field(label: str) -> forms.DateField:
+# The user's date and time formats (My Preferences; Django's format characters, the
+# choices of accounts' Preferences) as strptime patterns and an example for the messages.
+DATE_FORMATS = {
+    "Y-m-d": ("%Y-%m-%d", "2026-11-24"),
+    "d.m.Y": ("%d.%m.%Y", "24.11.2026"),
+    "m/d/Y": ("%m/%d/%Y", "11/24/2026"),
+}
+TIME_FORMATS = {
+    "H:i": ("%H:%M", "14:30"),
+    "g:i A": ("%I:%M %p", "2:30 PM"),
+}
+ISO_DATE, ISO_TIME = "Y-m-d", "H:i"
+
+
+class FormattedInput(forms.TextInput):
+    """A text input that shows a date or time in the user's format (Django's ``date`` filter
+    characters, as every page shows dates) and says that format in its placeholder."""
+
+    def __init__(self, display: str, example: str) -> None:
+        super().__init__(attrs={"placeholder": example, "autocomplete": "off", "size": 12})
+        self.display = display
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, date | time):
+            return dateformat.format(value, self.display)
+        return super().format_value(value)
+
+
+def date_field(label: str, date_format: str) -> forms.DateField:
+    pattern, example = DATE_FORMATS.get(date_format, DATE_FORMATS[ISO_DATE])
     return forms.DateField(
         label=label,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        # The user's format first; ISO too (links such as "?date=2026-11-24" and scripts).
+        input_formats=list(dict.fromkeys([pattern, "%Y-%m-%d"])),
+        widget=FormattedInput(date_format, example),
         error_messages={
             "required": f"Enter the {label.lower()}.",
-            "invalid": f"Enter the {label.lower()} as a date like 2026-11-24.",
+            "invalid": f"Enter the {label.lower()} as a date like {example}.",
         },
     )
 
 
-def _time_field(label: str) -> forms.TimeField:
+def _time_field(label: str, time_format: str) -> forms.TimeField:
+    pattern, example = TIME_FORMATS.get(time_format, TIME_FORMATS[ISO_TIME])
     return forms.TimeField(
         label=label,
         required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={"invalid": f"Enter the {label.lower()} as a time like 14:30."},
+        # Either clock is understood whatever the preference: "14:30" and "2:30 PM" are
+        # the same time to everyone.
+        input_formats=list(dict.fromkeys([pattern, "%H:%M", "%I:%M %p", "%I:%M%p", "%I %p"])),
+        widget=FormattedInput(time_format, example),
+        error_messages={"invalid": f"Enter the {label.lower()} as a time like {example}."},
+    )
+
+
+class InputFormats(TypedDict):
+    date_format: str
+    time_format: str
+
+
+def input_formats_of(request: Any) -> InputFormats:
+    """The signed-in user's date and time formats (set on the request by the accounts
+    middleware), for ``MeetingForm(..., **input_formats_of(request))``."""
+    preferences = getattr(request, "preferences", None)
+    return InputFormats(
+        date_format=getattr(preferences, "date_format", ISO_DATE),
+        time_format=getattr(preferences, "time_format", ISO_TIME),
     )
 
 
@@ -57,10 +108,10 @@ class MeetingForm(forms.Form):
         error_messages={"required": "A meeting needs a subject."},
     )
     all_day = forms.BooleanField(label="All day", required=False)
-    start_date = _date_field("Start date")
-    start_time = _time_field("Start time")
-    end_date = _date_field("End date")
-    end_time = _time_field("End time")
+    start_date = date_field("Start date", ISO_DATE)
+    start_time = _time_field("Start time", ISO_TIME)
+    end_date = date_field("End date", ISO_DATE)
+    end_time = _time_field("End time", ISO_TIME)
     time_zone = forms.ChoiceField(
         label="Time zone",
         choices=time_zone_choices,
@@ -83,6 +134,18 @@ class MeetingForm(forms.Form):
         error_messages={"invalid_choice": "“%(value)s” is not a visibility."},
     )
 
+    def __init__(
+        self, *args: Any, date_format: str = ISO_DATE, time_format: str = ISO_TIME, **kwargs: Any
+    ) -> None:
+        """Dates and times shown, typed and checked in the user's formats (My Preferences):
+        text inputs, since a browser's date input follows the browser's locale instead."""
+        super().__init__(*args, **kwargs)
+        self.date_format, self.time_format = date_format, time_format
+        for name in ("start_date", "end_date"):
+            self.fields[name] = date_field(str(self.fields[name].label), date_format)
+        for name in ("start_time", "end_time"):
+            self.fields[name] = _time_field(str(self.fields[name].label), time_format)
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("all_day"):
@@ -99,7 +162,8 @@ class MeetingForm(forms.Form):
             elif day and moment and zone and not _exists(day, moment, zone):
                 self.add_error(
                     f"{prefix}_time",
-                    f"{moment:%H:%M} does not exist on {day:%Y-%m-%d} in {zone_name} "
+                    f"{dateformat.format(moment, self.time_format)} does not exist on "
+                    f"{dateformat.format(day, self.date_format)} in {zone_name} "
                     "(the clocks skip it).",
                 )
         return cleaned

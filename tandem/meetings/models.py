@@ -96,6 +96,17 @@ class Meeting(models.Model):
     )
     original_start = models.DateTimeField(null=True, blank=True)
     is_cancelled_occurrence = models.BooleanField(default=False)
+    # The series "this and following events" cut this one from (series_edits.series_split):
+    # the sync puts a new series beside its first part, in the same Google calendar, as
+    # Google Calendar does (tandem/sync/core/placement.py). Nothing else reads it.
+    split_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,  # a partial index below: few meetings are cut from a series
+        related_name="split_series",
+    )
 
     # Meetings from Google calendars the user cannot write are shown but not editable.
     read_only = models.BooleanField(default=False)
@@ -124,6 +135,11 @@ class Meeting(models.Model):
                 fields=["owner", "series"],
                 name="meeting_occurrences",
                 condition=models.Q(series__isnull=False),
+            ),
+            models.Index(
+                fields=["split_from"],
+                name="meeting_split_from",
+                condition=models.Q(split_from__isnull=False),
             ),
             # The sync's idle run starts from the meetings changed since its last clean run
             # (tandem/sync/engine/outbound.py), not from all of a user's meetings.

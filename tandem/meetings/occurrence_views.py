@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tandem.meetings.forms import MeetingForm, initial_for
+from tandem.meetings.forms import MeetingForm, initial_for, input_formats_of
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import (
     check_occurrence,
@@ -68,7 +68,7 @@ def occurrence_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         return redirect("meeting-detail", pk=series.pk)
     assert occurrence.original_start is not None
     if request.method == "POST":
-        form = MeetingForm(request.POST)
+        form = MeetingForm(request.POST, **input_formats_of(request))
         if form.is_valid():
             try:
                 row = occurrence_change(
@@ -82,7 +82,7 @@ def occurrence_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
                 messages.success(request, f"Saved this occurrence of “{series.subject}”.")
                 return redirect("meeting-detail", pk=row.pk)
     else:
-        form = MeetingForm(initial=initial_for(occurrence))
+        form = MeetingForm(initial=initial_for(occurrence), **input_formats_of(request))
     context = {"form": form, "meeting": series, "occurrence": occurrence, "key": key}
     return render(request, "meetings/occurrence_form.html", context)
 

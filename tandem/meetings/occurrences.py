@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 
 from tandem.meetings import rules as meeting_rules
 from tandem.meetings.models import Meeting
+from tandem.meetings.owner_bounds import owner_bounds
 from tandem.meetings.rule_cost import (
     MAX_OCCURRENCES_PER_SERIES,
     MAX_STEPS,
@@ -79,8 +80,9 @@ def occurrences_between(
     window_end = datetime.combine(end_day, time.min, tzinfo=zone)
     query_start, query_end = window_start - _ZONE_MARGIN, window_end + _ZONE_MARGIN
 
+    bounds = owner_bounds(owner=owner)  # read once for both queries
     # A changed occurrence shows while its series does (not after the series is deleted).
-    candidates = meetings_of(owner=owner, start=query_start, end=query_end).exclude(
+    candidates = meetings_of(owner=owner, start=query_start, end=query_end, bounds=bounds).exclude(
         series__deleted_at__isnull=False
     )
     occurrences = [
@@ -88,8 +90,26 @@ def occurrences_between(
         for meeting in candidates
         if not meeting.is_recurring
     ]
-    series_list = list(meetings_of(owner=owner, end=query_end).exclude(recurrence=[]))
-    replaced = _replaced_starts(series_list)
+    # The owner's series by their ids (a few rows): a test of ``recurrence`` over every
+    # meeting that starts before the range would read all of them (owner_bounds). Looked
+    # up by primary key alone, the rest tested here: with the owner, the range or an
+    # ORDER BY in the query, SQLite prefers an owner index and walks all their meetings.
+    series_rows = (
+        Meeting.objects.filter(pk__in=bounds.series_ids).order_by() if bounds.series_ids else []
+    )
+    series_list = sorted(
+        (
+            series
+            for series in series_rows
+            if series.owner_id == owner.pk  # the ids are the owner's: scoped all the same
+            and series.deleted_at is None
+            and not series.is_cancelled_occurrence
+            and series.is_recurring
+            and series.start < query_end
+        ),
+        key=lambda series: (series.start, series.pk),
+    )
+    replaced = _replaced_starts(owner, series_list)
     for series in series_list:
         occurrences += _series_occurrences(
             viewer, series, replaced.get(series.pk, set()), window_start, query_end, zone
@@ -269,13 +289,18 @@ def occurrence_end(series: Meeting, start: datetime, duration: timedelta) -> dat
     return start + duration
 
 
-def _replaced_starts(series_list: list[Meeting]) -> dict[int, set[datetime]]:
+def _replaced_starts(owner: User, series_list: list[Meeting]) -> dict[int, set[datetime]]:
     """Original starts of changed or cancelled occurrences, per series. A deleted changed
     occurrence still takes its slot: deleting one occurrence cancels it (as in Google)."""
     replaced: dict[int, set[datetime]] = {}
-    exceptions = Meeting.objects.filter(
-        series__in=series_list, original_start__isnull=False
-    ).values_list("series_id", "original_start")
+    if not series_list:
+        return replaced
+    # By owner too: the partial (owner, series) index is then searched, not scanned whole.
+    exceptions = (
+        Meeting.objects.filter(owner=owner, series__in=series_list, original_start__isnull=False)
+        .order_by()
+        .values_list("series_id", "original_start")
+    )
     for series_id, original_start in exceptions:
         assert series_id is not None and original_start is not None
         replaced.setdefault(series_id, set()).add(original_start)

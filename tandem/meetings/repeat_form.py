@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 
 from tandem.meetings import recurrence
+from tandem.meetings.forms import ISO_DATE, ISO_TIME, date_field
 from tandem.meetings.recurrence import MAX_COUNT, MAX_INTERVAL, Repeat
 from tandem.meetings.services import MeetingInput
 
@@ -93,10 +94,24 @@ class RepeatForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, stored: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        stored: list[str] | None = None,
+        date_format: str = ISO_DATE,
+        time_format: str = ISO_TIME,  # taken and unused: the form's formats come as a pair
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("prefix", "repeat")
         super().__init__(*args, **kwargs)
         self.stored = list(stored or [])
+        # The last day in the user's date format, as the meeting's own dates (forms.py).
+        until = date_field("Repeats until", date_format)
+        until.required = False
+        until.error_messages["invalid"] = until.error_messages["invalid"].replace(
+            "the repeats until", "the last day"
+        )
+        self.fields["until"] = until
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

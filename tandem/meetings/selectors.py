@@ -10,19 +10,30 @@ from django.db.models import F, Q
 from django.http import Http404
 
 from tandem.meetings.models import Meeting, MeetingQuerySet
+from tandem.meetings.owner_bounds import OwnerBounds, owner_bounds
 
 BUSY = "Busy"
 
 
 def meetings_of(
-    *, owner: User, start: datetime | None = None, end: datetime | None = None
+    *,
+    owner: User,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    bounds: OwnerBounds | None = None,
 ) -> MeetingQuerySet:
     """The owner's live meetings, optionally those intersecting [start, end). Not the rows
-    that only hide a cancelled occurrence of a recurring meeting: they are not meetings."""
+    that only hide a cancelled occurrence of a recurring meeting: they are not meetings.
+    ``bounds``: the owner's, when the caller has read them already."""
     meetings = Meeting.objects.alive().filter(owner=owner, is_cancelled_occurrence=False)
     if start is not None:
         # A zero-length meeting (end == start) at the range's first moment is in it too.
-        meetings = meetings.filter(Q(end__gt=start) | Q(start__gte=start))
+        # The lower bound on start is implied (none is longer than the longest) and keeps
+        # the index walk to the range (owner_bounds).
+        longest = (bounds or owner_bounds(owner=owner)).longest
+        meetings = meetings.filter(
+            Q(end__gt=start) | Q(start__gte=start), start__gte=start - longest
+        )
     if end is not None:
         meetings = meetings.filter(start__lt=end)
     return meetings
@@ -66,6 +77,7 @@ class CalendarEntry:
     is_busy_block: bool
     read_only: bool
     editable: bool
+    series_pk: int | None = None  # a changed occurrence's series (it may share its colour)
 
 
 def calendar_entries(
@@ -93,4 +105,5 @@ def calendar_entry(*, viewer: User, meeting: Meeting) -> CalendarEntry:
         is_busy_block=masked,
         read_only=meeting.read_only,
         editable=is_owner and not meeting.read_only,
+        series_pk=meeting.series_id,
     )

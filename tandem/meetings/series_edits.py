@@ -5,7 +5,9 @@ following instances",
 https://developers.google.com/workspace/calendar/api/guides/recurringevents): the series is
 trimmed with UNTIL just before the occurrence, and a new series starts at it with the
 changes. In the CRM both are ordinary meetings, so the sync carries them as any other: the
-trimmed rule is an update of the old series, the new series an insert.
+trimmed rule is an update of the old series, the new series an insert, into the Google
+calendar of the old series (the new one records it: ``Meeting.split_from``), where Google
+Calendar keeps both parts.
 
 Occurrences changed alone from the cut on are reset, as Google Calendar warns ("This and
 following events: any changes to future events will be lost"); cancelled ones stay
@@ -135,7 +137,7 @@ def series_split(*, series: Meeting, original_start: datetime, data: MeetingInpu
         if row.is_cancelled_occurrence or row.is_deleted
     ]
     _trim(series, original_start)
-    new_series = meeting_create(owner=series.owner, data=data)
+    new_series = meeting_create(owner=series.owner, data=data, split_from=series)
     zone = zoneinfo.ZoneInfo(new_series.time_zone)
     for slot in cancelled:
         assert slot is not None

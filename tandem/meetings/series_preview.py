@@ -9,7 +9,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+
 from tandem.meetings.models import Meeting
+from tandem.meetings.recurrence import recurrence_problems
 from tandem.meetings.series_exceptions import exception_rows, exceptions_kept_and_reset
 from tandem.meetings.services import MeetingInput, normalised
 
@@ -27,6 +30,11 @@ def series_preview(series: Meeting, data: MeetingInput) -> SeriesPreview | None:
     for values the services would refuse."""
     rows = exception_rows(series)
     values = normalised(data)
+    if (values["recurrence"], values["all_day"]) != (series.recurrence, series.all_day):
+        # The stricter checks of a rule a person writes, as the save would make them.
+        problems = recurrence_problems(values["recurrence"], all_day=values["all_day"])
+        if problems:
+            raise ValidationError({"recurrence": problems})
     if not rows or all(
         values[name] == getattr(series, name) for name in ("recurrence", "start", "all_day")
     ):

@@ -158,9 +158,18 @@ def announce(meeting: Meeting, origin: str) -> None:
 
 @transaction.atomic
 def meeting_create(
-    *, owner: User, data: MeetingInput, origin: str = "crm", read_only: bool = False
+    *,
+    owner: User,
+    data: MeetingInput,
+    origin: str = "crm",
+    read_only: bool = False,
+    split_from: Meeting | None = None,
 ) -> Meeting:
-    meeting = Meeting(owner=owner, read_only=read_only, **normalised(data))
+    """``split_from``: the series whose following occurrences this new series takes over
+    ("this and following events", series_edits.series_split)."""
+    if split_from is not None and split_from.owner_id != owner.pk:
+        raise ValidationError("A series can only be cut from a series of the same owner.")
+    meeting = Meeting(owner=owner, read_only=read_only, split_from=split_from, **normalised(data))
     validate_lengths(meeting)
     if origin == "crm":
         _check_rule_of_a_person(meeting)

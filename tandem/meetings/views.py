@@ -22,7 +22,8 @@ from tandem.accounts.selectors import preferences_for
 from tandem.meetings import rules
 from tandem.meetings.calendar_feed import meetings_fingerprint
 from tandem.meetings.calendar_grid import VIEWS, days_of, period_for, weeks_of
-from tandem.meetings.forms import MeetingForm, initial_for, initial_for_new
+from tandem.meetings.colours import colours_of_entries
+from tandem.meetings.forms import MeetingForm, initial_for, initial_for_new, input_formats_of
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_views import occurrence_for_page
 from tandem.meetings.occurrences import occurrence_key, occurrences_between
@@ -108,6 +109,11 @@ def calendar(request: HttpRequest) -> HttpResponse:
     )
     days = days_of(period=period, occurrences=occurrences, today=today)
     user_param = None if is_own else owner.get_username()
+    colours = colours_of_entries(
+        viewer=request.user,  # type: ignore[arg-type]
+        owner=owner,
+        entries=(occurrence.entry for occurrence in occurrences),
+    )
     context = {
         "view": view,
         "period": period,
@@ -116,6 +122,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "list_days": [day for day in days if day.occurrences],
         "owner": owner,
         "is_own": is_own,
+        "colours": colours,
         "meetings_fingerprint": fingerprint,
         "zone_name": zone.key,
         "today_url": calendar_url(view=view, day=today, user=user_param),
@@ -155,8 +162,9 @@ def _time_or_none(text: str | None) -> time | None:
 @require_http_methods(["GET", "POST"])
 def meeting_create_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    formats = input_formats_of(request)
     if request.method == "POST":
-        form, repeat = MeetingForm(request.POST), RepeatForm(request.POST)
+        form, repeat = MeetingForm(request.POST, **formats), RepeatForm(request.POST, **formats)
         if form.is_valid() and repeat.is_valid():
             try:
                 meeting = meeting_create(owner=user, data=_with_repeat(form, repeat))
@@ -166,8 +174,10 @@ def meeting_create_view(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Created “{meeting.subject}”.")
                 return redirect(_calendar_of(meeting))
     else:
-        form = MeetingForm(initial=_prefill(request, preferences_for(user=user).time_zone))
-        repeat = RepeatForm()
+        form = MeetingForm(
+            initial=_prefill(request, preferences_for(user=user).time_zone), **formats
+        )
+        repeat = RepeatForm(**formats)
     context = {"form": form, "repeat_form": repeat, "meeting": None}
     return render(request, "meetings/meeting_form.html", context)
 
@@ -224,10 +234,11 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "This meeting comes from a Google calendar you cannot edit.")
         return redirect("meeting-detail", pk=meeting.pk)
     preview: SeriesPreview | None = None
+    formats = input_formats_of(request)
     if request.method == "POST":
         form, repeat = (
-            MeetingForm(request.POST),
-            RepeatForm(request.POST, stored=meeting.recurrence),
+            MeetingForm(request.POST, **formats),
+            RepeatForm(request.POST, stored=meeting.recurrence, **formats),
         )
         if form.is_valid() and repeat.is_valid():
             try:
@@ -245,8 +256,9 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect("meeting-detail", pk=meeting.pk)
     else:
         initial = initial_for(meeting)
-        form = MeetingForm(initial=initial)
+        form = MeetingForm(initial=initial, **formats)
         repeat = RepeatForm(
+            **formats,
             stored=meeting.recurrence,
             initial=repeat_initial(
                 meeting.recurrence,

@@ -11,8 +11,10 @@ class SyncConfig(AppConfig):
             google_connection_changed,
             google_disconnecting,
         )
+        from tandem.meetings.colours import colour_source_set
         from tandem.meetings.services import meeting_changed
         from tandem.sync import push
+        from tandem.sync.calendar_colours import calendar_colours
         from tandem.sync.receivers import (
             on_calendar_client_created,
             on_google_connection_changed,
@@ -34,3 +36,5 @@ class SyncConfig(AppConfig):
         calendar_client_created.connect(
             on_calendar_client_created, dispatch_uid="sync-budget-on-calendar-client-created"
         )
+        # Meetings show their Google calendar's colour; meetings knows no calendars.
+        colour_source_set(calendar_colours)

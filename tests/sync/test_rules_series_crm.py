@@ -305,18 +305,10 @@ def test_an_all_day_series_keeps_its_dates_on_both_sides(world: SyncWorld) -> No
     assert crm_view(world, first) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "The outbound pass puts every new CRM meeting in the target calendar, so the series "
-        "that 'this and following' starts from a series of another writable calendar lands "
-        "in the target, where Google Calendar would keep it beside its first part. Needs the "
-        "engine (outbound.py) to insert a series made by series_edits.series_split into the "
-        "calendar of the series it was cut from (the meetings side could record that parent "
-        "on the new row, e.g. a split_from field, for the engine to read)."
-    ),
-)
-def test_this_and_following_of_a_google_series_stays_in_its_calendar(world: SyncWorld) -> None:
+def _cut_a_google_series(world: SyncWorld, *, visibility: str = "default") -> tuple[Meeting, str]:
+    """A weekly series made in Google's primary calendar while the CRM's target is "Team",
+    synced, then cut in the CRM at its third Monday ("this and following events"): the new
+    series, and the target's id."""
     team = str(world.emulator.create_calendar(email=world.primary, summary="Team")["id"])
     save_settings(world, inbound=[world.primary, team], target=team)
     first = _next_monday_at(9)
@@ -331,17 +323,68 @@ def test_this_and_following_of_a_google_series_stays_in_its_calendar(world: Sync
     run_clean(world)
     series = Meeting.objects.get(owner=world.user, series__isnull=True)
     mondays = series_starts(series=series, start=first - HOUR, end=first + timedelta(days=28))
-    series_split(
+    new_series = series_split(
         series=series,
         original_start=mondays[2],
         data=replace(
             input_of(series),
             start=mondays[2],
             end=mondays[2] + HOUR,
+            visibility=visibility,
             recurrence=lines_following(series, mondays[2]),
         ),
     )
+    return new_series, team
+
+
+def test_this_and_following_of_a_google_series_stays_in_its_calendar(world: SyncWorld) -> None:
+    """The new series goes beside its first part, in the series' calendar, not to the
+    target: Google Calendar keeps both parts in the series' calendar."""
+    new_series, team = _cut_a_google_series(world)
+    assert new_series.split_from is not None
     run_clean(world)
     in_primary = [e for e in world.google.events(world.primary) if e.get("recurrence")]
     assert len(in_primary) == 2
     assert not [e for e in world.google.events(team) if e.get("recurrence")]
+    with google_requests(world) as calls:
+        run_clean(world)
+    assert writes(calls) == []
+
+
+def test_a_series_cut_from_a_google_series_stays_when_the_target_changes(
+    world: SyncWorld,
+) -> None:
+    """A new target receives the meetings we pushed, but not the second part of a series:
+    it stays beside its first part while their calendar is synced."""
+    new_series, team = _cut_a_google_series(world)
+    run_clean(world)
+    link = EventLink.objects.get(meeting=new_series)
+    assert (link.calendar_id, link.origin) == (world.primary, EventLink.Origin.CRM)
+    other = str(world.emulator.create_calendar(email=world.primary, summary="CRM")["id"])
+    save_settings(world, inbound=[world.primary, team], target=other)
+    run_clean(world)
+    assert EventLink.objects.get(meeting=new_series).calendar_id == world.primary
+    assert len([e for e in world.google.events(world.primary) if e.get("recurrence")]) == 2
+    assert world.google.events(other) == []
+
+
+def test_a_cut_series_whose_first_part_leaves_the_crm_moves_to_the_target(
+    world: SyncWorld,
+) -> None:
+    """Un-picking the first part's calendar takes that series out of the CRM (Google keeps
+    it); the second part, made in the CRM, moves to the target, and picking the calendar
+    again deletes nothing in Google."""
+    new_series, team = _cut_a_google_series(world)
+    run_clean(world)
+    save_settings(world, inbound=[team], target=team)
+    run_clean(world)
+    assert EventLink.objects.get(meeting=new_series).calendar_id == team
+    new_series.refresh_from_db()
+    assert new_series.deleted_at is None
+    save_settings(world, inbound=[world.primary, team], target=team)
+    run_clean(world)
+    assert len([e for e in world.google.events(world.primary) if e.get("recurrence")]) == 1
+    assert len([e for e in world.google.events(team) if e.get("recurrence")]) == 1
+    with google_requests(world) as calls:
+        run_clean(world)
+    assert writes(calls) == []

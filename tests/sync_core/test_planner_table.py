@@ -93,7 +93,7 @@ ROWS: list[tuple[str, dict[str, Any], str, tuple[Action, ...]]] = [
             ),
         },
         "malformed event",
-        (RecordProblem("ev1", "The event has no start."),),
+        (RecordProblem("ev1", "The event has no start.", holds_token=False),),
     ),
     # -- no link
     ("nothing", {}, "nothing to do", ()),

@@ -12,6 +12,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from tandem.meetings.colours import DEFAULT_CLASS, Colours
 from tandem.meetings.occurrences import Occurrence
 
 register = template.Library()
@@ -65,11 +66,13 @@ def calendar_entry(
     classes += ["private"] if private else []
     classes += ["recurring"] if occurrence.is_recurring else []
     classes += ["read-only"] if entry.read_only else []
+    colours: Colours | None = context.get("colours")
+    classes.append(colours.of(entry.pk, entry.series_pk) if colours else DEFAULT_CLASS)
     title = f"{entry.subject} ({occurrence.note})" if occurrence.note else entry.subject
     parts = []
     if not entry.all_day:
         when = dateformat.format(timezone.localtime(entry.start), time_format)
-        if show_end:
+        if show_end and entry.end != entry.start:  # a zero-length meeting: its moment
             when += "\u2013" + dateformat.format(timezone.localtime(entry.end), time_format)
         parts.append(format_html('<span class="entry-time">{}</span>', when))
     if private and not entry.is_busy_block:

@@ -75,10 +75,12 @@
         say("To make a meeting all-day (or timed), open it and edit it.", true);
         return;
       }
+      // A zero-length meeting is drawn half an hour tall (the feed); it stays zero-length.
+      const end = event.extendedProps.instant ? event.start : event.end;
       const body = new URLSearchParams(
         event.allDay
-          ? { start: dayText(event.start), end: dayText(event.end) }
-          : { start: wallClock(event.start), end: wallClock(event.end) },
+          ? { start: dayText(event.start), end: dayText(end) }
+          : { start: wallClock(event.start), end: wallClock(end) },
       );
       fetch(`/meetings/${meeting}/move/`, {
         method: "POST",
@@ -116,6 +118,12 @@
       const props = event.extendedProps;
       const words = [event.title, props.location, props.note].filter(Boolean).join(" · ");
       info.el.title = words;
+      if (props.instant) {
+        // Drawn half an hour tall (the feed) but at one moment: its start alone, and the
+        // title beside it (see tandem.css).
+        const time = info.el.querySelector(".ec-event-time");
+        if (time) time.textContent = time.textContent.split(/\s[-–]\s/)[0];
+      }
       if (props.private) {
         const lock = document.createElement("span");
         lock.className = "event-lock";

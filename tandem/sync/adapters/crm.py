@@ -48,7 +48,9 @@ def meeting_fields(meeting: Meeting) -> MeetingFields:
     )
 
 
-def crm_meeting(meeting: Meeting, *, import_key: str | None) -> CrmMeeting:
+def crm_meeting(meeting: Meeting, *, import_key: str | None, home: str | None = None) -> CrmMeeting:
+    """``home``: the calendar it belongs in (core/placement.py), when the caller worked it
+    out (engine/placement.py); None, the target."""
     return CrmMeeting(
         meeting_id=meeting.pk,
         version=meeting.version,
@@ -59,6 +61,7 @@ def crm_meeting(meeting: Meeting, *, import_key: str | None) -> CrmMeeting:
         import_key=import_key,
         in_series_out_of_google=_series_is_private_and_ours(meeting),
         hides_occurrence=meeting.is_cancelled_occurrence,
+        home=home,
     )
 
 

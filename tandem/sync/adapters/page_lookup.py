@@ -13,7 +13,7 @@ from tandem.meetings.models import Meeting
 from tandem.sync.adapters.crm import crm_meeting
 from tandem.sync.adapters.links import link_from_row
 from tandem.sync.adapters.serialize import fields_from_json
-from tandem.sync.core.fields import TimedMoment
+from tandem.sync.core.fields import Moment
 from tandem.sync.core.identity import event_id_for_meeting, looks_like_ours
 from tandem.sync.core.occurrence_slots import crm_original
 from tandem.sync.core.pairing import Listed, PageLookup, SeriesRow
@@ -67,7 +67,7 @@ class DjangoPageLookup:
                 .exclude(calendar_id=cal)
                 .values_list("ical_uid", flat=True)
             )
-        series_links: dict[str, tuple[int, datetime | None]] = {}
+        series_links: dict[str, tuple[int, Moment]] = {}
         series_event_ids = {
             e.event.occurrence.series_event_id for e in unlinked if e.event.occurrence
         }
@@ -78,11 +78,7 @@ class DjangoPageLookup:
                 calendar_id=cal,
                 event_id__in=series_event_ids,
             ).values_list("event_id", "meeting_id", "base"):
-                agreed = fields_from_json(base).start
-                series_links[series_event_id] = (
-                    series_id,
-                    agreed.at if isinstance(agreed, TimedMoment) else None,
-                )
+                series_links[series_event_id] = (series_id, fields_from_json(base).start)
         markers = {e.event.marker_meeting_id for e in unlinked if e.event.marker_meeting_id}
         found.ours = self._ours(
             [

@@ -160,8 +160,14 @@ class RecordConflict:
 
 @dataclass(frozen=True)
 class RecordProblem:
+    """An item the sync cannot carry out, said to the user. ``holds_token``: the listing's
+    sync token waits for it, so the next run brings the item again (a problem that may pass
+    by itself); False for one that lasts until the event changes in Google, which brings it
+    again anyway: reported once, and the listing goes on (planner.py)."""
+
     event_id: str
     message: str
+    holds_token: bool = True
 
 
 Action: TypeAlias = (

@@ -46,7 +46,9 @@ def sync_once(
     if inbound.tripped:
         return report  # the user answers first (DESIGN.md §3, the breaker)
     Outbound(
-        store=MemoryOutboundStore(crm, links, calendar_id=calendar_id),
+        store=MemoryOutboundStore(
+            crm, links, calendar_id=calendar_id, is_target=settings.is_target
+        ),
         applier=applier,
         settings=settings,
         allow_mass_delete=allow_mass_delete,

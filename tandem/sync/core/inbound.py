@@ -172,10 +172,14 @@ class Inbound:
         self.clean = False
 
     def _problem(self, problem: RecordProblem) -> None:
-        """An event the CRM cannot hold: recorded, and like a failed item it keeps this
-        listing's token (the next listing brings it again)."""
-        self.report.problems.append((problem.event_id, problem.message))
-        self.clean = False
+        """A problem the planner records: one that holds the token back fails the item (the
+        next listing brings it again); any other (an event the CRM cannot hold) is a
+        warning of this run, said once: the event comes again when Google changes it."""
+        if problem.holds_token:
+            self.report.problems.append((problem.event_id, problem.message))
+            self.clean = False
+        else:
+            self.report.warnings.append((problem.event_id, problem.message))
 
     # -- planning ---------------------------------------------------------------------------
 

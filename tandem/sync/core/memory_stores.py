@@ -184,8 +184,14 @@ class MemoryInboundStore:
 
 
 class MemoryOutboundStore:
-    def __init__(self, crm: MemoryCrm, links: MemoryLinks, *, calendar_id: str) -> None:
+    """``is_target``: whether the calendar is the target (the memory sides make no series,
+    so no meeting has another home)."""
+
+    def __init__(
+        self, crm: MemoryCrm, links: MemoryLinks, *, calendar_id: str, is_target: bool
+    ) -> None:
         self.crm, self.links, self.calendar_id = crm, links, calendar_id
+        self.is_target = is_target
         self.held: list[CrmMeeting] = []
 
     def _meetings(self) -> dict[int, CrmMeeting]:
@@ -220,6 +226,8 @@ class MemoryOutboundStore:
         ]
 
     def unpushed(self) -> list[CrmMeeting]:
+        if not self.is_target:
+            return []
         linked = self.links.linked_meeting_ids()
         return [
             meeting

@@ -14,32 +14,40 @@ from tandem.sync.core.fields import InvalidFields, MeetingFields, Moment, TimedM
 
 
 def crm_original(
-    original: Moment, series: MeetingFields, *, zone: str, agreed: datetime | None
+    original: Moment, series: MeetingFields, *, zone: str, agreed: Moment | None
 ) -> datetime:
     """The occurrence's original start in the CRM's series, as the CRM keeps it on the
     occurrence's row (all-day: midnight in ``zone``, the time zone of the series' row).
 
     Google names it on the series as last agreed (``agreed``: the series' start then); a
-    timed series the CRM moved since (not synced yet) has its occurrences, changed ones
-    included, moved on the wall clock of its zone (as meetings.services does to its rows,
-    and Google to its exceptions, when a series moves), so the occurrence takes its own slot
-    there, not a slot the series left."""
-    start = series.start
-    if not isinstance(original, TimedMoment):
-        return datetime.combine(original, time.min, tzinfo=ZoneInfo(zone))
-    if not isinstance(start, TimedMoment) or agreed is None or agreed == start.at:
-        return original.at
-    return wall_shift(original.at, ZoneInfo(start.zone), old=agreed, new=start.at)
+    series the CRM moved since (not synced yet) has its occurrences, changed ones included,
+    moved on the wall clock of its zone, by whole days for an all-day series (as
+    meetings.services does to its rows, and Google to its exceptions, when a series moves),
+    so the occurrence takes its own slot there, not a slot the series left."""
+    at = _as_kept(original, zone)
+    if agreed is None:
+        return at
+    old, new = _as_kept(agreed, zone), _as_kept(series.start, zone)
+    if old == new:
+        return at
+    return wall_shift(at, ZoneInfo(zone), old=old, new=new)
 
 
 def crm_moment(
-    original: Moment, series: MeetingFields, *, zone: str, agreed: datetime | None
+    original: Moment, series: MeetingFields, *, zone: str, agreed: Moment | None
 ) -> Moment:
     """``crm_original`` as the fields of an occurrence read it."""
-    start = series.start
-    if not isinstance(start, TimedMoment) or not isinstance(original, TimedMoment):
-        return original
-    return TimedMoment(crm_original(original, series, zone=zone, agreed=agreed), start.zone)
+    at = crm_original(original, series, zone=zone, agreed=agreed)
+    if not isinstance(series.start, TimedMoment):
+        return at.astimezone(ZoneInfo(zone)).date()
+    return TimedMoment(at, series.start.zone)
+
+
+def _as_kept(moment: Moment, zone: str) -> datetime:
+    """A moment as the Meeting model keeps it (a day: its midnight in ``zone``)."""
+    if isinstance(moment, TimedMoment):
+        return moment.at
+    return datetime.combine(moment, time.min, tzinfo=ZoneInfo(zone))
 
 
 def slot_fields(series: MeetingFields, original: Moment) -> MeetingFields | None:

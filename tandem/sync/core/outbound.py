@@ -2,11 +2,12 @@
 
 Candidates come from the store (core/stores.py ``OutboundStore``): links whose meeting
 changed since their last agreement, whose event Google cancelled, or that we are removing;
-imported meetings restored in the CRM after their event was deleted; and, for the target
-calendar, CRM meetings never pushed. Each is planned by the planner's table with the Google
-side as the link last saw it; the one applier writes (sendUpdates=none, If-Match) and on 412
-or 409 re-reads the event and plans again. Deletions made in the CRM go through the
-mass-delete breaker like those made in Google (DESIGN.md §3).
+imported meetings restored in the CRM after their event was deleted; and CRM meetings never
+pushed that may belong in this calendar (core/placement.py). Each is planned by the
+planner's table with the Google side as the link last saw it; the one applier writes
+(sendUpdates=none, If-Match) and on 412 or 409 re-reads the event and plans again.
+Deletions made in the CRM go through the mass-delete breaker like those made in Google
+(DESIGN.md §3).
 """
 
 from __future__ import annotations
@@ -71,10 +72,10 @@ class Outbound:
             # Read and written one at a time, so a run the request budget stops part-way
             # has restored what it read.
             self._one((None, meeting, self.applier.fetch(event_id)))
-        if self.settings.is_target:
-            # Looked up after the writes above, which may unlink a meeting.
-            for meeting in self.store.unpushed():
-                self._one((None, meeting, None))
+        # Looked up after the writes above, which may unlink a meeting. The planner inserts
+        # those whose home is this calendar (core/placement.py).
+        for meeting in self.store.unpushed():
+            self._one((None, meeting, None))
         # After the inserts above: a series new in this run is in Google by now.
         occurrences_clean = self.store.push_occurrences()
         self.clean = len(self.report.errors) == errors_before and occurrences_clean

@@ -41,7 +41,7 @@ from tandem.sync.core.actions import (
     WaitForSeries,
 )
 from tandem.sync.core.event_extras import extras_json, extras_of, worth_keeping
-from tandem.sync.core.fields import MeetingFields
+from tandem.sync.core.fields import MeetingFields, Moment
 from tandem.sync.core.occurrence_slots import crm_moment, crm_original, hiding_fields, slot_fields
 from tandem.sync.core.planner import plan_item, plan_occurrence
 from tandem.sync.core.sides import Event
@@ -68,11 +68,11 @@ class Listed:
 class SeriesRow:
     """The CRM meeting of a recurring event's series, linked in this calendar: ``zone``
     is its row's time zone (an all-day occurrence's slot is midnight there), ``agreed``
-    its start when last agreed with Google (a timed series' link base)."""
+    its start when last agreed with Google (its link's base)."""
 
     meeting: CrmMeeting
     zone: str
-    agreed: datetime | None = None
+    agreed: Moment | None = None
 
 
 @dataclass

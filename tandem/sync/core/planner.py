@@ -66,8 +66,11 @@ def plan_item(
         return ItemPlan(meeting_id=meeting_id, event_id=event_id, actions=actions, why=why)
 
     if google is not None and google.problem is not None:
-        # An event we cannot read: say so, touch nothing, keep the link for when it is fixed.
-        return plan("malformed event", RecordProblem(google.event_id, google.problem))
+        # An event we cannot read: say so once, touch nothing, keep the link; the token goes
+        # on, as listing it again would read it no better (Google lists it when it changes).
+        return plan(
+            "malformed event", RecordProblem(google.event_id, google.problem, holds_token=False)
+        )
     if google is not None and google.event_type in NOT_IMPORTED:
         if link is None or crm is None or crm.deleted:
             # A working location is no meeting: it stays out of the CRM (event_types.py).
@@ -157,9 +160,13 @@ def _plan_unlinked(
     if crm.read_only:
         # A read-only meeting (from a calendar the user cannot write) is never pushed.
         return plan("read-only meeting")
-    if not settings.is_target or settings.read_only:
+    if crm.home is None and (not settings.is_target or settings.read_only):
         # Only the writable target calendar receives CRM meetings.
         return plan("not the target calendar")
+    if crm.home is not None and (crm.home != settings.calendar_id or settings.read_only):
+        # A meeting goes to its home calendar only (core/placement.py): a series cut from
+        # another calendar's series goes beside it.
+        return plan("not its calendar")
     if crm.fields.is_private and not settings.private_sync:
         # Private meetings stay in the CRM unless the user syncs private meetings.
         return plan("private meeting, private sync off")
@@ -479,6 +486,10 @@ def plan_settings_change(
         )
 
     if link.origin == "crm" and link.calendar_id != target_calendar_id:
+        if crm is not None and crm.home == link.calendar_id:
+            # Its home (core/placement.py): a series cut from one of this calendar's series
+            # stays beside it while the calendar is synced and writable.
+            return plan("cut series stays beside its first part")
         # A new target calendar receives the meetings we pushed (events.move; where Google
         # refuses the move, the link goes and the meeting is inserted anew).
         return plan(

@@ -64,6 +64,9 @@ class CrmMeeting:
     # A row that only hides a cancelled occurrence of its series (Meeting
     # .is_cancelled_occurrence): the slot is empty, no meeting of its own.
     hides_occurrence: bool = False
+    # The calendar it belongs in (core/placement.py), when the caller worked it out; None:
+    # the target.
+    home: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,8 @@ class SyncSettings:
     other people's events there are not imported). ``read_only``: the user cannot write
     this calendar (reader/freeBusyReader), so nothing is ever written to it and its events
     are read-only meetings. ``window_start``: now - 30 days; older items are left alone, on
-    either side, and their absence from a listing is not a deletion.
+    either side, and their absence from a listing is not a deletion. ``calendar_id``: which
+    calendar this is (a meeting whose ``home`` is another calendar is not inserted here).
     """
 
     private_sync: bool = False
@@ -123,6 +127,7 @@ class SyncSettings:
     read_only: bool = False
     window_start: datetime | None = None
     is_inbound: bool = True
+    calendar_id: str = ""
 
 
 @dataclass(frozen=True)

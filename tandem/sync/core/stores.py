@@ -132,8 +132,9 @@ class OutboundStore(Protocol):
         ...
 
     def unpushed(self) -> list[CrmMeeting]:
-        """Meetings made in the CRM that no link and no import record holds (asked for the
-        target calendar only)."""
+        """Meetings made in the CRM that no link and no import record holds and that may
+        belong in this calendar, each with its home (core/placement.py): any of them for
+        the target, only series cut from another series elsewhere."""
         ...
 
     def synced(self) -> int: ...

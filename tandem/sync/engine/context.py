@@ -91,6 +91,9 @@ class RunContext:
     needs_attention: str = ""
     # The deletions the mass-delete breaker held back, for the user's question.
     held: list[HeldDeletion] = field(default_factory=list)
+    # The calendars synced now that the user can write (set once they are known): where a
+    # series cut from another may go (core/placement.py).
+    writable_calendar_ids: frozenset[str] = frozenset()
     # Renews the user's lease lock; called between calendars and pages of a long run.
     keep_alive: Callable[[], None] = field(default=lambda: None)
 
@@ -110,4 +113,5 @@ class RunContext:
             read_only=not calendar.writable,
             window_start=self.window_start,
             is_inbound=calendar.inbound,
+            calendar_id=calendar.calendar_id,
         )

@@ -24,6 +24,7 @@ from tandem.sync.engine.context import (
     RunContext,
 )
 from tandem.sync.engine.exceptions_out import ExceptionsOut
+from tandem.sync.engine.placement import homes_of
 from tandem.sync.engine.records import record_report
 from tandem.sync.models import EventLink, ImportedMeeting, SyncRun
 
@@ -240,6 +241,9 @@ class DjangoOutboundStore:
         ]
 
     def unpushed(self) -> list[CrmMeeting]:
+        """CRM meetings never pushed that may belong in this calendar, each with its home
+        (the planner inserts those whose home it is): any of them in the target, only series
+        cut from another series elsewhere."""
         # Read again when this pass wrote anything above (a restore changes a meeting).
         cached = self.cache
         edited = self._changed_meeting_ids(
@@ -261,6 +265,7 @@ class DjangoOutboundStore:
                 and meeting.series_id is None
                 # A series is judged by its last occurrence, in the planner's window row.
                 and (meeting.end > self.ctx.window_start or meeting.recurrence)
+                and (self.calendar.target or meeting.split_from_id is not None)
             ]
             pks = [meeting.pk for meeting in candidates]
             linked_ids = self._linked_meeting_ids(pks)
@@ -271,11 +276,13 @@ class DjangoOutboundStore:
                 .values_list("meeting_id", "owner_id")
                 if owner_id == self.ctx.user.pk
             }
-            return [
-                crm_meeting(meeting, import_key=None)
-                for meeting in candidates
-                if meeting.pk not in linked_ids and meeting.pk not in imported
-            ]
+            return self._placed(
+                [
+                    meeting
+                    for meeting in candidates
+                    if meeting.pk not in linked_ids and meeting.pk not in imported
+                ]
+            )
         linked = EventLink.objects.filter(owner=self.ctx.user, google_sub=self.ctx.google_sub)
         meetings = (
             Meeting.objects.filter(
@@ -290,7 +297,14 @@ class DjangoOutboundStore:
                 pk__in=ImportedMeeting.objects.filter(owner=self.ctx.user).values("meeting_id")
             )
         )
-        return [crm_meeting(meeting, import_key=None) for meeting in meetings]
+        if not self.calendar.target:
+            meetings = meetings.filter(split_from__isnull=False)  # a partial index
+        return self._placed(list(meetings))
+
+    def _placed(self, meetings: list[Meeting]) -> list[CrmMeeting]:
+        """The meetings as the planner sees them, each with its home calendar."""
+        homes = homes_of(self.ctx, meetings)
+        return [crm_meeting(m, import_key=None, home=homes[m.pk]) for m in meetings]
 
     def _linked_meeting_ids(self, meeting_ids: list[int]) -> set[int]:
         """Which of these meetings have a link of this account (any calendar): looked up by

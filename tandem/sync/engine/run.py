@@ -23,6 +23,7 @@ from tandem.sync.core.planner import plan_settings_change
 from tandem.sync.engine.context import CalendarPlan, RunContext, installation_namespace
 from tandem.sync.engine.inbound import InboundPass
 from tandem.sync.engine.outbound import OutboundPass
+from tandem.sync.engine.placement import homes_of
 from tandem.sync.google_client import CalendarClientFactory, google_client_for
 from tandem.sync.locks import lock_acquire, lock_release, lock_renew
 from tandem.sync.models import (
@@ -147,6 +148,7 @@ def _sync(
     status = SyncRun.Status.SUCCEEDED
     try:
         calendars = _calendars(sync_settings)
+        ctx.writable_calendar_ids = frozenset(c.calendar_id for c in calendars if c.writable)
         _apply_settings_changes(ctx, calendars, sync_settings)
         ctx.inbound_started_at = timezone.now()
         tripped = False
@@ -229,11 +231,17 @@ def _apply_settings_changes(
         # Our events sit outside the target only after a new target was saved, and then
         # every run looks at everything until one succeeds (force_full_outbound): an idle
         # run skips this scan of the user's links.
-        moved = EventLink.objects.filter(
-            owner=ctx.user, google_sub=ctx.google_sub, origin=EventLink.Origin.CRM
-        ).exclude(calendar_id=ctx.target_calendar_id)
+        moved = list(
+            EventLink.objects.filter(
+                owner=ctx.user, google_sub=ctx.google_sub, origin=EventLink.Origin.CRM
+            )
+            .exclude(calendar_id=ctx.target_calendar_id)
+            .select_related("meeting")
+        )
+        # A series cut from a series of a calendar still synced stays beside it.
+        homes = homes_of(ctx, [row.meeting for row in moved])
         for row in moved:
-            _settings_plan_apply(ctx, row, calendar_synced=True)
+            _settings_plan_apply(ctx, row, calendar_synced=True, home=homes[row.meeting_id])
     current = {calendar.calendar_id for calendar in calendars}
     stale = CalendarSyncState.objects.filter(owner=ctx.user, google_sub=ctx.google_sub).exclude(
         calendar_id__in=current
@@ -268,11 +276,14 @@ def _push_before_leaving(ctx: RunContext, state: CalendarSyncState, zone: str) -
     return outbound.clean
 
 
-def _settings_plan_apply(ctx: RunContext, row: EventLink, *, calendar_synced: bool) -> None:
-    """Plans one link with the planner's settings-change rows and carries the plan out."""
+def _settings_plan_apply(
+    ctx: RunContext, row: EventLink, *, calendar_synced: bool, home: str | None = None
+) -> None:
+    """Plans one link with the planner's settings-change rows and carries the plan out
+    (``home``: the meeting's home calendar, where it was worked out)."""
     plan = plan_settings_change(
         link=link_from_row(row),
-        crm=crm_meeting(row.meeting, import_key=None),
+        crm=crm_meeting(row.meeting, import_key=None, home=home),
         calendar_synced=calendar_synced,
         target_calendar_id=ctx.target_calendar_id,
     )
