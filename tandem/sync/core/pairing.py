@@ -13,7 +13,7 @@ Pairing, in order (docs/sync-rules.md, "Pairing"):
 - else the meeting imported from it (import record) or named by our marker, unless that
   meeting is another user's (someone else connected to the same Google account pushed the
   event: for this user it is like anyone else's) or held by a link already (our event
-  copied, in this calendar or another: the copy is not its pair);
+  copied, in this calendar or another: the copy is not its pair but a new event);
 - else, an event with no marker whose id is the one we give a meeting's event
   (core/identity.py): our insert went through, its link was never saved, and another client
   dropped the marker since;
@@ -208,7 +208,10 @@ def plan_page(
                 continue
             meeting = lookup.meetings.get(meeting_id)
             if meeting is not None and meeting.meeting_id in lookup.already_linked:
-                meeting = None  # A copy of our event: not this meeting's pair.
+                # A copy of our event (a duplicate made in Google keeps our marker): not
+                # this meeting's pair, but someone's new event, planned as one.
+                meeting = None
+                event = replace(event, marker_meeting_id=None)
         plan = plan_item(
             link=link, crm=meeting, google=event, settings=settings, listing_complete=False
         )
