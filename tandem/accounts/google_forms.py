@@ -4,9 +4,9 @@ from typing import Any
 
 from django import forms
 
-from tandem.accounts.google_services import HEX_COLOUR, WRITABLE_ROLES
+from tandem.accounts.google_services import WRITABLE_ROLES
 from tandem.accounts.google_settings import access_label
-from tandem.google.palette import CALENDAR_PALETTE
+from tandem.google.palette import CALENDAR_PALETTE, HEX_COLOUR
 
 
 class SyncSettingsForm(forms.Form):
