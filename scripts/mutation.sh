@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Mutation testing of the pure sync core (tandem/sync/core/) with mutmut: does the test
-# suite notice when a sync rule is slightly wrong? Slow (about 10 minutes), so not part of
+# suite notice when a sync rule is slightly wrong? Slow (about 17 minutes), so not part of
 # scripts/test.sh or CI; docs/testing.md has the figures and explains every survivor.
 #
 #   bash scripts/mutation.sh                               every configured file, from scratch

@@ -4,9 +4,13 @@ from typing import Any
 
 from django import forms
 
-from tandem.accounts.google_services import HEX_COLOUR, WRITABLE_ROLES
+from tandem.accounts.google_services import WRITABLE_ROLES
 from tandem.accounts.google_settings import access_label
-from tandem.google.palette import CALENDAR_PALETTE
+from tandem.google.palette import CALENDAR_PALETTE, HEX_COLOUR
+
+# What a colour input holds and sends when it was given no value (HTML's "default value"
+# of <input type=color>, https://html.spec.whatwg.org/multipage/input.html#color-state-(type=color)).
+UNSET_COLOUR_INPUT = "#000000"
 
 
 class SyncSettingsForm(forms.Form):
@@ -65,9 +69,11 @@ class SyncSettingsForm(forms.Form):
         shown is no new choice, so a calendar keeps following Google's)."""
         chosen = dict(saved)
         for name, calendar in self.colour_fields:
-            value = self.cleaned_data.get(name)
+            value = (self.cleaned_data.get(name) or "").lower()
+            if not self.fields[name].initial and value == UNSET_COLOUR_INPUT:
+                continue  # a calendar of no known colour, left as the browser showed it
             if value and name in self.changed_data:
-                chosen[calendar["id"]] = value.lower()
+                chosen[calendar["id"]] = value
         return chosen
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import re
 import time
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from tandem.google.errors import (
     TransientError,
 )
 from tandem.google.oauth import CALENDAR_SCOPES, GoogleIdentity, TokenSet
+from tandem.google.palette import HEX_COLOUR
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,6 @@ SESSION_KEY = "google_oauth_pending"
 STATE_LIFETIME_SECONDS = 600
 WRITABLE_ROLES = frozenset({"owner", "writer"})
 DEDICATED_CALENDAR_NAME = "Tandem CRM"
-HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 # Sent on commit with ``connection`` and ``change``: "connected", "disconnected",
 # "settings_saved" (with ``previous`` settings), so the sync app can schedule or stop work.

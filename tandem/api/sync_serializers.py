@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from tandem.accounts.models import GoogleConnection
 from tandem.api.fields import rfc3339
+from tandem.google.palette import HEX_COLOUR
 from tandem.sync.models import SyncConflict, SyncRun
 from tandem.sync.user_actions import ANSWERS
 from tandem.timezones import validate_time_zone
@@ -109,7 +110,7 @@ class SyncSettingsInputSerializer(Shape):
     target_calendar_id = serializers.CharField(max_length=1024, allow_blank=True)
     sync_private = serializers.BooleanField()
     calendar_colours = serializers.DictField(
-        child=serializers.RegexField(r"^#[0-9a-fA-F]{6}$"),
+        child=serializers.RegexField(HEX_COLOUR.pattern),
         required=False,
         help_text=(
             "Colours chosen in the CRM, {calendar id: '#rrggbb'}, replacing the ones saved; "

@@ -606,12 +606,18 @@ def instances(emu: FakeGoogle, req: ApiRequest, calendar_id: str, event_id: str)
             rows.append(([bound(series["start"], calendar.time_zone).timestamp(), ""], series))
         else:
             window_start, window_end = time_min, time_max
+            start_from = datetime.fromtimestamp(after[0], UTC) if after else None
+            limit: int | None = max_results + 1
             if q.get("originalStart"):
-                # One instance: expanded around it only (filtered exactly below).
+                # One instance: the series is expanded at that moment only (a date: that
+                # day in any zone), whatever maxResults says (filtered exactly below).
                 around = _original_moment(q["originalStart"])
-                near, far = around - timedelta(days=2), around + timedelta(days=2)
-                window_start = max(time_min, near) if time_min else near
+                timed = "T" in q["originalStart"].upper()
+                lower = around - timedelta(days=0 if timed else 1)
+                start_from = max(start_from, lower) if start_from else lower
+                far = around + (timedelta(seconds=1) if timed else timedelta(days=2))
                 window_end = min(time_max, far) if time_max else far
+                limit = None
             exceptions = exceptions_of(calendar, event_id)
             # Lazy, a page at a time (recurrence.py), from where the last page stopped.
             expansion = recurrence.expand(
@@ -619,8 +625,8 @@ def instances(emu: FakeGoogle, req: ApiRequest, calendar_id: str, event_id: str)
                 calendar_tz=calendar.time_zone,
                 window_start=window_start,
                 window_end=window_end or horizon(series, calendar.time_zone, emu.now()),
-                start_from=datetime.fromtimestamp(after[0], UTC) if after else None,
-                limit=max_results + 1,
+                start_from=start_from,
+                limit=limit,
             )
             walked_to = expansion.walked_to
             for occ in expansion.occurrences:

@@ -9,6 +9,11 @@ imports nothing from the CRM, so it keeps its own copy, checked equal by a test)
 
 from __future__ import annotations
 
+import re
+
+# How Google writes a colour ("#0088aa"): backgroundColor, foregroundColor, the palette.
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
 CALENDAR_PALETTE: dict[str, str] = {
     "1": "#ac725e",
     "2": "#d06b64",

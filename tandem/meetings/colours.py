@@ -16,19 +16,17 @@ set of meeting ids. Without one (no sync installed), every meeting has the defau
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 
-from tandem.google.palette import CALENDAR_PALETTE
+from tandem.google.palette import CALENDAR_PALETTE, HEX_COLOUR
 from tandem.meetings.selectors import CalendarEntry
 
 DEFAULT_COLOUR = "#1a66c9"  # the product's accent: CRM meetings that are not in Google
 DEFAULT_CLASS = "cal-0"
 NOT_IN_GOOGLE = "Only in the CRM"
-HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 # class -> background, the default first.
 CLASSES: dict[str, str] = {

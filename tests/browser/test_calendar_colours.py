@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tandem.meetings.models import Visibility
 from tests.conftest import GoogleHarness
@@ -26,6 +26,7 @@ from tests.sync.harness import (
 )
 
 from .conftest import sign_in
+from .test_every_page import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,12 +53,14 @@ def world(google_live: GoogleHarness) -> SyncWorld:
 
 
 def shot(page: Page, name: str) -> None:
+    """The page at a laptop's and a phone's width, each loaded at that width (the time grid
+    chooses its view when it loads), then back at the laptop's."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (1280, 375):
+    for width in (1280, 375, 1280):
         page.set_viewport_size({"width": width, "height": 900 if width > 400 else 740})
-        page.wait_for_timeout(300)
+        page.reload()
+        page.wait_for_load_state("networkidle")
         page.screenshot(path=str(SCREENSHOTS / f"colours-{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def css(locator: Locator, prop: str) -> str:
@@ -141,3 +144,22 @@ def test_a_zero_length_meeting_shows_its_title_in_the_time_grid(
     assert title_box["y"] + title_box["height"] <= box["y"] + box["height"] + 1
     time_text = event.locator(".ec-event-time").inner_text()
     assert "16:00" in time_text and "16:30" not in time_text
+
+
+def test_coloured_pages_pass_axe_colour_contrast(
+    browser: Browser, live_server: Any, world: SyncWorld
+) -> None:
+    """axe-core finds no serious or critical violation (colour contrast included) on the
+    coloured month, week and list pages. axe is injected inline, so this context bypasses
+    the CSP; the tests above run under it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    try:
+        base, day = live_server.url, soon().date().isoformat()
+        sign_in(page, base, "ann")
+        for view in ("month", "week", "list"):
+            page.goto(f"{base}/?view={view}&date={day}")
+            expect(page.get_by_text("Pipeline review").first).to_be_visible()
+            assert axe_violations(page) == [], view
+    finally:
+        context.close()

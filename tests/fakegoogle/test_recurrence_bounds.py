@@ -85,6 +85,40 @@ def test_a_year_old_secondly_series_answers_instances_of_an_hour_at_once(
 
 
 @pytest.mark.timeout(30)
+@pytest.mark.parametrize("all_day", [False, True])
+def test_an_instance_by_original_start_is_found_whatever_the_page_size(
+    api: httpx.Client, google: FakeGoogle, all_day: bool
+) -> None:
+    """events.instances with ``originalStart`` and ``maxResults=1`` (how the engine asks
+    for one instance) answers the instance at that time, not the series' first one: for
+    the fifth day of a daily series and for a moment of a year-old every-second series."""
+    if all_day:
+        body = {"start": {"date": "2030-03-25"}, "end": {"date": "2030-03-26"}}
+        wanted, key = "2030-03-29", "date"
+    else:
+        body = timed("2030-03-25T10:00:00", "2030-03-25T11:00:00", tz="Europe/Berlin")
+        wanted, key = "2030-03-29T09:00:00Z", "dateTime"  # 10:00 in Berlin
+    body |= {"summary": "Daily", "recurrence": ["RRULE:FREQ=DAILY"]}
+    series = api.post(EVENTS, json=body).json()["id"]
+    url = f"{EVENTS}/{series}/instances"
+    items = api.get(url, params={"originalStart": wanted, "maxResults": 1}).json()["items"]
+    assert len(items) == 1
+    found = items[0]["originalStartTime"][key]
+    if all_day:
+        assert found == wanted
+    else:
+        assert datetime.fromisoformat(found) == datetime(2030, 3, 29, 9, tzinfo=UTC)
+
+    now = _now(google)
+    dense = _series(api, "RRULE:FREQ=SECONDLY", now - YEAR, length=timedelta(seconds=1))
+    moment = now + timedelta(seconds=7)
+    answer = api.get(
+        f"{EVENTS}/{dense}/instances", params={"originalStart": _rfc(moment), "maxResults": 1}
+    ).json()["items"]
+    assert _starts(answer) == [moment]
+
+
+@pytest.mark.timeout(30)
 def test_a_single_events_listing_with_a_dense_series_pages_in_start_order(
     api: httpx.Client, google: FakeGoogle
 ) -> None:

@@ -345,9 +345,9 @@ def test_a_malformed_json_answer_stops_the_run_and_loses_nothing(world: SyncWorl
 
 
 def test_an_event_without_a_start_is_reported_and_the_rest_syncs(world: SyncWorld) -> None:
-    """(l) Google lists an event without a start: it is reported as a warning about that event,
-    its meeting is left as it was (not deleted), every other change syncs, and once the
-    event is fixed it syncs too."""
+    """(l) Google lists an event without a start: it is reported as a problem of that event
+    (a warning of the run), its meeting is left as it was (not deleted), every other change
+    syncs, and once the event is fixed it syncs too."""
     expected = _changes_on_both_sides(world)
     broken = next(e for e in world.google.events(world.primary) if e["summary"] == "Google one")
     calendar = world.emulator.state.calendars[world.primary]
@@ -359,7 +359,6 @@ def test_an_event_without_a_start_is_reported_and_the_rest_syncs(world: SyncWorl
 
     outcome = run_sync(world)
     assert outcome.run is not None
-    # Said once, as a warning of the run (planner: "malformed event"); the token moves on.
     assert any("no start" in warning for warning in outcome.run.warnings)
     assert Meeting.objects.get(owner=world.user, subject="Google one").deleted_at is None
     assert crm_by_subject(world)["CRM three"]
