@@ -115,15 +115,6 @@ def test_a_rule_ending_exactly_at_its_horizon_is_counted() -> None:
     assert last_end(f"RRULE:{LEAP_DAYS};UNTIL={until}") == datetime(2080, 2, 29, 9, 30, tzinfo=UTC)
 
 
-ALL_DAY_UNTIL_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="series_end: an all-day series whose UNTIL is a date (RFC 5545's form for DATE "
-    "starts, Google's and the CRM's too) is never over: dateutil refuses a date UNTIL with "
-    "the aware start series_last_end gives it (ValueError), which reads as 'cannot be read'",
-)
-
-
-@ALL_DAY_UNTIL_XFAIL
 def test_an_all_day_series_ending_on_a_date_is_over_after_its_last_day() -> None:
     """Daily from 2 March 2026 until 5 March: over at midnight after 5 March."""
     offsite = series_last_end(
@@ -135,7 +126,6 @@ def test_an_all_day_series_ending_on_a_date_is_over_after_its_last_day() -> None
     assert offsite == datetime(2026, 3, 6, tzinfo=UTC)
 
 
-@ALL_DAY_UNTIL_XFAIL
 def test_an_all_day_series_over_before_the_window_is_no_deletion_when_unlisted() -> None:
     """A full listing (timeMin = window start) leaves out an all-day series that ended a
     year ago: that is no deletion, as for a series ended by COUNT (data loss otherwise: the
@@ -200,3 +190,15 @@ def test_a_series_starting_on_29_february_is_probed_from_its_day() -> None:
     first = datetime(2028, 2, 29, 9)
     assert not probe("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", first=first)
     assert probe("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", first=first)
+
+
+def test_an_all_day_series_ending_on_a_date_west_of_utc_keeps_its_last_day() -> None:
+    """The date UNTIL is the series' own day: in New York its last day still counts (a
+    bound at midnight UTC would cut it, 05:00 UTC being the day's start there)."""
+    offsite = series_last_end(
+        start=date(2026, 3, 2),
+        end=date(2026, 3, 3),
+        zone="America/New_York",
+        lines=("RRULE:FREQ=DAILY;UNTIL=20260305",),
+    )
+    assert offsite == datetime(2026, 3, 6, tzinfo=UTC)  # all-day ends read as UTC days
