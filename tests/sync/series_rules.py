@@ -419,7 +419,7 @@ class SeriesMachine(ConvergenceMachine):
     def _google_occurrence_allowed(self, calendar_id: str, series: dict[str, Any]) -> bool:
         # Not drawn: an occurrence changed alone in Google while the CRM moves its series
         # when it is all-day (the engine follows a move of a timed series only:
-        # core/occurrence_slots.crm_original).
+        # InboundPass._crm_original).
         item = self._item_of_event(calendar_id, series)
         changes = self._recent(item)
         all_day = "date" in series.get("start", {})
