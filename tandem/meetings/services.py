@@ -86,10 +86,6 @@ def _midnight(day: date, zone: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zoneinfo.ZoneInfo(zone))
 
 
-def _instant(moment: datetime) -> datetime:
-    return moment.astimezone(zoneinfo.ZoneInfo("UTC"))
-
-
 def normalised(data: MeetingInput) -> dict[str, Any]:
     """Validated model field values for ``data``; raises ValidationError keyed by field,
     with every problem at once. The rules are ``tandem.meetings.rules``, the same ones the

@@ -287,7 +287,8 @@ class Inbound:
         if len(writes.creates) > created:
             self.report.counts["crm_updated"] += len(writes.creates) - created
         self.report.crm_writes += len(writes.creates) - len(failures)
-        self.report.counts["conflicts"] += sum(len(c) for _, c in writes.conflicts)
+        if writes.conflicts:
+            self.report.counts["conflicts"] += sum(len(c) for _, c in writes.conflicts)
 
     def _apply_item(
         self, item: PairedItem, needs_google: bool, writes: PageWrites, pending: list[PendingDelete]
