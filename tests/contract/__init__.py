@@ -1,12 +1,15 @@
 """Contract suites: what each side protocol of ``tandem.sync.core.sides`` promises, written
 once and run against every implementation (the pattern of vdirsyncer's ``StorageTests``).
 
-Three suites, one module each, holding a base class whose tests use one fixture that the
+Five suites, one module each, holding a base class whose tests use one fixture that the
 binding provides (a small "bench": the side under test plus what a person does around it):
 
 - ``crm_side.CrmSideContract``       fixture ``crm``: a ``CrmBench``
 - ``google_side.GoogleSideContract`` fixture ``calendar``: a ``CalendarBench``
 - ``link_store.LinkStoreContract``   fixture ``links``: a ``LinkBench``
+- ``inbound_store.InboundStoreContract`` and ``outbound_store.OutboundStoreContract``
+  (the one driver's stores, ``tandem.sync.core.stores``) fixture ``stores``: a
+  ``store_bench.StoreBench``
 
 Bindings (the only modules pytest collects here) subclass a contract as ``Test<Impl>`` and
 provide its fixture:
@@ -14,6 +17,9 @@ provide its fixture:
 - ``test_memory_sides.py``  MemoryCrm, MemoryGoogle, MemoryLinks (the property tests' sides)
 - ``test_django_sides.py``  DjangoCrm, DjangoLinks on the test database
 - ``test_google_side.py``   GoogleCalendarSide over the Google emulator, in-process
+- ``test_memory_stores.py`` MemoryInboundStore, MemoryOutboundStore (``sync_once``'s)
+- ``test_django_stores.py`` DjangoInboundStore, DjangoOutboundStore (production's), the
+  latter with a full look and with an ordinary run's narrowed look
 
 A binding that breaks its contract says so in its class's ``violations`` (test name, or
 test name with its parameter id, -> why); ``conftest.py`` marks those tests

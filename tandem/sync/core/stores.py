@@ -2,9 +2,15 @@
 page-sized lookups and writes that make an import of 10,000 events a few statements per
 page, the transaction of a page, and the candidates of the outbound look.
 
-Two implementations: the database (tandem/sync/engine/stores.py: bulk inserts, PostgreSQL's
-COPY, read-ahead of the next page, queries that depend on what changed since the last run)
-and memory (core/memory_stores.py, for the property tests and the state machine).
+Two implementations: the database (``DjangoInboundStore`` in tandem/sync/engine/inbound.py
+with adapters/page_lookup.py, ``DjangoOutboundStore`` in engine/outbound.py: bulk inserts,
+PostgreSQL's COPY, read-ahead of the next page, queries that depend on what changed since
+the last run) and memory (core/memory_stores.py, for the property tests and the state
+machine).
+
+What both promise is one contract suite each, run against both: tests/contract/
+inbound_store.py and outbound_store.py (bound in test_memory_stores.py and
+test_django_stores.py; their known differences are strict xfails there).
 """
 
 from __future__ import annotations

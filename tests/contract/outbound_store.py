@@ -1,0 +1,218 @@
+"""The OutboundStore contract (``tandem.sync.core.stores.OutboundStore``), written once: the
+candidates the outbound pass of the one driver (core/outbound.py) plans, and what it
+records.
+
+A store may return more linked candidates than these tests ask for (a link with nothing to
+do passes through the planner unplanned): the contract is that it never misses one. A
+binding subclasses ``OutboundStoreContract`` and provides the ``stores`` fixture: a
+``StoreBench`` (store_bench.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import ClassVar
+
+import pytest
+
+from tandem.sync.core.stores import PageWrites
+from tests.contract.inbound_store import a_link_save
+from tests.contract.store_bench import (
+    CAL,
+    OTHER_CAL,
+    StoreBench,
+    fields_of,
+    ids,
+    imported,
+    link_to,
+    listed,
+    meeting,
+)
+from tests.contract.values import DAY, timed
+
+
+class OutboundStoreContract:
+    """What the outbound pass may rely on from any outbound store."""
+
+    violations: ClassVar[dict[str, str]] = {}
+
+    @pytest.fixture
+    def stores(self) -> Iterator[StoreBench]:
+        raise NotImplementedError("the binding provides the StoreBench")
+
+    def candidates(self, stores: StoreBench, calendar_id: str = CAL) -> dict[str, tuple]:
+        """The linked candidates by event id: (link, meeting id, meeting version, deleted)."""
+        found = stores.outbound(calendar_id).linked_candidates()
+        by_event = {link.event_id: (link, m.meeting_id, m.version, m.deleted) for link, m in found}
+        assert len(by_event) == len(found), "an event came twice"
+        return by_event
+
+    # -- linked_candidates -------------------------------------------------------------------
+
+    def test_an_empty_calendar_has_no_candidates(self, stores: StoreBench) -> None:
+        stores.person_creates(fields_of(stores))
+        store = stores.outbound()
+        assert store.linked_candidates() == []
+        assert store.restored_imports() == []
+
+    def test_a_meeting_changed_since_its_agreement_is_a_candidate(self, stores: StoreBench) -> None:
+        meeting_id = stores.person_creates(fields_of(stores))
+        link = link_to(stores, meeting_id, "ev1")
+        stores.person_edits(meeting_id, fields_of(stores, "Renamed in the CRM"))
+        now = meeting(stores, meeting_id)
+        assert now.version != link.crm_version
+        [(found, crm)] = stores.outbound().linked_candidates()
+        assert found == link
+        assert (crm.meeting_id, crm.version, crm.fields) == (meeting_id, now.version, now.fields)
+
+    def test_a_meeting_deleted_in_the_crm_is_a_candidate_as_a_tombstone(
+        self, stores: StoreBench
+    ) -> None:
+        """Its event is deleted in Google (behind the mass-delete breaker)."""
+        meeting_id = stores.person_creates(fields_of(stores))
+        link_to(stores, meeting_id, "ev1")
+        stores.person_deletes(meeting_id)
+        [(_, crm)] = stores.outbound().linked_candidates()
+        assert (crm.meeting_id, crm.deleted) == (meeting_id, True)
+
+    def test_a_link_whose_event_was_found_cancelled_is_a_candidate(
+        self, stores: StoreBench
+    ) -> None:
+        """The last listing found the event cancelled and the CRM edited the meeting since
+        (an edit beats a deletion): the outbound look pushes it back."""
+        meeting_id = stores.person_creates(fields_of(stores))
+        link_to(stores, meeting_id, "ev1")
+        inbound = stores.inbound()
+        save = a_link_save(stores, listed("ev1", cancelled=True), meeting_id)
+        with inbound.transaction():
+            assert inbound.write_page(PageWrites(links=[save])) == []
+        found = self.candidates(stores)
+        assert found["ev1"][0].google_deleted is True
+        assert found["ev1"][1] == meeting_id
+
+    def test_a_leaving_link_is_a_candidate(self, stores: StoreBench) -> None:
+        """We started removing its event (private while private sync is off)."""
+        meeting_id = stores.person_creates(fields_of(stores))
+        link = link_to(stores, meeting_id, "ev1", leaving=True, origin="crm")
+        assert self.candidates(stores)["ev1"][:2] == (link, meeting_id)
+
+    def test_a_candidate_carries_its_meetings_import_key(self, stores: StoreBench) -> None:
+        mine = imported(stores, "ev1")
+        link_to(stores, mine.meeting_id, "ev1")
+        stores.person_edits(mine.meeting_id, fields_of(stores, "Edited in the CRM"))
+        [(_, crm)] = stores.outbound().linked_candidates()
+        assert crm.import_key == f"{CAL}/ev1"
+
+    def test_another_calendars_links_are_not_candidates(self, stores: StoreBench) -> None:
+        meeting_id = stores.person_creates(fields_of(stores))
+        link_to(stores, meeting_id, "ev1", calendar_id=OTHER_CAL)
+        link_to(stores, stores.person_creates(fields_of(stores)), "ev2", leaving=True)
+        stores.person_edits(meeting_id, fields_of(stores, "Edited"))
+        assert set(self.candidates(stores)) == {"ev2"}
+        assert set(self.candidates(stores, OTHER_CAL)) == {"ev1"}
+
+    # -- restored_imports --------------------------------------------------------------------
+
+    def test_a_live_import_without_a_link_is_restored(self, stores: StoreBench) -> None:
+        """Deleted in Google (the deletion dropped its link), restored in the CRM: its event
+        is undeleted."""
+        mine = imported(stores, "ev1")
+        link_to(stores, mine.meeting_id, "ev1")
+        stores.person_deletes(mine.meeting_id)
+        stores.links.drop_link(calendar_id=CAL, meeting_id=mine.meeting_id)
+        assert stores.outbound().restored_imports() == []
+        stores.person_restores(mine.meeting_id)
+        [(crm, event_id)] = stores.outbound().restored_imports()
+        assert (crm.meeting_id, crm.deleted, crm.import_key, event_id) == (
+            mine.meeting_id,
+            False,
+            f"{CAL}/ev1",
+            "ev1",
+        )
+
+    def test_a_linked_import_or_another_calendars_is_not_restored(self, stores: StoreBench) -> None:
+        linked = imported(stores, "ev1")
+        link_to(stores, linked.meeting_id, "ev1")
+        linked_there = imported(stores, "ev2")
+        link_to(stores, linked_there.meeting_id, "ev2", calendar_id=OTHER_CAL)
+        imported(stores, "ev3", calendar_id=OTHER_CAL)
+        assert stores.outbound().restored_imports() == []
+        [(_, event_id)] = stores.outbound(OTHER_CAL).restored_imports()
+        assert event_id == "ev3"
+
+    # -- unpushed ----------------------------------------------------------------------------
+
+    def test_a_crm_meeting_never_pushed_goes_to_the_target(self, stores: StoreBench) -> None:
+        meeting_id = stores.person_creates(fields_of(stores))
+        [crm] = stores.outbound().unpushed()
+        assert (crm.meeting_id, crm.fields, crm.import_key) == (meeting_id, fields_of(stores), None)
+
+    def test_a_calendar_that_is_not_the_target_gets_no_plain_meeting(
+        self, stores: StoreBench
+    ) -> None:
+        stores.person_creates(fields_of(stores))
+        assert stores.outbound(OTHER_CAL, target=False).unpushed() == []
+
+    def test_linked_imported_deleted_and_read_only_meetings_are_not_unpushed(
+        self, stores: StoreBench
+    ) -> None:
+        wanted = stores.person_creates(fields_of(stores, "Wanted"))
+        linked_here = stores.person_creates(fields_of(stores))
+        link_to(stores, linked_here, "ev1", origin="crm")
+        linked_there = stores.person_creates(fields_of(stores))
+        link_to(stores, linked_there, "ev2", calendar_id=OTHER_CAL, origin="crm")
+        imported(stores, "ev3")
+        imported(stores, "ev4", calendar_id=OTHER_CAL)
+        stores.person_deletes(stores.person_creates(fields_of(stores, "Deleted")))
+        stores.person_creates(fields_of(stores, "Read-only"), read_only=True)
+        assert ids(stores.outbound().unpushed()) == {wanted}
+
+    def test_a_meeting_over_before_the_window_is_not_unpushed(self, stores: StoreBench) -> None:
+        """Older meetings are left alone (DESIGN.md §3, the window)."""
+        stores.person_creates(timed(stores.window_start - 2 * DAY, subject="Long ago"))
+        assert stores.outbound().unpushed() == []
+
+    def test_a_meeting_unlinked_by_this_pass_is_unpushed(self, stores: StoreBench) -> None:
+        """Looked up after the pass's writes: a leaving link dropped, its meeting (private
+        sync turned on again) goes back in."""
+        meeting_id = stores.person_creates(fields_of(stores))
+        link_to(stores, meeting_id, "ev1", leaving=True, origin="crm")
+        store = stores.outbound()
+        assert ids(meeting for _, meeting in store.linked_candidates()) == {meeting_id}
+        assert store.unpushed() == []
+        stores.links.drop_link(calendar_id=CAL, meeting_id=meeting_id)
+        assert ids(store.unpushed()) == {meeting_id}
+
+    # -- version_agrees, synced, hold --------------------------------------------------------
+
+    def test_version_agrees_moves_the_links_version_only(self, stores: StoreBench) -> None:
+        meeting_id = stores.person_creates(fields_of(stores))
+        link = link_to(stores, meeting_id, "ev1")
+        stores.person_edits(meeting_id, fields_of(stores))  # no mapped field changed
+        version = meeting(stores, meeting_id).version
+        stores.outbound().version_agrees(link, version)
+        assert stores.links.links(calendar_id=CAL) == [replace(link, crm_version=version)]
+
+    def test_synced_counts_this_calendars_links(self, stores: StoreBench) -> None:
+        assert stores.outbound().synced() == 0
+        one = stores.person_creates(fields_of(stores))
+        link_to(stores, one, "ev1")
+        link_to(stores, stores.person_creates(fields_of(stores)), "ev2")
+        link_to(stores, one, "ev3", calendar_id=OTHER_CAL)
+        assert stores.outbound().synced() == 2
+
+    def test_hold_puts_the_meetings_in_the_users_question(self, stores: StoreBench) -> None:
+        one = stores.person_creates(fields_of(stores))
+        two = stores.person_creates(fields_of(stores, "Two"))
+        meetings = [meeting(stores, one), meeting(stores, two)]
+        stores.outbound().hold("Many meetings were deleted in the CRM.", meetings)
+        assert stores.held() == [one, two]
+
+    def test_with_no_occurrence_changed_alone_push_occurrences_is_clean(
+        self, stores: StoreBench
+    ) -> None:
+        """(Pushing an occurrence changed alone needs Google: the driver's tests.)"""
+        link_to(stores, stores.person_creates(fields_of(stores)), "ev1", origin="crm")
+        assert stores.outbound().push_occurrences() is True
+        assert [link.event_id for link in stores.links.links(calendar_id=CAL)] == ["ev1"]

@@ -1,0 +1,220 @@
+"""The store contracts bound to the database's stores production runs the one driver over:
+``DjangoInboundStore`` (tandem/sync/engine/inbound.py, with adapters/page_lookup.py) and
+``DjangoOutboundStore`` (engine/outbound.py), on the test database.
+
+The outbound store is bound twice: with a full look (``force_full_outbound``, as after a
+settings change) and with the look of an ordinary run, narrowed to the meetings changed
+since the user's last clean run (a clean run recorded just before the test): the narrowed
+queries must find every candidate the full ones find.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import IntegrityError
+from django.utils import timezone
+
+from tandem.meetings.models import Meeting
+from tandem.meetings.services import (
+    meeting_create,
+    meeting_delete,
+    meeting_restore,
+    meeting_update,
+)
+from tandem.sync.adapters.crm import DjangoCrm, meeting_input
+from tandem.sync.adapters.links import DjangoLinks
+from tandem.sync.core.fields import MeetingFields
+from tandem.sync.core.identity import event_id_for_meeting
+from tandem.sync.core.state import Link
+from tandem.sync.engine.context import CalendarPlan, RunContext
+from tandem.sync.engine.inbound import DjangoInboundStore
+from tandem.sync.engine.outbound import DjangoOutboundStore
+from tandem.sync.models import SyncConflict, SyncRun
+from tests.contract.inbound_store import InboundStoreContract
+from tests.contract.outbound_store import OutboundStoreContract
+from tests.contract.store_bench import CAL, fields_of, link_to, listed, meeting
+from tests.contract.values import ZONE
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+GOOGLE_SUB = "108518920735377711111"
+
+
+@dataclass
+class DjangoStoreBench:
+    user: User
+    ctx: RunContext
+    crm: DjangoCrm
+    links: DjangoLinks
+    refusals: tuple[type[BaseException], ...] = (IntegrityError,)  # the page rolls back
+
+    @property
+    def namespace(self) -> str:
+        return self.ctx.namespace
+
+    @property
+    def window_start(self) -> datetime:
+        return self.ctx.window_start
+
+    def inbound(self, calendar_id: str = CAL) -> DjangoInboundStore:
+        return DjangoInboundStore(
+            self.ctx, CalendarPlan(calendar_id, "owner", inbound=True, target=calendar_id == CAL)
+        )
+
+    def outbound(self, calendar_id: str = CAL, *, target: bool = True) -> DjangoOutboundStore:
+        plan = CalendarPlan(calendar_id, "owner", inbound=True, target=target)
+        return DjangoOutboundStore(self.ctx, plan, ZONE)
+
+    def person_creates(self, fields: MeetingFields, *, read_only: bool = False) -> int:
+        data = meeting_input(fields, all_day_zone=ZONE)
+        return meeting_create(owner=self.user, data=data, read_only=read_only).pk
+
+    def person_edits(self, meeting_id: int, fields: MeetingFields) -> None:
+        meeting = Meeting.objects.get(pk=meeting_id)
+        meeting_update(meeting=meeting, data=meeting_input(fields, all_day_zone=ZONE))
+
+    def person_deletes(self, meeting_id: int) -> None:
+        meeting_delete(meeting=Meeting.objects.get(pk=meeting_id))
+
+    def person_restores(self, meeting_id: int) -> None:
+        meeting_restore(meeting=Meeting.objects.get(pk=meeting_id))
+
+    def held(self) -> list[int]:
+        return [held.meeting_id for held in self.ctx.held]
+
+    def conflicts(self) -> list[int]:
+        rows = SyncConflict.objects.filter(owner=self.user).order_by("pk")
+        return list(rows.values_list("meeting_id", flat=True))
+
+
+def store_bench(username: str, *, full_look: bool = True) -> DjangoStoreBench:
+    user = User.objects.create_user(username, email=f"{username}@example.com")
+    ctx = RunContext(
+        user=user,
+        google_sub=GOOGLE_SUB,
+        client=None,  # type: ignore[arg-type]  # the stores never call Google
+        namespace="contract",
+        now=timezone.now(),
+        sync_private=False,
+        target_calendar_id=CAL,
+        all_day_zone=ZONE,
+        force_full_outbound=full_look,
+    )
+    crm = DjangoCrm(user=user, all_day_zone=ZONE, window_start=ctx.window_start)
+    return DjangoStoreBench(user, ctx, crm, DjangoLinks(user=user, google_sub=GOOGLE_SUB))
+
+
+EARLIER_ACCOUNT = (
+    "DjangoPageLookup looks links up by owner, not by Google account: a link of an earlier "
+    "account makes the meeting {} (already_linked and _ours in adapters/page_lookup.py), "
+    "though the outbound pass (per account) pushes it to the new one: its event, its link "
+    "lost, is imported as a second meeting"
+)
+
+
+class TestDjangoInboundStore(InboundStoreContract):
+    violations: ClassVar[dict[str, str]] = {
+        "test_a_link_of_an_earlier_account_does_not_make_a_marker_a_copy": EARLIER_ACCOUNT.format(
+            "already linked, its marked event a copy"
+        ),
+        "test_a_link_of_an_earlier_account_does_not_hide_our_event_id": EARLIER_ACCOUNT.format(
+            "no candidate for our event id"
+        ),
+    }
+
+    @pytest.fixture
+    def stores(self) -> Iterator[DjangoStoreBench]:
+        yield store_bench("ann")
+
+    # Beyond the contract: what only a database with many users can get wrong.
+
+    def test_a_marker_naming_another_users_meeting_is_theirs(
+        self, stores: DjangoStoreBench
+    ) -> None:
+        """Someone else connected to the same Google account pushed the event: for this user
+        it is like anyone else's (pairing.py)."""
+        theirs = store_bench("bob").person_creates(fields_of(stores))
+        page = [listed("ev1", fields_of(stores), marker=theirs)]
+        found = stores.inbound().lookup(page, lookups=True)
+        assert found.others == {theirs}
+        assert theirs not in found.meetings
+
+    def test_another_users_links_and_imports_are_not_looked_up(
+        self, stores: DjangoStoreBench
+    ) -> None:
+        bob = store_bench("bob")
+        link_to(bob, bob.person_creates(fields_of(bob)), "ev1")
+        bob.crm.create_meeting(fields=fields_of(bob), import_key=f"{CAL}/ev2", read_only=False)
+        page = [listed("ev1", fields_of(stores)), listed("ev2", fields_of(stores))]
+        found = stores.inbound().lookup(page, lookups=True)
+        assert (found.links, found.imports, found.meetings) == ({}, {}, {})
+        assert stores.inbound().pairs_exist() is False
+
+    def old_account_link(self, stores: DjangoStoreBench, meeting_id: int) -> None:
+        """The meeting linked under the Google account the user was connected to before."""
+        now = meeting(stores, meeting_id)
+        DjangoLinks(user=stores.user, google_sub="an-earlier-account").save_link(
+            Link("old@example.com", meeting_id, "old1", now.fields, '"1"', now.version, "crm")
+        )
+
+    def test_a_link_of_an_earlier_account_does_not_make_a_marker_a_copy(
+        self, stores: DjangoStoreBench
+    ) -> None:
+        """Connected to another account, the user's meetings are pushed to it afresh (links
+        are per account, models.py): our event there, its link never saved, pairs by its
+        marker with its meeting, not as a copy of an event of the earlier account."""
+        meeting_id = stores.person_creates(fields_of(stores))
+        self.old_account_link(stores, meeting_id)
+        assert stores.outbound().unpushed()[0].meeting_id == meeting_id
+        page = [listed("ours1", fields_of(stores), marker=meeting_id)]
+        found = stores.inbound().lookup(page, lookups=True)
+        assert meeting_id in found.meetings
+        assert found.already_linked == set()
+
+    def test_a_link_of_an_earlier_account_does_not_hide_our_event_id(
+        self, stores: DjangoStoreBench
+    ) -> None:
+        meeting_id = stores.person_creates(fields_of(stores))
+        self.old_account_link(stores, meeting_id)
+        ours = event_id_for_meeting(stores.namespace, meeting_id)
+        found = stores.inbound().lookup([listed(ours, fields_of(stores))], lookups=True)
+        assert found.ours == {ours: meeting_id}
+
+
+class TestDjangoOutboundStoreFullLook(OutboundStoreContract):
+    """A settings change or a user's first runs: ``force_full_outbound``."""
+
+    violations: ClassVar[dict[str, str]] = {}
+
+    @pytest.fixture
+    def stores(self) -> Iterator[DjangoStoreBench]:
+        yield store_bench("ann", full_look=True)
+
+    def test_another_users_meetings_are_never_candidates(self, stores: DjangoStoreBench) -> None:
+        bob = store_bench("bob")
+        link_to(bob, bob.person_creates(fields_of(bob)), "ev1", leaving=True)
+        bob.person_creates(fields_of(bob))
+        bob.crm.create_meeting(fields=fields_of(bob), import_key=f"{CAL}/ev2", read_only=False)
+        store = stores.outbound()
+        assert store.linked_candidates() == []
+        assert store.restored_imports() == []
+        assert store.unpushed() == []
+
+
+class TestDjangoOutboundStoreSinceLastRun(OutboundStoreContract):
+    """An ordinary run: the candidate queries start from what changed since the user's
+    last clean run (engine/outbound.py, ``_changed_meeting_ids``)."""
+
+    violations: ClassVar[dict[str, str]] = {}
+
+    @pytest.fixture
+    def stores(self) -> Iterator[DjangoStoreBench]:
+        bench = store_bench("ann", full_look=False)
+        SyncRun.objects.create(owner=bench.user, status=SyncRun.Status.SUCCEEDED)
+        yield bench
