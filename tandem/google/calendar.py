@@ -57,6 +57,10 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+# Pages of events.instances followed when looking one instance up (each may be empty).
+INSTANCE_PAGES_MAX = 5
+
+
 class CalendarClient:
     def __init__(
         self,
@@ -204,16 +208,30 @@ class CalendarClient:
     ) -> JSON | None:
         """The instance of a recurring event that the series puts at ``original_start`` (a
         date, or an RFC 3339 time), cancelled or not; None if the series has none there.
-        Instance ids are opaque (Google warns not to build them), so we ask."""
-        body = self._json(
-            "GET",
-            f"calendars/{_segment(calendar_id)}/events/{_segment(series_event_id)}/instances",
-            params={"originalStart": original_start, "showDeleted": "true", "maxResults": 1},
-        )
-        items = body.get("items", [])
-        if not isinstance(items, list):
-            raise MalformedResponse("events.instances sent 'items' that is not a list.")
-        return next((item for item in items if isinstance(item, dict)), None)
+        Instance ids are opaque (Google warns not to build them), so we ask.
+
+        A page may come back empty with a ``nextPageToken`` ("maxResults does not guarantee
+        the number of results on one page. Incomplete results can be detected by a
+        non-empty nextPageToken field", https://developers.google.com/workspace/calendar/
+        api/guides/pagination): the token is followed, a few pages at most, before the
+        answer is "none there"."""
+        path = f"calendars/{_segment(calendar_id)}/events/{_segment(series_event_id)}/instances"
+        params: dict[str, Any] = {
+            "originalStart": original_start,
+            "showDeleted": "true",
+            "maxResults": 1,
+        }
+        for _ in range(INSTANCE_PAGES_MAX):
+            body = self._json("GET", path, params=params)
+            items = body.get("items", [])
+            if not isinstance(items, list):
+                raise MalformedResponse("events.instances sent 'items' that is not a list.")
+            found = next((item for item in items if isinstance(item, dict)), None)
+            token = body.get("nextPageToken")
+            if found is not None or not isinstance(token, str) or not token:
+                return found
+            params["pageToken"] = token
+        return None
 
     def event_insert(self, calendar_id: str, body: JSON) -> JSON:
         return self._json(
