@@ -227,9 +227,9 @@ class InboundStoreContract:
         meeting_id = stores.person_creates(fields_of(stores))
         seen_there = listed("ev1", fields_of(stores), ical_uid="shared@example.com")
         there = stores.inbound(OTHER_CAL)
-        assert (
-            there.write_page(PageWrites(links=[a_link_save(stores, seen_there, meeting_id)])) == []
-        )
+        save = a_link_save(stores, seen_there, meeting_id)
+        with there.transaction():
+            assert there.write_page(PageWrites(links=[save])) == []
         here = listed("ev7", fields_of(stores), ical_uid="shared@example.com")
         found = stores.inbound().lookup([here], lookups=True)
         assert found.linked_elsewhere == {"shared@example.com"}
