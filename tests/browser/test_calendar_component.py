@@ -6,6 +6,7 @@ without JavaScript."""
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,23 @@ def test_on_a_phone_the_week_is_a_day(page: Page, live_server) -> None:
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= 375
     shot(page, "phone-day-375")
+
+
+def test_a_week_link_keeps_its_day_so_a_phone_opens_that_day(page: Page, live_server) -> None:
+    """The address keeps the day asked for while the week shows it (it became the week's
+    Monday), so the same link reloaded or opened on a phone, where the week is a day, shows
+    that day."""
+    alice = make_user("alice", "Alice")
+    timed(alice, "Wednesday call", at(DAY, 9), at(DAY, 10))
+    sign_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/?view=week&date={DAY.isoformat()}")
+    expect(page.locator(".calendar-component .ec-body .ec-day")).to_have_count(7)
+    expect(page).to_have_url(re.compile(rf"date={DAY.isoformat()}"))
+    link = page.url
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(link)
+    expect(page.locator(".calendar-component .ec-body .ec-day")).to_have_count(1)
+    expect(event(page, "Wednesday call")).to_be_visible()
 
 
 def test_without_javascript_the_list_and_the_month_still_show_meetings(

@@ -202,7 +202,14 @@
       eventResize: move,
       select: (info) => createAt(info.start, info.end, info.allDay),
       dateClick: (info) => createAt(info.date, null, info.allDay),
-      datesSet: (info) => syncLinks(info.view.type, dayText(info.view.currentStart)),
+      // The day asked for stays the page's date while the view shows it (a week link opened
+      // on a phone, where the week is a day, opens that day, not the week's Monday).
+      datesSet: (info) => {
+        const first = dayText(info.view.currentStart);
+        const end = dayText(info.view.currentEnd);
+        const asked = new URLSearchParams(window.location.search).get("date") || "";
+        syncLinks(info.view.type, asked >= first && asked < end ? asked : first);
+      },
     });
 
     // Accessibility repairs to the component's markup (axe-core, tests/browser): its arrow
