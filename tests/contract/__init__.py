@@ -19,7 +19,7 @@ provide its fixture:
 - ``test_google_side.py``   GoogleCalendarSide over the Google emulator, in-process
 - ``test_memory_stores.py`` MemoryInboundStore, MemoryOutboundStore (``sync_once``'s)
 - ``test_django_stores.py`` DjangoInboundStore, DjangoOutboundStore (production's), the
-  latter with a full look and with an ordinary run's narrowed look
+  latter once per look its candidate queries take (full, first runs, since the last run)
 
 A binding that breaks its contract says so in its class's ``violations`` (test name, or
 test name with its parameter id, -> why); ``conftest.py`` marks those tests

@@ -37,9 +37,11 @@ from tests.contract.values import in_window, timed
 UNKNOWN_MEETING = 10**8
 
 
-def a_new_meeting(bench: StoreBench, event_id: str, *, link: bool = True) -> NewMeeting:
+def a_new_meeting(
+    bench: StoreBench, event_id: str, *, link: bool = True, event_type: str = "default"
+) -> NewMeeting:
     """The bulk create's row for a new plain event, with its link unless ``link`` is off."""
-    entry = listed(event_id, fields_of(bench, f"Event {event_id}"), event_type="default")
+    entry = listed(event_id, fields_of(bench, f"Event {event_id}"), event_type=event_type)
     fields = fields_of(bench, f"Event {event_id}")
     return NewMeeting(
         entry.event,
@@ -278,10 +280,11 @@ class InboundStoreContract:
 
     # -- write_page --------------------------------------------------------------------------
 
+    @pytest.mark.parametrize("event_type", ["default", "outOfOffice"])
     def test_a_new_event_becomes_a_meeting_with_its_import_record_and_link(
-        self, stores: StoreBench
+        self, stores: StoreBench, event_type: str
     ) -> None:
-        new = a_new_meeting(stores, "ev1")
+        new = a_new_meeting(stores, "ev1", event_type=event_type)
         store = stores.inbound()
         with store.transaction():
             assert store.write_page(PageWrites(creates=[new])) == []
@@ -297,7 +300,7 @@ class InboundStoreContract:
             "google",
         )
         assert link.crm_version == made.version
-        assert (link.google_deleted, link.leaving, link.event_type) == (False, False, "default")
+        assert (link.google_deleted, link.leaving, link.event_type) == (False, False, event_type)
         assert stores.inbound().pairs_exist() is True
         # A later page of the same listing that repeats the event finds its link.
         found = store.lookup([listed("ev1", new.fields, etag='"6"')], lookups=True)

@@ -2,17 +2,18 @@
 ``DjangoInboundStore`` (tandem/sync/engine/inbound.py, with adapters/page_lookup.py) and
 ``DjangoOutboundStore`` (engine/outbound.py), on the test database.
 
-The outbound store is bound twice: with a full look (``force_full_outbound``, as after a
-settings change) and with the look of an ordinary run, narrowed to the meetings changed
-since the user's last clean run (a clean run recorded just before the test): the narrowed
-queries must find every candidate the full ones find.
+The outbound store is bound once per look its candidate queries take: the full look
+(``force_full_outbound``, as after a settings change), the full look in a run whose inbound
+passes wrote links, the look of a user's first runs (no clean run yet: every changed link),
+and the look of an ordinary run, narrowed to the meetings changed since the user's last
+clean run (one recorded just before the test). Each must find every candidate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 import psycopg
@@ -190,14 +191,10 @@ class TestDjangoInboundStore(InboundStoreContract):
         assert found.ours == {ours: meeting_id}
 
 
-class TestDjangoOutboundStoreFullLook(OutboundStoreContract):
-    """A settings change or a user's first runs: ``force_full_outbound``."""
+class DjangoOutboundBinding(OutboundStoreContract):
+    """What every look of the database's outbound store must also get right."""
 
     violations: ClassVar[dict[str, str]] = {}
-
-    @pytest.fixture
-    def stores(self) -> Iterator[DjangoStoreBench]:
-        yield store_bench("ann", full_look=True)
 
     def test_another_users_meetings_are_never_candidates(self, stores: DjangoStoreBench) -> None:
         bob = store_bench("bob")
@@ -210,11 +207,36 @@ class TestDjangoOutboundStoreFullLook(OutboundStoreContract):
         assert store.unpushed() == []
 
 
-class TestDjangoOutboundStoreSinceLastRun(OutboundStoreContract):
+class TestDjangoOutboundStoreFullLook(DjangoOutboundBinding):
+    """A settings change: ``force_full_outbound``, every link of the calendar."""
+
+    @pytest.fixture
+    def stores(self) -> Iterator[DjangoStoreBench]:
+        yield store_bench("ann", full_look=True)
+
+
+class TestDjangoOutboundStoreFullLookAfterInbound(DjangoOutboundBinding):
+    """A full look in a run whose inbound passes began before the links were written: the
+    links they wrote are looked at only when changed (``inbound_started_at``)."""
+
+    @pytest.fixture
+    def stores(self) -> Iterator[DjangoStoreBench]:
+        bench = store_bench("ann", full_look=True)
+        bench.ctx.inbound_started_at = timezone.now() - timedelta(seconds=1)
+        yield bench
+
+
+class TestDjangoOutboundStoreFirstRuns(DjangoOutboundBinding):
+    """No clean run yet: the full queries, for the links whose meeting changed."""
+
+    @pytest.fixture
+    def stores(self) -> Iterator[DjangoStoreBench]:
+        yield store_bench("ann", full_look=False)
+
+
+class TestDjangoOutboundStoreSinceLastRun(DjangoOutboundBinding):
     """An ordinary run: the candidate queries start from what changed since the user's
     last clean run (engine/outbound.py, ``_changed_meeting_ids``)."""
-
-    violations: ClassVar[dict[str, str]] = {}
 
     @pytest.fixture
     def stores(self) -> Iterator[DjangoStoreBench]:
