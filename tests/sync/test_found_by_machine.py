@@ -4,8 +4,8 @@ each shrunk to a plain scenario against the emulator.
 Each test states the behaviour DESIGN.md asks for. A defect found and not fixed yet is
 marked ``xfail(strict=True)``: the suite stays green, and the day the engine is fixed the
 test passes, strict xfail fails the run, and the marker must go; the machine steers clear
-of its path meanwhile (a comment there names the test here). All ten found so far are
-fixed (2026-12-04); each test failed on the engine before its fix.
+of its path meanwhile (a comment there names the test here). All eleven found so far are
+fixed (2026-12-05); each test failed on the engine before its fix.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.test import Client
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_cancel, occurrence_change
 from tandem.meetings.occurrences import occurrences_between, series_starts
-from tandem.meetings.services import MeetingInput
+from tandem.meetings.services import MeetingInput, meeting_restore
 from tandem.sync.models import EventLink, SyncRun
 from tests.sync.harness import (
     HOUR,
@@ -476,3 +476,32 @@ def test_a_series_deleted_in_the_crm_and_edited_in_google_comes_back_with_its_oc
     assert series.deleted_at is None and series.subject == "Weekly, renamed"
     assert _crm_view(world, series) == _google_view(world, event["id"])
     assert "Third, renamed" in [subject for subject, _ in _crm_view(world, series)]
+
+
+def test_a_meeting_deleted_in_google_then_restored_after_its_calendar_left_is_pushed(
+    world: SyncWorld,
+) -> None:
+    """An event of a second calendar deleted in Google deletes its meeting; the calendar is
+    un-picked; the user restores the meeting in the CRM: like a meeting removed with its
+    calendar and restored, it goes to the target as a CRM meeting (docs/sync-rules.md,
+    "Restore after un-pick"). It stayed out of Google for good: its import record kept it
+    from the target's new meetings, and no pass reads an un-picked calendar."""
+    team = str(world.emulator.create_calendar(email=world.primary, summary="Team")["id"])
+    save_settings(world, inbound=[world.primary, team])
+    start = soon(days=3)
+    event = world.google.create_event(team, "Planning", start, start + HOUR)
+    run_clean(world)
+    world.google.delete_event(team, event["id"])
+    run_clean(world)
+    meeting = Meeting.objects.get(owner=world.user, subject="Planning")
+    assert meeting.deleted_at is not None
+    save_settings(world, inbound=[world.primary])
+    run_clean(world)
+    meeting_restore(meeting=meeting)
+    run_clean(world)
+    link = EventLink.objects.get(meeting=meeting)
+    assert (link.calendar_id, link.origin) == (world.primary, EventLink.Origin.CRM)
+    assert [e["summary"] for e in world.google.events(world.primary)] == ["Planning"]
+    with google_requests(world) as calls:
+        run_clean(world)
+    assert writes(calls) == []

@@ -258,6 +258,14 @@ def _apply_settings_changes(
         # the calendar's series come back as new meetings, and these would be paired with
         # the old ones instead of hiding the new ones' occurrences.
         hiding_rows_delete(owner=ctx.user, imported_from=state.calendar_id)
+        # The import records left are those of meetings whose event Google deleted before
+        # (their link went with the deletion): forgotten like the others ("calendar no
+        # longer synced"), so that such a meeting restored in the CRM is pushed to the
+        # target as a CRM meeting, as one removed with its calendar is; kept, it stayed out
+        # of Google for good (no pass reads an un-picked calendar).
+        ImportedMeeting.objects.filter(
+            owner=ctx.user, import_key__startswith=f"{state.calendar_id}/"
+        ).delete()
         state.delete()
 
 
