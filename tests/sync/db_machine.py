@@ -107,6 +107,9 @@ class ConvergenceMachine(RuleBasedStateMachine):
         self.crm_deleted_by_user: set[int] = set()
         self.google_deleted_by_user: set[tuple[str, str]] = set()
         self.removed_with_calendar: set[int] = set()
+        # Meetings whose event the person deleted in Google, kept when their calendar is
+        # un-picked (which forgets the calendar's events, see _remove_calendar).
+        self.deleted_with_their_event: set[int] = set()
         self.meeting_of_event: dict[tuple[str, str], int] = {}
         self.series_made = False  # a recurring meeting was made (series_rules.py)
         self.has_links = False  # the last sync left links: edits of synced meetings are drawn
@@ -494,9 +497,16 @@ class ConvergenceMachine(RuleBasedStateMachine):
 
     # -- helpers: edits ----------------------------------------------------------------------
 
-    def _crm_edit(self, meeting: Meeting, values: dict[str, Any], *, check: bool = True) -> None:
+    def _crm_edit(
+        self,
+        meeting: Meeting,
+        values: dict[str, Any],
+        *,
+        check: bool = True,
+        update: Any = meeting_update,
+    ) -> None:
         """The user edits ``values`` of the meeting (``check``: only as people may, see
-        ``_crm_edit_allowed``)."""
+        ``_crm_edit_allowed``; ``update``: the service the page calls)."""
         if check and not self._crm_edit_allowed(meeting, values):
             return
         before = meeting_fields(meeting)
@@ -505,9 +515,9 @@ class ConvergenceMachine(RuleBasedStateMachine):
         if meeting.read_only:
             # From a calendar the user cannot write: the CRM refuses, and says why.
             with pytest.raises(ValidationError, match="cannot edit"):
-                meeting_update(meeting=meeting, data=data_in)
+                update(meeting=meeting, data=data_in)
             return
-        meeting_update(meeting=meeting, data=data_in)
+        update(meeting=meeting, data=data_in)
         self.pending = after_edit(self.pending, meeting.pk, "crm", values, before)
         self._after_crm_edit(meeting, values)
 
@@ -631,6 +641,8 @@ class ConvergenceMachine(RuleBasedStateMachine):
         self.removed.add(calendar_id)
         # Picked again, its events come back as new meetings.
         for key in [key for key in self.meeting_of_event if key[0] == calendar_id]:
+            if key in self.google_deleted_by_user:
+                self.deleted_with_their_event.add(self.meeting_of_event[key])
             del self.meeting_of_event[key]
 
     # -- helpers: syncing --------------------------------------------------------------------
@@ -675,7 +687,10 @@ class ConvergenceMachine(RuleBasedStateMachine):
         return {pk for pk, (_, deleted) in after.items() if deleted and not before[pk][1]}
 
     def _learn_links(self) -> None:
-        for link in EventLink.objects.filter(owner=self.world.user):
+        # Not the links of a calendar this sync un-picks (_remove_calendar forgot them): its
+        # events are no meeting's any more, whatever the person does to them next.
+        synced = self._synced_calendars()
+        for link in EventLink.objects.filter(owner=self.world.user, calendar_id__in=synced):
             self.meeting_of_event[(link.calendar_id, link.event_id)] = link.meeting_id
 
     def _namespace(self) -> str | None:
@@ -896,6 +911,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
         return (
             meeting.pk in self.crm_deleted_by_user
             or meeting.pk in self.removed_with_calendar
+            or meeting.pk in self.deleted_with_their_event
             or bool(events_of_meeting & self.google_deleted_by_user)
         )
 

@@ -16,7 +16,9 @@ What it covers, for each item before a clean sync (``predict``):
   a pushed meeting that is private while private sync is off leaves Google and stays in
   the CRM;
 - a meeting never pushed: in the target calendar after the sync if it is in the window and
-  not private with private sync off, nowhere in Google otherwise;
+  not private with private sync off, nowhere in Google otherwise; a series "this and
+  following" cut from a series linked in a writable synced calendar goes to that calendar
+  instead;
 - an event never imported from an inbound calendar: a meeting (read-only if the calendar
   is) if it is in the window, nothing otherwise;
 - the mass-delete breaker: a sync whose plan deletes more than 10 and more than 20% of a
@@ -247,6 +249,33 @@ class World:
     now: datetime
 
 
+def _home(
+    world: World, meeting: Meeting, meetings: dict[int, Meeting], links: list[EventLink]
+) -> str | None:
+    """The calendar a meeting never pushed goes to (docs/sync-rules.md, "Which calendar a
+    CRM meeting belongs in"): a series "this and following" cut from a series linked in a
+    calendar synced and writable goes there; anything else to the target. None: no
+    prediction (the parent's link may go in this very sync: the parent is deleted, or its
+    event cancelled)."""
+    parent = meetings.get(meeting.split_from_id or 0)
+    found = [
+        link
+        for link in links
+        if parent is not None
+        and link.meeting_id == parent.pk
+        and link.calendar_id in world.synced
+        and link.calendar_id not in world.read_only
+    ]
+    if not found:
+        return world.target
+    link = found[0]
+    event = world.events(link.calendar_id).get(link.event_id)
+    gone = event is None or event.get("status") == "cancelled"
+    if parent is None or parent.deleted_at is not None or gone or link.leaving:
+        return None
+    return link.calendar_id
+
+
 def predict(world: World) -> Prediction:
     window = world.now - timedelta(days=30)
     meetings = {m.pk: m for m in Meeting.objects.filter(owner=world.user)}
@@ -279,7 +308,6 @@ def predict(world: World) -> Prediction:
             unpredicted[cal] = unpredicted.get(cal, 0) + 1
 
     # Meetings never pushed.
-    target_writable = world.target not in world.read_only
     for meeting in meetings.values():
         if (
             meeting.pk in linked_meetings
@@ -288,16 +316,18 @@ def predict(world: World) -> Prediction:
             or meeting.series_id is not None
             or meeting.deleted_at is not None
             or meeting.read_only
-            or not target_writable
         ):
+            continue
+        calendar = _home(world, meeting, meetings, links)
+        if calendar is None or calendar in world.read_only:
             continue
         crm = crm_shape(meeting)
         if crm.recurrence and crm.ends_before(window + EDGE_MARGIN):
             continue  # A series that began before the window: see the module's docstring.
         if crm.ends_before(window - EDGE_MARGIN) or (crm.private and not world.private_sync):
-            items.append(Expected("not pushed", "nowhere in google", world.target, meeting.pk))
+            items.append(Expected("not pushed", "nowhere in google", calendar, meeting.pk))
         elif clear_of_edge(crm):
-            items.append(Expected("new meeting", "both", world.target, meeting.pk, shape=crm))
+            items.append(Expected("new meeting", "both", calendar, meeting.pk, shape=crm))
             new_links[world.target] = new_links.get(world.target, 0) + 1
 
     # Events never imported.

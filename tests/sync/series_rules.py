@@ -1,7 +1,11 @@
 """The database convergence machine's recurring series: made on either side, one occurrence
 changed, cancelled or restored alone, the series edited as a whole (title, moved by half
 an hour or an hour, fewer occurrences) or ended, and after every clean sync both calendars
-show each series alike and as people left it (series_support.py).
+show each series alike and as people left it (series_support.py). In the CRM, each of
+Google Calendar's three scopes goes through the service its page calls: "this event"
+(occurrence_edits), "this and following events" changed or deleted (series_edits'
+series_split, series_delete_following: the series ends with UNTIL, the machine reads such a
+rule too) and "all events" (series_update, meeting_delete).
 
 What people may do here is what they can do in the CRM's pages and in Google Calendar: an
 occurrence changed alone keeps its kind (timed or all-day) and has no rule of its own; a
@@ -12,6 +16,7 @@ series rules below (a move of the whole series, fewer occurrences), not by arbit
 from __future__ import annotations
 
 import zoneinfo
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,7 +28,13 @@ from hypothesis.stateful import precondition, rule
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_cancel, occurrence_change
 from tandem.meetings.occurrences import series_starts
-from tandem.meetings.services import MeetingInput, meeting_create
+from tandem.meetings.series_edits import (
+    lines_following,
+    series_delete_following,
+    series_split,
+    series_update,
+)
+from tandem.meetings.services import MeetingInput, input_of, meeting_create
 from tandem.sync.adapters.crm import meeting_fields
 from tandem.sync.core.fields import TimedMoment
 from tandem.sync.models import EventLink, ImportedMeeting
@@ -57,6 +68,7 @@ from tests.sync.series_support import (
     place_in_series,
     slot_start,
 )
+from tests.sync_core.pending_edits import after_edit
 
 SERIES_EDITS = ("subject", "move", "shorten")
 OCCURRENCE_SUBJECTS = ("Moved", "Rescheduled ☀")
@@ -255,7 +267,115 @@ class SeriesMachine(ConvergenceMachine):
             values = {"recurrence": (series_rule(freq, count),)}
             if not series.read_only:
                 self.slots.shorten(series.pk, count)
-        self._crm_edit(series, values, check=False)
+        # "All events", as the series' form saves it: occurrences changed alone that the new
+        # rule no longer has are reset (the form listed them before saving).
+        rows = self._live_rows(series)
+        self._crm_edit(series, values, check=False, update=series_update)
+        self._rows_reset(series, rows)
+
+    # -- "this and following events", in the CRM ----------------------------------------------
+
+    @precondition(_series_made)
+    @rule(
+        data=st.data(),
+        subject=st.sampled_from((None, *SUBJECTS)),
+        move=st.sampled_from((0, *SERIES_MOVES)),
+    )
+    def crm_change_following(self, data: st.DataObject, subject: str | None, move: int) -> None:
+        """The series ends before one of its occurrences (not the first); a new series takes
+        the rest, with a new title or time (series_edits.series_split)."""
+        picked = self._pick_cut(data)
+        if picked is None:
+            return
+        series, original, place = picked
+        data_in = _following_input(series, original, subject=subject, move=move)
+        if series.read_only:
+            with pytest.raises(ValidationError, match="cannot edit"):
+                series_split(series=series, original_start=original, data=data_in)
+            return
+        cancelled = {
+            at - place: slot
+            for at, slot in self.slots.by_series.get(series.pk, {}).items()
+            if at >= place and slot.state in ("cancelled", "unknown")
+        }
+        rows = self._live_rows(series)
+        before = meeting_fields(series)
+        new_series = series_split(series=series, original_start=original, data=data_in)
+        self._cut(series, place, before, rows)
+        for at, slot in cancelled.items():
+            if slot.state == "unknown":
+                self.slots.by_series.setdefault(new_series.pk, {})[at] = Slot("unknown")
+            else:
+                self.slots.act(new_series.pk, at, "crm", "cancelled")
+        for row in Meeting.objects.filter(series=new_series):
+            # The occurrences cancelled before the cut stay cancelled on the new series.
+            self.occurrence_cancelled = True
+            self.occurrence_rows.add(row.pk)
+            self.crm_deleted_by_user.add(row.pk)
+
+    @precondition(_series_made)
+    @rule(data=st.data())
+    def crm_delete_following(self, data: st.DataObject) -> None:
+        """The series ends before one of its occurrences (series_edits.series_delete_following)."""
+        picked = self._pick_cut(data)
+        if picked is None:
+            return
+        series, original, place = picked
+        if series.read_only:
+            with pytest.raises(ValidationError, match="cannot edit"):
+                series_delete_following(series=series, original_start=original)
+            return
+        rows = self._live_rows(series)
+        before = meeting_fields(series)
+        series_delete_following(series=series, original_start=original)
+        self._cut(series, place, before, rows)
+
+    def _pick_cut(self, data: st.DataObject) -> tuple[Meeting, datetime, int] | None:
+        """A series and one of its occurrences after the first, where it may be cut: only
+        while Google has no change of the series or of its occurrences the CRM has not seen
+        (the cut is computed from the CRM's copy; what two sides make of a rule changed on
+        both is the merge's, checked by the sides' agreement only)."""
+        series = self._pick_crm_series(data)
+        if series is None:
+            return None
+        rule_ = crm_rule(series)
+        assert rule_ is not None
+        if rule_[1] < 2 or self._google_occurrence_pending(series.pk):
+            return None
+        changes = self._recent(series.pk)
+        if "google" in changes.moved_by | changes.deleted_by or any(
+            edit.item == series.pk and edit.side == "google" for edit in self.pending
+        ):
+            return None
+        near = timedelta(seconds=1)
+        starts = series_starts(series=series, start=series.start - near, end=series.start + HORIZON)
+        if len(starts) < 2:
+            return None
+        place = data.draw(st.integers(1, len(starts) - 1), label="cut at")
+        return series, starts[place], place
+
+    def _live_rows(self, series: Meeting) -> set[int]:
+        return set(
+            Meeting.objects.filter(series=series, deleted_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+
+    def _rows_reset(self, series: Meeting, rows: set[int]) -> set[int]:
+        """Which of ``rows`` (the series' live rows before) a change of the whole series, or
+        a cut, reset: deleted because the user saved it so."""
+        reset = rows - self._live_rows(series)
+        self.crm_deleted_by_user |= reset
+        self.pending = [edit for edit in self.pending if edit.item not in reset]
+        return reset
+
+    def _cut(self, series: Meeting, place: int, before: Any, rows: set[int]) -> None:
+        series.refresh_from_db()
+        self.pending = after_edit(
+            self.pending, series.pk, "crm", {"recurrence": tuple(series.recurrence)}, before
+        )
+        self.slots.shorten(series.pk, place)
+        self._rows_reset(series, rows)
 
     @precondition(_series_made)
     @rule(
@@ -746,6 +866,27 @@ def _occurrence_input(
         return MeetingInput(all_day=True, start_date=first, end_date=first + length, **common)
     start = original + timedelta(minutes=move)
     return MeetingInput(start=start, end=start + (series.end - series.start), **common)
+
+
+def _following_input(
+    series: Meeting, original: datetime, *, subject: str | None, move: int
+) -> MeetingInput:
+    """What a person saves with "this and following events" at ``original``: the series'
+    values, maybe a new title or time, and the rule of what is left (as the form proposes)."""
+    values = replace(
+        input_of(series),
+        subject=series.subject if subject is None else subject,
+        recurrence=lines_following(series, original),
+    )
+    if series.all_day:
+        assert series.start_date is not None and series.end_date is not None
+        first = original.astimezone(zoneinfo.ZoneInfo(series.time_zone)).date()
+        first += timedelta(days=(move > 0) - (move < 0))
+        return replace(
+            values, start_date=first, end_date=first + (series.end_date - series.start_date)
+        )
+    start = original + timedelta(minutes=move)
+    return replace(values, start=start, end=start + (series.end - series.start))
 
 
 def _row_values(row: Meeting) -> dict[str, Any]:

@@ -122,13 +122,45 @@ def google_series_views(
     return views
 
 
+def series_rule_of(
+    recurrence: tuple[str, ...] | list[str], first: datetime | date, zone: str
+) -> tuple[str, int] | None:
+    """(FREQ, number of occurrences) of a rule the machine draws (``series_rule``), or of
+    one that "this and following" ended with UNTIL (series_edits.lines_until) for a series
+    whose first occurrence starts at ``first`` (laid out on the wall clock of ``zone``);
+    None for anything else."""
+    drawn = parse_series_rule(recurrence)
+    if drawn is not None or len(recurrence) != 1 or not recurrence[0].startswith("RRULE:"):
+        return drawn
+    parts = dict(part.partition("=")[::2] for part in recurrence[0][len("RRULE:") :].split(";"))
+    if set(parts) != {"FREQ", "UNTIL"} or parts["FREQ"] not in STEP_DAYS:
+        return None
+    step = timedelta(days=STEP_DAYS[parts["FREQ"]])
+    until = parts["UNTIL"]
+    if isinstance(first, datetime):
+        last = datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        local = zoneinfo.ZoneInfo(zone)
+        wall = first.astimezone(local).replace(tzinfo=None)
+        count = 0
+        while (wall + count * step).replace(tzinfo=local) <= last:
+            count += 1
+    else:
+        last_day = datetime.strptime(until[:8], "%Y%m%d").date()
+        count = (last_day - first).days // step.days + 1
+    return (parts["FREQ"], count) if count > 0 else None
+
+
 def over_by(fields: MeetingFields, moment: datetime) -> bool:
     """Whether the meeting has ended by ``moment`` (DESIGN.md §3's window): a series when
     its last occurrence has (a series whose rule the machine does not draw goes on for
     ever). All-day ends are read as UTC midnight."""
     step = timedelta()
     if fields.recurrence:
-        rule = parse_series_rule(fields.recurrence)
+        start = fields.start
+        if isinstance(start, TimedMoment):
+            rule = series_rule_of(fields.recurrence, start.at, start.zone)
+        else:
+            rule = series_rule_of(fields.recurrence, start, "UTC")
         if rule is None:
             return False
         freq, count = rule
@@ -168,11 +200,16 @@ def slot_start(series: Meeting, freq: str, place: int) -> datetime | date:
 
 
 def crm_rule(series: Meeting) -> tuple[str, int] | None:
-    return parse_series_rule(series.recurrence or [])
+    if series.all_day and series.start_date is not None:
+        return series_rule_of(series.recurrence or [], series.start_date, series.time_zone)
+    return series_rule_of(series.recurrence or [], series.start, series.time_zone)
 
 
 def google_rule(event: dict[str, Any]) -> tuple[str, int] | None:
-    return parse_series_rule(event.get("recurrence") or [])
+    if "start" not in event:
+        return parse_series_rule(event.get("recurrence") or [])
+    zone = event["start"].get("timeZone") or "UTC"
+    return series_rule_of(event.get("recurrence") or [], google_first_start(event), zone)
 
 
 def google_first_start(event: dict[str, Any]) -> datetime | date:

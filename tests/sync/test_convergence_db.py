@@ -8,11 +8,14 @@ services and Google Calendar through its REST API:
   after now - 30 days; a dozen at once), edited field by field, made private, deleted,
   restored, cleared all at once; one synced meeting edited on both sides, or edited on one
   and deleted on the other, before a sync;
-- recurring series (daily or weekly, two to five occurrences) made on either side; one
-  occurrence changed or cancelled alone in the CRM ("Edit/Cancel this occurrence"), one
-  instance changed, cancelled or restored alone in Google; the series edited as a whole
-  (title, moved by half an hour or an hour, fewer occurrences) or ended, on either side
-  (tests/sync/series_rules.py);
+- recurring series (daily or weekly, two to five occurrences) made on either side (in the
+  CRM through the meetings services); one instance changed, cancelled or restored alone in
+  Google; the series edited as a whole (title, moved by half an hour or an hour, fewer
+  occurrences) or ended in Google; in the CRM with each of Google Calendar's three scopes
+  (tandem.meetings.series_edits, occurrence_edits): "this event" changed or cancelled,
+  "this and following events" changed (a new series from there, maybe with a new title or
+  time) or deleted, "all events" changed as the series' form saves it (occurrences the new
+  rule no longer has are reset) or deleted (tests/sync/series_rules.py);
 - settings: private sync toggled, a second calendar and a read-only one picked and
   un-picked; Google's moods: expired sync and access tokens, pages of one to three items
   that are no snapshots (an event edited between two pages of a listing comes again),
@@ -25,7 +28,8 @@ After every sync without injected faults (tests/sync/db_machine.py, series_rules
 - every live in-window event of an inbound calendar is in the CRM;
 - each synced series shows the same occurrences on both sides (the CRM calendar's, and
   Google's live instances), by title, start and end, and each occurrence people changed or
-  cancelled alone shows as they left it, once;
+  cancelled alone shows as they left it, once (a cancelled one stays cancelled on the
+  series "this and following" starts);
 - nothing is duplicated (one link per meeting, one live event per marker);
 - no edit is lost: it is applied, recorded as a conflict, or superseded by a later edit;
 - nothing is deleted that nobody deleted;
