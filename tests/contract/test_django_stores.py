@@ -114,23 +114,8 @@ def store_bench(username: str, *, full_look: bool = True) -> DjangoStoreBench:
     return DjangoStoreBench(user, ctx, crm, DjangoLinks(user=user, google_sub=GOOGLE_SUB))
 
 
-EARLIER_ACCOUNT = (
-    "DjangoPageLookup looks links up by owner, not by Google account: a link of an earlier "
-    "account makes the meeting {} (already_linked and _ours in adapters/page_lookup.py), "
-    "though the outbound pass (per account) pushes it to the new one: its event, its link "
-    "lost, is imported as a second meeting"
-)
-
-
 class TestDjangoInboundStore(InboundStoreContract):
-    violations: ClassVar[dict[str, str]] = {
-        "test_a_link_of_an_earlier_account_does_not_make_a_marker_a_copy": EARLIER_ACCOUNT.format(
-            "already linked, its marked event a copy"
-        ),
-        "test_a_link_of_an_earlier_account_does_not_hide_our_event_id": EARLIER_ACCOUNT.format(
-            "no candidate for our event id"
-        ),
-    }
+    violations: ClassVar[dict[str, str]] = {}
 
     @pytest.fixture
     def stores(self) -> Iterator[DjangoStoreBench]:

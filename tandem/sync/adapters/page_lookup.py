@@ -111,9 +111,9 @@ class DjangoPageLookup:
         if paired:
             # Paired by import record, marker or id, but held by a link already: a copy.
             found.already_linked = set(
-                EventLink.objects.filter(owner=user, meeting_id__in=paired).values_list(
-                    "meeting_id", flat=True
-                )
+                EventLink.objects.filter(
+                    owner=user, google_sub=self.google_sub, meeting_id__in=paired
+                ).values_list("meeting_id", flat=True)
             )
         found.meetings = {
             pk: crm_meeting(row, import_key=import_keys.get(pk)) for pk, row in rows.items()
@@ -129,15 +129,20 @@ class DjangoPageLookup:
 
     def _ours(self, event_ids: list[str]) -> dict[str, int]:
         """Which of these event ids are the ids we gave the events of the user's meetings
-        that have no link and no import record (an insert whose link was never saved, whose
-        marker another client dropped since). The id is a hash (core/identity.py): the
-        candidates are hashed, which is asked only for events that carry no marker and
-        have an id of our shape, rare outside that case."""
+        that have no link of this Google account (links are per account: the outbound pass
+        pushes the user's meetings to a new account afresh) and no import record (an
+        insert whose link was never saved, whose marker another client dropped since). The
+        id is a hash (core/identity.py): the candidates are hashed, which is asked only for
+        events that carry no marker and have an id of our shape, rare outside that case."""
         if not event_ids:
             return {}
         candidates = (
             Meeting.objects.filter(owner=self.user)
-            .exclude(pk__in=EventLink.objects.filter(owner=self.user).values("meeting_id"))
+            .exclude(
+                pk__in=EventLink.objects.filter(owner=self.user, google_sub=self.google_sub).values(
+                    "meeting_id"
+                )
+            )
             .exclude(pk__in=ImportedMeeting.objects.filter(owner=self.user).values("meeting_id"))
             .values_list("pk", flat=True)
         )
