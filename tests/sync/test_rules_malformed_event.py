@@ -19,7 +19,7 @@ from django.test import Client
 
 from tandem.meetings.models import Meeting
 from tandem.sync.models import CalendarSyncState, EventLink, SyncRun
-from tests.sync.harness import HOUR, SyncWorld, connect_user, run_clean, soon
+from tests.sync.harness import HOUR, SyncWorld, connect_user, crm_edit, run_clean, soon
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -104,3 +104,27 @@ def test_a_linked_event_that_turns_unreadable_leaves_its_meeting_and_link_alone(
     again = run_clean(world)
     assert again.run is not None and again.run.warnings == []
     assert SyncRun.objects.filter(owner=world.user, status=SyncRun.Status.FAILED).count() == 0
+
+
+def test_a_crm_edit_of_a_meeting_whose_event_turned_unreadable_fails_no_run(
+    world: SyncWorld,
+) -> None:
+    """Edited in the CRM while its event turned unreadable in Google: the outbound pass's
+    PATCH meets a stale etag, re-reads the event and cannot read it either. That is the
+    same warning, not an error: the runs succeed (the one driver's applier made it an
+    error, and every later run failed on it), and the meeting keeps the CRM's edit."""
+    start = soon(days=3)
+    event = world.google.create_event(world.primary, "Bad one", start, start + HOUR)
+    run_clean(world)
+    meeting = Meeting.objects.get(owner=world.user)
+    world.google.patch_event(world.primary, event["id"], description="changed in Google")
+    _break(world, event, start)
+    crm_edit(meeting, location="Room 4")
+
+    for _ in range(2):
+        outcome = run_clean(world)
+        assert outcome.run is not None and outcome.run.errors == []
+        assert outcome.run.warnings
+        assert all(warning.startswith(f"Event {event['id']}: ") for warning in outcome.run.warnings)
+    meeting.refresh_from_db()
+    assert meeting.location == "Room 4"

@@ -31,11 +31,14 @@ class DjangoPageLookup:
     google_sub: str
     calendar_id: str
     namespace: str
+    # Our event ids of the candidates for ``_ours``, read once per listing when first asked.
+    _ours_map: dict[str, int] | None = None
 
     def lookup(
         self, listed: Sequence[Listed], *, lookups: bool
     ) -> tuple[PageLookup, dict[str, EventLink]]:
-        """The page's lookup, and its link rows by event id (the applier updates them)."""
+        """The page's lookup, and its link rows by event id (the store reads a relinked
+        event's iCalUID and extras from them)."""
         user, cal = self.user, self.calendar_id
         found = PageLookup()
         link_rows: dict[str, EventLink] = {}
@@ -131,24 +134,38 @@ class DjangoPageLookup:
         """Which of these event ids are the ids we gave the events of the user's meetings
         that have no link of this Google account (links are per account: the outbound pass
         pushes the user's meetings to a new account afresh) and no import record (an
-        insert whose link was never saved, whose marker another client dropped since). The
-        id is a hash (core/identity.py): the candidates are hashed, which is asked only for
-        events that carry no marker and have an id of our shape, rare outside that case."""
+        insert whose link was never saved, whose marker another client dropped since).
+
+        The id is a hash (core/identity.py), so the candidates are hashed: once per
+        listing, and only when a page holds an event with no marker and an id of our shape
+        (ids of other tools may have it too: a uuid4 in hex). A listing's own imports are
+        never candidates (they have import records), so the map stays right while it runs.
+        Occurrence rows are left out: their changes go to Google as instances, whose ids
+        are Google's."""
         if not event_ids:
             return {}
-        candidates = (
-            Meeting.objects.filter(owner=self.user)
-            .exclude(
-                pk__in=EventLink.objects.filter(owner=self.user, google_sub=self.google_sub).values(
-                    "meeting_id"
+        if self._ours_map is None:
+            candidates = (
+                Meeting.objects.filter(owner=self.user, series__isnull=True)
+                .exclude(
+                    pk__in=EventLink.objects.filter(
+                        owner=self.user, google_sub=self.google_sub
+                    ).values("meeting_id")
                 )
+                .exclude(
+                    pk__in=ImportedMeeting.objects.filter(owner=self.user).values("meeting_id")
+                )
+                .order_by()
+                .values_list("pk", flat=True)
             )
-            .exclude(pk__in=ImportedMeeting.objects.filter(owner=self.user).values("meeting_id"))
-            .values_list("pk", flat=True)
-        )
-        wanted = set(event_ids)
-        ours = {event_id_for_meeting(self.namespace, pk): pk for pk in candidates.iterator()}
-        return {event_id: pk for event_id, pk in ours.items() if event_id in wanted}
+            self._ours_map = {
+                event_id_for_meeting(self.namespace, pk): pk for pk in candidates.iterator()
+            }
+        return {
+            event_id: self._ours_map[event_id]
+            for event_id in event_ids
+            if event_id in self._ours_map
+        }
 
     def _slot_rows(
         self, unlinked: list[Listed], series: dict[str, SeriesRow]

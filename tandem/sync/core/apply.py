@@ -1,8 +1,8 @@
 """The one applier: carries out an ``ItemPlan`` on the sides and the link store, in order.
 
-Used by every driver of the engine: the in-memory ``sync_once`` (core/driver.py) and the
-database engine's passes (tandem/sync/engine), which apply a plan's CRM writes inside their
-page's transaction and hand the Google writes and the link to this applier after it. On a
+Used by the one driver's two passes (core/inbound.py, core/outbound.py), whatever their
+stores: the inbound pass applies a plan's CRM writes inside its page's transaction and hands
+the Google writes and the link to this applier after it. On a
 stale etag (412) or an id that exists (409) it re-reads the event and plans the item once
 more (DESIGN.md §3: "412 → re-read, merge, retry").
 """
@@ -215,8 +215,12 @@ class Applier:
                         )
                     case RecordConflict():
                         self.report.conflicts.extend((meeting_id, c) for c in action.conflicts)
-                    case RecordProblem():
+                    case RecordProblem() if action.holds_token:
                         self.report.problems.append((action.event_id, action.message))
+                    case RecordProblem():
+                        # An event the CRM cannot read: a warning, as the inbound pass says
+                        # it (its meeting's edit waits until Google's event is readable).
+                        self.report.warnings.append((action.event_id, action.message))
         except SideError as error:
             self.report.errors.append(item_error(plan, meeting, error))
 
@@ -275,7 +279,7 @@ def plan_hold_apply(
     the mass-delete breaker for each direction (deletions in either direction count, each
     against the synced meetings), apply every plan (a tripped breaker holds the plans that
     delete in its direction). ``synced``: how many items are linked, asked only when the
-    breaker could trip. Used by ``sync_once`` and by the database engine's outbound pass.
+    breaker could trip. Used by the outbound pass (core/outbound.py).
     """
     planned = [
         Planned(

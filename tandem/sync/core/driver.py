@@ -41,6 +41,7 @@ def sync_once(
         default_zone=google.default_zone,
         allow_mass_delete=allow_mass_delete,
         report=report,
+        keep_plans=True,
     )
     inbound.run()
     if inbound.tripped:

@@ -74,7 +74,8 @@ def collector_paused() -> Iterator[None]:
 
 class Inbound:
     """One calendar's inbound pass. ``report`` collects what happened (errors, warnings,
-    counts, conflicts a 412's re-plan found, the breaker's question)."""
+    counts, conflicts a 412's re-plan found, the breaker's question; the plans too with
+    ``keep_plans``)."""
 
     def __init__(
         self,
@@ -88,8 +89,12 @@ class Inbound:
         default_zone: str,
         allow_mass_delete: bool,
         report: SyncReport,
+        keep_plans: bool = False,
     ) -> None:
         self.store, self.crm, self.google, self.applier = store, crm, google, applier
+        # Every item's plan in the report, for tests that read them; off in production,
+        # where a full listing of a large calendar would hold them all.
+        self.keep_plans = keep_plans
         self.settings, self.namespace, self.default_zone = settings, namespace, default_zone
         self.allow_mass_delete = allow_mass_delete
         self.report = report
@@ -264,7 +269,8 @@ class Inbound:
         writes = PageWrites(creates=list(fresh))
         for item in items:
             plan = item.plan
-            self.report.plans.append(plan)
+            if self.keep_plans:
+                self.report.plans.append(plan)
             if not any(
                 isinstance(action, (*SIDE_WRITES, SaveLink, DropLink)) for action in plan.actions
             ):

@@ -249,7 +249,7 @@ class DjangoOutboundStore:
         edited = self._changed_meeting_ids(
             again=bool(cached.get("linked")) or bool(cached.get("restored"))
         )
-        # Made, restored or unlinked since the last clean run (see _restored_imports).
+        # Made, restored or unlinked since the last clean run (see restored_imports).
         ids = None if edited is None else set(edited).union(cached.get("linked", ()))
         if ids is not None and len(ids) <= CHANGED_LOOK_MAX:
             if not ids:
@@ -308,7 +308,7 @@ class DjangoOutboundStore:
 
     def _linked_meeting_ids(self, meeting_ids: list[int]) -> set[int]:
         """Which of these meetings have a link of this account (any calendar): looked up by
-        meeting id alone, the account checked here (see _linked_candidates)."""
+        meeting id alone, the account checked here (see linked_candidates)."""
         if not meeting_ids:
             return set()
         return {
