@@ -198,3 +198,87 @@ def test_a_series_values_at_a_slot() -> None:
     days = all_day(date(2026, 3, 2), days=2)
     assert hiding_fields(days, date(2026, 3, 4)) == all_day(date(2026, 3, 4), days=2)
     assert hiding_fields(days, ORIGINAL) is None
+
+
+def test_a_series_no_longer_recurring_takes_no_occurrence() -> None:
+    """Made a single meeting in the CRM: its old exceptions wait, then are events of their
+    own (no row of a series that has none)."""
+    lookup = series_lookup()
+    lookup.series["series"] = replace(lookup.series["series"], meeting=meeting(5, timed(9)))
+    raw = listed(occurrence("occ1", timed(10, day=2, zone=BERLIN)))
+    assert page(raw, lookup=lookup).waiting == [raw.raw]
+    (new,) = page(raw, lookup=lookup, final=True).fresh
+    assert new.series_id is None
+
+
+def test_an_occurrence_of_a_series_deleted_in_the_crm_waits_then_goes_with_it() -> None:
+    lookup = series_lookup()
+    lookup.series["series"] = replace(
+        lookup.series["series"], meeting=meeting(5, SERIES, deleted=True)
+    )
+    raw = listed(occurrence("occ1", timed(10, day=2, zone=BERLIN)))
+    assert page(raw, lookup=lookup).waiting == [raw.raw]
+    assert page(raw, lookup=lookup, final=True).fresh == []
+
+
+def test_an_occurrence_of_a_read_only_series_is_read_only() -> None:
+    lookup = series_lookup()
+    lookup.series["series"] = replace(
+        lookup.series["series"], meeting=meeting(5, SERIES, read_only=True)
+    )
+    (new,) = page(listed(occurrence("occ1", timed(10, day=2, zone=BERLIN))), lookup=lookup).fresh
+    assert new.read_only
+
+
+def test_an_occurrence_takes_the_slot_its_series_moved_to_in_the_crm() -> None:
+    """Agreed at 08:30 with Google, moved to 09:00 in the CRM: the occurrence Google lists
+    at 08:30 on 2 March belongs to the CRM's 09:00 slot."""
+    agreed = TimedMoment(SERIES.start.at - timedelta(minutes=30), BERLIN)  # type: ignore[union-attr]
+    lookup = series_lookup()
+    lookup.series["series"] = replace(lookup.series["series"], agreed=agreed)
+    google_original = TimedMoment(ORIGINAL.at - timedelta(minutes=30), BERLIN)
+    moved = event(
+        "occ1", timed(10, day=2, zone=BERLIN), occurrence=OccurrenceOf("series", google_original)
+    )
+    (new,) = page(listed(moved), lookup=lookup).fresh
+    assert new.original_start == ORIGINAL.at
+
+
+def test_an_all_day_occurrence_sits_at_midnight_in_its_series_zone() -> None:
+    series = replace(all_day(date(2026, 3, 2)), recurrence=("RRULE:FREQ=DAILY;COUNT=5",))
+    lookup = PageLookup(
+        series={"series": SeriesRow(meeting(5, series), zone=BERLIN, agreed=series.start)},
+        meetings={5: meeting(5, series)},
+    )
+    changed = event(
+        "occ1",
+        replace(all_day(date(2026, 3, 3)), subject="Moved"),
+        occurrence=OccurrenceOf("series", date(2026, 3, 3)),
+    )
+    (new,) = page(listed(changed), lookup=lookup).fresh
+    assert new.original_start == datetime(2026, 3, 3, tzinfo=ZoneInfo(BERLIN))
+
+
+def test_an_occurrence_changed_on_both_sides_merges_from_the_series_values() -> None:
+    """Google renamed it, the CRM moved it to another room: both changes stay (the base
+    is the series' values at the slot, so neither side's change reads as a revert)."""
+    at_slot = slot_fields(SERIES, ORIGINAL)
+    assert at_slot is not None
+    row = meeting(8, replace(at_slot, location="Room 4"))
+    lookup = series_lookup(slot_rows={(5, ORIGINAL.at): row})
+    renamed = occurrence("occ1", replace(at_slot, subject="Renamed"))
+    (item,) = page(listed(renamed), lookup=lookup).items
+    assert item.plan.why.startswith("occurrence changed on both sides")
+    written = {type(action).__name__: action for action in item.plan.actions}
+    assert written["UpdateCrm"].fields.subject == "Renamed"  # type: ignore[attr-defined]
+    assert written["PatchGoogle"].changed == ("location",)  # type: ignore[attr-defined]
+
+
+def test_an_occurrence_cancelled_in_the_crm_and_changed_in_google_comes_back() -> None:
+    """An edit beats a deletion: Google's change takes the slot of the CRM's hiding row."""
+    hiding = meeting(8, hides_occurrence=True)
+    lookup = series_lookup(slot_rows={(5, ORIGINAL.at): hiding})
+    result = page(listed(occurrence("occ1", timed(10, day=2, zone=BERLIN))), lookup=lookup)
+    assert result.items == []
+    (new,) = result.fresh
+    assert (new.series_id, new.replaces, new.cancelled_occurrence) == (5, 8, False)
