@@ -284,15 +284,17 @@ class Inbound:
                 self._apply_item(item, needs_google, writes, pending)
             except SideError as error:
                 self._fail(item_error(plan, item.crm, error))
-        failures = self.store.write_page(writes)
-        for failure in failures:
+        failed: set[str] = set()
+        for event_id, failure in self.store.write_page(writes):
+            failed.add(event_id)
             self._fail(failure)
-        created = sum(1 for new in writes.creates if new.series_id is None) - len(failures)
-        # A changed or cancelled occurrence changes its series: counted as an update.
-        self.report.counts["crm_created"] += created
-        if len(writes.creates) > created:
-            self.report.counts["crm_updated"] += len(writes.creates) - created
-        self.report.crm_writes += len(writes.creates) - len(failures)
+        made = [new for new in writes.creates if new.event.event_id not in failed]
+        occurrences = sum(1 for new in made if new.series_id is not None)
+        self.report.counts["crm_created"] += len(made) - occurrences
+        if occurrences:
+            # A changed or cancelled occurrence changes its series: counted as an update.
+            self.report.counts["crm_updated"] += occurrences
+        self.report.crm_writes += len(made)
         if writes.conflicts:
             self.report.counts["conflicts"] += sum(len(c) for _, c in writes.conflicts)
 

@@ -106,7 +106,7 @@ class MemoryInboundStore:
     def transaction(self) -> AbstractContextManager[object]:
         return nullcontext()
 
-    def write_page(self, writes: PageWrites) -> list[str]:
+    def write_page(self, writes: PageWrites) -> list[tuple[str, str]]:
         failures = []
         for new in writes.creates:
             assert new.series_id is None and new.replaces is None  # no series in memory
@@ -117,7 +117,12 @@ class MemoryInboundStore:
                     read_only=new.read_only,
                 )
             except SideError as error:
-                failures.append(f"Event {new.event.event_id}: not imported this time ({error})")
+                failures.append(
+                    (
+                        new.event.event_id,
+                        f"Event {new.event.event_id}: not imported this time ({error})",
+                    )
+                )
                 continue
             if new.link_base is not None:
                 self.links.save_link(

@@ -91,9 +91,10 @@ class InboundStore(Protocol):
         """One page's CRM writes: all or none."""
         ...
 
-    def write_page(self, writes: PageWrites) -> list[str]:
-        """Writes the page's bulk writes; returns the failures of single items, in words
-        (the database writes all or raises; the in-memory side has injected faults)."""
+    def write_page(self, writes: PageWrites) -> list[tuple[str, str]]:
+        """Writes the page's bulk writes; returns the failures of single items, as (event
+        id, in words) (the database writes all or raises; the in-memory side has injected
+        faults)."""
         ...
 
     def note_etag(self, event_id: str, etag: str) -> None:

@@ -205,7 +205,7 @@ class DjangoInboundStore:
         self.state.last_listed_at = now
         self.state.save()
 
-    def write_page(self, writes: PageWrites) -> list[str]:
+    def write_page(self, writes: PageWrites) -> list[tuple[str, str]]:
         link_saves = [self._link_row(save) for save in writes.links]
         self._bulk_create(writes.creates, link_saves)
         if link_saves:
