@@ -878,6 +878,11 @@ class ConvergenceMachine(RuleBasedStateMachine):
                 if calendar_id not in self._synced_calendars():
                     continue  # Read when the calendar is picked again.
                 event = self._events(calendar_id)[event_id]
+                if event.get("status") == "cancelled":
+                    # Deleted in Google after the edit (an instance changed, then its whole
+                    # series deleted, as Google cancels a series' exceptions with it): the
+                    # person's last word, and no edit of the CRM's to lose.
+                    continue
                 fields = self._event_fields(calendar_id, event)
                 assert over_by(fields, window_start), f"edit of an event never imported {edit}"
                 continue
