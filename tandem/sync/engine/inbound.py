@@ -22,11 +22,9 @@ from tandem.meetings.services import (
     meetings_import_bulk,
 )
 from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
-from tandem.sync.adapters.google import GoogleCalendarSide
-from tandem.sync.adapters.links import DjangoLinks, link_from_row
+from tandem.sync.adapters.links import link_from_row
 from tandem.sync.adapters.page_lookup import DjangoPageLookup
 from tandem.sync.adapters.serialize import fields_to_json
-from tandem.sync.core.apply import Applier, Fetcher, SyncReport
 from tandem.sync.core.fields import meeting_values_from_fields
 from tandem.sync.core.inbound import Inbound
 from tandem.sync.core.pairing import Listed, NewMeeting, PageLookup, google_extras
@@ -34,6 +32,7 @@ from tandem.sync.core.sides import SideError
 from tandem.sync.core.state import CrmMeeting, Link
 from tandem.sync.core.stores import LinkSave, PageWrites
 from tandem.sync.engine.context import HELD_SHOWN, CalendarPlan, HeldDeletion, RunContext
+from tandem.sync.engine.parts import pass_parts
 from tandem.sync.engine.prefetch import pages_ahead
 from tandem.sync.engine.records import conflict_rows, record_report
 from tandem.sync.models import CalendarSyncState, EventLink, ImportedMeeting, SyncConflict
@@ -60,30 +59,15 @@ class InboundPass:
 
     def __init__(self, ctx: RunContext, calendar: CalendarPlan, default_zone: str) -> None:
         self.ctx = ctx
-        self.report = SyncReport()
-        side = GoogleCalendarSide(
-            client=ctx.client,
-            calendar_id=calendar.calendar_id,
-            time_min=ctx.window_start.isoformat(timespec="seconds"),
-            default_zone=default_zone,
-        )
-        crm = DjangoCrm(user=ctx.user, all_day_zone=ctx.all_day_zone, window_start=ctx.window_start)
-        settings = ctx.core_settings(calendar)
+        parts = pass_parts(ctx, calendar, default_zone)
+        self.report = parts.report
         self.store = DjangoInboundStore(ctx, calendar)
         self.core = Inbound(
             store=self.store,
-            crm=crm,
-            google=side,
-            applier=Applier(
-                crm,
-                side,
-                DjangoLinks(user=ctx.user, google_sub=ctx.google_sub),
-                settings,
-                ctx.namespace,
-                Fetcher(side, ctx.namespace, default_zone),
-                self.report,
-            ),
-            settings=settings,
+            crm=parts.crm,
+            google=parts.side,
+            applier=parts.applier,
+            settings=parts.settings,
             namespace=ctx.namespace,
             default_zone=default_zone,
             allow_mass_delete=ctx.allow_mass_delete,

@@ -12,10 +12,8 @@ from typing import Any
 from django.db.models import F, Q
 
 from tandem.meetings.models import Meeting
-from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
-from tandem.sync.adapters.google import GoogleCalendarSide
-from tandem.sync.adapters.links import DjangoLinks, link_from_row
-from tandem.sync.core.apply import Applier, Fetcher, SyncReport
+from tandem.sync.adapters.crm import crm_meeting
+from tandem.sync.adapters.links import link_from_row
 from tandem.sync.core.outbound import Outbound
 from tandem.sync.core.state import CrmMeeting, Link
 from tandem.sync.engine.context import (
@@ -24,6 +22,7 @@ from tandem.sync.engine.context import (
     RunContext,
 )
 from tandem.sync.engine.exceptions_out import ExceptionsOut
+from tandem.sync.engine.parts import pass_parts
 from tandem.sync.engine.placement import homes_of
 from tandem.sync.engine.records import record_report
 from tandem.sync.models import EventLink, ImportedMeeting, SyncRun
@@ -41,27 +40,12 @@ class OutboundPass:
 
     def __init__(self, ctx: RunContext, calendar: CalendarPlan, default_zone: str) -> None:
         self.ctx = ctx
-        self.report = SyncReport()
-        side = GoogleCalendarSide(
-            client=ctx.client,
-            calendar_id=calendar.calendar_id,
-            time_min=ctx.window_start.isoformat(timespec="seconds"),
-            default_zone=default_zone,
-        )
-        crm = DjangoCrm(user=ctx.user, all_day_zone=ctx.all_day_zone, window_start=ctx.window_start)
-        settings = ctx.core_settings(calendar)
+        parts = pass_parts(ctx, calendar, default_zone)
+        self.report = parts.report
         self.core = Outbound(
             store=DjangoOutboundStore(ctx, calendar, default_zone),
-            applier=Applier(
-                crm,
-                side,
-                DjangoLinks(user=ctx.user, google_sub=ctx.google_sub),
-                settings,
-                ctx.namespace,
-                Fetcher(side, ctx.namespace, default_zone),
-                self.report,
-            ),
-            settings=settings,
+            applier=parts.applier,
+            settings=parts.settings,
             allow_mass_delete=ctx.allow_mass_delete,
             report=self.report,
         )
