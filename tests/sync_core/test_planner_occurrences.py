@@ -176,7 +176,7 @@ def test_settings_changes_are_rows_of_the_table() -> None:
     unpicked = plan_settings_change(
         link=_link("google"), crm=crm, calendar_synced=False, target_calendar_id="new@group"
     )
-    assert unpicked.actions == (DeleteInCrm(7, 3), DropLink(7), ForgetImport(7))
+    assert unpicked.actions == (DeleteInCrm(7, 3, with_calendar=True), DropLink(7), ForgetImport(7))
     already_gone = plan_settings_change(
         link=_link("google"),
         crm=CrmMeeting(meeting_id=7, version=4, fields=MOVED, deleted=True),

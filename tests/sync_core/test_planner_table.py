@@ -639,7 +639,7 @@ SETTINGS_ROWS: list[tuple[str, dict[str, Any], str, tuple[Action, ...]]] = [
         "imported meeting, calendar un-picked",
         {"link": link(origin="google"), "crm": crm(), "calendar_synced": False},
         "calendar no longer synced",
-        (DeleteInCrm(7, 3), DropLink(7), ForgetImport(7)),
+        (DeleteInCrm(7, 3, with_calendar=True), DropLink(7), ForgetImport(7)),
     ),
     (
         "deleted imported meeting, calendar un-picked",

@@ -182,3 +182,6 @@ class DjangoCrm:
             meeting = self._locked(meeting_id, expected_version)
             meeting_delete(meeting=meeting, origin="sync")
         return self.get(meeting_id)
+
+    def forget_import(self, *, meeting_id: int) -> None:
+        ImportedMeeting.objects.filter(owner=self.user, meeting_id=meeting_id).delete()

@@ -87,6 +87,17 @@ class GoogleCalendarSide:
         except _REFUSED as error:
             raise Refused(str(error)) from error
 
+    def move_event(self, *, event_id: str, destination: str) -> Event:
+        try:
+            moved = self.client.event_move(self._calendar_id, event_id, destination=destination)
+        except google_errors.Duplicate as error:
+            raise AlreadyExists(str(error)) from error
+        except (google_errors.NotFound, google_errors.Gone) as error:
+            raise NotFound(str(error)) from error
+        except _REFUSED as error:
+            raise Refused(str(error)) from error
+        return storable_identifiers(moved)
+
 
 def storable_identifiers(event: Event) -> Event:
     """The event with an ``iCalUID`` the database can store. The engine stores and matches

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from tandem.sync.adapters.serialize import fields_from_json, fields_to_json
 from tandem.sync.core.state import Link
@@ -62,6 +63,12 @@ class DjangoLinks:
 
     def drop_link(self, *, calendar_id: str, meeting_id: int) -> None:
         self._rows(calendar_id).filter(meeting_id=meeting_id).delete()
+
+    def move_link(self, *, calendar_id: str, meeting_id: int, destination: str, etag: str) -> None:
+        # One UPDATE: the row keeps what it holds beyond Link (iCalUID, extras).
+        self._rows(calendar_id).filter(meeting_id=meeting_id).update(
+            calendar_id=destination, etag=etag, updated_at=timezone.now()
+        )
 
     def _state(self, calendar_id: str) -> CalendarSyncState:
         state, _ = CalendarSyncState.objects.get_or_create(

@@ -67,8 +67,13 @@ class UpdateCrm:
 
 @dataclass(frozen=True)
 class DeleteInCrm:
+    """``with_calendar``: the meeting leaves the CRM with its calendar, which the user no
+    longer syncs (Google keeps the event); not a deletion the user made, so the mass-delete
+    breaker does not count it."""
+
     meeting_id: int
     expected_version: int
+    with_calendar: bool = False
 
 
 @dataclass(frozen=True)
@@ -216,7 +221,7 @@ class ItemPlan:
     def deletes(self) -> int:
         """Deletions of user data in this plan (what the mass-delete breaker counts)."""
         return sum(
-            isinstance(action, DeleteInCrm)
+            (isinstance(action, DeleteInCrm) and not action.with_calendar)
             or (isinstance(action, DeleteInGoogle) and not action.keep_in_crm)
             for action in self.actions
         )
@@ -224,7 +229,9 @@ class ItemPlan:
     @property
     def deletes_in_crm(self) -> int:
         """Meetings this plan deletes in the CRM (their events were deleted in Google)."""
-        return sum(isinstance(action, DeleteInCrm) for action in self.actions)
+        return sum(
+            isinstance(action, DeleteInCrm) and not action.with_calendar for action in self.actions
+        )
 
     @property
     def deletes_in_google(self) -> int:

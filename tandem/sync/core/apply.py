@@ -1,10 +1,11 @@
 """The one applier: carries out an ``ItemPlan`` on the sides and the link store, in order.
 
-Used by the one driver's two passes (core/inbound.py, core/outbound.py), whatever their
-stores: the inbound pass applies a plan's CRM writes inside its page's transaction and hands
-the Google writes and the link to this applier after it. On a
-stale etag (412) or an id that exists (409) it re-reads the event and plans the item once
-more (DESIGN.md §3: "412 → re-read, merge, retry").
+Used by the one driver's three passes (core/settings_changes.py, core/inbound.py,
+core/outbound.py), whatever their stores: the inbound pass applies a plan's CRM writes inside
+its page's transaction and hands the Google writes and the link to this applier after it;
+the settings pass applies a calendar's leaving inside one transaction and moves events to a
+new target outside any. On a stale etag (412) or an id that exists (409) it re-reads the
+event and plans the item once more (DESIGN.md §3: "412 → re-read, merge, retry").
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from tandem.sync.core.actions import (
     DeleteInCrm,
     DeleteInGoogle,
     DropLink,
+    ForgetImport,
     InsertInGoogle,
     ItemPlan,
+    MoveToTarget,
     PatchGoogle,
     RecordConflict,
     RecordProblem,
@@ -149,7 +152,10 @@ class Applier:
                         self.crm.delete_meeting(
                             meeting_id=action.meeting_id, expected_version=action.expected_version
                         )
-                        self._wrote("crm_deleted")
+                        # Removed with an un-picked calendar, or deleted in Google.
+                        self._wrote(
+                            "crm_removed_with_calendar" if action.with_calendar else "crm_deleted"
+                        )
                     case InsertInGoogle():
                         event_id = event_id_for_meeting(self.namespace, action.meeting_id)
                         marker = marker_for_meeting(self.namespace, action.meeting_id)
@@ -188,6 +194,28 @@ class Applier:
                         except PreconditionFailed:
                             self._replan(action.event_id, link, meeting, listing_complete, retried)
                             return
+                    case MoveToTarget():
+                        assert meeting_id is not None
+                        try:
+                            moved = self.google.move_event(
+                                event_id=action.event_id, destination=action.destination
+                            )
+                        except (NotFound, Refused):
+                            # Cannot move (gone, or not an event Google moves): the link
+                            # goes, and the target's outbound pass inserts the meeting anew.
+                            self.links.drop_link(
+                                calendar_id=self.calendar_id, meeting_id=meeting_id
+                            )
+                            return
+                        self._wrote("google_moved")
+                        self.links.move_link(
+                            calendar_id=self.calendar_id,
+                            meeting_id=meeting_id,
+                            destination=action.destination,
+                            etag=str(moved.get("etag", "")),
+                        )
+                    case ForgetImport():
+                        self.crm.forget_import(meeting_id=action.meeting_id)
                     case SaveLink():
                         assert meeting_id is not None and event_id is not None
                         self.links.save_link(

@@ -1,17 +1,26 @@
 """``sync_once``: one run over one Google calendar on the in-memory sides, like vdirsyncer's
-``sync(a, b, status)``: the inbound pass, then (unless the breaker held deletions) the
-outbound pass, both the core's (core/inbound.py, core/outbound.py), which production runs
-over the database's stores (tandem/sync/engine/run.py runs them for each of a user's
-calendars). The property tests and the in-memory state machine drive the sync through here.
+``sync(a, b, status)``: the settings pass (core/settings_changes.py), the inbound pass, then
+(unless the breaker held deletions) the outbound pass, all the core's (core/inbound.py,
+core/outbound.py), which production runs over the database's stores (tandem/sync/engine/
+run.py runs the settings pass once, then the other two for each of a user's calendars). The
+property tests and the in-memory state machine drive the sync through here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import replace
+
 from tandem.sync.core.apply import Applier, Fetcher, SyncReport
 from tandem.sync.core.inbound import Inbound
 from tandem.sync.core.memory import MemoryCrm, MemoryGoogle, MemoryLinks
-from tandem.sync.core.memory_stores import MemoryInboundStore, MemoryOutboundStore
+from tandem.sync.core.memory_stores import (
+    MemoryInboundStore,
+    MemoryOutboundStore,
+    MemorySettingsStore,
+)
 from tandem.sync.core.outbound import Outbound
+from tandem.sync.core.settings_changes import SettingsChanges
 from tandem.sync.core.state import SyncSettings
 
 
@@ -23,12 +32,60 @@ def sync_once(
     settings: SyncSettings,
     namespace: str,
     allow_mass_delete: bool = False,
+    picked: Collection[str] = (),
+    target_calendar_id: str | None = None,
 ) -> SyncReport:
-    """Synchronises one calendar both ways and returns what happened."""
+    """Synchronises one calendar both ways and returns what happened. ``picked``: the
+    user's other calendars synced now (this one always is); ``target_calendar_id``: the
+    target (this calendar unless said). Any other calendar of ``google.account`` the link
+    store knows is one the user un-picked: the settings pass takes it out first."""
     report = SyncReport()
     calendar_id = google.calendar_id
+    target = target_calendar_id or calendar_id
     fetch = Fetcher(google, namespace, google.default_zone)
     applier = Applier(crm, google, links, settings, namespace, fetch, report)
+
+    def applier_for(other_id: str) -> Applier:
+        if other_id == calendar_id:
+            return applier
+        other = google.account[other_id]
+        # The memory calendars are all writable; another calendar is written only to move
+        # our events from it or to push before it leaves.
+        other_settings = replace(
+            settings,
+            is_target=other_id == target,
+            is_inbound=False,
+            read_only=False,
+            calendar_id=other_id,
+        )
+        return Applier(
+            crm,
+            other,
+            links,
+            other_settings,
+            namespace,
+            Fetcher(other, namespace, other.default_zone),
+            report,
+        )
+
+    def leave(unpicked_id: str) -> bool:
+        unpicked = applier_for(unpicked_id)
+        outbound = Outbound(
+            store=MemoryOutboundStore(crm, links, calendar_id=unpicked_id, is_target=False),
+            applier=unpicked,
+            settings=unpicked.settings,
+            allow_mass_delete=allow_mass_delete,
+            report=report,
+        )
+        outbound.run()
+        return outbound.clean
+
+    SettingsChanges(
+        store=MemorySettingsStore(crm, links, synced={calendar_id, target, *picked}, target=target),
+        applier_for=applier_for,
+        leave=leave,
+        target_calendar_id=target,
+    ).run()
     inbound = Inbound(
         store=MemoryInboundStore(
             crm, links, calendar_id=calendar_id, namespace=namespace, report=report

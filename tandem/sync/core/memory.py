@@ -138,6 +138,11 @@ class MemoryCrm(_Faulty):
         self._done(fault)
         return self._meeting(meeting_id)
 
+    def forget_import(self, *, meeting_id: int) -> None:
+        row = self.rows.get(meeting_id)
+        if row is not None:
+            row.import_key = None  # the import record goes; the meeting stays as it is
+
     # What people do in the CRM.
     def user_create(self, fields: MeetingFields) -> int:
         return self._add(fields, import_key=None, read_only=False)
@@ -189,12 +194,21 @@ class MemoryCrm(_Faulty):
 
 
 class MemoryGoogle(_Faulty):
-    """One Google calendar (its events, etags and sync tokens)."""
+    """One Google calendar (its events, etags and sync tokens). ``account``: the calendars
+    of the same Google account by id, which this one joins (events move between them)."""
 
     def __init__(
-        self, clock: Clock, *, calendar_id: str = "primary", zone: str = "UTC", page_size: int = 250
+        self,
+        clock: Clock,
+        *,
+        calendar_id: str = "primary",
+        zone: str = "UTC",
+        page_size: int = 250,
+        account: dict[str, MemoryGoogle] | None = None,
     ) -> None:
         super().__init__()
+        self.account = {} if account is None else account
+        self.account[calendar_id] = self
         self.page_size = page_size
         self.clock = clock
         self._calendar_id = calendar_id
@@ -262,6 +276,23 @@ class MemoryGoogle(_Faulty):
         fault = self._next_fault()
         self._store(event_id, current | {"status": "cancelled"})
         self._done(fault)
+
+    def move_event(self, *, event_id: str, destination: str) -> Event:
+        """Like events.move (and the emulator's): the event goes to ``destination`` with its
+        id, and this calendar keeps it cancelled."""
+        target = self.account.get(destination)
+        current = self.events.get(event_id)
+        if target is None or current is None or current.get("status") == "cancelled":
+            raise NotFound(f"404 {event_id} or calendar {destination}")
+        if target is self:
+            return copy.deepcopy(current)
+        if target.events.get(event_id, {}).get("status", "cancelled") != "cancelled":
+            raise AlreadyExists(f"409 {event_id} already exists in {destination}")
+        fault = self._next_fault()
+        target._store(event_id, copy.deepcopy(current))
+        self._store(event_id, current | {"status": "cancelled"})
+        self._done(fault)
+        return copy.deepcopy(target.events[event_id])
 
     # What people do in Google Calendar.
     def user_create(self, fields: MeetingFields) -> str:
@@ -342,6 +373,11 @@ class MemoryLinks:
 
     def drop_link(self, *, calendar_id: str, meeting_id: int) -> None:
         self.by_meeting.pop((calendar_id, meeting_id), None)
+
+    def move_link(self, *, calendar_id: str, meeting_id: int, destination: str, etag: str) -> None:
+        link = self.by_meeting.pop((calendar_id, meeting_id), None)
+        if link is not None:
+            self.save_link(replace(link, calendar_id=destination, etag=etag))
 
     def sync_token(self, *, calendar_id: str) -> str | None:
         return self.tokens.get(calendar_id)

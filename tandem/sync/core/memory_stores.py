@@ -10,7 +10,7 @@ never reaches ``write_page``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import TypeVar
@@ -254,3 +254,58 @@ class MemoryOutboundStore:
 
     def push_occurrences(self) -> bool:
         return True  # the memory sides hold no recurring series
+
+
+class MemorySettingsStore:
+    """The SettingsStore (core/stores.py) over the memory sides. ``synced``: the calendars
+    the user syncs now (picked, and the target). A calendar's state is its sync token and
+    its links; memory always looks at every link (the database only when a full look is
+    due), and holds no rows that hide occurrences (no series)."""
+
+    def __init__(
+        self, crm: MemoryCrm, links: MemoryLinks, *, synced: Collection[str], target: str
+    ) -> None:
+        self.crm, self.links = crm, links
+        self.synced, self.target = frozenset(synced), target
+
+    def _meetings(self) -> dict[int, CrmMeeting]:
+        return {meeting.meeting_id: meeting for meeting in self.crm.list_meetings()}
+
+    def outside_target(self) -> list[tuple[Link, CrmMeeting]]:
+        meetings = self._meetings()
+        return sorted(
+            (
+                (link, meetings[link.meeting_id])
+                for link in self.links.by_meeting.values()
+                if link.origin == "crm"
+                and link.calendar_id != self.target
+                and link.meeting_id in meetings
+            ),
+            key=lambda pair: (pair[0].calendar_id, pair[0].event_id),
+        )
+
+    def unpicked(self) -> list[str]:
+        known = set(self.links.tokens) | {cal for cal, _ in self.links.by_meeting}
+        return sorted(known - self.synced)
+
+    def links_of(self, calendar_id: str) -> list[tuple[Link, CrmMeeting | None]]:
+        meetings = self._meetings()
+        return [
+            (link, meetings.get(link.meeting_id))
+            for link in sorted(
+                self.links.links(calendar_id=calendar_id), key=lambda link: link.event_id
+            )
+        ]
+
+    def transaction(self) -> AbstractContextManager[object]:
+        return nullcontext()
+
+    def forget_calendar(self, calendar_id: str) -> None:
+        self.links.tokens.pop(calendar_id, None)
+        prefix = f"{calendar_id}/"
+        for meeting in self.crm.list_meetings():
+            if (meeting.import_key or "").startswith(prefix):
+                self.crm.forget_import(meeting_id=meeting.meeting_id)
+
+    def keep_alive(self) -> None:
+        pass

@@ -500,7 +500,7 @@ def plan_settings_change(
         # keeps the events (CRM edits were pushed first).
         actions: list[Action] = []
         if crm is not None and not crm.deleted:
-            actions.append(DeleteInCrm(crm.meeting_id, crm.version))
+            actions.append(DeleteInCrm(crm.meeting_id, crm.version, with_calendar=True))
         return plan(
             "calendar no longer synced",
             *actions,

@@ -98,6 +98,12 @@ class CrmSide(Protocol):
         """Makes the meeting a tombstone; same errors as ``update_meeting``."""
         ...
 
+    def forget_import(self, *, meeting_id: int) -> None:
+        """The meeting is no longer an import (its calendar was un-picked): it lists with no
+        ``import_key`` from now on, and a ``create_meeting`` with its old key makes a new
+        meeting."""
+        ...
+
 
 class GoogleSide(Protocol):
     """One Google calendar. Writes send ``sendUpdates=none``; etags go in ``If-Match``."""
@@ -132,6 +138,14 @@ class GoogleSide(Protocol):
         "already gone"), PreconditionFailed on 412."""
         ...
 
+    def move_event(self, *, event_id: str, destination: str) -> Event:
+        """``events.move`` of the event to the calendar ``destination``; returns the event
+        there (same id, new etag); this calendar keeps it cancelled. NotFound on 404/410
+        (also an event already cancelled), Refused when Google will not move it (an
+        instance of a series, a special event type, no write access), AlreadyExists when the
+        destination holds a live event of that id."""
+        ...
+
 
 class LinkStore(Protocol):
     def links(self, *, calendar_id: str) -> Iterable[Link]: ...
@@ -147,6 +161,12 @@ class LinkStore(Protocol):
         ...
 
     def drop_link(self, *, calendar_id: str, meeting_id: int) -> None: ...
+
+    def move_link(self, *, calendar_id: str, meeting_id: int, destination: str, etag: str) -> None:
+        """The link of (``calendar_id``, ``meeting_id``) follows its event to the calendar
+        ``destination`` (events.move): same event, agreement and version; Google's new
+        ``etag``."""
+        ...
 
     def sync_token(self, *, calendar_id: str) -> str | None: ...
 

@@ -5,12 +5,12 @@ page, the transaction of a page, and the candidates of the outbound look.
 Two implementations: the database (``DjangoInboundStore`` in tandem/sync/engine/inbound.py
 with adapters/page_lookup.py, ``DjangoOutboundStore`` in engine/outbound.py: bulk inserts,
 PostgreSQL's COPY, read-ahead of the next page, queries that depend on what changed since
-the last run) and memory (core/memory_stores.py, for the property tests and the state
-machine).
+the last run; ``DjangoSettingsStore`` in engine/settings_changes.py) and memory
+(core/memory_stores.py, for the property tests and the state machine).
 
 What both promise is one contract suite each, run against both: tests/contract/
-inbound_store.py and outbound_store.py (bound in test_memory_stores.py and
-test_django_stores.py; their known differences are strict xfails there).
+inbound_store.py, outbound_store.py and settings_store.py (bound in test_memory_stores.py
+and test_django_stores.py; their known differences are strict xfails there).
 """
 
 from __future__ import annotations
@@ -159,3 +159,39 @@ class OutboundStore(Protocol):
         """Pushes occurrences changed or cancelled alone in the CRM to the instances of
         their series (planner.plan_occurrence_out); True when every write went through."""
         ...
+
+
+class SettingsStore(Protocol):
+    """The user's links that a change of settings concerns, across the user's calendars
+    (DESIGN.md §3 "Settings changes"), and what a calendar the user stopped syncing leaves
+    behind. The settings pass (core/settings_changes.py) reads and writes through it; the
+    links and meetings themselves change through the applier's sides."""
+
+    def outside_target(self) -> list[tuple[Link, CrmMeeting]]:
+        """Links of meetings we pushed (origin "crm") that sit in another calendar than the
+        target, with their meetings, each with its home (core/placement.py). A store may
+        answer [] when no full look is due: only a saved settings change puts them there,
+        and then every run looks at everything until one succeeds."""
+        ...
+
+    def unpicked(self) -> list[str]:
+        """The calendars the sync kept state for that the user no longer syncs (neither
+        picked nor the target)."""
+        ...
+
+    def links_of(self, calendar_id: str) -> list[tuple[Link, CrmMeeting | None]]:
+        """The calendar's links, with their meetings."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[object]:
+        """One item's CRM writes: all or none."""
+        ...
+
+    def forget_calendar(self, calendar_id: str) -> None:
+        """The calendar is no longer synced and its links are gone: forgets its sync state
+        (picked again, it gets a full listing), the rows that hid cancelled occurrences of
+        its series, and the import records left (of meetings whose event Google deleted
+        before): restored in the CRM, such a meeting is a CRM one, pushed to the target."""
+        ...
+
+    def keep_alive(self) -> None: ...

@@ -8,31 +8,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.utils import timezone
 
 from tandem.accounts.models import GoogleConnection, SyncSettings
 from tandem.accounts.selectors import preferences_for
 from tandem.accounts.tokens import connection_mark_scope_missing
 from tandem.google import errors as google_errors
-from tandem.meetings.services import hiding_rows_delete, meeting_delete
-from tandem.sync.adapters.crm import crm_meeting
-from tandem.sync.adapters.links import link_from_row
-from tandem.sync.core.actions import DeleteInCrm, DropLink, ForgetImport, MoveToTarget
-from tandem.sync.core.planner import plan_settings_change
 from tandem.sync.engine.context import CalendarPlan, RunContext, installation_namespace
 from tandem.sync.engine.inbound import InboundPass
 from tandem.sync.engine.outbound import OutboundPass
-from tandem.sync.engine.placement import homes_of
+from tandem.sync.engine.settings_changes import settings_changes_apply
 from tandem.sync.google_client import CalendarClientFactory, google_client_for
 from tandem.sync.locks import lock_acquire, lock_release, lock_renew
-from tandem.sync.models import (
-    CalendarSyncState,
-    EventLink,
-    ImportedMeeting,
-    SyncRun,
-    UserSyncState,
-)
+from tandem.sync.models import SyncRun, UserSyncState
 from tandem.sync.retry import is_retryable, plain_reason
 from tandem.sync.scheduling import next_due_after
 
@@ -149,7 +137,7 @@ def _sync(
     try:
         calendars = _calendars(sync_settings)
         ctx.writable_calendar_ids = frozenset(c.calendar_id for c in calendars if c.writable)
-        _apply_settings_changes(ctx, calendars, sync_settings)
+        settings_changes_apply(ctx, calendars, lambda cid: _zone(sync_settings, cid))
         ctx.inbound_started_at = timezone.now()
         tripped = False
         for calendar in calendars:
@@ -219,110 +207,3 @@ def _finish(
     elif status == SyncRun.Status.SUCCEEDED:
         state.held_deletions = []  # nothing is held back any more
     state.save()
-
-
-def _apply_settings_changes(
-    ctx: RunContext, calendars: list[CalendarPlan], sync_settings: SyncSettings
-) -> None:
-    """Meetings we pushed to another calendar than the target move to the target
-    (events.move); calendars the user no longer syncs take their Google-created meetings
-    out of the CRM (Google keeps the events, with the CRM edits pushed first)."""
-    if ctx.force_full_outbound:
-        # Our events sit outside the target only after a new target was saved, and then
-        # every run looks at everything until one succeeds (force_full_outbound): an idle
-        # run skips this scan of the user's links.
-        moved = list(
-            EventLink.objects.filter(
-                owner=ctx.user, google_sub=ctx.google_sub, origin=EventLink.Origin.CRM
-            )
-            .exclude(calendar_id=ctx.target_calendar_id)
-            .select_related("meeting")
-        )
-        # A series cut from a series of a calendar still synced stays beside it.
-        homes = homes_of(ctx, [row.meeting for row in moved])
-        for row in moved:
-            _settings_plan_apply(ctx, row, calendar_synced=True, home=homes[row.meeting_id])
-    current = {calendar.calendar_id for calendar in calendars}
-    stale = CalendarSyncState.objects.filter(owner=ctx.user, google_sub=ctx.google_sub).exclude(
-        calendar_id__in=current
-    )
-    for state in stale:
-        if not _push_before_leaving(ctx, state, _zone(sync_settings, state.calendar_id)):
-            continue  # A CRM edit has not reached Google yet: the next run tries again.
-        links = EventLink.objects.filter(
-            owner=ctx.user, google_sub=ctx.google_sub, calendar_id=state.calendar_id
-        ).select_related("meeting")
-        for row in links:
-            _settings_plan_apply(ctx, row, calendar_synced=False)
-        # The rows that hid cancelled occurrences of the series just removed: picked again,
-        # the calendar's series come back as new meetings, and these would be paired with
-        # the old ones instead of hiding the new ones' occurrences.
-        hiding_rows_delete(owner=ctx.user, imported_from=state.calendar_id)
-        # The import records left are those of meetings whose event Google deleted before
-        # (their link went with the deletion): forgotten like the others ("calendar no
-        # longer synced"), so that such a meeting restored in the CRM is pushed to the
-        # target as a CRM meeting, as one removed with its calendar is; kept, it stayed out
-        # of Google for good (no pass reads an un-picked calendar).
-        ImportedMeeting.objects.filter(
-            owner=ctx.user, import_key__startswith=f"{state.calendar_id}/"
-        ).delete()
-        state.delete()
-
-
-def _push_before_leaving(ctx: RunContext, state: CalendarSyncState, zone: str) -> bool:
-    """Pushes CRM edits not yet written to an un-picked calendar's events (its meetings
-    leave the CRM next, so an edit not in Google by then would be lost). True when every
-    write went through."""
-    calendar = CalendarPlan(
-        calendar_id=state.calendar_id,
-        access_role=state.access_role or "reader",
-        inbound=False,
-        target=False,
-    )
-    outbound = OutboundPass(ctx, calendar, zone)
-    outbound.run()
-    return outbound.clean
-
-
-def _settings_plan_apply(
-    ctx: RunContext, row: EventLink, *, calendar_synced: bool, home: str | None = None
-) -> None:
-    """Plans one link with the planner's settings-change rows and carries the plan out
-    (``home``: the meeting's home calendar, where it was worked out)."""
-    plan = plan_settings_change(
-        link=link_from_row(row),
-        crm=crm_meeting(row.meeting, import_key=None, home=home),
-        calendar_synced=calendar_synced,
-        target_calendar_id=ctx.target_calendar_id,
-    )
-    for action in plan.actions:
-        if isinstance(action, MoveToTarget):
-            _move_to_target(ctx, row, action.destination)  # a Google call: no transaction
-    with transaction.atomic():
-        for action in plan.actions:
-            match action:
-                case DeleteInCrm():
-                    meeting_delete(meeting=row.meeting, origin="sync")
-                    ctx.counts["crm_removed_with_calendar"] += 1
-                case DropLink():
-                    row.delete()
-                case ForgetImport():
-                    ImportedMeeting.objects.filter(meeting_id=action.meeting_id).delete()
-
-
-def _move_to_target(ctx: RunContext, link: EventLink, destination: str) -> None:
-    try:
-        moved = ctx.client.event_move(link.calendar_id, link.event_id, destination=destination)
-    except (
-        google_errors.NotFound,
-        google_errors.Gone,
-        google_errors.Forbidden,
-        google_errors.BadRequest,
-    ):
-        # Cannot move (gone, or not a movable event): the outbound pass inserts it anew.
-        link.delete()
-        return
-    link.calendar_id = destination
-    link.etag = str(moved.get("etag", ""))
-    link.save(update_fields=["calendar_id", "etag", "updated_at"])
-    ctx.counts["google_moved"] += 1

@@ -1,0 +1,83 @@
+"""The settings pass of the one driver: what a saved change of the user's calendars means
+for the links that exist (DESIGN.md §3 "Settings changes"), run before the inbound pass.
+
+- A new target: the meetings we pushed to another calendar move there (events.move); where
+  Google will not move one, its link goes and the target's outbound pass inserts it anew.
+- A calendar no longer synced: its pending CRM edits are pushed first (the outbound pass
+  over it, ``leave``); then its Google-created meetings leave the CRM (Google keeps the
+  events), every link and import record of it goes, and its sync state is forgotten. When
+  a push or a removal did not go through, the calendar stays as it is and the next run
+  tries again (an edit not in Google by then would be lost).
+- Private sync turned off is a row of ``plan_item`` (a private meeting must leave Google):
+  the outbound pass carries it out.
+
+Each link is planned by the planner's ``plan_settings_change`` and carried out by the one
+applier (core/apply.py) of its calendar: a calendar's leaving in one transaction per item,
+the moves (Google writes) outside any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tandem.sync.core.actions import MoveToTarget
+from tandem.sync.core.apply import Applier
+from tandem.sync.core.planner import plan_settings_change
+from tandem.sync.core.state import CrmMeeting, Link
+from tandem.sync.core.stores import SettingsStore
+
+
+class SettingsChanges:
+    """``applier_for``: the one applier over a calendar's Google side (a link's changes are
+    written in its calendar); ``leave``: pushes an un-picked calendar's pending CRM edits,
+    True when every write went through."""
+
+    def __init__(
+        self,
+        *,
+        store: SettingsStore,
+        applier_for: Callable[[str], Applier],
+        leave: Callable[[str], bool],
+        target_calendar_id: str,
+    ) -> None:
+        self.store, self.applier_for, self.leave = store, applier_for, leave
+        self.target_calendar_id = target_calendar_id
+        self.left_for_later: list[str] = []  # un-picked calendars the next run tries again
+
+    def run(self) -> None:
+        for link, meeting in self.store.outside_target():
+            self._carry_out(link, meeting, calendar_synced=True)
+        for calendar_id in self.store.unpicked():
+            self.store.keep_alive()
+            if not self.leave(calendar_id):
+                self.left_for_later.append(calendar_id)  # a CRM edit is not in Google yet
+                continue
+            done = [
+                self._carry_out(link, meeting, calendar_synced=False)
+                for link, meeting in self.store.links_of(calendar_id)
+            ]
+            if all(done):
+                self.store.forget_calendar(calendar_id)
+            else:
+                self.left_for_later.append(calendar_id)
+
+    def _carry_out(self, link: Link, meeting: CrmMeeting | None, *, calendar_synced: bool) -> bool:
+        """Plans one link and applies the plan; True when it went through."""
+        plan = plan_settings_change(
+            link=link,
+            crm=meeting,
+            calendar_synced=calendar_synced,
+            target_calendar_id=self.target_calendar_id,
+        )
+        applier = self.applier_for(link.calendar_id)
+        applier.report.plans.append(plan)
+        if not plan.actions:
+            return True
+        errors_before = len(applier.report.errors)
+        if any(isinstance(action, MoveToTarget) for action in plan.actions):
+            # A Google write: never inside a transaction.
+            applier.apply(plan, link, meeting, None, listing_complete=False)
+        else:
+            with self.store.transaction():
+                applier.apply(plan, link, meeting, None, listing_complete=False)
+        return len(applier.report.errors) == errors_before
