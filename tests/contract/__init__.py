@@ -1,15 +1,15 @@
 """Contract suites: what each side protocol of ``tandem.sync.core.sides`` promises, written
 once and run against every implementation (the pattern of vdirsyncer's ``StorageTests``).
 
-Five suites, one module each, holding a base class whose tests use one fixture that the
+Six suites, one module each, holding a base class whose tests use one fixture that the
 binding provides (a small "bench": the side under test plus what a person does around it):
 
 - ``crm_side.CrmSideContract``       fixture ``crm``: a ``CrmBench``
 - ``google_side.GoogleSideContract`` fixture ``calendar``: a ``CalendarBench``
 - ``link_store.LinkStoreContract``   fixture ``links``: a ``LinkBench``
-- ``inbound_store.InboundStoreContract`` and ``outbound_store.OutboundStoreContract``
-  (the one driver's stores, ``tandem.sync.core.stores``) fixture ``stores``: a
-  ``store_bench.StoreBench``
+- ``inbound_store.InboundStoreContract``, ``outbound_store.OutboundStoreContract`` and
+  ``settings_store.SettingsStoreContract`` (the one driver's stores,
+  ``tandem.sync.core.stores``) fixture ``stores``: a ``store_bench.StoreBench``
 
 Bindings (the only modules pytest collects here) subclass a contract as ``Test<Impl>`` and
 provide its fixture:
@@ -17,9 +17,11 @@ provide its fixture:
 - ``test_memory_sides.py``  MemoryCrm, MemoryGoogle, MemoryLinks (the property tests' sides)
 - ``test_django_sides.py``  DjangoCrm, DjangoLinks on the test database
 - ``test_google_side.py``   GoogleCalendarSide over the Google emulator, in-process
-- ``test_memory_stores.py`` MemoryInboundStore, MemoryOutboundStore (``sync_once``'s)
-- ``test_django_stores.py`` DjangoInboundStore, DjangoOutboundStore (production's), the
-  latter once per look its candidate queries take (full, first runs, since the last run)
+- ``test_memory_stores.py`` MemoryInboundStore, MemoryOutboundStore, MemorySettingsStore
+  (``sync_once``'s)
+- ``test_django_stores.py`` DjangoInboundStore, DjangoOutboundStore, DjangoSettingsStore
+  (production's), the outbound one once per look its candidate queries take (full, first
+  runs, since the last run)
 
 A binding that breaks its contract says so in its class's ``violations`` (test name, or
 test name with its parameter id, -> why); ``conftest.py`` marks those tests
@@ -30,8 +32,9 @@ implementation pass: the contract is what the driver relies on.
 Binding a second calendar provider (say Microsoft Graph) takes two files:
 
 1. The adapter, beside ``tandem/sync/adapters/google.py``: a class with ``calendar_id``,
-   ``pages``, ``get_event``, ``insert_event``, ``patch_event`` and ``delete_event``
-   that speaks the provider's API and turns its answers into the ``SideError`` tree
+   ``pages``, ``get_event``, ``insert_event``, ``patch_event``, ``delete_event`` and
+   ``move_event`` that speaks the provider's API and turns its answers into the
+   ``SideError`` tree
    (409 -> AlreadyExists, 412 -> PreconditionFailed, 404/410 -> NotFound, a dead delta
    token -> SyncTokenInvalid). Events stay Google-shaped JSON, the core's lingua franca.
 2. ``tests/contract/test_<provider>_side.py``::

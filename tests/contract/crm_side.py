@@ -103,6 +103,23 @@ class CrmSideContract:
         assert one.meeting_id != two.meeting_id
         assert {m.import_key for m in crm.side.list_meetings()} == {"cal/one", "cal/two"}
 
+    def test_a_forgotten_import_is_a_crm_meeting_and_its_key_makes_a_new_one(
+        self, crm: CrmBench
+    ) -> None:
+        """Its calendar was un-picked: restored, the meeting is pushed as a CRM one, and
+        picked again, the event comes back as a new meeting."""
+        made = crm.side.create_meeting(fields=self.fields(crm), import_key=KEY, read_only=False)
+        other = crm.side.create_meeting(
+            fields=self.fields(crm), import_key="cal/other", read_only=False
+        )
+        crm.side.forget_import(meeting_id=made.meeting_id)
+        now = listed(crm, made.meeting_id)
+        assert now is not None
+        assert (now.import_key, now.version, now.fields) == (None, made.version, made.fields)
+        assert listed(crm, other.meeting_id) == other
+        again = crm.side.create_meeting(fields=self.fields(crm), import_key=KEY, read_only=False)
+        assert again.meeting_id not in {made.meeting_id, other.meeting_id}
+
     def test_create_keeps_read_only(self, crm: CrmBench) -> None:
         """An event of a calendar the user cannot write becomes a read-only meeting."""
         made = crm.side.create_meeting(fields=self.fields(crm), import_key=KEY, read_only=True)

@@ -91,6 +91,10 @@ class CalendarBench(Protocol):
         its answer lost."""
         ...
 
+    def other_calendar(self) -> GoogleSide:
+        """Another calendar of the same account, which the side may move events to."""
+        ...
+
 
 def ours(meeting_id: int, fields: MeetingFields) -> Event:
     """The insert body the driver sends for ``meeting_id``: our id and our marker."""
@@ -247,6 +251,32 @@ class GoogleSideContract:
         cancelled = self.get(calendar, first["id"])
         with pytest.raises(NotFound):
             calendar.side.delete_event(event_id=first["id"], etag=cancelled["etag"])
+
+    # -- move_event (a new target calendar) ---------------------------------------------------
+
+    def test_a_moved_event_keeps_its_id_and_fields_there_and_is_cancelled_here(
+        self, calendar: CalendarBench
+    ) -> None:
+        other = calendar.other_calendar()
+        first = self.insert(calendar)
+        moved = calendar.side.move_event(event_id=first["id"], destination=other.calendar_id)
+        assert moved["id"] == first["id"] and moved["etag"]
+        there = other.get_event(event_id=first["id"])
+        assert there is not None and there["status"] == "confirmed"
+        assert self.read(calendar, there) == self.fields(calendar)
+        assert there["extendedProperties"] == first["extendedProperties"]
+        assert self.get(calendar, first["id"])["status"] == "cancelled"
+
+    def test_moving_an_unknown_or_deleted_event_is_not_found(self, calendar: CalendarBench) -> None:
+        """The driver then drops the link, and the target gets the meeting anew."""
+        other = calendar.other_calendar()
+        with pytest.raises(NotFound):
+            calendar.side.move_event(event_id=UNKNOWN_EVENT, destination=other.calendar_id)
+        first = self.insert(calendar)
+        calendar.side.delete_event(event_id=first["id"], etag=first["etag"])
+        with pytest.raises(NotFound):
+            calendar.side.move_event(event_id=first["id"], destination=other.calendar_id)
+        assert other.get_event(event_id=first["id"]) is None
 
     # -- pages --------------------------------------------------------------------------------
 

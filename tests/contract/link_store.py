@@ -145,6 +145,20 @@ class LinkStoreContract:
         links.store.drop_link(calendar_id=CAL_B, meeting_id=meeting)
         assert list(links.store.links(calendar_id=CAL_A)) == [kept]
 
+    def test_a_moved_link_keeps_its_agreement_in_its_new_calendar(self, links: LinkBench) -> None:
+        """events.move to a new target: same event, base and version; Google's new etag."""
+        one, two = links.new_meeting(), links.new_meeting()
+        moved = a_link(one, event="ev1", origin="crm")
+        kept = a_link(two, event="ev2")
+        links.store.save_link(moved)
+        links.store.save_link(kept)
+        links.store.move_link(calendar_id=CAL_A, meeting_id=one, destination=CAL_B, etag='"9"')
+        assert list(links.store.links(calendar_id=CAL_A)) == [kept]
+        assert list(links.store.links(calendar_id=CAL_B)) == [
+            a_link(one, calendar_id=CAL_B, event="ev1", origin="crm", etag='"9"')
+        ]
+        assert links.store.linked_meeting_ids() == {one, two}
+
     def test_sync_tokens_are_kept_per_calendar(self, links: LinkBench) -> None:
         links.store.save_sync_token(calendar_id=CAL_A, token="token-a")
         assert links.store.sync_token(calendar_id=CAL_A) == "token-a"

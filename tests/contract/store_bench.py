@@ -1,6 +1,6 @@
-"""The bench both store contracts (inbound_store.py, outbound_store.py) run on: the stores of
-the one driver (``tandem.sync.core.stores``) for a calendar, over a CRM side and a link
-store, and what a person does in the CRM around them."""
+"""The bench the store contracts (inbound_store.py, outbound_store.py, settings_store.py)
+run on: the stores of the one driver (``tandem.sync.core.stores``) for a calendar, over a CRM
+side and a link store, and what a person does in the CRM around them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.pairing import Listed
 from tandem.sync.core.sides import CrmSide, Event, LinkStore
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
-from tandem.sync.core.stores import InboundStore, OutboundStore
+from tandem.sync.core.stores import InboundStore, OutboundStore, SettingsStore
 from tests.contract.values import in_window, timed
 
 CAL = "dana@example.com"
@@ -46,6 +46,11 @@ class StoreBench(Protocol):
         ...
 
     def outbound(self, calendar_id: str = CAL, *, target: bool = True) -> OutboundStore: ...
+
+    def settings(self, *, synced: set[str], target: str) -> SettingsStore:
+        """A new settings store of the user's account: ``synced``, the calendars the user
+        syncs now (picked, and the ``target``)."""
+        ...
 
     def person_creates(self, fields: MeetingFields, *, read_only: bool = False) -> int:
         """A meeting made in the CRM (no import record); ``read_only``: one the user may not

@@ -1,6 +1,7 @@
 """The store contracts bound to the database's stores production runs the one driver over:
 ``DjangoInboundStore`` (tandem/sync/engine/inbound.py, with adapters/page_lookup.py) and
-``DjangoOutboundStore`` (engine/outbound.py), on the test database.
+``DjangoOutboundStore`` (engine/outbound.py) and ``DjangoSettingsStore``
+(engine/settings_changes.py), on the test database.
 
 The outbound store is bound once per look its candidate queries take: the full look
 (``force_full_outbound``, as after a settings change), the full look in a run whose inbound
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import ClassVar
 
@@ -39,10 +40,20 @@ from tandem.sync.core.state import Link
 from tandem.sync.engine.context import CalendarPlan, RunContext
 from tandem.sync.engine.inbound import DjangoInboundStore
 from tandem.sync.engine.outbound import DjangoOutboundStore
+from tandem.sync.engine.settings_changes import DjangoSettingsStore
 from tandem.sync.models import SyncConflict, SyncRun
 from tests.contract.inbound_store import InboundStoreContract
 from tests.contract.outbound_store import OutboundStoreContract
-from tests.contract.store_bench import CAL, fields_of, link_to, listed, meeting
+from tests.contract.settings_store import SettingsStoreContract
+from tests.contract.store_bench import (
+    CAL,
+    OTHER_CAL,
+    fields_of,
+    imported,
+    link_to,
+    listed,
+    meeting,
+)
 from tests.contract.values import ZONE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,6 +87,9 @@ class DjangoStoreBench:
     def outbound(self, calendar_id: str = CAL, *, target: bool = True) -> DjangoOutboundStore:
         plan = CalendarPlan(calendar_id, "owner", inbound=True, target=target)
         return DjangoOutboundStore(self.ctx, plan, ZONE)
+
+    def settings(self, *, synced: set[str], target: str) -> DjangoSettingsStore:
+        return DjangoSettingsStore(replace(self.ctx, target_calendar_id=target), synced=synced)
 
     def person_creates(self, fields: MeetingFields, *, read_only: bool = False) -> int:
         data = meeting_input(fields, all_day_zone=ZONE)
@@ -254,3 +268,38 @@ class TestDjangoOutboundStoreSinceLastRun(DjangoOutboundBinding):
         bench = store_bench("ann", full_look=False)
         SyncRun.objects.create(owner=bench.user, status=SyncRun.Status.SUCCEEDED)
         yield bench
+
+
+class TestDjangoSettingsStore(SettingsStoreContract):
+    """With a full look due (a settings change was saved since the last clean run)."""
+
+    violations: ClassVar[dict[str, str]] = {}
+
+    @pytest.fixture
+    def stores(self) -> Iterator[DjangoStoreBench]:
+        yield store_bench("ann", full_look=True)
+
+    # Beyond the contract: what only the database narrows, and its other users.
+
+    def test_without_a_full_look_no_link_is_looked_at_outside_the_target(
+        self, stores: DjangoStoreBench
+    ) -> None:
+        """Only a saved settings change puts our events outside the target, and it makes
+        the runs look at everything until one succeeds: an idle run skips the scan."""
+        away = stores.person_creates(fields_of(stores))
+        link_to(stores, away, "ev1", calendar_id=OTHER_CAL, origin="crm")
+        stores.ctx.force_full_outbound = False
+        assert stores.settings(synced={CAL}, target=CAL).outside_target() == []
+
+    def test_another_users_links_state_and_imports_are_left_alone(
+        self, stores: DjangoStoreBench
+    ) -> None:
+        bob = store_bench("bob")
+        link_to(bob, bob.person_creates(fields_of(bob)), "ev1", calendar_id=OTHER_CAL, origin="crm")
+        bob.links.save_sync_token(calendar_id=OTHER_CAL, token="bob's")
+        theirs = imported(bob, "ev2", calendar_id=OTHER_CAL)
+        store = stores.settings(synced={CAL}, target=CAL)
+        assert (store.outside_target(), store.unpicked(), store.links_of(OTHER_CAL)) == ([], [], [])
+        store.forget_calendar(OTHER_CAL)
+        assert bob.links.sync_token(calendar_id=OTHER_CAL) == "bob's"
+        assert meeting(bob, theirs.meeting_id).import_key == f"{OTHER_CAL}/ev2"

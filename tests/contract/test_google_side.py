@@ -103,6 +103,17 @@ class EmulatorCalendarBench:
         else:
             self.emulator.inject_fault(route=ROUTES[call], status=503, reason="backendError")
 
+    def other_calendar(self) -> GoogleCalendarSide:
+        entry = self.emulator.create_calendar(
+            email=DEMO_GOOGLE_EMAIL, summary=f"Moved to from {self.calendar_id}", time_zone=ZONE
+        )
+        return GoogleCalendarSide(
+            client=self.side.client,
+            calendar_id=entry["id"],
+            time_min=self.side.time_min,
+            default_zone=ZONE,
+        )
+
 
 @pytest.fixture(scope="module")
 def emulator() -> FakeGoogle:

@@ -79,6 +79,9 @@ class MemoryCalendarBench:
     def fail_next_write(self, call: WriteCall, *, applied: bool) -> None:
         self.side.inject("after" if applied else "before")
 
+    def other_calendar(self) -> MemoryGoogle:
+        return MemoryGoogle(self.side.clock, calendar_id="team", account=self.side.account)
+
 
 class TestMemoryGoogle(GoogleSideContract):
     violations = {

@@ -1,5 +1,6 @@
 """The store contracts bound to the in-memory stores ``sync_once`` and the in-memory state
-machine run the one driver through (``tandem.sync.core.memory_stores``)."""
+machine run the one driver through (``tandem.sync.core.memory_stores``): inbound, outbound
+and settings."""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ import pytest
 from tandem.sync.core.apply import SyncReport
 from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.memory import Clock, MemoryCrm, MemoryLinks
-from tandem.sync.core.memory_stores import MemoryInboundStore, MemoryOutboundStore
+from tandem.sync.core.memory_stores import (
+    MemoryInboundStore,
+    MemoryOutboundStore,
+    MemorySettingsStore,
+)
 from tests.contract.inbound_store import InboundStoreContract
 from tests.contract.outbound_store import OutboundStoreContract
+from tests.contract.settings_store import SettingsStoreContract
 from tests.contract.store_bench import CAL
 
 # The memory sides keep no window; the tests place meetings around this one.
@@ -45,6 +51,9 @@ class MemoryStoreBench:
         store = MemoryOutboundStore(self.crm, self.links, calendar_id=calendar_id, is_target=target)
         self.made.append(store)
         return store
+
+    def settings(self, *, synced: set[str], target: str) -> MemorySettingsStore:
+        return MemorySettingsStore(self.crm, self.links, synced=synced, target=target)
 
     def person_creates(self, fields: MeetingFields, *, read_only: bool = False) -> int:
         meeting_id = self.crm.user_create(fields)
@@ -104,6 +113,12 @@ class TestMemoryOutboundStore(OutboundStoreContract):
         ),
     }
 
+    @pytest.fixture
+    def stores(self) -> MemoryStoreBench:
+        return MemoryStoreBench()
+
+
+class TestMemorySettingsStore(SettingsStoreContract):
     @pytest.fixture
     def stores(self) -> MemoryStoreBench:
         return MemoryStoreBench()
