@@ -78,7 +78,7 @@ def sync_once(
             report=report,
         )
         outbound.run()
-        return outbound.clean
+        return outbound.clean and not outbound.tripped
 
     SettingsChanges(
         store=MemorySettingsStore(crm, links, synced={calendar_id, target, *picked}, target=target),

@@ -6,8 +6,9 @@ for the links that exist (DESIGN.md §3 "Settings changes"), run before the inbo
 - A calendar no longer synced: its pending CRM edits are pushed first (the outbound pass
   over it, ``leave``); then its Google-created meetings leave the CRM (Google keeps the
   events), every link and import record of it goes, and its sync state is forgotten. When
-  a push or a removal did not go through, the calendar stays as it is and the next run
-  tries again (an edit not in Google by then would be lost).
+  a push or a removal did not go through, or the mass-delete breaker held the push's
+  deletions (the user answers first), the calendar stays as it is and the next run tries
+  again (an edit or a deletion not in Google by then would be lost).
 - Private sync turned off is a row of ``plan_item`` (a private meeting must leave Google):
   the outbound pass carries it out.
 
@@ -29,8 +30,8 @@ from tandem.sync.core.stores import SettingsStore
 
 class SettingsChanges:
     """``applier_for``: the one applier over a calendar's Google side (a link's changes are
-    written in its calendar); ``leave``: pushes an un-picked calendar's pending CRM edits,
-    True when every write went through."""
+    written in its calendar); ``leave``: pushes an un-picked calendar's pending CRM edits
+    (the outbound pass), True when every write went through and the breaker held none."""
 
     def __init__(
         self,

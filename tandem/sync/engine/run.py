@@ -137,9 +137,8 @@ def _sync(
     try:
         calendars = _calendars(sync_settings)
         ctx.writable_calendar_ids = frozenset(c.calendar_id for c in calendars if c.writable)
-        settings_changes_apply(ctx, calendars, lambda cid: _zone(sync_settings, cid))
+        tripped = settings_changes_apply(ctx, calendars, lambda cid: _zone(sync_settings, cid))
         ctx.inbound_started_at = timezone.now()
-        tripped = False
         for calendar in calendars:
             keep_alive()
             inbound = InboundPass(ctx, calendar, _zone(sync_settings, calendar.calendar_id))
