@@ -8,15 +8,17 @@ from django.test import Client
 
 from tandem.accounts.google_services import connection_for, google_disconnect
 from tandem.accounts.models import GoogleConnection
-from tandem.sync.models import EventLink
+from tandem.sync.models import CalendarSyncState, EventLink, SyncRun
 from tests.sync.harness import (
     SyncWorld,
     connect_user,
     crm_by_subject,
     crm_create,
+    crm_delete,
     crm_meetings,
     google_by_subject,
     google_requests,
+    needs_attention,
     run_clean,
     run_sync,
     save_settings,
@@ -91,6 +93,35 @@ def test_a_new_target_calendar_receives_the_pushed_meetings_without_copies(
         run_clean(world)
     assert [e.method for e in requests] == ["GET", "GET"]
     assert "Google while away" not in crm_by_subject(world)
+
+
+def test_deletions_held_before_a_calendar_leaves_wait_for_the_users_answer(
+    world: SyncWorld,
+) -> None:
+    """Meetings of a calendar deleted in bulk in the CRM, then the calendar un-picked: the
+    push before it leaves trips the breaker, so the run asks the user and the calendar waits
+    (before, it left at once and the deletions never reached Google, with no question)."""
+    team = _team_calendar(world)
+    for number in range(12):
+        world.google.create_event(
+            team, f"Team {number}", soon(days=1 + number % 5, hour=8 + number % 9)
+        )
+    save_settings(world, inbound=[world.primary, team])
+    run_clean(world)
+    for meeting in crm_meetings(world):
+        crm_delete(meeting)
+    save_settings(world, inbound=[world.primary])
+
+    held = run_sync(world)
+    assert held.run is not None and held.run.status == SyncRun.Status.NEEDS_ATTENTION
+    assert "deleted in the CRM" in needs_attention(world)
+    assert len(world.google.events(team)) == 12
+    assert EventLink.objects.filter(owner=world.user, calendar_id=team).count() == 12
+
+    run_clean(world, allow_mass_delete=True)
+    assert world.google.events(team) == []
+    assert not EventLink.objects.filter(owner=world.user, calendar_id=team).exists()
+    assert not CalendarSyncState.objects.filter(owner=world.user, calendar_id=team).exists()
 
 
 def test_turning_private_sync_off_removes_pushed_private_meetings_from_google(
