@@ -34,9 +34,9 @@ Binding a second calendar provider (say Microsoft Graph) takes two files:
 1. The adapter, beside ``tandem/sync/adapters/google.py``: a class with ``calendar_id``,
    ``pages``, ``get_event``, ``insert_event``, ``patch_event``, ``delete_event`` and
    ``move_event`` that speaks the provider's API and turns its answers into the
-   ``SideError`` tree
-   (409 -> AlreadyExists, 412 -> PreconditionFailed, 404/410 -> NotFound, a dead delta
-   token -> SyncTokenInvalid). Events stay Google-shaped JSON, the core's lingua franca.
+   ``SideError`` tree (409 -> AlreadyExists, 412 -> PreconditionFailed, 404/410 ->
+   NotFound, a dead delta token -> SyncTokenInvalid). Events stay Google-shaped JSON, the
+   core's lingua franca.
 2. ``tests/contract/test_<provider>_side.py``::
 
        class TestGraphCalendarSide(GoogleSideContract):
