@@ -95,6 +95,27 @@ def test_a_new_target_calendar_receives_the_pushed_meetings_without_copies(
     assert "Google while away" not in crm_by_subject(world)
 
 
+def test_an_edit_made_in_google_just_before_a_new_target_reaches_the_crm(
+    world: SyncWorld,
+) -> None:
+    """The moved event carries the edit: its link keeps the etag of the agreement, so the
+    new target's listing brings the edit (the link took the moved event's etag before and
+    read the edit as "unchanged": it never reached the CRM). Found by the in-memory state
+    machine with settings changes (tests/sync_core/test_convergence_settings.py)."""
+    crm_create(world, "Alpha")
+    run_clean(world)
+    [event] = world.google.events(world.primary)
+    world.google.patch_event(world.primary, event["id"], location="Room 7")
+    team = _team_calendar(world)
+
+    save_settings(world, inbound=[world.primary, team], target=team)
+    run_clean(world)
+    run_clean(world)
+
+    assert crm_by_subject(world)["Alpha"].location == "Room 7"
+    assert google_by_subject(world, team) == crm_by_subject(world)
+
+
 def test_deletions_held_before_a_calendar_leaves_wait_for_the_users_answer(
     world: SyncWorld,
 ) -> None:

@@ -64,10 +64,10 @@ class DjangoLinks:
     def drop_link(self, *, calendar_id: str, meeting_id: int) -> None:
         self._rows(calendar_id).filter(meeting_id=meeting_id).delete()
 
-    def move_link(self, *, calendar_id: str, meeting_id: int, destination: str, etag: str) -> None:
+    def move_link(self, *, calendar_id: str, meeting_id: int, destination: str) -> None:
         # One UPDATE: the row keeps what it holds beyond Link (iCalUID, extras).
         self._rows(calendar_id).filter(meeting_id=meeting_id).update(
-            calendar_id=destination, etag=etag, updated_at=timezone.now()
+            calendar_id=destination, updated_at=timezone.now()
         )
 
     def _state(self, calendar_id: str) -> CalendarSyncState:

@@ -197,7 +197,7 @@ class Applier:
                     case MoveToTarget():
                         assert meeting_id is not None
                         try:
-                            moved = self.google.move_event(
+                            self.google.move_event(
                                 event_id=action.event_id, destination=action.destination
                             )
                         except (NotFound, Refused):
@@ -208,11 +208,12 @@ class Applier:
                             )
                             return
                         self._wrote("google_moved")
+                        # At its old etag: an edit made in Google since the agreement moved
+                        # with the event, and the destination's next listing brings it.
                         self.links.move_link(
                             calendar_id=self.calendar_id,
                             meeting_id=meeting_id,
                             destination=action.destination,
-                            etag=str(moved.get("etag", "")),
                         )
                     case ForgetImport():
                         self.crm.forget_import(meeting_id=action.meeting_id)

@@ -331,7 +331,9 @@ class MemoryGoogle(_Faulty):
         self._changes += 1
         event = event | {
             "id": event_id,
-            "etag": f'"{self._changes}"',
+            # Google's etags never repeat, also across calendars (an event moves with its
+            # id between them).
+            "etag": f'"{self._calendar_id}-{self._changes}"',
             "updated": self.clock.now().isoformat(),
             "iCalUID": f"{event_id}@google.com",
         }
@@ -374,10 +376,10 @@ class MemoryLinks:
     def drop_link(self, *, calendar_id: str, meeting_id: int) -> None:
         self.by_meeting.pop((calendar_id, meeting_id), None)
 
-    def move_link(self, *, calendar_id: str, meeting_id: int, destination: str, etag: str) -> None:
+    def move_link(self, *, calendar_id: str, meeting_id: int, destination: str) -> None:
         link = self.by_meeting.pop((calendar_id, meeting_id), None)
         if link is not None:
-            self.save_link(replace(link, calendar_id=destination, etag=etag))
+            self.save_link(replace(link, calendar_id=destination))
 
     def sync_token(self, *, calendar_id: str) -> str | None:
         return self.tokens.get(calendar_id)

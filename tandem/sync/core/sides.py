@@ -162,10 +162,12 @@ class LinkStore(Protocol):
 
     def drop_link(self, *, calendar_id: str, meeting_id: int) -> None: ...
 
-    def move_link(self, *, calendar_id: str, meeting_id: int, destination: str, etag: str) -> None:
+    def move_link(self, *, calendar_id: str, meeting_id: int, destination: str) -> None:
         """The link of (``calendar_id``, ``meeting_id``) follows its event to the calendar
-        ``destination`` (events.move): same event, agreement and version; Google's new
-        ``etag``."""
+        ``destination`` (events.move): same event, agreement, version and etag. Not the
+        moved event's etag: the event may carry an edit made in Google since the agreement,
+        which the destination's next listing must bring (a link at the new etag would read
+        it as "unchanged" and lose the edit)."""
         ...
 
     def sync_token(self, *, calendar_id: str) -> str | None: ...
