@@ -79,6 +79,20 @@ class SettingsStoreContract:
             (gone.meeting_id, True),
         ]
 
+    def test_an_items_transaction_that_raises_undoes_its_writes(self, stores: StoreBench) -> None:
+        """A calendar's meeting removed while its link stayed would read as deleted by the
+        user at the next push before leaving: an item's removal is all or none."""
+        mine = imported(stores, "ev1", calendar_id=OTHER_CAL)
+        link = link_to(stores, mine.meeting_id, "ev1", calendar_id=OTHER_CAL)
+        store = stores.settings(synced={CAL}, target=CAL)
+        with pytest.raises(RuntimeError), store.transaction():
+            stores.crm.delete_meeting(meeting_id=mine.meeting_id, expected_version=mine.version)
+            stores.links.drop_link(calendar_id=OTHER_CAL, meeting_id=mine.meeting_id)
+            stores.crm.forget_import(meeting_id=mine.meeting_id)
+            raise RuntimeError("the next write failed")
+        assert meeting(stores, mine.meeting_id) == mine
+        assert list(stores.links.links(calendar_id=OTHER_CAL)) == [link]
+
     def test_a_forgotten_calendar_keeps_no_token_and_no_import_record(
         self, stores: StoreBench
     ) -> None:

@@ -22,7 +22,7 @@ from tandem.sync.core.fields import MeetingFields, TimedMoment
 from tandem.sync.core.identity import meeting_id_from_marker
 from tandem.sync.core.mapping import MARKER_KEY, fields_from_event, patch_from_changes
 from tandem.sync.core.memory import Clock, MemoryCrm, MemoryGoogle, MemoryLinks
-from tandem.sync.core.state import SyncSettings
+from tandem.sync.core.state import Link, SyncSettings
 from tests.sync_core.pending_edits import PendingEdit, after_deletion, after_edit, shows
 from tests.sync_core.strategies import VISIBILITY_VALUES, field_edits, meeting_fields
 
@@ -100,35 +100,35 @@ class SyncMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.google.alive())
     @rule(data=st.data(), values=field_edits())
     def google_edit(self, data: st.DataObject, values: dict[str, Any]) -> None:
-        event_id = data.draw(st.sampled_from(sorted(self.google.alive())))
-        before = self._google_fields(event_id)
-        self.google.user_patch(event_id, _google_patch(values))
-        self.pending = after_edit(
-            self.pending, self._item_of_event(event_id), "google", values, before
-        )
+        self._person_patches(self.google, data, values, _google_patch(values))
 
     @precondition(lambda self: self.google.alive())
     @rule(data=st.data(), visibility=st.sampled_from(VISIBILITY_VALUES))
     def google_set_visibility(self, data: st.DataObject, visibility: str) -> None:
-        event_id = data.draw(st.sampled_from(sorted(self.google.alive())))
-        before = self._google_fields(event_id)
-        self.google.user_patch(event_id, {"visibility": visibility})
-        self.pending = after_edit(
-            self.pending,
-            self._item_of_event(event_id),
-            "google",
-            {"visibility": visibility},
-            before,
-        )
+        values = {"visibility": visibility}
+        self._person_patches(self.google, data, values, values)
 
     @precondition(lambda self: self.google.alive())
     @rule(data=st.data())
     def google_delete(self, data: st.DataObject) -> None:
-        event_id = data.draw(st.sampled_from(sorted(self.google.alive())))
-        self.pending = after_deletion(
-            self.pending, self._item_of_event(event_id), "google", self._google_fields(event_id)
+        self._person_deletes(self.google, data)
+
+    def _person_patches(
+        self, calendar: MemoryGoogle, data: st.DataObject, values: dict[str, Any], patch: Any
+    ) -> None:
+        """A person in Google Calendar sets ``values`` (sent as ``patch``) on an event."""
+        event_id = data.draw(st.sampled_from(sorted(calendar.alive())))
+        before = fields_from_event(calendar.events[event_id], default_zone=calendar.zone)
+        calendar.user_patch(event_id, patch)
+        self.pending = after_edit(
+            self.pending, self._item_of_event(event_id), "google", values, before
         )
-        self.google.user_delete(event_id)
+
+    def _person_deletes(self, calendar: MemoryGoogle, data: st.DataObject) -> None:
+        event_id = data.draw(st.sampled_from(sorted(calendar.alive())))
+        seen = fields_from_event(calendar.events[event_id], default_zone=calendar.zone)
+        self.pending = after_deletion(self.pending, self._item_of_event(event_id), "google", seen)
+        calendar.user_delete(event_id)
         self.google_deleted_by_user.add(event_id)
 
     # -- settings and plumbing -----------------------------------------------------------
@@ -216,10 +216,7 @@ class SyncMachine(RuleBasedStateMachine):
     def _forget_reverted_edits(self) -> None:
         """An edit back to the last agreed value is no change anyone can see; an edit to the
         value a deleter on the other side already saw does not undo their deletion."""
-        bases = {
-            link.meeting_id: link.base
-            for link in self.links.links(calendar_id=self.google.calendar_id)
-        }
+        bases = {link.meeting_id: link.base for link in self._agreements()}
         self.pending = [
             edit
             for edit in self.pending
@@ -235,10 +232,22 @@ class SyncMachine(RuleBasedStateMachine):
         if edit.side == "google":
             row = self.crm.rows[edit.item]
             return row.fields if row.deleted else None
-        for event_id, event in self.google.events.items():
-            if event["status"] == "cancelled" and self._item_of_event(event_id) == edit.item:
-                return self._google_fields(event_id)
+        for event_id, fields in self._deleted_events():
+            if self._item_of_event(event_id) == edit.item:
+                return fields
         return None
+
+    def _agreements(self) -> list[Link]:
+        """The links whose agreement an edit back to it undoes."""
+        return self.links.links(calendar_id=self.google.calendar_id)
+
+    def _deleted_events(self) -> list[tuple[str, MeetingFields]]:
+        """Events a person or the sync deleted, with the fields their deleter saw."""
+        return [
+            (event_id, self._google_fields(event_id))
+            for event_id, event in self.google.events.items()
+            if event["status"] == "cancelled"
+        ]
 
     def _google_fields(self, event_id: str) -> MeetingFields:
         return fields_from_event(self.google.events[event_id], default_zone=self.google.zone)

@@ -10,8 +10,9 @@ never reaches ``write_page``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from typing import TypeVar
 
@@ -260,7 +261,8 @@ class MemorySettingsStore:
     """The SettingsStore (core/stores.py) over the memory sides. ``synced``: the calendars
     the user syncs now (picked, and the target). A calendar's state is its sync token and
     its links; memory always looks at every link (the database only when a full look is
-    due), and holds no rows that hide occurrences (no series)."""
+    due), and holds no rows that hide occurrences (no series). Its transaction is real:
+    the CRM's rows and the links as they were come back when it raises."""
 
     def __init__(
         self, crm: MemoryCrm, links: MemoryLinks, *, synced: Collection[str], target: str
@@ -297,8 +299,14 @@ class MemorySettingsStore:
             )
         ]
 
-    def transaction(self) -> AbstractContextManager[object]:
-        return nullcontext()
+    @contextmanager
+    def transaction(self) -> Iterator[object]:
+        rows, links = copy.deepcopy(self.crm.rows), dict(self.links.by_meeting)
+        try:
+            yield self
+        except BaseException:
+            self.crm.rows, self.links.by_meeting = rows, links
+            raise
 
     def forget_calendar(self, calendar_id: str) -> None:
         self.links.tokens.pop(calendar_id, None)

@@ -74,11 +74,24 @@ class SettingsChanges:
         applier.report.plans.append(plan)
         if not plan.actions:
             return True
-        errors_before = len(applier.report.errors)
+        report = applier.report
+        errors_before, counts_before = len(report.errors), report.counts.copy()
         if any(isinstance(action, MoveToTarget) for action in plan.actions):
             # A Google write: never inside a transaction.
             applier.apply(plan, link, meeting, None, listing_complete=False)
-        else:
+            return len(report.errors) == errors_before
+        try:
             with self.store.transaction():
                 applier.apply(plan, link, meeting, None, listing_complete=False)
-        return len(applier.report.errors) == errors_before
+                if len(report.errors) != errors_before:
+                    raise _ItemFailed
+        except _ItemFailed:
+            # All or none: a meeting removed while its link stayed would read, at the next
+            # push before leaving, as deleted by the user, and its event would be deleted.
+            report.counts = counts_before
+            return False
+        return True
+
+
+class _ItemFailed(Exception):
+    """One item's writes failed part-way: its transaction rolls back what went through."""

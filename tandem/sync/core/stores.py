@@ -184,7 +184,8 @@ class SettingsStore(Protocol):
         ...
 
     def transaction(self) -> AbstractContextManager[object]:
-        """One item's CRM writes: all or none."""
+        """One item's writes to the CRM and the links: all or none (an exception raised in
+        it undoes them)."""
         ...
 
     def forget_calendar(self, calendar_id: str) -> None:
