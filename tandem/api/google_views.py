@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import User
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -19,6 +18,7 @@ from tandem.accounts import google_settings as choosing
 from tandem.accounts.models import GoogleConnection, SyncSettings
 from tandem.accounts.selectors import google_status_for, preferences_for
 from tandem.api.errors import domain_errors_as_api_errors
+from tandem.api.shared import BAD_INPUT, signed_in_user
 from tandem.api.sync_serializers import (
     CalendarListSerializer,
     DedicatedCalendarInputSerializer,
@@ -29,7 +29,6 @@ from tandem.api.sync_serializers import (
 )
 from tandem.google.errors import GoogleError, InsufficientScope
 
-BAD_INPUT = OpenApiResponse(description='Invalid input: {"field": ["message"]} for each bad field.')
 NOT_READY = OpenApiResponse(
     description="Google is not connected with calendar access (or no longer accepts the "
     'connection): {"detail": "what to do"}.'
@@ -49,21 +48,15 @@ class GoogleFailed(exceptions.APIException):
     default_code = "google_failed"
 
 
-def _user(request: Request) -> User:
-    user = request.user  # IsAuthenticated (the default permission) made sure of a user
-    assert isinstance(user, User)
-    return user
-
-
 def _connected(request: Request) -> GoogleConnection:
     try:
-        return choosing.connected_connection(user=_user(request))
+        return choosing.connected_connection(user=signed_in_user(request))
     except choosing.SettingsUnavailable as unavailable:
         raise NotReady(unavailable.message) from None
 
 
 def connection_data(request: Request) -> dict[str, Any]:
-    google = google_status_for(user=_user(request))
+    google = google_status_for(user=signed_in_user(request))
     return GoogleConnectionSerializer(
         {
             "status": google.status,
@@ -117,7 +110,7 @@ class GoogleRevokeView(APIView):
         responses={200: RevokeSerializer},
     )
     def post(self, request: Request) -> Response:
-        result = choosing.google_revoke(user=_user(request))
+        result = choosing.google_revoke(user=signed_in_user(request))
         body = {
             "done": result.done,
             "revoked_at_google": result.revoked_at_google,
@@ -171,7 +164,8 @@ class DedicatedCalendarView(APIView):
         body.is_valid(raise_exception=True)
         connection = _connected(request)
         time_zone = (
-            body.validated_data.get("time_zone") or preferences_for(user=_user(request)).time_zone
+            body.validated_data.get("time_zone")
+            or preferences_for(user=signed_in_user(request)).time_zone
         )
         try:
             entry = services.dedicated_calendar_create(connection=connection, time_zone=time_zone)

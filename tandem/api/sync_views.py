@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.shared import BAD_INPUT, signed_in_user
 from tandem.api.sync_serializers import (
     ActionResultSerializer,
     AttentionAnswerSerializer,
@@ -34,17 +35,10 @@ from tandem.sync.selectors import (
 )
 from tandem.sync.user_actions import ActionResult, attention_answer, sync_now_request
 
-BAD_INPUT = OpenApiResponse(description='Invalid input: {"field": ["message"]} for each bad field.')
 REFUSED = OpenApiResponse(
     description='The request does not fit the sync\'s state: {"detail": "why"} (and for '
     'Sync now "missing": "connect" or "settings", the step to take first).'
 )
-
-
-def _user(request: Request) -> User:
-    user = request.user  # IsAuthenticated (the default permission) made sure of a user
-    assert isinstance(user, User)
-    return user
 
 
 def status_data(*, user: User) -> dict[str, Any]:
@@ -81,7 +75,7 @@ class SyncStatusView(APIView):
         responses={200: SyncStatusSerializer},
     )
     def get(self, request: Request) -> Response:
-        return Response(status_data(user=_user(request)))
+        return Response(status_data(user=signed_in_user(request)))
 
 
 class SyncNowView(APIView):
@@ -91,7 +85,7 @@ class SyncNowView(APIView):
         responses={202: ActionResultSerializer, 409: REFUSED},
     )
     def post(self, request: Request) -> Response:
-        return _accepted(sync_now_request(user=_user(request)))
+        return _accepted(sync_now_request(user=signed_in_user(request)))
 
 
 class SyncRunListView(GenericAPIView[SyncRun]):
@@ -103,7 +97,7 @@ class SyncRunListView(GenericAPIView[SyncRun]):
         summary="Your sync runs, newest first", responses={200: SyncRunSerializer(many=True)}
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(runs_of(owner=_user(request)))
+        page = self.paginate_queryset(runs_of(owner=signed_in_user(request)))
         rows = SyncRunSerializer(page, many=True).data  # type: ignore[arg-type]
         return self.get_paginated_response(rows)
 
@@ -114,7 +108,7 @@ class SyncRunDetailView(APIView):
         responses={200: SyncRunSerializer, 404: OpenApiResponse(description="No such run.")},
     )
     def get(self, request: Request, pk: int) -> Response:
-        run = get_object_or_404(runs_of(owner=_user(request)), pk=pk)
+        run = get_object_or_404(runs_of(owner=signed_in_user(request)), pk=pk)
         return Response(SyncRunSerializer(run).data)
 
 
@@ -127,7 +121,7 @@ class SyncConflictListView(GenericAPIView[SyncConflict]):
         responses={200: SyncConflictSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(conflicts_of(owner=_user(request)))
+        page = self.paginate_queryset(conflicts_of(owner=signed_in_user(request)))
         rows = SyncConflictSerializer(page, many=True).data  # type: ignore[arg-type]
         return self.get_paginated_response(rows)
 
@@ -141,7 +135,7 @@ class AttentionView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        sync_status: SyncStatus = sync_status_for(user=_user(request), runs=5, conflicts=0)
+        sync_status: SyncStatus = sync_status_for(user=signed_in_user(request), runs=5, conflicts=0)
         if not sync_status.needs_attention:
             raise exceptions.NotFound("Nothing waits for your answer.")
         return Response(AttentionSerializer(sync_status).data)
@@ -155,5 +149,5 @@ class AttentionView(APIView):
         body = AttentionAnswerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return _accepted(
-            attention_answer(user=_user(request), answer=body.validated_data["answer"])
+            attention_answer(user=signed_in_user(request), answer=body.validated_data["answer"])
         )
