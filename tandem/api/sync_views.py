@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
@@ -39,6 +38,8 @@ REFUSED = OpenApiResponse(
     description='The request does not fit the sync\'s state: {"detail": "why"} (and for '
     'Sync now "missing": "connect" or "settings", the step to take first).'
 )
+
+NO_SUCH_RUN = "No such run."
 
 
 def status_data(*, user: User) -> dict[str, Any]:
@@ -105,10 +106,12 @@ class SyncRunListView(GenericAPIView[SyncRun]):
 class SyncRunDetailView(APIView):
     @extend_schema(
         summary="One of your sync runs",
-        responses={200: SyncRunSerializer, 404: OpenApiResponse(description="No such run.")},
+        responses={200: SyncRunSerializer, 404: OpenApiResponse(description=NO_SUCH_RUN)},
     )
     def get(self, request: Request, pk: int) -> Response:
-        run = get_object_or_404(runs_of(owner=signed_in_user(request)), pk=pk)
+        run = runs_of(owner=signed_in_user(request)).filter(pk=pk).first()
+        if run is None:  # another user's run does not exist for you
+            raise exceptions.NotFound(NO_SUCH_RUN)
         return Response(SyncRunSerializer(run).data)
 
 
