@@ -8,7 +8,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -124,18 +124,28 @@ REFRESH = OpenApiParameter(
     name="refresh",
     type=OpenApiTypes.BOOL,
     required=False,
-    description="Read the list from Google again (default true); false: the last known list.",
+    description=(
+        "Read the list from Google again (true, the default) or give the last known list "
+        "(false); anything else is a 400."
+    ),
 )
+
+
+class _CalendarsQuery(serializers.Serializer[Any]):
+    refresh = serializers.BooleanField(default=True)
 
 
 class GoogleCalendarsView(APIView):
     @extend_schema(
         summary="Your Google account's calendars with your access to each",
         parameters=[REFRESH],
-        responses={200: CalendarListSerializer, 409: NOT_READY},
+        responses={200: CalendarListSerializer, 400: BAD_INPUT, 409: NOT_READY},
     )
     def get(self, request: Request) -> Response:
-        refresh = request.query_params.get("refresh", "true").lower() not in {"0", "false", "no"}
+        # A plain dict: from a query dict DRF reads an absent boolean as False (a checkbox).
+        query = _CalendarsQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        refresh = query.validated_data["refresh"]
         connection = _connected(request)
         try:
             choices = choosing.choices_to_show(connection=connection, refresh=refresh)

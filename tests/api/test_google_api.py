@@ -19,6 +19,7 @@ from .sync_support import (
     REVOKE,
     SETTINGS,
     connected_api,
+    settings_saved,
     unauthenticated_status,
 )
 
@@ -428,3 +429,32 @@ def test_a_grant_revoked_in_google_reads_needs_reconnect(
     assert status["status"] == "needs_reconnect"
     assert status["status_text"] == "Needs reconnect"
     assert status["connect_url"].endswith(CONNECT_PATH)
+
+
+@pytest.mark.parametrize("value", ["maybe", "", "2"])
+def test_a_refresh_that_is_not_a_boolean_is_a_400(ann: tuple[User, APIClient], value: str) -> None:
+    """It was read as "true": a typo (refresh=flase) read Google again, unseen."""
+    _, api = ann
+    response = api.get(f"{CALENDARS}?refresh={value}")
+    assert response.status_code == 400
+    assert set(response.json()) == {"refresh"}
+
+
+@pytest.mark.parametrize(
+    ("value", "reads_google"), [("false", False), ("0", False), ("true", True)]
+)
+def test_refresh_false_gives_the_last_known_list_without_asking_google(
+    ann: tuple[User, APIClient],
+    google_in_process: GoogleHarness,
+    calendars: dict[str, str],
+    value: str,
+    reads_google: bool,
+) -> None:
+    _, api = ann
+    settings_saved(api)  # a save remembers the list it was checked against
+    google_in_process.emulator.inject_fault(
+        route="GET */calendarList", status=503, reason="backendError", times=-1
+    )
+    body = api.get(f"{CALENDARS}?refresh={value}").json()
+    assert bool(body["load_error"]) is reads_google
+    assert {c["id"] for c in body["calendars"]} == set(calendars.values())
