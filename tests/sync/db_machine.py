@@ -106,6 +106,12 @@ class ConvergenceMachine(RuleBasedStateMachine):
         self.owed_to_google: list[tuple[str, str, dict[str, Any]]] = []  # calendar, event
         self.crm_deleted_by_user: set[int] = set()
         self.google_deleted_by_user: set[tuple[str, str]] = set()
+        # Cancelled events a check found someone asked to cancel, while they stay cancelled:
+        # the cancellation stays theirs when what recorded it goes. A change of a series in
+        # the CRM that cuts off an occurrence cancelled there resets the row that hid it,
+        # while Google keeps the cancelled exception (as it keeps every exception a new rule
+        # drops), and the next listing hides its slot with a new row.
+        self.cancellations_asked: set[tuple[str, str]] = set()
         self.removed_with_calendar: set[int] = set()
         # Meetings whose event the person deleted in Google, kept when their calendar is
         # un-picked (which forgets the calendar's events, see _remove_calendar).
@@ -934,10 +940,14 @@ class ConvergenceMachine(RuleBasedStateMachine):
             assert self._deletion_asked(meeting), f"meeting {meeting.pk} deleted by nobody"
         for calendar_id in CALENDARS:
             for event_id, event in self._events(calendar_id).items():
-                if event["status"] == "cancelled":
+                key = (calendar_id, event_id)
+                if event["status"] != "cancelled":
+                    self.cancellations_asked.discard(key)
+                elif key not in self.cancellations_asked:
                     assert self._event_deletion_asked(calendar_id, event), (
                         f"event {calendar_id}/{event_id} deleted by nobody"
                     )
+                    self.cancellations_asked.add(key)
 
     def _check_read_only_calendar_untouched(self) -> None:
         writes = self.world.engine_writes_to(READ_ONLY_CALENDAR_ID)

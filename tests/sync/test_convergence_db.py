@@ -53,12 +53,7 @@ from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from tests.conftest import (
-    GOOGLE_TEST_CLIENT_ID,
-    GOOGLE_TEST_CLIENT_SECRET,
-    GOOGLE_TEST_REDIRECT_URI,
-    IN_PROCESS_BASE_URL,
-)
+from tests.sync.prop_support import settings_for_the_emulator
 from tests.sync.series_rules import SeriesMachine
 
 EXAMPLES = int(os.environ.get("TANDEM_HYPOTHESIS_EXAMPLES", 200))
@@ -80,12 +75,5 @@ MACHINE_SETTINGS = hypothesis_settings(
 def test_crm_and_google_converge(transactional_db: None, settings: Any) -> None:
     """Whatever people do on either side, and whatever Google's moods, one clean sync makes
     the CRM and Google agree without losing, duplicating or inventing anything."""
-    from cryptography.fernet import Fernet
-
-    settings.GOOGLE_ENDPOINTS = "emulator"
-    settings.FAKE_GOOGLE_URL = IN_PROCESS_BASE_URL
-    settings.GOOGLE_CLIENT_ID = GOOGLE_TEST_CLIENT_ID
-    settings.GOOGLE_CLIENT_SECRET = GOOGLE_TEST_CLIENT_SECRET
-    settings.GOOGLE_REDIRECT_URI = GOOGLE_TEST_REDIRECT_URI
-    settings.TOKEN_ENCRYPTION_KEYS = Fernet.generate_key().decode()
+    settings_for_the_emulator(settings)
     run_state_machine_as_test(SeriesMachine, settings=MACHINE_SETTINGS)
