@@ -16,8 +16,9 @@ from rest_framework.views import APIView
 from tandem.accounts import google_services as services
 from tandem.accounts import google_settings as choosing
 from tandem.accounts.models import GoogleConnection, SyncSettings
-from tandem.accounts.selectors import google_status_for, preferences_for
+from tandem.accounts.selectors import google_status_for
 from tandem.api.errors import domain_errors_as_api_errors
+from tandem.api.google_serializers import CreatedCalendarSerializer
 from tandem.api.shared import BAD_INPUT, signed_in_user
 from tandem.api.sync_serializers import (
     CalendarListSerializer,
@@ -27,7 +28,6 @@ from tandem.api.sync_serializers import (
     SyncSettingsInputSerializer,
     SyncSettingsSerializer,
 )
-from tandem.google.errors import GoogleError, InsufficientScope
 
 NOT_READY = OpenApiResponse(
     description="Google is not connected with calendar access (or no longer accepts the "
@@ -167,23 +167,33 @@ class DedicatedCalendarView(APIView):
             "inbound) to use it, as the page proposes."
         ),
         request=DedicatedCalendarInputSerializer,
-        responses={201: OpenApiTypes.OBJECT, 400: BAD_INPUT, 409: NOT_READY, 502: GOOGLE_FAILED},
+        responses={
+            201: CreatedCalendarSerializer,
+            400: BAD_INPUT,
+            409: NOT_READY,
+            502: GOOGLE_FAILED,
+        },
     )
     def post(self, request: Request) -> Response:
         body = DedicatedCalendarInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         connection = _connected(request)
-        time_zone = (
-            body.validated_data.get("time_zone")
-            or preferences_for(user=signed_in_user(request)).time_zone
-        )
         try:
-            entry = services.dedicated_calendar_create(connection=connection, time_zone=time_zone)
-        except InsufficientScope:
-            raise NotReady(choosing.SCOPE_WITHDRAWN) from None
-        except GoogleError as error:
-            raise GoogleFailed(f"Google could not create the calendar: {error}") from None
-        return Response(_calendar(entry), status=status.HTTP_201_CREATED)
+            entry = choosing.dedicated_calendar_made(
+                connection=connection, time_zone=body.validated_data.get("time_zone")
+            )
+        except choosing.SettingsUnavailable as unavailable:
+            raise NotReady(unavailable.message) from None
+        except choosing.CalendarNotCreated as failed:
+            raise GoogleFailed(failed.message) from None
+        message = (
+            f"{choosing.created_calendar_message(entry)} Save the settings with it as the "
+            "target calendar to use it."
+        )
+        return Response(
+            CreatedCalendarSerializer(_calendar(entry) | {"message": message}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class SyncSettingsView(APIView):

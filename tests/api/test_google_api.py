@@ -4,11 +4,12 @@ steps, validation and messages as External services and the settings page (issue
 from __future__ import annotations
 
 import pytest
+import yaml
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from tandem.accounts import google_settings
-from tandem.accounts.models import GoogleConnection, SyncSettings
+from tandem.accounts.models import GoogleConnection, Preferences, SyncSettings
 from tests.conftest import DEMO_GOOGLE_EMAIL, GoogleHarness
 
 from .helpers import token_client
@@ -458,3 +459,38 @@ def test_refresh_false_gives_the_last_known_list_without_asking_google(
     body = api.get(f"{CALENDARS}?refresh={value}").json()
     assert bool(body["load_error"]) is reads_google
     assert {c["id"] for c in body["calendars"]} == set(calendars.values())
+
+
+def test_the_dedicated_calendar_answer_says_what_was_done_and_the_step_left(
+    ann: tuple[User, APIClient], google_in_process: GoogleHarness
+) -> None:
+    """The page says what it did; the API answered the bare calendar, and its schema an
+    untyped object. Without a zone it is made in the user's own (My Preferences)."""
+    user, api = ann
+    Preferences.objects.create(user=user, time_zone="America/Chicago")
+    response = api.post(DEDICATED, {}, format="json")
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert created["message"] == (
+        "Created the Google calendar “Tandem CRM”. Save the settings with it as the target "
+        "calendar to use it."
+    )
+    assert created["time_zone"] == "America/Chicago"
+    schema = yaml.safe_load(api.get("/api/schema/").content)
+    answer = schema["paths"]["/api/v1/google/calendars/dedicated/"]["post"]["responses"]["201"]
+    reference = answer["content"]["application/json"]["schema"]["$ref"]
+    shape = schema["components"]["schemas"][reference.rsplit("/", 1)[1]]
+    assert set(created) == set(shape["properties"]) and "message" in shape["required"]
+
+
+def test_a_dedicated_calendar_after_the_grant_was_revoked_in_google_is_a_409_to_reconnect(
+    ann: tuple[User, APIClient], google_in_process: GoogleHarness
+) -> None:
+    """As the calendar list says (409, reconnect), not a 502 'Google could not create the
+    calendar' that a script would retry."""
+    _, api = ann
+    google_in_process.emulator.revoke_tokens(email=DEMO_GOOGLE_EMAIL)
+    response = api.post(DEDICATED, {}, format="json")
+    assert response.status_code == 409
+    assert response.json() == {"detail": google_settings.CONNECTION_LOST}
+    assert api.get(GOOGLE).json()["status"] == "needs_reconnect"
