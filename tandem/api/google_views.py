@@ -18,14 +18,16 @@ from tandem.accounts import google_settings as choosing
 from tandem.accounts.models import GoogleConnection, SyncSettings
 from tandem.accounts.selectors import google_status_for
 from tandem.api.errors import domain_errors_as_api_errors
-from tandem.api.google_serializers import CreatedCalendarSerializer
+from tandem.api.google_serializers import (
+    CreatedCalendarSerializer,
+    DedicatedCalendarInputSerializer,
+    SyncSettingsInputSerializer,
+)
 from tandem.api.shared import BAD_INPUT, signed_in_user
 from tandem.api.sync_serializers import (
     CalendarListSerializer,
-    DedicatedCalendarInputSerializer,
     GoogleConnectionSerializer,
     RevokeSerializer,
-    SyncSettingsInputSerializer,
     SyncSettingsSerializer,
 )
 

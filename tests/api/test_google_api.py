@@ -494,3 +494,63 @@ def test_a_dedicated_calendar_after_the_grant_was_revoked_in_google_is_a_409_to_
     assert response.status_code == 409
     assert response.json() == {"detail": google_settings.CONNECTION_LOST}
     assert api.get(GOOGLE).json()["status"] == "needs_reconnect"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"sync_private": "yes"}, "sync_private"),
+        ({"sync_private": 1}, "sync_private"),
+        ({"sync_private": "false"}, "sync_private"),
+        ({"target_calendar_id": 5}, "target_calendar_id"),
+        ({"inbound_calendar_ids": [7]}, "inbound_calendar_ids"),
+        ({"calendar_colours": "a number"}, "calendar_colours"),
+    ],
+)
+def test_a_value_of_another_type_than_the_schema_says_is_refused(
+    ann: tuple[User, APIClient], calendars: dict[str, str], change: dict[str, object], field: str
+) -> None:
+    """docs/api.md: strings and booleans must be JSON strings and booleans, as for the
+    meetings. The settings read "yes" or 1 as true, "false" as false, 5 as "5"."""
+    user, api = ann
+    body = {
+        "inbound_calendar_ids": [calendars["primary"]],
+        "target_calendar_id": calendars["primary"],
+        "sync_private": False,
+        **change,
+    }
+    if field == "calendar_colours":  # a real calendar's, only the colour's type is wrong
+        body[field] = {calendars["primary"]: 4986}
+    response = api.put(SETTINGS, body, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == {field}
+    assert SyncSettings.objects.get(connection__user=user).saved_at is None
+
+
+def test_a_time_zone_that_is_not_a_string_is_refused(ann: tuple[User, APIClient]) -> None:
+    _, api = ann
+    response = api.post(DEDICATED, {"time_zone": 5}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"time_zone"}
+
+
+def test_a_bad_colour_gets_the_services_message(
+    ann: tuple[User, APIClient], calendars: dict[str, str]
+) -> None:
+    """One rule for colours, the service's: the API had its own pattern check, whose words
+    ('This value does not match the required pattern.') no page says."""
+    _, api = ann
+    response = api.put(
+        SETTINGS,
+        {
+            "inbound_calendar_ids": [],
+            "target_calendar_id": calendars["primary"],
+            "sync_private": False,
+            "calendar_colours": {calendars["primary"]: "red"},
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "calendar_colours": ["Give each colour as #rrggbb, for calendars of your Google account."]
+    }
