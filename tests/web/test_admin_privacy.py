@@ -13,6 +13,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_change
@@ -258,3 +259,18 @@ def test_the_filters_the_change_lists_offer_still_work(secret: Meeting, alice: U
 
     for name, lookup in offered:
         assert operator.get(reverse(name), lookup).status_code == 200, (name, lookup)
+
+
+def test_the_admin_shows_no_api_token(alice: User, db: None) -> None:
+    key = Token.objects.create(user=alice).key
+    operator = _superuser(db)
+
+    index = operator.get(reverse("admin:index")).content.decode()
+
+    assert "authtoken" not in index
+    assert operator.get("/admin/authtoken/tokenproxy/").status_code == 404
+    for page in ("admin:auth_user_changelist", "admin:accounts_googleconnection_changelist"):
+        assert key not in operator.get(reverse(page)).content.decode()
+    assert (
+        key not in operator.get(reverse("admin:auth_user_change", args=[alice.pk])).content.decode()
+    )
