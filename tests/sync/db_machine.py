@@ -25,7 +25,14 @@ from tandem.sync.core.identity import MARKER_KEY, meeting_id_from_marker
 from tandem.sync.core.mapping import fields_from_event
 from tandem.sync.engine import sync_user_now
 from tandem.sync.engine.context import WINDOW
-from tandem.sync.models import EventLink, ImportedMeeting, Installation, SyncConflict, SyncRun
+from tandem.sync.models import (
+    EventLink,
+    ImportedMeeting,
+    Installation,
+    SyncConflict,
+    SyncRun,
+    UserSyncState,
+)
 from tests.sync import rules_model
 from tests.sync.prop_support import (
     ANCHOR,
@@ -416,15 +423,17 @@ class ConvergenceMachine(RuleBasedStateMachine):
         mark = len(self.world.recorder.writes)
         run = self._run_sync()
         asked = run.status == SyncRun.Status.NEEDS_ATTENTION
+        held: list[dict[str, Any]] = []
         if asked:
             # The breaker held every deletion; the user confirms and the run goes through.
             assert self._newly_deleted(before) == set(), run.errors
+            held = list(UserSyncState.objects.get(owner=self.world.user).held_deletions)
             run = self._run_sync(allow_mass_delete=True)
         assert run.status == SyncRun.Status.SUCCEEDED, (run.status, run.errors)
         self._check_after_clean_sync()
         if prediction is not None:
             rules_model.check_writes(self.world.recorder.writes[mark:], prediction.events)
-            rules_model.check(prediction, self._model_world(), asked=asked)
+            rules_model.check(prediction, self._model_world(), asked=asked, held=held)
         self._check_idle_sync_writes_nothing()
         self._settled()
 

@@ -16,7 +16,7 @@ import pytest
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrences import series_starts
 from tandem.sync.core.fields import MeetingFields, TimedMoment
-from tandem.sync.models import EventLink
+from tandem.sync.models import EventLink, SyncRun, UserSyncState
 from tests.sync.prop_support import ANCHOR, PRIMARY, settings_for_the_emulator
 from tests.sync.series_rules import SeriesMachine
 
@@ -126,3 +126,16 @@ def test_a_cancellation_is_the_persons_only_until_the_event_lives_again(
     machine._listed.clear()
     with pytest.raises(AssertionError, match="deleted by nobody"):
         machine._check_no_unasked_deletion()
+
+
+@pytest.mark.parametrize("side", ["crm", "google"])
+def test_the_breakers_question_is_checked_against_the_rules(
+    machine: SeriesMachine, side: str
+) -> None:
+    """Eleven synced meetings deleted at once on one side: the breaker asks, and the model
+    checks that its question lists them as deleted on that side (must have 4 of issue 11)."""
+    machine.mass_deletion(side=side, calendar_id=PRIMARY, count=11)
+    state = UserSyncState.objects.get(owner=machine.world.user)
+    asked = SyncRun.objects.filter(owner=machine.world.user, status=SyncRun.Status.NEEDS_ATTENTION)
+    assert asked.exists()
+    assert state.held_deletions == []  # the user confirmed: nothing is held any more
