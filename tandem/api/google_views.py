@@ -79,17 +79,23 @@ def _calendar(calendar: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _settings_data(sync_settings: SyncSettings, message: str = "") -> dict[str, Any]:
+def _settings_data(
+    sync_settings: SyncSettings,
+    message: str = "",
+    *,
+    calendars: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The settings as the API gives them, with ``calendars`` (default: the list they were
+    last checked against)."""
+    if calendars is None:
+        calendars = sync_settings.known_calendars
     data = {
         "inbound_calendar_ids": sync_settings.inbound_calendar_ids,
         "target_calendar_id": sync_settings.target_calendar_id,
         "sync_private": sync_settings.sync_private,
         "saved_at": sync_settings.saved_at,
         "is_complete": sync_settings.is_complete,
-        "calendars": [
-            _calendar(c) | {"colour": sync_settings.colour_of(c)}
-            for c in sync_settings.known_calendars
-        ],
+        "calendars": [_calendar(c) | {"colour": sync_settings.colour_of(c)} for c in calendars],
     }
     if message:
         data["message"] = message
@@ -205,7 +211,12 @@ class SyncSettingsView(APIView):
     )
     def get(self, request: Request) -> Response:
         connection = _connected(request)
-        return Response(_settings_data(services.settings_for(connection=connection)))
+        try:
+            # As the page shows them: the last known list, or Google's before any is known.
+            choices = choosing.choices_to_show(connection=connection, refresh=False)
+        except choosing.SettingsUnavailable as unavailable:
+            raise NotReady(unavailable.message) from None
+        return Response(_settings_data(choices.settings, calendars=choices.calendars))
 
     @extend_schema(
         summary="Choose the inbound calendars, the target calendar and private sync",

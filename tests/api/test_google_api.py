@@ -554,3 +554,14 @@ def test_a_bad_colour_gets_the_services_message(
     assert response.json() == {
         "calendar_colours": ["Give each colour as #rrggbb, for calendars of your Google account."]
     }
+
+
+def test_the_settings_list_the_accounts_calendars_before_the_first_save(
+    ann: tuple[User, APIClient], calendars: dict[str, str]
+) -> None:
+    """Right after connecting, as the page shows them: the settings listed no calendar at
+    all until a first save, though the account had three. A GET stores nothing."""
+    user, api = ann
+    body = api.get(SETTINGS).json()
+    assert {c["id"] for c in body["calendars"]} == set(calendars.values())
+    assert SyncSettings.objects.get(connection__user=user).known_calendars == []
