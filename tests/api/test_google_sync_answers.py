@@ -87,3 +87,12 @@ def test_another_users_run_is_a_404_that_says_no_such_run(
     schema = yaml.safe_load(bob.get("/api/schema/").content)
     answer = schema["paths"]["/api/v1/sync/runs/{id}/"]["get"]["responses"]["404"]
     assert answer["description"] == "No such run."
+
+
+@pytest.mark.parametrize("url", [RUNS, CONFLICTS])
+@pytest.mark.parametrize("query", ["limit=0", "limit=501", "offset=-1", "limit=x"])
+def test_a_page_out_of_bounds_is_a_400_naming_the_parameter(db: None, url: str, query: str) -> None:
+    api = token_client(User.objects.create_user("cy", password="cy-secret-pw"))
+    response = api.get(f"{url}?{query}")
+    assert response.status_code == 400
+    assert set(response.json()) == {query.split("=")[0]}
