@@ -28,8 +28,9 @@ What it covers, for each item before a clean sync (``predict``):
   deletion the rules plan, each with the side where the user deleted it.
 
 And for every Calendar API write of the sync (``check_writes``): ``sendUpdates=none``; no
-PUT; a PATCH sets only mapped fields (or undeletes with ``status``), each of which it
-changes, with ``If-Match``; a DELETE has ``If-Match``.
+PUT; an insert carries the mapped fields, its id and our marker only; a PATCH sets only
+mapped fields (or undeletes with ``status``), each of which it changes, with ``If-Match``;
+a DELETE has ``If-Match``.
 
 What it leaves to the machine's other checks (it makes no prediction there): occurrences
 changed or cancelled alone and instances of a series; a series whose first occurrence
@@ -594,9 +595,10 @@ def _check_item(
 
 
 def check_writes(writes: Iterable[Any], before: dict[str, dict[str, dict[str, Any]]]) -> None:
-    """Every Calendar API write of a sync: ``sendUpdates=none``; no PUT; a PATCH sets only
-    mapped fields (or undeletes with ``status``) and only ones it changes, with If-Match; a
-    DELETE has If-Match. ``before``: each calendar's events before the sync, by id."""
+    """Every Calendar API write of a sync: ``sendUpdates=none``; no PUT; an insert carries
+    only mapped fields, its id and our marker; a PATCH sets only mapped fields (or undeletes
+    with ``status``) and only ones it changes, with If-Match; a DELETE has If-Match.
+    ``before``: each calendar's events before the sync, by id."""
     current = {cal: dict(events) for cal, events in before.items()}
     for write in writes:
         where = f"{write.method} {write.path} {write.body}"
@@ -606,10 +608,17 @@ def check_writes(writes: Iterable[Any], before: dict[str, dict[str, dict[str, An
         cal, event_id = parts[4], parts[6] if len(parts) > 6 else None
         if write.method in ("PATCH", "DELETE"):
             assert write.if_match, f"{where}: no If-Match"
-        if write.method != "PATCH" or event_id is None:
-            continue
         body = write.body or {}
         mapped = set(GOOGLE_KEYS.values())
+        if write.method == "POST" and event_id is None:
+            # An insert: the mapped fields, our id, and our marker alone (no attendee, no
+            # reminder: nothing the CRM does not map, nobody invited).
+            assert set(body) <= mapped | {"id", "extendedProperties"}, f"{where}: unmapped"
+            marker = (body.get("extendedProperties") or {}).get("private") or {}
+            assert set(marker) == {MARKER_KEY}, f"{where}: not marked as the CRM's"
+            continue
+        if write.method != "PATCH" or event_id is None:
+            continue
         allowed = mapped | {"status"} if body.get("status") == "confirmed" else mapped
         assert set(body) <= allowed, f"{where}: writes fields the CRM does not map"
         if not 200 <= write.status < 300:
