@@ -35,12 +35,15 @@ After every sync without injected faults (tests/sync/db_machine.py, series_rules
 - nothing is deleted that nobody deleted;
 - a second sync right after writes nothing on either side;
 - each item is what the rules say it must be (tests/sync/rules_model.py, a model of
-  DESIGN.md §3 written apart from the engine: the field merge and who wins a conflict, an
-  edit against a deletion, the window, private sync, read-only calendars, the mass-delete
-  breaker), and every Google write the sync sent carries ``sendUpdates=none`` and patches
-  only mapped fields it changes, with If-Match.
+  DESIGN.md §3 written apart from the engine: the field merge, who wins a conflict and
+  that no other conflict is recorded, an edit against a deletion, the window, private
+  sync, read-only calendars, the mass-delete breaker and the side its question names for
+  each meeting), and every Google write the sync sent carries ``sendUpdates=none``, inserts
+  only mapped fields with our marker, and patches only mapped fields it changes, with
+  If-Match.
 
-CI runs 200 examples of 30 steps; ``TANDEM_HYPOTHESIS_EXAMPLES`` asks for more.
+CI runs 200 examples of 30 steps; ``TANDEM_HYPOTHESIS_EXAMPLES`` asks for more. Examples the
+checks once judged wrongly are replayed step by step in test_db_machine_oracle.py.
 """
 
 from __future__ import annotations
