@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from tandem.sync.core.apply import Applier, Fetcher, SyncReport
+from tandem.sync.core.identity import event_id_for_meeting
 from tandem.sync.core.memory import MemoryPage
 from tandem.sync.core.memory_stores import MemoryOutboundStore
 from tandem.sync.core.outbound import Outbound
@@ -161,6 +162,87 @@ def test_a_meeting_deleted_in_the_crm_before_its_link_was_saved_deletes_its_even
     assert world.google.alive() == {} and not world.links.by_meeting
 
 
+def test_a_copy_of_our_event_made_in_google_is_a_new_meeting_of_its_own() -> None:
+    """A duplicate made in Google keeps our marker; the meeting it names is linked already,
+    so the copy is someone's new event: a meeting of its own, linked to the copy."""
+    world = World()
+    original = world.crm.user_create(timed(9))
+    world.sync()
+    ours = event_id_for_meeting(NAMESPACE, original)
+    copy = world.google.user_create(timed(9))
+    private = world.google.events[ours]["extendedProperties"]
+    world.google.user_patch(copy, {"extendedProperties": private, "summary": "Copy"})
+    report = world.sync()
+    assert worked(report) == ["new event"] and counts(report) == {"crm_created": 1}
+    (made,) = set(world.crm.alive()) - {original}
+    assert world.crm.rows[made].fields.subject == "Copy"
+    assert (meeting_of(world, ours), meeting_of(world, copy)) == (original, made)
+    assert world.sync().writes == 0
+
+
+def test_a_google_edit_brings_back_a_meeting_deleted_in_the_crm() -> None:
+    world = World()
+    event_id, *others = imported(world, 9, 11, 13)
+    meeting_id = meeting_of(world, event_id)
+    world.crm.user_delete(meeting_id)
+    for changed in (event_id, *others):
+        world.google.user_patch(changed, {"location": "Room 4"})
+    report = world.sync()
+    assert worked(report) == ["Google edit beats deletion", "merged", "merged"]
+    assert counts(report) == {"crm_restored": 1, "crm_updated": 2} and not report.errors
+    assert report.crm_writes == 3
+    row = world.crm.rows[meeting_id]
+    assert not row.deleted and row.fields.location == "Room 4"
+
+
+def test_a_google_edit_brings_back_a_meeting_gone_from_the_crm_as_a_new_meeting() -> None:
+    """The meeting's row is gone altogether (not a tombstone): Google's edit makes a new
+    meeting, and the event's link moves to it."""
+    world = World()
+    (event_id,) = imported(world, 9)
+    del world.crm.rows[meeting_of(world, event_id)]
+    world.google.user_patch(event_id, {"location": "Room 4"})
+    report = world.sync()
+    assert worked(report) == ["Google edit beats deletion"]
+    assert counts(report) == {"crm_created": 1}
+    (fields,) = world.crm.alive().values()
+    assert fields.location == "Room 4" and meeting_of(world, event_id) in world.crm.rows
+
+
+def test_a_calendar_turned_read_only_makes_its_meetings_read_only() -> None:
+    world = World()
+    (event_id,) = imported(world, 9)
+    world.google.user_patch(event_id, {"location": "Room 4"})
+    report = world.sync(read_only=True)
+    assert worked(report) == ["read-only calendar"] and report.google_writes == 0
+    row = world.crm.rows[meeting_of(world, event_id)]
+    assert row.read_only and row.fields.location == "Room 4"
+
+
+def test_a_crm_edit_made_while_the_page_is_written_is_not_overwritten() -> None:
+    """The user saves the meeting between the page's lookup and its write: the update
+    expects the version it planned from, fails, and the next run merges both edits."""
+    world = World()
+    (event_id,) = imported(world, 9)
+    meeting_id = meeting_of(world, event_id)
+    world.google.user_patch(event_id, {"location": "Room 4"})
+    update = world.crm.update_meeting
+
+    def user_saves_first(**kwargs: Any) -> Any:
+        world.crm.update_meeting = update  # type: ignore[method-assign]
+        world.crm.user_edit(meeting_id, replace(world.crm.rows[meeting_id].fields, subject="Mine"))
+        return update(**kwargs)
+
+    world.crm.update_meeting = user_saves_first  # type: ignore[method-assign]
+    report = world.sync()
+    assert len(report.errors) == 1 and not report.token_saved
+    assert world.crm.rows[meeting_id].fields.subject == "Mine"
+    world.sync()
+    fields = world.crm.rows[meeting_id].fields
+    assert (fields.subject, fields.location) == ("Mine", "Room 4")
+    assert world.google_fields(event_id) == fields
+
+
 # -- a full listing that misses a linked event ------------------------------------------------
 
 
@@ -178,6 +260,7 @@ def test_a_linked_event_gone_from_google_altogether_deletes_its_meeting() -> Non
     assert worked(report) == ["deleted in Google"]
     assert world.crm.rows[meeting_id].deleted and link_of(world, gone) is None
     assert report.counts["crm_deleted"] == 1 and link_of(world, kept) is not None
+    assert not report.errors and report.token_saved
 
 
 def test_a_linked_event_a_full_listing_left_out_is_read_before_anything_is_deleted() -> None:
@@ -388,11 +471,13 @@ def test_an_imported_meeting_restored_in_the_crm_undeletes_its_own_event() -> No
     assert world.links.by_meeting[(CAL, meeting_id)].event_id == gone
 
 
-def outbound_pass(world: World, *, allow_mass_delete: bool = False) -> Outbound:
+def outbound_pass(
+    world: World, *, allow_mass_delete: bool = False, read_only: bool = False
+) -> Outbound:
     """The outbound pass alone, built as ``sync_once`` builds it: what the engine's run
     reads of it (``clean``: the run may count as clean; ``tripped``) and its store's held
     deletions (``store.held``)."""
-    report, settings = SyncReport(), SyncSettings()
+    report, settings = SyncReport(), SyncSettings(read_only=read_only)
     applier = Applier(
         world.crm,
         world.google,
@@ -438,3 +523,11 @@ def test_the_outbound_pass_holds_the_meetings_whose_deletion_tripped_the_breaker
     assert sorted(meeting.meeting_id for meeting in held.store.held) == made[8:]
     allowed = outbound_pass(world, allow_mass_delete=True)
     assert not allowed.tripped and allowed.report.counts["google_deleted"] == 12
+
+
+def test_the_outbound_pass_of_a_read_only_calendar_writes_nothing_and_is_clean() -> None:
+    world = World()
+    made = world.crm.user_create(timed(9))
+    read_only = outbound_pass(world, read_only=True)
+    assert (read_only.clean, read_only.tripped, read_only.report.plans) == (True, False, [])
+    assert world.google.events == {} and (CAL, made) not in world.links.by_meeting
