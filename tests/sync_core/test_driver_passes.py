@@ -131,9 +131,15 @@ def test_an_etag_that_moved_alone_is_remembered_without_writes() -> None:
     world.google.user_patch(event_id, {"colorId": "5"})  # not one of the six fields
     report = world.sync()
     assert worked(report) == ["etag moved"] and report.writes == 0
-    link = link_of(world, event_id)
-    assert link is not None
-    assert (link.etag, link.crm_version) == (world.google.events[event_id]["etag"], version)
+    assert link_of(world, event_id) == Link(
+        CAL,
+        meeting_id,
+        event_id,
+        world.crm.rows[meeting_id].fields,
+        world.google.events[event_id]["etag"],
+        version,
+        "google",
+    )
 
 
 def test_a_crm_deletion_is_made_in_google_with_the_etag_the_listing_saw() -> None:
@@ -241,6 +247,51 @@ def test_a_crm_edit_made_while_the_page_is_written_is_not_overwritten() -> None:
     fields = world.crm.rows[meeting_id].fields
     assert (fields.subject, fields.location) == ("Mine", "Room 4")
     assert world.google_fields(event_id) == fields
+
+
+def test_changes_to_different_fields_on_both_sides_are_written_to_each_side_once() -> None:
+    world = World()
+    (event_id,) = imported(world, 9)
+    meeting_id = meeting_of(world, event_id)
+    world.crm.user_edit(meeting_id, replace(world.crm.rows[meeting_id].fields, subject="CRM's"))
+    world.google.user_patch(event_id, {"location": "Room 4"})
+    report = world.sync()
+    assert counts(report) == {"crm_updated": 1, "google_updated": 1} and not report.errors
+    fields = world.crm.rows[meeting_id].fields
+    assert (fields.subject, fields.location) == ("CRM's", "Room 4")
+    assert world.google_fields(event_id) == fields
+    assert world.sync().writes == 0
+
+
+def test_a_crm_edit_made_just_before_a_google_deletion_is_applied_keeps_the_meeting() -> None:
+    world = World()
+    gone, _kept = imported(world, 9, 11)
+    meeting_id = meeting_of(world, gone)
+    world.google.user_delete(gone)
+    delete = world.crm.delete_meeting
+
+    def user_saves_first(**kwargs: Any) -> Any:
+        world.crm.delete_meeting = delete  # type: ignore[method-assign]
+        world.crm.user_edit(meeting_id, replace(world.crm.rows[meeting_id].fields, subject="Mine"))
+        return delete(**kwargs)
+
+    world.crm.delete_meeting = user_saves_first  # type: ignore[method-assign]
+    report = world.sync()
+    assert len(report.errors) == 1 and not world.crm.rows[meeting_id].deleted
+    world.sync()  # an edit beats a deletion: the event comes back
+    assert world.google.events[gone]["status"] == "confirmed"
+    assert world.google_fields(gone).subject == "Mine"
+
+
+def test_an_event_without_a_zone_is_read_in_the_calendars_zone() -> None:
+    world = World()
+    world.google.zone = "Europe/Berlin"
+    event_id = world.google.user_create(timed(9))
+    for end in ("start", "end"):
+        world.google.events[event_id][end].pop("timeZone", None)
+    world.sync()
+    (fields,) = world.crm.alive().values()
+    assert fields.start.zone == "Europe/Berlin"  # type: ignore[union-attr]
 
 
 # -- a full listing that misses a linked event ------------------------------------------------

@@ -399,3 +399,21 @@ def test_a_new_event_of_a_read_only_calendar_is_a_read_only_meeting() -> None:
         "series@google.com",
         google_extras(entry.raw),
     )
+
+
+def test_an_occurrence_listed_without_an_ical_uid_has_an_empty_one() -> None:
+    entry = listed(occurrence("occ1", timed(10, day=2, zone=BERLIN)))
+    (new,) = page(entry, lookup=series_lookup()).fresh
+    assert new.ical_uid == ""
+
+
+def test_an_event_linked_in_another_calendar_is_neither_created_nor_planned() -> None:
+    lookup = PageLookup(linked_elsewhere={"uid@x"})
+    result = page(listed(event("ev1"), iCalUID="uid@x"), lookup=lookup)
+    assert (result.items, result.fresh) == ([], [])
+
+
+def test_a_new_event_of_the_users_own_keeps_no_extras_and_no_uid_it_lacks() -> None:
+    own = {"organizer": {"email": "me@example.com", "self": True}}
+    (new,) = page(listed(event("ev1"), **own)).fresh
+    assert (new.extras, new.ical_uid) == ({}, "")
