@@ -13,8 +13,8 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from tandem.api.tokens import issue_token
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_change
 from tandem.meetings.services import MeetingInput
@@ -262,7 +262,7 @@ def test_the_filters_the_change_lists_offer_still_work(secret: Meeting, alice: U
 
 
 def test_the_admin_shows_no_api_token(alice: User, db: None) -> None:
-    key = Token.objects.create(user=alice).key
+    key = issue_token(alice)
     operator = _superuser(db)
 
     index = operator.get(reverse("admin:index")).content.decode()
