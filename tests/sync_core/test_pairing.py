@@ -417,3 +417,18 @@ def test_a_new_event_of_the_users_own_keeps_no_extras_and_no_uid_it_lacks() -> N
     own = {"organizer": {"email": "me@example.com", "self": True}}
     (new,) = page(listed(event("ev1"), **own)).fresh
     assert (new.extras, new.ical_uid) == ({}, "")
+
+
+def test_every_planned_item_keeps_its_events_json() -> None:
+    """The JSON goes with the item to the store (the link's extras, a copy's bulk row)."""
+    link = Link(CAL, 7, "ev1", timed(9), '"e0"', 1, "google")
+    lookup = PageLookup(links={"ev1": link}, meetings={7: meeting(7)})
+    paired = listed(event("ev1", timed(10)), **RAW)
+    broken = Listed(
+        GoogleEvent.malformed(event_id="ev2", etag='"e2"', problem="no start"), {"id": "ev2"}
+    )
+    items = page(paired, broken, lookup=lookup).items
+    assert [(item.event.event_id, item.raw) for item in items] == [
+        ("ev1", paired.raw),
+        ("ev2", broken.raw),
+    ]
