@@ -481,14 +481,20 @@ def test_a_deletion_that_went_through_but_answered_an_error_is_done() -> None:
 
 
 def test_a_meeting_saved_unchanged_only_moves_its_links_version() -> None:
+    """Saved unchanged (a new version, the same fields): nothing is written, the link takes
+    the new version, also after a link whose meeting did change (links go in event id
+    order)."""
     world = World()
-    edited, saved = (world.crm.user_create(timed(hour)) for hour in (9, 11))
+    made = [world.crm.user_create(timed(hour)) for hour in (9, 11, 13)]
     world.sync()
-    world.crm.user_edit(edited, replace(timed(9), subject="Renamed"))
-    world.crm.user_edit(saved, timed(11))  # saved as it was: a new version, same fields
+    first, *_, last = sorted(
+        made, key=lambda meeting_id: event_id_for_meeting(NAMESPACE, meeting_id)
+    )
+    world.crm.user_edit(first, replace(world.crm.rows[first].fields, subject="Renamed"))
+    world.crm.user_edit(last, world.crm.rows[last].fields)  # saved as it was
     report = world.sync()
     assert worked(report) == ["merged"] and counts(report) == {"google_updated": 1}
-    for meeting_id in (edited, saved):
+    for meeting_id in (first, last):
         link = world.links.by_meeting[(CAL, meeting_id)]
         assert link.crm_version == world.crm.rows[meeting_id].version
 
