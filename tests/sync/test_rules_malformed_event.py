@@ -61,7 +61,10 @@ def test_an_unreadable_event_is_said_once_and_the_sync_token_moves_on(
     token = _token(world)
     assert token
     page = world.client.get("/preferences/external-services/").content.decode()
-    assert f'<div class="help run-warning">{MIXED} [event {bad["id"]}]' in page
+    assert (
+        f'<div class="help run-warning">{MIXED} '
+        f'<small class="help run-details">[event {bad["id"]}]</small></div>'
+    ) in page
     assert "&ldquo;Bad one&rdquo;" in page or "“Bad one”" in page
 
     second = run_clean(world)

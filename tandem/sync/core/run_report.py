@@ -43,16 +43,24 @@ class RunProblem:
     rule: str = ""
 
     @property
-    def text(self) -> str:
-        """The one line a page or a terminal shows."""
-        named = f"{self.subject}: {self.message}" if self.subject else self.message
+    def headline(self) -> str:
+        """What happened to what, for people."""
+        return f"{self.subject}: {self.message}" if self.subject else self.message
+
+    @property
+    def details(self) -> str:
+        """The planner's rule and the ids, for operators ("" if none)."""
         ids = [
             f"meeting {self.meeting_id}" if self.meeting_id is not None else "",
             f"event {self.event_id}" if self.event_id else "",
         ]
         details = [self.rule, ", ".join(name for name in ids if name)]
-        shown = "; ".join(detail for detail in details if detail)
-        return f"{named} [{shown}]" if shown else named
+        return "; ".join(detail for detail in details if detail)
+
+    @property
+    def text(self) -> str:
+        """The one line a terminal or a script shows."""
+        return f"{self.headline} [{self.details}]" if self.details else self.headline
 
     def __str__(self) -> str:
         return self.text
