@@ -588,3 +588,50 @@ def test_the_outbound_pass_of_a_read_only_calendar_writes_nothing_and_is_clean()
     read_only = outbound_pass(world, read_only=True)
     assert (read_only.clean, read_only.tripped, read_only.report.plans) == (True, False, [])
     assert world.google.events == {} and (CAL, made) not in world.links.by_meeting
+
+
+# -- pages and requests -------------------------------------------------------------------------
+
+
+def test_a_deletion_on_an_earlier_page_of_the_listing_is_made() -> None:
+    world = World()
+    gone, _kept = imported(world, 9, 11)
+    world.google.page_size = 1
+    world.google.user_delete(gone)
+    report = world.sync()
+    assert counts(report) == {"crm_deleted": 1} and link_of(world, gone) is None
+
+
+def test_a_full_listing_whose_last_page_is_empty_is_no_empty_calendar() -> None:
+    """Google may end a listing with an empty page that carries the token: the events of
+    the earlier pages count, so the breaker's "Google listed nothing" does not fire."""
+    world = World()
+    imported(world, 9, 11)
+    real = world.google.pages
+
+    def pages(*, sync_token: str | None) -> Iterator[MemoryPage]:
+        listed = list(real(sync_token=sync_token))
+        yield MemoryPage([item for page in listed for item in page.items], None)
+        yield MemoryPage([], listed[-1].next_sync_token)
+
+    world.google.pages = pages  # type: ignore[method-assign]
+    full_listing_next(world)
+    report = world.sync()
+    assert not report.needs_attention and report.token_saved
+
+
+def test_an_incremental_listing_reads_no_event_one_by_one() -> None:
+    """Only a full listing's absences are read with ``events.get``."""
+    world = World()
+    imported(world, 9, 11)
+    world.google.user_create(timed(13))
+    reads: list[str] = []
+    get = world.google.get_event
+
+    def counted(*, event_id: str) -> Any:
+        reads.append(event_id)
+        return get(event_id=event_id)
+
+    world.google.get_event = counted  # type: ignore[method-assign]
+    report = world.sync()
+    assert counts(report) == {"crm_created": 1} and reads == []
