@@ -635,3 +635,19 @@ def test_an_incremental_listing_reads_no_event_one_by_one() -> None:
     world.google.get_event = counted  # type: ignore[method-assign]
     report = world.sync()
     assert counts(report) == {"crm_created": 1} and reads == []
+
+
+def test_an_event_restored_in_google_brings_back_the_meeting_it_was_imported_as() -> None:
+    """Its link went with the deletion; the import record pairs it again: the same meeting
+    comes back, no second one."""
+    world = World()
+    gone, _kept = imported(world, 9, 11)
+    meeting_id = meeting_of(world, gone)
+    world.google.user_delete(gone)
+    world.sync()
+    assert world.crm.rows[meeting_id].deleted and link_of(world, gone) is None
+    world.google.user_patch(gone, {"status": "confirmed", "location": "Room 4"})
+    report = world.sync()
+    assert len(world.crm.rows) == 2 and not world.crm.rows[meeting_id].deleted
+    assert world.crm.rows[meeting_id].fields.location == "Room 4"
+    assert meeting_of(world, gone) == meeting_id and not report.errors
