@@ -11,10 +11,16 @@ from typing import Any, NoReturn
 DEFAULT_SETTINGS = "config.settings.base"
 
 
-def _django_setup() -> None:
+def _django_setup(*, for_scripts: bool = False) -> None:
+    """``for_scripts``: a command scripts read (sync, status, users) logs warnings and errors
+    only, unless LOG_LEVEL says otherwise, so stderr says what went wrong instead of every
+    Google request and app start (its answer is on stdout)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
     import django
+    from django.conf import settings
 
+    if for_scripts and not settings.configured:  # called in-process, settings are read
+        os.environ.setdefault("LOG_LEVEL", "WARNING")
     django.setup()
 
 
@@ -34,7 +40,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
-    _django_setup()
+    _django_setup(for_scripts=True)
     from tandem.sync.run_command import run_sync_command
 
     return run_sync_command(
@@ -47,7 +53,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    _django_setup()
+    _django_setup(for_scripts=True)
     from tandem.sync.status_report import status_json, status_report
 
     print(status_json() if args.as_json else status_report())
@@ -55,7 +61,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_users(args: argparse.Namespace) -> int:
-    _django_setup()
+    _django_setup(for_scripts=True)
     from tandem.accounts.users_command import run_users_command
 
     return run_users_command(args, out=sys.stdout, err=sys.stderr)

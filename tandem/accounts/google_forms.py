@@ -78,8 +78,5 @@ class SyncSettingsForm(forms.Form):
 
 
 def _label(calendar: dict[str, Any]) -> str:
-    # In a person's words: owning a calendar or being allowed to change it is the same to
-    # them ("owner", "writer" and "freeBusyReader" are Google's words, not theirs).
-    role = "you can edit" if calendar["access_role"] in WRITABLE_ROLES else access_label(calendar)
     primary = " (your main calendar)" if calendar.get("primary") else ""
-    return f"{calendar['summary']}{primary} — {role}"
+    return f"{calendar['summary']}{primary} — {access_label(calendar)}"

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 
 from tandem.accounts import google_services as services
 from tandem.accounts.models import GoogleConnection, SyncSettings
-from tandem.accounts.selectors import connection_of
+from tandem.accounts.selectors import connection_of, preferences_for
 from tandem.google.errors import ConnectionLost, GoogleError, InsufficientScope
 
 CONNECT_FIRST = "Connect Google with calendar access first."
@@ -113,11 +113,36 @@ def access_label(calendar: dict[str, Any]) -> str:
     return "read only" if calendar["access_role"] == "reader" else "free/busy only"
 
 
+class CalendarNotCreated(Exception):
+    """Google refused to create the calendar or could not be reached; ``message`` says so
+    with Google's reason."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def dedicated_calendar_made(
+    *, connection: GoogleConnection, time_zone: str | None = None
+) -> dict[str, Any]:
+    """Creates the dedicated calendar in ``time_zone`` (default: the user's preference),
+    for the settings page and the API alike. A lost grant or lost calendar access raises
+    SettingsUnavailable, as a read of the list does; any other Google failure raises
+    CalendarNotCreated."""
+    zone = time_zone or preferences_for(user=connection.user).time_zone
+    try:
+        return services.dedicated_calendar_create(connection=connection, time_zone=zone)
+    except InsufficientScope as error:
+        raise SettingsUnavailable(SCOPE_WITHDRAWN) from error
+    except ConnectionLost as error:
+        raise SettingsUnavailable(CONNECTION_LOST) from error
+    except GoogleError as error:
+        raise CalendarNotCreated(f"Google could not create the calendar: {error}") from error
+
+
 def created_calendar_message(entry: dict[str, Any]) -> str:
-    return (
-        f"Created the Google calendar “{entry['summary']}”. It is selected below: "
-        "check the choices and save."
-    )
+    """What was done; the page and the API each add the next step in their own terms."""
+    return f"Created the Google calendar “{entry['summary']}”."
 
 
 @dataclass(frozen=True)

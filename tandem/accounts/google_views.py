@@ -19,7 +19,6 @@ from tandem.accounts.google_forms import SyncSettingsForm
 from tandem.accounts.models import GoogleConnection
 from tandem.accounts.selectors import connection_of
 from tandem.accounts.settings_defaults import settings_initial
-from tandem.google.errors import GoogleError
 
 PROPOSED_CALENDAR_KEY = "google_proposed_calendar"
 
@@ -127,16 +126,20 @@ def google_create_calendar(request: HttpRequest) -> HttpResponse:
         connection = choosing.connected_connection(user=_user(request))
     except choosing.SettingsUnavailable:
         return redirect("external-services")
-    preferences = getattr(request, "preferences", None)
     try:
-        entry = services.dedicated_calendar_create(
-            connection=connection, time_zone=getattr(preferences, "time_zone", None)
-        )
-    except GoogleError as error:
-        messages.error(request, f"Google could not create the calendar: {error}")
+        entry = choosing.dedicated_calendar_made(connection=connection)
+    except choosing.SettingsUnavailable as unavailable:
+        messages.error(request, unavailable.message)
+        return redirect("external-services")
+    except choosing.CalendarNotCreated as failed:
+        messages.error(request, failed.message)
     else:
         request.session[PROPOSED_CALENDAR_KEY] = entry["id"]
-        messages.success(request, choosing.created_calendar_message(entry))
+        messages.success(
+            request,
+            f"{choosing.created_calendar_message(entry)} It is selected below: "
+            "check the choices and save.",
+        )
     return redirect("google-settings")
 
 

@@ -14,13 +14,12 @@ from rest_framework.views import APIView
 from tandem.api.errors import domain_errors_as_api_errors, etag, refuse_read_only
 from tandem.api.inputs import meeting_input
 from tandem.api.serializers import MeetingSerializer
+from tandem.api.shared import BAD_INPUT, signed_in_user
 from tandem.api.views import (
-    BAD_INPUT,
     NOT_FOUND,
     OCCURRENCE_KEY,
     READ_ONLY,
     _occurrence_start,
-    _user,
 )
 from tandem.meetings.selectors import meeting_of
 from tandem.meetings.series_edits import series_delete_following, series_split
@@ -47,7 +46,7 @@ class FollowingView(APIView):
         serializer = MeetingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
-            series = meeting_of(owner=_user(request), pk=pk)
+            series = meeting_of(owner=signed_in_user(request), pk=pk)
             refuse_read_only(series)
             if "recurrence" not in serializer.validated_data:
                 raise ValidationError({"recurrence": ["Give the rule of the following events."]})
@@ -68,7 +67,7 @@ class FollowingView(APIView):
     )
     def delete(self, request: Request, pk: int, key: str) -> Response:
         with transaction.atomic():
-            series = meeting_of(owner=_user(request), pk=pk)
+            series = meeting_of(owner=signed_in_user(request), pk=pk)
             refuse_read_only(series)
             with domain_errors_as_api_errors():
                 series_delete_following(series=series, original_start=_occurrence_start(key))

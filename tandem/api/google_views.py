@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import User
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,19 +16,21 @@ from rest_framework.views import APIView
 from tandem.accounts import google_services as services
 from tandem.accounts import google_settings as choosing
 from tandem.accounts.models import GoogleConnection, SyncSettings
-from tandem.accounts.selectors import google_status_for, preferences_for
+from tandem.accounts.selectors import google_status_for
 from tandem.api.errors import domain_errors_as_api_errors
+from tandem.api.google_serializers import (
+    CreatedCalendarSerializer,
+    DedicatedCalendarInputSerializer,
+    SyncSettingsInputSerializer,
+)
+from tandem.api.shared import BAD_INPUT, signed_in_user
 from tandem.api.sync_serializers import (
     CalendarListSerializer,
-    DedicatedCalendarInputSerializer,
     GoogleConnectionSerializer,
     RevokeSerializer,
-    SyncSettingsInputSerializer,
     SyncSettingsSerializer,
 )
-from tandem.google.errors import GoogleError, InsufficientScope
 
-BAD_INPUT = OpenApiResponse(description='Invalid input: {"field": ["message"]} for each bad field.')
 NOT_READY = OpenApiResponse(
     description="Google is not connected with calendar access (or no longer accepts the "
     'connection): {"detail": "what to do"}.'
@@ -49,21 +50,15 @@ class GoogleFailed(exceptions.APIException):
     default_code = "google_failed"
 
 
-def _user(request: Request) -> User:
-    user = request.user  # IsAuthenticated (the default permission) made sure of a user
-    assert isinstance(user, User)
-    return user
-
-
 def _connected(request: Request) -> GoogleConnection:
     try:
-        return choosing.connected_connection(user=_user(request))
+        return choosing.connected_connection(user=signed_in_user(request))
     except choosing.SettingsUnavailable as unavailable:
         raise NotReady(unavailable.message) from None
 
 
 def connection_data(request: Request) -> dict[str, Any]:
-    google = google_status_for(user=_user(request))
+    google = google_status_for(user=signed_in_user(request))
     return GoogleConnectionSerializer(
         {
             "status": google.status,
@@ -84,17 +79,23 @@ def _calendar(calendar: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _settings_data(sync_settings: SyncSettings, message: str = "") -> dict[str, Any]:
+def _settings_data(
+    sync_settings: SyncSettings,
+    message: str = "",
+    *,
+    calendars: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The settings as the API gives them, with ``calendars`` (default: the list they were
+    last checked against)."""
+    if calendars is None:
+        calendars = sync_settings.known_calendars
     data = {
         "inbound_calendar_ids": sync_settings.inbound_calendar_ids,
         "target_calendar_id": sync_settings.target_calendar_id,
         "sync_private": sync_settings.sync_private,
         "saved_at": sync_settings.saved_at,
         "is_complete": sync_settings.is_complete,
-        "calendars": [
-            _calendar(c) | {"colour": sync_settings.colour_of(c)}
-            for c in sync_settings.known_calendars
-        ],
+        "calendars": [_calendar(c) | {"colour": sync_settings.colour_of(c)} for c in calendars],
     }
     if message:
         data["message"] = message
@@ -117,7 +118,7 @@ class GoogleRevokeView(APIView):
         responses={200: RevokeSerializer},
     )
     def post(self, request: Request) -> Response:
-        result = choosing.google_revoke(user=_user(request))
+        result = choosing.google_revoke(user=signed_in_user(request))
         body = {
             "done": result.done,
             "revoked_at_google": result.revoked_at_google,
@@ -131,18 +132,28 @@ REFRESH = OpenApiParameter(
     name="refresh",
     type=OpenApiTypes.BOOL,
     required=False,
-    description="Read the list from Google again (default true); false: the last known list.",
+    description=(
+        "Read the list from Google again (true, the default) or give the last known list "
+        "(false); anything else is a 400."
+    ),
 )
+
+
+class _CalendarsQuery(serializers.Serializer[Any]):
+    refresh = serializers.BooleanField(default=True)
 
 
 class GoogleCalendarsView(APIView):
     @extend_schema(
         summary="Your Google account's calendars with your access to each",
         parameters=[REFRESH],
-        responses={200: CalendarListSerializer, 409: NOT_READY},
+        responses={200: CalendarListSerializer, 400: BAD_INPUT, 409: NOT_READY},
     )
     def get(self, request: Request) -> Response:
-        refresh = request.query_params.get("refresh", "true").lower() not in {"0", "false", "no"}
+        # A plain dict: from a query dict DRF reads an absent boolean as False (a checkbox).
+        query = _CalendarsQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        refresh = query.validated_data["refresh"]
         connection = _connected(request)
         try:
             choices = choosing.choices_to_show(connection=connection, refresh=refresh)
@@ -164,22 +175,33 @@ class DedicatedCalendarView(APIView):
             "inbound) to use it, as the page proposes."
         ),
         request=DedicatedCalendarInputSerializer,
-        responses={201: OpenApiTypes.OBJECT, 400: BAD_INPUT, 409: NOT_READY, 502: GOOGLE_FAILED},
+        responses={
+            201: CreatedCalendarSerializer,
+            400: BAD_INPUT,
+            409: NOT_READY,
+            502: GOOGLE_FAILED,
+        },
     )
     def post(self, request: Request) -> Response:
         body = DedicatedCalendarInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         connection = _connected(request)
-        time_zone = (
-            body.validated_data.get("time_zone") or preferences_for(user=_user(request)).time_zone
-        )
         try:
-            entry = services.dedicated_calendar_create(connection=connection, time_zone=time_zone)
-        except InsufficientScope:
-            raise NotReady(choosing.SCOPE_WITHDRAWN) from None
-        except GoogleError as error:
-            raise GoogleFailed(f"Google could not create the calendar: {error}") from None
-        return Response(_calendar(entry), status=status.HTTP_201_CREATED)
+            entry = choosing.dedicated_calendar_made(
+                connection=connection, time_zone=body.validated_data.get("time_zone")
+            )
+        except choosing.SettingsUnavailable as unavailable:
+            raise NotReady(unavailable.message) from None
+        except choosing.CalendarNotCreated as failed:
+            raise GoogleFailed(failed.message) from None
+        message = (
+            f"{choosing.created_calendar_message(entry)} Save the settings with it as the "
+            "target calendar to use it."
+        )
+        return Response(
+            CreatedCalendarSerializer(_calendar(entry) | {"message": message}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class SyncSettingsView(APIView):
@@ -189,7 +211,12 @@ class SyncSettingsView(APIView):
     )
     def get(self, request: Request) -> Response:
         connection = _connected(request)
-        return Response(_settings_data(services.settings_for(connection=connection)))
+        try:
+            # As the page shows them: the last known list, or Google's before any is known.
+            choices = choosing.choices_to_show(connection=connection, refresh=False)
+        except choosing.SettingsUnavailable as unavailable:
+            raise NotReady(unavailable.message) from None
+        return Response(_settings_data(choices.settings, calendars=choices.calendars))
 
     @extend_schema(
         summary="Choose the inbound calendars, the target calendar and private sync",

@@ -18,7 +18,8 @@ from tandem.api.errors import domain_errors_as_api_errors, refuse_read_only
 from tandem.api.fields import rfc3339
 from tandem.api.inputs import meeting_input
 from tandem.api.serializers import MeetingSerializer
-from tandem.api.views import BAD_INPUT, NOT_FOUND, READ_ONLY, _user
+from tandem.api.shared import BAD_INPUT, signed_in_user
+from tandem.api.views import NOT_FOUND, READ_ONLY
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrences import occurrence_key
 from tandem.meetings.selectors import meeting_of
@@ -105,7 +106,7 @@ class SeriesPreviewView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        series = meeting_of(owner=_user(request), pk=pk)
+        series = meeting_of(owner=signed_in_user(request), pk=pk)
         refuse_read_only(series)
         if series.series_id is not None:
             raise ValidationError(

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,6 +10,7 @@ from rest_framework.views import APIView
 
 from tandem.api.errors import domain_errors_as_api_errors
 from tandem.api.serializers import RequiredDateRangeSerializer
+from tandem.api.shared import signed_in_user
 from tandem.api.sync_serializers import SeriesOccurrenceSerializer
 from tandem.meetings.selectors import meeting_of
 from tandem.meetings.series_occurrences import series_occurrences
@@ -35,9 +35,7 @@ class SeriesOccurrenceListView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         query = RequiredDateRangeSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        user = request.user
-        assert isinstance(user, User)  # IsAuthenticated, the default permission
-        series = meeting_of(owner=user, pk=pk)
+        series = meeting_of(owner=signed_in_user(request), pk=pk)
         with domain_errors_as_api_errors():
             occurrences = series_occurrences(series=series, **query.validated_data)
         rows = SeriesOccurrenceSerializer(occurrences, many=True).data  # type: ignore[arg-type]

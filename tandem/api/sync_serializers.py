@@ -1,7 +1,8 @@
 """Shapes of the Google connection, sync settings and sync status endpoints (and of
-``tandem sync --json``, which prints the same run objects). Output only, except the two
-inputs at the end; the rules behind them live in tandem.accounts.google_settings,
-tandem.accounts.google_services and tandem.sync.user_actions."""
+``tandem sync --json``, which prints the same run objects). Output only, except the
+breaker's answer (the settings' inputs are in google_serializers.py); the rules behind them
+live in tandem.accounts.google_settings, tandem.accounts.google_services and
+tandem.sync.user_actions."""
 
 from __future__ import annotations
 
@@ -11,10 +12,8 @@ from rest_framework import serializers
 
 from tandem.accounts.models import GoogleConnection
 from tandem.api.fields import rfc3339
-from tandem.google.palette import HEX_COLOUR
 from tandem.sync.models import SyncConflict, SyncRun
 from tandem.sync.user_actions import ANSWERS
-from tandem.timezones import validate_time_zone
 
 Shape = serializers.Serializer[Any]
 
@@ -103,34 +102,25 @@ class SyncSettingsSerializer(Shape):
     message = serializers.CharField(required=False, help_text="Set when the settings were saved.")
 
 
-class SyncSettingsInputSerializer(Shape):
-    inbound_calendar_ids = serializers.ListField(
-        child=serializers.CharField(max_length=1024), max_length=500
-    )
-    target_calendar_id = serializers.CharField(max_length=1024, allow_blank=True)
-    sync_private = serializers.BooleanField()
-    calendar_colours = serializers.DictField(
-        child=serializers.RegexField(HEX_COLOUR.pattern),
-        required=False,
+class RunProblemSerializer(Shape):
+    """One thing a run could not do (an error) or changed to do it (a warning)."""
+
+    text = serializers.CharField(help_text="The whole line, as the status page shows it.")
+    message = serializers.CharField(help_text="What happened, in plain words.")
+    subject = serializers.CharField(
         help_text=(
-            "Colours chosen in the CRM, {calendar id: '#rrggbb'}, replacing the ones saved; "
-            "left out, they stay. A calendar left out of it shows Google's colour."
-        ),
+            "The meeting or event concerned as people know it (“Subject”, 'A private "
+            "meeting', 'A Google event'); empty when the problem is the whole run's."
+        )
     )
-
-
-class DedicatedCalendarInputSerializer(Shape):
-    time_zone = serializers.CharField(
-        required=False,
-        max_length=64,
-        validators=[validate_time_zone],
-        help_text="IANA zone, e.g. Europe/Berlin; default: your preference.",
-    )
+    meeting_id = serializers.IntegerField(allow_null=True)
+    event_id = serializers.CharField(help_text="Google's event id; empty if none.")
+    rule = serializers.CharField(help_text="The sync rule that was being carried out.")
 
 
 class SyncRunSerializer(serializers.ModelSerializer[SyncRun]):
     """One sync run: what it changed on each side (counts), the Google requests it made,
-    its errors in plain words, and its warnings."""
+    its errors, and its warnings."""
 
     counts = serializers.DictField(
         child=serializers.IntegerField(),
@@ -141,10 +131,18 @@ class SyncRunSerializer(serializers.ModelSerializer[SyncRun]):
     )
     # A declared field shadows Serializer.errors only in the type stubs: DRF's metaclass
     # moves declared fields off the class.
-    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
-    warnings = serializers.ListField(
-        child=serializers.CharField(),
-        help_text="What the run changed of Google's text to store it (the events synced).",
+    errors = RunProblemSerializer(  # type: ignore[assignment]
+        many=True,
+        source="report.errors",
+        help_text="What the run could not do: each item is tried again at the next sync.",
+    )
+    warnings = RunProblemSerializer(
+        many=True,
+        source="report.warnings",
+        help_text=(
+            "What the run changed of Google's text to store it, or events the CRM cannot "
+            "hold (the events synced otherwise)."
+        ),
     )
 
     class Meta:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
@@ -16,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.shared import BAD_INPUT, signed_in_user
 from tandem.api.sync_serializers import (
     ActionResultSerializer,
     AttentionAnswerSerializer,
@@ -34,17 +34,12 @@ from tandem.sync.selectors import (
 )
 from tandem.sync.user_actions import ActionResult, attention_answer, sync_now_request
 
-BAD_INPUT = OpenApiResponse(description='Invalid input: {"field": ["message"]} for each bad field.')
 REFUSED = OpenApiResponse(
     description='The request does not fit the sync\'s state: {"detail": "why"} (and for '
     'Sync now "missing": "connect" or "settings", the step to take first).'
 )
 
-
-def _user(request: Request) -> User:
-    user = request.user  # IsAuthenticated (the default permission) made sure of a user
-    assert isinstance(user, User)
-    return user
+NO_SUCH_RUN = "No such run."
 
 
 def status_data(*, user: User) -> dict[str, Any]:
@@ -81,7 +76,7 @@ class SyncStatusView(APIView):
         responses={200: SyncStatusSerializer},
     )
     def get(self, request: Request) -> Response:
-        return Response(status_data(user=_user(request)))
+        return Response(status_data(user=signed_in_user(request)))
 
 
 class SyncNowView(APIView):
@@ -91,7 +86,7 @@ class SyncNowView(APIView):
         responses={202: ActionResultSerializer, 409: REFUSED},
     )
     def post(self, request: Request) -> Response:
-        return _accepted(sync_now_request(user=_user(request)))
+        return _accepted(sync_now_request(user=signed_in_user(request)))
 
 
 class SyncRunListView(GenericAPIView[SyncRun]):
@@ -103,7 +98,7 @@ class SyncRunListView(GenericAPIView[SyncRun]):
         summary="Your sync runs, newest first", responses={200: SyncRunSerializer(many=True)}
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(runs_of(owner=_user(request)))
+        page = self.paginate_queryset(runs_of(owner=signed_in_user(request)))
         rows = SyncRunSerializer(page, many=True).data  # type: ignore[arg-type]
         return self.get_paginated_response(rows)
 
@@ -111,10 +106,12 @@ class SyncRunListView(GenericAPIView[SyncRun]):
 class SyncRunDetailView(APIView):
     @extend_schema(
         summary="One of your sync runs",
-        responses={200: SyncRunSerializer, 404: OpenApiResponse(description="No such run.")},
+        responses={200: SyncRunSerializer, 404: OpenApiResponse(description=NO_SUCH_RUN)},
     )
     def get(self, request: Request, pk: int) -> Response:
-        run = get_object_or_404(runs_of(owner=_user(request)), pk=pk)
+        run = runs_of(owner=signed_in_user(request)).filter(pk=pk).first()
+        if run is None:  # another user's run does not exist for you
+            raise exceptions.NotFound(NO_SUCH_RUN)
         return Response(SyncRunSerializer(run).data)
 
 
@@ -127,7 +124,7 @@ class SyncConflictListView(GenericAPIView[SyncConflict]):
         responses={200: SyncConflictSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(conflicts_of(owner=_user(request)))
+        page = self.paginate_queryset(conflicts_of(owner=signed_in_user(request)))
         rows = SyncConflictSerializer(page, many=True).data  # type: ignore[arg-type]
         return self.get_paginated_response(rows)
 
@@ -141,7 +138,7 @@ class AttentionView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        sync_status: SyncStatus = sync_status_for(user=_user(request), runs=5, conflicts=0)
+        sync_status: SyncStatus = sync_status_for(user=signed_in_user(request), runs=5, conflicts=0)
         if not sync_status.needs_attention:
             raise exceptions.NotFound("Nothing waits for your answer.")
         return Response(AttentionSerializer(sync_status).data)
@@ -155,5 +152,5 @@ class AttentionView(APIView):
         body = AttentionAnswerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return _accepted(
-            attention_answer(user=_user(request), answer=body.validated_data["answer"])
+            attention_answer(user=signed_in_user(request), answer=body.validated_data["answer"])
         )

@@ -18,6 +18,8 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
+from tandem.api.tokens import stored_form
+
 
 def _rate(scope: str | None) -> str | None:
     # DRF binds its rates when the class is defined; read them on each request instead, so
@@ -48,10 +50,15 @@ class PerUserRateThrottle(UserRateThrottle):
 
 class AddressThrottledTokenAuthentication(TokenAuthentication):
     """Token authentication behind the address throttle (the first authentication class,
-    so every API request passes here before any credential is looked at)."""
+    so every API request passes here before any credential is looked at), matching the
+    token's stored hash."""
 
     def authenticate(self, request: Request) -> Any:
         throttle = AddressRateThrottle()
         if not throttle.allow_request(request, None):  # type: ignore[arg-type] # no view yet
             raise Throttled(wait=throttle.wait())
         return super().authenticate(request)
+
+    def authenticate_credentials(self, key: str) -> Any:
+        # The database keeps each token's hash only (tandem/api/tokens.py).
+        return super().authenticate_credentials(stored_form(key))

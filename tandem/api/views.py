@@ -34,6 +34,7 @@ from tandem.api.serializers import (
     MeetingSerializer,
     RequiredDateRangeSerializer,
 )
+from tandem.api.shared import BAD_INPUT, signed_in_user
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_cancel, occurrence_change
 from tandem.meetings.occurrences import occurrence_start
@@ -55,17 +56,9 @@ IF_MATCH = OpenApiParameter(
         "since, the write is refused with 412 Precondition Failed."
     ),
 )
-BAD_INPUT = OpenApiResponse(description='Invalid input: {"field": ["message"]} for each bad field.')
 NOT_FOUND = OpenApiResponse(description="No such meeting of yours.")
 READ_ONLY = OpenApiResponse(description="The meeting is read-only (from a Google calendar).")
 STALE = OpenApiResponse(description="If-Match names a version that is no longer current.")
-
-
-def _user(request: Request) -> User:
-    # IsAuthenticated (the default permission) guarantees a real user by now.
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _meeting_response(
@@ -91,9 +84,9 @@ class MeetingListView(GenericAPIView[Meeting]):
     def get(self, request: Request) -> Response:
         query = DateRangeSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        meetings = meetings_of(owner=_user(request), **query.validated_data).prefetch_related(
-            "event_links"
-        )
+        meetings = meetings_of(
+            owner=signed_in_user(request), **query.validated_data
+        ).prefetch_related("event_links")
         page = self.paginate_queryset(meetings)
         # The stubs type the instance as one Meeting even with many=True.
         rows = MeetingSerializer(page, many=True).data  # type: ignore[arg-type]
@@ -109,7 +102,8 @@ class MeetingListView(GenericAPIView[Meeting]):
         serializer.is_valid(raise_exception=True)
         with domain_errors_as_api_errors():
             meeting = meeting_create(
-                owner=_user(request), data=meeting_input(validated=serializer.validated_data)
+                owner=signed_in_user(request),
+                data=meeting_input(validated=serializer.validated_data),
             )
         return _meeting_response(request, meeting, status.HTTP_201_CREATED)
 
@@ -128,7 +122,7 @@ class MeetingDetailView(APIView):
         summary="One of your meetings", responses={200: MeetingSerializer, 404: NOT_FOUND}
     )
     def get(self, request: Request, pk: int) -> Response:
-        return _meeting_response(request, meeting_of(owner=_user(request), pk=pk))
+        return _meeting_response(request, meeting_of(owner=signed_in_user(request), pk=pk))
 
     @extend_schema(
         summary="Replace a meeting",
@@ -156,7 +150,7 @@ class MeetingDetailView(APIView):
     def delete(self, request: Request, pk: int) -> Response:
         # One transaction, so nobody writes between the version check and the delete.
         with transaction.atomic():
-            meeting = meeting_of(owner=_user(request), pk=pk)
+            meeting = meeting_of(owner=signed_in_user(request), pk=pk)
             check_if_match(request.headers.get("If-Match"), meeting)
             refuse_read_only(meeting)
             with domain_errors_as_api_errors():
@@ -165,13 +159,13 @@ class MeetingDetailView(APIView):
 
     def _update(self, request: Request, pk: int, *, partial: bool) -> Response:
         # The meeting's own zone is taken back as it is, whatever its name (TimeZoneField).
-        kept_zone = meeting_of(owner=_user(request), pk=pk).time_zone
+        kept_zone = meeting_of(owner=signed_in_user(request), pk=pk).time_zone
         serializer = MeetingSerializer(
             data=request.data, partial=partial, context={"kept_time_zone": kept_zone}
         )
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
-            meeting = meeting_of(owner=_user(request), pk=pk)
+            meeting = meeting_of(owner=signed_in_user(request), pk=pk)
             check_if_match(request.headers.get("If-Match"), meeting)
             refuse_read_only(meeting)
             data = meeting_input(
@@ -192,7 +186,7 @@ class MeetingRestoreView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         with transaction.atomic():
-            meeting = meeting_of(owner=_user(request), pk=pk, include_deleted=True)
+            meeting = meeting_of(owner=signed_in_user(request), pk=pk, include_deleted=True)
             refuse_read_only(meeting)
             with domain_errors_as_api_errors():
                 meeting = meeting_restore(meeting=meeting)
@@ -224,7 +218,7 @@ class OccurrenceView(APIView):
         serializer = MeetingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
-            series = meeting_of(owner=_user(request), pk=pk)
+            series = meeting_of(owner=signed_in_user(request), pk=pk)
             refuse_read_only(series)
             with domain_errors_as_api_errors():
                 row = occurrence_change(
@@ -241,7 +235,7 @@ class OccurrenceView(APIView):
     )
     def delete(self, request: Request, pk: int, key: str) -> Response:
         with transaction.atomic():
-            series = meeting_of(owner=_user(request), pk=pk)
+            series = meeting_of(owner=signed_in_user(request), pk=pk)
             refuse_read_only(series)
             with domain_errors_as_api_errors():
                 occurrence_cancel(series=series, original_start=_occurrence_start(key))
@@ -272,6 +266,8 @@ class ColleagueMeetingsView(APIView):
         query = RequiredDateRangeSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         owner = get_object_or_404(User, username=username, is_active=True)
-        entries = calendar_entries(viewer=_user(request), owner=owner, **query.validated_data)
+        entries = calendar_entries(
+            viewer=signed_in_user(request), owner=owner, **query.validated_data
+        )
         rows = CalendarEntrySerializer(entries, many=True).data  # type: ignore[arg-type]
         return Response(rows)

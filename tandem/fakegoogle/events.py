@@ -266,7 +266,14 @@ def _exceptions_follow(
     "changes are preserved even if the recurring event itself is updated"
     (https://gsuite-developers.googleblog.com/2011/12/calendar-v3-best-practices-recurring.html).
     Each stays on the occurrence it was made for: its originalStartTime moves with the
-    series, so the occurrence it replaces is not shown a second time."""
+    series, so the occurrence it replaces is not shown a second time.
+
+    A new rule that no longer has an exception's occurrence (a series ended earlier, the
+    first half of "this and following") leaves the exception in place, changed or
+    cancelled; only deleting the series cancels them. Google's guides say nothing of it;
+    clients that trim a series through the API observe it and delete the exceptions past
+    the cut themselves ("Truncating the master does not remove materialized exceptions after
+    the cutoff", https://github.com/BuilderIO/agent-native/pull/3488)."""
     if not after.get("recurrence") or after.get("recurringEventId"):
         return
     # Occurrences are laid out on the wall clock of the series' zone: the move is measured

@@ -26,6 +26,7 @@ from tandem.meetings.services import (
     meeting_delete,
     meeting_restore,
     meeting_update,
+    normalised,
 )
 
 
@@ -67,7 +68,24 @@ class MeetingAdminForm(forms.ModelForm):
                 self.add_error("end_date", "An all-day meeting needs an (exclusive) end date.")
             if first and end and end <= first:
                 self.add_error("end_date", "The exclusive end date must be after the first day.")
+        if not self.errors:
+            self._check_as_the_services_will(cleaned)
         return cleaned
+
+    def _check_as_the_services_will(self, cleaned: dict[str, Any]) -> None:
+        """The rules save_model's services apply (meetings/rules.py, e.g. the years 1900 to
+        2200, the end not before the start), as form errors: refused there, after the form
+        was valid, they were a 500 (issue 15). Fields not on the form (a masked meeting's
+        text) keep the meeting's own values."""
+        values = {
+            name: cleaned.get(name, getattr(self.instance, name))
+            for name in MeetingInput.__dataclass_fields__
+        }
+        try:
+            normalised(MeetingInput(**{**values, "recurrence": values["recurrence"] or []}))
+        except ValidationError as error:
+            for name, problems in error.message_dict.items():
+                self.add_error(name if name in self.fields else None, problems)
 
 
 class DeletedFilter(admin.SimpleListFilter):

@@ -25,6 +25,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from tandem.meetings import rules
 from tandem.meetings.colours import Colours, colours_of_entries
 from tandem.meetings.occurrences import Occurrence, occurrences_between
 from tandem.meetings.owner_bounds import newest_change
@@ -126,6 +127,10 @@ def calendar_feed(request: HttpRequest) -> JsonResponse:
         return _problem("Give start and end as dates like 2026-12-01, the end after the start.")
     if (end_day - first_day).days > MAX_FEED_DAYS:
         return _problem(f"Ask for at most {MAX_FEED_DAYS} days at a time.")
+    if not (rules.in_range(first_day) and rules.in_range(end_day - timedelta(days=1))):
+        # Meetings take place in these years only; at the calendar's edge (year 1 or 9999)
+        # the zone margin's arithmetic overflowed into a 500 (issue 15).
+        return _problem(f"Ask for days between {rules.FIRST_YEAR} and {rules.LAST_YEAR}.")
     owner = _owner(request)
     zone = _zone()
     occurrences = occurrences_between(

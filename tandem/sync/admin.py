@@ -13,12 +13,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from tandem.accounts.models import GoogleConnection
-from tandem.meetings.admin_masking import HIDDEN, ViewerAwareAdmin, masked_for_viewer
+from tandem.meetings.admin_masking import (
+    HIDDEN,
+    OfferedFiltersOnly,
+    ViewerAwareAdmin,
+    masked_for_viewer,
+)
 from tandem.sync.models import SyncConflict, SyncRun, UserSyncState
 from tandem.sync.tasks import request_sync
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(OfferedFiltersOnly):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -140,6 +145,27 @@ class SyncRunAdmin(ViewerAwareAdmin, ReadOnlyAdmin):
     list_select_related = ["owner"]
     date_hierarchy = "started_at"
     inlines = [SyncConflictInline]
+    # The run's problems as the status page words them, not their stored JSON.
+    fields = [
+        "owner",
+        "trigger",
+        "status",
+        "started_at",
+        "finished_at",
+        "requests",
+        "counts",
+        "errors_shown",
+        "warnings_shown",
+    ]
+    readonly_fields = ["errors_shown", "warnings_shown"]
+
+    @admin.display(description="errors")
+    def errors_shown(self, run: SyncRun) -> str:
+        return "\n".join(problem.text for problem in run.report.errors) or "-"
+
+    @admin.display(description="warnings")
+    def warnings_shown(self, run: SyncRun) -> str:
+        return "\n".join(problem.text for problem in run.report.warnings) or "-"
 
 
 @admin.register(SyncConflict)

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 
 from tandem.meetings.models import Meeting
+from tandem.sync.core.run_report import RunReport
 
 
 class CalendarSyncState(models.Model):
@@ -142,6 +143,8 @@ class SyncRun(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
     requests = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict)
+    # RunProblem.as_json each (runs recorded before they were typed kept plain strings,
+    # which RunReport.from_record reads as messages).
     errors = models.JSONField(default=list)
     # What the run changed of Google's text to store it (NUL removed, over-long text cut):
     # the event is synced, so these are no errors (tandem/sync/core/storable.py).
@@ -156,6 +159,14 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"Sync run {self.pk} of {self.owner} ({self.status})"
+
+    @property
+    def report(self) -> RunReport:
+        """The run's report, typed, as the status page, the API and ``tandem sync`` show
+        it (errors and warnings are stored as RunProblem.as_json)."""
+        return RunReport.from_record(
+            counts=self.counts, errors=self.errors, warnings=self.warnings, requests=self.requests
+        )
 
 
 class SyncConflict(models.Model):

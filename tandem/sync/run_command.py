@@ -33,6 +33,7 @@ from tandem.google.errors import GoogleError
 from tandem.meetings.admin_masking import HIDDEN, masked_for_viewer
 from tandem.meetings.selectors import BUSY
 from tandem.sync.admin import HIDDEN_FIELDS
+from tandem.sync.core.run_report import RunProblem
 from tandem.sync.engine import sync_user_now
 from tandem.sync.models import SyncConflict, SyncRun, UserSyncState
 from tandem.sync.scheduling import due_user_ids
@@ -91,7 +92,7 @@ class UserResult:
     run: SyncRun | None = None
     message: str = ""
     seconds: float = 0.0
-    errors: list[str] = field(default_factory=list)
+    errors: list[RunProblem] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -124,7 +125,7 @@ def result_line(result: UserResult) -> str:
         f"{counts_line(run.counts)}"
     )
     if result.errors:
-        line += "\n  errors: " + "\n  errors: ".join(result.errors)
+        line += "".join(f"\n  errors: {error.text}" for error in result.errors)
     if result.status == SyncRun.Status.NEEDS_ATTENTION and result.message:
         line += f"\n  needs attention: {result.message}"
     return line
@@ -133,7 +134,11 @@ def result_line(result: UserResult) -> str:
 def result_json(result: UserResult) -> dict[str, Any]:
     """One user's object for ``--json``: the run as the API gives it (/api/v1/sync/runs/),
     its conflicts, and what waits for an answer."""
-    from tandem.api.sync_serializers import SyncConflictSerializer, SyncRunSerializer
+    from tandem.api.sync_serializers import (
+        RunProblemSerializer,
+        SyncConflictSerializer,
+        SyncRunSerializer,
+    )
 
     run = dict(SyncRunSerializer(result.run).data) if result.run else {}
     conflicts = _conflicts_during(result.run) if result.run else []
@@ -149,7 +154,7 @@ def result_json(result: UserResult) -> dict[str, Any]:
         "seconds": round(result.seconds, 3),
         "requests": run.get("requests", 0),
         "counts": run.get("counts", {}),
-        "errors": result.errors,
+        "errors": RunProblemSerializer(result.errors, many=True).data,
         "conflicts": [
             _as_operator_sees_it(conflict, row)
             for conflict, row in zip(
@@ -212,7 +217,7 @@ def sync_one(user: User, *, answer: str = "") -> UserResult:
     if run is not None:
         result.run, result.status = run, run.status
         # A retryable error the answer's task raised is usually the run's own error too.
-        result.errors = list(dict.fromkeys([*map(str, run.errors), *result.errors]))
+        result.errors = list(dict.fromkeys([*run.report.errors, *result.errors]))
     if result.status == SyncRun.Status.NEEDS_ATTENTION:
         state = UserSyncState.objects.filter(owner=user).first()
         result.message = state.needs_attention if state else ""
@@ -230,12 +235,12 @@ def _run_answer(result: UserResult, *, user: User, answer: str) -> None:
         return
     except GoogleError as error:
         result.status = SyncRun.Status.FAILED
-        result.errors, result.message = [str(error)], str(error)
+        result.errors, result.message = [RunProblem(str(error))], str(error)
         return
     if summary.get("status") == "failed":  # Google refused before any run (keep-meetings)
         state = UserSyncState.objects.get(owner=user)
         result.status, result.message = SyncRun.Status.FAILED, state.last_error
-        result.errors = [state.last_error]
+        result.errors = [RunProblem(state.last_error)]
     elif summary.get("skipped"):
         result.message = str(summary["skipped"])
 

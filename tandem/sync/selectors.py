@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from tandem.accounts.models import GoogleConnection, SyncSettings
-from tandem.sync.engine.context import HELD_SHOWN
+from tandem.sync.core.run_report import HELD_SHOWN
 from tandem.sync.models import SyncConflict, SyncRun, UserSyncState
 from tandem.sync.scheduling import due_user_ids, syncable_user_ids
 

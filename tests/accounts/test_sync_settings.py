@@ -12,10 +12,21 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from tandem.accounts import google_settings
 from tandem.accounts.models import GoogleConnection, SyncSettings
 from tandem.sync.models import UserSyncState
-from tests.accounts.helpers import CREATE_CALENDAR, EXTERNAL_SERVICES, SETTINGS
+from tests.accounts.helpers import (
+    CALENDAR_LIST_SCOPE,
+    CALENDARS_SCOPE,
+    CREATE_CALENDAR,
+    EVENTS_SCOPE,
+    EXTERNAL_SERVICES,
+    SETTINGS,
+    stored_tokens,
+)
 from tests.conftest import DEMO_GOOGLE_EMAIL, GoogleHarness
+
+CALENDAR_SCOPES = (EVENTS_SCOPE, CALENDAR_LIST_SCOPE, CALENDARS_SCOPE)
 
 
 @pytest.fixture
@@ -189,3 +200,30 @@ def test_settings_are_not_offered_before_connecting(
     assert response["Location"] == EXTERNAL_SERVICES
     assert not SyncSettings.objects.filter(connection__user=ann, saved_at__isnull=False).exists()
     assert not GoogleConnection.objects.filter(user=ann).exists()
+
+
+def test_calendar_access_withdrawn_before_creating_the_calendar_asks_to_grant_it_again(
+    connected: Client, google: GoogleHarness, ann: User
+) -> None:
+    """Google answers insufficientPermissions to calendars.insert: the page says calendar
+    access was withdrawn and goes to External services, where the grant button is, as the
+    API's 409 and the list's read do (it said 'Google could not create the calendar' and
+    went back to the settings page, which then sent the user on without a word)."""
+    access = google.emulator.state.access_tokens[stored_tokens(ann)[0]]
+    access.scopes = [s for s in access.scopes if s not in CALENDAR_SCOPES]
+    response = connected.post(CREATE_CALENDAR)
+    assert response["Location"] == EXTERNAL_SERVICES
+    page = connected.get(EXTERNAL_SERVICES).content.decode()
+    assert google_settings.SCOPE_WITHDRAWN in page
+    assert "Google could not create the calendar" not in page
+    assert not [c for c in google.emulator.state.calendars.values() if c.summary == "Tandem CRM"]
+
+
+def test_a_calendar_google_refuses_to_create_is_said_with_googles_reason(
+    connected: Client, google: GoogleHarness
+) -> None:
+    google.emulator.inject_fault(route="POST */calendars", status=503, reason="backendError")
+    response = connected.post(CREATE_CALENDAR)
+    assert response["Location"] == SETTINGS
+    page = connected.get(SETTINGS).content.decode()
+    assert "Google could not create the calendar: " in page

@@ -77,6 +77,6 @@ def test_a_refresh_answered_with_a_page_fails_the_run_in_plain_words(
     assert run.status == "failed"
     assert any(
         "Google's token endpoint answered HTTP 200 with a body that is not JSON " + kind in error
-        for error in run.errors
+        for error in (problem.text for problem in run.report.errors)
     ), run.errors
     assert not Meeting.objects.filter(owner=world.user, subject="Unseen").exists()

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tandem.api.tokens import issue_token, stored_form
 from tandem.meetings.models import Meeting
 from tandem.meetings.services import MeetingInput, meeting_create
 
@@ -33,8 +34,19 @@ def make_meeting(owner: User, **overrides: Any) -> Meeting:
     return meeting_create(owner=owner, data=MeetingInput(**values), read_only=read_only)
 
 
+# The token each user's clients send: the database keeps its hash only, so a second client
+# of the same user reuses it rather than make a new one (which would stop the first).
+_tokens: dict[int, str] = {}
+
+
+def token_of(user: User) -> str:
+    token = _tokens.get(user.pk)
+    if token is None or not Token.objects.filter(user=user, key=stored_form(token)).exists():
+        token = _tokens[user.pk] = issue_token(user)
+    return token
+
+
 def token_client(user: User) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_of(user)}")
     return client

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.middleware.csrf import _get_new_csrf_string
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from tandem.api.tokens import issue_token, stored_form
 
 from .helpers import MEETINGS_URL, make_meeting
 
@@ -36,7 +40,7 @@ def test_a_wrong_token_is_refused(alice: User):
 def test_a_token_reads_and_writes_without_csrf(alice: User):
     """Scripts authenticate with a token; no CSRF cookie dance for them."""
     client = APIClient(enforce_csrf_checks=True)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(alice)}")
     assert client.post(MEETINGS_URL, BODY, format="json").status_code == 201
     assert client.get(MEETINGS_URL).json()["count"] == 1
 
@@ -71,23 +75,58 @@ def test_a_session_write_with_the_csrf_token_goes_through(alice: User):
     assert response.status_code == 201, response.json()
 
 
-def test_api_token_command_prints_the_same_token_until_rotated(alice: User):
-    first, again, rotated = io.StringIO(), io.StringIO(), io.StringIO()
+def test_api_token_command_shows_a_token_once_then_makes_another_on_rotate(alice: User):
+    first, rotated = io.StringIO(), io.StringIO()
     call_command("api_token", "alice", stdout=first)
-    call_command("api_token", "alice", stdout=again)
+    with pytest.raises(CommandError, match="--rotate"):
+        call_command("api_token", "alice", stdout=io.StringIO())
     call_command("api_token", "alice", "--rotate", stdout=rotated)
-    assert first.getvalue() == again.getvalue()
     assert rotated.getvalue() != first.getvalue()
-    assert Token.objects.get(user=alice).key == rotated.getvalue().strip()
+    assert _listing_with(rotated.getvalue().strip()) == 200
+
+
+def test_a_token_is_stored_as_its_hash_only(alice: User):
+    # Issue 15, finding 9: the token itself was the row's key, in every copy of the
+    # database, in dumpdata and in the admin.
+    token = io.StringIO()
+    call_command("api_token", "alice", stdout=token)
+    token_text = token.getvalue().strip()
+    dump = io.StringIO()
+    call_command("dumpdata", "authtoken", stdout=dump)
+
+    assert len(token_text) == 40
+    assert token_text not in dump.getvalue()
+    assert not Token.objects.filter(key=token_text).exists()
+    assert Token.objects.get(user=alice).key == stored_form(token_text)
+
+
+def test_the_stored_hash_is_no_token(alice: User):
+    issue_token(alice)
+    assert _listing_with(Token.objects.get(user=alice).key) == 401
+
+
+def test_a_token_made_before_hashing_keeps_working_after_the_migration(alice: User):
+    made_before = Token.objects.create(user=alice).key  # DRF's own: the token as the key
+    migration = import_module("tandem.api.migrations.0001_hashed_tokens")
+
+    migration.hash_tokens(apps, None)
+
+    assert Token.objects.get(user=alice).key == stored_form(made_before)
+    assert _listing_with(made_before) == 200
 
 
 def test_a_rotated_token_stops_working(alice: User):
     old = io.StringIO()
     call_command("api_token", "alice", stdout=old)
     call_command("api_token", "alice", "--rotate", stdout=io.StringIO())
+    assert _listing_with(old.getvalue().strip()) == 401
+
+
+def _listing_with(token: str) -> int:
+    """The status of a meeting listing asked for with ``token``."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {old.getvalue().strip()}")
-    assert client.get(MEETINGS_URL).status_code in (401, 403)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client.get(MEETINGS_URL).status_code
 
 
 def test_api_token_command_names_an_unknown_user(db: None):

@@ -4,11 +4,12 @@ steps, validation and messages as External services and the settings page (issue
 from __future__ import annotations
 
 import pytest
+import yaml
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from tandem.accounts import google_settings
-from tandem.accounts.models import GoogleConnection, SyncSettings
+from tandem.accounts.models import GoogleConnection, Preferences, SyncSettings
 from tests.conftest import DEMO_GOOGLE_EMAIL, GoogleHarness
 
 from .helpers import token_client
@@ -19,6 +20,7 @@ from .sync_support import (
     REVOKE,
     SETTINGS,
     connected_api,
+    settings_saved,
     unauthenticated_status,
 )
 
@@ -428,3 +430,138 @@ def test_a_grant_revoked_in_google_reads_needs_reconnect(
     assert status["status"] == "needs_reconnect"
     assert status["status_text"] == "Needs reconnect"
     assert status["connect_url"].endswith(CONNECT_PATH)
+
+
+@pytest.mark.parametrize("value", ["maybe", "", "2"])
+def test_a_refresh_that_is_not_a_boolean_is_a_400(ann: tuple[User, APIClient], value: str) -> None:
+    """It was read as "true": a typo (refresh=flase) read Google again, unseen."""
+    _, api = ann
+    response = api.get(f"{CALENDARS}?refresh={value}")
+    assert response.status_code == 400
+    assert set(response.json()) == {"refresh"}
+
+
+@pytest.mark.parametrize(
+    ("value", "reads_google"), [("false", False), ("0", False), ("true", True)]
+)
+def test_refresh_false_gives_the_last_known_list_without_asking_google(
+    ann: tuple[User, APIClient],
+    google_in_process: GoogleHarness,
+    calendars: dict[str, str],
+    value: str,
+    reads_google: bool,
+) -> None:
+    _, api = ann
+    settings_saved(api)  # a save remembers the list it was checked against
+    google_in_process.emulator.inject_fault(
+        route="GET */calendarList", status=503, reason="backendError", times=-1
+    )
+    body = api.get(f"{CALENDARS}?refresh={value}").json()
+    assert bool(body["load_error"]) is reads_google
+    assert {c["id"] for c in body["calendars"]} == set(calendars.values())
+
+
+def test_the_dedicated_calendar_answer_says_what_was_done_and_the_step_left(
+    ann: tuple[User, APIClient], google_in_process: GoogleHarness
+) -> None:
+    """The page says what it did; the API answered the bare calendar, and its schema an
+    untyped object. Without a zone it is made in the user's own (My Preferences)."""
+    user, api = ann
+    Preferences.objects.create(user=user, time_zone="America/Chicago")
+    response = api.post(DEDICATED, {}, format="json")
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert created["message"] == (
+        "Created the Google calendar “Tandem CRM”. Save the settings with it as the target "
+        "calendar to use it."
+    )
+    assert created["time_zone"] == "America/Chicago"
+    schema = yaml.safe_load(api.get("/api/schema/").content)
+    answer = schema["paths"]["/api/v1/google/calendars/dedicated/"]["post"]["responses"]["201"]
+    reference = answer["content"]["application/json"]["schema"]["$ref"]
+    shape = schema["components"]["schemas"][reference.rsplit("/", 1)[1]]
+    assert set(created) == set(shape["properties"]) and "message" in shape["required"]
+
+
+def test_a_dedicated_calendar_after_the_grant_was_revoked_in_google_is_a_409_to_reconnect(
+    ann: tuple[User, APIClient], google_in_process: GoogleHarness
+) -> None:
+    """As the calendar list says (409, reconnect), not a 502 'Google could not create the
+    calendar' that a script would retry."""
+    _, api = ann
+    google_in_process.emulator.revoke_tokens(email=DEMO_GOOGLE_EMAIL)
+    response = api.post(DEDICATED, {}, format="json")
+    assert response.status_code == 409
+    assert response.json() == {"detail": google_settings.CONNECTION_LOST}
+    assert api.get(GOOGLE).json()["status"] == "needs_reconnect"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"sync_private": "yes"}, "sync_private"),
+        ({"sync_private": 1}, "sync_private"),
+        ({"sync_private": "false"}, "sync_private"),
+        ({"target_calendar_id": 5}, "target_calendar_id"),
+        ({"inbound_calendar_ids": [7]}, "inbound_calendar_ids"),
+        ({"calendar_colours": "a number"}, "calendar_colours"),
+    ],
+)
+def test_a_value_of_another_type_than_the_schema_says_is_refused(
+    ann: tuple[User, APIClient], calendars: dict[str, str], change: dict[str, object], field: str
+) -> None:
+    """docs/api.md: strings and booleans must be JSON strings and booleans, as for the
+    meetings. The settings read "yes" or 1 as true, "false" as false, 5 as "5"."""
+    user, api = ann
+    body = {
+        "inbound_calendar_ids": [calendars["primary"]],
+        "target_calendar_id": calendars["primary"],
+        "sync_private": False,
+        **change,
+    }
+    if field == "calendar_colours":  # a real calendar's, only the colour's type is wrong
+        body[field] = {calendars["primary"]: 4986}
+    response = api.put(SETTINGS, body, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == {field}
+    assert SyncSettings.objects.get(connection__user=user).saved_at is None
+
+
+def test_a_time_zone_that_is_not_a_string_is_refused(ann: tuple[User, APIClient]) -> None:
+    _, api = ann
+    response = api.post(DEDICATED, {"time_zone": 5}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"time_zone"}
+
+
+def test_a_bad_colour_gets_the_services_message(
+    ann: tuple[User, APIClient], calendars: dict[str, str]
+) -> None:
+    """One rule for colours, the service's: the API had its own pattern check, whose words
+    ('This value does not match the required pattern.') no page says."""
+    _, api = ann
+    response = api.put(
+        SETTINGS,
+        {
+            "inbound_calendar_ids": [],
+            "target_calendar_id": calendars["primary"],
+            "sync_private": False,
+            "calendar_colours": {calendars["primary"]: "red"},
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "calendar_colours": ["Give each colour as #rrggbb, for calendars of your Google account."]
+    }
+
+
+def test_the_settings_list_the_accounts_calendars_before_the_first_save(
+    ann: tuple[User, APIClient], calendars: dict[str, str]
+) -> None:
+    """Right after connecting, as the page shows them: the settings listed no calendar at
+    all until a first save, though the account had three. A GET stores nothing."""
+    user, api = ann
+    body = api.get(SETTINGS).json()
+    assert {c["id"] for c in body["calendars"]} == set(calendars.values())
+    assert SyncSettings.objects.get(connection__user=user).known_calendars == []

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import httpx
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
+
+from tandem.api.tokens import issue_token
 
 
 def test_a_script_with_a_token_creates_and_lists_meetings_over_http(live_server, db):
     user = User.objects.create_user("script-owner")
-    token = Token.objects.create(user=user)
+    token = issue_token(user)
     with httpx.Client(
-        base_url=live_server.url, headers={"Authorization": f"Token {token.key}"}
+        base_url=live_server.url, headers={"Authorization": f"Token {token}"}
     ) as client:
         created = client.post(
             "/api/v1/meetings/",

@@ -1,6 +1,6 @@
 """An occurrence key at the calendar's edge (issue 15, finding 6): 99991231T235959Z made
 a day's arithmetic overflow into a 500; a key outside the years a meeting may take place
-in names no occurrence."""
+in names no occurrence, in the API (400) and on the pages (back to the meeting, saying why)."""
 
 from __future__ import annotations
 
@@ -29,5 +29,13 @@ def test_an_occurrence_key_at_the_calendars_edge_is_refused(
     assert alice.meetings.count() == 1
     browser = Client()
     browser.force_login(alice)
-    page = browser.get(f"/meetings/{series.pk}/occurrences/{key}/")
-    assert page.status_code == 404
+    # The pages of one occurrence send the person back to the meeting, saying why.
+    for page in ("edit/", "cancel/", "following/edit/", "following/delete/"):
+        for answer in (
+            browser.get(f"/meetings/{series.pk}/occurrences/{key}/{page}"),
+            browser.post(f"/meetings/{series.pk}/occurrences/{key}/{page}", {}),
+        ):
+            assert answer.status_code == 302, (page, answer.status_code)
+            assert answer["Location"] == f"/meetings/{series.pk}/"
+    assert browser.get(f"/meetings/{series.pk}/", {"occurrence": key}).status_code == 200
+    assert alice.meetings.count() == 1

@@ -93,7 +93,9 @@ def test_runs_are_listed_with_counts_requests_and_errors(
     assert page["count"] == 2
     newest, oldest = page["results"]
     assert (newest["id"], newest["status"]) == (failed.pk, "failed")
-    assert newest["errors"] and all(isinstance(error, str) for error in newest["errors"])
+    [error] = newest["errors"]  # the whole run stopped on Google's 503: no item named
+    assert error["message"] and error["text"] == error["message"] == failed.report.first_error
+    assert (error["subject"], error["meeting_id"], error["event_id"]) == ("", None, "")
     assert (oldest["id"], oldest["status"]) == (ok.pk, "succeeded")
     assert oldest["counts"]["crm_created"] == 1 and oldest["requests"] == ok.requests
     assert oldest["errors"] == [] and oldest["finished_at"]

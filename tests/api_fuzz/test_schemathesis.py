@@ -18,9 +18,9 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
 
+from tandem.api.tokens import issue_token
 from tandem.meetings.services import MeetingInput, meeting_create
 
 EXAMPLES = 15
@@ -77,7 +77,7 @@ def fuzzer(db: None) -> User:
 
 
 def token_headers(user: User) -> dict[str, str]:
-    return {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+    return {"Authorization": f"Token {issue_token(user)}"}
 
 
 def sign_in_session(case: Any, user: User) -> None:

@@ -106,7 +106,7 @@ class DjangoStoreBench:
         meeting_restore(meeting=Meeting.objects.get(pk=meeting_id))
 
     def held(self) -> list[int]:
-        return [held.meeting_id for held in self.ctx.held]
+        return [held.meeting_id for held in self.ctx.report.held]
 
     def conflicts(self) -> list[int]:
         rows = SyncConflict.objects.filter(owner=self.user).order_by("pk")

@@ -25,7 +25,14 @@ from tandem.sync.core.identity import MARKER_KEY, meeting_id_from_marker
 from tandem.sync.core.mapping import fields_from_event
 from tandem.sync.engine import sync_user_now
 from tandem.sync.engine.context import WINDOW
-from tandem.sync.models import EventLink, ImportedMeeting, Installation, SyncConflict, SyncRun
+from tandem.sync.models import (
+    EventLink,
+    ImportedMeeting,
+    Installation,
+    SyncConflict,
+    SyncRun,
+    UserSyncState,
+)
 from tests.sync import rules_model
 from tests.sync.prop_support import (
     ANCHOR,
@@ -106,6 +113,12 @@ class ConvergenceMachine(RuleBasedStateMachine):
         self.owed_to_google: list[tuple[str, str, dict[str, Any]]] = []  # calendar, event
         self.crm_deleted_by_user: set[int] = set()
         self.google_deleted_by_user: set[tuple[str, str]] = set()
+        # Cancelled events a check found someone asked to cancel, while they stay cancelled:
+        # the cancellation stays theirs when what recorded it goes. A change of a series in
+        # the CRM that cuts off an occurrence cancelled there resets the row that hid it,
+        # while Google keeps the cancelled exception (as it keeps every exception a new rule
+        # drops), and the next listing hides its slot with a new row.
+        self.cancellations_asked: set[tuple[str, str]] = set()
         self.removed_with_calendar: set[int] = set()
         # Meetings whose event the person deleted in Google, kept when their calendar is
         # un-picked (which forgets the calendar's events, see _remove_calendar).
@@ -410,15 +423,17 @@ class ConvergenceMachine(RuleBasedStateMachine):
         mark = len(self.world.recorder.writes)
         run = self._run_sync()
         asked = run.status == SyncRun.Status.NEEDS_ATTENTION
+        held: list[dict[str, Any]] = []
         if asked:
             # The breaker held every deletion; the user confirms and the run goes through.
             assert self._newly_deleted(before) == set(), run.errors
+            held = list(UserSyncState.objects.get(owner=self.world.user).held_deletions)
             run = self._run_sync(allow_mass_delete=True)
         assert run.status == SyncRun.Status.SUCCEEDED, (run.status, run.errors)
         self._check_after_clean_sync()
         if prediction is not None:
             rules_model.check_writes(self.world.recorder.writes[mark:], prediction.events)
-            rules_model.check(prediction, self._model_world(), asked=asked)
+            rules_model.check(prediction, self._model_world(), asked=asked, held=held)
         self._check_idle_sync_writes_nothing()
         self._settled()
 
@@ -934,10 +949,14 @@ class ConvergenceMachine(RuleBasedStateMachine):
             assert self._deletion_asked(meeting), f"meeting {meeting.pk} deleted by nobody"
         for calendar_id in CALENDARS:
             for event_id, event in self._events(calendar_id).items():
-                if event["status"] == "cancelled":
+                key = (calendar_id, event_id)
+                if event["status"] != "cancelled":
+                    self.cancellations_asked.discard(key)
+                elif key not in self.cancellations_asked:
                     assert self._event_deletion_asked(calendar_id, event), (
                         f"event {calendar_id}/{event_id} deleted by nobody"
                     )
+                    self.cancellations_asked.add(key)
 
     def _check_read_only_calendar_untouched(self) -> None:
         writes = self.world.engine_writes_to(READ_ONLY_CALENDAR_ID)

@@ -470,6 +470,19 @@ class World:
         }
 
 
+def settings_for_the_emulator(settings: Any) -> None:
+    """Django settings (pytest-django's ``settings``) of a CRM that talks to the in-process
+    emulator, as ``world_open`` connects it."""
+    from cryptography.fernet import Fernet
+
+    settings.GOOGLE_ENDPOINTS = "emulator"
+    settings.FAKE_GOOGLE_URL = IN_PROCESS_BASE_URL
+    settings.GOOGLE_CLIENT_ID = GOOGLE_TEST_CLIENT_ID
+    settings.GOOGLE_CLIENT_SECRET = GOOGLE_TEST_CLIENT_SECRET
+    settings.GOOGLE_REDIRECT_URI = GOOGLE_TEST_REDIRECT_URI
+    settings.TOKEN_ENCRYPTION_KEYS = Fernet.generate_key().decode()
+
+
 def world_open() -> World:
     """A fresh emulator, an empty CRM and a user connected through Google's consent page."""
     reset_database()

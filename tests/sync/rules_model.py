@@ -11,8 +11,9 @@ What it covers, for each item before a clean sync (``predict``):
   series_rules.py checks): the field-level three-way merge against the link's base (a
   field changed on one side takes that side's value, a field changed on both sides to
   different values is a conflict the later edit wins, by Meeting ``updated_at`` against
-  Google's ``updated``, a tie going to the CRM, and is recorded); an edit beats a deletion
-  on either side, an unchanged item follows a deletion; a read-only calendar's copy wins;
+  Google's ``updated``, a tie going to the CRM, and is recorded, and nothing else is);
+  an edit beats a deletion on either side, an unchanged item follows a deletion; a
+  read-only calendar's copy wins;
   a pushed meeting that is private while private sync is off leaves Google and stays in
   the CRM;
 - a meeting never pushed: in the target calendar after the sync if it is in the window and
@@ -23,11 +24,13 @@ What it covers, for each item before a clean sync (``predict``):
   is) if it is in the window, nothing otherwise;
 - the mass-delete breaker: a sync whose plan deletes more than 10 and more than 20% of a
   calendar's synced meetings, in either direction, asks first; one that deletes 10 or
-  fewer in every calendar and direction does not.
+  fewer in every calendar and direction does not; its question lists meetings whose
+  deletion the rules plan, each with the side where the user deleted it.
 
 And for every Calendar API write of the sync (``check_writes``): ``sendUpdates=none``; no
-PUT; a PATCH sets only mapped fields (or undeletes with ``status``), each of which it
-changes, with ``If-Match``; a DELETE has ``If-Match``.
+PUT; an insert carries the mapped fields, its id and our marker only; a PATCH sets only
+mapped fields (or undeletes with ``status``), each of which it changes, with ``If-Match``;
+a DELETE has ``If-Match``.
 
 What it leaves to the machine's other checks (it makes no prediction there): occurrences
 changed or cancelled alone and instances of a series; a series whose first occurrence
@@ -477,12 +480,21 @@ def _shape_from_base(base: dict[str, Any] | None) -> Shape | None:
 # -- checks after the sync ---------------------------------------------------------------
 
 
-def check(prediction: Prediction, world: World, *, asked: bool) -> None:
-    """Each predicted item is as predicted; the breaker asked (``asked``) when it had to."""
+def check(
+    prediction: Prediction,
+    world: World,
+    *,
+    asked: bool,
+    held: Iterable[dict[str, Any]] = (),
+) -> None:
+    """Each predicted item is as predicted; the breaker asked (``asked``) when it had to,
+    and its question (``held``: the meetings it listed, ``UserSyncState.held_deletions``)
+    names meetings the rules delete, each with the side where the user deleted it."""
     if prediction.must_trip():
         assert asked, f"the breaker did not ask: {prediction.breaker_counts()}"
     elif prediction.must_not_trip():
         assert not asked, f"the breaker asked for {prediction.breaker_counts()}"
+    _check_held(prediction, list(held), asked=asked)
     links = {
         (link.calendar_id, link.event_id): link
         for link in EventLink.objects.filter(owner=world.user)
@@ -494,6 +506,27 @@ def check(prediction: Prediction, world: World, *, asked: bool) -> None:
     )
     for item in prediction.items:
         _check_item(item, world, links, by_meeting, events, conflicts)
+
+
+def _check_held(prediction: Prediction, held: list[dict[str, Any]], *, asked: bool) -> None:
+    # Where the user deleted it: a deletion copied to Google was made in the CRM.
+    deleted_in = {
+        item.meeting_id: "crm" if item.deletes_in == "google" else "google"
+        for item in prediction.items
+        if item.meeting_id is not None and item.deletes_in is not None
+    }
+    predicted = {item.meeting_id for item in prediction.items if item.meeting_id is not None}
+    for entry in held:
+        meeting_id = entry.get("meeting_id")
+        if meeting_id not in predicted:
+            continue  # An item the model makes no prediction for (see the docstring).
+        assert meeting_id in deleted_in, f"the breaker lists meeting {meeting_id}: no deletion"
+        assert entry.get("deleted_in") == deleted_in[meeting_id], (
+            f"the breaker says meeting {meeting_id} was deleted in {entry.get('deleted_in')}, "
+            f"it was deleted in {deleted_in[meeting_id]}"
+        )
+    if asked and prediction.must_trip():
+        assert held, "the breaker asked without listing the meetings concerned"
 
 
 def _check_item(
@@ -526,6 +559,12 @@ def _check_item(
         assert crm == item.shape, f"{what}: the CRM has {crm}, the rules say {item.shape}"
         assert google == item.shape, f"{what}: Google has {google}, the rules say {item.shape}"
         assert meeting.read_only == item.read_only, f"{what}: read-only is {meeting.read_only}"
+        unforeseen = {
+            c.field
+            for c in conflicts
+            if c.meeting_id == meeting.pk and not any(c.field in names for names in item.conflicts)
+        }
+        assert not unforeseen, f"{what}: conflicts recorded on {unforeseen}, the rules see none"
         for names, winner in item.conflicts.items():
             recorded = [c for c in conflicts if c.meeting_id == meeting.pk and c.field in names]
             assert recorded, f"{what}: no conflict recorded for {names}"
@@ -556,9 +595,10 @@ def _check_item(
 
 
 def check_writes(writes: Iterable[Any], before: dict[str, dict[str, dict[str, Any]]]) -> None:
-    """Every Calendar API write of a sync: ``sendUpdates=none``; no PUT; a PATCH sets only
-    mapped fields (or undeletes with ``status``) and only ones it changes, with If-Match; a
-    DELETE has If-Match. ``before``: each calendar's events before the sync, by id."""
+    """Every Calendar API write of a sync: ``sendUpdates=none``; no PUT; an insert carries
+    only mapped fields, its id and our marker; a PATCH sets only mapped fields (or undeletes
+    with ``status``) and only ones it changes, with If-Match; a DELETE has If-Match.
+    ``before``: each calendar's events before the sync, by id."""
     current = {cal: dict(events) for cal, events in before.items()}
     for write in writes:
         where = f"{write.method} {write.path} {write.body}"
@@ -568,10 +608,17 @@ def check_writes(writes: Iterable[Any], before: dict[str, dict[str, dict[str, An
         cal, event_id = parts[4], parts[6] if len(parts) > 6 else None
         if write.method in ("PATCH", "DELETE"):
             assert write.if_match, f"{where}: no If-Match"
-        if write.method != "PATCH" or event_id is None:
-            continue
         body = write.body or {}
         mapped = set(GOOGLE_KEYS.values())
+        if write.method == "POST" and event_id is None:
+            # An insert: the mapped fields, our id, and our marker alone (no attendee, no
+            # reminder: nothing the CRM does not map, nobody invited).
+            assert set(body) <= mapped | {"id", "extendedProperties"}, f"{where}: unmapped"
+            marker = (body.get("extendedProperties") or {}).get("private") or {}
+            assert set(marker) == {MARKER_KEY}, f"{where}: not marked as the CRM's"
+            continue
+        if write.method != "PATCH" or event_id is None:
+            continue
         allowed = mapped | {"status"} if body.get("status") == "confirmed" else mapped
         assert set(body) <= allowed, f"{where}: writes fields the CRM does not map"
         if not 200 <= write.status < 300:

@@ -217,6 +217,7 @@ class SeriesMachine(ConvergenceMachine):
         self.world.person_for(calendar_id).patch(calendar_id, instance["id"], patch)
         self._listed.clear()
         self.google_deleted_by_user.discard((calendar_id, instance["id"]))
+        self.cancellations_asked.discard((calendar_id, instance["id"]))
         values = {} if subject is None else {"subject": subject}
         self.slots.act(self._item_of_event(calendar_id, series), place, "google", "changed", values)
 

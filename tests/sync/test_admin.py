@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from tandem.accounts.models import GoogleConnection
+from tandem.sync.core.run_report import RunProblem
 from tandem.sync.engine import sync_user_now
 from tandem.sync.models import SyncRun, UserSyncState
 from tests.sync.sched_support import connect_user, google_api, google_event_create
@@ -50,6 +51,20 @@ def test_a_run_page_shows_what_it_did(operator, ann):
     run = SyncRun.objects.get(owner=ann)
     page = operator.get(f"/admin/sync/syncrun/{run.pk}/change/").content.decode()
     assert "crm_created" in page and "succeeded" in page.lower()
+
+
+def test_a_run_page_words_its_problems_as_the_status_page_does(operator, ann):
+    """Errors and warnings are typed (RunProblem): the admin shows their line, escaped,
+    not the stored JSON."""
+    run = SyncRun.objects.get(owner=ann)
+    hostile = RunProblem("refused", subject="“<b>x</b>”", meeting_id=4, event_id="e9")
+    SyncRun.objects.filter(pk=run.pk).update(
+        errors=[hostile.as_json()], warnings=["an old run's plain string"]
+    )
+    page = operator.get(f"/admin/sync/syncrun/{run.pk}/change/").content.decode()
+    assert "“&lt;b&gt;x&lt;/b&gt;”: refused [meeting 4, event e9]" in page
+    assert "an old run&#x27;s plain string" in page
+    assert '"meeting_id"' not in page and "<b>x</b>" not in page
 
 
 def test_the_connection_page_never_shows_a_token(operator, ann, google_in_process):

@@ -56,7 +56,16 @@ def test_a_failed_run_exits_1_with_its_errors(ann: User, google_in_process, caps
     assert main(["sync", "--user", "ann", "--json"]) == 1
     (line,) = _json_lines(capsys)
     assert line["status"] == "failed" and line["exit_code"] == 1
-    assert line["errors"] and all(isinstance(error, str) for error in line["errors"])
+    run = SyncRun.objects.get(owner=ann)
+    assert [error["text"] for error in line["errors"]] == [run.report.first_error]
+    assert set(line["errors"][0]) == {
+        "text",
+        "message",
+        "subject",
+        "meeting_id",
+        "event_id",
+        "rule",
+    }
     text = json.dumps(line)
     for token in google_in_process.tokens_issued():
         assert token not in text

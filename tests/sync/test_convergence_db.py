@@ -35,12 +35,15 @@ After every sync without injected faults (tests/sync/db_machine.py, series_rules
 - nothing is deleted that nobody deleted;
 - a second sync right after writes nothing on either side;
 - each item is what the rules say it must be (tests/sync/rules_model.py, a model of
-  DESIGN.md §3 written apart from the engine: the field merge and who wins a conflict, an
-  edit against a deletion, the window, private sync, read-only calendars, the mass-delete
-  breaker), and every Google write the sync sent carries ``sendUpdates=none`` and patches
-  only mapped fields it changes, with If-Match.
+  DESIGN.md §3 written apart from the engine: the field merge, who wins a conflict and
+  that no other conflict is recorded, an edit against a deletion, the window, private
+  sync, read-only calendars, the mass-delete breaker and the side its question names for
+  each meeting), and every Google write the sync sent carries ``sendUpdates=none``, inserts
+  only mapped fields with our marker, and patches only mapped fields it changes, with
+  If-Match.
 
-CI runs 200 examples of 30 steps; ``TANDEM_HYPOTHESIS_EXAMPLES`` asks for more.
+CI runs 200 examples of 30 steps; ``TANDEM_HYPOTHESIS_EXAMPLES`` asks for more. Examples the
+checks once judged wrongly are replayed step by step in test_db_machine_oracle.py.
 """
 
 from __future__ import annotations
@@ -53,12 +56,7 @@ from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from tests.conftest import (
-    GOOGLE_TEST_CLIENT_ID,
-    GOOGLE_TEST_CLIENT_SECRET,
-    GOOGLE_TEST_REDIRECT_URI,
-    IN_PROCESS_BASE_URL,
-)
+from tests.sync.prop_support import settings_for_the_emulator
 from tests.sync.series_rules import SeriesMachine
 
 EXAMPLES = int(os.environ.get("TANDEM_HYPOTHESIS_EXAMPLES", 200))
@@ -80,12 +78,5 @@ MACHINE_SETTINGS = hypothesis_settings(
 def test_crm_and_google_converge(transactional_db: None, settings: Any) -> None:
     """Whatever people do on either side, and whatever Google's moods, one clean sync makes
     the CRM and Google agree without losing, duplicating or inventing anything."""
-    from cryptography.fernet import Fernet
-
-    settings.GOOGLE_ENDPOINTS = "emulator"
-    settings.FAKE_GOOGLE_URL = IN_PROCESS_BASE_URL
-    settings.GOOGLE_CLIENT_ID = GOOGLE_TEST_CLIENT_ID
-    settings.GOOGLE_CLIENT_SECRET = GOOGLE_TEST_CLIENT_SECRET
-    settings.GOOGLE_REDIRECT_URI = GOOGLE_TEST_REDIRECT_URI
-    settings.TOKEN_ENCRYPTION_KEYS = Fernet.generate_key().decode()
+    settings_for_the_emulator(settings)
     run_state_machine_as_test(SeriesMachine, settings=MACHINE_SETTINGS)

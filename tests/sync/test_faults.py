@@ -92,7 +92,7 @@ def test_a_connection_dropped_on_page_3_of_4_loses_and_duplicates_nothing(
     world.emulator.inject_fault(route=f"GET {EVENTS}", status=0, drop=True, after=2)
 
     run = _failed(world)
-    assert "unreachable" in run.errors[0]
+    assert "unreachable" in run.report.first_error
     assert CalendarSyncState.objects.get(owner=world.user).sync_token == ""
 
     run_clean(world)
@@ -201,7 +201,7 @@ def test_invalid_grant_in_the_middle_of_a_run_asks_to_reconnect_and_deletes_noth
         run = _failed(world)
     connection = GoogleConnection.objects.get(user=world.user)
     assert connection.status == GoogleConnection.Status.NEEDS_RECONNECT
-    assert "Reconnect" in run.errors[0]
+    assert "Reconnect" in run.report.first_error
     assert not Meeting.objects.filter(owner=world.user, deleted_at__isnull=False).exists()
     assert not [
         e
@@ -359,7 +359,7 @@ def test_an_event_without_a_start_is_reported_and_the_rest_syncs(world: SyncWorl
 
     outcome = run_sync(world)
     assert outcome.run is not None
-    assert any("no start" in warning for warning in outcome.run.warnings)
+    assert any("no start" in warning.text for warning in outcome.run.report.warnings)
     assert Meeting.objects.get(owner=world.user, subject="Google one").deleted_at is None
     assert crm_by_subject(world)["CRM three"]
 
@@ -387,7 +387,9 @@ def test_a_write_google_refuses_for_one_meeting_stops_that_meeting_only(
     outcome = run_sync(world)
 
     assert outcome.run is not None and outcome.run.status == SyncRun.Status.FAILED
-    [error] = outcome.run.errors
+    [problem] = outcome.run.report.errors
+    assert (problem.meeting_id, problem.event_id, problem.rule) == (first.pk, event_id, "merged")
+    error = problem.text
     assert error.startswith(
         "“Refused by Google”: Google refused the change, so it stays in the CRM only ("
     )

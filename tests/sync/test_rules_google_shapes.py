@@ -125,7 +125,8 @@ def test_a_push_refused_with_invalid_is_that_meetings_problem(world: SyncWorld) 
     outcome = run_sync(world)
     assert outcome.run is not None
     assert [event["summary"] for event in world.google.events(world.primary)] == ["Accepted"]
-    assert any("invalid" in error for error in outcome.run.errors), outcome.run.errors
+    errors = [error.text for error in outcome.run.report.errors]
+    assert any("invalid" in error for error in errors), errors
 
 
 def test_a_listing_page_with_neither_token_fails_the_run_clearly_and_loses_nothing(
@@ -139,7 +140,7 @@ def test_a_listing_page_with_neither_token_fails_the_run_clearly_and_loses_nothi
     outcome = run_sync(world)
     assert outcome.run is not None and outcome.run.status == "failed"
     assert any(
-        "events.list ended without nextPageToken or nextSyncToken" in error
-        for error in outcome.run.errors
+        "events.list ended without nextPageToken or nextSyncToken" in error.text
+        for error in outcome.run.report.errors
     ), outcome.run.errors
     assert Meeting.objects.filter(owner=world.user, subject="Kept", deleted_at=None).exists()

@@ -18,6 +18,7 @@ import pytest
 from django.test import Client
 
 from tandem.meetings.models import Meeting
+from tandem.sync.core.run_report import RunProblem
 from tandem.sync.models import CalendarSyncState, EventLink, SyncRun
 from tests.sync.harness import HOUR, SyncWorld, connect_user, crm_edit, run_clean, soon
 
@@ -55,12 +56,15 @@ def test_an_unreadable_event_is_said_once_and_the_sync_token_moves_on(
     first = run_clean(world)
     assert first.run is not None
     assert [m.subject for m in Meeting.objects.filter(owner=world.user)] == ["Good one"]
-    assert first.run.warnings == [f"Event {bad['id']}: {MIXED}"]
+    assert first.run.report.warnings == [RunProblem(MIXED, event_id=bad["id"])]
     assert first.run.counts["problems"] == 1
     token = _token(world)
     assert token
     page = world.client.get("/preferences/external-services/").content.decode()
-    assert '<div class="help run-warning">Event ' in page
+    assert (
+        f'<div class="help run-warning">{MIXED} '
+        f'<small class="help run-details">[event {bad["id"]}]</small></div>'
+    ) in page
     assert "&ldquo;Bad one&rdquo;" in page or "“Bad one”" in page
 
     second = run_clean(world)
@@ -96,7 +100,9 @@ def test_a_linked_event_that_turns_unreadable_leaves_its_meeting_and_link_alone(
 
     outcome = run_clean(world)
     assert outcome.run is not None
-    assert outcome.run.warnings == [f"Event {event['id']}: {MIXED}"]
+    assert outcome.run.report.warnings == [
+        RunProblem(MIXED, meeting_id=meeting.pk, event_id=event["id"])
+    ]
     assert EventLink.objects.filter(meeting=meeting).exists()
     meeting.refresh_from_db()
     assert (meeting.subject, meeting.description) == ("Bad one", "")
@@ -125,6 +131,6 @@ def test_a_crm_edit_of_a_meeting_whose_event_turned_unreadable_fails_no_run(
         outcome = run_clean(world)
         assert outcome.run is not None and outcome.run.errors == []
         assert outcome.run.warnings
-        assert all(warning.startswith(f"Event {event['id']}: ") for warning in outcome.run.warnings)
+        assert all(w.event_id == event["id"] for w in outcome.run.report.warnings)
     meeting.refresh_from_db()
     assert meeting.location == "Room 4"

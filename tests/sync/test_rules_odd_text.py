@@ -146,10 +146,10 @@ def test_one_malformed_event_is_a_problem_named_by_its_title_and_the_rest_sync(
     outcome = run_sync(world)
     assert outcome.run is not None
     assert [m.subject for m in Meeting.objects.filter(owner=world.user)] == ["Good one"]
-    problems = [warning for warning in outcome.run.warnings if "Bad one" in warning]
-    assert problems and problems[0].endswith(
-        "“Bad one”: The start and the end mix a date and a date-time."
-    ), outcome.run.warnings
+    problems = [w.message for w in outcome.run.report.warnings if "Bad one" in w.message]
+    assert problems == ["“Bad one”: The start and the end mix a date and a date-time."], (
+        outcome.run.warnings
+    )
     assert EventLink.objects.filter(owner=world.user).count() == 1
 
 

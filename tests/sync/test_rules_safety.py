@@ -8,7 +8,8 @@ from django.test import Client
 
 from config.celery import app
 from tandem.meetings.services import meeting_restore
-from tandem.sync.engine import context
+from tandem.sync.core import run_report
+from tandem.sync.core.run_report import RunProblem
 from tandem.sync.models import CalendarSyncState, SyncRun, UserSyncState
 from tests.sync.harness import (
     SyncWorld,
@@ -135,7 +136,9 @@ def test_every_run_is_recorded_with_times_requests_counts_and_errors(world: Sync
     world.emulator.inject_fault(route="GET */events", status=503)
     failed = run_sync(world).run
     assert failed is not None and failed.status == SyncRun.Status.FAILED
-    assert failed.errors == ["Google was busy or unreachable; Tandem retries automatically."]
+    assert failed.report.errors == [
+        RunProblem("Google was busy or unreachable; Tandem retries automatically.")
+    ]
     assert SyncRun.objects.filter(owner=world.user).count() == 4
 
 
@@ -195,7 +198,7 @@ def test_keep_my_meetings_restores_every_crm_deletion_not_only_the_ones_listed(
     """The question lists at most HELD_SHOWN meetings; "Keep my meetings" restores every
     meeting deleted in the CRM whose deletion has not reached Google, so none of the rest is
     deleted in Google by a later run."""
-    monkeypatch.setattr(context, "HELD_SHOWN", 5)  # a short list, as 200 is for 1,000
+    monkeypatch.setattr(run_report, "HELD_SHOWN", 5)  # a short list, as 200 is for 1,000
     _synced_events(world, 50)
     for meeting in crm_meetings(world)[:20]:
         crm_delete(meeting)

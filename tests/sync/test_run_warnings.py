@@ -27,8 +27,9 @@ def test_text_cleaned_on_the_way_in_is_reported_with_the_run(world: SyncWorld) -
     assert outcome.run is not None
     outcome.run.refresh_from_db()
     assert outcome.counts["text_changed"] == 1
-    (warning,) = outcome.run.warnings
-    assert warning.startswith(f"Event {event['id']}: ") and "NUL" in warning
+    (warning,) = outcome.run.report.warnings
+    assert (warning.subject, warning.event_id) == ("“Pitch review”", event["id"])
+    assert "NUL" in warning.message
     assert outcome.run.errors == []
     again = run_clean(world)
     assert again.run is not None and again.run.warnings == []  # reported once, not each run

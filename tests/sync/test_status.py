@@ -52,6 +52,9 @@ def test_external_services_shows_last_and_next_sync_and_what_runs_did(ann, googl
     assert "Next sync: around" in page
     assert "Recent runs" in page
     assert '<span class="change-count">1 new</span>' in page  # the event came into the CRM
+    # On a phone the run's cells stack: each is labelled, as the header was (tandem.css).
+    for label in ("Started", "Result", "Into the CRM", "Into Google", "Conflicts"):
+        assert f'<td data-label="{label}"' in page or f'data-label="{label}">' in page
 
 
 def test_errors_are_shown_in_plain_words(ann, google_in_process):

@@ -13,6 +13,7 @@ from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.identity import event_id_for_meeting
 from tandem.sync.core.mapping import MARKER_KEY, fields_from_event
 from tandem.sync.core.memory import Clock, MemoryCrm, MemoryGoogle, MemoryLinks
+from tandem.sync.core.run_report import RunProblem
 from tandem.sync.core.state import SyncSettings
 from tests.sync_core.strategies import timed
 
@@ -147,7 +148,7 @@ def test_a_malformed_event_is_recorded_and_the_run_goes_on(world: World) -> None
     # Said once, as a warning of the run that met it; the token moves on (the event comes
     # again when Google changes it).
     assert report.warnings == [
-        (bad, f"“{title}”: The start and the end mix a date and a date-time.")
+        RunProblem(f"“{title}”: The start and the end mix a date and a date-time.", event_id=bad)
     ]
     assert not report.errors and report.token_saved
     assert len(world.crm.alive()) == 1
@@ -160,7 +161,7 @@ def test_cut_text_is_reported_as_a_warning(world: World) -> None:
     event_id = world.google.user_create(timed(9))
     world.google.events[event_id]["description"] = "d" * 9000
     report = world.sync()
-    assert report.warnings and report.warnings[0][0] == event_id
+    assert report.warnings and report.warnings[0].event_id == event_id
     assert len(next(iter(world.crm.alive().values())).description) == 8192
 
 

@@ -24,7 +24,7 @@ def test_a_first_import_counts_its_new_meetings() -> None:
     assert counts(report) == {"crm_created": 3}
     assert (report.crm_writes, report.google_writes) == (3, 0)
     assert report.full_listing and report.token_saved
-    assert not report.errors and not report.problems and not report.warnings
+    assert not report.errors and not report.warnings
 
 
 def test_google_edits_and_deletions_are_counted_as_the_crm_takes_them() -> None:
@@ -79,7 +79,7 @@ def test_an_unreadable_event_is_counted_as_a_problem_and_saves_the_token() -> No
     world.google.events[bad]["end"] = {"date": "2026-03-02"}
     report = world.sync()
     assert counts(report) == {"problems": 1}
-    assert report.token_saved and report.problems == [] and len(report.warnings) == 1
+    assert report.token_saved and report.errors == [] and len(report.warnings) == 1
 
 
 def test_a_failed_crm_write_fails_its_item_and_keeps_the_token() -> None:

@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 from tandem.sync.core.fields import MeetingFields, TimedMoment
 from tandem.sync.core.mapping import OccurrenceOf
 from tandem.sync.core.occurrence_slots import crm_moment, crm_original, hiding_fields, slot_fields
-from tandem.sync.core.pairing import Listed, PageLookup, SeriesRow, plan_page
+from tandem.sync.core.pairing import (
+    Listed,
+    NewMeeting,
+    PageLookup,
+    SeriesRow,
+    google_extras,
+    plan_page,
+)
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SyncSettings
 from tests.sync_core.strategies import all_day, timed
 
@@ -282,3 +289,146 @@ def test_an_occurrence_cancelled_in_the_crm_and_changed_in_google_comes_back() -
     assert result.items == []
     (new,) = result.fresh
     assert (new.series_id, new.replaces, new.cancelled_occurrence) == (5, 8, False)
+
+
+# -- the rows an occurrence adds to the page's bulk create, whole ---------------------------
+
+RAW = {"iCalUID": "series@google.com", "hangoutLink": "https://meet.google.com/abc-defg-hij"}
+
+
+def test_a_changed_occurrence_row_carries_its_uid_link_and_extras() -> None:
+    moved = timed(10, day=2, zone=BERLIN)
+    entry = listed(occurrence("occ1", moved), **RAW)
+    (new,) = page(entry, lookup=series_lookup()).fresh
+    assert google_extras(entry.raw)  # the video link is kept
+    assert new == NewMeeting(
+        entry.event,
+        "series@google.com",
+        moved,
+        False,
+        moved,
+        "google",
+        series_id=5,
+        original_start=ORIGINAL.at,
+        extras=google_extras(entry.raw),
+    )
+
+
+def test_an_occurrence_of_a_read_only_series_is_a_read_only_row_and_hides_read_only() -> None:
+    lookup = series_lookup()
+    lookup.series["series"] = replace(
+        lookup.series["series"], meeting=meeting(5, SERIES, read_only=True)
+    )
+    moved = listed(occurrence("occ1", timed(10, day=2, zone=BERLIN)), **RAW)
+    gone = listed(occurrence("occ2", None, cancelled=True), **RAW)
+    changed, hiding = page(moved, gone, lookup=lookup).fresh
+    assert (changed.read_only, hiding.read_only) == (True, True)
+    assert (changed.link_base, changed.link_origin) == (changed.fields, "google")
+
+
+def test_a_cancelled_occurrence_row_hides_the_crms_slot_and_has_no_link() -> None:
+    """The series moved from 09:00 to 09:30 Berlin in the CRM before the clocks changed:
+    the row hiding an occurrence after the change hides the CRM's 09:30 (summer time)."""
+    agreed = datetime(2026, 3, 20, 8, tzinfo=UTC)  # 09:00 CET
+    moved = replace(
+        SERIES,
+        start=TimedMoment(agreed + timedelta(minutes=30), BERLIN),
+        end=TimedMoment(agreed + timedelta(minutes=90), BERLIN),
+    )
+    lookup = PageLookup(
+        series={
+            "series": SeriesRow(meeting(5, moved), zone=BERLIN, agreed=TimedMoment(agreed, BERLIN))
+        },
+        meetings={5: meeting(5, moved)},
+    )
+    google_slot = TimedMoment(datetime(2026, 3, 30, 7, tzinfo=UTC), BERLIN)  # 09:00 CEST
+    gone = event("occ1", None, cancelled=True, occurrence=OccurrenceOf("series", google_slot))
+    entry = listed(gone, **RAW)
+    (new,) = page(entry, lookup=lookup).fresh
+    crm_slot = TimedMoment(datetime(2026, 3, 30, 7, 30, tzinfo=UTC), BERLIN)  # 09:30 CEST
+    assert new == NewMeeting(
+        gone,
+        "series@google.com",
+        hiding_fields(moved, crm_slot),  # type: ignore[arg-type]
+        False,
+        None,
+        "",
+        series_id=5,
+        original_start=crm_slot.at,
+        cancelled_occurrence=True,
+    )
+
+
+def test_an_occurrence_without_its_series_is_a_meeting_of_its_own_with_its_link() -> None:
+    fields = timed(10, day=2, zone=BERLIN)
+    entry = listed(occurrence("occ1", fields), **RAW)
+    read_only = SyncSettings(is_target=True, calendar_id=CAL, read_only=True)
+    (new,) = plan_page([entry], PageLookup(), settings=read_only, calendar_id=CAL, final=True).fresh
+    assert new == NewMeeting(
+        entry.event,
+        "series@google.com",
+        fields,
+        True,
+        fields,
+        "google",
+        extras=google_extras(entry.raw),
+    )
+
+
+def test_an_occurrence_a_hiding_row_holds_without_its_series_replaces_that_row() -> None:
+    lookup = PageLookup(imports={f"{CAL}/occ1": 8}, meetings={8: meeting(8, hides_occurrence=True)})
+    entry = listed(occurrence("occ1", timed(10, day=2, zone=BERLIN)))
+    (new,) = page(entry, lookup=lookup, final=True).fresh
+    assert (new.replaces, new.series_id) == (8, None)
+
+
+def test_an_occurrence_the_crm_changed_too_is_an_item_with_its_event_and_json() -> None:
+    row = meeting(8, timed(11, day=2, zone=BERLIN))
+    lookup = series_lookup(slot_rows={(5, ORIGINAL.at): row})
+    entry = listed(occurrence("occ1", timed(10, day=2, zone=BERLIN)), **RAW)
+    (item,) = page(entry, lookup=lookup).items
+    assert (item.event, item.raw) == (entry.event, entry.raw)
+
+
+def test_a_new_event_of_a_read_only_calendar_is_a_read_only_meeting() -> None:
+    read_only = SyncSettings(is_target=True, calendar_id=CAL, read_only=True)
+    entry = listed(event("ev1"), **RAW)
+    (new,) = plan_page([entry], PageLookup(), settings=read_only, calendar_id=CAL).fresh
+    assert (new.read_only, new.ical_uid, new.extras) == (
+        True,
+        "series@google.com",
+        google_extras(entry.raw),
+    )
+
+
+def test_an_occurrence_listed_without_an_ical_uid_has_an_empty_one() -> None:
+    entry = listed(occurrence("occ1", timed(10, day=2, zone=BERLIN)))
+    (new,) = page(entry, lookup=series_lookup()).fresh
+    assert new.ical_uid == ""
+
+
+def test_an_event_linked_in_another_calendar_is_neither_created_nor_planned() -> None:
+    lookup = PageLookup(linked_elsewhere={"uid@x"})
+    result = page(listed(event("ev1"), iCalUID="uid@x"), lookup=lookup)
+    assert (result.items, result.fresh) == ([], [])
+
+
+def test_a_new_event_of_the_users_own_keeps_no_extras_and_no_uid_it_lacks() -> None:
+    own = {"organizer": {"email": "me@example.com", "self": True}}
+    (new,) = page(listed(event("ev1"), **own)).fresh
+    assert (new.extras, new.ical_uid) == ({}, "")
+
+
+def test_every_planned_item_keeps_its_events_json() -> None:
+    """The JSON goes with the item to the store (the link's extras, a copy's bulk row)."""
+    link = Link(CAL, 7, "ev1", timed(9), '"e0"', 1, "google")
+    lookup = PageLookup(links={"ev1": link}, meetings={7: meeting(7)})
+    paired = listed(event("ev1", timed(10)), **RAW)
+    broken = Listed(
+        GoogleEvent.malformed(event_id="ev2", etag='"e2"', problem="no start"), {"id": "ev2"}
+    )
+    items = page(paired, broken, lookup=lookup).items
+    assert [(item.event.event_id, item.raw) for item in items] == [
+        ("ev1", paired.raw),
+        ("ev2", broken.raw),
+    ]

@@ -240,10 +240,15 @@ def test_one_row_per_occurrence_and_a_missing_occurrence_is_reported() -> None:
 
 def test_a_failed_item_is_named_in_plain_words_and_a_private_one_by_no_subject() -> None:
     plan = plan_item(link=None, crm=ROW, google=None, settings=DEFAULTS, listing_complete=False)
-    message = item_error(plan, ROW, Refused("no"))
-    assert message.startswith(f"“{MOVED.subject}”: Google refused the change")
+    problem = item_error(plan, ROW, Refused("no"))
+    assert problem.text.startswith(f"“{MOVED.subject}”: Google refused the change")
+    assert (problem.meeting_id, problem.event_id, problem.rule) == (
+        plan.meeting_id,
+        plan.event_id or "",
+        plan.why,
+    )
     private = replace(ROW, fields=replace(MOVED, visibility="private"))
-    hidden = item_error(plan, private, PreconditionFailed("stale"))
+    hidden = item_error(plan, private, PreconditionFailed("stale")).text
     assert MOVED.subject not in hidden and hidden.startswith("A private meeting: changed again")
 
 

@@ -116,3 +116,63 @@ def test_hard_delete_is_not_offered(operator: Client, alice: User) -> None:
     response = operator.post(reverse("admin:meetings_meeting_delete", args=[meeting.pk]))
     assert response.status_code == 403
     assert Meeting.objects.filter(pk=meeting.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        ("0001-01-01", "0001-01-01", "start"),  # issue 15: refused in save_model, a 500
+        ("9999-12-31", "9999-12-31", "end"),
+        ("2026-11-24", "2026-11-23", "end"),  # the end before the start
+    ],
+)
+def test_a_meeting_the_services_refuse_is_an_admin_form_error(
+    operator: Client, alice: User, start: str, end: str, field: str
+) -> None:
+    add = reverse("admin:meetings_meeting_add")
+    response = operator.post(
+        add,
+        {
+            "owner": alice.pk,
+            "subject": "Far off",
+            "start_0": start,
+            "start_1": "10:00:00",
+            "end_0": end,
+            "end_1": "11:00:00",
+            "time_zone": "Europe/Berlin",
+            "visibility": "default",
+            "recurrence": "[]",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field]
+    assert not Meeting.objects.exists()
+
+
+def test_moving_a_masked_meeting_out_of_range_is_a_form_error_and_keeps_it(
+    operator: Client, alice: User
+) -> None:
+    meeting = timed(
+        alice,
+        "Doctor",
+        datetime(2026, 11, 24, 9, tzinfo=BERLIN),
+        datetime(2026, 11, 24, 10, tzinfo=BERLIN),
+        visibility="private",
+    )
+    change = reverse("admin:meetings_meeting_change", args=[meeting.pk])
+    response = operator.post(
+        change,
+        {
+            "owner": alice.pk,
+            "start_0": "9999-12-31",
+            "start_1": "09:00:00",
+            "end_0": "9999-12-31",
+            "end_1": "10:00:00",
+            "time_zone": "Europe/Berlin",
+            "recurrence": "[]",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["start"]
+    meeting.refresh_from_db()
+    assert meeting.start.year == 2026 and meeting.subject == "Doctor" and meeting.version == 1

@@ -14,10 +14,11 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import reverse
 
+from tandem.api.tokens import issue_token
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_change
 from tandem.meetings.services import MeetingInput
-from tandem.sync.models import SyncConflict, SyncRun
+from tandem.sync.models import SyncConflict, SyncRun, UserSyncState
 
 from .conftest import BERLIN, timed
 
@@ -200,3 +201,76 @@ def test_conflicts_hide_the_text_of_a_private_meeting(
         assert _leaks(page.content.decode()) == []
     by_owner = operator.get(reverse("admin:sync_syncconflict_changelist"), {"q": "alice"})
     assert "Busy" in by_owner.content.decode()
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        {"subject__startswith": "Acq"},
+        {"subject": SECRET},
+        {"description__icontains": "million"},
+        {"location__iexact": SECRET_PLACE},
+        {"subject__gte": "A"},
+        {"visibility__exact": "private", "subject__regex": "^Acq"},
+    ],
+)
+def test_no_filter_in_the_address_reads_a_private_meetings_hidden_words(
+    operator: Client, secret: Meeting, lookup: dict[str, str]
+) -> None:
+    # Django's change list takes any lookup on the model's own fields from the query
+    # string: the count of rows found spelt out a hidden subject letter by letter.
+    page = operator.get(reverse("admin:meetings_meeting_changelist"), lookup)
+
+    assert page.status_code == 400
+
+
+def test_no_filter_in_the_address_reads_a_conflicts_or_a_held_deletions_text(
+    secret: Meeting, alice: User, db: None
+) -> None:
+    SyncConflict.objects.create(
+        owner=alice, meeting=secret, field="subject", crm_value=SECRET, winner="crm", rule="t"
+    )
+    UserSyncState.objects.create(owner=alice, held_deletions=[{"subject": SECRET}])
+    operator = _superuser(db)
+    asked = [
+        ("admin:sync_syncconflict_changelist", {"crm_value__icontains": "Initech"}),
+        ("admin:sync_usersyncstate_changelist", {"held_deletions__icontains": "Initech"}),
+        ("admin:sync_usersyncstate_changelist", {"needs_attention__startswith": "A"}),
+        ("admin:accounts_googleconnection_changelist", {"refresh_token_encrypted__gt": "g"}),
+    ]
+
+    for name, lookup in asked:
+        assert operator.get(reverse(name), lookup).status_code == 400, (name, lookup)
+
+
+def test_the_filters_the_change_lists_offer_still_work(secret: Meeting, alice: User) -> None:
+    operator = _superuser(None)
+    offered = [
+        ("admin:meetings_meeting_changelist", {"visibility__exact": "private"}),
+        ("admin:meetings_meeting_changelist", {"owner__id__exact": str(alice.pk)}),
+        ("admin:meetings_meeting_changelist", {"deleted": "no", "all_day__exact": "0"}),
+        ("admin:meetings_meeting_changelist", {"start__year": "2026", "start__month": "11"}),
+        ("admin:meetings_meeting_changelist", {"read_only__exact": "0", "q": "Busy"}),
+        ("admin:sync_syncconflict_changelist", {"field__exact": "subject"}),
+        ("admin:sync_usersyncstate_changelist", {"needs_attention__isempty": "1"}),
+        ("admin:sync_syncrun_changelist", {"status__exact": "ok", "started_at__year": "2026"}),
+        ("admin:accounts_googleconnection_changelist", {"status__exact": "connected"}),
+    ]
+
+    for name, lookup in offered:
+        assert operator.get(reverse(name), lookup).status_code == 200, (name, lookup)
+
+
+def test_the_admin_shows_no_api_token(alice: User, db: None) -> None:
+    key = issue_token(alice)
+    operator = _superuser(db)
+
+    index = operator.get(reverse("admin:index")).content.decode()
+
+    assert "authtoken" not in index
+    assert operator.get("/admin/authtoken/tokenproxy/").status_code == 404
+    for page in ("admin:auth_user_changelist", "admin:accounts_googleconnection_changelist"):
+        assert key not in operator.get(reverse(page)).content.decode()
+    assert (
+        key not in operator.get(reverse("admin:auth_user_change", args=[alice.pk])).content.decode()
+    )

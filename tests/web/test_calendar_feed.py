@@ -69,6 +69,24 @@ def test_the_feed_refuses_a_bad_or_huge_range(client_alice: Client) -> None:
         assert response.json()["error"]
 
 
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("9999-12-30", "9999-12-31"), ("0001-01-01", "0001-01-02"), ("2200-12-31", "2201-01-02")],
+)
+def test_the_feed_refuses_days_outside_the_years_of_meetings(
+    client_alice: Client, start: str, end: str
+) -> None:
+    # Issue 15: a range at the calendar's edge overflowed the zone margin's arithmetic (500).
+    response = client_alice.get(FEED, {"start": start, "end": end})
+    assert response.status_code == 400
+    assert "1900" in response.json()["error"]
+
+
+def test_the_feed_serves_the_edges_of_the_years_of_meetings(client_alice: Client) -> None:
+    for start, end in (("1900-01-01", "1900-01-08"), ("2200-12-25", "2201-01-01")):
+        assert client_alice.get(FEED, {"start": start, "end": end}).status_code == 200
+
+
 def test_a_drag_saves_the_new_times_in_the_viewers_zone(client_alice: Client, alice: User) -> None:
     meeting = timed(alice, "Call", at(18, 9), at(18, 10), zone="America/New_York")
     response = client_alice.post(

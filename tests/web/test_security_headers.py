@@ -9,7 +9,8 @@ import re
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from rest_framework.authtoken.models import Token
+
+from tandem.api.tokens import issue_token
 
 PAGES = [
     "/",
@@ -80,7 +81,7 @@ def test_a_signed_in_answer_is_never_stored(signed_in: Client, path: str) -> Non
 
 def test_an_api_answer_to_a_token_is_never_stored(db: None) -> None:
     user = User.objects.create_user("api-user", password="x-secret-pw")
-    client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {issue_token(user)}")
 
     response = client.get("/api/v1/meetings/")
 

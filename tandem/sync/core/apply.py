@@ -40,6 +40,7 @@ from tandem.sync.core.mapping import (
 )
 from tandem.sync.core.merge import Conflict
 from tandem.sync.core.planner import plan_item
+from tandem.sync.core.run_report import RunProblem, subject_of, subject_of_fields
 from tandem.sync.core.sides import (
     AlreadyExists,
     CrmSide,
@@ -64,9 +65,9 @@ class SyncReport:
     # record counts them.
     counts: Counter[str] = field(default_factory=Counter)
     conflicts: list[tuple[int | None, Conflict]] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    warnings: list[tuple[str, str]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    # Items not synced this time (they come again), and what was changed to sync an item.
+    errors: list[RunProblem] = field(default_factory=list)
+    warnings: list[RunProblem] = field(default_factory=list)
     needs_attention: str = ""
     full_listing: bool = False
     token_saved: bool = False
@@ -245,11 +246,11 @@ class Applier:
                     case RecordConflict():
                         self.report.conflicts.extend((meeting_id, c) for c in action.conflicts)
                     case RecordProblem() if action.holds_token:
-                        self.report.problems.append((action.event_id, action.message))
+                        self.report.errors.append(problem_of(action, meeting, event))
                     case RecordProblem():
                         # An event the CRM cannot read: a warning, as the inbound pass says
                         # it (its meeting's edit waits until Google's event is readable).
-                        self.report.warnings.append((action.event_id, action.message))
+                        self.report.warnings.append(problem_of(action, meeting, event))
         except SideError as error:
             self.report.errors.append(item_error(plan, meeting, error))
 
@@ -353,16 +354,9 @@ def plan_hold_apply(
     return planned, verdict
 
 
-def item_error(plan: ItemPlan, meeting: CrmMeeting | None, error: SideError) -> str:
+def item_error(plan: ItemPlan, meeting: CrmMeeting | None, error: SideError) -> RunProblem:
     """One item's failure in plain words for the run record and the status page (the
-    branch of the table and the ids stay for operators, after the words)."""
-    # Run records are read by operators too: a private meeting is named by its id only.
-    if meeting is None:
-        name = f"Event {plan.event_id}"
-    elif meeting.fields.is_private:
-        name = "A private meeting"
-    else:
-        name = f"“{meeting.fields.subject}”"
+    branch of the table and the ids stay for operators, beside the words)."""
     if isinstance(error, Refused):
         what = f"Google refused the change, so it stays in the CRM only ({error})"
     elif isinstance(error, PreconditionFailed):
@@ -371,4 +365,28 @@ def item_error(plan: ItemPlan, meeting: CrmMeeting | None, error: SideError) -> 
         what = "no longer exists on the other side; tried again at the next sync"
     else:
         what = f"not synced this time ({error}); tried again at the next sync"
-    return f"{name}: {what} [{plan.why}; meeting {plan.meeting_id}, event {plan.event_id}]"
+    return RunProblem(
+        what,
+        subject=subject_of(meeting) or "A Google event",
+        meeting_id=plan.meeting_id,
+        event_id=plan.event_id or "",
+        rule=plan.why,
+    )
+
+
+def problem_of(
+    action: RecordProblem, meeting: CrmMeeting | None, event: GoogleEvent | None
+) -> RunProblem:
+    """A problem the planner recorded, naming the meeting, else the event as Google has it.
+    An event the CRM could not read names itself in its problem (core/mapping.py _titled)."""
+    if event is not None and event.problem is not None:
+        subject = ""
+    else:
+        subject = subject_of(meeting) or subject_of_fields(event.fields if event else None)
+        subject = subject or "A Google event"
+    return RunProblem(
+        action.message,
+        subject=subject,
+        meeting_id=meeting.meeting_id if meeting is not None else None,
+        event_id=action.event_id,
+    )

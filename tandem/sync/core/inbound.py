@@ -31,11 +31,12 @@ from tandem.sync.core.actions import (
     SaveLink,
     UpdateCrm,
 )
-from tandem.sync.core.apply import Applier, SyncReport, item_error
+from tandem.sync.core.apply import Applier, SyncReport, item_error, problem_of
 from tandem.sync.core.breaker import breaker_check
 from tandem.sync.core.mapping import MalformedEvent, read_event
 from tandem.sync.core.pairing import Listed, NewMeeting, PairedItem, new_meeting, plan_page
 from tandem.sync.core.planner import plan_item
+from tandem.sync.core.run_report import RunProblem, subject_of_fields
 from tandem.sync.core.sides import CrmSide, Event, GoogleSide, SideError, SyncTokenInvalid
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SyncSettings
 from tandem.sync.core.stores import InboundStore, LinkSave, PageWrites, PendingDelete
@@ -170,21 +171,20 @@ class Inbound:
                     self.report.token_saved = self.report.token_saved or self.clean
                 self.apply_google_work()
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, problem: RunProblem) -> None:
         """One item failed: the run reports it, and this listing's sync token is not saved
         (the next listing brings the item again)."""
-        self.report.errors.append(message)
+        self.report.errors.append(problem)
         self.clean = False
 
-    def _problem(self, problem: RecordProblem) -> None:
+    def _problem(self, problem: RecordProblem, item: PairedItem) -> None:
         """A problem the planner records: one that holds the token back fails the item (the
         next listing brings it again); any other (an event the CRM cannot hold) is a
         warning of this run, said once: the event comes again when Google changes it."""
         if problem.holds_token:
-            self.report.problems.append((problem.event_id, problem.message))
-            self.clean = False
+            self._fail(problem_of(problem, item.crm, item.event))
         else:
-            self.report.warnings.append((problem.event_id, problem.message))
+            self.report.warnings.append(problem_of(problem, item.crm, item.event))
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -193,14 +193,21 @@ class Inbound:
             reading = read_event(raw, default_zone=self.default_zone)
         except MalformedEvent as error:
             if error.event_id is None:
-                self._fail(f"An event without an id was skipped: {error.reason}")
+                self._fail(RunProblem(f"An event without an id was skipped: {error.reason}"))
                 return None
             return GoogleEvent.malformed(
                 event_id=error.event_id, etag=str(raw.get("etag", "")), problem=error.reason
             )
         if reading.warnings:
             self.report.counts["text_changed"] += 1
-            self.report.warnings.extend((reading.event_id, w) for w in reading.warnings)
+            self.report.warnings.extend(
+                RunProblem(
+                    warning,
+                    subject=subject_of_fields(reading.fields) or "A Google event",
+                    event_id=reading.event_id,
+                )
+                for warning in reading.warnings
+            )
         return GoogleEvent.from_reading(reading, namespace=self.namespace)
 
     def _plan_page(
@@ -277,7 +284,7 @@ class Inbound:
                 for action in plan.actions:
                     if isinstance(action, RecordProblem):
                         self.report.counts["problems"] += 1
-                        self._problem(action)
+                        self._problem(action, item)
                 continue
             needs_google = any(isinstance(action, GOOGLE_WRITES) for action in plan.actions)
             try:
@@ -285,8 +292,8 @@ class Inbound:
             except SideError as error:
                 self._fail(item_error(plan, item.crm, error))
         failed: set[str] = set()
-        for event_id, failure in self.store.write_page(writes):
-            failed.add(event_id)
+        for failure in self.store.write_page(writes):
+            failed.add(failure.event_id)
             self._fail(failure)
         made = [new for new in writes.creates if new.event.event_id not in failed]
         occurrences = sum(1 for new in made if new.series_id is not None)
@@ -366,7 +373,7 @@ class Inbound:
                     if meeting_id is not None:
                         writes.conflicts.append((meeting_id, action.conflicts))
                 case RecordProblem():
-                    self._problem(action)
+                    self._problem(action, item)
         if needs_google:
             assert crm_after is not None  # no Google write without a meeting (planner.py)
             rest = tuple(a for a in actions if isinstance(a, (*GOOGLE_WRITES, SaveLink, DropLink)))
@@ -394,9 +401,13 @@ class Inbound:
                 # deletion took along (meeting_delete), as a Google delete finding it gone.
                 if not self.store.deleted_already(delete.meeting_id):
                     self._fail(
-                        f"A meeting whose event was deleted in Google stays in the CRM for now: "
-                        f"it changed meanwhile ({error}); tried again at the next sync "
-                        f"[meeting {delete.meeting_id}]"
+                        RunProblem(
+                            "its event was deleted in Google, but it stays in the CRM for "
+                            f"now: it changed meanwhile ({error}); tried again at the next sync",
+                            subject="A meeting",
+                            meeting_id=delete.meeting_id,
+                            event_id=delete.event_id or "",
+                        )
                     )
                     continue
             if delete.event_id is not None:

@@ -20,6 +20,7 @@ from tandem.sync.core.apply import SyncReport
 from tandem.sync.core.identity import event_id_for_meeting, looks_like_ours
 from tandem.sync.core.memory import MemoryCrm, MemoryLinks
 from tandem.sync.core.pairing import Listed, PageLookup
+from tandem.sync.core.run_report import RunProblem, subject_of_fields
 from tandem.sync.core.sides import SideError
 from tandem.sync.core.state import CrmMeeting, Link
 from tandem.sync.core.stores import PageWrites
@@ -107,8 +108,8 @@ class MemoryInboundStore:
     def transaction(self) -> AbstractContextManager[object]:
         return nullcontext()
 
-    def write_page(self, writes: PageWrites) -> list[tuple[str, str]]:
-        failures = []
+    def write_page(self, writes: PageWrites) -> list[RunProblem]:
+        failures: list[RunProblem] = []
         for new in writes.creates:
             assert new.series_id is None and new.replaces is None  # no series in memory
             try:
@@ -119,9 +120,10 @@ class MemoryInboundStore:
                 )
             except SideError as error:
                 failures.append(
-                    (
-                        new.event.event_id,
-                        f"Event {new.event.event_id}: not imported this time ({error})",
+                    RunProblem(
+                        f"not imported this time ({error})",
+                        subject=subject_of_fields(new.event.fields) or "A Google event",
+                        event_id=new.event.event_id,
                     )
                 )
                 continue

@@ -23,6 +23,7 @@ from typing import Protocol, TypeVar
 from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.merge import Conflict, Side
 from tandem.sync.core.pairing import Listed, NewMeeting, PageLookup
+from tandem.sync.core.run_report import RunProblem
 from tandem.sync.core.sides import Event
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
 
@@ -91,9 +92,9 @@ class InboundStore(Protocol):
         """One page's CRM writes: all or none."""
         ...
 
-    def write_page(self, writes: PageWrites) -> list[tuple[str, str]]:
-        """Writes the page's bulk writes; returns the failures of single items, as (event
-        id, in words) (the database writes all or raises; the in-memory side has injected
+    def write_page(self, writes: PageWrites) -> list[RunProblem]:
+        """Writes the page's bulk writes; returns the failures of single items (each
+        naming its event) (the database writes all or raises; the in-memory side has injected
         faults)."""
         ...
 

@@ -49,6 +49,7 @@ from tandem.sync.core.fields import MeetingFields, Moment, TimedMoment
 from tandem.sync.core.mapping import MalformedEvent, patch_from_changes, read_event
 from tandem.sync.core.occurrence_slots import slot_fields
 from tandem.sync.core.planner import plan_occurrence_out
+from tandem.sync.core.run_report import RunProblem
 from tandem.sync.core.state import GoogleEvent
 from tandem.sync.engine.context import CalendarPlan, RunContext
 from tandem.sync.models import EventLink, ImportedMeeting
@@ -157,10 +158,14 @@ class ExceptionsOut:
             return  # Changed in Google meanwhile: the next run reads the instance again.
         except (google_errors.BadRequest, google_errors.Forbidden) as error:
             # Refused for this occurrence: it stays in the CRM, the other rows go on.
-            name = "A private meeting" if row.is_private else f"“{row.subject}”"
             self.clean = False
-            self.ctx.errors.append(
-                f"{name}: Google refused the change, so it stays in the CRM only ({error})"
+            self.ctx.report.errors.append(
+                RunProblem(
+                    f"Google refused the change, so it stays in the CRM only ({error})",
+                    subject=_subject(row),
+                    meeting_id=row.pk,
+                    rule=plan.why,
+                )
             )
 
     @staticmethod
@@ -199,10 +204,14 @@ class ExceptionsOut:
             match action:
                 case RecordProblem():
                     self.clean = False
-                    name = "A private meeting" if row.is_private else f"“{row.subject}”"
-                    self.ctx.errors.append(
-                        f"{name}: the series in Google has no occurrence at "
-                        f"{self._original_start(row)}, so this change stays in the CRM."
+                    self.ctx.report.errors.append(
+                        RunProblem(
+                            f"the series in Google has no occurrence at "
+                            f"{self._original_start(row)}, so this change stays in the CRM",
+                            subject=_subject(row),
+                            meeting_id=row.pk,
+                            rule=plan.why,
+                        )
                     )
                 case DeleteInGoogle():
                     # Already gone (404, 410) is what we wanted.
@@ -210,7 +219,7 @@ class ExceptionsOut:
                         self.ctx.client.event_delete(
                             self.calendar_id, action.event_id, etag=action.etag or None
                         )
-                    self.ctx.counts["google_deleted"] += 1
+                    self.ctx.report.counts["google_deleted"] += 1
                 case DiscardRow():
                     occurrence_row_discard(meeting=row)
                 case RecordImport():
@@ -229,7 +238,7 @@ class ExceptionsOut:
                                 data=meeting_input(action.fields, all_day_zone=other.time_zone),
                                 origin="crm",
                             )
-                            self.ctx.counts["crm_updated"] += 1
+                            self.ctx.report.counts["crm_updated"] += 1
                 case PatchGoogle():
                     body = patch_from_changes(
                         {name: action.fields.value(name) for name in action.changed}
@@ -239,7 +248,7 @@ class ExceptionsOut:
                     event = self.ctx.client.event_patch(
                         self.calendar_id, action.event_id, body, etag=action.etag or None
                     )
-                    self.ctx.counts["google_updated"] += 1
+                    self.ctx.report.counts["google_updated"] += 1
                 case SaveLink():
                     EventLink.objects.create(
                         owner=self.ctx.user,
@@ -253,3 +262,8 @@ class ExceptionsOut:
                         base=fields_to_json(action.base),
                         base_version=row.version,
                     )
+
+
+def _subject(row: Meeting) -> str:
+    """How the run's report names an occurrence row (a private one without its subject)."""
+    return "A private meeting" if row.is_private else f"“{row.subject}”"

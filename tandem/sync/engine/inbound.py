@@ -28,10 +28,11 @@ from tandem.sync.adapters.serialize import fields_to_json
 from tandem.sync.core.fields import meeting_values_from_fields
 from tandem.sync.core.inbound import Inbound
 from tandem.sync.core.pairing import Listed, NewMeeting, PageLookup, google_extras
+from tandem.sync.core.run_report import HELD_SHOWN, HeldDeletion, RunProblem
 from tandem.sync.core.sides import SideError
 from tandem.sync.core.state import CrmMeeting, Link
 from tandem.sync.core.stores import LinkSave, PageWrites
-from tandem.sync.engine.context import HELD_SHOWN, CalendarPlan, HeldDeletion, RunContext
+from tandem.sync.engine.context import CalendarPlan, RunContext
 from tandem.sync.engine.parts import pass_parts
 from tandem.sync.engine.prefetch import pages_ahead
 from tandem.sync.engine.records import conflict_rows, record_report
@@ -73,10 +74,6 @@ class InboundPass:
             allow_mass_delete=ctx.allow_mass_delete,
             report=self.report,
         )
-
-    @property
-    def tripped(self) -> bool:
-        return self.core.tripped
 
     def run(self) -> None:
         try:
@@ -172,7 +169,7 @@ class DjangoInboundStore:
         """The meetings whose events Google deleted, for the breaker's question."""
         ids = meeting_ids[:HELD_SHOWN]
         meetings = Meeting.objects.filter(owner=self.ctx.user, pk__in=ids).order_by("pk")
-        self.ctx.hold(
+        self.ctx.report.hold(
             reason,
             [
                 HeldDeletion.of(crm_meeting(meeting, import_key=None), deleted_in="google")
@@ -189,7 +186,7 @@ class DjangoInboundStore:
         self.state.last_listed_at = now
         self.state.save()
 
-    def write_page(self, writes: PageWrites) -> list[tuple[str, str]]:
+    def write_page(self, writes: PageWrites) -> list[RunProblem]:
         link_saves = [self._link_row(save) for save in writes.links]
         self._bulk_create(writes.creates, link_saves)
         if link_saves:

@@ -15,12 +15,9 @@ from tandem.meetings.models import Meeting
 from tandem.sync.adapters.crm import crm_meeting
 from tandem.sync.adapters.links import link_from_row
 from tandem.sync.core.outbound import Outbound
+from tandem.sync.core.run_report import HeldDeletion
 from tandem.sync.core.state import CrmMeeting, Link
-from tandem.sync.engine.context import (
-    CalendarPlan,
-    HeldDeletion,
-    RunContext,
-)
+from tandem.sync.engine.context import CalendarPlan, RunContext
 from tandem.sync.engine.exceptions_out import ExceptionsOut
 from tandem.sync.engine.parts import pass_parts
 from tandem.sync.engine.placement import homes_of
@@ -49,10 +46,6 @@ class OutboundPass:
             allow_mass_delete=ctx.allow_mass_delete,
             report=self.report,
         )
-
-    @property
-    def tripped(self) -> bool:
-        return self.core.tripped
 
     @property
     def clean(self) -> bool:
@@ -317,7 +310,7 @@ class DjangoOutboundStore:
         )
 
     def hold(self, reason: str, meetings: list[CrmMeeting]) -> None:
-        self.ctx.hold(reason, [HeldDeletion.of(m, deleted_in="crm") for m in meetings])
+        self.ctx.report.hold(reason, [HeldDeletion.of(m, deleted_in="crm") for m in meetings])
 
     def version_agrees(self, link: Link, version: int) -> None:
         EventLink.objects.filter(

@@ -47,12 +47,11 @@ def conflict_rows(
 
 
 def record_report(ctx: RunContext, report: SyncReport) -> None:
-    """What one pass of the core did, into the run's record: errors and problems, warnings,
-    counts, and the conflicts the applier settled (a 412's re-read and re-plan)."""
-    ctx.errors.extend(report.errors)
-    ctx.errors.extend(f"Event {event_id}: {message}" for event_id, message in report.problems)
-    ctx.warnings.extend(f"Event {event_id}: {warning}" for event_id, warning in report.warnings)
-    ctx.counts.update(report.counts)
+    """What one pass of the core did, into the run's report: errors, warnings, counts, and
+    the conflicts the applier settled (a 412's re-read and re-plan) as conflict rows."""
+    ctx.report.errors.extend(report.errors)
+    ctx.report.warnings.extend(report.warnings)
+    ctx.report.counts.update(report.counts)
     if report.conflicts:
         SyncConflict.objects.bulk_create(
             row
@@ -61,4 +60,4 @@ def record_report(ctx: RunContext, report: SyncReport) -> None:
                 user=ctx.user, run_id=ctx.run_id, meeting_id=meeting_id, conflicts=[conflict]
             )
         )
-        ctx.counts["conflicts"] += len(report.conflicts)
+        ctx.report.counts["conflicts"] += len(report.conflicts)

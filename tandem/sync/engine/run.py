@@ -14,6 +14,7 @@ from tandem.accounts.models import GoogleConnection, SyncSettings
 from tandem.accounts.selectors import preferences_for
 from tandem.accounts.tokens import connection_mark_scope_missing
 from tandem.google import errors as google_errors
+from tandem.sync.core.run_report import RunReport, RunStatus
 from tandem.sync.engine.context import CalendarPlan, RunContext, installation_namespace
 from tandem.sync.engine.inbound import InboundPass
 from tandem.sync.engine.outbound import OutboundPass
@@ -133,76 +134,65 @@ def _sync(
         or (sync_settings.saved_at is not None and sync_settings.saved_at > state.last_success_at),
     )
     outcome = SyncOutcome(run=run)
-    status = SyncRun.Status.SUCCEEDED
+    report = ctx.report
     try:
         calendars = _calendars(sync_settings)
         ctx.writable_calendar_ids = frozenset(c.calendar_id for c in calendars if c.writable)
-        tripped = settings_changes_apply(ctx, calendars, lambda cid: _zone(sync_settings, cid))
+        settings_changes_apply(ctx, calendars, lambda cid: _zone(sync_settings, cid))
         ctx.inbound_started_at = timezone.now()
         for calendar in calendars:
             keep_alive()
-            inbound = InboundPass(ctx, calendar, _zone(sync_settings, calendar.calendar_id))
-            inbound.run()
-            tripped = tripped or inbound.tripped
-        if not tripped:
+            InboundPass(ctx, calendar, _zone(sync_settings, calendar.calendar_id)).run()
+        # The breaker's question stops the run before anything goes to Google.
+        if not report.needs_attention:
             for calendar in calendars:
                 keep_alive()
-                outbound = OutboundPass(ctx, calendar, _zone(sync_settings, calendar.calendar_id))
-                outbound.run()
-                tripped = tripped or outbound.tripped
-        if tripped:
-            status = SyncRun.Status.NEEDS_ATTENTION
-        elif ctx.errors:
-            status = SyncRun.Status.FAILED
+                OutboundPass(ctx, calendar, _zone(sync_settings, calendar.calendar_id)).run()
     except google_errors.GoogleError as error:
         if isinstance(error, google_errors.InsufficientScope):
             # Calendar access was withdrawn at Google: the user must grant it again.
             connection_mark_scope_missing(connection=connection)
-        status = SyncRun.Status.FAILED
-        ctx.errors.append(plain_reason(error))
+        report.fail(plain_reason(error))
         if is_retryable(error):
             outcome.retryable_error = error
         logger.warning("sync of user %s stopped: %s", user_id, type(error).__name__)
     except LockLost:
         # Another worker owns the user now; it will finish the job. Nothing half-written:
         # every page and every Google write is its own idempotent step.
-        status = SyncRun.Status.FAILED
-        ctx.errors.append("Stopped: another worker took over this user's sync.")
+        report.fail("Stopped: another worker took over this user's sync.")
         outcome.busy = True
     except BaseException as error:
         # A bug or a dying worker (SystemExit) must not be recorded as a success.
-        status = SyncRun.Status.FAILED
-        ctx.errors.append(plain_reason(error))
+        report.fail(plain_reason(error))
         raise
     finally:
-        _finish(run, state, ctx, status, client.counter.total)
-    outcome.counts = dict(ctx.counts)
+        report.requests = client.counter.total
+        _finish(run, state, report)
+    outcome.counts = dict(report.counts)
     return outcome
 
 
-def _finish(
-    run: SyncRun, state: UserSyncState, ctx: RunContext, status: str, requests: int
-) -> None:
+def _finish(run: SyncRun, state: UserSyncState, report: RunReport) -> None:
+    """The run's report into its record and the user's sync state."""
     finished = timezone.now()
+    status = report.status
     run.status = status
     run.finished_at = finished
-    run.requests = requests
-    run.counts = dict(ctx.counts)
-    run.errors = ctx.errors[:50]
-    run.warnings = ctx.warnings[:50]
+    run.requests = report.requests
+    for name, value in report.as_record().items():
+        setattr(run, name, value)
     run.save()
     state.refresh_from_db()
     state.last_attempt_at = finished
     state.next_due_at = next_due_after(finished)
-    if status == SyncRun.Status.SUCCEEDED:
+    if status == RunStatus.SUCCEEDED:
         state.last_success_at = finished
         state.last_error = ""
-    elif ctx.errors:
-        state.last_error = ctx.errors[0][:500]
-    if status == SyncRun.Status.NEEDS_ATTENTION:
-        state.needs_attention = ctx.needs_attention[:500]
-        state.held_deletions = [held.as_json() for held in ctx.held]
-        state.attention_answer = ""  # a question asked anew waits for a new answer
-    elif status == SyncRun.Status.SUCCEEDED:
         state.held_deletions = []  # nothing is held back any more
+    elif report.errors:
+        state.last_error = report.first_error[:500]
+    if status == RunStatus.NEEDS_ATTENTION:
+        state.needs_attention = report.needs_attention[:500]
+        state.held_deletions = [held.as_json() for held in report.held]
+        state.attention_answer = ""  # a question asked anew waits for a new answer
     state.save()

@@ -25,13 +25,13 @@ from tandem.sync.models import CalendarSyncState, EventLink, ImportedMeeting
 
 def settings_changes_apply(
     ctx: RunContext, calendars: list[CalendarPlan], zone_of: Callable[[str], str]
-) -> bool:
+) -> None:
     """Runs the settings pass for the run's user: ``calendars`` are those synced now,
-    ``zone_of`` a calendar's time zone. True when the mass-delete breaker held deletions of
-    a calendar about to leave (the run asks the user; the calendar waits for the answer)."""
+    ``zone_of`` a calendar's time zone. Deletions the mass-delete breaker held while a
+    calendar about to leave was pushed to are the run's question (its report); the calendar
+    waits for the answer."""
     synced = {calendar.calendar_id: calendar for calendar in calendars}
     parts: dict[str, PassParts] = {}
-    tripped = False
 
     def applier_for(calendar_id: str) -> Applier:
         if calendar_id not in parts:
@@ -51,9 +51,7 @@ def settings_changes_apply(
         )
         outbound = OutboundPass(ctx, calendar, zone_of(calendar_id))
         outbound.run()
-        nonlocal tripped
-        tripped = tripped or outbound.tripped
-        return outbound.clean and not outbound.tripped
+        return outbound.clean and not outbound.core.tripped
 
     try:
         SettingsChanges(
@@ -65,7 +63,6 @@ def settings_changes_apply(
     finally:
         for made in parts.values():
             record_report(ctx, made.report)
-    return tripped
 
 
 class DjangoSettingsStore:
