@@ -16,7 +16,9 @@ from typing import Any
 
 from tandem.sync.core.breaker import DeletedIn
 from tandem.sync.core.fields import MeetingFields, TimedMoment
+from tandem.sync.core.mapping import TITLE_QUOTED
 from tandem.sync.core.state import CrmMeeting
+from tandem.sync.core.storable import quoted
 
 KEPT = 50  # errors and warnings a run record keeps (the first ones; the counts are exact)
 HELD_SHOWN = 200  # held deletions listed in the breaker's question (the count is exact)
@@ -95,14 +97,15 @@ def subject_of(meeting: CrmMeeting | None) -> str:
         return ""
     if meeting.fields.is_private:
         return "A private meeting"
-    return f"“{meeting.fields.subject}”"
+    # Shortened as the mapping quotes a title: a subject may be 1024 characters long.
+    return f"“{quoted(meeting.fields.subject, TITLE_QUOTED)}”"
 
 
 def subject_of_fields(fields: MeetingFields | None) -> str:
     """How a problem names a Google event it read ("" when it could not read it)."""
     if fields is None:
         return ""
-    return "A private event" if fields.is_private else f"“{fields.subject}”"
+    return "A private event" if fields.is_private else f"“{quoted(fields.subject, TITLE_QUOTED)}”"
 
 
 @dataclass(frozen=True)
