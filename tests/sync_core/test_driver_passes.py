@@ -596,11 +596,13 @@ def test_the_outbound_pass_of_a_read_only_calendar_writes_nothing_and_is_clean()
 
 def test_a_deletion_on_an_earlier_page_of_the_listing_is_made() -> None:
     world = World()
-    gone, _kept = imported(world, 9, 11)
+    gone, changed = imported(world, 9, 11)
     world.google.page_size = 1
     world.google.user_delete(gone)
+    world.google.user_patch(changed, {"location": "Room 4"})  # the listing's second page
     report = world.sync()
-    assert counts(report) == {"crm_deleted": 1} and link_of(world, gone) is None
+    assert counts(report) == {"crm_deleted": 1, "crm_updated": 1}
+    assert link_of(world, gone) is None
 
 
 def test_a_full_listing_whose_last_page_is_empty_is_no_empty_calendar() -> None:
