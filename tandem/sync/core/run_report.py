@@ -91,14 +91,20 @@ class RunProblem:
         )
 
 
-def subject_of(meeting: CrmMeeting | None) -> str:
-    """How a problem names a meeting: by its subject, a private one without it."""
-    if meeting is None:
-        return ""
-    if meeting.fields.is_private:
+def meeting_named(subject: str, *, private: bool) -> str:
+    """How a problem names a meeting: by its subject, a private one without it (run records
+    are read by operators and admins, to whom it is "Busy")."""
+    if private:
         return "A private meeting"
     # Shortened as the mapping quotes a title: a subject may be 1024 characters long.
-    return f"“{quoted(meeting.fields.subject, TITLE_QUOTED)}”"
+    return f"“{quoted(subject, TITLE_QUOTED)}”"
+
+
+def subject_of(meeting: CrmMeeting | None) -> str:
+    """How a problem names a meeting of the CRM side ("" for none)."""
+    if meeting is None:
+        return ""
+    return meeting_named(meeting.fields.subject, private=meeting.fields.is_private)
 
 
 def subject_of_fields(fields: MeetingFields | None) -> str:
