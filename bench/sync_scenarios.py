@@ -15,6 +15,7 @@ import gc
 import re
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -427,12 +428,15 @@ def idle_run(
         if timed:
             walls = [run.wall for run in timed]
             cpus = [run.cpu for run in timed]
+            workers = [run.cpu + run.helper_cpu for run in timed]
             sql = [run.sql for run in timed]
             print(
                 f"  {reps} more idle runs: median {statistics.median(walls) * 1000:.1f} ms "
                 f"(min {min(walls) * 1000:.1f}, max {max(walls) * 1000:.1f}), this thread's "
                 f"CPU median {statistics.median(cpus) * 1000:.1f} ms "
                 f"(min {min(cpus) * 1000:.1f}; the emulator serves from threads of its own); "
+                f"worker CPU (this thread and the run's prefetch thread) median "
+                f"{statistics.median(workers) * 1000:.1f} ms (min {min(workers) * 1000:.1f}); "
                 f"{statistics.median(run.queries for run in timed):.0f} SQL statements, "
                 f"SQL time median {statistics.median(sql) * 1000:.1f} ms "
                 f"(min {min(sql) * 1000:.1f})"
@@ -448,6 +452,9 @@ def idle_run(
                 print(f"    {seconds * 1000:7.2f} ms  {short[:400]}")
                 if short.startswith("SELECT"):
                     print(f"               plan: {_plan(sql_text, params)}")
+        if timed:
+            median_run = sorted(timed, key=lambda run: run.cpu)[len(timed) // 2]
+            _idle_floor(w.user.user_id, median_run.statements, reps=reps)
         print(
             f"  counts {dict(idle.counts)}; meetings and links unchanged: {unchanged}; "
             f"{len(queries)} SQL queries, writes to meetings/links/imports/conflicts: "
@@ -470,10 +477,54 @@ def idle_run(
 class IdleTimed:
     wall: float  # seconds
     cpu: float  # this thread's CPU seconds (the engine's; the emulator has threads of its own)
+    # CPU seconds of the run's own helper threads (the listing's prefetch thread, which makes
+    # the events.list request): the worker pays them too.
+    helper_cpu: float
     status: str
     queries: int
     sql: float  # seconds spent in the database driver's execute, summed
     statements: list[tuple[float, str, Any]]
+
+
+def _idle_floor(user_id: int, statements: list[tuple[float, str, Any]], *, reps: int) -> None:
+    """What no engine can save of an idle run: the one events.list request with its sync
+    token through the run's client (built once, outside the timing), and the run's own SQL
+    statements replayed as they were sent, through the database cursor without the ORM (in
+    a transaction rolled back: the run record and the lock's updates leave no trace). Each
+    is the CPU time of this thread, median of ``reps``."""
+    from django.db import connection, transaction
+
+    from tandem.accounts.models import GoogleConnection
+    from tandem.sync.google_client import google_client_for
+    from tandem.sync.models import CalendarSyncState
+
+    client = google_client_for(GoogleConnection.objects.get(user_id=user_id))
+    state = CalendarSyncState.objects.get(owner_id=user_id)
+    request_cpu = []
+    for _ in range(reps):
+        began = time.thread_time()
+        pages = list(client.events_pages(state.calendar_id, sync_token=state.sync_token))
+        request_cpu.append(time.thread_time() - began)
+        assert len(pages) == 1 and not pages[0].items, "the listing is not idle"
+    # Not the run's own transaction control (the replay runs in one transaction).
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+    statements = [s for s in statements if not s[1].lstrip().upper().startswith(control)]
+    sql_cpu = []
+    for _ in range(reps):
+        with transaction.atomic(), connection.cursor() as cursor:
+            began = time.thread_time()
+            for _seconds, sql, params in statements:
+                cursor.execute(sql, params)
+                if sql.lstrip().upper().startswith("SELECT"):
+                    cursor.fetchall()
+            sql_cpu.append(time.thread_time() - began)
+            transaction.set_rollback(True)
+    print(
+        f"  floor: the one events.list request (httpx and JSON, this thread) median "
+        f"{statistics.median(request_cpu) * 1000:.2f} ms CPU (min {min(request_cpu) * 1000:.2f}); "
+        f"the median run's {len(statements)} statements replayed through the cursor, no ORM, "
+        f"median {statistics.median(sql_cpu) * 1000:.2f} ms CPU (min {min(sql_cpu) * 1000:.2f})"
+    )
 
 
 def _plan(sql: str, params: Any) -> str:
@@ -506,13 +557,31 @@ def _idle_timed(user_id: int) -> IdleTimed:
         finally:
             statements.append((time.perf_counter() - began, sql, params))
 
-    with connection.execute_wrapper(timed):
-        started, cpu_started = time.perf_counter(), time.thread_time()
-        outcome = sync_user_now(user_id=user_id, trigger="bench")
-        took, cpu = time.perf_counter() - started, time.thread_time() - cpu_started
+    helper_cpu: list[float] = []
+    thread_run = threading.Thread.run
+
+    def run_timed(thread: threading.Thread) -> None:
+        if thread.name != "sync-prefetch":  # the emulator's threads are not the worker's
+            thread_run(thread)
+            return
+        began = time.thread_time()
+        try:
+            thread_run(thread)
+        finally:
+            helper_cpu.append(time.thread_time() - began)
+
+    threading.Thread.run = run_timed  # type: ignore[method-assign]
+    try:
+        with connection.execute_wrapper(timed):
+            started, cpu_started = time.perf_counter(), time.thread_time()
+            outcome = sync_user_now(user_id=user_id, trigger="bench")
+            took, cpu = time.perf_counter() - started, time.thread_time() - cpu_started
+    finally:
+        threading.Thread.run = thread_run  # type: ignore[method-assign]
     return IdleTimed(
         wall=took,
         cpu=cpu,
+        helper_cpu=sum(helper_cpu),
         status=outcome.run.status if outcome.run else "none",
         queries=len(statements),
         sql=sum(seconds for seconds, _, _ in statements),

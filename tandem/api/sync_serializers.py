@@ -110,7 +110,8 @@ class RunProblemSerializer(Shape):
     subject = serializers.CharField(
         help_text=(
             "The meeting or event concerned as people know it (“Subject”, 'A private "
-            "meeting', 'A Google event'); empty when the problem is the whole run's."
+            "meeting', 'A private event', 'A Google event'); empty when the message names "
+            "it or the problem is the whole run's."
         )
     )
     meeting_id = serializers.IntegerField(allow_null=True)

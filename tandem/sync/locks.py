@@ -38,14 +38,23 @@ def user_sync_state(*, user_id: int) -> UserSyncState:
 def lock_acquire(*, user_id: int, lease: timedelta | None = None) -> str | None:
     """Returns the lock token, or None when another worker holds a live lease."""
     lease = lease or default_lease()
-    user_sync_state(user_id=user_id)
     token = secrets.token_hex(16)
     now = timezone.now()
-    taken = (
-        UserSyncState.objects.filter(owner_id=user_id)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .update(lock_token=token, locked_until=now + lease)
-    )
+
+    def take() -> int:
+        return (
+            UserSyncState.objects.filter(owner_id=user_id)
+            .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+            .update(lock_token=token, locked_until=now + lease)
+        )
+
+    # The UPDATE first: a user's state row exists from their first run on, so a run needs
+    # no read before it. Nothing taken and no row: a new user, whose row is made first
+    # (racing creators still leave one row), then the same UPDATE decides.
+    taken = take()
+    if taken == 0 and not UserSyncState.objects.filter(owner_id=user_id).exists():
+        user_sync_state(user_id=user_id)
+        taken = take()
     return token if taken == 1 else None
 
 

@@ -22,6 +22,8 @@ from schemathesis.config import SchemathesisConfig
 
 from tandem.api.tokens import issue_token
 from tandem.meetings.services import MeetingInput, meeting_create
+from tandem.sync.core.run_report import RunProblem
+from tandem.sync.models import SyncRun
 
 EXAMPLES = 15
 # Every check but one: "a schema-valid request is accepted" cannot hold for the rules that
@@ -73,6 +75,16 @@ def fuzzer(db: None) -> User:
                 recurrence=["RRULE:FREQ=DAILY;COUNT=3"] if n == 0 else [],
             ),
         )
+    # Runs whose problems the runs' answers serve: a whole run's error (no meeting), an
+    # item's error, and the plain string an older run stored.
+    refused = RunProblem("refused", subject="“Fuzz 1”", meeting_id=2, event_id="e", rule="r")
+    SyncRun.objects.create(
+        owner=user,
+        status="failed",
+        errors=[RunProblem("Google was busy").as_json(), refused.as_json(), "old string"],
+        warnings=[RunProblem("cut", event_id="e").as_json()],
+        counts={"google_updated": 1},
+    )
     return user
 
 

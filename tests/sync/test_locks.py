@@ -155,10 +155,44 @@ def test_a_run_whose_lease_was_taken_over_stops_and_reports_busy(google_in_proce
         return original_renew(user_id=user_id, token=token)
 
     run_module.lock_renew = steal_then_renew
+    # Every keep-alive renews (as in a run whose pages take longer than a tenth of the lease).
+    renewed_after = run_module.LEASE_RENEWED_AFTER
+    run_module.LEASE_RENEWED_AFTER = 0.0
     try:
         outcome = sync_user_now(user_id=user.pk)
     finally:
         run_module.lock_renew = original_renew
+        run_module.LEASE_RENEWED_AFTER = renewed_after
     assert outcome.busy
     assert SyncRun.objects.get(owner=user).status == SyncRun.Status.FAILED
     assert world is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_renews_its_lease_only_once_a_tenth_of_it_has_passed(
+    google_in_process, client, monkeypatch
+):
+    """A lease taken moments ago cannot have run out, so a short run (an idle one: a few
+    milliseconds) renews nothing; a run that has held it for a tenth of the lease renews at
+    its next calendar or page, and goes on renewing."""
+    from django.contrib.auth.models import User
+
+    from tests.sync.harness import connect_user
+
+    connect_user(google_in_process, client, username="renew")
+    user = User.objects.get(username="renew")
+    renewals: list[str] = []
+
+    def counted_renew(*, user_id: int, token: str, lease=None) -> bool:  # type: ignore[no-untyped-def]
+        renewals.append(token)
+        return lock_renew(user_id=user_id, token=token)
+
+    monkeypatch.setattr(run_module, "lock_renew", counted_renew)
+    assert sync_user_now(user_id=user.pk).run.status == SyncRun.Status.SUCCEEDED
+    assert renewals == []
+
+    # The lease's tenth is over at once: each keep-alive of the run renews (between the
+    # calendars and on each listing's page), with the run's own token.
+    monkeypatch.setattr(run_module, "LEASE_RENEWED_AFTER", 0.0)
+    assert sync_user_now(user_id=user.pk).run.status == SyncRun.Status.SUCCEEDED
+    assert len(renewals) >= 3 and len(set(renewals)) == 1

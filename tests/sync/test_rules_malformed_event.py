@@ -56,14 +56,16 @@ def test_an_unreadable_event_is_said_once_and_the_sync_token_moves_on(
     first = run_clean(world)
     assert first.run is not None
     assert [m.subject for m in Meeting.objects.filter(owner=world.user)] == ["Good one"]
-    assert first.run.report.warnings == [RunProblem(MIXED, event_id=bad["id"])]
+    assert first.run.report.warnings == [
+        RunProblem(MIXED, event_id=bad["id"], rule="malformed event")
+    ]
     assert first.run.counts["problems"] == 1
     token = _token(world)
     assert token
     page = world.client.get("/preferences/external-services/").content.decode()
     assert (
         f'<div class="help run-warning">{MIXED} '
-        f'<small class="help run-details">[event {bad["id"]}]</small></div>'
+        f'<small class="help run-details">[malformed event; event {bad["id"]}]</small></div>'
     ) in page
     assert "&ldquo;Bad one&rdquo;" in page or "“Bad one”" in page
 
@@ -101,7 +103,7 @@ def test_a_linked_event_that_turns_unreadable_leaves_its_meeting_and_link_alone(
     outcome = run_clean(world)
     assert outcome.run is not None
     assert outcome.run.report.warnings == [
-        RunProblem(MIXED, meeting_id=meeting.pk, event_id=event["id"])
+        RunProblem(MIXED, meeting_id=meeting.pk, event_id=event["id"], rule="malformed event")
     ]
     assert EventLink.objects.filter(meeting=meeting).exists()
     meeting.refresh_from_db()

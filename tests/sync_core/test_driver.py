@@ -148,7 +148,11 @@ def test_a_malformed_event_is_recorded_and_the_run_goes_on(world: World) -> None
     # Said once, as a warning of the run that met it; the token moves on (the event comes
     # again when Google changes it).
     assert report.warnings == [
-        RunProblem(f"“{title}”: The start and the end mix a date and a date-time.", event_id=bad)
+        RunProblem(
+            f"“{title}”: The start and the end mix a date and a date-time.",
+            event_id=bad,
+            rule="malformed event",
+        )
     ]
     assert not report.errors and report.token_saved
     assert len(world.crm.alive()) == 1

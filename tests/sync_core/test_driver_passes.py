@@ -487,6 +487,7 @@ def test_a_meeting_saved_unchanged_only_moves_its_links_version() -> None:
     world = World()
     made = [world.crm.user_create(timed(hour)) for hour in (9, 11, 13)]
     world.sync()
+    world.sync()  # the echo of our inserts: the next listing brings nothing
     first, *_, last = sorted(
         made, key=lambda meeting_id: event_id_for_meeting(NAMESPACE, meeting_id)
     )
@@ -595,11 +596,13 @@ def test_the_outbound_pass_of_a_read_only_calendar_writes_nothing_and_is_clean()
 
 def test_a_deletion_on_an_earlier_page_of_the_listing_is_made() -> None:
     world = World()
-    gone, _kept = imported(world, 9, 11)
+    gone, changed = imported(world, 9, 11)
     world.google.page_size = 1
     world.google.user_delete(gone)
+    world.google.user_patch(changed, {"location": "Room 4"})  # the listing's second page
     report = world.sync()
-    assert counts(report) == {"crm_deleted": 1} and link_of(world, gone) is None
+    assert counts(report) == {"crm_deleted": 1, "crm_updated": 1}
+    assert link_of(world, gone) is None
 
 
 def test_a_full_listing_whose_last_page_is_empty_is_no_empty_calendar() -> None:
@@ -651,3 +654,30 @@ def test_an_event_restored_in_google_brings_back_the_meeting_it_was_imported_as(
     assert len(world.crm.rows) == 2 and not world.crm.rows[meeting_id].deleted
     assert world.crm.rows[meeting_id].fields.location == "Room 4"
     assert meeting_of(world, gone) == meeting_id and not report.errors
+
+
+def test_counts_add_up_over_the_pages_of_a_listing() -> None:
+    world = World()
+    events = imported(world, 9, 11)
+    world.google.page_size = 1
+    for event_id in events:
+        meeting_id = meeting_of(world, event_id)
+        world.crm.user_edit(meeting_id, replace(world.crm.rows[meeting_id].fields, subject="CRM's"))
+        world.google.user_patch(event_id, {"summary": "Google's"})
+    for hour in (13, 15):
+        broken = world.google.user_create(timed(hour))
+        world.google.events[broken]["end"] = {"date": "2026-03-02"}
+    report = world.sync()
+    assert (report.counts["conflicts"], report.counts["problems"]) == (2, 2)
+
+
+def test_a_failed_write_names_its_item() -> None:
+    world = World()
+    (event_id,) = imported(world, 9)
+    world.google.user_patch(event_id, {"location": "Room 4"})
+    world.crm.inject("before")
+    assert "Meeting 9" in str(world.sync().errors)
+    fresh = World()
+    event_id = fresh.google.user_create(timed(11))
+    fresh.crm.inject("before")
+    assert event_id in str(fresh.sync().errors)

@@ -15,6 +15,7 @@ from tandem.sync.core.run_report import (
     RunReport,
     RunStatus,
     subject_of,
+    subject_of_fields,
 )
 from tandem.sync.core.state import CrmMeeting
 
@@ -120,3 +121,11 @@ def test_a_private_meeting_is_named_without_its_subject() -> None:
     assert subject_of(_meeting("Board secrets", visibility="private")) == "A private meeting"
     assert subject_of(_meeting("Pitch")) == "“Pitch”"
     assert subject_of(None) == ""
+
+
+def test_a_long_subject_is_quoted_shortened() -> None:
+    """A subject may be 1024 characters: every problem of its meeting or event quotes the
+    first 80, as the mapping quotes a malformed event's title."""
+    long = "x" * 1024
+    assert subject_of(_meeting(long)) == f"“{'x' * 80}”"
+    assert subject_of_fields(_meeting(long).fields) == f"“{'x' * 80}”"

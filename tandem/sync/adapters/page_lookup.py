@@ -42,6 +42,10 @@ class DjangoPageLookup:
         user, cal = self.user, self.calendar_id
         found = PageLookup()
         link_rows: dict[str, EventLink] = {}
+        if not listed:
+            # An empty page (an idle run's incremental listing): nothing to look up, and no
+            # querysets built for nothing.
+            return found, link_rows
         if lookups:
             link_rows = {
                 row.event_id: row

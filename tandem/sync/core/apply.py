@@ -111,6 +111,7 @@ class Applier:
         self.settings, self.namespace, self.fetch = settings, namespace, fetch
         self.calendar_id = google.calendar_id
         self.report = report
+        self.failed_items = 0  # items whose plan did not go through (each an error of the run)
 
     def apply(
         self,
@@ -246,13 +247,17 @@ class Applier:
                     case RecordConflict():
                         self.report.conflicts.extend((meeting_id, c) for c in action.conflicts)
                     case RecordProblem() if action.holds_token:
-                        self.report.errors.append(problem_of(action, meeting, event))
+                        self.report.errors.append(problem_of(action, meeting, event, rule=plan.why))
+                        self.failed_items += 1
                     case RecordProblem():
                         # An event the CRM cannot read: a warning, as the inbound pass says
                         # it (its meeting's edit waits until Google's event is readable).
-                        self.report.warnings.append(problem_of(action, meeting, event))
+                        self.report.warnings.append(
+                            problem_of(action, meeting, event, rule=plan.why)
+                        )
         except SideError as error:
             self.report.errors.append(item_error(plan, meeting, error))
+            self.failed_items += 1
 
     def _wrote(self, kind: str) -> None:
         if kind.startswith("crm_"):
@@ -375,7 +380,7 @@ def item_error(plan: ItemPlan, meeting: CrmMeeting | None, error: SideError) -> 
 
 
 def problem_of(
-    action: RecordProblem, meeting: CrmMeeting | None, event: GoogleEvent | None
+    action: RecordProblem, meeting: CrmMeeting | None, event: GoogleEvent | None, *, rule: str
 ) -> RunProblem:
     """A problem the planner recorded, naming the meeting, else the event as Google has it.
     An event the CRM could not read names itself in its problem (core/mapping.py _titled)."""
@@ -389,4 +394,5 @@ def problem_of(
         subject=subject,
         meeting_id=meeting.meeting_id if meeting is not None else None,
         event_id=action.event_id,
+        rule=rule,
     )

@@ -36,7 +36,7 @@ class Outbound:
     def run(self) -> None:
         if self.settings.read_only:
             return  # Read-only calendars never get writes.
-        errors_before = len(self.report.errors)
+        failed_before = self.applier.failed_items
         # Google as the last listing saw it; a 412 makes the applier read the real one
         # (and of the type the last listing read: a type Google keeps to itself is never
         # written, core/event_types.py).
@@ -78,7 +78,9 @@ class Outbound:
             self._one((None, meeting, None))
         # After the inserts above: a series new in this run is in Google by now.
         occurrences_clean = self.store.push_occurrences()
-        self.clean = len(self.report.errors) == errors_before and occurrences_clean
+        # Clean: every item this pass planned went through (the un-picked calendar's leaving
+        # waits for that, core/settings_changes.py).
+        self.clean = self.applier.failed_items == failed_before and occurrences_clean
 
     def _one(self, item: Item) -> None:
         """An item that cannot delete (a restore, a first push): planned and applied alone."""

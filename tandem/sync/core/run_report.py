@@ -16,7 +16,9 @@ from typing import Any
 
 from tandem.sync.core.breaker import DeletedIn
 from tandem.sync.core.fields import MeetingFields, TimedMoment
+from tandem.sync.core.mapping import TITLE_QUOTED
 from tandem.sync.core.state import CrmMeeting
+from tandem.sync.core.storable import quoted
 
 KEPT = 50  # errors and warnings a run record keeps (the first ones; the counts are exact)
 HELD_SHOWN = 200  # held deletions listed in the breaker's question (the count is exact)
@@ -89,20 +91,27 @@ class RunProblem:
         )
 
 
+def meeting_named(subject: str, *, private: bool) -> str:
+    """How a problem names a meeting: by its subject, a private one without it (run records
+    are read by operators and admins, to whom it is "Busy")."""
+    if private:
+        return "A private meeting"
+    # Shortened as the mapping quotes a title: a subject may be 1024 characters long.
+    return f"“{quoted(subject, TITLE_QUOTED)}”"
+
+
 def subject_of(meeting: CrmMeeting | None) -> str:
-    """How a problem names a meeting: by its subject, a private one without it."""
+    """How a problem names a meeting of the CRM side ("" for none)."""
     if meeting is None:
         return ""
-    if meeting.fields.is_private:
-        return "A private meeting"
-    return f"“{meeting.fields.subject}”"
+    return meeting_named(meeting.fields.subject, private=meeting.fields.is_private)
 
 
 def subject_of_fields(fields: MeetingFields | None) -> str:
     """How a problem names a Google event it read ("" when it could not read it)."""
     if fields is None:
         return ""
-    return "A private event" if fields.is_private else f"“{fields.subject}”"
+    return "A private event" if fields.is_private else f"“{quoted(fields.subject, TITLE_QUOTED)}”"
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ from tandem.sync.core.fields import MeetingFields, Moment, TimedMoment
 from tandem.sync.core.mapping import MalformedEvent, patch_from_changes, read_event
 from tandem.sync.core.occurrence_slots import slot_fields
 from tandem.sync.core.planner import plan_occurrence_out
-from tandem.sync.core.run_report import RunProblem
+from tandem.sync.core.run_report import RunProblem, meeting_named
 from tandem.sync.core.state import GoogleEvent
 from tandem.sync.engine.context import CalendarPlan, RunContext
 from tandem.sync.models import EventLink, ImportedMeeting
@@ -162,7 +162,7 @@ class ExceptionsOut:
             self.ctx.report.errors.append(
                 RunProblem(
                     f"Google refused the change, so it stays in the CRM only ({error})",
-                    subject=_subject(row),
+                    subject=meeting_named(row.subject, private=row.is_private),
                     meeting_id=row.pk,
                     rule=plan.why,
                 )
@@ -208,7 +208,7 @@ class ExceptionsOut:
                         RunProblem(
                             f"the series in Google has no occurrence at "
                             f"{self._original_start(row)}, so this change stays in the CRM",
-                            subject=_subject(row),
+                            subject=meeting_named(row.subject, private=row.is_private),
                             meeting_id=row.pk,
                             rule=plan.why,
                         )
@@ -262,8 +262,3 @@ class ExceptionsOut:
                         base=fields_to_json(action.base),
                         base_version=row.version,
                     )
-
-
-def _subject(row: Meeting) -> str:
-    """How the run's report names an occurrence row (a private one without its subject)."""
-    return "A private meeting" if row.is_private else f"“{row.subject}”"

@@ -139,7 +139,8 @@ class DjangoInboundStore:
             yield link_from_row(row), crm_meeting(row.meeting, import_key=None)
 
     def ahead(self, pages: Iterator[P]) -> Iterator[P]:
-        return pages_ahead(pages)
+        # A page without a next page token is the listing's last (GoogleSide.pages).
+        return pages_ahead(pages, last=lambda page: getattr(page, "next_page_token", "") is None)
 
     def keep_alive(self) -> None:
         self.ctx.keep_alive()

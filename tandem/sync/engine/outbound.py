@@ -151,6 +151,8 @@ class DjangoOutboundStore:
             found = list(rows)
         cached = self.cache
         cached["linked"] = [row.meeting_id for row in found]
+        if not found:
+            return []  # an idle run: no import records to read (nor a queryset to build)
         keys = dict(
             ImportedMeeting.objects.filter(
                 owner=self.ctx.user, meeting_id__in=[row.meeting_id for row in found]

@@ -15,9 +15,10 @@ it closes when it ends.
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from django.db import connections
@@ -31,12 +32,28 @@ class _End:
     """The listing ended normally."""
 
 
-def pages_ahead(pages: Iterator[T]) -> Iterator[T]:
+_END = _End()
+
+
+def pages_ahead(pages: Iterator[T], *, last: Callable[[T], bool] | None = None) -> Iterator[T]:
     """Yields what ``pages`` yields, fetching one item ahead in a background thread.
 
     An exception raised by ``pages`` is raised here, after the items before it. When the
     caller stops early (an error while writing, a tripped breaker), the thread is told to
-    stop and joined before this generator returns: no request outlives the listing."""
+    stop and joined before this generator returns: no request outlives the listing.
+
+    With ``last`` (is this item the listing's last?), the first item is read in the
+    caller's thread, which has nothing to do until it arrives; when it is the last, as the
+    one page of an idle incremental listing is, no thread is started at all."""
+    if last is not None:
+        first = next(pages, _END)
+        if isinstance(first, _End):
+            return
+        if last(first):
+            yield first
+            yield from pages  # nothing more: the listing's iterator ends
+            return
+        pages = itertools.chain([first], pages)
     slot: queue.Queue[T | _End | BaseException] = queue.Queue(maxsize=1)
     stop = threading.Event()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,12 +21,16 @@ from tandem.sync.engine.inbound import InboundPass
 from tandem.sync.engine.outbound import OutboundPass
 from tandem.sync.engine.settings_changes import settings_changes_apply
 from tandem.sync.google_client import CalendarClientFactory, google_client_for
-from tandem.sync.locks import lock_acquire, lock_release, lock_renew
+from tandem.sync.locks import default_lease, lock_acquire, lock_release, lock_renew
 from tandem.sync.models import SyncRun, UserSyncState
 from tandem.sync.retry import is_retryable, plain_reason
 from tandem.sync.scheduling import next_due_after
 
 logger = logging.getLogger(__name__)
+
+# The share of the lease after which a run renews it (between calendars and pages): a tenth
+# of the 5-minute lease leaves nine tenths of margin for a slow page or a slow clock.
+LEASE_RENEWED_AFTER = 0.1
 
 
 @dataclass
@@ -55,14 +60,23 @@ def sync_user_now(
     """Syncs one user now, unless another worker is (``busy``). ``client_for`` builds the
     run's Google client from the user's connection: the production one unless the caller
     hands in another (tandem.sync.google_client)."""
+    asked = time.monotonic()
     token = lock_acquire(user_id=user_id)
     if token is None:
         return SyncOutcome(run=None, busy=True)
+    renewed = [asked]  # when the lease last began (this worker's clock, before its UPDATE)
+    renew_after = default_lease().total_seconds() * LEASE_RENEWED_AFTER
 
     def keep_alive() -> None:
+        began = time.monotonic()
+        if began - renewed[0] < renew_after:
+            # A lease this young cannot have run out, so no other worker can hold the user:
+            # an idle run (a few milliseconds) renews nothing.
+            return
         if not lock_renew(user_id=user_id, token=token):
             # The lease ran out and another worker took the user: stop writing at once.
             raise LockLost(f"Lost the sync lock of user {user_id}.")
+        renewed[0] = began
 
     try:
         return _sync(user_id, trigger, allow_mass_delete, keep_alive, client_for)
@@ -105,11 +119,19 @@ def _sync(
     keep_alive: Callable[[], None],
     client_for: CalendarClientFactory,
 ) -> SyncOutcome:
-    user = User.objects.get(pk=user_id)
-    connection = GoogleConnection.objects.filter(user=user).first()
-    if connection is None or connection.status != GoogleConnection.Status.CONNECTED:
+    # The connection with its user and its settings in one statement (one row each).
+    connection = (
+        GoogleConnection.objects.select_related("user", "sync_settings")
+        .filter(user_id=user_id)
+        .first()
+    )
+    if connection is None:
+        User.objects.get(pk=user_id)  # an unknown user is still an error
         return SyncOutcome(run=None, skipped="Google is not connected.")
-    sync_settings = SyncSettings.objects.filter(connection=connection).first()
+    user = connection.user
+    if connection.status != GoogleConnection.Status.CONNECTED:
+        return SyncOutcome(run=None, skipped="Google is not connected.")
+    sync_settings: SyncSettings | None = getattr(connection, "sync_settings", None)
     if sync_settings is None or not sync_settings.is_complete:
         return SyncOutcome(run=None, skipped="Synchronization settings are not saved yet.")
     state, _ = UserSyncState.objects.get_or_create(owner=user)
@@ -182,17 +204,19 @@ def _finish(run: SyncRun, state: UserSyncState, report: RunReport) -> None:
     for name, value in report.as_record().items():
         setattr(run, name, value)
     run.save()
-    state.refresh_from_db()
-    state.last_attempt_at = finished
-    state.next_due_at = next_due_after(finished)
+    # Only the fields the run decides, in one UPDATE: the lock's fields stay as the lock
+    # functions left them (no read of the row first).
+    fields: dict[str, Any] = {
+        "last_attempt_at": finished,
+        "next_due_at": next_due_after(finished),
+    }
     if status == RunStatus.SUCCEEDED:
-        state.last_success_at = finished
-        state.last_error = ""
-        state.held_deletions = []  # nothing is held back any more
+        fields |= {"last_success_at": finished, "last_error": ""}
+        fields["held_deletions"] = []  # nothing is held back any more
     elif report.errors:
-        state.last_error = report.first_error[:500]
+        fields["last_error"] = report.first_error[:500]
     if status == RunStatus.NEEDS_ATTENTION:
-        state.needs_attention = report.needs_attention[:500]
-        state.held_deletions = [held.as_json() for held in report.held]
-        state.attention_answer = ""  # a question asked anew waits for a new answer
-    state.save()
+        fields["needs_attention"] = report.needs_attention[:500]
+        fields["held_deletions"] = [held.as_json() for held in report.held]
+        fields["attention_answer"] = ""  # a question asked anew waits for a new answer
+    UserSyncState.objects.filter(pk=state.pk).update(**fields)
