@@ -75,15 +75,15 @@ class SettingsChanges:
         if not plan.actions:
             return True
         report = applier.report
-        errors_before, counts_before = len(report.errors), report.counts.copy()
+        failed_before, counts_before = applier.failed_items, report.counts.copy()
         if any(isinstance(action, MoveToTarget) for action in plan.actions):
             # A Google write: never inside a transaction.
             applier.apply(plan, link, meeting, None, listing_complete=False)
-            return len(report.errors) == errors_before
+            return applier.failed_items == failed_before
         try:
             with self.store.transaction():
                 applier.apply(plan, link, meeting, None, listing_complete=False)
-                if len(report.errors) != errors_before:
+                if applier.failed_items != failed_before:
                     raise _ItemFailed
         except _ItemFailed:
             # All or none: a meeting removed while its link stayed would read, at the next
