@@ -48,7 +48,8 @@ def series_update(*, meeting: Meeting, data: MeetingInput) -> Meeting:
     be lost); the form lists them before saving (``series_preview``). A changed one is
     deleted like a meeting, so the sync deletes the exception Google keeps for it (Google's
     API leaves an exception in place when a new rule drops its instance); a row that only
-    hides a cancelled occurrence, or one deleted already, is removed.
+    hides a cancelled occurrence is removed; one deleted already stays (the sync may still
+    owe Google its deletion: two cuts before a sync delete the exception as one does).
 
     Not in ``meeting_update`` itself: a rule changed in Google reaches the CRM through it,
     and there the sync's own passes settle the rows (``exceptions_out``)."""
@@ -60,7 +61,11 @@ def series_update(*, meeting: Meeting, data: MeetingInput) -> Meeting:
         meeting.all_day,
     ):
         for row in exceptions_kept_and_reset(meeting).reset:
-            if row.is_cancelled_occurrence or row.is_deleted:
+            if row.is_deleted:
+                # Deleted already (by an earlier cut, say): its deletion may not have
+                # reached Google yet, which the row's link still owes; it stays as it is.
+                continue
+            if row.is_cancelled_occurrence:
                 row.delete()
             else:
                 meeting_delete(meeting=row)

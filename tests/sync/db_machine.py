@@ -117,7 +117,8 @@ class ConvergenceMachine(RuleBasedStateMachine):
         # the cancellation stays theirs when what recorded it goes. A change of a series in
         # the CRM that cuts off an occurrence cancelled there resets the row that hid it,
         # while Google keeps the cancelled exception (as it keeps every exception a new rule
-        # drops), and the next listing hides its slot with a new row.
+        # drops); the next listing reads it again and, the slot gone from the series, makes
+        # no row for it.
         self.cancellations_asked: set[tuple[str, str]] = set()
         self.removed_with_calendar: set[int] = set()
         # Meetings whose event the person deleted in Google, kept when their calendar is

@@ -262,7 +262,7 @@ class SeriesMachine(ConvergenceMachine):
             rule_ = crm_rule(series)
             assert rule_ is not None  # _pick_crm_series
             freq, count = rule_
-            if count < 2 or _has_pushed_changed_occurrence(series):
+            if count < 2:
                 return
             count = 1 + fewer % (count - 1)
             values = {"recurrence": (series_rule(freq, count),)}
@@ -341,11 +341,7 @@ class SeriesMachine(ConvergenceMachine):
             return None
         rule_ = crm_rule(series)
         assert rule_ is not None
-        if (
-            rule_[1] < 2
-            or self._google_occurrence_pending(series.pk)
-            or _has_pushed_changed_occurrence(series)
-        ):
+        if rule_[1] < 2 or self._google_occurrence_pending(series.pk):
             return None
         changes = self._recent(series.pk)
         if "google" in changes.moved_by | changes.deleted_by or any(
@@ -850,14 +846,6 @@ class SeriesMachine(ConvergenceMachine):
                 wrong = {k: (v, shown[k]) for k, v in slot.values.items() if shown[k] != v}
                 assert not wrong, f"{what}: lost values (wanted, shown) {wrong}"
             slot.sides.clear()
-
-
-def _has_pushed_changed_occurrence(series: Meeting) -> bool:
-    """An occurrence of the series changed alone and linked to its exception in Google. Its
-    series is not cut nor shortened in the CRM here: the next run reads its own deletion of
-    the exception back as a cancelled occurrence (test_found_by_machine.py::
-    test_an_occurrence_changed_in_the_crm_and_synced_then_cut_off_leaves_a_quiet_sync)."""
-    return EventLink.objects.filter(meeting__series=series).exists()
 
 
 def _occurrence_input(

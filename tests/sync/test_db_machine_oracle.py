@@ -74,8 +74,9 @@ def test_a_cancelled_occurrence_cut_off_in_the_crm_stays_the_persons_cancellatio
     """An occurrence cancelled in the CRM (Google cancels its instance), then cut off by a
     change of its series in the CRM: the CRM resets the row that hid it, Google keeps the
     cancelled exception (as it keeps every exception its rule no longer has), and the next
-    listing hides the slot with a new row. The cancellation is still the person's: found
-    at 300 examples, "event …_20261213T080000Z deleted by nobody", after a cut."""
+    listing reads it again (no row hides a slot the series no longer has). The cancellation
+    is still the person's: found at 300 examples, "event …_20261213T080000Z deleted by
+    nobody", after a cut."""
     series = _google_series(machine, "DAILY")
     cancelled = _starts(series)[2]
     machine.crm_cancel_occurrence(data=Drawn(series=series.pk, occurrence=cancelled))

@@ -4,9 +4,8 @@ each shrunk to a plain scenario against the emulator.
 Each test states the behaviour DESIGN.md asks for. A defect found and not fixed yet is
 marked ``xfail(strict=True)``: the suite stays green, and the day the engine is fixed the
 test passes, strict xfail fails the run, and the marker must go; the machine steers clear
-of its path meanwhile (a comment there names the test here). Eleven found so far are
-fixed (2026-12-05); each test failed on the engine before its fix. Two are open: the last
-two tests (the machine steers clear of cutting a series with a pushed changed occurrence).
+of its path meanwhile (a comment there names the test here). All thirteen found so far
+are fixed (2026-12-05); each test failed on the engine before its fix.
 """
 
 from __future__ import annotations
@@ -510,15 +509,14 @@ def test_a_meeting_deleted_in_google_then_restored_after_its_calendar_left_is_pu
     assert writes(calls) == []
 
 
-@pytest.mark.xfail(strict=True, reason="the echo of the deleted exception makes a hiding row")
 def test_an_occurrence_changed_in_the_crm_and_synced_then_cut_off_leaves_a_quiet_sync(
     world: SyncWorld,
 ) -> None:
     """The CRM user changes the last occurrence alone, syncs, then ends the series one
     occurrence earlier ("all events": the change is reset). The run deletes the exception
-    in Google; the next run must change nothing. Today it reads its own deletion back as a
-    cancelled occurrence and makes a row that hides a slot the series no longer has (found
-    by the machine at 300 examples: "a second sync writes nothing" failed)."""
+    in Google; the next run must change nothing (it read its own deletion back as a
+    cancelled occurrence and made a row that hid a slot the series no longer has; found by
+    the machine at 300 examples: "a second sync writes nothing" failed)."""
     _event, series = _weekly_in_google(world)
     last = _starts(series)[2]
     occurrence_change(series=series, original_start=last, data=_moved(last, "Moved"))
@@ -535,14 +533,13 @@ def test_an_occurrence_changed_in_the_crm_and_synced_then_cut_off_leaves_a_quiet
     assert sorted(Meeting.objects.filter(owner=world.user).values_list("pk", "version")) == rows
 
 
-@pytest.mark.xfail(strict=True, reason="a second cut removes the unpushed deletion's row")
 def test_an_occurrence_reset_by_two_cuts_before_a_sync_leaves_google_too(
     world: SyncWorld,
 ) -> None:
     """The CRM user changes the last occurrence alone and syncs, then deletes "this and
     following" from it (the change is reset: deleted) and, before a sync, from the one
-    before. The second cut removes the deleted row with its link, so its deletion never
-    reaches Google, where the exception stays, shown, and the CRM does not show it (found by
+    before. The deletion reaches Google: the second cut removed the deleted row with its
+    link, so the exception stayed in Google, shown, and the CRM did not show it (found by
     the machine at 300 examples: "event …_20261220 is not in the CRM")."""
     event, series = _weekly_in_google(world)
     starts = _starts(series)

@@ -536,6 +536,12 @@ OCCURRENCE_ROWS: list[tuple[str, dict[str, Any], str, tuple[Action, ...]]] = [
         (HideOccurrence(OCC, 5, read_only=True),),
     ),
     (
+        "cancelled at a slot the series no longer has",
+        {"google": occurrence(alive=False), "in_series": False},
+        "cancelled occurrence the series no longer has",
+        (),
+    ),
+    (
         "changed alone",
         {"google": occurrence()},
         "occurrence changed alone",
@@ -566,6 +572,7 @@ def test_each_row_for_an_occurrence_listed_alone(
         hidden=inputs.get("hidden", False),
         settings=inputs.get("settings", SyncSettings()),
         final=inputs.get("final", True),
+        in_series=inputs.get("in_series", True),
     )
     assert (result.meeting_id, result.event_id) == (held_by, OCC)
     assert (result.why, result.actions) == (why, actions)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 
 from tandem.meetings.models import Meeting
+from tandem.meetings.occurrences import series_starts
 from tandem.sync.adapters.crm import crm_meeting
 from tandem.sync.adapters.links import link_from_row
 from tandem.sync.adapters.serialize import fields_from_json
@@ -132,6 +133,7 @@ class DjangoPageLookup:
                     found.meetings[series_id], zone=row.time_zone, agreed=agreed_at
                 )
         found.slot_rows = self._slot_rows(unlinked, found.series)
+        found.slots_gone = _slots_gone(unlinked, found.series, rows)
         return found, link_rows
 
     def _ours(self, event_ids: list[str]) -> dict[str, int]:
@@ -220,3 +222,27 @@ class DjangoPageLookup:
             for row in rows
             if row.pk not in known
         }
+
+
+def _slots_gone(
+    unlinked: list[Listed], series: dict[str, SeriesRow], rows: dict[int, Meeting]
+) -> set[tuple[int, datetime]]:
+    """The slots of the page's cancelled occurrences that their CRM series no longer has:
+    its rule was cut or shortened in the CRM, and the run deleted the exception Google kept
+    there, which the next listing reads back cancelled (the planner: nothing to hide)."""
+    near = timedelta(seconds=1)
+    gone: set[tuple[int, datetime]] = set()
+    for entry in unlinked:
+        occurrence = entry.event.occurrence
+        if occurrence is None or not entry.event.cancelled:
+            continue
+        found = series.get(occurrence.series_event_id)
+        row = rows.get(found.meeting.meeting_id) if found is not None else None
+        if found is None or row is None or not row.recurrence:
+            continue
+        at = crm_original(
+            occurrence.original_start, found.meeting.fields, zone=found.zone, agreed=found.agreed
+        )
+        if at not in series_starts(series=row, start=at - near, end=at + near):
+            gone.add((row.pk, at))
+    return gone

@@ -96,6 +96,9 @@ class PageLookup:
     # The CRM's own rows at the slots of the page's occurrences that Google does not know
     # yet (no link, no import record), by (series meeting id, original start).
     slot_rows: dict[tuple[int, datetime], CrmMeeting] = field(default_factory=dict)
+    # The slots of the page's cancelled occurrences that their CRM series no longer has
+    # (its rule was cut or shortened since), by (series meeting id, original start).
+    slots_gone: set[tuple[int, datetime]] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +262,7 @@ def _occurrence(
         settings=settings,
         final=final,
         crm_row=crm_row,
+        in_series=series is None or (series.meeting.meeting_id, original) not in lookup.slots_gone,
     )
     if crm_row is not None and not any(isinstance(a, CreateOccurrence) for a in plan.actions):
         if plan.actions:

@@ -366,6 +366,7 @@ def plan_occurrence(
     settings: SyncSettings,
     final: bool,
     crm_row: SlotRow | None = None,
+    in_series: bool = True,
 ) -> ItemPlan:
     """Decides what to do with one occurrence of a recurring event that Google lists on its
     own (changed or cancelled alone: ``recurringEventId``, ``originalStartTime``) and that
@@ -373,7 +374,8 @@ def plan_occurrence(
     ``held_by``: a row of the CRM that already stands for it (import record or marker),
     ``hidden`` when that row only hides the slot; ``final``: the whole listing was read;
     ``crm_row``: the CRM's own row at that slot, not yet in Google (changed or cancelled
-    alone in the CRM since the last sync: both sides changed the occurrence).
+    alone in the CRM since the last sync: both sides changed the occurrence); ``in_series``:
+    the CRM's series still has an occurrence at that slot.
 
     Rules (docs/sync-rules.md, "Recurring events"): the occurrence takes its slot in the
     CRM's series, never a meeting of its own while the series is there."""
@@ -424,6 +426,11 @@ def plan_occurrence(
     read_only = series.read_only or settings.read_only
     if crm_row is not None and not read_only:
         return _both_changed_occurrence(google, crm_row, series, settings)
+    if not alive and not in_series:
+        # Cancelled at a slot the CRM's series no longer has (its rule was cut or shortened:
+        # the run deleted the exception Google kept there, and reads that back): nothing
+        # to hide.
+        return plan("cancelled occurrence the series no longer has")
     if not alive:
         # Cancelled alone: a row that only hides its slot in the series.
         return plan(
