@@ -28,6 +28,27 @@ RUNS = "/api/v1/sync/runs/"
 CONFLICTS = "/api/v1/sync/conflicts/"
 ATTENTION = "/api/v1/sync/attention/"
 
+# Every method and address of the Google connection and settings endpoints, and of the
+# sync's, for the tests that try each one (without credentials, say).
+GOOGLE_ENDPOINTS = [
+    ("get", GOOGLE),
+    ("post", REVOKE),
+    ("get", CALENDARS),
+    ("post", DEDICATED),
+    ("get", SETTINGS),
+    ("put", SETTINGS),
+    ("patch", SETTINGS),
+]
+SYNC_ENDPOINTS = [
+    ("get", SYNC),
+    ("post", SYNC_NOW),
+    ("get", RUNS),
+    ("get", f"{RUNS}1/"),
+    ("get", CONFLICTS),
+    ("get", ATTENTION),
+    ("post", ATTENTION),
+]
+
 
 def unauthenticated_status() -> int:
     """What the API's settings answer a request without credentials: DRF answers 401 when

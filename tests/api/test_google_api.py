@@ -17,6 +17,7 @@ from .sync_support import (
     CALENDARS,
     DEDICATED,
     GOOGLE,
+    GOOGLE_ENDPOINTS,
     REVOKE,
     SETTINGS,
     connected_api,
@@ -365,18 +366,7 @@ def test_another_user_sees_and_changes_only_their_own_connection(
     assert GoogleConnection.objects.get(user=ann_user).is_connected
 
 
-@pytest.mark.parametrize(
-    ("method", "url"),
-    [
-        ("get", GOOGLE),
-        ("post", REVOKE),
-        ("get", CALENDARS),
-        ("post", DEDICATED),
-        ("get", SETTINGS),
-        ("put", SETTINGS),
-        ("patch", SETTINGS),
-    ],
-)
+@pytest.mark.parametrize(("method", "url"), GOOGLE_ENDPOINTS)
 def test_without_credentials_nothing_is_read_or_done(
     ann: tuple[User, APIClient], method: str, url: str
 ) -> None:

@@ -14,34 +14,17 @@ from tests.conftest import GoogleHarness
 
 from .helpers import token_client
 from .sync_support import (
-    ATTENTION,
-    CALENDARS,
     CONFLICTS,
-    DEDICATED,
-    GOOGLE,
-    REVOKE,
+    GOOGLE_ENDPOINTS,
     RUNS,
-    SETTINGS,
     SYNC,
-    SYNC_NOW,
+    SYNC_ENDPOINTS,
     connected_api,
 )
 
 EVERY_ENDPOINT = [
-    ("get", GOOGLE),
-    ("post", REVOKE),
-    ("get", CALENDARS),
-    ("post", DEDICATED),
-    ("get", SETTINGS),
-    ("put", SETTINGS),
-    ("patch", SETTINGS),
-    ("get", SYNC),
-    ("post", SYNC_NOW),
-    ("get", RUNS),
-    ("get", f"{RUNS}1/"),
-    ("get", CONFLICTS),
-    ("get", ATTENTION),
-    ("post", ATTENTION),
+    *GOOGLE_ENDPOINTS,
+    *SYNC_ENDPOINTS,
     ("get", "/api/v1/meetings/1/occurrences/?start=2030-01-01T00:00:00Z&end=2030-02-01T00:00:00Z"),
 ]
 

@@ -20,6 +20,7 @@ from .sync_support import (
     CONFLICTS,
     RUNS,
     SYNC,
+    SYNC_ENDPOINTS,
     SYNC_NOW,
     connected_api,
     settings_saved,
@@ -221,18 +222,7 @@ def test_another_user_sees_nothing_of_anns_sync_and_cannot_answer_for_her(
     assert EventLink.objects.filter(owner=user).count() == 12
 
 
-@pytest.mark.parametrize(
-    ("method", "url"),
-    [
-        ("get", SYNC),
-        ("post", SYNC_NOW),
-        ("get", RUNS),
-        ("get", f"{RUNS}1/"),
-        ("get", CONFLICTS),
-        ("get", ATTENTION),
-        ("post", ATTENTION),
-    ],
-)
+@pytest.mark.parametrize(("method", "url"), SYNC_ENDPOINTS)
 def test_without_credentials_nothing_is_read_or_done(
     ann: tuple[User, APIClient], method: str, url: str
 ) -> None:

@@ -68,17 +68,23 @@ def sync_once(
             report,
         )
 
-    def leave(unpicked_id: str) -> bool:
-        unpicked = applier_for(unpicked_id)
-        outbound = Outbound(
-            store=MemoryOutboundStore(crm, links, calendar_id=unpicked_id, is_target=False),
-            applier=unpicked,
-            settings=unpicked.settings,
+    def outbound(applier: Applier) -> Outbound:
+        """The outbound pass over the calendar ``applier`` writes."""
+        pass_ = Outbound(
+            store=MemoryOutboundStore(
+                crm, links, calendar_id=applier.calendar_id, is_target=applier.settings.is_target
+            ),
+            applier=applier,
+            settings=applier.settings,
             allow_mass_delete=allow_mass_delete,
             report=report,
         )
-        outbound.run()
-        return outbound.clean and not outbound.tripped
+        pass_.run()
+        return pass_
+
+    def leave(unpicked_id: str) -> bool:
+        pushed = outbound(applier_for(unpicked_id))
+        return pushed.clean and not pushed.tripped
 
     SettingsChanges(
         store=MemorySettingsStore(crm, links, synced={calendar_id, target, *picked}, target=target),
@@ -103,13 +109,5 @@ def sync_once(
     inbound.run()
     if inbound.tripped:
         return report  # the user answers first (DESIGN.md §3, the breaker)
-    Outbound(
-        store=MemoryOutboundStore(
-            crm, links, calendar_id=calendar_id, is_target=settings.is_target
-        ),
-        applier=applier,
-        settings=settings,
-        allow_mass_delete=allow_mass_delete,
-        report=report,
-    ).run()
+    outbound(applier)
     return report
