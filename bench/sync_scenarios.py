@@ -188,26 +188,33 @@ def page_delay_set(control: httpx.Client, seconds: float) -> None:
 def page_timeline() -> Iterator[list[tuple[float, float]]]:
     """For each page the inbound pass is handed (tandem.sync.engine.prefetch.pages_ahead):
     seconds its thread waited for the page and seconds it then spent on it, until it asked
-    for the next one. The pass's own code is untouched: its reference is wrapped."""
+    for the next one. The pass's own code is untouched: its reference is wrapped. The
+    ``perf_counter`` at which the pass first asked for a page and at which it was done with
+    the last one are appended to ``listing_span`` (to split the run's set-up from its tail)."""
     from tandem.sync.engine import inbound
 
     original = inbound.pages_ahead
     marks: list[tuple[float, float]] = []
 
-    def traced(pages: Any) -> Iterator[Any]:
+    def traced(pages: Any, **options: Any) -> Iterator[Any]:
         asked = time.perf_counter()
-        for page in original(pages):
+        listing_span.append(asked)
+        for page in original(pages, **options):
             got = time.perf_counter()
             yield page
             done = time.perf_counter()
             marks.append((got - asked, done - got))
             asked = done
+        listing_span.append(asked)
 
     inbound.pages_ahead = traced  # type: ignore[assignment]
     try:
         yield marks
     finally:
         inbound.pages_ahead = original
+
+
+listing_span: list[float] = []
 
 
 def import_run(
@@ -286,6 +293,13 @@ def import_run(
                 + f" ms; in all {waited * 1000:.0f} ms waiting, {worked * 1000:.0f} ms on the "
                 f"pages, {(took - waited - worked) * 1000:.0f} ms before and after the listing"
             )
+            if len(listing_span) >= 2:
+                print(
+                    "  before the listing (run set-up) "
+                    f"{(listing_span[0] - started) * 1000:.0f} ms, after it (outbound pass, "
+                    "run record) "
+                    f"{(started + took - listing_span[-1]) * 1000:.0f} ms"
+                )
         print(f"  ratio import / paging: {ratio:.2f} (target <= {target:g})")
         if decoders:
             page_delay_set(control, 0)

@@ -266,7 +266,8 @@ class TestDjangoOutboundStoreSinceLastRun(DjangoOutboundBinding):
     @pytest.fixture
     def stores(self) -> Iterator[DjangoStoreBench]:
         bench = store_bench("ann", full_look=False)
-        SyncRun.objects.create(owner=bench.user, status=SyncRun.Status.SUCCEEDED)
+        run = SyncRun.objects.create(owner=bench.user, status=SyncRun.Status.SUCCEEDED)
+        bench.ctx.last_clean_started_at = run.started_at  # as engine/run.py reads it
         yield bench
 
 

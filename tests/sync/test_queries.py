@@ -13,10 +13,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tandem.accounts.google_services import (
     SettingsChoice,
@@ -31,6 +33,7 @@ from tests.conftest import IN_PROCESS_BASE_URL, GoogleHarness
 
 CAL = "https://www.googleapis.com/auth/calendar"
 PAGE = 2500  # the engine's maxResults
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -123,3 +126,28 @@ def test_each_further_page_adds_the_same_fixed_number_of_queries(harness):
     assert short_tail == long_tail
     per_page = short_tail - one_page
     assert 0 < per_page <= 12, f"a page costs {per_page} queries"
+
+
+def test_an_idle_run_makes_the_same_few_statements_at_3_and_600_meetings(harness):
+    """Issue 11: an idle run costs the same whatever the user holds, and little. Its SQL
+    starts from what changed since the last clean run, and what every run starts from (the
+    connection, its settings, preferences and sync state, the namespace, the last clean
+    run) is one statement: 18 statements before that, 14 now (and SQLite's BEGIN)."""
+    statements = []
+    for name, events in (("idlefew", 3), ("idlemany", 600)):
+        _import_queries(harness, name=name, events=events)
+        user = User.objects.get(username=name)
+        # The run after the import still looks at the meetings the import wrote (changed
+        # since the last clean run began); the one after that is idle.
+        with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=True):
+            sync_user_now(user_id=user.pk)
+        later = timezone.now() + timedelta(minutes=10)
+        with time_machine.travel(later, tick=True), CaptureQueriesContext(connection) as queries:
+            outcome = sync_user_now(user_id=user.pk)
+        assert outcome.run is not None and outcome.run.status == "succeeded"
+        assert outcome.run.requests == 1 and not any(outcome.counts.values())
+        # Transaction control is the backend's (SQLite's BEGIN IMMEDIATE and COMMIT).
+        statements.append(
+            sum(not q["sql"].startswith(TRANSACTION_CONTROL) for q in queries.captured_queries)
+        )
+    assert statements[0] == statements[1] <= 14, statements

@@ -53,6 +53,9 @@ class RunContext:
     allow_mass_delete: bool = False
     force_full_outbound: bool = False
     run_id: int | None = None  # the SyncRun this run records (its conflicts name it)
+    # When the user's last clean run began (None: none yet): the outbound look starts from
+    # the meetings changed since (engine/outbound.py).
+    last_clean_started_at: datetime | None = None
     # Set when the inbound passes start: links they write are not looked at again in full.
     inbound_started_at: datetime | None = None
     # What the run did, as the run record, the status page, the API and the CLI read it.

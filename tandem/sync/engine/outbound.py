@@ -22,7 +22,7 @@ from tandem.sync.engine.exceptions_out import ExceptionsOut
 from tandem.sync.engine.parts import pass_parts
 from tandem.sync.engine.placement import homes_of
 from tandem.sync.engine.records import record_report
-from tandem.sync.models import EventLink, ImportedMeeting, SyncRun
+from tandem.sync.models import EventLink, ImportedMeeting
 
 # Outside a full look, the candidates are the meetings changed since the user's last clean
 # run began, less this margin: a change stamped (the writer's clock) before that run began
@@ -65,8 +65,8 @@ class DjangoOutboundStore:
         self.ctx = ctx
         self.calendar = calendar
         self.default_zone = default_zone
-        # What the candidate queries learnt: "since" (the last clean run's start), "ids"
-        # (meetings changed since), "linked" and "restored" (what the earlier ones found).
+        # What the candidate queries learnt: "ids" (meetings changed since the last clean
+        # run began), "linked" and "restored" (what the earlier ones found).
         self.cache: dict[str, Any] = {}
 
     # -- candidates -------------------------------------------------------------------------
@@ -90,17 +90,10 @@ class DjangoOutboundStore:
         if self.ctx.force_full_outbound:
             return None
         cached = self.cache
-        if "since" not in cached:
-            last_clean = (
-                SyncRun.objects.filter(owner=self.ctx.user, status=SyncRun.Status.SUCCEEDED)
-                .order_by("-started_at")
-                .values_list("started_at", flat=True)
-                .first()
-            )
-            cached["since"] = None if last_clean is None else last_clean - CHANGE_MARGIN
-        since = cached["since"]
-        if since is None:
+        last_clean = self.ctx.last_clean_started_at
+        if last_clean is None:
             return None
+        since = last_clean - CHANGE_MARGIN
         if again or "ids" not in cached:
             ids = list(
                 Meeting.objects.filter(owner=self.ctx.user, updated_at__gte=since)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from tandem.accounts.models import GoogleConnection, SyncSettings
@@ -22,7 +23,7 @@ from tandem.sync.engine.outbound import OutboundPass
 from tandem.sync.engine.settings_changes import settings_changes_apply
 from tandem.sync.google_client import CalendarClientFactory, google_client_for
 from tandem.sync.locks import default_lease, lock_acquire, lock_release, lock_renew
-from tandem.sync.models import SyncRun, UserSyncState
+from tandem.sync.models import Installation, SyncRun, UserSyncState
 from tandem.sync.retry import is_retryable, plain_reason
 from tandem.sync.scheduling import next_due_after
 
@@ -119,9 +120,22 @@ def _sync(
     keep_alive: Callable[[], None],
     client_for: CalendarClientFactory,
 ) -> SyncOutcome:
-    # The connection with its user and its settings in one statement (one row each).
+    # Everything a run starts from in one statement (an idle run's CPU is mostly Django
+    # building statements, docs/benchmarks.md): the connection, its user, their sync
+    # settings, preferences and sync state (one row each), the installation's namespace and
+    # the start of the user's last clean run (what the outbound look starts from).
     connection = (
-        GoogleConnection.objects.select_related("user", "sync_settings")
+        GoogleConnection.objects.select_related(
+            "user", "sync_settings", "user__preferences", "user__sync_state"
+        )
+        .annotate(
+            namespace=Subquery(Installation.objects.order_by("pk").values("namespace")[:1]),
+            last_clean_started_at=Subquery(
+                SyncRun.objects.filter(owner=OuterRef("user_id"), status=SyncRun.Status.SUCCEEDED)
+                .order_by("-started_at")
+                .values("started_at")[:1]
+            ),
+        )
         .filter(user_id=user_id)
         .first()
     )
@@ -134,7 +148,8 @@ def _sync(
     sync_settings: SyncSettings | None = getattr(connection, "sync_settings", None)
     if sync_settings is None or not sync_settings.is_complete:
         return SyncOutcome(run=None, skipped="Synchronization settings are not saved yet.")
-    state, _ = UserSyncState.objects.get_or_create(owner=user)
+    # The lock made the state row; a user deleted and made again in between has none.
+    state = getattr(user, "sync_state", None) or UserSyncState.objects.get_or_create(owner=user)[0]
     run = SyncRun.objects.create(owner=user, trigger=trigger)
     client = client_for(connection)
     now = timezone.now()
@@ -142,11 +157,12 @@ def _sync(
         user=user,
         google_sub=connection.google_sub,
         client=client,
-        namespace=installation_namespace(),
+        namespace=connection.namespace or installation_namespace(),
         now=now,
         sync_private=sync_settings.sync_private,
         target_calendar_id=sync_settings.target_calendar_id,
         all_day_zone=preferences_for(user=user).time_zone,
+        last_clean_started_at=connection.last_clean_started_at,
         allow_mass_delete=allow_mass_delete,
         run_id=run.pk,
         keep_alive=keep_alive,
