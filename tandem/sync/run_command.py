@@ -31,6 +31,7 @@ from django.utils import timezone
 from tandem.accounts.models import GoogleConnection
 from tandem.google.errors import GoogleError
 from tandem.meetings.admin_masking import HIDDEN, masked_for_viewer
+from tandem.meetings.models import Meeting
 from tandem.meetings.selectors import BUSY
 from tandem.sync.admin import HIDDEN_FIELDS
 from tandem.sync.core.run_report import RunProblem
@@ -57,6 +58,7 @@ EXIT_BUSY = 3
 EXIT_NOT_SYNCED = 4
 # Wrong options: argparse's own 2 would read as "needs attention" (64 is EX_USAGE).
 EXIT_USAGE = 64
+HELD_LISTED = 10  # held meetings the text output names; --json lists every one
 _SEVERITY = (EXIT_FAILED, EXIT_NEEDS_ATTENTION, EXIT_BUSY, EXIT_NOT_SYNCED)
 _EXIT_OF_STATUS = {
     SyncRun.Status.SUCCEEDED: EXIT_SYNCED,
@@ -93,6 +95,9 @@ class UserResult:
     message: str = ""
     seconds: float = 0.0
     errors: list[RunProblem] = field(default_factory=list)
+    # The meetings whose deletion the breaker held, as the question lists them (the
+    # operator's view: a private meeting is Busy).
+    held: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -128,6 +133,11 @@ def result_line(result: UserResult) -> str:
         line += "".join(f"\n  errors: {error.text}" for error in result.errors)
     if result.status == SyncRun.Status.NEEDS_ATTENTION and result.message:
         line += f"\n  needs attention: {result.message}"
+    for held in result.held[:HELD_LISTED]:
+        where = "Google" if held["deleted_in"] == "google" else "the CRM"
+        line += f"\n  held: {held['subject']} ({held['start']}), deleted in {where}"
+    if len(result.held) > HELD_LISTED:
+        line += f"\n  held: and {len(result.held) - HELD_LISTED} more (--json lists them all)"
     return line
 
 
@@ -155,6 +165,7 @@ def result_json(result: UserResult) -> dict[str, Any]:
         "requests": run.get("requests", 0),
         "counts": run.get("counts", {}),
         "errors": RunProblemSerializer(result.errors, many=True).data,
+        "held_meetings": result.held,
         "conflicts": [
             _as_operator_sees_it(conflict, row)
             for conflict, row in zip(
@@ -172,6 +183,21 @@ def _as_operator_sees_it(conflict: SyncConflict, row: dict[str, Any]) -> dict[st
     shown = {**row, "meeting": {**row["meeting"], "subject": BUSY}}
     if conflict.field in HIDDEN_FIELDS:
         shown.update(base_value=HIDDEN, crm_value=HIDDEN, google_value=HIDDEN)
+    return shown
+
+
+def held_as_operator_sees_them(user: User, state: UserSyncState) -> list[dict[str, Any]]:
+    """The breaker's held deletions with each private meeting's subject as Busy (DESIGN §3:
+    admins included), whatever the record kept."""
+    entries = list(state.held_deletions or [])
+    meetings = Meeting.objects.filter(
+        owner=user, pk__in=[entry.get("meeting_id") for entry in entries]
+    ).in_bulk()
+    shown = []
+    for entry in entries:
+        meeting = meetings.get(entry.get("meeting_id"))
+        private = meeting is None or masked_for_viewer(meeting)  # gone since: shown as Busy
+        shown.append({**entry, "subject": BUSY if private else entry.get("subject", "")})
     return shown
 
 
@@ -221,6 +247,7 @@ def sync_one(user: User, *, answer: str = "") -> UserResult:
     if result.status == SyncRun.Status.NEEDS_ATTENTION:
         state = UserSyncState.objects.filter(owner=user).first()
         result.message = state.needs_attention if state else ""
+        result.held = held_as_operator_sees_them(user, state) if state else []
     return result
 
 

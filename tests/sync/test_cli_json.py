@@ -15,6 +15,7 @@ from tandem.cli import main
 from tandem.meetings.models import Meeting
 from tandem.sync.locks import user_lock
 from tandem.sync.models import SyncRun, UserSyncState
+from tandem.sync.run_command import held_as_operator_sees_them
 from tandem.sync.user_actions import NOTHING_WAITS
 from tests.api.sync_support import trip_the_breaker
 from tests.conftest import DEMO_GOOGLE_EMAIL
@@ -96,6 +97,10 @@ def test_a_tripped_breaker_exits_2_and_keep_meetings_answers_it(
     (line,) = _json_lines(capsys)
     assert line["status"] == "needs_attention" and line["exit_code"] == 2
     assert line["message"] == UserSyncState.objects.get(owner=ann).needs_attention != ""
+    held = line["held_meetings"]
+    assert sorted(entry["subject"] for entry in held) == sorted(f"E{n}" for n in range(12))
+    assert {entry["deleted_in"] for entry in held} == {"google"}
+    assert all(entry["meeting_id"] and entry["start"] for entry in held)
 
     assert main(["sync", "--user", "ann", "--keep-meetings", "--json"]) == 0
     (kept,) = _json_lines(capsys)
@@ -217,3 +222,21 @@ def test_tandem_manage_sync_is_the_same_command_with_the_same_status(ann: User, 
         call_command("sync", "--keep-meetings", stdout=io.StringIO(), stderr=io.StringIO())
     assert refused.value.returncode == 64
     assert SyncRun.objects.filter(owner=ann).count() == 1
+
+
+def test_the_held_meetings_are_listed_and_a_private_one_is_busy(
+    ann: User, google_in_process, capsys
+):
+    """The question names the meetings it holds back, as the page and the API do; to the
+    operator a private meeting is Busy (DESIGN §3: admins included)."""
+    trip_the_breaker(ann, google_in_process)
+    assert main(["sync", "--user", "ann"]) == 2
+    out = capsys.readouterr().out
+    assert "  held: E0 (" in out and ", deleted in Google" in out
+    assert "  held: and 2 more (--json lists them all)" in out
+    # Private since the question was asked (a sync would restore it: an edit beats a
+    # deletion), so the record still holds its subject.
+    Meeting.objects.filter(owner=ann, subject="E3").update(visibility="private")
+    shown = held_as_operator_sees_them(ann, UserSyncState.objects.get(owner=ann))
+    subjects = [entry["subject"] for entry in shown]
+    assert len(subjects) == 12 and "E3" not in subjects and subjects.count("Busy") == 1
