@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 # How Google writes a colour ("#0088aa"): backgroundColor, foregroundColor, the palette.
-HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# \Z, not $: "$" also matches before a final newline, so "#0088aa\n" passed.
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}\Z")
 
 CALENDAR_PALETTE: dict[str, str] = {
     "1": "#ac725e",

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tandem.accounts.google_forms import SyncSettingsForm
 
 TEAM = {"id": "team@group.calendar.google.com", "summary": "Team", "access_role": "owner"}
@@ -31,9 +33,10 @@ def test_only_changed_colours_are_choices() -> None:
     }
 
 
-def test_a_colour_that_is_no_colour_is_refused() -> None:
+@pytest.mark.parametrize("colour", ["red", "#4986e7\n"])
+def test_a_colour_that_is_no_colour_is_refused(colour: str) -> None:
     form = SyncSettingsForm(
-        {"target_calendar_id": TEAM["id"], "colour_0": "red"}, calendars=[TEAM], colours={}
+        {"target_calendar_id": TEAM["id"], "colour_0": colour}, calendars=[TEAM], colours={}
     )
     assert not form.is_valid()
     assert form.errors["colour_0"] == ["Choose a colour like #4986e7."]

@@ -38,7 +38,7 @@ def test_every_google_calendar_colour_is_a_class_of_its_own() -> None:
 def test_other_colours_take_the_nearest_class_and_nonsense_the_default() -> None:
     assert colour_class("#f83a20") == "cal-3"  # a custom red next to Google's "3"
     assert colour_class("#1a66ca") == DEFAULT_CLASS
-    for nonsense in (None, "", "red", "#12345", "#gggggg", "1a66c9"):
+    for nonsense in (None, "", "red", "#12345", "#gggggg", "1a66c9", "#1a66c9\n"):
         assert colour_class(nonsense) == DEFAULT_CLASS
 
 
