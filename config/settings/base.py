@@ -206,6 +206,10 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Django's cache holds the API's throttle counts (tandem/api/throttles.py): per process by
+# default; CACHE_URL=redis://host:6379/1 makes every web process count the same requests.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # Celery: the embedded default broker is a SQLite file through kombu's SQLAlchemy transport.
 CELERY_BROKER_URL = env.str(
     "CELERY_BROKER_URL", default=f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"

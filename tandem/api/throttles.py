@@ -5,7 +5,7 @@ checks its throttles only after authentication succeeded, so a client trying tok
 answered 401) was never slowed. Rates are ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``
 (API_THROTTLE_ADDRESS, API_THROTTLE_USER; docs/configuration.md), read on each request; an
 exhausted rate answers 429 with Retry-After. Counts live in Django's cache: with several
-web processes, point CACHES at a shared cache so they count together.
+web processes, set CACHE_URL to a shared cache (Redis) so they count together.
 """
 
 from __future__ import annotations
