@@ -202,7 +202,10 @@ def _postgres_copy(
                 f"CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS "  # noqa: S608
                 f"SELECT {columns} FROM {table} WITH NO DATA"
             )
+    # The raw cursor is psycopg's own: Django's wrapper turns its errors into Django's
+    # (django.db.IntegrityError for a unique key written twice), as on every other path.
     with (
+        connection.wrap_database_errors,
         psycopg.Cursor(connection.connection) as raw,
         raw.copy(f"COPY {target} ({columns}) FROM STDIN") as copy,
     ):
