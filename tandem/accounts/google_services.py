@@ -263,10 +263,25 @@ def calendars_refresh(*, connection: GoogleConnection) -> list[dict[str, Any]]:
     return calendars
 
 
+@dataclass(frozen=True)
+class DedicatedCalendar:
+    """The account's dedicated calendar; ``created``: False when it had one already."""
+
+    entry: dict[str, Any]
+    created: bool
+
+
 def dedicated_calendar_create(
     *, connection: GoogleConnection, time_zone: str | None = None
-) -> dict[str, Any]:
-    """Creates a "Tandem CRM" calendar in Google and proposes it as inbound and target."""
+) -> DedicatedCalendar:
+    """The account's "Tandem CRM" calendar, proposed as inbound and target: the one it owns
+    already, else a new one. The list is read first (and remembered), so a repeated request
+    (a double click, a client retrying after a timeout) makes no second calendar: Google's
+    calendars.insert makes one per call."""
+    calendars = calendars_refresh(connection=connection)
+    for entry in calendars:
+        if entry["summary"] == DEDICATED_CALENDAR_NAME and entry["access_role"] == "owner":
+            return DedicatedCalendar(entry, created=False)
     try:
         created = calendar_client_for(connection=connection).calendar_insert(
             summary=DEDICATED_CALENDAR_NAME, time_zone=time_zone
@@ -276,9 +291,9 @@ def dedicated_calendar_create(
         raise
     entry = _calendar_summary({**created, "accessRole": "owner"})
     sync_settings = settings_for(connection=connection)
-    sync_settings.known_calendars = [*sync_settings.known_calendars, entry]
+    sync_settings.known_calendars = [*calendars, entry]
     sync_settings.save(update_fields=["known_calendars"])
-    return entry
+    return DedicatedCalendar(entry, created=True)
 
 
 @dataclass(frozen=True)

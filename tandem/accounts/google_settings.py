@@ -124,11 +124,11 @@ class CalendarNotCreated(Exception):
 
 def dedicated_calendar_made(
     *, connection: GoogleConnection, time_zone: str | None = None
-) -> dict[str, Any]:
-    """Creates the dedicated calendar in ``time_zone`` (default: the user's preference),
-    for the settings page and the API alike. A lost grant or lost calendar access raises
-    SettingsUnavailable, as a read of the list does; any other Google failure raises
-    CalendarNotCreated."""
+) -> services.DedicatedCalendar:
+    """The dedicated calendar, created in ``time_zone`` (default: the user's preference)
+    unless the account owns one already, for the settings page and the API alike. A lost
+    grant or lost calendar access raises SettingsUnavailable, as a read of the list does;
+    any other Google failure raises CalendarNotCreated."""
     zone = time_zone or preferences_for(user=connection.user).time_zone
     try:
         return services.dedicated_calendar_create(connection=connection, time_zone=zone)
@@ -140,9 +140,12 @@ def dedicated_calendar_made(
         raise CalendarNotCreated(f"Google could not create the calendar: {error}") from error
 
 
-def created_calendar_message(entry: dict[str, Any]) -> str:
+def created_calendar_message(dedicated: services.DedicatedCalendar) -> str:
     """What was done; the page and the API each add the next step in their own terms."""
-    return f"Created the Google calendar “{entry['summary']}”."
+    name = dedicated.entry["summary"]
+    if dedicated.created:
+        return f"Created the Google calendar “{name}”."
+    return f"Your Google account has the calendar “{name}” already; no other was created."
 
 
 @dataclass(frozen=True)

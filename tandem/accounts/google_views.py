@@ -127,17 +127,17 @@ def google_create_calendar(request: HttpRequest) -> HttpResponse:
     except choosing.SettingsUnavailable:
         return redirect("external-services")
     try:
-        entry = choosing.dedicated_calendar_made(connection=connection)
+        dedicated = choosing.dedicated_calendar_made(connection=connection)
     except choosing.SettingsUnavailable as unavailable:
         messages.error(request, unavailable.message)
         return redirect("external-services")
     except choosing.CalendarNotCreated as failed:
         messages.error(request, failed.message)
     else:
-        request.session[PROPOSED_CALENDAR_KEY] = entry["id"]
+        request.session[PROPOSED_CALENDAR_KEY] = dedicated.entry["id"]
         messages.success(
             request,
-            f"{choosing.created_calendar_message(entry)} It is selected below: "
+            f"{choosing.created_calendar_message(dedicated)} It is selected below: "
             "check the choices and save.",
         )
     return redirect("google-settings")

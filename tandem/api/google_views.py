@@ -172,11 +172,14 @@ class DedicatedCalendarView(APIView):
         summary="Create the dedicated 'Tandem CRM' calendar in Google",
         description=(
             "The new calendar is not chosen yet: save the settings with it as target (and "
-            "inbound) to use it, as the page proposes."
+            "inbound) to use it, as the page proposes. When the account owns a calendar of "
+            "that name already, it is answered (200) and no other is made, so a repeated "
+            "request is safe."
         ),
         request=DedicatedCalendarInputSerializer,
         responses={
             201: CreatedCalendarSerializer,
+            200: CreatedCalendarSerializer,
             400: BAD_INPUT,
             409: NOT_READY,
             502: GOOGLE_FAILED,
@@ -187,7 +190,7 @@ class DedicatedCalendarView(APIView):
         body.is_valid(raise_exception=True)
         connection = _connected(request)
         try:
-            entry = choosing.dedicated_calendar_made(
+            dedicated = choosing.dedicated_calendar_made(
                 connection=connection, time_zone=body.validated_data.get("time_zone")
             )
         except choosing.SettingsUnavailable as unavailable:
@@ -195,12 +198,12 @@ class DedicatedCalendarView(APIView):
         except choosing.CalendarNotCreated as failed:
             raise GoogleFailed(failed.message) from None
         message = (
-            f"{choosing.created_calendar_message(entry)} Save the settings with it as the "
+            f"{choosing.created_calendar_message(dedicated)} Save the settings with it as the "
             "target calendar to use it."
         )
         return Response(
-            CreatedCalendarSerializer(_calendar(entry) | {"message": message}).data,
-            status=status.HTTP_201_CREATED,
+            CreatedCalendarSerializer(_calendar(dedicated.entry) | {"message": message}).data,
+            status=status.HTTP_201_CREATED if dedicated.created else status.HTTP_200_OK,
         )
 
 

@@ -99,6 +99,26 @@ def test_the_page_recommends_a_dedicated_calendar_and_creates_it(
     assert "Recommended:" not in page
 
 
+def test_creating_the_dedicated_calendar_twice_makes_one(
+    connected: Client, google: GoogleHarness
+) -> None:
+    """A double click makes no second "Tandem CRM": the account's own is proposed again
+    (Google's calendars.insert makes one per call). One shared by someone else is not ours."""
+    google.emulator.create_calendar(
+        email=DEMO_GOOGLE_EMAIL, summary="Tandem CRM", access_role="reader"
+    )
+    connected.post(CREATE_CALENDAR)
+    response = connected.post(CREATE_CALENDAR, follow=True)
+    calendars = google.emulator.state.calendars.values()
+    owned = [
+        c for c in calendars if c.summary == "Tandem CRM" and c.owner_email == DEMO_GOOGLE_EMAIL
+    ]
+    assert len(owned) == 1
+    page = response.content.decode()
+    assert "Your Google account has the calendar “Tandem CRM” already" in page
+    assert f'name="target_calendar_id" value="{owned[0].id}"' in page
+
+
 def test_creating_the_dedicated_calendar_needs_post(connected: Client) -> None:
     """A GET never creates a calendar."""
     assert connected.get(CREATE_CALENDAR).status_code == 405

@@ -296,6 +296,23 @@ def test_the_dedicated_calendar_is_created_in_google_and_offered(
     assert saved.status_code == 200, saved.content
 
 
+def test_a_repeated_post_answers_the_dedicated_calendar_the_account_has_200(
+    ann: tuple[User, APIClient], google_in_process: GoogleHarness
+) -> None:
+    """A client retrying after a timeout makes no second calendar: the account's own
+    "Tandem CRM" is answered with 200 and says so."""
+    _, api = ann
+    first = api.post(DEDICATED, {}, format="json")
+    again = api.post(DEDICATED, {}, format="json")
+    assert (first.status_code, again.status_code) == (201, 200), again.content
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["message"].startswith(
+        "Your Google account has the calendar “Tandem CRM” already; no other was created."
+    )
+    calendars = api.get(CALENDARS).json()["calendars"]
+    assert [c["summary"] for c in calendars].count("Tandem CRM") == 1
+
+
 def test_a_dedicated_calendar_in_a_zone_that_does_not_exist_is_a_400(
     ann: tuple[User, APIClient], google_in_process: GoogleHarness
 ) -> None:
