@@ -190,10 +190,6 @@ def condition_not_met() -> ApiError:
     )
 
 
-def backend_error(code: int = 500) -> ApiError:
-    return ApiError(code, "backendError", "Backend Error")
-
-
 USAGE_LIMIT_MESSAGES = {
     "rateLimitExceeded": "Rate Limit Exceeded",
     "userRateLimitExceeded": "User Rate Limit Exceeded",

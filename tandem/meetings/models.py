@@ -48,10 +48,6 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
     def tombstones(self) -> MeetingQuerySet:
         return self.filter(deleted_at__isnull=False)
 
-    def overlapping(self, start, end) -> MeetingQuerySet:  # type: ignore[no-untyped-def]
-        """Meetings that intersect [start, end); recurring series are matched by their span."""
-        return self.filter(start__lt=end, end__gt=start)
-
     def may_end_after(self, moment) -> MeetingQuerySet:  # type: ignore[no-untyped-def]
         return self.filter(may_end_after(moment))
 

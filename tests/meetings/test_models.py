@@ -69,16 +69,3 @@ def test_meetings_are_ordered_by_start(alice: User):
     )
     early = meeting_create(owner=alice, data=timed())
     assert list(Meeting.objects.all()) == [early, late]
-
-
-@pytest.mark.parametrize(
-    ("start_hour", "end_hour", "found"),
-    [(8, 9, False), (8, 10, True), (9, 10, True), (9, 11, True), (10, 11, False), (7, 12, True)],
-)
-def test_overlapping_is_half_open(alice: User, start_hour: int, end_hour: int, found: bool):
-    """The 09:00-10:00 meeting intersects [start, end) unless it only touches it."""
-    meeting = meeting_create(owner=alice, data=timed())
-    matches = Meeting.objects.overlapping(
-        datetime(2026, 5, 4, start_hour, tzinfo=UTC), datetime(2026, 5, 4, end_hour, tzinfo=UTC)
-    )
-    assert (meeting in matches) is found
