@@ -12,6 +12,7 @@ clean run (one recorded just before the test). Each must find every candidate.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tandem.google.calendar import EventsPage
 from tandem.meetings.models import Meeting
 from tandem.meetings.services import (
     meeting_create,
@@ -37,12 +39,13 @@ from tandem.sync.adapters.links import DjangoLinks
 from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.identity import event_id_for_meeting
 from tandem.sync.core.state import Link
+from tandem.sync.core.stores import PageWrites
 from tandem.sync.engine.context import CalendarPlan, RunContext
 from tandem.sync.engine.inbound import DjangoInboundStore
 from tandem.sync.engine.outbound import DjangoOutboundStore
 from tandem.sync.engine.settings_changes import DjangoSettingsStore
-from tandem.sync.models import SyncConflict, SyncRun
-from tests.contract.inbound_store import InboundStoreContract
+from tandem.sync.models import EventLink, SyncConflict, SyncRun
+from tests.contract.inbound_store import InboundStoreContract, a_new_meeting
 from tests.contract.outbound_store import OutboundStoreContract
 from tests.contract.settings_store import SettingsStoreContract
 from tests.contract.store_bench import (
@@ -214,6 +217,47 @@ class TestDjangoInboundStore(InboundStoreContract):
             )
 
         assert (candidates(first.captured_queries), candidates(later.captured_queries)) == (1, 0)
+
+    def test_an_event_listed_without_its_ical_uid_keeps_the_one_its_link_had(
+        self, stores: DjangoStoreBench
+    ) -> None:
+        """The link's iCalUID pairs one event seen in two calendars (the page lookup): an
+        event relinked to a new meeting (its old one is gone) keeps the iCalUID its link had
+        when the listing leaves it out; a new event without one gets none."""
+        gone = stores.person_creates(fields_of(stores, "Old"))
+        link_to(stores, gone, "ev1")
+        EventLink.objects.filter(owner=stores.user, event_id="ev1").update(ical_uid="kept@x")
+        store = stores.inbound()
+        store.lookup(
+            [listed("ev1", fields_of(stores)), listed("ev2", fields_of(stores))], lookups=True
+        )
+        relinked = replace(a_new_meeting(stores, "ev1"), ical_uid="", relinks=True)
+        fresh = replace(a_new_meeting(stores, "ev2"), ical_uid="")
+        with store.transaction():
+            assert store.write_page(PageWrites(creates=[relinked, fresh])) == []
+        links = EventLink.objects.filter(owner=stores.user).order_by("event_id")
+        assert list(links.values_list("event_id", "ical_uid")) == [("ev1", "kept@x"), ("ev2", "")]
+
+    @pytest.mark.parametrize("count", [1, 3])
+    def test_a_listing_of_one_page_is_read_without_a_read_ahead_thread(
+        self, stores: DjangoStoreBench, count: int
+    ) -> None:
+        """The page Google marks as the last (no nextPageToken) ends the read-ahead: an
+        idle run's one page is read in the run's own thread, no thread started for it
+        (docs/benchmarks.md, idle run CPU); a longer listing reads its others ahead.
+        ``readers``: the thread that asked for each page, then the one that found the end."""
+        readers: list[str] = []
+
+        def listing() -> Iterator[EventsPage]:
+            for number in range(1, count + 1):
+                readers.append(threading.current_thread().name)
+                token = None if number == count else f"page{number + 1}"
+                yield EventsPage([], token, "sync1" if token is None else None, "owner")
+            readers.append(threading.current_thread().name)
+
+        assert len(list(stores.inbound().ahead(listing()))) == count
+        here = threading.current_thread().name
+        assert readers == ([here, here] if count == 1 else [here] + ["sync-prefetch"] * count)
 
 
 class DjangoOutboundBinding(OutboundStoreContract):
