@@ -18,7 +18,10 @@ from tests.sync.harness import (
     SyncWorld,
     connect_user,
     crm_by_subject,
+    crm_delete,
+    crm_edit,
     google_by_subject,
+    google_fields,
     run_clean,
     soon,
 )
@@ -122,3 +125,57 @@ def test_a_series_that_began_before_the_window_and_goes_on_is_imported(world: Sy
     assert moved.series_id == series.pk
     again = run_clean(world)
     assert sum(again.counts.values()) == 0, again.counts
+
+
+def _linked_and_moved_out_of_the_window(world: SyncWorld, subject: str) -> tuple[str, Meeting]:
+    """A synced event that Google then moved 40 days back: both sides agree on old dates,
+    so the pair is out of the window from then on."""
+    event = world.google.create_event(world.primary, subject, soon(days=2))
+    run_clean(world)
+    old = datetime.now(UTC).replace(microsecond=0) - timedelta(days=40)
+    world.google.patch_event(
+        world.primary,
+        event["id"],
+        start={"dateTime": old.isoformat()},
+        end={"dateTime": (old + HOUR).isoformat()},
+    )
+    run_clean(world)
+    meeting = Meeting.objects.get(owner=world.user, subject=subject)
+    assert meeting.end < datetime.now(UTC) - timedelta(days=30)
+    return event["id"], meeting
+
+
+def test_a_linked_pair_out_of_the_window_is_left_alone_on_both_sides(world: SyncWorld) -> None:
+    """DESIGN.md §3 "Window everywhere": an incremental listing brings changed events from
+    any date, and those outside the window are left alone on both sides. An old event
+    cancelled in Google used to delete its meeting, an old one renamed in Google renamed
+    it, and an old meeting edited or deleted in the CRM was written to Google."""
+    cancelled, kept = _linked_and_moved_out_of_the_window(world, "Old, cancelled in Google")
+    renamed, unchanged = _linked_and_moved_out_of_the_window(world, "Old, renamed in Google")
+    _, edited = _linked_and_moved_out_of_the_window(world, "Old, edited in the CRM")
+    deleted_id, deleted = _linked_and_moved_out_of_the_window(world, "Old, deleted in the CRM")
+    world.google.delete_event(world.primary, cancelled)
+    world.google.patch_event(world.primary, renamed, summary="Renamed long after")
+    crm_edit(edited, subject="Edited long after")
+    crm_delete(deleted)
+    outcome = run_clean(world)
+    assert sum(outcome.counts.values()) == 0, outcome.counts
+    kept.refresh_from_db()
+    unchanged.refresh_from_db()
+    assert kept.deleted_at is None
+    assert unchanged.subject == "Old, renamed in Google"
+    google = google_by_subject(world)
+    assert "Edited long after" not in google and "Old, edited in the CRM" in google
+    assert world.google.get_event(world.primary, deleted_id).get("status") != "cancelled"
+    again = run_clean(world)
+    assert sum(again.counts.values()) == 0, again.counts
+
+
+def test_an_old_meeting_moved_into_the_window_in_the_crm_syncs_again(world: SyncWorld) -> None:
+    """Leaving old items alone stops where a change brings one side into the window."""
+    event_id, meeting = _linked_and_moved_out_of_the_window(world, "Old, brought back")
+    crm_edit(meeting, start=soon(days=3), end=soon(days=3) + HOUR)
+    outcome = run_clean(world)
+    assert outcome.counts["google_updated"] == 1, outcome.counts
+    moved = google_fields(world.google.get_event(world.primary, event_id))
+    assert moved == crm_by_subject(world)["Old, brought back"]

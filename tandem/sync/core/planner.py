@@ -208,6 +208,19 @@ def _plan_linked(
     if crm is None and out_of_window:
         # The CRM no longer lists an old meeting: no deletion either.
         return plan("meeting out of the window")
+    if (
+        out_of_window
+        and settings.window_start is not None
+        and crm is not None
+        and google is not None
+        and crm.fields.ends_before(settings.window_start)
+        and (google.fields is None or google.fields.ends_before(settings.window_start))
+    ):
+        # DESIGN.md §3 "Window everywhere": an incremental listing brings changed events
+        # from any date, and those outside the window are left alone on both sides: an
+        # old event changed or cancelled in Google, an old meeting edited or deleted in
+        # the CRM, write nothing. A change that brings either side into the window syncs.
+        return plan("changed outside the window")
     google_gone = google is None or google.cancelled
     google_changed = (
         google is not None
