@@ -283,6 +283,29 @@ def test_a_crm_edit_made_just_before_a_google_deletion_is_applied_keeps_the_meet
     assert world.google_fields(gone).subject == "Mine"
 
 
+def test_a_google_edit_made_just_before_the_crm_deletion_is_pushed_brings_it_back() -> None:
+    """The outbound pass deletes the event at the etag its link holds; edited in Google just
+    before, it answers 412: the applier reads it again and the edit beats the deletion (the
+    meeting is restored, and counted so in the run record, run_command.py)."""
+    world = World()
+    (event_id,) = imported(world, 9)
+    meeting_id = meeting_of(world, event_id)
+    world.crm.user_delete(meeting_id)
+    delete = world.google.delete_event
+
+    def user_edits_first(**kwargs: Any) -> Any:
+        world.google.delete_event = delete  # type: ignore[method-assign]
+        world.google.user_patch(event_id, {"location": "Room 4"})
+        return delete(**kwargs)
+
+    world.google.delete_event = user_edits_first  # type: ignore[method-assign]
+    report = world.sync()
+    assert worked(report)[-1] == "Google edit beats deletion" and not report.errors
+    assert counts(report) == {"crm_restored": 1} and report.crm_writes == 1
+    assert not world.crm.rows[meeting_id].deleted
+    assert world.crm.rows[meeting_id].fields.location == "Room 4"
+
+
 def test_an_event_without_a_zone_is_read_in_the_calendars_zone() -> None:
     world = World()
     world.google.zone = "Europe/Berlin"
