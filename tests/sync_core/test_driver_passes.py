@@ -306,6 +306,30 @@ def test_a_google_edit_made_just_before_the_crm_deletion_is_pushed_brings_it_bac
     assert world.crm.rows[meeting_id].fields.location == "Room 4"
 
 
+def test_an_event_changed_again_during_its_retry_fails_its_item_after_one_retry() -> None:
+    """Edited in Google before each write: the first 412 is re-read and planned once more,
+    the second fails the item (the next run brings it again) instead of chasing the event."""
+    world = World()
+    (event_id,) = imported(world, 9)
+    meeting_id = meeting_of(world, event_id)
+    world.crm.user_edit(meeting_id, replace(world.crm.rows[meeting_id].fields, subject="Mine"))
+    patch = world.google.patch_event
+    attempts: list[str] = []
+
+    def user_edits_first(**kwargs: Any) -> Any:
+        attempts.append(kwargs["event_id"])
+        if len(attempts) <= 3:
+            world.google.user_patch(event_id, {"location": f"Room {len(attempts)}"})
+        return patch(**kwargs)
+
+    world.google.patch_event = user_edits_first  # type: ignore[method-assign]
+    report = world.sync()
+    assert attempts == [event_id, event_id]
+    [error] = report.errors
+    assert error.event_id == event_id and "changed again while we wrote it" in error.message
+    assert world.google_fields(event_id).subject != "Mine"
+
+
 def test_an_event_without_a_zone_is_read_in_the_calendars_zone() -> None:
     world = World()
     world.google.zone = "Europe/Berlin"
