@@ -4,7 +4,7 @@ The occurrence becomes a row of its own pointing at the series (``series``,
 ``original_start``): a changed one with its own fields, a cancelled one as a row that only
 hides its slot (``is_cancelled_occurrence``, never listed as a meeting). The calendar pages
 show the row instead of the series' occurrence (``occurrences._replaced_starts``), and the
-sync engine makes the same change to that instance in Google (``sync/engine/exceptions_out``).
+sync engine makes the same change to that instance in Google (``sync/core/outbound.py``).
 """
 
 from __future__ import annotations

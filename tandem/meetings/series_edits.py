@@ -52,7 +52,7 @@ def series_update(*, meeting: Meeting, data: MeetingInput) -> Meeting:
     owe Google its deletion: two cuts before a sync delete the exception as one does).
 
     Not in ``meeting_update`` itself: a rule changed in Google reaches the CRM through it,
-    and there the sync's own passes settle the rows (``exceptions_out``)."""
+    and there the sync's own passes settle the rows (the outbound pass's occurrences)."""
     before = (meeting.recurrence, meeting.start, meeting.all_day)
     meeting = meeting_update(meeting=meeting, data=data)
     if meeting.series_id is None and before != (

@@ -44,6 +44,11 @@ class CrmBench(Protocol):
         """The meeting gets linked to an event, in the link store this side is used with."""
         ...
 
+    def person_changes_occurrence(self, fields: MeetingFields) -> int:
+        """A weekly meeting made in the CRM whose second occurrence the person changed alone
+        to ``fields`` (timed, in the series' zone): the id of that occurrence's row."""
+        ...
+
 
 def listed(crm: CrmBench, meeting_id: int) -> CrmMeeting | None:
     found = [m for m in crm.side.list_meetings() if m.meeting_id == meeting_id]
@@ -315,3 +320,64 @@ class CrmSideContract:
         assert found is not None and found.fields == fields
         tombstone = listed(crm, deleted)
         assert tombstone is not None and tombstone.deleted
+
+    # -- occurrences changed alone in the CRM (planner.plan_occurrence_out) -----------------
+
+    def moved(self, crm: CrmBench) -> MeetingFields:
+        """What the person made of the occurrence: a week on, two hours later, renamed."""
+        return timed(in_window(crm.window_start, days=38, hour=11), subject="Moved")
+
+    def test_an_import_recorded_for_a_row_makes_it_stand_for_that_event(
+        self, crm: CrmBench
+    ) -> None:
+        """A cancelled occurrence pushed: the next listing finds its instance known."""
+        row = crm.person_changes_occurrence(self.moved(crm))
+        assert not crm.side.import_recorded(import_key=KEY)
+        crm.side.record_import(meeting_id=row, import_key=KEY)
+        assert crm.side.import_recorded(import_key=KEY)
+        assert not crm.side.import_recorded(import_key="primary/another")
+        found = listed(crm, row)
+        assert found is not None and found.import_key == KEY
+        with pytest.raises(NotFound):
+            crm.side.record_import(meeting_id=UNKNOWN_MEETING, import_key="primary/event2")
+
+    def test_a_discarded_occurrence_row_is_gone_for_good(self, crm: CrmBench) -> None:
+        """Not a deletion of the user's meeting: no tombstone is left to sync."""
+        row = crm.person_changes_occurrence(self.moved(crm))
+        kept = crm.person_creates(self.fields(crm))
+        crm.side.discard_occurrence_row(meeting_id=row)
+        assert listed(crm, row) is None
+        assert listed(crm, kept) is not None
+        with pytest.raises(NotFound):
+            crm.side.discard_occurrence_row(meeting_id=row)
+
+    def test_a_merged_occurrence_row_goes_onto_the_row_that_holds_it(self, crm: CrmBench) -> None:
+        """One row per occurrence: the row's values become an edit of the one that holds
+        its instance (the version moves, so the outbound look pushes it), the row goes."""
+        holder = crm.side.create_meeting(fields=self.fields(crm), import_key=KEY, read_only=False)
+        row = crm.person_changes_occurrence(self.moved(crm))
+        assert crm.side.merge_occurrence_row(
+            meeting_id=row, into=holder.meeting_id, fields=self.moved(crm)
+        )
+        assert listed(crm, row) is None
+        merged = listed(crm, holder.meeting_id)
+        assert merged is not None
+        assert (merged.fields, merged.deleted) == (self.moved(crm), False)
+        assert merged.version > holder.version
+        again = crm.person_changes_occurrence(self.moved(crm))
+        assert not crm.side.merge_occurrence_row(
+            meeting_id=again, into=holder.meeting_id, fields=self.moved(crm)
+        )
+        assert listed(crm, again) is None
+        assert listed(crm, holder.meeting_id) == merged  # the same values: no edit
+
+    def test_a_merge_into_an_unknown_meeting_is_not_found_and_keeps_the_row(
+        self, crm: CrmBench
+    ) -> None:
+        row = crm.person_changes_occurrence(self.moved(crm))
+        before = listed(crm, row)
+        with pytest.raises(NotFound):
+            crm.side.merge_occurrence_row(
+                meeting_id=row, into=UNKNOWN_MEETING, fields=self.moved(crm)
+            )
+        assert listed(crm, row) == before

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Protocol
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -33,6 +34,8 @@ from tandem.sync.core.sides import (
     SyncTokenInvalid,
 )
 from tests.contract.values import DAY, HOUR, SAMPLES, in_window, samples, timed
+
+WEEK = 7 * DAY
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,13 @@ class CalendarBench(Protocol):
     def other_calendar(self) -> GoogleSide:
         """Another calendar of the same account, which the side may move events to."""
         ...
+
+    def person_changes_instance(self, series_id: str, original_start: str, patch: Event) -> None:
+        """The person changes one instance of a recurring event alone (``original_start``
+        as Google writes ``originalStart``)."""
+        ...
+
+    def person_cancels_instance(self, series_id: str, original_start: str) -> None: ...
 
 
 def ours(meeting_id: int, fields: MeetingFields) -> Event:
@@ -277,6 +287,64 @@ class GoogleSideContract:
         with pytest.raises(NotFound):
             calendar.side.move_event(event_id=first["id"], destination=other.calendar_id)
         assert other.get_event(event_id=first["id"]) is None
+
+    # -- instance -----------------------------------------------------------------------------
+
+    def weekly(self, calendar: CalendarBench) -> tuple[str, list[str]]:
+        """A weekly event of three made by the person, and its starts as Google writes
+        ``originalStart`` (UTC), a week apart on the wall clock of its zone."""
+        fields = self.fields(calendar, subject="Weekly", recurrence=("RRULE:FREQ=WEEKLY;COUNT=3",))
+        assert isinstance(fields.start, TimedMoment)
+        zone = ZoneInfo(fields.start.zone)
+        first = fields.start.at.astimezone(zone)
+        starts = [(first + n * WEEK).astimezone(UTC).isoformat() for n in range(3)]
+        return calendar.person_creates(fields), starts
+
+    def test_an_unknown_series_has_no_instance(self, calendar: CalendarBench) -> None:
+        start = in_window(calendar.window_start).astimezone(UTC).isoformat()
+        assert calendar.side.instance(series_event_id=UNKNOWN_EVENT, original_start=start) is None
+
+    def test_no_instance_where_the_rule_has_no_occurrence(self, calendar: CalendarBench) -> None:
+        series_id, starts = self.weekly(calendar)
+        between = (datetime.fromisoformat(starts[1]) + DAY).isoformat()
+        after = (datetime.fromisoformat(starts[2]) + WEEK).isoformat()
+        for original_start in (between, after):
+            found = calendar.side.instance(series_event_id=series_id, original_start=original_start)
+            assert found is None, original_start
+
+    def test_an_instance_the_rule_makes_is_found_by_its_original_start(
+        self, calendar: CalendarBench
+    ) -> None:
+        """Its id is Google's (opaque: looked up, never built), and it reads as the series'
+        occurrence there, without a rule of its own."""
+        series_id, starts = self.weekly(calendar)
+        found = calendar.side.instance(series_event_id=series_id, original_start=starts[1])
+        assert found is not None
+        assert isinstance(found["id"], str) and found["id"] != series_id
+        assert found["recurringEventId"] == series_id
+        fields = self.read(calendar, found)
+        assert isinstance(fields.start, TimedMoment)
+        assert (fields.subject, fields.start.at, fields.recurrence) == (
+            "Weekly",
+            datetime.fromisoformat(starts[1]),
+            (),
+        )
+
+    def test_an_instance_changed_or_cancelled_alone_is_found_as_it_is_now(
+        self, calendar: CalendarBench
+    ) -> None:
+        """Cancelled instances too: the push of a cancellation must find the one cancelled
+        already, and not cancel it again."""
+        series_id, starts = self.weekly(calendar)
+        calendar.person_changes_instance(series_id, starts[1], {"summary": "Moved"})
+        calendar.person_cancels_instance(series_id, starts[2])
+        changed = calendar.side.instance(series_event_id=series_id, original_start=starts[1])
+        cancelled = calendar.side.instance(series_event_id=series_id, original_start=starts[2])
+        assert changed is not None and cancelled is not None
+        assert self.read(calendar, changed).subject == "Moved"
+        assert cancelled["status"] == "cancelled"
+        assert cancelled["recurringEventId"] == changed["recurringEventId"] == series_id
+        assert changed["iCalUID"] == self.get(calendar, series_id)["iCalUID"]
 
     # -- pages --------------------------------------------------------------------------------
 

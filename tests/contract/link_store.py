@@ -160,6 +160,27 @@ class LinkStoreContract:
         ]
         assert links.store.linked_meeting_ids() == {one, two}
 
+    def test_the_meeting_linked_to_an_event_is_found_in_its_calendar_only(
+        self, links: LinkBench
+    ) -> None:
+        """Which row holds an instance already (planner.plan_occurrence_out's held_by)."""
+        one, two = links.new_meeting(), links.new_meeting()
+        links.store.save_link(a_link(one, event="ev1"))
+        links.store.save_link(a_link(two, calendar_id=CAL_B, event="ev2"))
+        assert links.store.meeting_of(calendar_id=CAL_A, event_id="ev1") == one
+        assert links.store.meeting_of(calendar_id=CAL_B, event_id="ev2") == two
+        assert links.store.meeting_of(calendar_id=CAL_B, event_id="ev1") is None
+        assert links.store.meeting_of(calendar_id=CAL_A, event_id="ev3") is None
+        links.store.drop_link(calendar_id=CAL_A, meeting_id=one)
+        assert links.store.meeting_of(calendar_id=CAL_A, event_id="ev1") is None
+
+    def test_a_link_saved_with_its_events_ical_uid_reads_back_equal(self, links: LinkBench) -> None:
+        """The iCalUID is the store's to keep beside the link, not part of the agreement."""
+        meeting = links.new_meeting()
+        link = a_link(meeting)
+        links.store.save_link(link, ical_uid="series@google.com")
+        assert list(links.store.links(calendar_id=CAL_A)) == [link]
+
     def test_sync_tokens_are_kept_per_calendar(self, links: LinkBench) -> None:
         links.store.save_sync_token(calendar_id=CAL_A, token="token-a")
         assert links.store.sync_token(calendar_id=CAL_A) == "token-a"

@@ -28,8 +28,10 @@ from tests.contract.store_bench import (
     link_to,
     listed,
     meeting,
+    occurrence_start,
+    weekly,
 )
-from tests.contract.values import DAY, timed
+from tests.contract.values import DAY, HOUR, timed
 
 
 class OutboundStoreContract:
@@ -209,10 +211,85 @@ class OutboundStoreContract:
         stores.outbound().hold("Many meetings were deleted in the CRM.", meetings)
         assert stores.held() == [one, two]
 
-    def test_with_no_occurrence_changed_alone_push_occurrences_is_clean(
+    # -- unpushed_occurrences ----------------------------------------------------------------
+
+    def test_without_occurrence_rows_no_occurrence_is_unpushed(self, stores: StoreBench) -> None:
+        series = stores.person_creates(weekly(stores))
+        link_to(stores, series, "series1", origin="crm")
+        stores.person_creates(fields_of(stores))
+        assert stores.outbound().unpushed_occurrences() == []
+
+    def test_an_occurrence_changed_alone_is_unpushed_with_its_series_event(
         self, stores: StoreBench
     ) -> None:
-        """(Pushing an occurrence changed alone needs Google: the driver's tests.)"""
-        link_to(stores, stores.person_creates(fields_of(stores)), "ev1", origin="crm")
-        assert stores.outbound().push_occurrences() is True
-        assert [link.event_id for link in stores.links.links(calendar_id=CAL)] == ["ev1"]
+        """What plan_occurrence_out needs: the row, its series' event here and the origin
+        of that link, and the slot as Google writes ``originalStart`` (UTC)."""
+        series = stores.person_creates(weekly(stores))
+        link_to(stores, series, "series1", origin="crm")
+        second = occurrence_start(weekly(stores), 1)
+        moved = timed(second + 2 * HOUR, subject="Moved", location="Room 9")
+        row = stores.person_changes_occurrence(series, 1, moved)
+        [found] = stores.outbound().unpushed_occurrences()
+        assert (found.row.meeting_id, found.row.fields, found.row.import_key) == (row, moved, None)
+        assert (found.hides, found.series_event_id, found.series_origin) == (
+            False,
+            "series1",
+            "crm",
+        )
+        assert (found.in_series, found.as_in_series) == (True, False)
+        assert found.original_start == second.isoformat()
+
+    def test_a_cancelled_occurrence_hides_and_one_saved_unchanged_is_as_in_series(
+        self, stores: StoreBench
+    ) -> None:
+        """By start; and the origin is the series' link's (imported from Google here)."""
+        fields = weekly(stores)
+        series = stores.person_creates(fields)
+        link_to(stores, series, "series1", origin="google")
+        third = occurrence_start(fields, 2)
+        cancelled = stores.person_cancels_occurrence(series, 2)
+        slot = timed(occurrence_start(fields, 1), subject="Weekly")
+        unchanged = stores.person_changes_occurrence(series, 1, slot)
+        found = stores.outbound().unpushed_occurrences()
+        assert [(o.row.meeting_id, o.hides) for o in found] == [
+            (unchanged, False),
+            (cancelled, True),
+        ]
+        assert found[0].as_in_series
+        assert {o.series_origin for o in found} == {"google"}
+        assert found[1].original_start == third.isoformat()
+
+    def test_an_occurrence_the_series_no_longer_has_is_not_in_series(
+        self, stores: StoreBench
+    ) -> None:
+        """The series' rule was cut in the CRM after the occurrence was changed: the row
+        goes with it (plan_occurrence_out), when Google has no instance there either."""
+        series = stores.person_creates(weekly(stores))
+        link_to(stores, series, "series1", origin="crm")
+        row = stores.person_changes_occurrence(
+            series, 2, timed(occurrence_start(weekly(stores), 2), subject="Moved")
+        )
+        stores.person_edits(series, weekly(stores, count=2))
+        [found] = stores.outbound().unpushed_occurrences()
+        assert (found.row.meeting_id, found.in_series) == (row, False)
+
+    def test_an_occurrence_is_unpushed_where_its_series_is_linked(self, stores: StoreBench) -> None:
+        series = stores.person_creates(weekly(stores))
+        link_to(stores, series, "series1", calendar_id=OTHER_CAL, origin="crm")
+        row = stores.person_cancels_occurrence(series, 1)
+        assert stores.outbound().unpushed_occurrences() == []
+        [found] = stores.outbound(OTHER_CAL, target=False).unpushed_occurrences()
+        assert (found.row.meeting_id, found.series_event_id) == (row, "series1")
+
+    def test_a_pushed_occurrence_is_not_unpushed_again(self, stores: StoreBench) -> None:
+        """Linked to its instance (changed) or recorded as it (cancelled)."""
+        series = stores.person_creates(weekly(stores))
+        link_to(stores, series, "series1", origin="crm")
+        changed = stores.person_changes_occurrence(
+            series, 1, timed(occurrence_start(weekly(stores), 1), subject="Moved")
+        )
+        cancelled = stores.person_cancels_occurrence(series, 2)
+        assert len(stores.outbound().unpushed_occurrences()) == 2
+        link_to(stores, changed, "series1_1", origin="crm")
+        stores.crm.record_import(meeting_id=cancelled, import_key=f"{CAL}/series1_2")
+        assert stores.outbound().unpushed_occurrences() == []

@@ -5,10 +5,11 @@ side and a link store, and what a person does in the CRM around them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
-from tandem.sync.core.fields import MeetingFields
+from tandem.sync.core.fields import MeetingFields, TimedMoment
 from tandem.sync.core.pairing import Listed
 from tandem.sync.core.sides import CrmSide, Event, LinkStore
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
@@ -17,6 +18,7 @@ from tests.contract.values import in_window, timed
 
 CAL = "dana@example.com"
 OTHER_CAL = "team-calendar@group.calendar.google.com"
+WEEK = timedelta(days=7)
 
 
 class StoreBench(Protocol):
@@ -62,6 +64,15 @@ class StoreBench(Protocol):
     def person_deletes(self, meeting_id: int) -> None: ...
 
     def person_restores(self, meeting_id: int) -> None: ...
+
+    def person_changes_occurrence(self, series_id: int, n: int, fields: MeetingFields) -> int:
+        """The person changes occurrence ``n`` (0: the first) of their weekly meeting alone
+        to ``fields``: the id of that occurrence's row."""
+        ...
+
+    def person_cancels_occurrence(self, series_id: int, n: int) -> int:
+        """The person cancels occurrence ``n`` alone: the id of the row that hides it."""
+        ...
 
     def held(self) -> list[int]:
         """The meetings the stores' ``hold`` put in the user's question, in order."""
@@ -143,3 +154,20 @@ def listed(
 
 def ids(meetings: Sequence[CrmMeeting]) -> set[int]:
     return {m.meeting_id for m in meetings}
+
+
+def weekly(bench: StoreBench, count: int = 4) -> MeetingFields:
+    """A meeting every week, ``count`` times, starting about a day from now."""
+    return timed(
+        in_window(bench.window_start),
+        subject="Weekly",
+        recurrence=(f"RRULE:FREQ=WEEKLY;COUNT={count}",),
+    )
+
+
+def occurrence_start(series: MeetingFields, n: int) -> datetime:
+    """Where occurrence ``n`` of a weekly series starts: ``n`` weeks on, on the wall clock
+    of its zone."""
+    assert isinstance(series.start, TimedMoment)
+    zone = ZoneInfo(series.start.zone)
+    return (series.start.at.astimezone(zone) + n * WEEK).astimezone(UTC)

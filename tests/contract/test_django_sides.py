@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from tandem.meetings.models import Meeting
+from tandem.meetings.occurrence_edits import occurrence_change
 from tandem.meetings.services import (
     meeting_changed,
     meeting_create,
@@ -24,6 +26,7 @@ from tandem.sync.adapters.links import DjangoLinks
 from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.sides import NotFound
 from tandem.sync.core.state import Link
+from tandem.sync.models import EventLink
 from tests.contract.crm_side import KEY, CrmSideContract
 from tests.contract.link_store import LinkStoreContract, a_link
 from tests.contract.values import ZONE, in_window, timed
@@ -55,6 +58,19 @@ class DjangoCrmBench:
 
     def person_deletes(self, meeting_id: int) -> None:
         meeting_delete(meeting=Meeting.objects.get(pk=meeting_id))
+
+    def person_changes_occurrence(self, fields: MeetingFields) -> int:
+        series = meeting_create(
+            owner=self.user,
+            data=meeting_input(
+                timed(in_window(self.window_start), recurrence=("RRULE:FREQ=WEEKLY;COUNT=4",)),
+                all_day_zone=ZONE,
+            ),
+        )
+        zone = zoneinfo.ZoneInfo(series.time_zone)
+        second = (series.start.astimezone(zone) + timedelta(days=7)).astimezone(UTC)
+        data = meeting_input(fields, all_day_zone=ZONE)
+        return occurrence_change(series=series, original_start=second, data=data).pk
 
     def link(self, meeting_id: int, fields: MeetingFields) -> None:
         self.linked += 1
@@ -147,3 +163,15 @@ class TestDjangoLinks(LinkStoreContract):
         assert list(other.links(calendar_id="dana@example.com")) == []
         assert other.linked_meeting_ids() == set()
         assert other.sync_token(calendar_id="dana@example.com") is None
+
+    def test_the_ical_uid_is_kept_on_the_row_until_another_is_given(
+        self, links: DjangoLinkBench
+    ) -> None:
+        """The lookup of the same event in another calendar reads it (page_lookup.py)."""
+        meeting = links.new_meeting()
+        links.store.save_link(a_link(meeting), ical_uid="series@google.com")
+        links.store.save_link(a_link(meeting, etag='"4"'))
+        row = EventLink.objects.get(owner=links.user)
+        assert (row.ical_uid, row.etag) == ("series@google.com", '"4"')
+        links.store.save_link(a_link(meeting), ical_uid="other@google.com")
+        assert EventLink.objects.get(owner=links.user).ical_uid == "other@google.com"

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import threading
 import uuid
+import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 import psycopg
@@ -28,6 +29,7 @@ from django.utils import timezone
 
 from tandem.google.calendar import EventsPage
 from tandem.meetings.models import Meeting
+from tandem.meetings.occurrence_edits import occurrence_cancel, occurrence_change
 from tandem.meetings.services import (
     meeting_create,
     meeting_delete,
@@ -56,6 +58,7 @@ from tests.contract.store_bench import (
     link_to,
     listed,
     meeting,
+    weekly,
 )
 from tests.contract.values import ZONE
 
@@ -89,7 +92,7 @@ class DjangoStoreBench:
 
     def outbound(self, calendar_id: str = CAL, *, target: bool = True) -> DjangoOutboundStore:
         plan = CalendarPlan(calendar_id, "owner", inbound=True, target=target)
-        return DjangoOutboundStore(self.ctx, plan, ZONE)
+        return DjangoOutboundStore(self.ctx, plan)
 
     def settings(self, *, synced: set[str], target: str) -> DjangoSettingsStore:
         return DjangoSettingsStore(replace(self.ctx, target_calendar_id=target), synced=synced)
@@ -107,6 +110,20 @@ class DjangoStoreBench:
 
     def person_restores(self, meeting_id: int) -> None:
         meeting_restore(meeting=Meeting.objects.get(pk=meeting_id))
+
+    def person_changes_occurrence(self, series_id: int, n: int, fields: MeetingFields) -> int:
+        series = Meeting.objects.get(pk=series_id)
+        data = meeting_input(fields, all_day_zone=ZONE)
+        return occurrence_change(series=series, original_start=self._start(series, n), data=data).pk
+
+    def person_cancels_occurrence(self, series_id: int, n: int) -> int:
+        series = Meeting.objects.get(pk=series_id)
+        return occurrence_cancel(series=series, original_start=self._start(series, n)).pk
+
+    @staticmethod
+    def _start(series: Meeting, n: int) -> datetime:
+        zone = zoneinfo.ZoneInfo(series.time_zone)
+        return (series.start.astimezone(zone) + timedelta(weeks=n)).astimezone(UTC)
 
     def held(self) -> list[int]:
         return [held.meeting_id for held in self.ctx.report.held]
@@ -274,6 +291,24 @@ class DjangoOutboundBinding(OutboundStoreContract):
         assert store.linked_candidates() == []
         assert store.restored_imports() == []
         assert store.unpushed() == []
+
+    def test_with_no_occurrence_rows_the_look_is_one_query(self, stores: DjangoStoreBench) -> None:
+        """An idle run: the partial index of occurrence rows, however many meetings."""
+        series = stores.person_creates(weekly(stores))
+        link_to(stores, series, "series1", origin="crm")
+        stores.person_creates(fields_of(stores))
+        store = stores.outbound()
+        with CaptureQueriesContext(connection) as queries:
+            assert store.unpushed_occurrences() == []
+        assert len(queries.captured_queries) == 1
+
+    def test_another_users_occurrence_rows_are_not_unpushed(self, stores: DjangoStoreBench) -> None:
+        bob = store_bench("bob")
+        series = bob.person_creates(weekly(bob))
+        link_to(bob, series, "series1", origin="crm")
+        bob.person_cancels_occurrence(series, 1)
+        assert len(bob.outbound().unpushed_occurrences()) == 1
+        assert stores.outbound().unpushed_occurrences() == []
 
 
 class TestDjangoOutboundStoreFullLook(DjangoOutboundBinding):

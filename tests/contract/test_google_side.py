@@ -103,6 +103,23 @@ class EmulatorCalendarBench:
         else:
             self.emulator.inject_fault(route=ROUTES[call], status=503, reason="backendError")
 
+    def person_changes_instance(self, series_id: str, original_start: str, patch: Event) -> None:
+        self.person.event_patch(
+            self.calendar_id, self._instance_id(series_id, original_start), patch, etag=None
+        )
+
+    def person_cancels_instance(self, series_id: str, original_start: str) -> None:
+        self.person.event_delete(
+            self.calendar_id, self._instance_id(series_id, original_start), etag=None
+        )
+
+    def _instance_id(self, series_id: str, original_start: str) -> str:
+        found = self.person.event_instance(
+            self.calendar_id, series_id, original_start=original_start
+        )
+        assert found is not None, original_start
+        return str(found["id"])
+
     def other_calendar(self) -> GoogleCalendarSide:
         entry = self.emulator.create_calendar(
             email=DEMO_GOOGLE_EMAIL, summary=f"Moved to from {self.calendar_id}", time_zone=ZONE

@@ -255,11 +255,11 @@ def test_a_process_killed_between_a_google_write_and_the_commit_converges(
     real_save = DjangoLinks.save_link
     calls = {"n": 0}
 
-    def dies_once(self: DjangoLinks, link: object) -> None:
+    def dies_once(self: DjangoLinks, link: object, **known: object) -> None:
         calls["n"] += 1
         if calls["n"] == 1:
             raise SystemExit("killed")
-        real_save(self, link)  # type: ignore[arg-type]
+        real_save(self, link, **known)  # type: ignore[arg-type]
 
     with mock.patch.object(DjangoLinks, "save_link", dies_once), pytest.raises(SystemExit):
         run_sync(world)

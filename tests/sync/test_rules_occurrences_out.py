@@ -15,7 +15,7 @@ from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_cancel, occurrence_change
 from tandem.meetings.occurrences import series_starts
 from tandem.meetings.services import MeetingInput, meeting_create
-from tandem.sync.models import EventLink
+from tandem.sync.models import EventLink, SyncRun
 from tests.sync.harness import (
     HOUR,
     SyncWorld,
@@ -25,6 +25,7 @@ from tests.sync.harness import (
     crm_edit,
     google_requests,
     run_clean,
+    run_sync,
     soon,
     writes,
 )
@@ -109,6 +110,66 @@ def test_an_occurrence_changed_in_the_crm_changes_that_instance_only(world: Sync
     with google_requests(world) as requests:
         run_clean(world)
     assert writes(requests) == []
+
+
+def test_an_instance_changed_in_google_meanwhile_is_pushed_at_the_next_run(
+    world: SyncWorld,
+) -> None:
+    """412 on the instance's PATCH: the row waits, unlinked and without an error, and the
+    next run looks the instance up afresh and pushes it."""
+    series = _crm_series(world)
+    run_clean(world)
+    second = _starts(series)[1]
+    instance_id = _instances(world, series)[1]["id"]
+    row = occurrence_change(
+        series=series, original_start=second, data=_moved(series, second, "Moved")
+    )
+    world.emulator.inject_fault(
+        route=f"PATCH */events/{instance_id}", status=412, reason="conditionNotMet"
+    )
+
+    run_clean(world)
+
+    assert not EventLink.objects.filter(meeting=row).exists()
+    assert _instances(world, series)[1]["summary"] == "Weekly review"
+    run_clean(world)
+    assert _instances(world, series)[1]["summary"] == "Moved"
+    assert EventLink.objects.get(meeting=row).event_id == instance_id
+
+
+@pytest.mark.parametrize(("status", "reason"), [(400, "invalid"), (403, "forbidden")])
+def test_an_instance_write_google_refuses_stops_that_occurrence_only(
+    world: SyncWorld, status: int, reason: str
+) -> None:
+    """One bad item never stops the others: the refused occurrence is the run's error,
+    named, and stays in the CRM; the other occurrence reaches Google in the same run."""
+    series = _crm_series(world)
+    run_clean(world)
+    starts = _starts(series)
+    refused_id = _instances(world, series)[1]["id"]
+    refused = occurrence_change(
+        series=series, original_start=starts[1], data=_moved(series, starts[1], "Refused")
+    )
+    occurrence_change(
+        series=series, original_start=starts[2], data=_moved(series, starts[2], "Accepted")
+    )
+    world.emulator.inject_fault(
+        route=f"PATCH */events/{refused_id}", status=status, reason=reason, times=-1
+    )
+
+    outcome = run_sync(world)
+
+    assert outcome.run is not None and outcome.run.status == SyncRun.Status.FAILED
+    [problem] = outcome.run.report.errors
+    assert problem.meeting_id == refused.pk
+    assert problem.text.startswith(
+        "“Refused”: Google refused the change, so it stays in the CRM only ("
+    )
+    assert [i["summary"] for i in _instances(world, series)][1:3] == [
+        "Weekly review",
+        "Accepted",
+    ]
+    assert not EventLink.objects.filter(meeting=refused).exists()
 
 
 def test_an_occurrence_cancelled_in_the_crm_is_cancelled_in_google_and_stays_hidden(

@@ -169,7 +169,7 @@ def test_an_occurrence_changed_in_the_crm_of_a_series_whose_ical_uid_holds_a_nul
     world: SyncWorld,
 ) -> None:
     """The same UID reaches the engine a second way: the instance an occurrence changed in
-    the CRM is pushed onto (exceptions_out.py reads it with events.instances). Its link is
+    the CRM is pushed onto (the outbound pass looks it up with events.instances). Its link is
     stored with the cleaned UID too (found by review; a NUL stopped the run on PostgreSQL)."""
     start = soon(days=2, hour=9)
     body = event_body(

@@ -577,11 +577,15 @@ def test_an_imported_meeting_restored_in_the_crm_undeletes_its_own_event() -> No
 
 
 def outbound_pass(
-    world: World, *, allow_mass_delete: bool = False, read_only: bool = False
+    world: World,
+    *,
+    allow_mass_delete: bool = False,
+    read_only: bool = False,
+    store: MemoryOutboundStore | None = None,
 ) -> Outbound:
     """The outbound pass alone, built as ``sync_once`` builds it: what the engine's run
     reads of it (``clean``: the run may count as clean; ``tripped``) and its store's held
-    deletions (``store.held``)."""
+    deletions (``store.held``); ``store``: another than the memory store of ``world``."""
     report, settings = SyncReport(), SyncSettings(read_only=read_only)
     applier = Applier(
         world.crm,
@@ -592,7 +596,8 @@ def outbound_pass(
         Fetcher(world.google, NAMESPACE, world.google.default_zone),
         report,
     )
-    store = MemoryOutboundStore(world.crm, world.links, calendar_id=CAL, is_target=True)
+    if store is None:
+        store = MemoryOutboundStore(world.crm, world.links, calendar_id=CAL, is_target=True)
     outbound = Outbound(
         store=store,
         applier=applier,

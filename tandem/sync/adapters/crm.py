@@ -20,6 +20,7 @@ from tandem.meetings.services import (
     meeting_mark_read_only,
     meeting_restore,
     meeting_update,
+    occurrence_row_discard,
 )
 from tandem.sync.core.fields import (
     InvalidFields,
@@ -185,3 +186,43 @@ class DjangoCrm:
 
     def forget_import(self, *, meeting_id: int) -> None:
         ImportedMeeting.objects.filter(owner=self.user, meeting_id=meeting_id).delete()
+
+    def import_recorded(self, *, import_key: str) -> bool:
+        return bool(ImportedMeeting.objects.filter(owner=self.user, import_key=import_key).exists())
+
+    def record_import(self, *, meeting_id: int, import_key: str) -> None:
+        if not Meeting.objects.filter(owner=self.user, pk=meeting_id).exists():
+            raise NotFound(f"Meeting {meeting_id} does not exist.")
+        ImportedMeeting.objects.create(
+            owner=self.user, meeting_id=meeting_id, import_key=import_key
+        )
+
+    def discard_occurrence_row(self, *, meeting_id: int) -> None:
+        try:
+            occurrence_row_discard(meeting=self._mine(meeting_id))
+        except ValidationError as error:
+            raise SideError(f"The CRM refused to discard the row: {error.messages}") from error
+
+    def merge_occurrence_row(self, *, meeting_id: int, into: int, fields: MeetingFields) -> bool:
+        try:
+            with transaction.atomic():
+                other = self._locked(into, None)
+                occurrence_row_discard(meeting=self._mine(meeting_id))
+                if meeting_fields(other) == fields:
+                    return False
+                # As an edit made in the CRM: the row's values were, and the outbound look
+                # pushes them to the event of ``into``.
+                meeting_update(
+                    meeting=other,
+                    data=meeting_input(fields, all_day_zone=other.time_zone),
+                    origin="crm",
+                )
+        except (ValidationError, InvalidFields) as error:
+            raise SideError(f"The CRM refused the change: {error}") from error
+        return True
+
+    def _mine(self, meeting_id: int) -> Meeting:
+        try:
+            return Meeting.objects.get(owner=self.user, pk=meeting_id)
+        except Meeting.DoesNotExist:
+            raise NotFound(f"Meeting {meeting_id} does not exist.") from None

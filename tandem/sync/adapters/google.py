@@ -98,6 +98,17 @@ class GoogleCalendarSide:
             raise Refused(str(error)) from error
         return storable_identifiers(moved)
 
+    def instance(self, *, series_event_id: str, original_start: str) -> Event | None:
+        try:
+            found = self.client.event_instance(
+                self._calendar_id, series_event_id, original_start=original_start
+            )
+        except (google_errors.NotFound, google_errors.Gone):
+            return None  # No such series: no instance there either.
+        if found is None or not isinstance(found.get("id"), str):
+            return None
+        return storable_identifiers(found)
+
 
 def storable_identifiers(event: Event) -> Event:
     """The event with an ``iCalUID`` the database can store. The engine stores and matches

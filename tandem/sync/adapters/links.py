@@ -40,10 +40,11 @@ class DjangoLinks:
     def linked_meeting_ids(self) -> set[int]:
         return set(self._rows().values_list("meeting_id", flat=True))
 
-    def save_link(self, link: Link) -> None:
+    def save_link(self, link: Link, *, ical_uid: str | None = None) -> None:
         self._rows(link.calendar_id).filter(meeting_id=link.meeting_id).exclude(
             event_id=link.event_id
         ).delete()
+        known = {} if ical_uid is None else {"ical_uid": ical_uid}
         EventLink.objects.update_or_create(
             owner=self.user,
             google_sub=self.google_sub,
@@ -58,8 +59,18 @@ class DjangoLinks:
                 "google_deleted": False,
                 "leaving": link.leaving,
                 "event_type": link.event_type,
+                **known,
             },
         )
+
+    def meeting_of(self, *, calendar_id: str, event_id: str) -> int | None:
+        found: int | None = (
+            self._rows(calendar_id)
+            .filter(event_id=event_id)
+            .values_list("meeting_id", flat=True)
+            .first()
+        )
+        return found
 
     def drop_link(self, *, calendar_id: str, meeting_id: int) -> None:
         self._rows(calendar_id).filter(meeting_id=meeting_id).delete()

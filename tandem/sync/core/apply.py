@@ -5,7 +5,9 @@ core/outbound.py), whatever their stores: the inbound pass applies a plan's CRM 
 its page's transaction and hands the Google writes and the link to this applier after it;
 the settings pass applies a calendar's leaving inside one transaction and moves events to a
 new target outside any. On a stale etag (412) or an id that exists (409) it re-reads the
-event and plans the item once more (DESIGN.md §3: "412 → re-read, merge, retry").
+event and plans the item once more (DESIGN.md §3: "412 → re-read, merge, retry"); an
+occurrence pushed onto its instance (planner.plan_occurrence_out) is left for the next run
+instead, which looks its instance up afresh.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ from tandem.sync.core.actions import (
     CreateInCrm,
     DeleteInCrm,
     DeleteInGoogle,
+    DiscardRow,
     DropLink,
     ForgetImport,
     InsertInGoogle,
     ItemPlan,
+    MergeIntoRow,
     MoveToTarget,
     PatchGoogle,
     RecordConflict,
+    RecordImport,
     RecordProblem,
     SaveLink,
     UpdateCrm,
@@ -44,6 +49,7 @@ from tandem.sync.core.run_report import RunProblem, subject_of, subject_of_field
 from tandem.sync.core.sides import (
     AlreadyExists,
     CrmSide,
+    Event,
     GoogleSide,
     LinkStore,
     NotFound,
@@ -51,7 +57,7 @@ from tandem.sync.core.sides import (
     Refused,
     SideError,
 )
-from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, SyncSettings
+from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, OccurrenceRow, SyncSettings
 
 
 @dataclass
@@ -77,16 +83,37 @@ class SyncReport:
         return self.crm_writes + self.google_writes
 
 
+@dataclass(frozen=True)
+class Instance:
+    """One instance of a recurring event as looked up: read, and its iCalUID (the series'),
+    which the link of the row pushed onto it keeps."""
+
+    event: GoogleEvent
+    ical_uid: str
+
+
 class Fetcher:
-    """Reads one event with ``events.get`` into a ``GoogleEvent`` (None on 404)."""
+    """Reads one event with ``events.get`` into a ``GoogleEvent`` (None on 404), or one
+    instance of a recurring event (``instance``)."""
 
     def __init__(self, google: GoogleSide, namespace: str, default_zone: str) -> None:
         self.google, self.namespace, self.default_zone = google, namespace, default_zone
 
     def __call__(self, event_id: str) -> GoogleEvent | None:
         raw = self.google.get_event(event_id=event_id)
+        return None if raw is None else self._read(raw, event_id)
+
+    def instance(self, occurrence: OccurrenceRow) -> Instance | None:
+        """The instance of the occurrence's series at its original start (None: none)."""
+        raw = self.google.instance(
+            series_event_id=occurrence.series_event_id,
+            original_start=occurrence.original_start,
+        )
         if raw is None:
             return None
+        return Instance(self._read(raw, str(raw["id"])), str(raw.get("iCalUID", "")))
+
+    def _read(self, raw: Event, event_id: str) -> GoogleEvent:
         try:
             reading = read_event(raw, default_zone=self.default_zone)
         except MalformedEvent as error:
@@ -122,9 +149,13 @@ class Applier:
         listing_complete: bool,
         *,
         retried: bool = False,
+        occurrence: OccurrenceRow | None = None,
+        ical_uid: str | None = None,
     ) -> None:
         """Applies ``plan``; on a stale etag or an existing id, re-reads the event and
-        plans the item once more (412 → re-read, merge, retry)."""
+        plans the item once more (412 → re-read, merge, retry). ``occurrence``: the plan
+        is ``plan_occurrence_out``'s for that row and ``event`` its instance, whose
+        iCalUID (``ical_uid``) the row's link keeps; a 412 leaves it for the next run."""
         meeting_id = plan.meeting_id
         event_id = plan.event_id
         etag = event.etag if event else link.etag if link else ""
@@ -172,7 +203,7 @@ class Applier:
                         etag = str(created.get("etag", ""))
                     case PatchGoogle():
                         patch = (
-                            restore_patch(action.fields)
+                            restore_patch(action.fields, action.changed)
                             if action.restore
                             else patch_from_changes(
                                 {name: action.fields.value(name) for name in action.changed}
@@ -183,7 +214,10 @@ class Applier:
                                 event_id=action.event_id, patch=patch, etag=action.etag
                             )
                         except PreconditionFailed:
-                            self._replan(action.event_id, link, meeting, listing_complete, retried)
+                            if occurrence is None:
+                                self._replan(
+                                    action.event_id, link, meeting, listing_complete, retried
+                                )
                             return
                         self._wrote("google_updated")
                         etag = str(patched.get("etag", ""))
@@ -194,7 +228,10 @@ class Applier:
                         except NotFound:
                             pass  # 404/410: already gone, which is what we wanted.
                         except PreconditionFailed:
-                            self._replan(action.event_id, link, meeting, listing_complete, retried)
+                            if occurrence is None:
+                                self._replan(
+                                    action.event_id, link, meeting, listing_complete, retried
+                                )
                             return
                     case MoveToTarget():
                         assert meeting_id is not None
@@ -219,6 +256,18 @@ class Applier:
                         )
                     case ForgetImport():
                         self.crm.forget_import(meeting_id=action.meeting_id)
+                    case RecordImport():
+                        self.crm.record_import(
+                            meeting_id=action.meeting_id,
+                            import_key=f"{self.calendar_id}/{action.event_id}",
+                        )
+                    case DiscardRow():
+                        self.crm.discard_occurrence_row(meeting_id=action.meeting_id)
+                    case MergeIntoRow():
+                        if self.crm.merge_occurrence_row(
+                            meeting_id=action.meeting_id, into=action.into, fields=action.fields
+                        ):
+                            self._wrote("crm_updated")
                     case SaveLink():
                         assert meeting_id is not None and event_id is not None
                         self.links.save_link(
@@ -238,7 +287,8 @@ class Applier:
                                     if link
                                     else "default"
                                 ),
-                            )
+                            ),
+                            ical_uid=ical_uid,
                         )
                     case DropLink():
                         self.links.drop_link(
@@ -246,6 +296,9 @@ class Applier:
                         )
                     case RecordConflict():
                         self.report.conflicts.extend((meeting_id, c) for c in action.conflicts)
+                    case RecordProblem() if occurrence is not None:
+                        self.report.errors.append(missing_instance(occurrence, rule=plan.why))
+                        self.failed_items += 1
                     case RecordProblem() if action.holds_token:
                         self.report.errors.append(problem_of(action, meeting, event, rule=plan.why))
                         self.failed_items += 1
@@ -394,5 +447,17 @@ def problem_of(
         subject=subject,
         meeting_id=meeting.meeting_id if meeting is not None else None,
         event_id=action.event_id,
+        rule=rule,
+    )
+
+
+def missing_instance(occurrence: OccurrenceRow, *, rule: str) -> RunProblem:
+    """The one problem of ``plan_occurrence_out``: the series in Google has no instance at
+    the row's original start, said with that start (which the planner does not know)."""
+    return RunProblem(
+        f"the series in Google has no occurrence at {occurrence.original_start}, so this "
+        "change stays in the CRM",
+        subject=subject_of(occurrence.row),
+        meeting_id=occurrence.row.meeting_id,
         rule=rule,
     )

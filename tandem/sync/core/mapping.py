@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -212,9 +212,10 @@ def patch_from_changes(changed_fields: Mapping[FieldName, FieldValue]) -> Event:
     return patch
 
 
-def restore_patch(fields: MeetingFields) -> Event:
-    """Undeletes a cancelled event (its organizer's copy keeps its id) with ``fields``."""
-    return {"status": "confirmed", **patch_from_changes({n: fields.value(n) for n in FIELD_NAMES})}
+def restore_patch(fields: MeetingFields, names: Iterable[FieldName] = FIELD_NAMES) -> Event:
+    """Undeletes a cancelled event (its organizer's copy keeps its id) with ``fields``: those
+    ``names`` of them (an instance of a recurring event takes no rule of its own)."""
+    return {"status": "confirmed", **patch_from_changes({n: fields.value(n) for n in names})}
 
 
 def _fields(

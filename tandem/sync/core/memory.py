@@ -143,6 +143,27 @@ class MemoryCrm(_Faulty):
         if row is not None:
             row.import_key = None  # the import record goes; the meeting stays as it is
 
+    # Occurrences changed alone in the CRM. MemoryCrm keeps no series: a row of one is a
+    # meeting like any other here, and these act on it as the database does on such a row.
+    def import_recorded(self, *, import_key: str) -> bool:
+        return any(row.import_key == import_key for row in self.rows.values())
+
+    def record_import(self, *, meeting_id: int, import_key: str) -> None:
+        self._row(meeting_id, None).import_key = import_key
+
+    def discard_occurrence_row(self, *, meeting_id: int) -> None:
+        self._row(meeting_id, None)
+        del self.rows[meeting_id]  # for good: no tombstone
+
+    def merge_occurrence_row(self, *, meeting_id: int, into: int, fields: MeetingFields) -> bool:
+        other = self._row(into, None)
+        self._row(meeting_id, None)
+        del self.rows[meeting_id]
+        if other.fields == fields:
+            return False
+        self._change(other, fields=fields)  # an edit made in the CRM: its version moves
+        return True
+
     # What people do in the CRM.
     def user_create(self, fields: MeetingFields) -> int:
         return self._add(fields, import_key=None, read_only=False)
@@ -294,6 +315,17 @@ class MemoryGoogle(_Faulty):
         self._done(fault)
         return copy.deepcopy(target.events[event_id])
 
+    def instance(self, *, series_event_id: str, original_start: str) -> Event | None:
+        """MemoryGoogle expands no rule: the instances it knows are those stored as events
+        of their own (``recurringEventId``, ``originalStartTime``), which Google calls
+        exceptions; any other is None."""
+        for event in self.events.values():
+            original = event.get("originalStartTime") or {}
+            at = original.get("date") or original.get("dateTime")
+            if event.get("recurringEventId") == series_event_id and _same_start(at, original_start):
+                return copy.deepcopy(event)
+        return None
+
     # What people do in Google Calendar.
     def user_create(self, fields: MeetingFields) -> str:
         event_id = f"u{self._next_server_id:05d}"
@@ -307,6 +339,31 @@ class MemoryGoogle(_Faulty):
 
     def user_delete(self, event_id: str) -> None:
         self._store(event_id, self.events[event_id] | {"status": "cancelled"})
+
+    def user_patch_instance(self, series_id: str, original_start: str, patch: Event) -> None:
+        """Changes (``{"status": "cancelled"}``: cancels) the series' instance at
+        ``original_start`` alone: Google keeps it as an exception, an event of its own with
+        the series' iCalUID. The instance is taken to be one the rule makes."""
+        found = self.instance(series_event_id=series_id, original_start=original_start)
+        if found is None:
+            series = self.events[series_id]
+            bound = "date" if "date" in series["start"] else "dateTime"
+            first, last = (_moment(series[key][bound]) for key in ("start", "end"))
+            at = _moment(original_start)
+            found = {
+                key: value
+                for key, value in series.items()
+                if key not in ("id", "etag", "updated", "iCalUID", "recurrence")
+            } | {
+                "start": {**series["start"], bound: original_start},
+                "end": {**series["end"], bound: _written(at + (last - first), bound)},
+                "recurringEventId": series_id,
+                "originalStartTime": {bound: original_start},
+                "id": f"{series_id}_{at.strftime(_INSTANCE_SUFFIX[bound])}",
+            }
+        event_id = str(found["id"])
+        self._store(event_id, _merge_patch(found, patch))
+        self.events[event_id]["iCalUID"] = self.events[series_id]["iCalUID"]
 
     def alive(self) -> dict[str, Event]:
         return {eid: e for eid, e in self.events.items() if e.get("status") != "cancelled"}
@@ -341,6 +398,29 @@ class MemoryGoogle(_Faulty):
         self._sequence[event_id] = self._changes
 
 
+# How Google names an instance after its series (opaque to us; only this stand-in builds it).
+_INSTANCE_SUFFIX = {"date": "%Y%m%d", "dateTime": "%Y%m%dT%H%M%SZ"}
+
+
+def _moment(text: str) -> datetime:
+    """A ``date`` or ``dateTime`` value as an instant (a day: its UTC midnight)."""
+    return datetime.fromisoformat(text if "T" in text else f"{text}T00:00:00+00:00")
+
+
+def _written(at: datetime, bound: str) -> str:
+    return at.date().isoformat() if bound == "date" else at.astimezone(UTC).isoformat()
+
+
+def _same_start(at: object, original_start: str) -> bool:
+    """Whether an ``originalStartTime`` names ``original_start``: the same day, or the same
+    instant however its offset is written."""
+    if not isinstance(at, str):
+        return False
+    if "T" not in at or "T" not in original_start:
+        return at == original_start
+    return datetime.fromisoformat(at) == datetime.fromisoformat(original_start)
+
+
 def _merge_patch(current: Event, patch: Event) -> Event:
     """PATCH semantics: objects merge, arrays are replaced, ``null`` removes a key."""
     merged = copy.deepcopy(current)
@@ -367,11 +447,22 @@ class MemoryLinks:
     def linked_meeting_ids(self) -> set[int]:
         return {meeting_id for _, meeting_id in self.by_meeting}
 
-    def save_link(self, link: Link) -> None:
+    def save_link(self, link: Link, *, ical_uid: str | None = None) -> None:
+        # No iCalUID kept: a Link has none, and the memory sides sync one calendar at a time.
         for key, other in list(self.by_meeting.items()):
             if other.calendar_id == link.calendar_id and other.event_id == link.event_id:
                 del self.by_meeting[key]  # one meeting per event and calendar (sides.py)
         self.by_meeting[(link.calendar_id, link.meeting_id)] = replace(link)
+
+    def meeting_of(self, *, calendar_id: str, event_id: str) -> int | None:
+        return next(
+            (
+                meeting_id
+                for (cal, meeting_id), link in self.by_meeting.items()
+                if cal == calendar_id and link.event_id == event_id
+            ),
+            None,
+        )
 
     def drop_link(self, *, calendar_id: str, meeting_id: int) -> None:
         self.by_meeting.pop((calendar_id, meeting_id), None)

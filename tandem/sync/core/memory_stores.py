@@ -22,7 +22,7 @@ from tandem.sync.core.memory import MemoryCrm, MemoryLinks
 from tandem.sync.core.pairing import Listed, PageLookup
 from tandem.sync.core.run_report import RunProblem, subject_of_fields
 from tandem.sync.core.sides import SideError
-from tandem.sync.core.state import CrmMeeting, Link
+from tandem.sync.core.state import CrmMeeting, Link, OccurrenceRow
 from tandem.sync.core.stores import PageWrites
 
 P = TypeVar("P")
@@ -255,8 +255,8 @@ class MemoryOutboundStore:
     def version_agrees(self, link: Link, version: int) -> None:
         self.links.save_link(replace(link, crm_version=version))
 
-    def push_occurrences(self) -> bool:
-        return True  # the memory sides hold no recurring series
+    def unpushed_occurrences(self) -> list[OccurrenceRow]:
+        return []  # MemoryCrm holds no recurring series, so no row of one
 
 
 class MemorySettingsStore:

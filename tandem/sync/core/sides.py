@@ -104,6 +104,32 @@ class CrmSide(Protocol):
         meeting."""
         ...
 
+    # Occurrences changed or cancelled alone in the CRM (planner.plan_occurrence_out).
+
+    def import_recorded(self, *, import_key: str) -> bool:
+        """Whether a meeting stands for the event of ``import_key`` already (an import
+        record of it exists)."""
+        ...
+
+    def record_import(self, *, meeting_id: int, import_key: str) -> None:
+        """The meeting stands for the event of ``import_key`` from now on (an occurrence
+        row whose instance the sync cancelled: the next listing finds the cancelled
+        instance known); it lists with that ``import_key``."""
+        ...
+
+    def discard_occurrence_row(self, *, meeting_id: int) -> None:
+        """Removes, for good, a row that stood for one occurrence of a series (another row
+        holds it, or the series no longer has it): no tombstone, not a deletion of the
+        user's meeting. NotFound."""
+        ...
+
+    def merge_occurrence_row(self, *, meeting_id: int, into: int, fields: MeetingFields) -> bool:
+        """One row per occurrence: ``fields`` go onto the meeting ``into`` where they
+        differ, as an edit made in the CRM (so the outbound look pushes them to its
+        event), and the row ``meeting_id`` goes as ``discard_occurrence_row`` removes it;
+        all or none. True when ``into`` changed. NotFound."""
+        ...
+
 
 class GoogleSide(Protocol):
     """One Google calendar. Writes send ``sendUpdates=none``; etags go in ``If-Match``."""
@@ -146,6 +172,14 @@ class GoogleSide(Protocol):
         destination holds a live event of that id."""
         ...
 
+    def instance(self, *, series_event_id: str, original_start: str) -> Event | None:
+        """The instance the recurring event ``series_event_id`` has at ``original_start``
+        (``originalStart`` as Google writes it: a date, or an RFC 3339 time), cancelled
+        ones included; None when the series has none there or is unknown. Instance ids
+        are opaque (Google warns not to build them), so they are looked up
+        (events.instances)."""
+        ...
+
 
 class LinkStore(Protocol):
     def links(self, *, calendar_id: str) -> Iterable[Link]: ...
@@ -154,10 +188,16 @@ class LinkStore(Protocol):
         """Meetings linked to an event in *any* of the user's calendars."""
         ...
 
-    def save_link(self, link: Link) -> None:
+    def save_link(self, link: Link, *, ical_uid: str | None = None) -> None:
         """Creates or replaces the link of (``link.calendar_id``, ``link.meeting_id``). An
         event stands for one meeting in a calendar: a link the event had to another meeting
-        goes (the database's unique key; the planner never asks for it)."""
+        goes (the database's unique key; the planner never asks for it). ``ical_uid``: the
+        event's iCalUID, kept for finding the same event in another calendar (None keeps
+        what the store has)."""
+        ...
+
+    def meeting_of(self, *, calendar_id: str, event_id: str) -> int | None:
+        """The meeting linked to the event in that calendar, if any."""
         ...
 
     def drop_link(self, *, calendar_id: str, meeting_id: int) -> None: ...

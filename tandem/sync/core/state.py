@@ -149,3 +149,23 @@ class SlotRow:
     meeting: CrmMeeting
     hides: bool
     base: MeetingFields | None
+
+
+@dataclass(frozen=True)
+class OccurrenceRow:
+    """An occurrence changed or cancelled alone in the CRM that Google has not had yet (a
+    row of its series, no link, no import record), with what the store knows of it for
+    ``plan_occurrence_out``. ``hides``: the row only hides a cancelled occurrence;
+    ``series_event_id``, ``series_origin``: its series' event in this calendar and the
+    origin of that link; ``in_series``: the CRM's series still has an occurrence at the
+    row's original start; ``as_in_series``: the row holds exactly what its series has at
+    that slot; ``original_start``: that slot as Google writes ``originalStart`` (the day of
+    an all-day series, else the UTC time), by which its instance is looked up."""
+
+    row: CrmMeeting
+    hides: bool
+    series_event_id: str
+    series_origin: Side
+    in_series: bool
+    as_in_series: bool
+    original_start: str

@@ -25,7 +25,7 @@ from tandem.sync.core.merge import Conflict, Side
 from tandem.sync.core.pairing import Listed, NewMeeting, PageLookup
 from tandem.sync.core.run_report import RunProblem
 from tandem.sync.core.sides import Event
-from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
+from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link, OccurrenceRow
 
 P = TypeVar("P")
 
@@ -156,9 +156,12 @@ class OutboundStore(Protocol):
         """The meeting changed, but not in a mapped field: its link takes its version."""
         ...
 
-    def push_occurrences(self) -> bool:
-        """Pushes occurrences changed or cancelled alone in the CRM to the instances of
-        their series (planner.plan_occurrence_out); True when every write went through."""
+    def unpushed_occurrences(self) -> list[OccurrenceRow]:
+        """Occurrences changed or cancelled alone in the CRM that Google has not had yet
+        (rows of a live series, no link, no import record, not read-only, ending after the
+        window start) whose series is linked in this calendar, by start. Read only: the
+        outbound pass plans each (planner.plan_occurrence_out) and the applier writes. A
+        store where there are none answers at the cost of one small query."""
         ...
 
 

@@ -16,9 +16,9 @@ from tandem.sync.adapters.crm import crm_meeting
 from tandem.sync.adapters.links import link_from_row
 from tandem.sync.core.outbound import Outbound
 from tandem.sync.core.run_report import HeldDeletion
-from tandem.sync.core.state import CrmMeeting, Link
+from tandem.sync.core.state import CrmMeeting, Link, OccurrenceRow
 from tandem.sync.engine.context import CalendarPlan, RunContext
-from tandem.sync.engine.exceptions_out import ExceptionsOut
+from tandem.sync.engine.occurrence_rows import unpushed_occurrences
 from tandem.sync.engine.parts import pass_parts
 from tandem.sync.engine.placement import homes_of
 from tandem.sync.engine.records import record_report
@@ -40,7 +40,7 @@ class OutboundPass:
         parts = pass_parts(ctx, calendar, default_zone)
         self.report = parts.report
         self.core = Outbound(
-            store=DjangoOutboundStore(ctx, calendar, default_zone),
+            store=DjangoOutboundStore(ctx, calendar),
             applier=parts.applier,
             settings=parts.settings,
             allow_mass_delete=ctx.allow_mass_delete,
@@ -61,10 +61,9 @@ class OutboundPass:
 class DjangoOutboundStore:
     """The OutboundStore (core/stores.py) of one calendar of one user."""
 
-    def __init__(self, ctx: RunContext, calendar: CalendarPlan, default_zone: str) -> None:
+    def __init__(self, ctx: RunContext, calendar: CalendarPlan) -> None:
         self.ctx = ctx
         self.calendar = calendar
-        self.default_zone = default_zone
         # What the candidate queries learnt: "ids" (meetings changed since the last clean
         # run began), "linked" and "restored" (what the earlier ones found).
         self.cache: dict[str, Any] = {}
@@ -315,7 +314,5 @@ class DjangoOutboundStore:
             event_id=link.event_id,
         ).update(base_version=version)
 
-    def push_occurrences(self) -> bool:
-        exceptions = ExceptionsOut(self.ctx, self.calendar, self.default_zone)
-        exceptions.run()
-        return exceptions.clean
+    def unpushed_occurrences(self) -> list[OccurrenceRow]:
+        return unpushed_occurrences(self.ctx, self.calendar.calendar_id)

@@ -1,0 +1,117 @@
+"""The occurrence rows the database's outbound store hands the outbound pass
+(``OutboundStore.unpushed_occurrences``): occurrences changed or cancelled alone in the CRM
+(tandem.meetings.occurrence_edits) that Google has not had yet, with what
+``plan_occurrence_out`` needs to know of them in the CRM. What becomes of them is told in
+tandem/sync/core/outbound.py."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import timedelta
+
+from tandem.meetings.models import Meeting
+from tandem.meetings.occurrences import series_starts
+from tandem.sync.adapters.crm import crm_meeting, meeting_fields
+from tandem.sync.core.fields import MeetingFields, Moment, TimedMoment
+from tandem.sync.core.occurrence_slots import slot_fields
+from tandem.sync.core.state import OccurrenceRow
+from tandem.sync.engine.context import RunContext
+from tandem.sync.models import EventLink, ImportedMeeting
+
+
+def unpushed_occurrences(ctx: RunContext, calendar_id: str) -> list[OccurrenceRow]:
+    """The user's unpushed occurrence rows whose series is linked in this calendar (those of
+    a series in another calendar go there), by start."""
+    rows = _unpushed(ctx)
+    if not rows:
+        return []
+    series_events = {
+        meeting_id: (event_id, origin)
+        for meeting_id, event_id, origin in EventLink.objects.filter(
+            owner=ctx.user,
+            google_sub=ctx.google_sub,
+            calendar_id=calendar_id,
+            meeting_id__in={row.series_id for row in rows},
+        ).values_list("meeting_id", "event_id", "origin")
+    }
+    return [
+        _occurrence(row, *series_events[row.series_id])
+        for row in rows
+        if row.series_id in series_events
+    ]
+
+
+def _unpushed(ctx: RunContext) -> list[Meeting]:
+    """Occurrence rows made in the CRM (no link, no import record) in the window; never
+    read-only ones (their calendar is read-only). Found through the partial index of
+    occurrence rows first, so a run where there are none costs one tiny query, however
+    many meetings the user has."""
+    rows = list(
+        Meeting.objects.filter(
+            owner=ctx.user,
+            series__isnull=False,
+            series__deleted_at__isnull=True,
+            read_only=False,
+            end__gt=ctx.window_start,
+        )
+        .select_related("series")
+        # Unordered, so that SQLite takes the partial index of occurrence rows rather than
+        # walking the (owner, start, end) index for an ORDER BY start; sorted below.
+        .order_by()
+    )
+    rows.sort(key=lambda row: (row.start, row.pk))
+    if not rows:
+        return []
+    ids = [row.pk for row in rows]
+    synced = set(
+        EventLink.objects.filter(
+            owner=ctx.user, google_sub=ctx.google_sub, meeting_id__in=ids
+        ).values_list("meeting_id", flat=True)
+    ) | set(
+        ImportedMeeting.objects.filter(owner=ctx.user, meeting_id__in=ids).values_list(
+            "meeting_id", flat=True
+        )
+    )
+    return [row for row in rows if row.pk not in synced]
+
+
+def _occurrence(row: Meeting, series_event_id: str, series_origin: str) -> OccurrenceRow:
+    assert row.series is not None and row.original_start is not None
+    return OccurrenceRow(
+        row=crm_meeting(row, import_key=None),
+        hides=row.is_cancelled_occurrence,
+        series_event_id=series_event_id,
+        series_origin="google" if series_origin == EventLink.Origin.GOOGLE else "crm",
+        in_series=_in_series(row),
+        as_in_series=meeting_fields(row) == _slot_fields(row),
+        original_start=_original_start(row),
+    )
+
+
+def _original_start(row: Meeting) -> str:
+    """``originalStart`` as Google writes it: the day of an all-day series, else UTC."""
+    assert row.series is not None and row.original_start is not None
+    if row.series.all_day:
+        zone = zoneinfo.ZoneInfo(row.series.time_zone)
+        return row.original_start.astimezone(zone).date().isoformat()
+    return row.original_start.astimezone(zoneinfo.ZoneInfo("UTC")).isoformat()
+
+
+def _slot_fields(row: Meeting) -> MeetingFields | None:
+    """What the row's series has at the row's slot."""
+    assert row.series is not None and row.original_start is not None
+    series = row.series
+    original: Moment = (
+        row.original_start.astimezone(zoneinfo.ZoneInfo(series.time_zone)).date()
+        if series.all_day
+        else TimedMoment(row.original_start, series.time_zone)
+    )
+    return slot_fields(meeting_fields(series), original)
+
+
+def _in_series(row: Meeting) -> bool:
+    """Whether the row's series (in the CRM) still has an occurrence at its slot."""
+    assert row.series is not None and row.original_start is not None
+    near = timedelta(seconds=1)
+    at = row.original_start
+    return at in series_starts(series=row.series, start=at - near, end=at + near)
