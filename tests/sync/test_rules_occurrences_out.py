@@ -112,11 +112,11 @@ def test_an_occurrence_changed_in_the_crm_changes_that_instance_only(world: Sync
     assert writes(requests) == []
 
 
-def test_an_instance_changed_in_google_meanwhile_is_pushed_at_the_next_run(
+def test_an_instance_changed_in_google_meanwhile_is_looked_up_again_and_pushed(
     world: SyncWorld,
 ) -> None:
-    """412 on the instance's PATCH: the row waits, unlinked and without an error, and the
-    next run looks the instance up afresh and pushes it."""
+    """412 on the instance's PATCH → re-read, merge, retry (DESIGN.md §3): the instance is
+    looked up afresh and the row pushed in the same run; a second run writes nothing."""
     series = _crm_series(world)
     run_clean(world)
     second = _starts(series)[1]
@@ -128,13 +128,13 @@ def test_an_instance_changed_in_google_meanwhile_is_pushed_at_the_next_run(
         route=f"PATCH */events/{instance_id}", status=412, reason="conditionNotMet"
     )
 
-    run_clean(world)
+    outcome = run_clean(world)
 
-    assert not EventLink.objects.filter(meeting=row).exists()
-    assert _instances(world, series)[1]["summary"] == "Weekly review"
-    run_clean(world)
+    assert outcome.counts["google_updated"] == 1, outcome.counts
     assert _instances(world, series)[1]["summary"] == "Moved"
     assert EventLink.objects.get(meeting=row).event_id == instance_id
+    again = run_clean(world)
+    assert sum(again.counts.values()) == 0, again.counts
 
 
 @pytest.mark.parametrize(("status", "reason"), [(400, "invalid"), (403, "forbidden")])

@@ -189,23 +189,46 @@ def test_a_row_whose_instance_another_row_holds_merges_into_it(world: World) -> 
     assert report.counts["crm_updated"] == 1
 
 
-def test_an_instance_changed_in_google_meanwhile_waits_for_the_next_run(world: World) -> None:
-    """412: nothing written, no error; the next run looks the instance up afresh."""
+def test_an_instance_changed_in_google_meanwhile_is_looked_up_again_and_pushed(
+    world: World,
+) -> None:
+    """412 → re-read, merge, retry (DESIGN.md §3): the instance is looked up again and the
+    row planned once more, in the same run; no error."""
     instance = world.instance()
     row = world.row()
     look_up: Callable[..., Event | None] = world.google.instance
+    changes = iter([{"location": "Room 2"}])
 
-    def changed_after_the_look_up(**kwargs: str) -> Event | None:
+    def changed_once_after_the_look_up(**kwargs: str) -> Event | None:
         found = look_up(**kwargs)
-        world.google.user_patch(instance["id"], {"location": "Room 2"})
+        for change in changes:
+            world.google.user_patch(instance["id"], change)
+            break
         return found
 
-    world.google.instance = changed_after_the_look_up  # type: ignore[method-assign]
+    world.google.instance = changed_once_after_the_look_up  # type: ignore[method-assign]
     outbound, report = world.push(row)
 
-    assert (report.errors, report.google_writes, outbound.clean) == ([], 0, True)
-    assert world.link_of(row.row.meeting_id) is None
-    world.google.instance = look_up  # type: ignore[method-assign]
-    world.push(row)
+    assert (report.errors, report.google_writes, outbound.clean) == ([], 1, True)
     assert fields_from_event(world.google.events[instance["id"]]) == MOVED
     assert world.link_of(row.row.meeting_id) is not None
+
+
+def test_an_instance_changed_in_google_again_and_again_is_that_rows_error(world: World) -> None:
+    """A second 412 is not chased: the row is the run's error and waits for the next run."""
+    instance = world.instance()
+    row = world.row()
+    look_up: Callable[..., Event | None] = world.google.instance
+    rooms = iter(f"Room {n}" for n in range(2, 10))
+
+    def changed_after_every_look_up(**kwargs: str) -> Event | None:
+        found = look_up(**kwargs)
+        world.google.user_patch(instance["id"], {"location": next(rooms)})
+        return found
+
+    world.google.instance = changed_after_every_look_up  # type: ignore[method-assign]
+    outbound, report = world.push(row)
+
+    assert report.google_writes == 0 and not outbound.clean
+    assert ["changed again" in error.message for error in report.errors] == [True]
+    assert world.link_of(row.row.meeting_id) is None

@@ -5,9 +5,9 @@ core/outbound.py), whatever their stores: the inbound pass applies a plan's CRM 
 its page's transaction and hands the Google writes and the link to this applier after it;
 the settings pass applies a calendar's leaving inside one transaction and moves events to a
 new target outside any. On a stale etag (412) or an id that exists (409) it re-reads the
-event and plans the item once more (DESIGN.md §3: "412 → re-read, merge, retry"); an
-occurrence pushed onto its instance (planner.plan_occurrence_out) is left for the next run
-instead, which looks its instance up afresh.
+event and plans the item once more (DESIGN.md §3: "412 → re-read, merge, retry"); for an
+occurrence pushed onto its instance (planner.plan_occurrence_out) that means looking the
+instance up again.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from tandem.sync.core.mapping import (
     restore_patch,
 )
 from tandem.sync.core.merge import Conflict
-from tandem.sync.core.planner import plan_item
+from tandem.sync.core.planner import plan_item, plan_occurrence_out
 from tandem.sync.core.run_report import RunProblem, subject_of, subject_of_fields
 from tandem.sync.core.sides import (
     AlreadyExists,
@@ -155,7 +155,7 @@ class Applier:
         """Applies ``plan``; on a stale etag or an existing id, re-reads the event and
         plans the item once more (412 → re-read, merge, retry). ``occurrence``: the plan
         is ``plan_occurrence_out``'s for that row and ``event`` its instance, whose
-        iCalUID (``ical_uid``) the row's link keeps; a 412 leaves it for the next run."""
+        iCalUID (``ical_uid``) the row's link keeps (see ``push_occurrence``)."""
         meeting_id = plan.meeting_id
         event_id = plan.event_id
         etag = event.etag if event else link.etag if link else ""
@@ -214,7 +214,9 @@ class Applier:
                                 event_id=action.event_id, patch=patch, etag=action.etag
                             )
                         except PreconditionFailed:
-                            if occurrence is None:
+                            if occurrence is not None:
+                                self._replan_occurrence(occurrence, retried)
+                            else:
                                 self._replan(
                                     action.event_id, link, meeting, listing_complete, retried
                                 )
@@ -228,7 +230,9 @@ class Applier:
                         except NotFound:
                             pass  # 404/410: already gone, which is what we wanted.
                         except PreconditionFailed:
-                            if occurrence is None:
+                            if occurrence is not None:
+                                self._replan_occurrence(occurrence, retried)
+                            else:
                                 self._replan(
                                     action.event_id, link, meeting, listing_complete, retried
                                 )
@@ -318,6 +322,46 @@ class Applier:
         else:
             self.report.google_writes += 1
         self.report.counts[kind] += 1
+
+    def push_occurrence(self, occurrence: OccurrenceRow, *, retried: bool = False) -> None:
+        """An occurrence changed or cancelled alone in the CRM, onto its series' instance:
+        looked up, planned (``plan_occurrence_out``) and applied alone."""
+        found = self.fetch.instance(occurrence)
+        instance = found.event if found else None
+        plan = plan_occurrence_out(
+            row=occurrence.row,
+            hides=occurrence.hides,
+            instance=instance,
+            recorded=instance is not None
+            and self.crm.import_recorded(import_key=f"{self.calendar_id}/{instance.event_id}"),
+            held_by=(
+                self.links.meeting_of(calendar_id=self.calendar_id, event_id=instance.event_id)
+                if instance
+                else None
+            ),
+            series_origin=occurrence.series_origin,
+            in_series=instance is not None or occurrence.in_series,
+            private_sync=self.settings.private_sync,
+            as_in_series=occurrence.as_in_series,
+        )
+        self.report.plans.append(plan)
+        if plan.actions:
+            self.apply(
+                plan,
+                None,
+                occurrence.row,
+                instance,
+                listing_complete=False,
+                retried=retried,
+                occurrence=occurrence,
+                ical_uid=found.ical_uid if found else None,
+            )
+
+    def _replan_occurrence(self, occurrence: OccurrenceRow, retried: bool) -> None:
+        """A 412 on an instance: changed in Google meanwhile; look it up and plan again."""
+        if retried:
+            raise SideError("the occurrence changed again in Google while we wrote it")
+        self.push_occurrence(occurrence, retried=True)
 
     def _replan(
         self,

@@ -24,16 +24,16 @@ with ``originalStart``), and the planner's ``plan_occurrence_out`` decides:
   ("already hidden in the CRM"), and the row is not pushed again.
 
 Writes carry ``sendUpdates=none`` and If-Match, and are idempotent: a replayed PATCH writes
-the same values, a cancelled instance is not deleted again. A 412 leaves the row for the
-next run, which looks the instance up afresh; a write Google refuses for it is that row's
-error, and the other rows go on.
+the same values, a cancelled instance is not deleted again. A 412 looks the instance up
+afresh and plans the row once more (DESIGN.md §3: "412 → re-read, merge, retry"; the
+applier's ``push_occurrence``); a write Google refuses for it is that row's error, and the
+other rows go on.
 """
 
 from __future__ import annotations
 
 from tandem.sync.core.apply import Applier, Item, Planned, SyncReport, plan_hold_apply
-from tandem.sync.core.planner import plan_occurrence_out
-from tandem.sync.core.state import GoogleEvent, OccurrenceRow, SyncSettings
+from tandem.sync.core.state import GoogleEvent, SyncSettings
 from tandem.sync.core.stores import OutboundStore
 
 
@@ -98,7 +98,7 @@ class Outbound:
             self._one((None, meeting, None))
         # After the inserts above: a series new in this run is in Google by now.
         for occurrence in self.store.unpushed_occurrences():
-            self._occurrence(occurrence)
+            self.applier.push_occurrence(occurrence)
         # Clean: every item this pass planned went through (the un-picked calendar's leaving
         # waits for that, core/settings_changes.py).
         self.clean = self.applier.failed_items == failed_before
@@ -112,40 +112,6 @@ class Outbound:
             synced=self.store.synced,
             allow_mass_delete=self.allow_mass_delete,
         )
-
-    def _occurrence(self, occurrence: OccurrenceRow) -> None:
-        """An occurrence changed or cancelled alone in the CRM, onto its series' instance:
-        looked up, planned and applied alone."""
-        found = self.applier.fetch.instance(occurrence)
-        instance = found.event if found else None
-        calendar_id = self.applier.calendar_id
-        plan = plan_occurrence_out(
-            row=occurrence.row,
-            hides=occurrence.hides,
-            instance=instance,
-            recorded=instance is not None
-            and self.applier.crm.import_recorded(import_key=f"{calendar_id}/{instance.event_id}"),
-            held_by=(
-                self.applier.links.meeting_of(calendar_id=calendar_id, event_id=instance.event_id)
-                if instance
-                else None
-            ),
-            series_origin=occurrence.series_origin,
-            in_series=instance is not None or occurrence.in_series,
-            private_sync=self.settings.private_sync,
-            as_in_series=occurrence.as_in_series,
-        )
-        self.applier.report.plans.append(plan)
-        if plan.actions:
-            self.applier.apply(
-                plan,
-                None,
-                occurrence.row,
-                instance,
-                listing_complete=False,
-                occurrence=occurrence,
-                ical_uid=found.ical_uid if found else None,
-            )
 
     def _versions_agree(self, planned: list[Planned]) -> None:
         """Links whose meeting changed but not in a mapped field (or back to the agreed
