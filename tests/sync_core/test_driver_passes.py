@@ -304,6 +304,9 @@ def test_a_google_edit_made_just_before_the_crm_deletion_is_pushed_brings_it_bac
     assert counts(report) == {"crm_restored": 1} and report.crm_writes == 1
     assert not world.crm.rows[meeting_id].deleted
     assert world.crm.rows[meeting_id].fields.location == "Room 4"
+    # The link agrees with the event as re-read, not as the listing saw it.
+    link = link_of(world, event_id)
+    assert link is not None and link.etag == world.google.events[event_id]["etag"]
 
 
 def test_an_event_changed_again_during_its_retry_fails_its_item_after_one_retry() -> None:
