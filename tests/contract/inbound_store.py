@@ -339,6 +339,18 @@ class InboundStoreContract:
         assert len(by_import_key(stores, f"{CAL}/ev1")) == 1
         assert stores.links.links(calendar_id=CAL) == []
 
+    def test_a_new_event_without_a_link_base_leaves_the_links_of_the_others_on_its_page(
+        self, stores: StoreBench
+    ) -> None:
+        store = stores.inbound()
+        creates = [a_new_meeting(stores, "ev1", link=False), a_new_meeting(stores, "ev2")]
+        with store.transaction():
+            assert store.write_page(PageWrites(creates=creates)) == []
+        [linked] = by_import_key(stores, f"{CAL}/ev2")
+        assert [
+            (link.event_id, link.meeting_id) for link in stores.links.links(calendar_id=CAL)
+        ] == [("ev2", linked)]
+
     def test_a_page_of_new_events_makes_one_meeting_each(self, stores: StoreBench) -> None:
         store = stores.inbound()
         creates = [a_new_meeting(stores, f"ev{n}") for n in range(5)]
