@@ -333,6 +333,31 @@ def test_an_event_changed_again_during_its_retry_fails_its_item_after_one_retry(
     assert world.google_fields(event_id).subject != "Mine"
 
 
+def test_an_event_made_unreadable_just_before_a_push_is_a_warning_naming_the_meeting() -> None:
+    """Re-read after a 412, the event cannot be read: a warning of the run, which names the
+    meeting whose edit waits (the inbound pass says it too when it lists the event)."""
+    world = World()
+    (event_id,) = imported(world, 9)
+    meeting_id = meeting_of(world, event_id)
+    world.crm.user_edit(meeting_id, replace(world.crm.rows[meeting_id].fields, subject="Mine"))
+    patch = world.google.patch_event
+
+    def user_breaks_it_first(**kwargs: Any) -> Any:
+        world.google.patch_event = patch  # type: ignore[method-assign]
+        world.google.user_patch(event_id, {"end": {"date": "2026-03-02"}})
+        return patch(**kwargs)
+
+    world.google.patch_event = user_breaks_it_first  # type: ignore[method-assign]
+    report = world.sync()
+    [warning] = report.warnings
+    assert (warning.meeting_id, warning.event_id, warning.rule) == (
+        meeting_id,
+        event_id,
+        "malformed event",
+    )
+    assert not report.errors
+
+
 def test_an_event_without_a_zone_is_read_in_the_calendars_zone() -> None:
     world = World()
     world.google.zone = "Europe/Berlin"
