@@ -130,8 +130,9 @@ class ConvergenceMachine(RuleBasedStateMachine):
         # A dozen items at once, twice an example at most: Google's request quota per user
         # (600 a minute, which the emulator keeps) is for people, not for a machine's loop.
         self.bulk_left = BULK_PER_EXAMPLE
-        # Each calendar as the person last listed it (cleared by every write to Google).
+        # Each calendar as the person last listed it (forgotten by a write to it, or a sync).
         self._listed: dict[str, dict[str, dict[str, Any]]] = {}
+        self._installation_namespace: str | None = None
 
     def teardown(self) -> None:
         self.world.close()
@@ -507,6 +508,11 @@ class ConvergenceMachine(RuleBasedStateMachine):
             self._listed[calendar_id] = self.world.person.events(calendar_id)
         return self._listed[calendar_id]
 
+    def _google_changed(self, calendar_id: str) -> None:
+        """The person wrote to ``calendar_id``: list it again when next read. Only that one:
+        an event lives in one calendar (the machine invites no one)."""
+        self._listed.pop(calendar_id, None)
+
     def _live_events(self, calendar_id: str) -> dict[str, dict[str, Any]]:
         events = self._events(calendar_id)
         return {eid: event for eid, event in events.items() if event["status"] != "cancelled"}
@@ -551,7 +557,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
 
     def _google_create(self, calendar_id: str, body: dict[str, Any]) -> dict[str, Any]:
         event = self.world.person_for(calendar_id).create(calendar_id, body)
-        self._listed.clear()
+        self._google_changed(calendar_id)
         return event
 
     def _google_edit(
@@ -571,7 +577,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
         self.world.person_for(calendar_id).patch(
             calendar_id, event["id"], google_patch(values) if patch is None else patch
         )
-        self._listed.clear()
+        self._google_changed(calendar_id)
         # What the CRM can hold of the edit as the user sees it (an empty title reads "(No
         # title)", a long text is cut to the CRM's limit, a reader sees a private event of
         # someone else as busy time only): that is what must arrive.
@@ -591,7 +597,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
             self.pending, item, "google", self._event_fields(calendar_id, event)
         )
         self.world.person_for(calendar_id).delete(calendar_id, event["id"])
-        self._listed.clear()
+        self._google_changed(calendar_id)
         self.google_deleted_by_user.add((calendar_id, event["id"]))
         self._after_google_delete(calendar_id, event)
 
@@ -710,8 +716,12 @@ class ConvergenceMachine(RuleBasedStateMachine):
             self.meeting_of_event[(link.calendar_id, link.event_id)] = link.meeting_id
 
     def _namespace(self) -> str | None:
-        row = Installation.objects.order_by("pk").first()
-        return row.namespace if row else None
+        # Made by the first run and never changed (engine.context.installation_namespace):
+        # read once it exists, not on every look at a marker.
+        if self._installation_namespace is None:
+            row = Installation.objects.order_by("pk").first()
+            self._installation_namespace = row.namespace if row else None
+        return self._installation_namespace
 
     def _item_of_event(self, calendar_id: str, event: dict[str, Any]) -> Item:
         # An occurrence carries its series' extended properties, our marker included: the
@@ -966,9 +976,11 @@ class ConvergenceMachine(RuleBasedStateMachine):
     def _check_idle_sync_writes_nothing(self) -> None:
         mark = len(self.world.emulator.request_log)
         versions = self.world.meeting_versions()
+        listed = dict(self._listed)
         run = self._run_sync()
         assert run.status == SyncRun.Status.SUCCEEDED, (run.status, run.errors)
         assert self.world.engine_writes(mark) == [], run.counts
+        self._listed = listed  # Google is as the checks just listed it: nothing was written.
         assert self.world.meeting_versions() == versions, run.counts
         # Our own writes come back as echoes: listings (a page or more per calendar), nothing
         # else.

@@ -351,6 +351,22 @@ def new_emulator() -> FakeGoogle:
     return emulator
 
 
+_browsers: list[Client] = []
+
+
+def _crm_browser() -> Client:
+    """The CRM user's browser, without the last example's cookies.
+
+    One Django test client serves every example: a new one loads the middleware again on its
+    first request, and WhiteNoise's then walks every static file (half of an example's
+    connect)."""
+    if not _browsers:
+        _browsers.append(Client())
+    client = _browsers[0]
+    client.cookies.clear()
+    return client
+
+
 @dataclass(frozen=True)
 class SentWrite:
     """A Calendar API write the engine sent: method, path, query and JSON body."""
@@ -493,7 +509,7 @@ def world_open() -> World:
     browser = stack.enter_context(httpx.Client(transport=emulator.transport()))
     harness = GoogleHarness(emulator=emulator, base_url=IN_PROCESS_BASE_URL, browser=browser)
     user = User.objects.create_user("ann", password="pw")
-    client = Client()
+    client = _crm_browser()
     client.force_login(user)
     answer = harness.connect(client)
     assert answer.status_code == 302, answer.content

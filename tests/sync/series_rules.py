@@ -215,7 +215,7 @@ class SeriesMachine(ConvergenceMachine):
         if subject is not None:
             patch["summary"] = subject
         self.world.person_for(calendar_id).patch(calendar_id, instance["id"], patch)
-        self._listed.clear()
+        self._google_changed(calendar_id)
         self.google_deleted_by_user.discard((calendar_id, instance["id"]))
         self.cancellations_asked.discard((calendar_id, instance["id"]))
         values = {} if subject is None else {"subject": subject}
