@@ -8,8 +8,10 @@ from django.test import Client
 
 from tandem.accounts.google_services import connection_for, google_disconnect
 from tandem.accounts.models import GoogleConnection
+from tandem.meetings.models import Meeting
 from tandem.sync.models import CalendarSyncState, EventLink, SyncRun
 from tests.sync.harness import (
+    HOUR,
     SyncWorld,
     connect_user,
     crm_by_subject,
@@ -69,6 +71,33 @@ def test_an_unpicked_calendar_takes_its_meetings_out_of_the_crm_and_google_keeps
     assert [m.subject for m in crm_meetings(world)] == ["Mine"]
     assert [e["summary"] for e in world.google.events(team)] == ["Team offsite"]
     assert sorted(google_by_subject(world)) == ["Mine"]
+
+
+def test_unpicking_a_calendar_keeps_the_cancelled_occurrences_of_the_others_hidden(
+    world: SyncWorld,
+) -> None:
+    """The rows that hide a series' cancelled occurrences go with their calendar when it is
+    un-picked, and only theirs: a series of a calendar still synced keeps its gap."""
+    team = _team_calendar(world)
+    for calendar in (world.primary, team):
+        start = soon(days=2, hour=9)
+        series = world.google.create_event(
+            calendar,
+            f"Weekly {calendar}",
+            start,
+            start + HOUR,
+            time_zone="Europe/Berlin",
+            recurrence=["RRULE:FREQ=WEEKLY;COUNT=4"],
+        )
+        world.google.delete_event(calendar, world.google.instances(calendar, series["id"])[2]["id"])
+    save_settings(world, inbound=[world.primary, team])
+    run_clean(world)
+    hidden = Meeting.objects.filter(owner=world.user, is_cancelled_occurrence=True)
+    assert hidden.count() == 2
+
+    save_settings(world, inbound=[world.primary])
+    run_clean(world)
+    assert [row.series.subject for row in hidden if row.series] == [f"Weekly {world.primary}"]
 
 
 def test_a_new_target_calendar_receives_the_pushed_meetings_without_copies(
