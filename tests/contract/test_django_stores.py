@@ -371,6 +371,23 @@ class TestDjangoSettingsStore(SettingsStoreContract):
         stores.ctx.force_full_outbound = False
         assert stores.settings(synced={CAL}, target=CAL).outside_target() == []
 
+    def test_our_events_outside_the_target_are_read_in_a_fixed_number_of_queries(
+        self, stores: DjangoStoreBench
+    ) -> None:
+        """The scan after a new target reads the links with their meetings, not one query
+        per meeting (a user may have thousands)."""
+        store = stores.settings(synced={CAL, OTHER_CAL}, target=CAL)
+
+        def queries_for(count: int) -> int:
+            while len(store.outside_target()) < count:
+                away = stores.person_creates(fields_of(stores))
+                link_to(stores, away, f"ev{away}", calendar_id=OTHER_CAL, origin="crm")
+            with CaptureQueriesContext(connection) as scan:
+                assert len(store.outside_target()) == count
+            return len(scan.captured_queries)
+
+        assert queries_for(1) == queries_for(4)
+
     def test_another_users_links_state_and_imports_are_left_alone(
         self, stores: DjangoStoreBench
     ) -> None:
