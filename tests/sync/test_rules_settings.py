@@ -17,6 +17,7 @@ from tests.sync.harness import (
     crm_by_subject,
     crm_create,
     crm_delete,
+    crm_edit,
     crm_meetings,
     google_by_subject,
     google_requests,
@@ -98,6 +99,26 @@ def test_unpicking_a_calendar_keeps_the_cancelled_occurrences_of_the_others_hidd
     save_settings(world, inbound=[world.primary])
     run_clean(world)
     assert [row.series.subject for row in hidden if row.series] == [f"Weekly {world.primary}"]
+
+
+def test_a_crm_edit_pushed_as_its_calendar_leaves_merges_a_google_edit_it_did_not_list(
+    world: SyncWorld,
+) -> None:
+    """The calendar about to leave is no longer listed: its pending CRM edit is pushed at the
+    etag the link holds, Google answers 412 for an edit made there meanwhile, and the event
+    is re-read in the calendar's zone (it has no timeZone of its own) and merged."""
+    team = _team_calendar(world)
+    event = world.google.create_event(team, "Team offsite")
+    save_settings(world, inbound=[world.primary, team])
+    run_clean(world)
+    (meeting,) = crm_meetings(world)
+    crm_edit(meeting, subject="Offsite, moved room")
+    world.google.patch_event(team, event["id"], location="Room 4")
+
+    save_settings(world, inbound=[world.primary])
+    run_clean(world)
+    (pushed,) = [e for e in world.google.events(team) if e["id"] == event["id"]]
+    assert (pushed["summary"], pushed["location"]) == ("Offsite, moved room", "Room 4")
 
 
 def test_a_new_target_calendar_receives_the_pushed_meetings_without_copies(
