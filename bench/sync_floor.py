@@ -25,7 +25,7 @@ MEETING = (
 )
 LINK = (
     "owner_id, meeting_id, google_sub, calendar_id, event_id, ical_uid, origin, etag, base, "
-    "base_version, google_deleted, leaving, updated_at"
+    "base_version, leaving, updated_at"
 )
 IMPORT = "import_key, meeting_id, owner_id"
 

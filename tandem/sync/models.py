@@ -66,7 +66,6 @@ class EventLink(models.Model):
     base = models.JSONField(default=dict)
     base_version = models.PositiveIntegerField(default=0)
     # The event is cancelled in Google as of the last listing (an edit may bring it back).
-    google_deleted = models.BooleanField(default=False)
     # We started removing the event from Google (private meeting, private sync off).
     leaving = models.BooleanField(default=False)
     # What the event shows beyond the six fields, as the last listing read it (organizer,
@@ -89,12 +88,12 @@ class EventLink(models.Model):
             # Looked up by equality only: a plain index (db_index would add, on PostgreSQL,
             # a second one for LIKE that nothing uses).
             models.Index(fields=["ical_uid"], name="sync_link_ical_uid"),
-            # Links Google cancelled or that are leaving, for the outbound pass: partial, so
-            # the agreeing links (nearly all) are not in it and an import maintains nothing.
+            # Links that are leaving Google, for the outbound pass: partial, so the agreeing
+            # links (nearly all) are not in it and an import maintains nothing.
             models.Index(
                 fields=["owner", "google_sub", "calendar_id"],
-                name="sync_link_flagged",
-                condition=models.Q(google_deleted=True) | models.Q(leaving=True),
+                name="sync_link_leaving",
+                condition=models.Q(leaving=True),
             ),
         ]
 

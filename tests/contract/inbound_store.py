@@ -300,7 +300,7 @@ class InboundStoreContract:
             "google",
         )
         assert link.crm_version == made.version
-        assert (link.google_deleted, link.leaving, link.event_type) == (False, False, event_type)
+        assert (link.leaving, link.event_type) == (False, event_type)
         assert stores.inbound().pairs_exist() is True
         # A later page of the same listing that repeats the event finds its link.
         found = store.lookup([listed("ev1", new.fields, etag='"6"')], lookups=True)
@@ -389,20 +389,7 @@ class InboundStoreContract:
             "google",
             True,
         )
-        assert (link.google_deleted, link.event_type) == (False, "outOfOffice")
-
-    def test_a_link_save_of_a_cancelled_event_keeps_google_deleted(
-        self, stores: StoreBench
-    ) -> None:
-        """The outbound look plans it as cancelled in Google (Link.google_deleted)."""
-        meeting_id = stores.person_creates(fields_of(stores))
-        link_to(stores, meeting_id, "ev1")
-        save = a_link_save(stores, listed("ev1", cancelled=True, etag='"7"'), meeting_id)
-        store = stores.inbound()
-        with store.transaction():
-            assert store.write_page(PageWrites(links=[save])) == []
-        [link] = stores.links.links(calendar_id=CAL)
-        assert (link.meeting_id, link.google_deleted, link.etag) == (meeting_id, True, '"7"')
+        assert link.event_type == "outOfOffice"
 
     def test_a_link_save_replaces_the_events_link(self, stores: StoreBench) -> None:
         first = stores.person_creates(fields_of(stores))

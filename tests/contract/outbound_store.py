@@ -16,8 +16,6 @@ from typing import ClassVar
 
 import pytest
 
-from tandem.sync.core.stores import PageWrites
-from tests.contract.inbound_store import a_link_save
 from tests.contract.store_bench import (
     CAL,
     OTHER_CAL,
@@ -26,7 +24,6 @@ from tests.contract.store_bench import (
     ids,
     imported,
     link_to,
-    listed,
     meeting,
     occurrence_start,
     weekly,
@@ -77,21 +74,6 @@ class OutboundStoreContract:
         stores.person_deletes(meeting_id)
         [(_, crm)] = stores.outbound().linked_candidates()
         assert (crm.meeting_id, crm.deleted) == (meeting_id, True)
-
-    def test_a_link_whose_event_was_found_cancelled_is_a_candidate(
-        self, stores: StoreBench
-    ) -> None:
-        """The last listing found the event cancelled and the CRM edited the meeting since
-        (an edit beats a deletion): the outbound look pushes it back."""
-        meeting_id = stores.person_creates(fields_of(stores))
-        link_to(stores, meeting_id, "ev1")
-        inbound = stores.inbound()
-        save = a_link_save(stores, listed("ev1", cancelled=True), meeting_id)
-        with inbound.transaction():
-            assert inbound.write_page(PageWrites(links=[save])) == []
-        found = self.candidates(stores)
-        assert found["ev1"][0].google_deleted is True
-        assert found["ev1"][1] == meeting_id
 
     def test_a_leaving_link_is_a_candidate(self, stores: StoreBench) -> None:
         """We started removing its event (private while private sync is off)."""

@@ -20,7 +20,6 @@ def link_from_row(row: EventLink) -> Link:
         crm_version=row.base_version,
         origin="crm" if row.origin == EventLink.Origin.CRM else "google",
         leaving=row.leaving,
-        google_deleted=row.google_deleted,
         event_type=row.event_type or "default",
     )
 
@@ -56,7 +55,6 @@ class DjangoLinks:
                 "etag": link.etag,
                 "base": fields_to_json(link.base),
                 "base_version": link.crm_version,
-                "google_deleted": False,
                 "leaving": link.leaving,
                 "event_type": link.event_type,
                 **known,

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from tandem.sync.core.actions import (
-    CreateInCrm,
     DeleteInCrm,
     DeleteInGoogle,
     DiscardRow,
@@ -163,14 +162,6 @@ class Applier:
         try:
             for action in plan.actions:
                 match action:
-                    case CreateInCrm():
-                        meeting = self.crm.create_meeting(
-                            fields=action.fields,
-                            import_key=f"{self.calendar_id}/{action.event_id}",
-                            read_only=action.read_only,
-                        )
-                        self._wrote("crm_created")
-                        meeting_id, version = meeting.meeting_id, meeting.version
                     case UpdateCrm():
                         meeting = self.crm.update_meeting(
                             meeting_id=action.meeting_id,
@@ -303,15 +294,17 @@ class Applier:
                     case RecordProblem() if occurrence is not None:
                         self.report.errors.append(missing_instance(occurrence, rule=plan.why))
                         self.failed_items += 1
-                    case RecordProblem() if action.holds_token:
-                        self.report.errors.append(problem_of(action, meeting, event, rule=plan.why))
-                        self.failed_items += 1
-                    case RecordProblem():
+                    case RecordProblem() if not action.holds_token:
                         # An event the CRM cannot read: a warning, as the inbound pass says
                         # it (its meeting's edit waits until Google's event is readable).
                         self.report.warnings.append(
                             problem_of(action, meeting, event, rule=plan.why)
                         )
+                    case _:
+                        # New meetings from Google (CreateInCrm) and the problems that hold
+                        # a listing's token are the inbound pass's, written with its page
+                        # (core/inbound.py): no plan handed to the applier holds them.
+                        raise AssertionError(f"{action!r} is not carried out by the applier")
         except SideError as error:
             self.report.errors.append(item_error(plan, meeting, error))
             self.failed_items += 1
@@ -405,13 +398,13 @@ def plan_hold_apply(
     listing_complete: bool,
     synced: Callable[[], int],
     allow_mass_delete: bool,
-    listed: int | None = None,
 ) -> tuple[list[Planned], BreakerVerdict]:
-    """The engine's one loop over paired items: plan each with the decision table, check
-    the mass-delete breaker for each direction (deletions in either direction count, each
-    against the synced meetings), apply every plan (a tripped breaker holds the plans that
-    delete in its direction). ``synced``: how many items are linked, asked only when the
-    breaker could trip. Used by the outbound pass (core/outbound.py).
+    """The outbound pass's loop over paired items (core/outbound.py): plan each with the
+    decision table, check the mass-delete breaker, apply every plan (a tripped breaker
+    holds the plans that delete). Its items are links as last agreed, alive in Google, so
+    the deletions it can plan are the CRM's, copied to Google; those made in Google come
+    with a listing, and the inbound pass counts them (core/inbound.py). ``synced``: how
+    many items are linked, asked only when the breaker could trip.
     """
     planned = [
         Planned(
@@ -429,30 +422,18 @@ def plan_hold_apply(
         for link, crm, event in items
     ]
     applier.report.plans.extend(p.plan for p in planned)
-    in_crm = sum(p.plan.deletes_in_crm for p in planned)
-    in_google = sum(p.plan.deletes_in_google for p in planned)
-    # Deletions copied into the CRM were made in Google, and the other way round.
-    from_google = breaker_check(
-        deletes=in_crm,
+    verdict = breaker_check(
+        deletes=sum(p.plan.deletes_in_google for p in planned),
         synced=synced,
-        listing_complete=listing_complete,
-        listed=listed,
         allow=allow_mass_delete,
-        deleted_in="google",
-    )
-    from_crm = breaker_check(
-        deletes=in_google, synced=synced, allow=allow_mass_delete, deleted_in="crm"
+        deleted_in="crm",
     )
     for entry in planned:
-        held = (from_google.tripped and entry.plan.deletes_in_crm) or (
-            from_crm.tripped and entry.plan.deletes_in_google
-        )
-        if held:
+        if verdict.tripped and entry.plan.deletes_in_google:
             continue  # The breaker holds these deletions until the user answers.
         if not entry.plan.actions:
             continue
         applier.apply(entry.plan, entry.link, entry.crm, entry.event, listing_complete)
-    verdict = from_google if from_google.tripped else from_crm
     return planned, verdict
 
 

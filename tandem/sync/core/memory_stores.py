@@ -137,7 +137,6 @@ class MemoryInboundStore:
                         etag=new.event.etag,
                         crm_version=meeting.version,
                         origin="crm" if new.link_origin == "crm" else "google",
-                        google_deleted=new.event.cancelled,
                         event_type=new.event.event_type,
                     )
                 )
@@ -152,7 +151,6 @@ class MemoryInboundStore:
                     crm_version=save.version,
                     origin=save.origin,
                     leaving=save.leaving,
-                    google_deleted=save.event.cancelled,
                     event_type=save.event.event_type,
                 )
             )

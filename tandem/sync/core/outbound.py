@@ -67,8 +67,7 @@ class Outbound:
                 GoogleEvent(
                     link.event_id,
                     link.etag,
-                    None if link.google_deleted else link.base,
-                    cancelled=link.google_deleted,
+                    link.base,
                     event_type=link.event_type,
                 ),
             )

@@ -26,8 +26,10 @@ class Link:
     ``origin`` the side the item was born on ("crm": pushed by us, "google": imported).
     ``leaving``: we started removing the event from Google (a private meeting while private
     sync is off), so a cancelled event then is our own doing, never a user's deletion.
-    ``google_deleted``: the last listing found the event cancelled (the outbound look plans
-    it as such); ``event_type``: Google's ``eventType`` as last listed (core/event_types.py).
+    ``event_type``: Google's ``eventType`` as last listed (core/event_types.py). A link is
+    saved only for an event the sides agree on, never a cancelled one: an event Google
+    cancelled since shows at the next write as a 412 (its etag moved), and the re-read
+    plans it as cancelled.
     """
 
     calendar_id: str
@@ -38,7 +40,6 @@ class Link:
     crm_version: int
     origin: Side
     leaving: bool = False
-    google_deleted: bool = False
     event_type: str = "default"
 
 

@@ -73,7 +73,7 @@ class DjangoOutboundStore:
     # An idle run must cost the same at 10 and at 50,000 meetings (issue 11): outside a full
     # look, the three queries below start from the meetings changed since the user's last
     # clean run (``_changed_meeting_ids``, the (owner, updated_at) index) and from the links
-    # Google cancelled or that are leaving (a partial index), never from every meeting, link
+    # that are leaving Google (a partial index), never from every meeting, link
     # and import record of the user. Why that finds what the full queries find: a run that
     # succeeded left every link agreeing (a candidate it could not settle made it fail or
     # ask the user) and pushed or restored every candidate; a meeting is a candidate again
@@ -108,18 +108,18 @@ class DjangoOutboundStore:
             google_sub=self.ctx.google_sub,
             calendar_id=self.calendar.calendar_id,
         ).select_related("meeting")
-        flagged = Q(google_deleted=True) | Q(leaving=True)
-        changed = ~Q(base_version=F("meeting__version")) | flagged
+        leaving = Q(leaving=True)
+        changed = ~Q(base_version=F("meeting__version")) | leaving
         if not self.ctx.force_full_outbound:
             edited = self._changed_meeting_ids()
             if edited is None:
                 found = list(rows.filter(changed))
             else:
-                # The flagged links (a partial index holds only them), then the links of the
+                # The leaving links (a partial index holds only them), then the links of the
                 # meetings changed since the last clean run whose version moved on. Looked
                 # up by meeting id alone (the index on it) and checked here, so that no
                 # planner prefers a scan of the calendar's links.
-                found = list(rows.filter(flagged))
+                found = list(rows.filter(leaving))
                 seen = {row.pk for row in found}
                 if edited:
                     found += [
