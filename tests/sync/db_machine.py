@@ -125,6 +125,11 @@ class ConvergenceMachine(RuleBasedStateMachine):
         # un-picked (which forgets the calendar's events, see _remove_calendar).
         self.deleted_with_their_event: set[int] = set()
         self.meeting_of_event: dict[tuple[str, str], int] = {}
+        # Events the person made with a copy of another event's extended properties, our
+        # marker included (series_rules.py, "this and following" in Google): the marker
+        # names the meeting of the event copied, not theirs (tandem/sync/core/pairing.py
+        # plans such a copy as a new event).
+        self.copies: set[str] = set()
         self.series_made = False  # a recurring meeting was made (series_rules.py)
         self.has_links = False  # the last sync left links: edits of synced meetings are drawn
         # A dozen items at once, twice an example at most: Google's request quota per user
@@ -471,10 +476,10 @@ class ConvergenceMachine(RuleBasedStateMachine):
         )
 
     def _marker_meeting(self, event: dict[str, Any]) -> int | None:
-        """The meeting our marker on ``event`` names (None: no marker of ours)."""
+        """The meeting our marker on ``event`` names (None: no marker of ours, or a copy's)."""
         marker = event.get("extendedProperties", {}).get("private", {}).get(MARKER_KEY)
         namespace = self._namespace()
-        if marker is None or not namespace:
+        if marker is None or not namespace or event["id"] in self.copies:
             return None
         return meeting_id_from_marker(namespace, marker)
 
@@ -728,7 +733,12 @@ class ConvergenceMachine(RuleBasedStateMachine):
         # marker names the series, not the occurrence.
         marker = event.get("extendedProperties", {}).get("private", {}).get(MARKER_KEY)
         namespace = self._namespace()
-        if marker is not None and namespace and not event.get("recurringEventId"):
+        if (
+            marker is not None
+            and namespace
+            and not event.get("recurringEventId")
+            and event["id"] not in self.copies
+        ):
             meeting_id = meeting_id_from_marker(namespace, marker)
             if meeting_id is not None:
                 return meeting_id
@@ -883,8 +893,8 @@ class ConvergenceMachine(RuleBasedStateMachine):
         markers: list[str] = []
         for calendar_id in CALENDARS:
             for event in self._events(calendar_id).values():
-                if event.get("recurringEventId"):
-                    continue  # An occurrence carries its series' marker.
+                if event.get("recurringEventId") or event["id"] in self.copies:
+                    continue  # An occurrence carries its series' marker; a copy the person's.
                 marker = event.get("extendedProperties", {}).get("private", {}).get(MARKER_KEY)
                 if marker is not None and event["status"] != "cancelled":
                     markers.append(marker)

@@ -18,7 +18,7 @@ from tandem.meetings.occurrences import series_starts
 from tandem.sync.core.fields import MeetingFields, TimedMoment
 from tandem.sync.models import EventLink, SyncRun, UserSyncState
 from tests.sync.prop_support import ANCHOR, PRIMARY, settings_for_the_emulator
-from tests.sync.series_rules import SeriesMachine
+from tests.sync.series_rules import GoogleSplitMachine, SeriesMachine
 
 
 class Drawn:
@@ -140,3 +140,96 @@ def test_the_breakers_question_is_checked_against_the_rules(
     asked = SyncRun.objects.filter(owner=machine.world.user, status=SyncRun.Status.NEEDS_ATTENTION)
     assert asked.exists()
     assert state.held_deletions == []  # the user confirmed: nothing is held any more
+
+
+@pytest.mark.parametrize(
+    ("made_in", "ending", "copy"),
+    [
+        ("google", "UNTIL", False),
+        ("google", "COUNT", True),
+        ("crm", "UNTIL", False),
+        ("crm", "COUNT", True),
+    ],
+)
+def test_this_and_following_changed_in_google_trims_the_series_and_imports_the_new_one(
+    transactional_db: None, settings: Any, made_in: str, ending: str, copy: bool
+) -> None:
+    """The rule that draws "this and following events" changed in Google (the API guide's
+    two requests: the series' rule trimmed, a new series inserted, maybe with a copy of the
+    series' extended properties, our marker among them) leaves two series that each side
+    shows alike: the checks of every clean sync pass, and the CRM has the trimmed meeting
+    and a new one with the rest, moved and renamed."""
+    settings_for_the_emulator(settings)
+    machine = GoogleSplitMachine()
+    try:
+        _cut_in_google(machine, made_in, ending, copy)
+    finally:
+        machine.teardown()
+
+
+def _cut_in_google(machine: GoogleSplitMachine, made_in: str, ending: str, copy: bool) -> None:
+    if made_in == "google":
+        series = _google_series(machine, "DAILY")
+    else:
+        first = ANCHOR.replace(hour=16) + timedelta(days=20)
+        machine.crm_create_series(
+            fields=MeetingFields(
+                subject="Kick-off",
+                start=TimedMoment(first, "Europe/Paris"),
+                end=TimedMoment(first + timedelta(minutes=30), "Europe/Paris"),
+                recurrence=("RRULE:FREQ=DAILY;COUNT=3",),
+            )
+        )
+        machine.sync()
+        series = Meeting.objects.get(owner=machine.world.user, series__isnull=True)
+    (event,) = [e for e in machine._live_events(PRIMARY).values() if e.get("recurrence")]
+    machine.google_change_following(
+        data=Drawn(calendar=PRIMARY, **{"series event": event, "cut at": 1}),
+        subject="Lunch",
+        move=30,
+        ending=ending,
+        copy_properties=copy,
+    )
+    machine.sync()  # every check of a clean sync
+    series.refresh_from_db()
+    new = Meeting.objects.get(owner=machine.world.user, series__isnull=True, subject="Lunch")
+    assert [start.date() for start in _starts(series)] == [series.start.date()]
+    assert new.start == series.start + timedelta(days=1, minutes=30)
+    assert new.recurrence == ["RRULE:FREQ=DAILY;COUNT=2"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found with GoogleSplitMachine at 100 CI examples, fails on aa18384 too: Google's "
+    "instance of the old series is cancelled, the checks find no one who asked (engine or "
+    "oracle: not settled)",
+)
+def test_a_crm_cut_over_a_cancellation_not_yet_synced(machine: SeriesMachine) -> None:
+    """Two occurrences cancelled in the CRM, a sync that fails at its first PATCH, then
+    "this and following" from the second in the CRM: the next clean sync passes every
+    check. series_rules._pick_cut does not draw this path."""
+    first = ANCHOR + timedelta(days=1)
+    machine.crm_create(
+        fields=MeetingFields(
+            subject="Kick-off",
+            start=TimedMoment(first, "UTC"),
+            end=TimedMoment(first + timedelta(minutes=30), "UTC"),
+            recurrence=("RRULE:FREQ=WEEKLY;COUNT=3",),
+        )
+    )
+    series = Meeting.objects.get(owner=machine.world.user)
+    for week in (0, 1):
+        occurrence = first + timedelta(weeks=week)
+        machine.crm_cancel_occurrence(data=Drawn(series=series.pk, occurrence=occurrence))
+    machine.flaky_sync(
+        route="PATCH /calendar/v3/calendars/*/events/*",
+        kind={"status": 500, "reason": "backendError"},
+        after=0,
+    )
+    # Past _pick_cut's guard (the path it does not draw): the cut as a person makes it.
+    for slot in machine.slots.by_series[series.pk].values():
+        slot.sides.clear()
+    machine.crm_change_following(
+        data=Drawn(series=series.pk, **{"cut at": 1}), subject=None, move=0
+    )
+    machine.sync()
