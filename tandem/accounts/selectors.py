@@ -10,12 +10,16 @@ from tandem.accounts.models import GoogleConnection, Preferences
 
 def preferences_for(*, user: User) -> Preferences:
     """The user's preferences; the defaults, unsaved, until the user saves some. Every page
-    reads them, and a GET never writes (issue 15): the row is made by the first save. A
-    user read with ``select_related("preferences")`` costs no query (the sync run's)."""
-    if User.preferences.is_cached(user):  # type: ignore[attr-defined]
-        preferences = getattr(user, "preferences", None)  # None: the join found no row
-    else:
-        preferences = Preferences.objects.filter(user=user).first()
+    reads them, and a GET never writes (issue 15): the row is made by the first save."""
+    preferences = Preferences.objects.filter(user=user).first()
+    return preferences if preferences is not None else Preferences(user=user)
+
+
+def preferences_joined(*, user: User) -> Preferences:
+    """``preferences_for`` without a query, for a user just read with
+    ``select_related("preferences")`` (the sync run's). Never for a user object that lived
+    longer: an unsaved default made for it is cached on it too, and would hide a save."""
+    preferences = getattr(user, "preferences", None)  # None: the join found no row
     return preferences if preferences is not None else Preferences(user=user)
 
 

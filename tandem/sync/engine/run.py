@@ -13,7 +13,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from tandem.accounts.models import GoogleConnection, SyncSettings
-from tandem.accounts.selectors import preferences_for
+from tandem.accounts.selectors import preferences_joined
 from tandem.accounts.tokens import connection_mark_scope_missing
 from tandem.google import errors as google_errors
 from tandem.sync.core.run_report import RunReport, RunStatus
@@ -161,7 +161,7 @@ def _sync(
         now=now,
         sync_private=sync_settings.sync_private,
         target_calendar_id=sync_settings.target_calendar_id,
-        all_day_zone=preferences_for(user=user).time_zone,
+        all_day_zone=preferences_joined(user=user).time_zone,
         last_clean_started_at=connection.last_clean_started_at,
         allow_mass_delete=allow_mass_delete,
         run_id=run.pk,
