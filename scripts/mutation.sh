@@ -20,7 +20,8 @@
 # Look at a survivor: --show <name>; list them: .venv/bin/mutmut results (core only)
 #
 # MUTATION_ENGINE=1: instead of [tool.mutmut]'s core, the database's side of the passes
-# (ENGINE_FILES below) with the tests that reach it, database ones included (ENGINE_TESTS).
+# (ENGINE_FILES below, or MUTATION_ENGINE_FILES) with the tests that reach it, database ones
+# included (ENGINE_TESTS).
 # Each of those runs for minutes, so not every mutant is run: MUTATION_SAMPLE (default 40)
 # mutants of each file, drawn with MUTATION_SEED (default 1), run one of each file in turn
 # in the draw's order, so that a run stopped early (Ctrl-C; the verdicts so far are kept)
@@ -37,10 +38,12 @@ if [ ! -x .venv/bin/mutmut ]; then
   exit 1
 fi
 
-# The engine's mutation sample: the database's stores of the inbound and settings passes and
-# the one applier, with every test that can reach them: tests/sync runs the engine, and
-# tests/sync_core reaches the applier too (and kills quickest: mutmut runs the fastest first).
-ENGINE_FILES="tandem/sync/engine/inbound.py tandem/sync/engine/settings_changes.py tandem/sync/core/apply.py"
+# The engine's mutation sample: the database's stores of the three passes, the run that
+# drives them, and the one applier, with every test that can reach them: tests/sync runs the
+# engine, and tests/sync_core reaches the applier too (and kills quickest: mutmut runs the
+# fastest first). MUTATION_ENGINE_FILES replaces the list (each file's draw depends only on
+# the seed and its path, so a file added or left out changes no other file's sample).
+ENGINE_FILES="${MUTATION_ENGINE_FILES:-tandem/sync/engine/inbound.py tandem/sync/engine/settings_changes.py tandem/sync/core/apply.py tandem/sync/engine/outbound.py tandem/sync/engine/run.py}"
 ENGINE_TESTS="tests/sync_core tests/contract tests/sync"
 
 summary() {
