@@ -320,14 +320,48 @@ class TestDjangoOutboundStoreFullLook(DjangoOutboundBinding):
 
 
 class TestDjangoOutboundStoreFullLookAfterInbound(DjangoOutboundBinding):
-    """A full look in a run whose inbound passes began before the links were written: the
-    links they wrote are looked at only when changed (``inbound_started_at``)."""
+    """A full look in a run whose inbound passes began after the contract's rows were
+    written (``inbound_started_at``): the contract holds for every row written before.
+    Beyond it: what the inbound pass (or the person, meanwhile) wrote since is left alone."""
 
     @pytest.fixture
     def stores(self) -> Iterator[DjangoStoreBench]:
         bench = store_bench("ann", full_look=True)
-        bench.ctx.inbound_started_at = timezone.now() - timedelta(seconds=1)
+        bench.ctx.inbound_started_at = timezone.now() + timedelta(days=1)
         yield bench
+
+    def test_what_was_written_since_the_inbound_pass_began_is_left_to_the_next_run(
+        self, stores: DjangoStoreBench
+    ) -> None:
+        """One plan per item per run: a link the inbound pass wrote was planned by it (even
+        one whose meeting's version moved on), the meetings it imported are linked, and a
+        meeting the person made meanwhile is found by the next run's look at the changes.
+        A first import is then not read three more times after its last page."""
+        changed = stores.person_creates(fields_of(stores))
+        link_to(stores, changed, "ev1")
+        stores.person_edits(changed, fields_of(stores, "Renamed"))
+        restored = imported(stores, "ev2").meeting_id
+        made = stores.person_creates(fields_of(stores, "Made meanwhile"))
+        stores.ctx.inbound_started_at = timezone.now() - timedelta(minutes=5)
+        store = stores.outbound()
+        assert store.linked_candidates() == []
+        assert store.restored_imports() == []
+        assert store.unpushed() == []
+        # The same rows before the inbound pass began: all three looked at.
+        stores.ctx.inbound_started_at = timezone.now() + timedelta(minutes=5)
+        store = stores.outbound()
+        assert [crm.meeting_id for _, crm in store.linked_candidates()] == [changed]
+        assert [crm.meeting_id for crm, _ in store.restored_imports()] == [restored]
+        assert [crm.meeting_id for crm in store.unpushed()] == [made]
+
+    def test_a_leaving_link_written_since_the_inbound_pass_began_is_looked_at(
+        self, stores: DjangoStoreBench
+    ) -> None:
+        """Leaving Google is the outbound pass's work, whoever saved the intent."""
+        leaving = stores.person_creates(fields_of(stores))
+        link_to(stores, leaving, "ev1", leaving=True, origin="crm")
+        stores.ctx.inbound_started_at = timezone.now() - timedelta(minutes=5)
+        assert [crm.meeting_id for _, crm in stores.outbound().linked_candidates()] == [leaving]
 
 
 class TestDjangoOutboundStoreFirstRuns(DjangoOutboundBinding):

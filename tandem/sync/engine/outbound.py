@@ -82,25 +82,44 @@ class DjangoOutboundStore:
     # (``force_full_outbound``), as does a run after many changes (CHANGED_LOOK_MAX).
 
     def _changed_meeting_ids(self, *, again: bool = False) -> list[int] | None:
-        """The user's meetings changed since their last clean run began (less a margin for
-        clocks and commits), or None when everything must be looked at: a full look, no
-        clean run yet, or more than CHANGED_LOOK_MAX of them (then the full queries are as
-        cheap). ``again``: read them anew (after this pass's own writes)."""
-        if self.ctx.force_full_outbound:
+        """The meetings the candidate queries start from (``_look_from``), or None when
+        everything must be looked at, or when more than CHANGED_LOOK_MAX of them (then the
+        full queries are as cheap). ``again``: read them anew (after this pass's own
+        writes)."""
+        look_from = self._look_from()
+        if look_from is None:
             return None
         cached = self.cache
-        last_clean = self.ctx.last_clean_started_at
-        if last_clean is None:
-            return None
-        since = last_clean - CHANGE_MARGIN
         if again or "ids" not in cached:
             ids = list(
-                Meeting.objects.filter(owner=self.ctx.user, updated_at__gte=since)
+                Meeting.objects.filter(look_from, owner=self.ctx.user)
                 .order_by()
                 .values_list("pk", flat=True)[: CHANGED_LOOK_MAX + 1]
             )
             cached["ids"] = None if len(ids) > CHANGED_LOOK_MAX else ids
         return cached["ids"]  # type: ignore[return-value]
+
+    def _look_from(self) -> Q | None:
+        """Which of the user's meetings can be candidates, by ``updated_at`` (the
+        (owner, updated_at) index), or None for all of them.
+
+        - Outside a full look: those changed since the last clean run began, less a margin
+          for clocks and commits.
+        - In a full look (a settings change, no clean run yet) after this run's inbound
+          pass: those written before that pass began. A meeting written since was written
+          by the pass, which planned it under the current settings (one plan per item per
+          run; the meetings it made are imported and linked), or by the person during the
+          run, and then the next run finds it among the changes since this run began (a run
+          that is not clean leaves the next one a full look again). So a first import of
+          10,000 events is not read again after its last page, where no wait for Google
+          hides the work.
+        """
+        last_clean = self.ctx.last_clean_started_at
+        if not self.ctx.force_full_outbound and last_clean is not None:
+            return Q(updated_at__gte=last_clean - CHANGE_MARGIN)
+        if self.ctx.inbound_started_at is not None:
+            return Q(updated_at__lt=self.ctx.inbound_started_at)
+        return None
 
     def linked_candidates(self) -> list[tuple[Link, CrmMeeting]]:
         rows = EventLink.objects.filter(
@@ -116,7 +135,7 @@ class DjangoOutboundStore:
                 found = list(rows.filter(changed))
             else:
                 # The leaving links (a partial index holds only them), then the links of the
-                # meetings changed since the last clean run whose version moved on. Looked
+                # candidate meetings (_look_from) whose version moved on. Looked
                 # up by meeting id alone (the index on it) and checked here, so that no
                 # planner prefers a scan of the calendar's links.
                 found = list(rows.filter(leaving))
@@ -135,10 +154,9 @@ class DjangoOutboundStore:
                     ]
                 found.sort(key=lambda row: row.event_id)
         elif self.ctx.inbound_started_at is not None:
-            # Links this run's inbound pass wrote were planned under the current settings
-            # (a pending Google write leaves them "changed"); the full look is for the others,
-            # else a first import of 10,000 events re-plans all 10,000.
-            found = list(rows.filter(changed | Q(updated_at__lt=self.ctx.inbound_started_at)))
+            # Links this run's inbound pass wrote were planned by it (see _look_from); the
+            # full look is for the others and for the leaving ones, the outbound pass's work.
+            found = list(rows.filter(leaving | Q(updated_at__lt=self.ctx.inbound_started_at)))
         else:
             found = list(rows)
         cached = self.cache
