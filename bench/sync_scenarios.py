@@ -214,6 +214,29 @@ def page_timeline() -> Iterator[list[tuple[float, float]]]:
         inbound.pages_ahead = original
 
 
+@contextmanager
+def request_timeline() -> Iterator[list[tuple[float, float]]]:
+    """For each events.list page the run's client reads (in whichever thread): the
+    ``perf_counter`` at which its request started and at which its body was decoded. Shows
+    whether a page arrives late because it was asked for late or because it took longer."""
+    from tandem.google.calendar import CalendarClient
+
+    original = CalendarClient.events_page
+    spans: list[tuple[float, float]] = []
+
+    def traced(self: Any, *args: Any, **options: Any) -> Any:
+        asked = time.perf_counter()
+        page = original(self, *args, **options)
+        spans.append((asked, time.perf_counter()))
+        return page
+
+    CalendarClient.events_page = traced  # type: ignore[method-assign]
+    try:
+        yield spans
+    finally:
+        CalendarClient.events_page = original  # type: ignore[method-assign]
+
+
 listing_span: list[float] = []
 
 
@@ -243,10 +266,11 @@ def import_run(
         from tandem.sync.engine import sync_user_now
 
         page_through(user)  # warm-up: imports, connection set-up, the emulator's caches
+        _as_a_started_worker()
         before = [page_through(user) for _ in range(reps)]
         _, mark = _requests_since(control, 0)
         profiler = cProfile.Profile() if profile else None
-        with gc_timer() as collecting, page_timeline() as timeline:
+        with gc_timer() as collecting, page_timeline() as timeline, request_timeline() as spans:
             started, cpu_started = time.perf_counter(), time.process_time()
             thread_started = time.thread_time()
             if profiler:
@@ -300,6 +324,14 @@ def import_run(
                     "run record) "
                     f"{(started + took - listing_span[-1]) * 1000:.0f} ms"
                 )
+        if spans:
+            print(
+                "  its list requests (asked at / arrived at, ms from the run's start): "
+                + ", ".join(
+                    f"{(asked - started) * 1000:.0f}/{(came - started) * 1000:.0f}"
+                    for asked, came in spans
+                )
+            )
         print(f"  ratio import / paging: {ratio:.2f} (target <= {target:g})")
         if decoders:
             page_delay_set(control, 0)
@@ -377,6 +409,14 @@ def decode_times(user: BenchUser, *, reps: int = 5) -> None:
         )
 
 
+def _as_a_started_worker() -> None:
+    """What a Celery worker does when it starts (config/celery.py): the objects alive then
+    are hidden from the garbage collector's full collections."""
+    from config.celery import startup_objects_freeze
+
+    print(f"  as a worker at its start: {startup_objects_freeze()} objects frozen (gc.freeze)")
+
+
 def idle_run(
     *, events: int, reps: int = 0, top: int = 0, settle: float = 0, profile: str = ""
 ) -> bool:
@@ -429,6 +469,8 @@ def idle_run(
             time.sleep(settle)
             _idle_timed(w.user.user_id)
             print(f"  waited {settle:g} s and ran one idle run before the timed ones")
+        # The in-process emulator's events are frozen too: a worker holds none of them.
+        _as_a_started_worker()
         profiler = cProfile.Profile() if profile else None
         if profiler:
             profiler.enable()

@@ -4,6 +4,7 @@ CELERY_BROKER_URL points at one (CI's second pass, where it must not be skipped)
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from celery.signals import worker_init, worker_process_init
 from django.conf import settings
 from django.db import connection
 
@@ -253,3 +255,16 @@ def test_a_run_that_keeps_killing_its_worker_is_given_up_after_the_cap(
     assert len(killed) == MAX_UNFINISHED_STARTS
     assert not SyncRun.objects.filter(owner=user, status="succeeded").exists()
     assert user.pk not in due_user_ids()
+
+
+@pytest.mark.parametrize("signal_sent", [worker_init, worker_process_init])
+def test_a_starting_worker_hides_its_startup_objects_from_the_collector(signal_sent):
+    """Full collections during an import would otherwise scan Django's and the modules'
+    100,000 objects each time (config/celery.py, docs/benchmarks.md)."""
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        signal_sent.send(sender=None)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()  # the other tests' collections as before
