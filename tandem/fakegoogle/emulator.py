@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from collections import Counter
@@ -392,6 +393,12 @@ class FakeGoogle:
     def counters(self) -> dict[str, int]:
         with self._log_lock:
             return dict(self._counters)
+
+    def seed_ids(self, seed: int) -> None:
+        """New event ids from a generator seeded with ``seed`` until the next reset, so a
+        test that replays its steps (Hypothesis' examples) meets the same ids again."""
+        with self.state.lock:
+            self.state.ids = random.Random(seed)  # noqa: S311 (ids, not secrets)
 
     def reset(self) -> None:
         """Forget everything except the signing key: accounts, clients, data, faults, logs."""

@@ -59,10 +59,10 @@ def _respond(
     return json_response(view(resource, role=entry_role, viewer=token.email, calendar=calendar))
 
 
-def _new_id(calendar: Calendar, requested: Any) -> str:
+def _new_id(emu: FakeGoogle, calendar: Calendar, requested: Any) -> str:
     if requested is None:
         while True:
-            candidate = random_base32hex(26)
+            candidate = random_base32hex(26, emu.state.ids)
             if candidate not in calendar.events:
                 return candidate
     if not isinstance(requested, str) or not is_base32hex_id(requested):
@@ -123,7 +123,7 @@ def seed(
         calendar = emu.state.calendars.get(calendar_id)
         if calendar is None:
             raise ValueError(f"no calendar {calendar_id!r}")
-        event_id = _new_id(calendar, body.get("id"))
+        event_id = _new_id(emu, calendar, body.get("id"))
         resource = _create(
             emu,
             base_url,
@@ -144,7 +144,7 @@ def insert(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiResponse:
     body = clean_body(req.json())
     with emu.state.lock:
         calendar, entry = calendar_for(emu, token, calendar_id, method="events.insert", write=True)
-        event_id = _new_id(calendar, body.get("id"))
+        event_id = _new_id(emu, calendar, body.get("id"))
         resource = _create(emu, req.base_url, calendar, body, actor=token.email, event_id=event_id)
         emu.changed(calendar.id)
         return _respond(resource, entry.access_role, token, calendar)
@@ -174,7 +174,7 @@ def import_(emu: FakeGoogle, req: ApiRequest, calendar_id: str) -> ApiResponse:
         if existing is not None:
             resource = _replace(emu, calendar, existing, body, keep_people=True)
         else:
-            event_id = _new_id(calendar, body.get("id"))
+            event_id = _new_id(emu, calendar, body.get("id"))
             resource = _create(
                 emu,
                 req.base_url,

@@ -7,6 +7,7 @@ being obviously correct under concurrent requests over being parallel.
 from __future__ import annotations
 
 import hashlib
+import random
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -166,6 +167,8 @@ class State:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.secret = secrets.token_bytes(32)
+        # New event ids: random, unless a test seeds them (FakeGoogle.seed_ids).
+        self.ids: random.Random = secrets.SystemRandom()
         self.seq = 0
         self.accounts: dict[str, Account] = {}
         self.clients: dict[str, Client] = {}

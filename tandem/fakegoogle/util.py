@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 from datetime import UTC, datetime
 
 BASE32HEX = "0123456789abcdefghijklmnopqrstuv"
 
 
-def random_base32hex(length: int = 26) -> str:
-    return "".join(secrets.choice(BASE32HEX) for _ in range(length))
+def random_base32hex(length: int = 26, ids: random.Random | None = None) -> str:
+    """A random id; ``ids``: the generator (the state's, which tests may seed)."""
+    choice = ids.choice if ids is not None else secrets.choice
+    return "".join(choice(BASE32HEX) for _ in range(length))
 
 
 def random_token(prefix: str, nbytes: int = 32) -> str:

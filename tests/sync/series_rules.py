@@ -355,17 +355,6 @@ class SeriesMachine(ConvergenceMachine):
         if len(starts) < 2:
             return None
         place = data.draw(st.integers(1, len(starts) - 1), label="cut at")
-        unsettled = [
-            at
-            for at, slot in self.slots.by_series.get(series.pk, {}).items()
-            if at >= place and slot.state == "cancelled" and "crm" in slot.sides
-        ]
-        if unsettled:
-            # Not drawn: a cut over an occurrence cancelled in the CRM since the last clean
-            # sync ends with Google's instance of the old series cancelled, which the checks
-            # call "deleted by nobody" (found with GoogleSplitMachine, the same on aa18384:
-            # test_db_machine_oracle.py::test_a_crm_cut_over_a_cancellation_not_yet_synced).
-            return None
         return series, starts[place], place
 
     def _live_rows(self, series: Meeting) -> set[int]:
@@ -602,18 +591,7 @@ class SeriesMachine(ConvergenceMachine):
     def _google_delete_allowed(self, calendar_id: str, event: dict[str, Any]) -> bool:
         series = self._events(calendar_id).get(event.get("recurringEventId", ""))
         if series is None:
-            # Not drawn: a series deleted in Google after the person changed one of its
-            # occurrences there, since the last clean sync, while the CRM edits the series:
-            # the edit brings the series back without the changed occurrence, which the
-            # checks call a lost edit (found at 100 CI examples with GoogleSplitMachine, in
-            # steps of the other rules only; the twin of _crm_delete_allowed's case, not
-            # settled yet, no test pins it).
-            item = self._item_of_event(calendar_id, event)
-            return not (
-                event.get("recurrence")
-                and self._google_occurrence_pending(item)
-                and any(edit.item == item and edit.side == "crm" for edit in self.pending)
-            )
+            return True
         placed = self._google_series_of(calendar_id, event)
         return self._google_occurrence_allowed(calendar_id, series) and not (
             placed is not None and self._other_side_acted(*placed, "google")
@@ -724,6 +702,21 @@ class SeriesMachine(ConvergenceMachine):
             item = self._item_of_event(calendar_id, event)
             self._recent(item).deleted_by.add("google")
             self._series_deleted(item)
+            # Google cancels the occurrences changed alone with their series: the person's
+            # edits of them are superseded by their own deletion (after_deletion's rule), even
+            # when a CRM edit of the series brings the series back (an edit of the series,
+            # not of those occurrences: test_db_machine_oracle.py::
+            # test_a_series_deleted_in_google_takes_the_occurrence_changed_there_along).
+            occurrences = {
+                self._item_of_event(calendar_id, other)
+                for other in self._events(calendar_id).values()
+                if other.get("recurringEventId") == event["id"]
+            }
+            self.pending = [
+                edit
+                for edit in self.pending
+                if not (edit.side == "google" and edit.item in occurrences)
+            ]
 
     def _series_deleted(self, series: Item) -> None:
         """A deleted series may come back (an edit on the other side beats the deletion),
@@ -779,7 +772,35 @@ class SeriesMachine(ConvergenceMachine):
         # Google cancels the occurrences changed alone with their series (which an edit on
         # the other side may have brought back since).
         series = self._events(calendar_id).get(series_id, {"id": series_id})
-        return self._event_deletion_asked(calendar_id, series)
+        return (
+            self._event_deletion_asked(calendar_id, series)
+            or self._cut_off(calendar_id, series, event)
+            or self._left_cancelled(calendar_id, event)
+        )
+
+    def _left_cancelled(self, calendar_id: str, instance: dict[str, Any]) -> bool:
+        """People left the instance's occurrence cancelled (the slots' record, which follows
+        a series whose calendar is un-picked, when the CRM forgets what recorded the
+        cancellation: a CRM cancellation is pushed before its calendar leaves,
+        test_db_machine_oracle.py::test_a_crm_cancellation_reaches_its_calendar_as_it_leaves)."""
+        placed = self._google_series_of(calendar_id, instance)
+        if placed is None:
+            return False
+        slot = self.slots.by_series.get(placed[0], {}).get(placed[1])
+        return slot is not None and slot.state == "cancelled"
+
+    def _cut_off(self, calendar_id: str, series: dict[str, Any], instance: dict[str, Any]) -> bool:
+        """The instance's occurrence is past the end of its series' rule in Google: a person
+        cut or shortened the series (in the CRM or in Google; the checks of the series see
+        that no one else does), and a series cut to an UNTIL or fewer occurrences drops the
+        occurrences after the cut, exceptions included, as Google Calendar does. A cancelled
+        exception there is the cut's, whoever cancelled it first: its record in the CRM
+        (the row that hid it) went with the cut, maybe before a check could learn it
+        (test_db_machine_oracle.py::test_a_crm_cut_over_a_cancellation_not_yet_synced)."""
+        rule_ = google_rule(series) if "start" in series else None
+        if rule_ is None or "originalStartTime" not in instance:
+            return False
+        return self._google_place(calendar_id, series, instance) >= rule_[1]
 
     def _hidden(self, meeting: Meeting) -> bool:
         """An occurrence row follows its series: one of a series imported from Google is an

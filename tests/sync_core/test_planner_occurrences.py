@@ -261,7 +261,11 @@ def test_an_occurrence_of_a_series_from_google_is_linked_as_from_google() -> Non
 def test_a_row_whose_occurrence_the_series_no_longer_has_goes_with_it() -> None:
     """The series was ended earlier (or its rule changed) in the CRM: Google has no such
     instance and neither has the CRM's series, so the row goes, changed or cancelled; if
-    only Google lacks it (its rule changed there), the run reports it."""
+    only Google lacks it (its rule changed there), the run reports a change, and a
+    cancellation holds there already: nothing to write or report (a calendar leaving the
+    sync is pushed to without being listed, and an error would keep it from leaving)."""
     assert plan_out(instance=None, in_series=False).actions == (DiscardRow(8),)
     assert plan_out(instance=None, hides=True, in_series=False).actions == (DiscardRow(8),)
     assert plan_out(instance=None, in_series=True).why == "no such occurrence in Google"
+    cancelled = plan_out(instance=None, hides=True, in_series=True)
+    assert (cancelled.why, cancelled.actions) == ("occurrence cancelled, none in Google", ())
