@@ -4,6 +4,7 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 
 def test_embedded_default_uses_a_generated_secret_key_kept_out_of_git():
@@ -40,3 +41,18 @@ def test_the_cache_is_per_process_unless_cache_url_names_a_shared_one():
 @pytest.mark.parametrize("url", ["nonsense://x", "memcache"])
 def test_a_cache_url_that_names_no_cache_is_refused_with_its_scheme(url: str):
     assert "Invalid cache schema" in _caches_with(url)
+
+
+@pytest.mark.django_db
+def test_sqlite_checkpoints_its_log_every_10000_pages_not_every_page_of_an_import():
+    """config/settings/base.py: SQLite's default (1,000 pages) checkpoints at nearly every
+    commit of an import's pages; the WAL file is cut back to 64 MB after a checkpoint."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's pragmas (CI's second pass runs on PostgreSQL)")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == 10_000
+        cursor.execute("PRAGMA journal_size_limit")
+        assert cursor.fetchone()[0] == 64 * 1024 * 1024
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 1  # NORMAL, as before

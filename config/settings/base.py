@@ -110,11 +110,20 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web app read while a sync worker writes; IMMEDIATE takes the write lock
     # at BEGIN so two writers queue instead of failing with "database is locked" mid-way.
+    # A checkpoint (the WAL copied into the database) runs at a commit once the WAL holds
+    # wal_autocheckpoint pages: at SQLite's 1,000 (4 MB) nearly every page of an import
+    # commits with one, 40-50 ms of a 10,000-event import, its last page's included; at
+    # 10,000 (40 MB) one in ten, each page of the database written once for many commits.
+    # journal_size_limit gives the disk back after a checkpoint of a larger WAL.
+    # https://www.sqlite.org/pragma.html#pragma_wal_autocheckpoint, sqlite.org/wal.html#ckpt
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA wal_autocheckpoint=10000; PRAGMA journal_size_limit=67108864;"
+            ),
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
