@@ -309,6 +309,28 @@ def test_a_google_edit_made_just_before_the_crm_deletion_is_pushed_brings_it_bac
     assert link is not None and link.etag == world.google.events[event_id]["etag"]
 
 
+def test_a_google_edit_made_just_before_a_crm_edit_is_pushed_is_merged_and_counted() -> None:
+    """Edited in Google (another field) between the listing and our PATCH: 412, re-read and
+    merged: the CRM takes Google's edit, Google the CRM's, and the run record counts both
+    writes (run_command.py)."""
+    world = World()
+    (event_id,) = imported(world, 9)
+    meeting_id = meeting_of(world, event_id)
+    world.crm.user_edit(meeting_id, replace(world.crm.rows[meeting_id].fields, subject="Mine"))
+    patch = world.google.patch_event
+
+    def user_edits_first(**kwargs: Any) -> Any:
+        world.google.patch_event = patch  # type: ignore[method-assign]
+        world.google.user_patch(event_id, {"location": "Room 4"})
+        return patch(**kwargs)
+
+    world.google.patch_event = user_edits_first  # type: ignore[method-assign]
+    report = world.sync()
+    assert counts(report) == {"crm_updated": 1, "google_updated": 1} and not report.errors
+    assert world.crm.rows[meeting_id].fields.location == "Room 4"
+    assert world.google_fields(event_id).subject == "Mine"
+
+
 def test_an_event_changed_again_during_its_retry_fails_its_item_after_one_retry() -> None:
     """Edited in Google before each write: the first 412 is re-read and planned once more,
     the second fails the item (the next run brings it again) instead of chasing the event."""
