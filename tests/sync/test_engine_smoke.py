@@ -6,10 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from django.contrib.auth.models import User
 
+from tandem.accounts.models import GoogleConnection
 from tandem.meetings.models import Meeting
 from tandem.meetings.services import MeetingInput, meeting_create, meeting_update
 from tandem.sync.engine import sync_user_now
+from tandem.sync.models import SyncRun
+from tandem.sync.tasks import sync_user
 from tests.conftest import DEMO_GOOGLE_EMAIL, IN_PROCESS_BASE_URL
 from tests.sync.harness import connect_user
 
@@ -74,3 +78,41 @@ def test_a_crm_meeting_reaches_google_and_a_google_event_reaches_the_crm(connect
     with _google_api(harness) as api:
         items = api.get(f"calendars/{DEMO_GOOGLE_EMAIL}/events").json()["items"]
     assert sorted(item["summary"] for item in items) == ["From Google", "Pitch v2"]
+
+
+def test_the_sync_task_answers_with_what_the_run_recorded(connected):
+    """The task's result, which the worker logs as "sync finished" (operators read it):
+    the run's status, its writes by kind and its Google requests, as its record has them."""
+    user, _ = connected
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    meeting_create(
+        owner=user,
+        data=MeetingInput(subject="Pitch", start=start, end=start + timedelta(hours=1)),
+    )
+    summary = sync_user.apply(kwargs={"user_id": user.pk, "trigger": "manual"}).get()
+    run = SyncRun.objects.get(owner=user)
+    assert (summary["status"], summary["skipped"]) == ("succeeded", "")
+    assert summary["counts"]["google_created"] == 1
+    assert summary["requests"] == run.requests > 0
+
+
+def test_the_sync_task_of_a_user_without_google_says_why_nothing_ran(db):
+    user = User.objects.create_user("nogoogle")
+    summary = sync_user.apply(kwargs={"user_id": user.pk, "trigger": "manual"}).get()
+    assert summary == {
+        "status": "skipped",
+        "skipped": "Google is not connected.",
+        "counts": {},
+        "requests": 0,
+    }
+    assert not SyncRun.objects.filter(owner=user).exists()
+
+
+def test_the_sync_task_of_a_user_whose_google_access_lapsed_says_why_nothing_ran(connected):
+    user, _ = connected
+    GoogleConnection.objects.filter(user=user).update(
+        status=GoogleConnection.Status.NEEDS_RECONNECT
+    )
+    summary = sync_user.apply(kwargs={"user_id": user.pk, "trigger": "manual"}).get()
+    assert (summary["status"], summary["skipped"]) == ("skipped", "Google is not connected.")
+    assert not SyncRun.objects.filter(owner=user).exists()
