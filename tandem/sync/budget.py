@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Min, Sum
+from django.db.models import Min, OuterRef, Subquery, Sum, Value
 from django.utils import timezone
 
 from tandem.google.calendar import RequestCounter
@@ -38,6 +38,35 @@ def requests_in_window(*, user_id: int, now: datetime | None = None) -> tuple[in
         owner_id=user_id, finished_at__gte=since, requests__gt=0
     ).aggregate(used=Sum("requests"), oldest=Min("finished_at"))
     return int(recent["used"] or 0), recent["oldest"]
+
+
+# The names under which a sync run's first query of the user's connection carries the same
+# two figures (``window_subqueries``; tandem/sync/engine/run.py reads them with everything
+# else a run starts from, in one statement), for the client's budget to take them from there.
+USED_IN_WINDOW = "budget_used_in_window"
+OLDEST_IN_WINDOW = "budget_oldest_in_window"
+
+
+def window_subqueries(*, user_ref: OuterRef) -> tuple[Subquery, Subquery]:
+    """``requests_in_window`` as two subqueries (used, oldest) of a query whose rows name
+    the user by ``user_ref``, to annotate as USED_IN_WINDOW and OLDEST_IN_WINDOW."""
+    recent = SyncRun.objects.filter(
+        owner_id=user_ref, finished_at__gte=timezone.now() - WINDOW, requests__gt=0
+    ).order_by()
+    # One group for the whole filter: the aggregate of the subquery's rows, not per row.
+    grouped = recent.annotate(one=Value(1)).values("one")
+    return (
+        Subquery(grouped.annotate(used=Sum("requests")).values("used")),
+        Subquery(grouped.annotate(oldest=Min("finished_at")).values("oldest")),
+    )
+
+
+def requests_read_with(row: object) -> tuple[int, datetime | None] | None:
+    """The figures a row annotated with ``window_subqueries`` carries, or None when it was
+    read without them."""
+    if not hasattr(row, USED_IN_WINDOW):
+        return None
+    return int(getattr(row, USED_IN_WINDOW) or 0), getattr(row, OLDEST_IN_WINDOW)
 
 
 class BudgetedCounter(RequestCounter):
@@ -67,9 +96,12 @@ class BudgetedCounter(RequestCounter):
         return max(1.0, (self.frees_at + WINDOW - timezone.now()).total_seconds())
 
 
-def request_budget_for(*, user_id: int) -> BudgetedCounter:
-    """A request counter for one user's Google client, bounded by the minute budget."""
-    used, oldest = requests_in_window(user_id=user_id)
+def request_budget_for(
+    *, user_id: int, counted: tuple[int, datetime | None] | None = None
+) -> BudgetedCounter:
+    """A request counter for one user's Google client, bounded by the minute budget.
+    ``counted``: ``requests_in_window`` as already read (``requests_read_with``)."""
+    used, oldest = counted or requests_in_window(user_id=user_id)
     return BudgetedCounter(
         user_id=user_id,
         limit=int(settings.SYNC_REQUESTS_PER_MINUTE),

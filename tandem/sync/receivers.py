@@ -16,7 +16,7 @@ from typing import Any
 from tandem.accounts.models import GoogleConnection, SyncSettings
 from tandem.google.calendar import CalendarClient
 from tandem.meetings.models import Meeting
-from tandem.sync.budget import request_budget_for
+from tandem.sync.budget import request_budget_for, requests_read_with
 from tandem.sync.models import CalendarSyncState, UserSyncState
 from tandem.sync.tasks import request_sync
 
@@ -61,4 +61,6 @@ def on_calendar_client_created(
     *, client: CalendarClient, connection: GoogleConnection, **kwargs: Any
 ) -> None:
     """Every client of a user shares the user's per-minute request budget."""
-    client.counter = request_budget_for(user_id=connection.user_id)
+    client.counter = request_budget_for(
+        user_id=connection.user_id, counted=requests_read_with(connection)
+    )

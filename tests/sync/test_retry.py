@@ -14,10 +14,12 @@ import httpx
 import pytest
 import time_machine
 from celery.exceptions import Retry
+from django.utils import timezone
 
 from tandem.google import errors
 from tandem.meetings.services import MeetingInput, meeting_create
 from tandem.sync.budget import BudgetSpent
+from tandem.sync.engine import sync_user_now
 from tandem.sync.models import SyncRun, UserSyncState
 from tandem.sync.retry import (
     BASE_SECONDS,
@@ -284,6 +286,33 @@ def test_the_request_budget_stops_a_run_before_google_would_and_the_retry_finish
     assert summary["status"] == "succeeded"
     with google_api(google_in_process) as api:
         assert google_summaries(api) == [f"M{n}" for n in range(6)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_budget_counts_the_requests_of_the_runs_of_the_last_minute(
+    ann, google_in_process, settings
+):
+    """Read with everything a run starts from (engine/run.py): runs that finished within
+    the minute count, older ones do not, and the wait is until the oldest leaves it."""
+    settings.SYNC_REQUESTS_PER_MINUTE = 4
+    now = timezone.now()
+    for seconds_ago, requests in ((90, 50), (20, 3), (10, 1)):
+        SyncRun.objects.create(
+            owner=ann,
+            status=SyncRun.Status.FAILED,
+            requests=requests,
+            finished_at=now - timedelta(seconds=seconds_ago),
+        )
+    log = google_in_process.emulator.request_log
+    before = len(log)
+    outcome = sync_user_now(user_id=ann.pk, trigger="schedule")
+    assert isinstance(outcome.retryable_error, BudgetSpent)
+    assert [e for e in log[before:] if e.path.startswith("/calendar/v3/")] == []
+    assert 35 <= outcome.retryable_error.retry_after <= 41  # the run of 20 s ago leaves at 40
+    SyncRun.objects.filter(owner=ann, requests=1).update(requests=0)  # 3 used: one more fits
+    outcome = sync_user_now(user_id=ann.pk, trigger="schedule")
+    assert outcome.run is not None and outcome.run.status == "succeeded"  # an idle run: 1
+    assert len([e for e in log[before:] if e.path.startswith("/calendar/v3/")]) == 1
 
 
 @pytest.mark.django_db(transaction=True)

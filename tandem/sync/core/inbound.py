@@ -101,7 +101,7 @@ class Inbound:
         self.report = report
         self.tripped = False
         self.clean = True  # no item of this listing failed (see _fail)
-        self.pairs_possible = True  # see InboundStore.pairs_exist
+        self._pairs: bool | None = None  # see pairs_possible
         # Occurrences listed before their series (a listing's order is unspecified): they
         # are placed once the whole listing has been read.
         self.deferred: list[Event] = []
@@ -119,6 +119,16 @@ class Inbound:
             self.report.counts["full_resyncs"] += 1
             self._listing(None)
 
+    @property
+    def pairs_possible(self) -> bool:
+        """Whether a listed event may pair with a link or an import record of the calendar
+        (InboundStore.pairs_exist). Asked once per listing, when first needed, which is
+        before the listing's first write (its first page with events, or the end of a full
+        listing): an idle run's empty page asks nothing."""
+        if self._pairs is None:
+            self._pairs = self.store.pairs_exist()
+        return self._pairs
+
     def _listing(self, token: str | None) -> None:
         full = token is None
         self.report.full_listing = self.report.full_listing or full
@@ -126,7 +136,7 @@ class Inbound:
         pending: list[PendingDelete] = []
         listed = 0
         self.clean = True
-        self.pairs_possible = self.store.pairs_exist()
+        self._pairs = None
         self.deferred = []
         # The next page is fetched while this one is written (the store's read-ahead).
         for page in self.store.ahead(self.google.pages(sync_token=token)):
@@ -231,7 +241,7 @@ class Inbound:
         # Google's pages are no snapshot: an event changed while we page comes again on a
         # later page, by then linked to the meeting an earlier page made (the last copy
         # then merges in like any change). Such a page must look its links up.
-        lookups = self.pairs_possible or not seen.isdisjoint(read)
+        lookups = bool(read) and (self.pairs_possible or not seen.isdisjoint(read))
         listed = list(read.values())
         page = plan_page(
             listed,

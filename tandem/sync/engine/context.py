@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from tandem.google.calendar import CalendarClient
 from tandem.sync.core.run_report import RunReport
 from tandem.sync.core.state import SyncSettings as CoreSettings
-from tandem.sync.models import Installation
+from tandem.sync.models import CalendarSyncState, Installation
 
 WINDOW = timedelta(days=30)
 WRITABLE_ROLES = frozenset({"owner", "writer"})
@@ -65,6 +65,20 @@ class RunContext:
     writable_calendar_ids: frozenset[str] = frozenset()
     # Renews the user's lease lock; called between calendars and pages of a long run.
     keep_alive: Callable[[], None] = field(default=lambda: None)
+    _calendar_states: dict[str, CalendarSyncState] | None = None
+
+    def calendar_states(self) -> dict[str, CalendarSyncState]:
+        """The sync states of the account's calendars, by calendar id, read in one query
+        when first asked: the settings changes (the calendars no longer picked) and each
+        inbound pass (its token) read them, once per run rather than once each."""
+        if self._calendar_states is None:
+            self._calendar_states = {
+                row.calendar_id: row
+                for row in CalendarSyncState.objects.filter(
+                    owner=self.user, google_sub=self.google_sub
+                )
+            }
+        return self._calendar_states
 
     @property
     def window_start(self) -> datetime:

@@ -87,9 +87,12 @@ class DjangoInboundStore:
     def __init__(self, ctx: RunContext, calendar: CalendarPlan) -> None:
         self.ctx = ctx
         self.calendar_id = calendar.calendar_id
-        self.state, _ = CalendarSyncState.objects.get_or_create(
-            owner=ctx.user, google_sub=ctx.google_sub, calendar_id=calendar.calendar_id
-        )
+        states = ctx.calendar_states()
+        if calendar.calendar_id not in states:
+            states[calendar.calendar_id], _ = CalendarSyncState.objects.get_or_create(
+                owner=ctx.user, google_sub=ctx.google_sub, calendar_id=calendar.calendar_id
+            )
+        self.state = states[calendar.calendar_id]
         self.state.access_role = calendar.access_role
         self.lookups = DjangoPageLookup(
             user=ctx.user,
@@ -184,7 +187,11 @@ class DjangoInboundStore:
             if full:
                 self.state.full_sync_completed_at = now
         self.state.last_listed_at = now
-        self.state.save()
+        # Only the listing's fields: the push channel's are written elsewhere meanwhile
+        # (tandem/sync/push.py, a disconnect), and this row was read when the run began.
+        self.state.save(
+            update_fields=["access_role", "sync_token", "full_sync_completed_at", "last_listed_at"]
+        )
 
     def write_page(self, writes: PageWrites) -> list[RunProblem]:
         link_saves = [self._link_row(save) for save in writes.links]

@@ -16,6 +16,7 @@ from tandem.accounts.models import GoogleConnection, SyncSettings
 from tandem.accounts.selectors import preferences_joined
 from tandem.accounts.tokens import connection_mark_scope_missing
 from tandem.google import errors as google_errors
+from tandem.sync.budget import window_subqueries
 from tandem.sync.core.run_report import RunReport, RunStatus
 from tandem.sync.engine.context import CalendarPlan, RunContext, installation_namespace
 from tandem.sync.engine.inbound import InboundPass
@@ -122,8 +123,10 @@ def _sync(
 ) -> SyncOutcome:
     # Everything a run starts from in one statement (an idle run's CPU is mostly Django
     # building statements, docs/benchmarks.md): the connection, its user, their sync
-    # settings, preferences and sync state (one row each), the installation's namespace and
-    # the start of the user's last clean run (what the outbound look starts from).
+    # settings, preferences and sync state (one row each), the installation's namespace,
+    # the start of the user's last clean run (what the outbound look starts from) and the
+    # requests of the last minute (the client's budget, tandem/sync/budget.py).
+    budget_used, budget_oldest = window_subqueries(user_ref=OuterRef("user_id"))
     connection = (
         GoogleConnection.objects.select_related(
             "user", "sync_settings", "user__preferences", "user__sync_state"
@@ -135,6 +138,9 @@ def _sync(
                 .order_by("-started_at")
                 .values("started_at")[:1]
             ),
+            # budget.USED_IN_WINDOW and budget.OLDEST_IN_WINDOW
+            budget_used_in_window=budget_used,
+            budget_oldest_in_window=budget_oldest,
         )
         .filter(user_id=user_id)
         .first()

@@ -97,12 +97,7 @@ class DjangoSettingsStore:
         ]
 
     def unpicked(self) -> list[str]:
-        return list(
-            CalendarSyncState.objects.filter(owner=self.ctx.user, google_sub=self.ctx.google_sub)
-            .exclude(calendar_id__in=self.synced)
-            .order_by("calendar_id")
-            .values_list("calendar_id", flat=True)
-        )
+        return sorted(set(self.ctx.calendar_states()) - set(self.synced))
 
     def links_of(self, calendar_id: str) -> list[tuple[Link, CrmMeeting | None]]:
         rows = self._links().filter(calendar_id=calendar_id).select_related("meeting")
@@ -129,6 +124,7 @@ class DjangoSettingsStore:
             CalendarSyncState.objects.filter(
                 owner=self.ctx.user, google_sub=self.ctx.google_sub, calendar_id=calendar_id
             ).delete()
+            self.ctx.calendar_states().pop(calendar_id, None)
 
     def keep_alive(self) -> None:
         self.ctx.keep_alive()
