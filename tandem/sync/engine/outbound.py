@@ -129,36 +129,37 @@ class DjangoOutboundStore:
         ).select_related("meeting")
         leaving = Q(leaving=True)
         changed = ~Q(base_version=F("meeting__version")) | leaving
-        if not self.ctx.force_full_outbound:
-            edited = self._changed_meeting_ids()
-            if edited is None:
-                found = list(rows.filter(changed))
-            else:
-                # The leaving links (a partial index holds only them), then the links of the
-                # candidate meetings (_look_from) whose version moved on. Looked
-                # up by meeting id alone (the index on it) and checked here, so that no
-                # planner prefers a scan of the calendar's links.
-                found = list(rows.filter(leaving))
-                seen = {row.pk for row in found}
-                if edited:
-                    found += [
-                        row
-                        for row in EventLink.objects.filter(meeting_id__in=edited)
-                        .select_related("meeting")
-                        .order_by()
-                        if row.owner_id == self.ctx.user.pk
-                        and row.google_sub == self.ctx.google_sub
-                        and row.calendar_id == self.calendar.calendar_id
-                        and row.base_version != row.meeting.version
-                        and row.pk not in seen
-                    ]
-                found.sort(key=lambda row: row.event_id)
-        elif self.ctx.inbound_started_at is not None:
-            # Links this run's inbound pass wrote were planned by it (see _look_from); the
-            # full look is for the others and for the leaving ones, the outbound pass's work.
-            found = list(rows.filter(leaving | Q(updated_at__lt=self.ctx.inbound_started_at)))
-        else:
+        full = self.ctx.force_full_outbound
+        if full and self.ctx.inbound_started_at is None:
             found = list(rows)
+        elif (edited := self._changed_meeting_ids()) is None:
+            # Too many candidate meetings: the calendar's links, filtered by the database.
+            if full:
+                # Links this run's inbound pass wrote were planned by it (see _look_from);
+                # the full look is for the others and for the leaving ones.
+                found = list(rows.filter(leaving | Q(updated_at__lt=self.ctx.inbound_started_at)))
+            else:
+                found = list(rows.filter(changed))
+        else:
+            # The leaving links (a partial index holds only them), then the links of the
+            # candidate meetings (_look_from): in a full look all of them, else those whose
+            # version moved on. Looked up by meeting id alone (the index on it) and checked
+            # here, so that no planner prefers a scan of the calendar's links.
+            found = list(rows.filter(leaving))
+            seen = {row.pk for row in found}
+            if edited:
+                found += [
+                    row
+                    for row in EventLink.objects.filter(meeting_id__in=edited)
+                    .select_related("meeting")
+                    .order_by()
+                    if row.owner_id == self.ctx.user.pk
+                    and row.google_sub == self.ctx.google_sub
+                    and row.calendar_id == self.calendar.calendar_id
+                    and (full or row.base_version != row.meeting.version)
+                    and row.pk not in seen
+                ]
+            found.sort(key=lambda row: row.event_id)
         cached = self.cache
         cached["linked"] = [row.meeting_id for row in found]
         if not found:
