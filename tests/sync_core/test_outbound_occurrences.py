@@ -150,6 +150,22 @@ def test_a_changed_row_brings_a_cancelled_instance_back_without_a_rule(world: Wo
     assert outbound.clean
 
 
+def test_a_changed_row_overwrites_an_instance_the_crm_cannot_read(world: World) -> None:
+    """An instance made unreadable in Google (a date end for a timed start): the CRM's edit
+    of that occurrence is pushed onto it whole, as onto a cancelled one, and the row is
+    linked to it."""
+    instance = world.instance({"end": {"date": "2026-03-10"}})
+    row = world.row()
+
+    outbound, report = world.push(row)
+
+    now = world.google.events[instance["id"]]
+    assert fields_from_event(now) == MOVED
+    link = world.link_of(row.row.meeting_id)
+    assert link is not None and link.event_id == instance["id"]
+    assert outbound.clean and not report.errors
+
+
 def test_a_missing_instance_is_the_rows_error_said_with_its_original_start(
     world: World,
 ) -> None:
