@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tandem.accounts.google_services import connection_for, google_disconnect
-from tandem.accounts.models import GoogleConnection
+from tandem.accounts.models import GoogleConnection, SyncSettings
+from tandem.google.calendar import CalendarClient
 from tandem.meetings.models import Meeting
+from tandem.sync.engine import sync_user_now
+from tandem.sync.google_client import google_client_for
 from tandem.sync.models import CalendarSyncState, EventLink, SyncRun
 from tests.sync.harness import (
     HOUR,
@@ -208,6 +212,32 @@ def test_turning_private_sync_off_removes_pushed_private_meetings_from_google(
 
     save_settings(world, sync_private=False)
     run_clean(world)
+    run_clean(world)
+
+    assert sorted(google_by_subject(world)) == ["Team lunch"]
+    assert sorted(m.subject for m in crm_meetings(world)) == ["Doctor", "Team lunch"]
+
+
+def test_private_sync_turned_off_while_a_run_goes_on_still_takes_private_meetings_out(
+    google_in_process, client: Client
+) -> None:  # type: ignore[no-untyped-def]
+    """Settings saved while a run goes on are not the ones it applied: the next run looks at
+    every link once (found by the reviewer of issue 11: they were compared with when that
+    run ended, so the private meeting stayed in Google for good)."""
+    world = connect_user(google_in_process, client, sync_private=True)
+    crm_create(world, "Doctor", visibility="private")
+    crm_create(world, "Team lunch", soon(days=2))
+    run_clean(world)
+
+    def client_while_the_person_saves(connection: GoogleConnection) -> CalendarClient:
+        # The run has read its settings; the person saves "private sync off" meanwhile.
+        SyncSettings.objects.filter(connection=connection).update(
+            sync_private=False, saved_at=timezone.now()
+        )
+        return google_client_for(connection)
+
+    outcome = sync_user_now(user_id=world.user.pk, client_for=client_while_the_person_saves)
+    assert outcome.run is not None and outcome.run.status == "succeeded"
     run_clean(world)
 
     assert sorted(google_by_subject(world)) == ["Team lunch"]

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -20,7 +21,7 @@ from tandem.sync.budget import window_subqueries
 from tandem.sync.core.run_report import RunReport, RunStatus
 from tandem.sync.engine.context import CalendarPlan, RunContext, installation_namespace
 from tandem.sync.engine.inbound import InboundPass
-from tandem.sync.engine.outbound import OutboundPass
+from tandem.sync.engine.outbound import CHANGE_MARGIN, OutboundPass
 from tandem.sync.engine.settings_changes import settings_changes_apply
 from tandem.sync.google_client import CalendarClientFactory, google_client_for
 from tandem.sync.locks import default_lease, lock_acquire, lock_release, lock_renew
@@ -172,10 +173,9 @@ def _sync(
         allow_mass_delete=allow_mass_delete,
         run_id=run.pk,
         keep_alive=keep_alive,
-        # A settings change (private sync off, a new target) concerns meetings that did
-        # not change: look at every link once.
-        force_full_outbound=state.last_success_at is None
-        or (sync_settings.saved_at is not None and sync_settings.saved_at > state.last_success_at),
+        force_full_outbound=_settings_unapplied(
+            sync_settings, state, last_clean_started_at=connection.last_clean_started_at
+        ),
     )
     outcome = SyncOutcome(run=run)
     report = ctx.report
@@ -214,6 +214,20 @@ def _sync(
         _finish(run, state, report)
     outcome.counts = dict(report.counts)
     return outcome
+
+
+def _settings_unapplied(
+    sync_settings: SyncSettings, state: UserSyncState, *, last_clean_started_at: datetime | None
+) -> bool:
+    """Whether the run must look at every link once: no run succeeded yet, or the settings
+    were saved since the last clean run read them. A settings change (private sync off, a
+    new target) concerns meetings that did not change. Compared with when that run began
+    (less the outbound look's margin for clocks), not when it ended: settings saved while it
+    ran were not the ones it applied."""
+    if state.last_success_at is None or last_clean_started_at is None:
+        return True
+    saved = sync_settings.saved_at
+    return saved is not None and saved > last_clean_started_at - CHANGE_MARGIN
 
 
 def _finish(run: SyncRun, state: UserSyncState, report: RunReport) -> None:
