@@ -114,7 +114,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # wal_autocheckpoint pages: at SQLite's 1,000 (4 MB) nearly every page of an import
     # commits with one, 40-50 ms of a 10,000-event import, its last page's included; at
     # 10,000 (40 MB) one in ten, each page of the database written once for many commits.
-    # journal_size_limit gives the disk back after a checkpoint of a larger WAL.
+    # journal_size_limit gives the disk back after a checkpoint of a larger WAL. The price:
+    # with synchronous=NORMAL the WAL reaches the disk at checkpoints, so a power cut (not a
+    # crash of the process) may undo the commits since the last one, whole transactions
+    # only, up to 40 MB of them instead of 4 (the sync's Google writes are safe to repeat;
+    # PostgreSQL is the choice for production, README.md "Configuration").
     # https://www.sqlite.org/pragma.html#pragma_wal_autocheckpoint, sqlite.org/wal.html#ckpt
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
