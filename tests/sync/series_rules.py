@@ -614,13 +614,7 @@ class SeriesMachine(ConvergenceMachine):
             )
         if meeting.series_id is not None:
             return "recurrence" not in values
-        start = values.get("start")
-        if (
-            start is not None
-            and "recurrence" not in values
-            and isinstance(start, TimedMoment) == meeting.all_day
-            and any("UNTIL=" in line.upper() for line in meeting.recurrence or [])
-        ):
+        if _kind_changed_under_until(values, meeting.all_day, meeting.recurrence or []):
             # Not drawn: the CRM's form refuses a series made timed or all-day whose rule
             # ends with an UNTIL of the other kind (services._check_rule_of_a_person); a cut
             # ("this and following") leaves such an UNTIL.
@@ -657,6 +651,11 @@ class SeriesMachine(ConvergenceMachine):
             meeting = Meeting.objects.filter(pk=item).first() if isinstance(item, int) else None
             if self._has_occurrences_alone(meeting, item):
                 return False  # Not drawn: the test named in _crm_edit_allowed.
+        if _kind_changed_under_until(values, "date" in event["start"], event.get("recurrence", [])):
+            # Not drawn: the twin of the CRM's refusal above. Google takes the new start and
+            # keeps an UNTIL of the other kind, which RFC 5545 does not allow and the checks
+            # cannot read (a date UNTIL on a timed series: found with seed 15 on PostgreSQL).
+            return False
         if "recurrence" in values or "start" in values:
             has_exceptions = any(
                 other.get("recurringEventId") == event["id"]
@@ -907,12 +906,8 @@ class SeriesMachine(ConvergenceMachine):
 class GoogleSplitMachine(SeriesMachine):
     """The machine with one more rule: "this and following events" changed in Google.
 
-    Apart, for now: drawn with the others, the rule moves CI's derandomized examples onto
-    paths of the other rules that fail on aa18384 already (a CRM cut over a cancellation
-    not yet synced: test_db_machine_oracle.py's strict xfail; a series deleted in Google
-    after one of its occurrences changed there, against a CRM edit, and a CRM series cut
-    to an all-day UNTIL then made timed, which the CRM refuses: not drawn or not settled).
-    test_convergence_db.py runs this machine when ``TANDEM_MACHINE_GOOGLE_SPLIT=1``."""
+    A machine of its own beside SeriesMachine (test_convergence_db.py runs both): the rule
+    takes a share of the steps, and SeriesMachine keeps the other rules' share."""
 
     @precondition(_series_made)
     @rule(
@@ -993,6 +988,18 @@ class GoogleSplitMachine(SeriesMachine):
         if rule_[1] < 2 or crm_acted:
             return None
         return calendar_id, event, data.draw(st.integers(1, rule_[1] - 1), label="cut at")
+
+
+def _kind_changed_under_until(values: dict[str, Any], all_day: bool, rule: list[str]) -> bool:
+    """An edit that makes a series timed or all-day and keeps its rule, which ends with an
+    UNTIL (of the kind the series had)."""
+    start = values.get("start")
+    return (
+        start is not None
+        and "recurrence" not in values
+        and isinstance(start, TimedMoment) == all_day
+        and any("UNTIL=" in line.upper() for line in rule)
+    )
 
 
 def _nth_bound(bound: dict[str, Any], freq: str, place: int, zone_name: str) -> dict[str, Any]:

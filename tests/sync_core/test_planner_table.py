@@ -542,6 +542,12 @@ OCCURRENCE_ROWS: list[tuple[str, dict[str, Any], str, tuple[Action, ...]]] = [
         (),
     ),
     (
+        "cancelled at a slot the series does not have, listing not read to the end",
+        {"google": occurrence(alive=False), "in_series": False, "final": False},
+        "cancelled occurrence before its series' change",
+        (WaitForSeries(OCC),),
+    ),
+    (
         "changed alone",
         {"google": occurrence()},
         "occurrence changed alone",

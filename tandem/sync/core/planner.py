@@ -439,6 +439,11 @@ def plan_occurrence(
     read_only = series.read_only or settings.read_only
     if crm_row is not None and not read_only:
         return _both_changed_occurrence(google, crm_row, series, settings)
+    if not alive and not in_series and not final:
+        # Google names an occurrence on its series as Google has it now: a move of the
+        # series in this same listing, not in the CRM yet, may give the CRM's series that
+        # slot. Planned again once the whole listing is in the CRM.
+        return plan("cancelled occurrence before its series' change", WaitForSeries(event_id))
     if not alive and not in_series:
         # Cancelled at a slot the CRM's series no longer has (its rule was cut or shortened:
         # the run deleted the exception Google kept there, and reads that back): nothing
