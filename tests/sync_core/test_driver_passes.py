@@ -331,6 +331,32 @@ def test_a_google_edit_made_just_before_a_crm_edit_is_pushed_is_merged_and_count
     assert world.google_fields(event_id).subject == "Mine"
 
 
+def test_an_event_without_a_zone_re_read_after_a_412_is_read_in_the_calendars_zone() -> None:
+    """The re-read of a 412 reads an event without a zone of its own as the listing did, in
+    its calendar's zone: only the field Google changed is merged, never a zone change."""
+    world = World()
+    world.google.zone = "Europe/Berlin"
+    event_id = world.google.user_create(timed(9))
+    for end in ("start", "end"):
+        world.google.events[event_id][end].pop("timeZone", None)
+    world.sync()
+    meeting_id = meeting_of(world, event_id)
+    world.crm.user_edit(meeting_id, replace(world.crm.rows[meeting_id].fields, subject="Mine"))
+    patch = world.google.patch_event
+
+    def user_edits_first(**kwargs: Any) -> Any:
+        world.google.patch_event = patch  # type: ignore[method-assign]
+        world.google.user_patch(event_id, {"location": "Room 4"})
+        return patch(**kwargs)
+
+    world.google.patch_event = user_edits_first  # type: ignore[method-assign]
+    report = world.sync()
+    assert counts(report) == {"crm_updated": 1, "google_updated": 1} and not report.errors
+    fields = world.crm.rows[meeting_id].fields
+    assert (fields.subject, fields.location) == ("Mine", "Room 4")
+    assert fields.start.zone == "Europe/Berlin"  # type: ignore[union-attr]
+
+
 def test_an_event_changed_again_during_its_retry_fails_its_item_after_one_retry() -> None:
     """Edited in Google before each write: the first 412 is re-read and planned once more,
     the second fails the item (the next run brings it again) instead of chasing the event."""
