@@ -102,3 +102,29 @@ def test_organizer_guests_and_video_call_are_shown_on_the_page_and_in_the_api(
         ("kim@acme.example", "tentative"),
     ]
     assert api["video_link"] == "https://meet.google.com/abc-defg-hij"
+
+
+def test_a_guests_answer_given_in_google_later_is_shown_after_the_next_sync(
+    world: SyncWorld, client: Client
+) -> None:
+    """The link keeps what the last sync read: an event listed again (a guest answered)
+    brings its guests anew, even with none of the six fields changed."""
+    start = soon(days=4)
+    guests = [
+        {"email": "dana@example.com", "self": True, "responseStatus": "accepted"},
+        {"email": "lee@acme.example", "responseStatus": "needsAction"},
+    ]
+    body = event_body("Pipeline review", start, start + HOUR, attendees=guests)
+    event = world.emulator.seed_event(calendar_id=world.primary, event=body)
+    run_clean(world)
+    meeting = Meeting.objects.get(owner=world.user, subject="Pipeline review")
+
+    guests[1] = guests[1] | {"responseStatus": "accepted"}
+    world.google.patch_event(world.primary, event["id"], attendees=guests)
+    run_clean(world)
+
+    api = client.get(f"/api/v1/meetings/{meeting.pk}/").json()["google"]
+    assert [(g["email"], g["response"]) for g in api["guests"]] == [
+        ("dana@example.com", "accepted"),
+        ("lee@acme.example", "accepted"),
+    ]
