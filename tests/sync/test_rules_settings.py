@@ -269,3 +269,21 @@ def test_revoke_then_reconnect_duplicates_nothing_on_either_side(
     assert sorted(m.subject for m in crm_meetings(world)) == subjects
     assert sorted(google_by_subject(world)) == subjects
     assert google_by_subject(world) == crm_by_subject(world)
+
+
+def test_a_picked_calendar_gone_from_the_saved_calendar_list_is_still_read(
+    world: SyncWorld,
+) -> None:
+    """The calendar list saved with the settings no longer names a picked calendar (hidden
+    from the person's list in Google since): its role is unknown, so it is read as a
+    reader's, and the run goes on."""
+    team = _team_calendar(world)
+    save_settings(world, inbound=[world.primary, team])
+    world.google.create_event(team, "Stand-up", soon(days=2), soon(days=2) + HOUR)
+    settings = SyncSettings.objects.get(connection__user=world.user)
+    settings.known_calendars = [c for c in settings.known_calendars if c["id"] != team]
+    settings.save(update_fields=["known_calendars"])
+
+    run_clean(world)
+
+    assert "Stand-up" in crm_by_subject(world)
