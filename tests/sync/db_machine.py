@@ -84,6 +84,10 @@ FAULT_KINDS: tuple[dict[str, Any], ...] = (
 # snapshots: an event changed while the engine pages comes again on a later page).
 PAGE_CAPS = (0, 0, 1, 2, 3)
 
+# How long before the window's start a synced meeting ends once it leaves the window: past
+# the rules' model's margin (rules_model.EDGE_MARGIN), so it predicts the pair.
+AGED_MINUTES = (5, 20, 24 * 60)
+
 FILL_COUNTS = (11, 13)
 BULK_PER_EXAMPLE = 2
 
@@ -313,6 +317,54 @@ class ConvergenceMachine(RuleBasedStateMachine):
             self._crm_delete(meeting)
         if then_sync:
             self.sync()
+
+    @precondition(lambda self: self.has_links)
+    @rule(
+        data=st.data(),
+        minutes=st.sampled_from(AGED_MINUTES),
+        mover=st.sampled_from(("crm", "google")),
+        change=st.sampled_from(("crm", "google", "both", "crm deletes", "google deletes")),
+        kind=st.sampled_from(("subject", "description", "location")),
+    )
+    def synced_pair_leaves_the_window(
+        self, data: st.DataObject, minutes: int, mover: str, change: str, kind: str
+    ) -> None:
+        """A synced meeting comes to end just before the window's start, as time would age
+        it (moved there on one side, and synced), then is edited or deleted on one side or
+        both: outside the window on both sides, the next sync writes nothing (DESIGN.md §3,
+        "Window everywhere"; planner row "changed outside the window"; the rules' model
+        checks it)."""
+        picked = self._pick_synced(data)
+        if picked is None:
+            return
+        meeting, calendar_id, event = picked
+        if meeting.recurrence or event.get("recurrence"):
+            return  # A series' window is its last occurrence's: not this rule's.
+        end = (self._window_start() - timedelta(minutes=minutes)).replace(microsecond=0)
+        zone = meeting.time_zone
+        moved = {
+            "start": TimedMoment(end - timedelta(hours=1), zone),
+            "end": TimedMoment(end, zone),
+        }
+        if mover == "crm":
+            self._crm_edit(meeting, moved)
+        else:
+            self._google_edit(calendar_id, event, moved)
+        self.sync()
+        meeting.refresh_from_db()
+        event = self._live_events(calendar_id).get(event["id"])
+        if meeting.deleted_at is not None or event is None:
+            return
+        if change in ("crm", "both"):
+            self._crm_edit(meeting, data.draw(field_edits(kind=kind), label="CRM edit"))
+        if change in ("google", "both"):
+            values = data.draw(field_edits(google=True, kind=kind), label="Google edit")
+            self._google_edit(calendar_id, event, values)
+        if change == "crm deletes":
+            self._crm_delete(meeting)
+        if change == "google deletes":
+            self._google_delete(calendar_id, event)
+        self.sync()
 
     def _pick_synced(self, data: st.DataObject) -> tuple[Meeting, str, dict[str, Any]] | None:
         """A linked meeting both sides may edit, alive on both (not an occurrence changed

@@ -16,6 +16,10 @@ What it covers, for each item before a clean sync (``predict``):
   read-only calendar's copy wins;
   a pushed meeting that is private while private sync is off leaves Google and stays in
   the CRM;
+- a linked plain meeting whose base and both sides (a cancelled event has none) ended
+  more than ``EDGE_MARGIN`` before the window's start: left alone, whatever either side did
+  to it (DESIGN.md §3, "Window everywhere"): the meeting, the event and the link are as
+  they were, and no conflict is recorded;
 - a meeting never pushed: in the target calendar after the sync if it is in the window and
   not private with private sync off, nowhere in Google otherwise; a series "this and
   following" cut from a series linked in a writable synced calendar goes to that calendar
@@ -36,8 +40,8 @@ What it leaves to the machine's other checks (it makes no prediction there): occ
 changed or cancelled alone and instances of a series; a series whose first occurrence
 ends before the window (whether its later occurrences put it in the window is
 test_found_by_machine.py::test_an_ongoing_series_that_began_before_the_window_is_imported);
-a linked item whose base or either side ends within ``EDGE_MARGIN`` of the window's start
-or before it; a link Google's copy of
+a linked item whose base or either side ends within ``EDGE_MARGIN`` of the window's start,
+or whose base ends before it while a side does not; a link Google's copy of
 which is missing or that is being removed (``leaving``); meetings with our event but no
 link (a crash between a write and its link), tombstones without a link, events that carry
 our marker but no link; calendars picked or un-picked in this sync; a sync during which
@@ -187,7 +191,8 @@ class Expected:
     """One item after a clean sync. ``outcome``: "both" (alive and alike on both sides,
     linked), "crm only" (alive in the CRM, not live in Google, no link), "gone" (deleted on
     both sides, no link), "nowhere in google" (a CRM meeting that must not be pushed),
-    "not imported" (an event the CRM must not take)."""
+    "not imported" (an event the CRM must not take), "left alone" (a linked pair outside
+    the window: nothing written on either side)."""
 
     why: str
     outcome: str
@@ -199,6 +204,9 @@ class Expected:
     conflicts: dict[tuple[str, ...], str] = field(default_factory=dict)
     # Counted by the breaker: the deletion it makes, and where it is copied to.
     deletes_in: str | None = None
+    # "left alone": the meeting's version, the event's etag and the link's base before the
+    # sync, which nothing may change.
+    kept: tuple[int, str, dict[str, Any]] | None = None
 
 
 @dataclass
@@ -279,8 +287,13 @@ def _home(
     return link.calendar_id
 
 
+def _window_start(world: World) -> datetime:
+    """DESIGN.md §3: the sync window is the past 30 days and the whole future."""
+    return world.now - timedelta(days=30)
+
+
 def predict(world: World) -> Prediction:
-    window = world.now - timedelta(days=30)
+    window = _window_start(world)
     meetings = {m.pk: m for m in Meeting.objects.filter(owner=world.user)}
     imported = dict(
         ImportedMeeting.objects.filter(owner=world.user).values_list("meeting_id", "import_key")
@@ -397,7 +410,27 @@ def _linked(
     google = google_shape(event, world.zones[cal])
     crm_alive = meeting.deleted_at is None
     google_alive = event.get("status") != "cancelled"
-    if base is None or not clear_of_edge(base, crm, google):
+    if base is None:
+        return None
+    # A cancelled event has no times of its own to bring it back into the window.
+    sides = (base, crm, google) if google_alive else (base, crm)
+    past = _window_start(world) - EDGE_MARGIN
+    if all(not shape.recurrence and shape.ends_before(past) for shape in sides):
+        # DESIGN.md §3 "Window everywhere": outside the window on both sides, an edit or a
+        # deletion on either side writes nothing. (A series is left out: the model reads
+        # only its first occurrence, see the module's docstring.)
+        kept = (meeting.version, str(event.get("etag")), dict(link.base))
+        return Expected(
+            "changed outside the window",
+            "left alone",
+            cal,
+            meeting.pk,
+            link.event_id,
+            crm,
+            cal in world.read_only,
+            kept=kept,
+        )
+    if not clear_of_edge(base, crm, google):
         return None
     read_only = cal in world.read_only
     writable = not read_only
@@ -589,6 +622,15 @@ def _check_item(
                     assert world.marker_meeting(other) != item.meeting_id, f"{what}: in {cal}"
     elif item.outcome == "not imported":
         assert link is None, f"{what}: imported"
+    elif item.outcome == "left alone":
+        assert item.kept is not None and meeting is not None and event is not None, what
+        version, etag, base = item.kept
+        assert meeting.version == version, f"{what}: the CRM's copy was written"
+        assert event.get("etag") == etag, f"{what}: Google's copy was written"
+        assert link is not None and link.calendar_id == item.calendar_id, f"{what}: unlinked"
+        assert link.base == base, f"{what}: its base went from {base} to {link.base}"
+        recorded = [c.field for c in conflicts if c.meeting_id == meeting.pk]
+        assert not recorded, f"{what}: conflicts recorded on {recorded}"
 
 
 # -- the sync's writes -------------------------------------------------------------------

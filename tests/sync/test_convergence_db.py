@@ -7,7 +7,9 @@ services and Google Calendar through its REST API:
 - plain meetings and events: created (some at the window's edge, ending minutes before or
   after now - 30 days; a dozen at once), edited field by field, made private, deleted,
   restored, cleared all at once; one synced meeting edited on both sides, or edited on one
-  and deleted on the other, before a sync;
+  and deleted on the other, before a sync; one synced meeting moved on one side to end
+  minutes or a day before the window's start (as time would age it), synced, then edited
+  or deleted on one side or both (the next sync must leave it alone);
 - recurring series (daily or weekly, two to five occurrences) made on either side (in the
   CRM through the meetings services); one instance changed, cancelled or restored alone in
   Google; the series edited as a whole (title, moved by half an hour or an hour, fewer
@@ -36,11 +38,11 @@ After every sync without injected faults (tests/sync/db_machine.py, series_rules
 - a second sync right after writes nothing on either side;
 - each item is what the rules say it must be (tests/sync/rules_model.py, a model of
   DESIGN.md §3 written apart from the engine: the field merge, who wins a conflict and
-  that no other conflict is recorded, an edit against a deletion, the window, private
-  sync, read-only calendars, the mass-delete breaker and the side its question names for
-  each meeting), and every Google write the sync sent carries ``sendUpdates=none``, inserts
-  only mapped fields with our marker, and patches only mapped fields it changes, with
-  If-Match.
+  that no other conflict is recorded, an edit against a deletion, the window (a pair
+  outside it on both sides is left alone), private sync, read-only calendars, the
+  mass-delete breaker and the side its question names for each meeting), and every
+  Google write the sync sent carries ``sendUpdates=none``, inserts only mapped fields with
+  our marker, and patches only mapped fields it changes, with If-Match.
 
 Two machines, 200 examples of 30 steps each in CI (``TANDEM_HYPOTHESIS_EXAMPLES`` asks for
 more; ``-k SeriesMachine`` or ``-k GoogleSplitMachine`` runs one): SeriesMachine, and
