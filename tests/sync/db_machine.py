@@ -128,6 +128,9 @@ class ConvergenceMachine(RuleBasedStateMachine):
         # Meetings whose event the person deleted in Google, kept when their calendar is
         # un-picked (which forgets the calendar's events, see _remove_calendar).
         self.deleted_with_their_event: set[int] = set()
+        # Their twins: events of an un-picked calendar whose meeting the person deleted in
+        # the CRM (see _remove_calendar).
+        self.events_deleted_with_their_meeting: set[tuple[str, str]] = set()
         self.meeting_of_event: dict[tuple[str, str], int] = {}
         # Events the person made with a copy of another event's extended properties, our
         # marker included (series_rules.py, "this and following" in Google): the marker
@@ -731,6 +734,10 @@ class ConvergenceMachine(RuleBasedStateMachine):
         for key in [key for key in self.meeting_of_event if key[0] == calendar_id]:
             if key in self.google_deleted_by_user:
                 self.deleted_with_their_event.add(self.meeting_of_event[key])
+            if self.meeting_of_event[key] in self.crm_deleted_by_user:
+                # The run pushes the CRM's deletion before the calendar leaves: the event's
+                # cancellation is the person's, though no meeting is its any more.
+                self.events_deleted_with_their_meeting.add(key)
             del self.meeting_of_event[key]
 
     # -- helpers: syncing --------------------------------------------------------------------
@@ -1022,6 +1029,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
         meeting = Meeting.objects.filter(pk=item).first() if isinstance(item, int) else None
         return (
             (calendar_id, event["id"]) in self.google_deleted_by_user
+            or (calendar_id, event["id"]) in self.events_deleted_with_their_meeting
             or item in self.crm_deleted_by_user
             or (meeting is not None and self._hidden(meeting))
         )

@@ -340,6 +340,25 @@ def test_a_crm_cancellation_reaches_its_calendar_as_it_leaves(machine: SeriesMac
     assert cancelled["originalStartTime"]["dateTime"].startswith(second.date().isoformat())
 
 
+def test_a_series_deleted_in_the_crm_reaches_its_calendar_as_it_leaves(
+    machine: SeriesMachine,
+) -> None:
+    """A series from the team calendar deleted in the CRM, then the calendar un-picked: the
+    run pushes the deletion before the calendar leaves. The checks called Google's cancelled
+    series "deleted by nobody" (a random seed found it, 2026-12-05): the calendar's links
+    went with it, and with them what said whose meeting the event was."""
+    series = _team_series(machine)
+    machine.crm_end_series(data=Drawn(series=series.pk))
+    machine.toggle_calendar(calendar_id=SECOND_CALENDAR_ID)
+    machine.sync()  # every check of a clean sync
+    (cancelled,) = [
+        event
+        for event in machine._events(SECOND_CALENDAR_ID).values()
+        if event["status"] == "cancelled" and event.get("recurrence")
+    ]
+    assert cancelled["summary"] == "Kick-off"
+
+
 def test_a_crm_cancellation_of_an_occurrence_google_cut_off_lets_its_calendar_leave(
     machine: SeriesMachine,
 ) -> None:
