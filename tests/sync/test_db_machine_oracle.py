@@ -359,6 +359,42 @@ def test_a_series_deleted_in_the_crm_reaches_its_calendar_as_it_leaves(
     assert cancelled["summary"] == "Kick-off"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "engine defect found by a random seed (21) on 2026-12-05, not settled: the run fails "
+        "with 'changed again while it was being synced' (rule 'calendar no longer synced'); "
+        "the next run succeeds"
+    ),
+)
+def test_an_occurrence_changed_in_the_crm_as_its_calendar_leaves_syncs_in_one_run(
+    machine: SeriesMachine,
+) -> None:
+    """An all-day weekly series made in Google in the team calendar, synced; its first
+    occurrence renamed in the CRM, then the calendar un-picked: one clean run must push the
+    change and let the calendar leave. It fails instead (the occurrence row, changed by the
+    push in this run, is then seen as changed again when the calendar's rows leave)."""
+    machine.toggle_calendar(calendar_id=SECOND_CALENDAR_ID)
+    machine.google_create(
+        calendar_id=SECOND_CALENDAR_ID,
+        fields=MeetingFields(
+            subject="Kick-off",
+            start=TODAY + timedelta(days=1),
+            end=TODAY + timedelta(days=2),
+            recurrence=("RRULE:FREQ=WEEKLY;COUNT=3",),
+        ),
+        subject="Kick-off",
+    )
+    machine.sync()
+    series = Meeting.objects.get(owner=machine.world.user, series__isnull=True)
+    first = _starts(series)[0]
+    machine.toggle_calendar(calendar_id=SECOND_CALENDAR_ID)
+    machine.crm_change_occurrence(
+        data=Drawn(series=series.pk, occurrence=first), location="", move=0, subject="Moved"
+    )
+    machine.sync()  # asserts the run succeeded, then every check of a clean sync
+
+
 def test_a_crm_cancellation_of_an_occurrence_google_cut_off_lets_its_calendar_leave(
     machine: SeriesMachine,
 ) -> None:
