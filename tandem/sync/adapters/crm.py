@@ -180,8 +180,11 @@ class DjangoCrm:
 
     def delete_meeting(self, *, meeting_id: int, expected_version: int) -> CrmMeeting:
         with transaction.atomic():
-            meeting = self._locked(meeting_id, expected_version)
-            meeting_delete(meeting=meeting, origin="sync")
+            meeting = self._locked(meeting_id, None)
+            if meeting.deleted_at is None:  # else deleted already (CrmSide.delete_meeting)
+                if meeting.version != expected_version:
+                    raise PreconditionFailed(f"Meeting {meeting_id} changed meanwhile.")
+                meeting_delete(meeting=meeting, origin="sync")
         return self.get(meeting_id)
 
     def forget_import(self, *, meeting_id: int) -> None:

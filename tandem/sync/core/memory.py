@@ -132,6 +132,8 @@ class MemoryCrm(_Faulty):
         return self._meeting(meeting_id)
 
     def delete_meeting(self, *, meeting_id: int, expected_version: int) -> CrmMeeting:
+        if self._row(meeting_id, None).deleted:
+            return self._meeting(meeting_id)  # deleted already (CrmSide.delete_meeting)
         row = self._row(meeting_id, expected_version)
         fault = self._next_fault()
         self._change(row, deleted=True)

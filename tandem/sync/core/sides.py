@@ -95,7 +95,9 @@ class CrmSide(Protocol):
         ...
 
     def delete_meeting(self, *, meeting_id: int, expected_version: int) -> CrmMeeting:
-        """Makes the meeting a tombstone; same errors as ``update_meeting``."""
+        """Makes the meeting a tombstone; same errors as ``update_meeting``. A tombstone
+        already (say its series' deletion took it along, earlier in the same pass) is left
+        as it is, whatever ``expected_version``: what the deletion wanted holds."""
         ...
 
     def forget_import(self, *, meeting_id: int) -> None:
