@@ -7,7 +7,7 @@ testing of those passes (docs/testing.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -77,6 +77,19 @@ def repeat_on_a_later_page(world: World, event_id: str, patch: dict[str, Any]) -
         yield MemoryPage([world.google.get_event(event_id=event_id) or {}], token)
 
     world.google.pages = pages  # type: ignore[method-assign]
+
+
+def before_next_call(side: object, method: str, action: Callable[[], object]) -> None:
+    """``action`` (a person's edit racing the sync) runs once, just before the next call of
+    ``side.method``, which then goes through as usual."""
+    original = getattr(side, method)
+
+    def first(**kwargs: Any) -> Any:
+        setattr(side, method, original)
+        action()
+        return original(**kwargs)
+
+    setattr(side, method, first)
 
 
 # -- what the inbound pass leaves in the link store -------------------------------------------
@@ -232,14 +245,13 @@ def test_a_crm_edit_made_while_the_page_is_written_is_not_overwritten() -> None:
     (event_id,) = imported(world, 9)
     meeting_id = meeting_of(world, event_id)
     world.google.user_patch(event_id, {"location": "Room 4"})
-    update = world.crm.update_meeting
-
-    def user_saves_first(**kwargs: Any) -> Any:
-        world.crm.update_meeting = update  # type: ignore[method-assign]
-        world.crm.user_edit(meeting_id, replace(world.crm.rows[meeting_id].fields, subject="Mine"))
-        return update(**kwargs)
-
-    world.crm.update_meeting = user_saves_first  # type: ignore[method-assign]
+    before_next_call(
+        world.crm,
+        "update_meeting",
+        lambda: world.crm.user_edit(
+            meeting_id, replace(world.crm.rows[meeting_id].fields, subject="Mine")
+        ),
+    )
     report = world.sync()
     assert len(report.errors) == 1 and not report.token_saved
     assert world.crm.rows[meeting_id].fields.subject == "Mine"
@@ -268,14 +280,13 @@ def test_a_crm_edit_made_just_before_a_google_deletion_is_applied_keeps_the_meet
     gone, _kept = imported(world, 9, 11)
     meeting_id = meeting_of(world, gone)
     world.google.user_delete(gone)
-    delete = world.crm.delete_meeting
-
-    def user_saves_first(**kwargs: Any) -> Any:
-        world.crm.delete_meeting = delete  # type: ignore[method-assign]
-        world.crm.user_edit(meeting_id, replace(world.crm.rows[meeting_id].fields, subject="Mine"))
-        return delete(**kwargs)
-
-    world.crm.delete_meeting = user_saves_first  # type: ignore[method-assign]
+    before_next_call(
+        world.crm,
+        "delete_meeting",
+        lambda: world.crm.user_edit(
+            meeting_id, replace(world.crm.rows[meeting_id].fields, subject="Mine")
+        ),
+    )
     report = world.sync()
     assert len(report.errors) == 1 and not world.crm.rows[meeting_id].deleted
     world.sync()  # an edit beats a deletion: the event comes back
@@ -291,14 +302,11 @@ def test_a_google_edit_made_just_before_the_crm_deletion_is_pushed_brings_it_bac
     (event_id,) = imported(world, 9)
     meeting_id = meeting_of(world, event_id)
     world.crm.user_delete(meeting_id)
-    delete = world.google.delete_event
-
-    def user_edits_first(**kwargs: Any) -> Any:
-        world.google.delete_event = delete  # type: ignore[method-assign]
-        world.google.user_patch(event_id, {"location": "Room 4"})
-        return delete(**kwargs)
-
-    world.google.delete_event = user_edits_first  # type: ignore[method-assign]
+    before_next_call(
+        world.google,
+        "delete_event",
+        lambda: world.google.user_patch(event_id, {"location": "Room 4"}),
+    )
     report = world.sync()
     assert worked(report)[-1] == "Google edit beats deletion" and not report.errors
     assert counts(report) == {"crm_restored": 1} and report.crm_writes == 1
@@ -317,14 +325,11 @@ def test_a_google_edit_made_just_before_a_crm_edit_is_pushed_is_merged_and_count
     (event_id,) = imported(world, 9)
     meeting_id = meeting_of(world, event_id)
     world.crm.user_edit(meeting_id, replace(world.crm.rows[meeting_id].fields, subject="Mine"))
-    patch = world.google.patch_event
-
-    def user_edits_first(**kwargs: Any) -> Any:
-        world.google.patch_event = patch  # type: ignore[method-assign]
-        world.google.user_patch(event_id, {"location": "Room 4"})
-        return patch(**kwargs)
-
-    world.google.patch_event = user_edits_first  # type: ignore[method-assign]
+    before_next_call(
+        world.google,
+        "patch_event",
+        lambda: world.google.user_patch(event_id, {"location": "Room 4"}),
+    )
     report = world.sync()
     assert counts(report) == {"crm_updated": 1, "google_updated": 1} and not report.errors
     assert world.crm.rows[meeting_id].fields.location == "Room 4"
@@ -342,14 +347,11 @@ def test_an_event_without_a_zone_re_read_after_a_412_is_read_in_the_calendars_zo
     world.sync()
     meeting_id = meeting_of(world, event_id)
     world.crm.user_edit(meeting_id, replace(world.crm.rows[meeting_id].fields, subject="Mine"))
-    patch = world.google.patch_event
-
-    def user_edits_first(**kwargs: Any) -> Any:
-        world.google.patch_event = patch  # type: ignore[method-assign]
-        world.google.user_patch(event_id, {"location": "Room 4"})
-        return patch(**kwargs)
-
-    world.google.patch_event = user_edits_first  # type: ignore[method-assign]
+    before_next_call(
+        world.google,
+        "patch_event",
+        lambda: world.google.user_patch(event_id, {"location": "Room 4"}),
+    )
     report = world.sync()
     assert counts(report) == {"crm_updated": 1, "google_updated": 1} and not report.errors
     fields = world.crm.rows[meeting_id].fields
@@ -388,14 +390,11 @@ def test_an_event_made_unreadable_just_before_a_push_is_a_warning_naming_the_mee
     (event_id,) = imported(world, 9)
     meeting_id = meeting_of(world, event_id)
     world.crm.user_edit(meeting_id, replace(world.crm.rows[meeting_id].fields, subject="Mine"))
-    patch = world.google.patch_event
-
-    def user_breaks_it_first(**kwargs: Any) -> Any:
-        world.google.patch_event = patch  # type: ignore[method-assign]
-        world.google.user_patch(event_id, {"end": {"date": "2026-03-02"}})
-        return patch(**kwargs)
-
-    world.google.patch_event = user_breaks_it_first  # type: ignore[method-assign]
+    before_next_call(
+        world.google,
+        "patch_event",
+        lambda: world.google.user_patch(event_id, {"end": {"date": "2026-03-02"}}),
+    )
     report = world.sync()
     [warning] = report.warnings
     assert (warning.meeting_id, warning.event_id, warning.rule) == (
