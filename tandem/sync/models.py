@@ -53,8 +53,14 @@ class EventLink(models.Model):
         CRM = "crm", "Created in the CRM"
         GOOGLE = "google", "Created in Google"
 
-    # Indexed by the unique key below (whose prefix is owner, google_sub, calendar_id).
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    # Indexed by the unique key below (whose prefix is owner, google_sub, calendar_id). No
+    # database constraint: the owner repeats the meeting's, whose own key is checked, and on
+    # PostgreSQL each constraint is a deferred check of every row at commit (with
+    # ImportedMeeting's, 8 of a 2,500-event page's 31 ms of commit: docs/benchmarks.md,
+    # issue 11, sixth session). Django still cascades a user's deletion to these rows.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False, db_constraint=False
+    )
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="event_links")
     google_sub = models.CharField(max_length=255)
     calendar_id = models.CharField(max_length=1024)
@@ -191,8 +197,11 @@ class ImportedMeeting(models.Model):
     """Which Google event a meeting was created from ("<calendar id>/<event id>"), kept even
     when its link is lost, so a replayed import finds the meeting instead of copying it."""
 
-    # Indexed by the unique (owner, import_key) constraint below, not on its own.
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    # Indexed by the unique (owner, import_key) constraint below, not on its own. No database
+    # constraint, as EventLink.owner: it repeats the meeting's.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False, db_constraint=False
+    )
     meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="import_record")
     import_key = models.CharField(max_length=2100)
 
