@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tandem.bulk import rows_insert
 from tandem.meetings.models import Meeting
-from tandem.sync.models import ImportedMeeting
+from tandem.sync.models import EventLink, ImportedMeeting
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +51,41 @@ def test_a_unique_key_written_twice_is_djangos_integrity_error_on_every_database
     with pytest.raises(IntegrityError), transaction.atomic():
         rows_insert(model=ImportedMeeting, rows=twice)
     assert not ImportedMeeting.objects.exists()  # all or nothing
+
+
+def test_json_columns_read_back_as_written_whatever_their_text():
+    """JSON values go in as JSON text (msgspec, not psycopg's Jsonb dumper): quotes,
+    backslashes, tabs and newlines (COPY's own escapes), non-ASCII text, nesting, JSON null
+    and an empty object all read back equal through the ORM, on SQLite and PostgreSQL."""
+    owner = User.objects.create_user("ann")
+    (meeting,) = _meetings(owner, 1)
+    tricky = {
+        "subject": 'Quote " backslash \\ tab \t newline \n return \r',
+        "location": "Zürich, 東京 🗓",
+        "nested": {"list": [1, 2.5, True, None, ""], "empty": {}},
+        "null": None,
+    }
+    with transaction.atomic():
+        rows_insert(
+            model=EventLink,
+            rows=[
+                {
+                    "owner_id": owner.pk,
+                    "meeting_id": meeting.pk,
+                    "google_sub": "sub",
+                    "calendar_id": "cal",
+                    "event_id": "e1",
+                    "origin": "google",
+                    "base": tricky,
+                    "extras": {},
+                    "updated_at": timezone.now(),
+                }
+            ],
+        )
+    link = EventLink.objects.get()
+    assert link.base == tricky
+    assert link.extras == {}
+    # The columns hold JSON the database itself reads: PostgreSQL's jsonb operators and
+    # SQLite's JSON functions both see the nested key.
+    assert EventLink.objects.filter(base__nested__empty={}).count() == 1
+    assert EventLink.objects.filter(base__location="Zürich, 東京 🗓").count() == 1

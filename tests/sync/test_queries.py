@@ -73,6 +73,12 @@ def _seed(harness: GoogleHarness, email: str, count: int) -> None:
 def _import_queries(harness: GoogleHarness, *, name: str, events: int) -> tuple[int, int]:
     """A new user whose new Google account holds ``events`` events runs a first sync;
     returns (SQL queries of that run, events.list pages it read)."""
+    queries, pages = _import_statements(harness, name=name, events=events)
+    return len(queries), pages
+
+
+def _import_statements(harness: GoogleHarness, *, name: str, events: int) -> tuple[list[str], int]:
+    """``_import_queries``, with the statements' SQL."""
     email = f"{name}@example.com"
     harness.emulator.create_account(email=email, name=name.title())
     user = User.objects.create_user(name, password="pw")
@@ -98,7 +104,7 @@ def _import_queries(harness: GoogleHarness, *, name: str, events: int) -> tuple[
         for entry in harness.emulator.request_log[log_mark:]
         if entry.method == "GET" and entry.path.endswith("/events")
     ]
-    return len(queries), len(pages)
+    return [query["sql"] for query in queries.captured_queries], len(pages)
 
 
 @pytest.fixture
@@ -126,6 +132,21 @@ def test_each_further_page_adds_the_same_fixed_number_of_queries(harness):
     assert short_tail == long_tail
     per_page = short_tail - one_page
     assert 0 < per_page <= 12, f"a page costs {per_page} queries"
+
+
+def test_the_first_calendars_import_looks_up_no_icaluid_page_by_page(harness):
+    """An event linked in another of the user's calendars (same iCalUID) is one meeting,
+    looked up per page; a user whose account has no link elsewhere, as on the import of the
+    first calendar, is asked that once per listing, and the pages skip the lookup."""
+    statements, pages = _import_statements(harness, name="uids", events=PAGE + 1)
+    assert pages == 2
+    assert not [sql for sql in statements if '"ical_uid" IN' in sql]
+    asked = [
+        sql
+        for sql in statements
+        if sql.startswith('SELECT 1 AS "a" FROM "sync_eventlink"') and "NOT (" in sql
+    ]
+    assert len(asked) == 1, asked
 
 
 def test_an_idle_run_makes_the_same_few_statements_at_3_and_600_meetings(harness):

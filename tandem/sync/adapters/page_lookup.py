@@ -34,6 +34,10 @@ class DjangoPageLookup:
     namespace: str
     # Our event ids of the candidates for ``_ours``, read once per listing when first asked.
     _ours_map: dict[str, int] | None = None
+    # Whether this Google account has links in other calendars, asked once per listing when
+    # a page first holds an iCalUID: while a calendar is listed, the user's run (one at a
+    # time, tandem.sync.locks) writes links of this calendar only, so the answer holds.
+    _links_elsewhere: bool | None = None
 
     def lookup(
         self, listed: Sequence[Listed], *, lookups: bool
@@ -67,7 +71,7 @@ class DjangoPageLookup:
                 ).values_list("import_key", "meeting_id")
             )
         ical_uids = {str(e.raw.get("iCalUID")) for e in unlinked if e.raw.get("iCalUID")}
-        if ical_uids:
+        if ical_uids and self._any_links_elsewhere():
             found.linked_elsewhere = set(
                 EventLink.objects.filter(
                     owner=user, google_sub=self.google_sub, ical_uid__in=ical_uids
@@ -135,6 +139,18 @@ class DjangoPageLookup:
         found.slot_rows = self._slot_rows(unlinked, found.series)
         found.slots_gone = _slots_gone(unlinked, found.series, rows)
         return found, link_rows
+
+    def _any_links_elsewhere(self) -> bool:
+        """Whether an event of this page can be held by another calendar's link (its
+        iCalUID linked there): never on the import of a user's first calendar, whose pages
+        then skip the per-page lookup of their iCalUIDs."""
+        if self._links_elsewhere is None:
+            self._links_elsewhere = (
+                EventLink.objects.filter(owner=self.user, google_sub=self.google_sub)
+                .exclude(calendar_id=self.calendar_id)
+                .exists()
+            )
+        return self._links_elsewhere
 
     def _ours(self, event_ids: list[str]) -> dict[str, int]:
         """Which of these event ids are the ids we gave the events of the user's meetings
