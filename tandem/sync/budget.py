@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Min, OuterRef, Subquery, Sum, Value
+from django.db.models import Min, OuterRef, QuerySet, Subquery, Sum, Value
 from django.utils import timezone
 
 from tandem.google.calendar import RequestCounter
@@ -30,13 +30,22 @@ class BudgetSpent(RateLimited):
     """We stopped ourselves before Google would have: the user's minute budget is used up."""
 
 
+def _runs_in_window(*, now: datetime | None = None) -> QuerySet[SyncRun]:
+    """The runs that finished within the last minute and sent requests: what the budget
+    counts (of one user, which each caller filters), for ``requests_in_window`` and
+    ``window_subqueries`` alike."""
+    since = (now or timezone.now()) - WINDOW
+    return SyncRun.objects.filter(finished_at__gte=since, requests__gt=0)
+
+
 def requests_in_window(*, user_id: int, now: datetime | None = None) -> tuple[int, datetime | None]:
     """Requests of the user's runs that finished within the last minute, and when the oldest
     of those runs leaves the window (None when none did)."""
-    since = (now or timezone.now()) - WINDOW
-    recent = SyncRun.objects.filter(
-        owner_id=user_id, finished_at__gte=since, requests__gt=0
-    ).aggregate(used=Sum("requests"), oldest=Min("finished_at"))
+    recent = (
+        _runs_in_window(now=now)
+        .filter(owner_id=user_id)
+        .aggregate(used=Sum("requests"), oldest=Min("finished_at"))
+    )
     return int(recent["used"] or 0), recent["oldest"]
 
 
@@ -50,9 +59,7 @@ OLDEST_IN_WINDOW = "budget_oldest_in_window"
 def window_subqueries(*, user_ref: OuterRef) -> tuple[Subquery, Subquery]:
     """``requests_in_window`` as two subqueries (used, oldest) of a query whose rows name
     the user by ``user_ref``, to annotate as USED_IN_WINDOW and OLDEST_IN_WINDOW."""
-    recent = SyncRun.objects.filter(
-        owner_id=user_ref, finished_at__gte=timezone.now() - WINDOW, requests__gt=0
-    ).order_by()
+    recent = _runs_in_window().filter(owner_id=user_ref).order_by()
     # One group for the whole filter: the aggregate of the subquery's rows, not per row.
     grouped = recent.annotate(one=Value(1)).values("one")
     return (
