@@ -202,7 +202,11 @@ class ImportedMeeting(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False, db_constraint=False
     )
-    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="import_record")
+    # The meeting is the key (one record per meeting): no key of its own, whose sequence and
+    # index each imported row would feed (issue 11, a first import's pages).
+    meeting = models.OneToOneField(
+        Meeting, on_delete=models.CASCADE, related_name="import_record", primary_key=True
+    )
     import_key = models.CharField(max_length=2100)
 
     class Meta:
