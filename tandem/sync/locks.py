@@ -12,9 +12,10 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from tandem.sync.models import UserSyncState
@@ -35,17 +36,31 @@ def user_sync_state(*, user_id: int) -> UserSyncState:
     return state
 
 
-def lock_acquire(*, user_id: int, lease: timedelta | None = None) -> str | None:
-    """Returns the lock token, or None when another worker holds a live lease."""
+def lock_acquire(
+    *, user_id: int, lease: timedelta | None = None, starts_below: int | None = None
+) -> str | None:
+    """Returns the lock token, or None when another worker holds a live lease.
+
+    With ``starts_below``, the same UPDATE also counts this start as unfinished and clears
+    ``queued_for`` (a change committed from now on needs a task of its own), and takes
+    nothing while the user already has ``starts_below`` unfinished starts (``starts_capped``
+    tells that refusal from a busy user). The run's end clears the count (engine/run.py), so
+    a count that stays up means runs that killed their worker: the delivery cap of
+    tandem/sync/tasks.py, at no statement of its own."""
     lease = lease or default_lease()
     token = secrets.token_hex(16)
     now = timezone.now()
+    counted: dict[str, Any] = {}
+    free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    if starts_below is not None:
+        counted = {"unfinished_starts": F("unfinished_starts") + 1, "queued_for": None}
+        free &= Q(unfinished_starts__lt=starts_below)
 
     def take() -> int:
         return (
             UserSyncState.objects.filter(owner_id=user_id)
-            .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-            .update(lock_token=token, locked_until=now + lease)
+            .filter(free)
+            .update(lock_token=token, locked_until=now + lease, **counted)
         )
 
     # The UPDATE first: a user's state row exists from their first run on, so a run needs
@@ -56,6 +71,17 @@ def lock_acquire(*, user_id: int, lease: timedelta | None = None) -> str | None:
         user_sync_state(user_id=user_id)
         taken = take()
     return token if taken == 1 else None
+
+
+def starts_capped(*, user_id: int, limit: int) -> bool:
+    """Whether the user has ``limit`` unfinished starts (read only after a refusal)."""
+    return UserSyncState.objects.filter(owner_id=user_id, unfinished_starts__gte=limit).exists()
+
+
+def starts_clear(*, user_id: int) -> None:
+    """A counted start ended without a run record (skipped, or an error before the run):
+    it did not kill its worker."""
+    UserSyncState.objects.filter(owner_id=user_id).update(unfinished_starts=0)
 
 
 def lock_renew(*, user_id: int, token: str, lease: timedelta | None = None) -> bool:

@@ -1,16 +1,33 @@
 """Celery tasks: thin interfaces over the engine, sharing one retry policy.
 
-- ``dispatch_due_syncs`` (beat, every minute): one ``sync_user`` task per due user.
+- ``dispatch_due_syncs`` (beat, every minute): one ``sync_scheduled_users`` task per
+  SCHEDULE_CHUNK due users.
+- ``sync_scheduled_users``: runs its users in turn. A user it cannot run now (busy), whose
+  run needs a retry, or who has a start that never finished gets their own ``sync_user``
+  task, so one user never holds the others back.
 - ``sync_user``: a per-user lease lock, and a delivery cap for a run that keeps killing its
-  worker.
+  worker. Edits and push notifications send one each (``request_sync``).
 - ``sync_user_keeping_meetings`` and ``sync_user_allowing_deletions``: the user's answers
   when the mass-delete breaker held deletions back.
+
+Why scheduled users go in chunks and the others do not: an idle run costs the worker about
+8 ms of CPU, and Celery's own work for each message (receiving, decoding, tracing,
+acknowledging, the Django fix-up's connection checks) about 1 ms more (docs/benchmarks.md,
+issue 11, sixth session); a chunk shares that among SCHEDULE_CHUNK users, and no scheduled
+run has to start within seconds. An edit or a push notification must, so it never waits
+behind a chunk of other users' runs: one task each.
 
 The three sync tasks share ``SYNC_TASK_OPTIONS`` (acks_late: a worker that dies mid-run
 leaves the message to be redelivered; every step is idempotent) and ``retry_if_needed``: a
 run that found the user busy is tried again after the debounce, one stopped by a retryable
 Google error (or the request budget) after a backoff (tandem.sync.retry), and after
-MAX_RETRIES the task gives up and the status page says why.
+MAX_RETRIES the task gives up and the status page says why. A chunk is acknowledged late
+too: a worker that dies mid-chunk has it delivered again, and its users run again (the ones
+already done cheaply: an idle run changes nothing), except the one whose start never
+finished, who gets a ``sync_user`` task and so the delivery cap.
+
+The delivery cap costs no statement of its own: the lock's UPDATE counts a start, and the
+run's last UPDATE clears it (tandem/sync/locks.py, engine/run.py).
 """
 
 from __future__ import annotations
@@ -22,12 +39,11 @@ from typing import TYPE_CHECKING, Any
 from celery import shared_task
 from celery.app.task import Task
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from tandem.sync.locks import UserBusy, user_lock, user_sync_state
-from tandem.sync.models import UserSyncState
+from tandem.sync.models import SyncRun, UserSyncState
 from tandem.sync.retry import (
     MAX_RETRIES,
     backoff_seconds,
@@ -44,6 +60,10 @@ logger = logging.getLogger(__name__)
 
 # A run that started this many times without finishing is assumed to kill its worker.
 MAX_UNFINISHED_STARTS = 3
+# Scheduled users per sync_scheduled_users task: Celery's work per message is shared by this
+# many idle runs, while a chunk of idle runs ends within about a second and a cycle's chunks
+# still spread over every worker.
+SCHEDULE_CHUNK = 25
 
 # Every task that syncs a user: acknowledged once it ends, so a message whose worker died
 # is delivered again (reject_on_worker_lost), and retried by retry_if_needed at most
@@ -71,12 +91,8 @@ def retry_if_needed(
     Once the retries are spent the user's status records why, and Celery's retry ends the
     task with the error (MaxRetriesExceededError when busy)."""
     error = outcome.retryable_error
-    if outcome.busy:
-        # Another worker holds the user: run again shortly so this change is not lost.
-        countdown = settings.SYNC_DEBOUNCE_SECONDS + 1
-    elif error is not None:
-        countdown = backoff_seconds(task.request.retries, retry_after=error.retry_after)
-    else:
+    countdown = retry_countdown(outcome, retries=task.request.retries)
+    if countdown is None:
         return
     if task.max_retries is not None and task.request.retries >= task.max_retries:
         reason = gave_up_reason(error=error, tries=task.request.retries + 1)
@@ -89,6 +105,18 @@ def retry_if_needed(
             extra={"event": "gave_up", "user_id": user_id, "task": task.name},
         )
     raise task.retry(countdown=countdown, exc=error, kwargs=kwargs)
+
+
+def retry_countdown(outcome: SyncOutcome, *, retries: int) -> float | None:
+    """When the user's sync runs again after this outcome, its ``retries``-th retry: a busy
+    user after the debounce, a retryable Google error after the backoff (or Google's
+    Retry-After); None when it needs no retry."""
+    if outcome.busy:
+        # Another worker holds the user: run again shortly so this change is not lost.
+        return float(settings.SYNC_DEBOUNCE_SECONDS + 1)
+    if outcome.retryable_error is not None:
+        return backoff_seconds(retries, retry_after=outcome.retryable_error.retry_after)
+    return None
 
 
 def request_sync(*, user_id: int, trigger: str, delay: float | None = None) -> bool:
@@ -108,7 +136,8 @@ def request_sync(*, user_id: int, trigger: str, delay: float | None = None) -> b
 
 @shared_task(name="tandem.sync.tasks.dispatch_due_syncs")
 def dispatch_due_syncs() -> int:
-    """One sync_user task per due user; returns how many were queued."""
+    """One sync_scheduled_users task per SCHEDULE_CHUNK due users; returns how many users
+    were queued."""
     now = timezone.now()
     user_ids = due_user_ids(now=now)
     if not user_ids:
@@ -122,8 +151,8 @@ def dispatch_due_syncs() -> int:
     UserSyncState.objects.filter(owner_id__in=user_ids).update(
         next_due_at=now + timedelta(seconds=settings.SYNC_INTERVAL_SECONDS)
     )
-    for user_id in user_ids:
-        sync_user.delay(user_id=user_id, trigger="schedule")
+    for start in range(0, len(user_ids), SCHEDULE_CHUNK):
+        sync_scheduled_users.delay(user_ids=user_ids[start : start + SCHEDULE_CHUNK])
     logger.info("queued scheduled syncs", extra={"event": "dispatch", "users": len(user_ids)})
     return len(user_ids)
 
@@ -132,9 +161,12 @@ def dispatch_due_syncs() -> int:
 def sync_user(self: Task, *, user_id: int, trigger: str = "schedule") -> dict[str, object]:
     from tandem.sync.engine import sync_user_now
 
-    state = user_sync_state(user_id=user_id)
-    if state.unfinished_starts >= MAX_UNFINISHED_STARTS:
-        UserSyncState.objects.filter(pk=state.pk).update(
+    # A start that never finishes (the worker was killed) leaves its count up; a run that
+    # ends, well or badly, clears it, and one that did not run (busy: the lock is held, maybe
+    # by a worker that died holding it) counted nothing.
+    outcome = sync_user_now(user_id=user_id, trigger=trigger, starts_below=MAX_UNFINISHED_STARTS)
+    if outcome.crash_capped:
+        UserSyncState.objects.filter(owner_id=user_id).update(
             needs_attention="Sync stopped: it failed to finish several times in a row. "
             "An operator has been told.",
             unfinished_starts=0,
@@ -143,31 +175,77 @@ def sync_user(self: Task, *, user_id: int, trigger: str = "schedule") -> dict[st
             "sync of user %s gave up after %s crashed starts", user_id, MAX_UNFINISHED_STARTS
         )
         return {"status": "gave_up"}
-    UserSyncState.objects.filter(pk=state.pk).update(
-        unfinished_starts=F("unfinished_starts") + 1, queued_for=None
+    summary = _logged(outcome, user_id=user_id, trigger=trigger)
+    retry_if_needed(self, outcome, user_id=user_id)
+    _push_channels_after_run(outcome, user_id=user_id)
+    return summary
+
+
+@shared_task(
+    name="tandem.sync.tasks.sync_scheduled_users",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def sync_scheduled_users(self: Task, *, user_ids: list[int]) -> dict[str, int]:
+    """The scheduled runs of a chunk of users, in turn. A user it does not finish here gets
+    their own sync_user task, sent where this chunk came from, so the others go on:
+
+    - busy, or stopped by a retryable Google error: the task is this run's first retry, with
+      the retry policy's countdown (``retry_countdown``), and MAX_RETRIES - 1 more to go;
+    - a start that never finished (this chunk was delivered again after its worker died in
+      that user's run): sync_user runs them at once, under the delivery cap;
+    - an error: logged with its traceback, as a failed sync_user task would be."""
+    from tandem.sync.engine import sync_user_now
+
+    done = {"synced": 0, "handed_off": 0, "failed": 0}
+    for user_id in user_ids:
+        try:
+            outcome = sync_user_now(user_id=user_id, trigger="schedule", starts_below=1)
+        except Exception:
+            logger.exception(
+                "scheduled sync of user %s failed",
+                user_id,
+                extra={"event": "sync_error", "user_id": user_id, "trigger": "schedule"},
+            )
+            done["failed"] += 1
+            # What Celery's Django fix-up does between tasks: a connection the error left
+            # unusable is replaced before the next user.
+            close_old_connections()
+            continue
+        if outcome.crash_capped:
+            _hand_off(self, user_id=user_id, countdown=0, retries=0)
+            done["handed_off"] += 1
+            continue
+        _logged(outcome, user_id=user_id, trigger="schedule")
+        countdown = retry_countdown(outcome, retries=0)
+        if countdown is not None:
+            _hand_off(self, user_id=user_id, countdown=countdown, retries=1)
+            done["handed_off"] += 1
+            continue
+        _push_channels_after_run(outcome, user_id=user_id)
+        done["synced"] += 1
+    return done
+
+
+def _hand_off(chunk: Task, *, user_id: int, countdown: float, retries: int) -> None:
+    """The user's own sync_user task, on the queue the chunk came from (as Celery's retry
+    sends a task back where it came from)."""
+    queue = (chunk.request.delivery_info or {}).get("routing_key")
+    sync_user.apply_async(
+        kwargs={"user_id": user_id, "trigger": "schedule"},
+        countdown=countdown,
+        retries=retries,
+        **({"queue": queue} if queue else {}),
     )
-    # A start that never finishes (the worker was killed) leaves the count up. A run that
-    # ends, well or badly, clears it; one that did not run (busy: the lock is held, maybe
-    # by a worker that died holding it) takes back only its own start.
-    try:
-        outcome: SyncOutcome = sync_user_now(user_id=user_id, trigger=trigger)
-    except Exception:
-        UserSyncState.objects.filter(pk=state.pk).update(unfinished_starts=0)
-        raise
-    if outcome.busy:
-        UserSyncState.objects.filter(pk=state.pk, unfinished_starts__gt=0).update(
-            unfinished_starts=F("unfinished_starts") - 1
-        )
-    else:
-        UserSyncState.objects.filter(pk=state.pk).update(unfinished_starts=0)
+
+
+def _logged(outcome: SyncOutcome, *, user_id: int, trigger: str) -> dict[str, object]:
     summary = outcome.summary()
     logger.info(
         "sync finished",
         extra={"event": "sync", "user_id": user_id, "trigger": trigger, **_loggable(summary)},
     )
-    retry_if_needed(self, outcome, user_id=user_id)
-    if summary["status"] == "succeeded":
-        _push_channels_after_run(user_id=user_id)
     return summary
 
 
@@ -244,7 +322,6 @@ def sync_user_keeping_meetings(
 @shared_task(name="tandem.sync.tasks.sync_user_allowing_deletions", **SYNC_TASK_OPTIONS)
 def sync_user_allowing_deletions(self: Task, *, user_id: int) -> dict[str, object]:
     from tandem.sync.engine import sync_user_now
-    from tandem.sync.models import SyncRun
 
     outcome = sync_user_now(user_id=user_id, trigger="apply_deletions", allow_mass_delete=True)
     retry_if_needed(self, outcome, user_id=user_id)
@@ -261,11 +338,18 @@ def sync_user_allowing_deletions(self: Task, *, user_id: int) -> dict[str, objec
 # -- push notifications (tandem/sync/push.py) ---------------------------------------------
 
 
-def _push_channels_after_run(*, user_id: int) -> None:
-    """Opens missing watch channels once a run has synced the inbound calendars (no Google
-    call when every channel is live). Never raises: push only speeds up what polling does."""
-    from tandem.sync.push import push_channels_ensure
+def _push_channels_after_run(outcome: SyncOutcome, *, user_id: int) -> None:
+    """Opens missing watch channels once a run has synced the inbound calendars. No query
+    when the run's own read of its calendars shows every channel in order, no Google call
+    when every channel is live. Never raises: push only speeds up what polling does."""
+    from tandem.sync.push import push_channels_ensure, push_channels_in_order
 
+    if outcome.run is None or outcome.run.status != SyncRun.Status.SUCCEEDED:
+        return
+    if push_channels_in_order(
+        states=outcome.calendar_states, inbound_calendar_ids=outcome.inbound_calendar_ids
+    ):
+        return
     push_channels_ensure(user_id=user_id)
 
 

@@ -21,7 +21,9 @@ from celery.signals import before_task_publish
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from config.celery import app as celery_app
 from tandem.accounts.google_services import (
@@ -214,6 +216,39 @@ def test_a_run_with_every_channel_live_makes_no_extra_google_call(world: World) 
     report = push_channels_ensure(user_id=world.user.pk)
     assert (report.opened, report.stopped, report.failed) == (0, 0, 0)
     assert len(world.google_calls()) == before
+
+
+def test_a_run_with_every_channel_live_reads_nothing_more_about_channels(world: World) -> None:
+    """The run's own read of its calendars shows every channel live, far from expiry and at
+    today's address: the task asks the database nothing more about channels (an idle run's
+    cost, docs/benchmarks.md, issue 11, sixth session)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert _run_sync(world.user)["status"] == "succeeded"
+    statements = [q["sql"] for q in queries.captured_queries]
+    reads = [q for q in statements if q.startswith("SELECT") and "sync_calendarsyncstate" in q]
+    assert len(reads) == 1  # the run's own
+    assert not [q for q in statements if "sync_stalechannel" in q]
+
+
+def test_a_run_renews_a_channel_close_to_its_expiry_and_keeps_the_other(world: World) -> None:
+    old = world.states()
+    soon = datetime.now(UTC) + RENEW_WITHIN - timedelta(hours=1)
+    CalendarSyncState.objects.filter(pk=old[world.team_calendar].pk).update(channel_expires_at=soon)
+    assert _run_sync(world.user)["status"] == "succeeded"
+    new = world.states()
+    assert new[DEMO_GOOGLE_EMAIL].channel_id == old[DEMO_GOOGLE_EMAIL].channel_id
+    assert new[world.team_calendar].channel_id != old[world.team_calendar].channel_id
+    assert world.live_channels()[new[world.team_calendar].channel_id] == world.team_calendar
+
+
+def test_a_run_after_the_public_address_changed_replaces_the_channels(
+    world: World, settings: Any
+) -> None:
+    old_ids = {s.channel_id for s in world.states().values()}
+    settings.PUBLIC_BASE_URL = "http://localhost:9000"
+    assert _run_sync(world.user)["status"] == "succeeded"
+    live = world.live_channels()
+    assert len(live) == 2 and not old_ids & set(live)
 
 
 def test_without_a_public_address_no_channel_is_opened(

@@ -46,9 +46,10 @@ def test_due_users_are_picked_and_the_others_skipped():
 
 
 @pytest.mark.django_db
-def test_dispatch_queues_one_task_per_due_user_and_not_twice():
-    """Beat's minute: each due user gets one task and is marked, so the next minute does not
-    queue them again while their task waits; users not due are left alone."""
+def test_dispatch_queues_each_due_user_once_and_not_twice():
+    """Beat's minute: each due user is queued once (in a chunk of users) and marked, so the
+    next minute does not queue them again while their task waits; users not due are left
+    alone."""
     due = [syncable_rows(username=f"due{i}") for i in range(3)]
     later = syncable_rows(username="later", next_due_at=T0 + timedelta(minutes=3))
     with time_machine.travel(T0, tick=False):

@@ -21,6 +21,7 @@ from urllib.parse import quote
 import pytest
 from celery.signals import worker_init, worker_process_init
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection
 
 from config import celery as celery_config
@@ -29,7 +30,7 @@ from tandem.meetings.models import Meeting
 from tandem.meetings.services import MeetingInput, meeting_create
 from tandem.sync.models import SyncRun, UserSyncState
 from tandem.sync.scheduling import due_user_ids
-from tandem.sync.tasks import MAX_UNFINISHED_STARTS, sync_user
+from tandem.sync.tasks import MAX_UNFINISHED_STARTS, sync_scheduled_users, sync_user
 from tests.conftest import (
     GOOGLE_TEST_CLIENT_ID,
     GOOGLE_TEST_CLIENT_SECRET,
@@ -89,6 +90,13 @@ class Worker:
                 kwargs={"user_id": user_id, "trigger": trigger},
                 connection=broker,
                 queue=self.queue,
+            )
+
+    def send_chunk(self, *, user_ids: list[int]) -> None:
+        """What beat's dispatch sends for a chunk of scheduled users."""
+        with app.connection_for_write(self.broker_url) as broker:
+            sync_scheduled_users.apply_async(
+                kwargs={"user_ids": user_ids}, connection=broker, queue=self.queue
             )
 
 
@@ -235,27 +243,58 @@ def test_a_run_that_keeps_killing_its_worker_is_given_up_after_the_cap(
         google_live, broker_url, tmp_path, token_encryption_key, pool="prefork", extra_env=lease
     ) as worker:
         worker.send(user_id=user.pk)
-        killed: set[int] = set()
-        # Celery waits up to 10 s (worker_lost_wait) before it puts a lost task back.
-        deadline = time.monotonic() + 3 * WAIT_SECONDS
-        while time.monotonic() < deadline:
-            state = UserSyncState.objects.get(owner=user)
-            if state.needs_attention:
-                break
-            running = set(
-                SyncRun.objects.filter(owner=user, status="running").values_list("pk", flat=True)
-            )
-            if running - killed:
-                for child in _pool_children(worker):
-                    os.kill(child, signal.SIGKILL)
-                killed |= running
-            time.sleep(0.2)
-        else:
-            pytest.fail(f"the worker never gave up:\n{worker.output()}")
+        killed = _kill_each_new_run(worker, user)
+    state = UserSyncState.objects.get(owner=user)
     assert "failed to finish several times" in state.needs_attention
     assert len(killed) == MAX_UNFINISHED_STARTS
     assert not SyncRun.objects.filter(owner=user, status="succeeded").exists()
     assert user.pk not in due_user_ids()
+
+
+def _kill_each_new_run(worker: Worker, user: User) -> set[int]:
+    """Kills the worker's pool processes whenever a run of ``user`` is going on that was not
+    killed yet, until the user's sync asks for attention; returns the runs killed."""
+    killed: set[int] = set()
+    # Celery waits up to 10 s (worker_lost_wait) before it puts a lost task back.
+    deadline = time.monotonic() + 3 * WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if UserSyncState.objects.get(owner=user).needs_attention:
+            return killed
+        running = set(
+            SyncRun.objects.filter(owner=user, status="running").values_list("pk", flat=True)
+        )
+        if running - killed:
+            for child in _pool_children(worker):
+                os.kill(child, signal.SIGKILL)
+            killed |= running
+        time.sleep(0.2)
+    pytest.fail(f"the worker never gave up:\n{worker.output()}")
+
+
+def test_a_chunk_whose_worker_dies_in_one_users_run_still_syncs_the_others(
+    google_live, broker_url, tmp_path, token_encryption_key
+):
+    """Beat's chunk of Bob and Ann, and Ann's run kills its pool process every time: the
+    chunk is delivered again (acks_late) and syncs Bob again; Ann, whose start never
+    finished, leaves the chunk for a sync_user task of her own (sent to the chunk's queue),
+    and the delivery cap gives her up after MAX_UNFINISHED_STARTS crashed starts in all."""
+    bob = connect_user(google_live, username="bob", email="bob@example.com")
+    ann = connect_user(google_live, username="ann", email="ann@example.com")
+    google_live.emulator.inject_fault(
+        route="GET */calendars/ann*/events", status=0, delay=30, times=-1
+    )
+    lease = {"SYNC_LOCK_LEASE_SECONDS": "2", "SYNC_DEBOUNCE_SECONDS": "0.5"}
+    with _running_worker(
+        google_live, broker_url, tmp_path, token_encryption_key, pool="prefork", extra_env=lease
+    ) as worker:
+        worker.send_chunk(user_ids=[bob.pk, ann.pk])
+        killed = _kill_each_new_run(worker, ann)
+    assert len(killed) == MAX_UNFINISHED_STARTS
+    assert "failed to finish several times" in UserSyncState.objects.get(owner=ann).needs_attention
+    assert not SyncRun.objects.filter(owner=ann, status="succeeded").exists()
+    bob_runs = list(SyncRun.objects.filter(owner=bob).values_list("status", flat=True))
+    assert bob_runs == ["succeeded", "succeeded"]  # the first delivery's, and the second's
+    assert UserSyncState.objects.get(owner=bob).unfinished_starts == 0
 
 
 @pytest.mark.parametrize(

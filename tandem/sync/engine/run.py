@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,8 +23,15 @@ from tandem.sync.engine.inbound import InboundPass
 from tandem.sync.engine.outbound import CHANGE_MARGIN, OutboundPass
 from tandem.sync.engine.settings_changes import settings_changes_apply
 from tandem.sync.google_client import CalendarClientFactory, google_client_for
-from tandem.sync.locks import default_lease, lock_acquire, lock_release, lock_renew
-from tandem.sync.models import Installation, SyncRun, UserSyncState
+from tandem.sync.locks import (
+    default_lease,
+    lock_acquire,
+    lock_release,
+    lock_renew,
+    starts_capped,
+    starts_clear,
+)
+from tandem.sync.models import CalendarSyncState, Installation, SyncRun, UserSyncState
 from tandem.sync.retry import is_retryable, plain_reason
 from tandem.sync.scheduling import next_due_after
 
@@ -40,9 +46,17 @@ LEASE_RENEWED_AFTER = 0.1
 class SyncOutcome:
     run: SyncRun | None
     busy: bool = False
+    # Nothing ran: the user had ``starts_below`` unfinished starts (runs that killed their
+    # worker); the caller decides what that means (tandem/sync/tasks.py).
+    crash_capped: bool = False
     skipped: str = ""
     retryable_error: google_errors.GoogleError | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    # What the run read of its calendars' sync states (their watch channels), and which
+    # calendars are inbound: enough to tell that no channel needs opening, renewing or
+    # stopping without reading them again (push.push_channels_in_order).
+    calendar_states: list[CalendarSyncState] = field(default_factory=list)
+    inbound_calendar_ids: frozenset[str] = frozenset()
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -59,36 +73,62 @@ def sync_user_now(
     trigger: str = "manual",
     allow_mass_delete: bool = False,
     client_for: CalendarClientFactory = google_client_for,
+    starts_below: int | None = None,
 ) -> SyncOutcome:
     """Syncs one user now, unless another worker is (``busy``). ``client_for`` builds the
     run's Google client from the user's connection: the production one unless the caller
-    hands in another (tandem.sync.google_client)."""
+    hands in another (tandem.sync.google_client).
+
+    ``starts_below`` (the tasks' delivery cap): the lock's UPDATE counts this start as
+    unfinished, and refuses (``crash_capped``) once the user has that many; the run's last
+    UPDATE clears the count, as does an end without a run record (skipped, or an error)."""
     asked = time.monotonic()
-    token = lock_acquire(user_id=user_id)
+    token = lock_acquire(user_id=user_id, starts_below=starts_below)
     if token is None:
+        if starts_below is not None and starts_capped(user_id=user_id, limit=starts_below):
+            return SyncOutcome(run=None, crash_capped=True)
         return SyncOutcome(run=None, busy=True)
-    renewed = [asked]  # when the lease last began (this worker's clock, before its UPDATE)
-    renew_after = default_lease().total_seconds() * LEASE_RENEWED_AFTER
-
-    def keep_alive() -> None:
-        began = time.monotonic()
-        if began - renewed[0] < renew_after:
-            # A lease this young cannot have run out, so no other worker can hold the user:
-            # an idle run (a few milliseconds) renews nothing.
-            return
-        if not lock_renew(user_id=user_id, token=token):
-            # The lease ran out and another worker took the user: stop writing at once.
-            raise LockLost(f"Lost the sync lock of user {user_id}.")
-        renewed[0] = began
-
+    lease = _Lease(user_id, token, asked, counted=starts_below is not None)
     try:
-        return _sync(user_id, trigger, allow_mass_delete, keep_alive, client_for)
+        outcome = _sync(user_id, trigger, allow_mass_delete, lease, client_for)
+    except Exception:
+        if lease.counted:
+            starts_clear(user_id=user_id)  # the run ended, badly: it did not kill its worker
+        raise
     finally:
-        lock_release(user_id=user_id, token=token)
+        if not lease.released:
+            lock_release(user_id=user_id, token=token)
+    if lease.counted and outcome.run is None:
+        starts_clear(user_id=user_id)
+    return outcome
 
 
 class LockLost(Exception):
     """This worker's lease on the user expired mid-run; another worker owns the user now."""
+
+
+class _Lease:
+    """The run's hold on the user's lock: renewed between calendars and pages, given back by
+    the run's last UPDATE (``_finish``), which also clears a counted start."""
+
+    def __init__(self, user_id: int, token: str, asked: float, *, counted: bool) -> None:
+        self.user_id = user_id
+        self.token = token
+        self.counted = counted
+        self.released = False
+        self._renewed = asked  # when the lease last began (this worker's clock, before its UPDATE)
+        self._renew_after = default_lease().total_seconds() * LEASE_RENEWED_AFTER
+
+    def keep_alive(self) -> None:
+        began = time.monotonic()
+        if began - self._renewed < self._renew_after:
+            # A lease this young cannot have run out, so no other worker can hold the user:
+            # an idle run (a few milliseconds) renews nothing.
+            return
+        if not lock_renew(user_id=self.user_id, token=self.token):
+            # The lease ran out and another worker took the user: stop writing at once.
+            raise LockLost(f"Lost the sync lock of user {self.user_id}.")
+        self._renewed = began
 
 
 def _calendars(sync_settings: SyncSettings) -> list[CalendarPlan]:
@@ -119,7 +159,7 @@ def _sync(
     user_id: int,
     trigger: str,
     allow_mass_delete: bool,
-    keep_alive: Callable[[], None],
+    lease: _Lease,
     client_for: CalendarClientFactory,
 ) -> SyncOutcome:
     # Everything a run starts from in one statement (an idle run's CPU is mostly Django
@@ -172,7 +212,7 @@ def _sync(
         last_clean_started_at=connection.last_clean_started_at,
         allow_mass_delete=allow_mass_delete,
         run_id=run.pk,
-        keep_alive=keep_alive,
+        keep_alive=lease.keep_alive,
         force_full_outbound=_settings_unapplied(
             sync_settings, state, last_clean_started_at=connection.last_clean_started_at
         ),
@@ -185,12 +225,12 @@ def _sync(
         settings_changes_apply(ctx, calendars, lambda cid: _zone(sync_settings, cid))
         ctx.inbound_started_at = timezone.now()
         for calendar in calendars:
-            keep_alive()
+            lease.keep_alive()
             InboundPass(ctx, calendar, _zone(sync_settings, calendar.calendar_id)).run()
         # The breaker's question stops the run before anything goes to Google.
         if not report.needs_attention:
             for calendar in calendars:
-                keep_alive()
+                lease.keep_alive()
                 OutboundPass(ctx, calendar, _zone(sync_settings, calendar.calendar_id)).run()
     except google_errors.GoogleError as error:
         if isinstance(error, google_errors.InsufficientScope):
@@ -211,8 +251,11 @@ def _sync(
         raise
     finally:
         report.requests = client.counter.total
-        _finish(run, state, report)
+        _finish(run, state, report, lease)
     outcome.counts = dict(report.counts)
+    if run.status == SyncRun.Status.SUCCEEDED:
+        outcome.calendar_states = list(ctx.calendar_states().values())
+        outcome.inbound_calendar_ids = frozenset(sync_settings.inbound_calendar_ids)
     return outcome
 
 
@@ -230,8 +273,9 @@ def _settings_unapplied(
     return saved is not None and saved > last_clean_started_at - CHANGE_MARGIN
 
 
-def _finish(run: SyncRun, state: UserSyncState, report: RunReport) -> None:
-    """The run's report into its record and the user's sync state."""
+def _finish(run: SyncRun, state: UserSyncState, report: RunReport, lease: _Lease) -> None:
+    """The run's report into its record and the user's sync state; the same UPDATE gives
+    the lock back and clears a counted start."""
     finished = timezone.now()
     status = report.status
     run.status = status
@@ -240,8 +284,8 @@ def _finish(run: SyncRun, state: UserSyncState, report: RunReport) -> None:
     for name, value in report.as_record().items():
         setattr(run, name, value)
     run.save()
-    # Only the fields the run decides, in one UPDATE: the lock's fields stay as the lock
-    # functions left them (no read of the row first).
+    # Only the fields the run decides, in one UPDATE (no read of the row first), which also
+    # releases the lock while this run still holds it.
     fields: dict[str, Any] = {
         "last_attempt_at": finished,
         "next_due_at": next_due_after(finished),
@@ -255,4 +299,11 @@ def _finish(run: SyncRun, state: UserSyncState, report: RunReport) -> None:
         fields["needs_attention"] = report.needs_attention[:500]
         fields["held_deletions"] = [held.as_json() for held in report.held]
         fields["attention_answer"] = ""  # a question asked anew waits for a new answer
-    UserSyncState.objects.filter(pk=state.pk).update(**fields)
+    if lease.counted:
+        fields["unfinished_starts"] = 0  # the run ended: it did not kill its worker
+    held = UserSyncState.objects.filter(pk=state.pk, lock_token=lease.token)
+    if held.update(**fields, lock_token="", locked_until=None) == 1:
+        lease.released = True
+    else:
+        # The lease ran out and another worker holds the user now: its lock stays as it is.
+        UserSyncState.objects.filter(pk=state.pk).update(**fields)
