@@ -108,6 +108,23 @@ def test_the_sync_task_of_a_user_without_google_says_why_nothing_ran(db):
     assert not SyncRun.objects.filter(owner=user).exists()
 
 
+def test_the_sync_task_of_a_user_who_has_not_saved_sync_settings_says_why_nothing_ran(  # type: ignore[no-untyped-def]
+    google_in_process, client
+):
+    """Connected to Google, but no calendar picked yet: no run, and the task says why."""
+    user = User.objects.create_user("newcomer", password="pw")
+    client.force_login(user)
+    assert google_in_process.connect(client).status_code == 302
+    summary = sync_user.apply(kwargs={"user_id": user.pk, "trigger": "manual"}).get()
+    assert summary == {
+        "status": "skipped",
+        "skipped": "Synchronization settings are not saved yet.",
+        "counts": {},
+        "requests": 0,
+    }
+    assert not SyncRun.objects.filter(owner=user).exists()
+
+
 def test_the_sync_task_of_a_user_whose_google_access_lapsed_says_why_nothing_ran(connected):
     user, _ = connected
     GoogleConnection.objects.filter(user=user).update(

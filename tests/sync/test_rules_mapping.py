@@ -3,12 +3,13 @@ HTML descriptions, over-long text), against the emulator."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 
+from tandem.accounts.selectors import preferences_for
 from tandem.meetings.models import Meeting
 from tandem.sync.models import EventLink
 from tests.sync.harness import (
@@ -102,6 +103,23 @@ def test_all_day_meetings_map_to_dates_with_googles_exclusive_end(world: SyncWor
     assert holiday.all_day
     assert (holiday.start_date, holiday.end_date) == (first, first + timedelta(days=1))
     assert google_by_subject(world) == crm_by_subject(world)
+
+
+def test_an_all_day_event_becomes_a_meeting_of_the_users_days(world: SyncWorld) -> None:
+    """An all-day event has no zone in Google: its meeting is placed in the user's zone
+    (their preference), so its day begins at their midnight, not at UTC's."""
+    preferences = preferences_for(user=world.user)
+    preferences.time_zone = "Europe/Berlin"
+    preferences.save()
+    day = _next_year_day(8, 3)
+    world.google.create_event(world.primary, "Away day", day, day + timedelta(days=1))
+    run_clean(world)
+    meeting = Meeting.objects.get(owner=world.user, subject="Away day")
+    assert meeting.time_zone == "Europe/Berlin"
+    assert (meeting.start_date, meeting.end_date) == (day, day + timedelta(days=1))
+    berlin = ZoneInfo("Europe/Berlin")
+    assert meeting.start == datetime.combine(day, time.min, berlin)
+    assert meeting.end == datetime.combine(day + timedelta(days=1), time.min, berlin)
 
 
 def test_an_event_without_a_title_is_named_and_its_summary_left_alone(world: SyncWorld) -> None:
