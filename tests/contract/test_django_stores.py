@@ -150,6 +150,16 @@ def store_bench(username: str, *, full_look: bool = True) -> DjangoStoreBench:
     return DjangoStoreBench(user, ctx, crm, DjangoLinks(user=user, google_sub=GOOGLE_SUB))
 
 
+def old_account_link(
+    stores: DjangoStoreBench, meeting_id: int, *, calendar_id: str = "old@example.com"
+) -> None:
+    """The meeting linked under the Google account the user was connected to before."""
+    now = meeting(stores, meeting_id)
+    DjangoLinks(user=stores.user, google_sub="an-earlier-account").save_link(
+        Link(calendar_id, meeting_id, "old1", now.fields, '"1"', now.version, "crm")
+    )
+
+
 class TestDjangoInboundStore(InboundStoreContract):
     violations: ClassVar[dict[str, str]] = {}
 
@@ -181,13 +191,6 @@ class TestDjangoInboundStore(InboundStoreContract):
         assert (found.links, found.imports, found.meetings) == ({}, {}, {})
         assert stores.inbound().pairs_exist() is False
 
-    def old_account_link(self, stores: DjangoStoreBench, meeting_id: int) -> None:
-        """The meeting linked under the Google account the user was connected to before."""
-        now = meeting(stores, meeting_id)
-        DjangoLinks(user=stores.user, google_sub="an-earlier-account").save_link(
-            Link("old@example.com", meeting_id, "old1", now.fields, '"1"', now.version, "crm")
-        )
-
     def test_a_link_of_an_earlier_account_does_not_make_a_marker_a_copy(
         self, stores: DjangoStoreBench
     ) -> None:
@@ -195,7 +198,7 @@ class TestDjangoInboundStore(InboundStoreContract):
         are per account, models.py): our event there, its link never saved, pairs by its
         marker with its meeting, not as a copy of an event of the earlier account."""
         meeting_id = stores.person_creates(fields_of(stores))
-        self.old_account_link(stores, meeting_id)
+        old_account_link(stores, meeting_id)
         assert stores.outbound().unpushed()[0].meeting_id == meeting_id
         page = [listed("ours1", fields_of(stores), marker=meeting_id)]
         found = stores.inbound().lookup(page, lookups=True)
@@ -206,7 +209,7 @@ class TestDjangoInboundStore(InboundStoreContract):
         self, stores: DjangoStoreBench
     ) -> None:
         meeting_id = stores.person_creates(fields_of(stores))
-        self.old_account_link(stores, meeting_id)
+        old_account_link(stores, meeting_id)
         ours = event_id_for_meeting(stores.namespace, meeting_id)
         found = stores.inbound().lookup([listed(ours, fields_of(stores))], lookups=True)
         assert found.ours == {ours: meeting_id}
@@ -421,6 +424,17 @@ class TestDjangoSettingsStore(SettingsStoreContract):
             return len(scan.captured_queries)
 
         assert queries_for(1) == queries_for(4)
+
+    def test_links_of_an_earlier_google_account_are_left_alone(
+        self, stores: DjangoStoreBench
+    ) -> None:
+        """Connected to another Google account since, the user keeps the links to the earlier
+        account's events as they are (accounts/google_services.py): the new account's
+        settings move none of them to its target, nor read them as an un-picked calendar's."""
+        away = stores.person_creates(fields_of(stores))
+        old_account_link(stores, away, calendar_id=OTHER_CAL)
+        store = stores.settings(synced={CAL}, target=CAL)
+        assert (store.outside_target(), store.links_of(OTHER_CAL)) == ([], [])
 
     def test_another_users_links_state_and_imports_are_left_alone(
         self, stores: DjangoStoreBench
