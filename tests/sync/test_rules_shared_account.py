@@ -4,8 +4,12 @@ the other's links, meetings or pushed events."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from tandem.sync.models import EventLink
 from tests.sync.harness import (
@@ -73,3 +77,21 @@ def test_a_meeting_one_user_pushed_reaches_the_other_and_stays_in_google(
         with google_requests(world) as requests:
             run_clean(world)
         assert writes(requests) == []
+
+
+def test_an_edit_made_before_the_other_users_run_is_still_pushed(
+    pair: tuple[SyncWorld, SyncWorld],
+) -> None:
+    """A run looks at the meetings changed since its own user's last clean run began: bob's
+    runs since ann's edit do not make it count as seen, and her next run pushes it."""
+    ann, bob = pair
+    pitch = crm_create(ann, "Ann's pitch", soon(days=2))
+    run_clean(ann)
+    run_clean(ann)  # lists the echo of its push: only the outbound look finds what follows
+    crm_edit(pitch, location="Room 7")
+    # Minutes later (more than the look's margin for clocks), bob syncs first.
+    with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=True):
+        run_clean(bob)
+        run_clean(ann)
+    assert google_by_subject(ann)["Ann's pitch"].location == "Room 7"
+    assert crm_by_subject(ann) == google_by_subject(ann)
