@@ -16,6 +16,7 @@ from tandem.sync.adapters.links import DjangoLinks
 from tandem.sync.engine import sync_user_now
 from tandem.sync.locks import lock_acquire, lock_release
 from tandem.sync.models import CalendarSyncState, EventLink, SyncRun
+from tandem.sync.scheduling import syncable_user_ids
 from tests.sync.harness import (
     SyncWorld,
     assert_in_agreement,
@@ -208,6 +209,28 @@ def test_invalid_grant_in_the_middle_of_a_run_asks_to_reconnect_and_deletes_noth
         for e in world.google.events(world.primary, show_deleted=True)
         if e["status"] == "cancelled"
     ]
+
+    world.harness.connect(client)
+    run_clean(world)
+    _assert_whole(world, expected)
+
+
+def test_calendar_access_withdrawn_during_a_run_is_asked_for_again_and_deletes_nothing(
+    world: SyncWorld, client: Client
+) -> None:
+    """Google answers insufficientPermissions to an insert (calendar access narrowed in the
+    Google Account): the run fails, the connection says calendar access is not granted, so
+    no sync is scheduled until the person grants it again, and nothing is deleted; granted
+    again, the next run converges."""
+    expected = _changes_on_both_sides(world)
+    world.emulator.inject_fault(
+        route=f"POST {EVENTS}", status=403, reason="insufficientPermissions"
+    )
+    _failed(world)
+    connection = GoogleConnection.objects.get(user=world.user)
+    assert connection.status == GoogleConnection.Status.SCOPE_MISSING
+    assert world.user.pk not in syncable_user_ids()
+    assert not Meeting.objects.filter(owner=world.user, deleted_at__isnull=False).exists()
 
     world.harness.connect(client)
     run_clean(world)
