@@ -11,11 +11,12 @@
   when the mass-delete breaker held deletions back.
 
 Why scheduled users go in chunks and the others do not: an idle run costs the worker about
-8 ms of CPU, and Celery's own work for each message (receiving, decoding, tracing,
-acknowledging, the Django fix-up's connection checks) about 1 ms more (docs/benchmarks.md,
-issue 11, sixth session); a chunk shares that among SCHEDULE_CHUNK users, and no scheduled
-run has to start within seconds. An edit or a push notification must, so it never waits
-behind a chunk of other users' runs: one task each.
+8 ms of CPU, and Celery's own work for each message (receiving, tracing, acknowledging, and
+its Django fix-up closing the database connection before and after every task, so each task
+opens a new one) 3-4 ms more on SQLite, more on PostgreSQL (docs/benchmarks.md, issue 11,
+sixth session). A chunk shares that among SCHEDULE_CHUNK users, and no scheduled run has to
+start within seconds. An edit or a push notification must, so it never waits behind a chunk
+of other users' runs: one task each.
 
 The three sync tasks share ``SYNC_TASK_OPTIONS`` (acks_late: a worker that dies mid-run
 leaves the message to be redelivered; every step is idempotent) and ``retry_if_needed``: a
