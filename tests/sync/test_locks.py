@@ -164,7 +164,10 @@ def test_a_run_whose_lease_was_taken_over_stops_and_reports_busy(google_in_proce
         run_module.lock_renew = original_renew
         run_module.LEASE_RENEWED_AFTER = renewed_after
     assert outcome.busy
-    assert SyncRun.objects.get(owner=user).status == SyncRun.Status.FAILED
+    run = SyncRun.objects.get(owner=user)
+    assert run.status == SyncRun.Status.FAILED
+    # The sync state's last error, which the person's sync status shows.
+    assert run.report.first_error == "Stopped: another worker took over this user's sync."
     assert world is not None
 
 
