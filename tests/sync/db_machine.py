@@ -62,6 +62,7 @@ from tests.sync.series_support import over_by
 from tests.sync_core.pending_edits import PendingEdit, after_deletion, after_edit, shows
 
 CALENDARS = (PRIMARY, SECOND_CALENDAR_ID, READ_ONLY_CALENDAR_ID)
+PRIVATE_SYNC = "private sync"  # a settings change: the checkbox toggled
 OPTIONAL_CALENDARS = (SECOND_CALENDAR_ID, READ_ONLY_CALENDAR_ID)
 
 # One injected failure per flaky sync: which call, and how it fails.
@@ -87,6 +88,18 @@ PAGE_CAPS = (0, 0, 1, 2, 3)
 # How long before the window's start a synced meeting ends once it leaves the window: past
 # the rules' model's margin (rules_model.EDGE_MARGIN), so it predicts the pair.
 AGED_MINUTES = (5, 20, 24 * 60)
+# A synced pair taken out of the window (ConvergenceMachine._pair_out_of_window): how long
+# before the window's start, moved by whom, then changed how ("none": not at all).
+OUT_OF_WINDOW: dict[str, Any] = {
+    "data": st.data(),
+    "minutes": st.sampled_from(AGED_MINUTES),
+    "mover": st.sampled_from(("crm", "google")),
+    "change": st.sampled_from(("none", "crm", "google", "both", "crm deletes", "google deletes")),
+    "kind": st.sampled_from(("subject", "description", "location")),
+}
+# How long after the window's start it ends once a side brings it back: clear of the model's
+# margin (a few hours into the window, or in a fortnight).
+RETURN_MINUTES = (3 * 60, 44 * 24 * 60)
 
 FILL_COUNTS = (11, 13)
 BULK_PER_EXAMPLE = 2
@@ -322,27 +335,68 @@ class ConvergenceMachine(RuleBasedStateMachine):
             self.sync()
 
     @precondition(lambda self: self.has_links)
-    @rule(
-        data=st.data(),
-        minutes=st.sampled_from(AGED_MINUTES),
-        mover=st.sampled_from(("crm", "google")),
-        change=st.sampled_from(("crm", "google", "both", "crm deletes", "google deletes")),
-        kind=st.sampled_from(("subject", "description", "location")),
-    )
+    @rule(**OUT_OF_WINDOW)
     def synced_pair_leaves_the_window(
         self, data: st.DataObject, minutes: int, mover: str, change: str, kind: str
     ) -> None:
         """A synced meeting comes to end just before the window's start, as time would age
         it (moved there on one side, and synced), then is edited or deleted on one side or
-        both: outside the window on both sides, the next sync writes nothing (DESIGN.md §3,
+        both (or not): outside the window on both sides, the next sync writes nothing (DESIGN.md §3,
         "Window everywhere"; planner row "changed outside the window"; the rules' model
         checks it)."""
+        if self._pair_out_of_window(data, minutes, mover, change, kind) is not None:
+            self.sync()
+
+    @precondition(lambda self: self.has_links)
+    @rule(
+        **OUT_OF_WINDOW,
+        back=st.sampled_from(("crm", "google")),
+        back_to=st.sampled_from(RETURN_MINUTES),
+    )
+    def synced_pair_comes_back_to_the_window(
+        self,
+        data: st.DataObject,
+        minutes: int,
+        mover: str,
+        change: str,
+        kind: str,
+        back: str,
+        back_to: int,
+    ) -> None:
+        """As synced_pair_leaves_the_window, then one side the person did not delete is
+        moved back into the window (``back``, clear of its edge): the pair falls through to
+        the merge, an edit against a deletion, read-only and private sync, against the base
+        from before the window (docs/sync-rules.md, row "changed outside the window"; the
+        rules' model checks it)."""
+        pair = self._pair_out_of_window(data, minutes, mover, change, kind)
+        if pair is None or change == f"{back} deletes":
+            return
+        meeting, calendar_id, event = pair
+        end = (self._window_start() + timedelta(minutes=back_to)).replace(microsecond=0)
+        returned = {
+            "start": TimedMoment(end - timedelta(hours=1), meeting.time_zone),
+            "end": TimedMoment(end, meeting.time_zone),
+        }
+        if back == "crm":
+            meeting.refresh_from_db()
+            self._crm_edit(meeting, returned)
+        else:
+            self._google_edit(calendar_id, self._events(calendar_id)[event["id"]], returned)
+        self.sync()
+
+    def _pair_out_of_window(
+        self, data: st.DataObject, minutes: int, mover: str, change: str, kind: str
+    ) -> tuple[Meeting, str, dict[str, Any]] | None:
+        """A synced plain meeting moved (by ``mover``) to end ``minutes`` before the window's
+        start and synced, then changed (``change``: edited on one side or both, deleted on
+        one, or "none"), not synced yet. None: no such pair (none drawn, or the sync took it
+        away)."""
         picked = self._pick_synced(data)
         if picked is None:
-            return
+            return None
         meeting, calendar_id, event = picked
         if meeting.recurrence or event.get("recurrence"):
-            return  # A series' window is its last occurrence's: not this rule's.
+            return None  # A series' window is its last occurrence's: not this rule's.
         end = (self._window_start() - timedelta(minutes=minutes)).replace(microsecond=0)
         zone = meeting.time_zone
         moved = {
@@ -357,7 +411,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
         meeting.refresh_from_db()
         event = self._live_events(calendar_id).get(event["id"])
         if meeting.deleted_at is not None or event is None:
-            return
+            return None
         if change in ("crm", "both"):
             self._crm_edit(meeting, data.draw(field_edits(kind=kind), label="CRM edit"))
         if change in ("google", "both"):
@@ -367,7 +421,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
             self._crm_delete(meeting)
         if change == "google deletes":
             self._google_delete(calendar_id, event)
-        self.sync()
+        return meeting, calendar_id, event
 
     def _pick_synced(self, data: st.DataObject) -> tuple[Meeting, str, dict[str, Any]] | None:
         """A linked meeting both sides may edit, alive on both (not an occurrence changed
@@ -445,17 +499,45 @@ class ConvergenceMachine(RuleBasedStateMachine):
 
     @rule()
     def toggle_private_sync(self) -> None:
-        if self.private_sync and not self._private_sync_off_allowed():
-            return
-        self.private_sync = not self.private_sync
-        self._save_settings()
+        self._change_settings(PRIVATE_SYNC)
 
     def _private_sync_off_allowed(self) -> bool:
         return True
 
     @rule(calendar_id=st.sampled_from(OPTIONAL_CALENDARS))
     def toggle_calendar(self, calendar_id: str) -> None:
-        self.picked ^= {calendar_id}
+        self._change_settings(calendar_id)
+
+    @rule(change=st.sampled_from((PRIVATE_SYNC, *OPTIONAL_CALENDARS)), after=st.integers(0, 2))
+    def settings_saved_during_sync(self, change: str, after: int) -> None:
+        """The person saves their settings (private sync toggled, a calendar picked or
+        un-picked) while a sync runs, just before its Calendar API call after ``after`` more:
+        that run applies the settings it read when it began, and the next clean sync must
+        apply the new ones, to meetings that did not change too (the checks after it and the
+        rules' model say so; commit d29f22c, tandem/sync/engine/run.py
+        ``_settings_unapplied``). A run that makes fewer calls sees an ordinary save after
+        it."""
+        saved = False
+
+        def save() -> None:
+            nonlocal saved
+            saved = True
+            self._change_settings(change)
+
+        self.world.recorder.before_call, self.world.recorder.calls_left = save, after
+        self._run_sync()
+        if not saved:
+            self._change_settings(change)
+        self.sync()
+
+    def _change_settings(self, change: str) -> None:
+        """Private sync toggled (``PRIVATE_SYNC``), or a calendar picked or un-picked."""
+        if change == PRIVATE_SYNC:
+            if self.private_sync and not self._private_sync_off_allowed():
+                return
+            self.private_sync = not self.private_sync
+        else:
+            self.picked ^= {change}
         self._save_settings()
 
     # -- Google's moods ----------------------------------------------------------------------
@@ -761,6 +843,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
                 )
         finally:
             self.world.recorder.between_pages = None  # for one sync only
+            self.world.recorder.before_call = None
         self._listed.clear()
         assert outcome.run is not None, outcome.summary()
         self._learn_links()
@@ -1032,6 +1115,15 @@ class ConvergenceMachine(RuleBasedStateMachine):
             or (calendar_id, event["id"]) in self.events_deleted_with_their_meeting
             or item in self.crm_deleted_by_user
             or (meeting is not None and self._hidden(meeting))
+            or self._moved_away(calendar_id, event["id"])
+        )
+
+    def _moved_away(self, calendar_id: str, event_id: str) -> bool:
+        """The engine moved the event to another calendar (``events.move``: a series cut from
+        one whose calendar is un-picked goes to the target, docs/sync-rules.md "Which
+        calendar a CRM meeting belongs in"); Google lists it cancelled where it was."""
+        return any(
+            event_id in self._live_events(other) for other in CALENDARS if other != calendar_id
         )
 
     def _check_no_unasked_deletion(self) -> None:

@@ -384,16 +384,25 @@ class Recorder(httpx.BaseTransport):
     """The engine's transport to the emulator: keeps every Calendar API write it sends and,
     when ``between_pages`` is set, runs it once just before the next request for a later
     page of a listing (``pageToken``), with the calendar being listed: a person acting while
-    the engine pages."""
+    the engine pages. ``before_call`` runs once just before the engine's Calendar API call
+    after ``calls_left`` more (0: the next one): a person acting while the sync runs."""
 
     inner: httpx.BaseTransport
     writes: list[SentWrite] = field(default_factory=list)
     between_pages: Callable[[str], object] | None = None
+    before_call: Callable[[], object] | None = None
+    calls_left: int = 0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if not path.startswith("/calendar/v3/"):
             return self.inner.handle_request(request)
+        if self.before_call is not None:
+            if self.calls_left > 0:
+                self.calls_left -= 1
+            else:
+                action, self.before_call = self.before_call, None
+                action()
         if request.method not in WRITE_METHODS:
             if (
                 self.between_pages is not None

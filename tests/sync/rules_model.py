@@ -20,6 +20,11 @@ What it covers, for each item before a clean sync (``predict``):
   more than ``EDGE_MARGIN`` before the window's start: left alone, whatever either side did
   to it (DESIGN.md §3, "Window everywhere"): the meeting, the event and the link are as
   they were, and no conflict is recorded;
+- a linked plain meeting whose base ended more than ``EDGE_MARGIN`` before the window's start
+  while one side or both were edited back into the window (clear of the edge): the rules
+  of the first item, against that old base (docs/sync-rules.md, "changed outside the
+  window": a change that brings either side into the window falls through to the rows
+  below): the merge, an edit beats a deletion, read-only, private;
 - a meeting never pushed: in the target calendar after the sync if it is in the window and
   not private with private sync off, nowhere in Google otherwise; a series "this and
   following" cut from a series linked in a writable synced calendar goes to that calendar
@@ -40,12 +45,13 @@ What it leaves to the machine's other checks (it makes no prediction there): occ
 changed or cancelled alone and instances of a series; a series whose first occurrence
 ends before the window (whether its later occurrences put it in the window is
 test_found_by_machine.py::test_an_ongoing_series_that_began_before_the_window_is_imported);
-a linked item whose base or either side ends within ``EDGE_MARGIN`` of the window's start,
-or whose base ends before it while a side does not; a link Google's copy of
+a linked item whose base or either side ends within ``EDGE_MARGIN`` of the window's start
+(before or after it), or that is a series on a side out of the window; a link Google's copy of
 which is missing or that is being removed (``leaving``); meetings with our event but no
 link (a crash between a write and its link), tombstones without a link, events that carry
 our marker but no link; calendars picked or un-picked in this sync; a sync during which
-the person edited Google.
+the person edited Google or saved their settings (the clean sync after it is predicted:
+it must apply the settings saved meanwhile).
 """
 
 from __future__ import annotations
@@ -415,7 +421,7 @@ def _linked(
     # A cancelled event has no times of its own to bring it back into the window.
     sides = (base, crm, google) if google_alive else (base, crm)
     past = _window_start(world) - EDGE_MARGIN
-    if all(not shape.recurrence and shape.ends_before(past) for shape in sides):
+    if all(_out_of_window(shape, past) for shape in sides):
         # DESIGN.md §3 "Window everywhere": outside the window on both sides, an edit or a
         # deletion on either side writes nothing. (A series is left out: the model reads
         # only its first occurrence, see the module's docstring.)
@@ -430,7 +436,12 @@ def _linked(
             cal in world.read_only,
             kept=kept,
         )
-    if not clear_of_edge(base, crm, google):
+    if not clear_of_edge(base, crm, google) and not (
+        # docs/sync-rules.md, "changed outside the window": a change that brings either side
+        # back into the window falls through to the rules below, against the old base.
+        _out_of_window(base, past)
+        and all(clear_of_edge(shape) or _out_of_window(shape, past) for shape in (crm, google))
+    ):
         return None
     read_only = cal in world.read_only
     writable = not read_only
@@ -481,6 +492,12 @@ def _linked(
         google_at=_timestamp(event.get("updated")),
     )
     return ending("merged", merged, conflicts)
+
+
+def _out_of_window(shape: Shape, past: datetime) -> bool:
+    """Ended before ``past`` (the window's start less the margin); never a series, whose
+    window is its last occurrence's while the model reads only its first."""
+    return not shape.recurrence and shape.ends_before(past)
 
 
 def _shape_from_base(base: dict[str, Any] | None) -> Shape | None:

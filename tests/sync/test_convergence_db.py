@@ -9,7 +9,9 @@ services and Google Calendar through its REST API:
   restored, cleared all at once; one synced meeting edited on both sides, or edited on one
   and deleted on the other, before a sync; one synced meeting moved on one side to end
   minutes or a day before the window's start (as time would age it), synced, then edited
-  or deleted on one side or both (the next sync must leave it alone);
+  or deleted on one side or both (the next sync must leave it alone), and maybe moved back
+  into the window on a side not deleted (the next sync then merges it against its old
+  base, an edit beating a deletion);
 - recurring series (daily or weekly, two to five occurrences) made on either side (in the
   CRM through the meetings services); one instance changed, cancelled or restored alone in
   Google; the series edited as a whole (title, moved by half an hour or an hour, fewer
@@ -19,9 +21,10 @@ services and Google Calendar through its REST API:
   time) or deleted, "all events" changed as the series' form saves it (occurrences the new
   rule no longer has are reset) or deleted (tests/sync/series_rules.py);
 - settings: private sync toggled, a second calendar and a read-only one picked and
-  un-picked; Google's moods: expired sync and access tokens, pages of one to three items
-  that are no snapshots (an event edited between two pages of a listing comes again),
-  one injected failure per flaky sync.
+  un-picked, before a sync or while one runs (saved just before one of its Calendar API
+  calls; the clean sync after it must apply them); Google's moods: expired sync and
+  access tokens, pages of one to three items that are no snapshots (an event edited
+  between two pages of a listing comes again), one injected failure per flaky sync.
 
 After every sync without injected faults (tests/sync/db_machine.py, series_rules.py):
 
@@ -39,8 +42,9 @@ After every sync without injected faults (tests/sync/db_machine.py, series_rules
 - each item is what the rules say it must be (tests/sync/rules_model.py, a model of
   DESIGN.md §3 written apart from the engine: the field merge, who wins a conflict and
   that no other conflict is recorded, an edit against a deletion, the window (a pair
-  outside it on both sides is left alone), private sync, read-only calendars, the
-  mass-delete breaker and the side its question names for each meeting), and every
+  outside it on both sides is left alone, one brought back into it is merged), private
+  sync, read-only calendars, the mass-delete breaker and the side its question names for
+  each meeting), and every
   Google write the sync sent carries ``sendUpdates=none``, inserts only mapped fields with
   our marker, and patches only mapped fields it changes, with If-Match.
 

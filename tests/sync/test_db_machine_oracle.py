@@ -440,3 +440,28 @@ def test_an_occurrence_cancelled_in_google_after_its_series_moved_there_is_hidde
     series = Meeting.objects.get(owner=machine.world.user, series__isnull=True)
     (row,) = Meeting.objects.filter(series=series)
     assert row.is_cancelled_occurrence and row.original_start == _starts(series)[2]
+
+
+def test_a_series_cut_in_the_crm_moves_to_the_target_as_its_calendar_leaves(
+    machine: SeriesMachine,
+) -> None:
+    """A series from the team calendar cut "this and following" in the CRM (the new series
+    goes beside its first part, in the team calendar), synced, then the calendar un-picked:
+    the run moves the cut to the target (events.move, docs/sync-rules.md "Which calendar a
+    CRM meeting belongs in"), and Google lists it cancelled in the team calendar. The checks
+    once called that "deleted by nobody" (found at 200 examples on both databases, while
+    the machine drew settings saved during a sync): a move is no deletion
+    (ConvergenceMachine._moved_away)."""
+    series = _team_series(machine)
+    machine.crm_change_following(
+        data=Drawn(series=series.pk, **{"cut at": 1}), move=30, subject="Board"
+    )
+    machine.sync()
+    cut = Meeting.objects.get(owner=machine.world.user, split_from=series)
+    (link,) = EventLink.objects.filter(meeting=cut)
+    assert link.calendar_id == SECOND_CALENDAR_ID
+    machine.toggle_calendar(calendar_id=SECOND_CALENDAR_ID)
+    machine.sync()  # every check of a clean sync
+    assert machine._events(SECOND_CALENDAR_ID)[link.event_id]["status"] == "cancelled"
+    assert machine._live_events(PRIMARY)[link.event_id]["summary"] == "Board"
+    assert EventLink.objects.get(meeting=cut).calendar_id == PRIMARY
