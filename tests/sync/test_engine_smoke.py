@@ -12,6 +12,7 @@ from tandem.accounts.models import GoogleConnection
 from tandem.meetings.models import Meeting
 from tandem.meetings.services import MeetingInput, meeting_create, meeting_update
 from tandem.sync.engine import sync_user_now
+from tandem.sync.locks import lock_acquire
 from tandem.sync.models import SyncRun
 from tandem.sync.tasks import sync_user
 from tests.conftest import DEMO_GOOGLE_EMAIL, IN_PROCESS_BASE_URL
@@ -122,6 +123,15 @@ def test_the_sync_task_of_a_user_who_has_not_saved_sync_settings_says_why_nothin
         "counts": {},
         "requests": 0,
     }
+    assert not SyncRun.objects.filter(owner=user).exists()
+
+
+def test_a_sync_of_a_user_another_worker_is_syncing_answers_busy(connected):  # type: ignore[no-untyped-def]
+    """The task's result says "busy" (the worker logs it) and no run is recorded."""
+    user, _ = connected
+    assert lock_acquire(user_id=user.pk) is not None  # the other worker
+    outcome = sync_user_now(user_id=user.pk)
+    assert outcome.summary() == {"status": "busy", "skipped": "", "counts": {}, "requests": 0}
     assert not SyncRun.objects.filter(owner=user).exists()
 
 
