@@ -140,8 +140,11 @@ class SeriesMachine(ConvergenceMachine):
         if not self._crm_occurrence_allowed(series, place):
             return
         if self._cut_outside_the_target(series):
-            # Not drawn: test_found_by_machine.py::
-            # test_an_occurrence_of_a_series_cut_in_a_second_calendar_changed_in_the_crm_settles
+            # Not drawn yet. Its first defect is fixed (test_found_by_machine.py::
+            # test_an_occurrence_of_a_series_cut_in_a_second_calendar_changed_in_the_crm_settles),
+            # but drawn again the machine found two more, not shrunk (200 examples, SQLite,
+            # 2026-12-05: "the meeting is deleted" after Google ended the cut series, and an
+            # occurrence's meeting "is not in Google"): docs/testing.md, open findings.
             return
         if series.is_private:
             # Not drawn: an occurrence row that is private. Its rule is pinned by

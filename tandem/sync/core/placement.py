@@ -8,6 +8,10 @@ settings-change row that moves the meetings we pushed to a new target:
   the calendar of the series (Google's guide, "Modifying all following instances", has the
   client trim the series and insert the new one into the same calendar:
   https://developers.google.com/workspace/calendar/api/guides/recurringevents).
+- It stays there when its first part is deleted (Google Calendar leaves the other part
+  where it is): its own link's calendar then stands for its first part's.
+- An occurrence row (changed or cancelled alone) belongs with its series: Google keeps an
+  instance in its series' calendar and cannot move it alone.
 - Every other CRM meeting belongs in the target calendar.
 
 Either way the meeting is one the CRM pushed (origin "crm"): the rules for those apply to it
