@@ -130,6 +130,20 @@ def _team_daily(world: SyncWorld) -> Meeting:
     return Meeting.objects.get(owner=world.user, series__isnull=True)
 
 
+def _team_daily_cut(world: SyncWorld) -> tuple[Meeting, Meeting, datetime]:
+    """``_team_daily``, then "this and following events" changed in the CRM from its second
+    occurrence (nothing else changed): the first part, the new series, and where it starts."""
+    series = _team_daily(world)
+    second = _starts(series)[1]
+    following = replace(
+        input_of(series),
+        start=second,
+        end=second + (series.end - series.start),
+        recurrence=lines_following(series, second),
+    )
+    return series, series_split(series=series, original_start=second, data=following), second
+
+
 def _moved(start: datetime, subject: str) -> MeetingInput:
     return MeetingInput(
         subject=subject, start=start + HOUR, end=start + 2 * HOUR, time_zone="Europe/Berlin"
@@ -578,15 +592,7 @@ def test_an_occurrence_of_a_series_cut_in_a_second_calendar_changed_in_the_crm_s
     calendar, which Google refuses with 400: the occurrence row's home was worked out from
     the row, never cut from anything, not from its series (found by the machine at 200
     examples, all-day: "a second sync writes nothing" failed)."""
-    series = _team_daily(world)
-    second = _starts(series)[1]
-    following = replace(
-        input_of(series),
-        start=second,
-        end=second + (series.end - series.start),
-        recurrence=lines_following(series, second),
-    )
-    cut = series_split(series=series, original_start=second, data=following)
+    _series, cut, second = _team_daily_cut(world)
     occurrence_change(series=cut, original_start=second, data=_moved(second, "Moved"))
     run_clean(world)
     versions = dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version"))
@@ -609,15 +615,7 @@ def test_a_series_cut_in_a_second_calendar_stays_there_when_its_first_part_is_de
     deletion (found by the machine at 200 examples: "a second sync writes nothing" failed
     with {'google_moved': 1})."""
     team = "team@group.calendar.test"
-    series = _team_daily(world)
-    second = _starts(series)[1]
-    following = replace(
-        input_of(series),
-        start=second,
-        end=second + (series.end - series.start),
-        recurrence=lines_following(series, second),
-    )
-    cut = series_split(series=series, original_start=second, data=following)
+    series, cut, _second = _team_daily_cut(world)
     run_clean(world)
     assert EventLink.objects.get(meeting=cut).calendar_id == team
     crm_delete(series)
