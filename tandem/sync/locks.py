@@ -74,8 +74,15 @@ def lock_acquire(
 
 
 def starts_capped(*, user_id: int, limit: int) -> bool:
-    """Whether the user has ``limit`` unfinished starts (read only after a refusal)."""
-    return UserSyncState.objects.filter(owner_id=user_id, unfinished_starts__gte=limit).exists()
+    """Whether the user has ``limit`` unfinished starts and nobody holds the lock (read only
+    after a refusal): a live run's own start counts too, so a refusal while a run holds the
+    user is a busy user, not a capped one."""
+    now = timezone.now()
+    return (
+        UserSyncState.objects.filter(owner_id=user_id, unfinished_starts__gte=limit)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .exists()
+    )
 
 
 def starts_clear(*, user_id: int) -> None:

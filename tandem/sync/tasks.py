@@ -197,13 +197,13 @@ def sync_scheduled_users(self: Task, *, user_ids: list[int]) -> dict[str, int]:
     - a start that never finished (this chunk was delivered again after its worker died in
       that user's run): sync_user runs them at once, under the delivery cap;
     - an error: logged with its traceback, as a failed sync_user task would be."""
-    from tandem.sync.engine import sync_user_now
-
     done = {"synced": 0, "handed_off": 0, "failed": 0}
     for user_id in user_ids:
         try:
-            outcome = sync_user_now(user_id=user_id, trigger="schedule", starts_below=1)
+            done[_scheduled_run(self, user_id=user_id)] += 1
         except Exception:
+            # The run, or handing the user off (the broker), failed: said with its
+            # traceback, as a failed sync_user task would be, and the others go on.
             logger.exception(
                 "scheduled sync of user %s failed",
                 user_id,
@@ -213,20 +213,24 @@ def sync_scheduled_users(self: Task, *, user_ids: list[int]) -> dict[str, int]:
             # What Celery's Django fix-up does between tasks: a connection the error left
             # unusable is replaced before the next user.
             close_old_connections()
-            continue
-        if outcome.crash_capped:
-            _hand_off(self, user_id=user_id, countdown=0, retries=0)
-            done["handed_off"] += 1
-            continue
-        _logged(outcome, user_id=user_id, trigger="schedule")
-        countdown = retry_countdown(outcome, retries=0)
-        if countdown is not None:
-            _hand_off(self, user_id=user_id, countdown=countdown, retries=1)
-            done["handed_off"] += 1
-            continue
-        _push_channels_after_run(outcome, user_id=user_id)
-        done["synced"] += 1
     return done
+
+
+def _scheduled_run(chunk: Task, *, user_id: int) -> str:
+    """One user's scheduled run in a chunk: "synced", or "handed_off" to their own task."""
+    from tandem.sync.engine import sync_user_now
+
+    outcome = sync_user_now(user_id=user_id, trigger="schedule", starts_below=1)
+    if outcome.crash_capped:
+        _hand_off(chunk, user_id=user_id, countdown=0, retries=0)
+        return "handed_off"
+    _logged(outcome, user_id=user_id, trigger="schedule")
+    countdown = retry_countdown(outcome, retries=0)
+    if countdown is not None:
+        _hand_off(chunk, user_id=user_id, countdown=countdown, retries=1)
+        return "handed_off"
+    _push_channels_after_run(outcome, user_id=user_id)
+    return "synced"
 
 
 def _hand_off(chunk: Task, *, user_id: int, countdown: float, retries: int) -> None:

@@ -388,3 +388,45 @@ def test_a_cut_series_whose_first_part_leaves_the_crm_moves_to_the_target(
     with google_requests(world) as calls:
         run_clean(world)
     assert writes(calls) == []
+
+
+def test_a_series_cut_from_one_never_pushed_follows_a_new_target(world: SyncWorld) -> None:
+    """A private series (private sync off: never pushed) cut "this and following" into a
+    public one, which goes to the target; a new target then takes it along, as every meeting
+    we pushed: its first part was never pushed, so its home is the target (docs/sync-rules.md,
+    "Which calendar a CRM meeting belongs in"). Found by review of 9c7f21d, whose fallback
+    to the cut series' own calendar kept it in the old target for good."""
+    team = str(world.emulator.create_calendar(email=world.primary, summary="Team")["id"])
+    save_settings(world, inbound=[world.primary, team], target=team)
+    first = _next_monday_at(9)
+    series = meeting_create(
+        owner=world.user,
+        data=MeetingInput(
+            subject="Private call",
+            start=first,
+            end=first + HOUR,
+            time_zone="Europe/Berlin",
+            recurrence=["RRULE:FREQ=WEEKLY;COUNT=6"],
+            visibility="private",
+        ),
+    )
+    run_clean(world)
+    assert not EventLink.objects.filter(meeting=series).exists()
+    mondays = series_starts(series=series, start=first - HOUR, end=first + HOUR * 24 * 40)
+    cut = series_split(
+        series=series,
+        original_start=mondays[2],
+        data=replace(
+            input_of(series),
+            start=mondays[2],
+            end=mondays[2] + HOUR,
+            visibility="default",
+            recurrence=lines_following(series, mondays[2]),
+        ),
+    )
+    run_clean(world)
+    assert EventLink.objects.get(meeting=cut).calendar_id == team
+    other = str(world.emulator.create_calendar(email=world.primary, summary="CRM")["id"])
+    save_settings(world, inbound=[world.primary, team], target=other)
+    run_clean(world)
+    assert EventLink.objects.get(meeting=cut).calendar_id == other

@@ -266,3 +266,51 @@ def test_a_counted_start_that_ends_without_a_run_record_is_cleared(people):
 def _start_fields(user: User) -> tuple[int, object, str]:
     row = UserSyncState.objects.values_list("unfinished_starts", "queued_for", "lock_token")
     return row.get(owner=user)
+
+
+class _DyingClient:
+    """The production client, whose worker dies (SystemExit, as a warm shutdown's kill or
+    Celery's SystemTerminate) at its first listing: the edge a test cannot reach otherwise."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "events_pages":
+
+            def die(*args: Any, **kwargs: Any) -> Any:
+                raise SystemExit(1)
+
+            return die
+        return getattr(self._client, name)
+
+
+def test_a_worker_dying_mid_run_leaves_its_start_counted(people):
+    """A run ended by SystemExit (a dying worker) keeps its start counted, so the delivery cap
+    still sees a run that keeps killing its worker; the lock goes back and the run's record
+    is not a success. Found by review of a77afec, where the run's last UPDATE cleared it."""
+    ann = people[0]
+    with pytest.raises(SystemExit):
+        sync_user_now(
+            user_id=ann.pk,
+            starts_below=3,
+            client_for=lambda connection: _DyingClient(google_client_for(connection)),
+        )
+    assert _start_fields(ann)[0] == 1
+    assert _start_fields(ann)[2] == ""
+    assert _statuses(ann) == ["failed"]
+
+
+def test_a_refusal_while_another_worker_runs_the_user_is_busy_not_capped(people):
+    """A user at the cap whose lock another worker holds now (its run counted the last
+    start) is busy: capping it would write "Sync stopped" over a run that is going well.
+    Found by review of a77afec."""
+    ann = people[0]
+    UserSyncState.objects.filter(owner=ann).update(unfinished_starts=MAX_UNFINISHED_STARTS)
+    token = lock_acquire(user_id=ann.pk)
+    assert token is not None
+    try:
+        outcome = sync_user_now(user_id=ann.pk, starts_below=MAX_UNFINISHED_STARTS)
+    finally:
+        lock_release(user_id=ann.pk, token=token)
+    assert outcome.busy and not outcome.crash_capped

@@ -116,6 +116,7 @@ class _Lease:
         self.token = token
         self.counted = counted
         self.released = False
+        self.dying = False  # the run ended by SystemExit or the like: its start stays counted
         self._renewed = asked  # when the lease last began (this worker's clock, before its UPDATE)
         self._renew_after = default_lease().total_seconds() * LEASE_RENEWED_AFTER
 
@@ -248,6 +249,9 @@ def _sync(
     except BaseException as error:
         # A bug or a dying worker (SystemExit) must not be recorded as a success.
         report.fail(plain_reason(error))
+        if not isinstance(error, Exception):
+            # A dying worker: its start stays counted, for the delivery cap (tasks.py).
+            lease.dying = True
         raise
     finally:
         report.requests = client.counter.total
@@ -299,7 +303,7 @@ def _finish(run: SyncRun, state: UserSyncState, report: RunReport, lease: _Lease
         fields["needs_attention"] = report.needs_attention[:500]
         fields["held_deletions"] = [held.as_json() for held in report.held]
         fields["attention_answer"] = ""  # a question asked anew waits for a new answer
-    if lease.counted:
+    if lease.counted and not lease.dying:
         fields["unfinished_starts"] = 0  # the run ended: it did not kill its worker
     held = UserSyncState.objects.filter(pk=state.pk, lock_token=lease.token)
     if held.update(**fields, lock_token="", locked_until=None) == 1:
