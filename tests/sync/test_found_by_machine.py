@@ -144,6 +144,15 @@ def _team_daily_cut(world: SyncWorld) -> tuple[Meeting, Meeting, datetime]:
     return series, series_split(series=series, original_start=second, data=following), second
 
 
+def _next_run_writes_nothing(world: SyncWorld) -> None:
+    """One more clean run writes nothing to Google and changes no meeting."""
+    versions = dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version"))
+    with google_requests(world) as requests:
+        run_clean(world)
+    assert writes(requests) == []
+    assert dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version")) == versions
+
+
 def _moved(start: datetime, subject: str) -> MeetingInput:
     return MeetingInput(
         subject=subject, start=start + HOUR, end=start + 2 * HOUR, time_zone="Europe/Berlin"
@@ -241,11 +250,7 @@ def test_a_series_deleted_in_the_crm_while_google_changed_one_occurrence_settles
 
     for link in EventLink.objects.filter(owner=world.user):
         assert world.google.get_event(world.primary, link.event_id)["status"] != "cancelled"
-    versions = dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version"))
-    with google_requests(world) as requests:
-        run_clean(world)
-    assert writes(requests) == []
-    assert dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version")) == versions
+    _next_run_writes_nothing(world)
 
 
 def test_an_occurrence_of_a_private_series_from_google_changed_in_the_crm_stays_in_google(
@@ -354,11 +359,7 @@ def test_an_occurrence_of_a_series_in_a_second_calendar_changed_in_the_crm_settl
     with google_requests(world) as requests:
         run_clean(world)
     assert [entry.method for entry in writes(requests)] == ["PATCH"]
-    versions = dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version"))
-    with google_requests(world) as requests:
-        run_clean(world)
-    assert writes(requests) == []
-    assert dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version")) == versions
+    _next_run_writes_nothing(world)
 
 
 def test_an_occurrence_saved_unchanged_in_the_crm_follows_a_later_series_edit_alike(
@@ -459,11 +460,7 @@ def test_a_series_deleted_in_the_crm_takes_its_changed_occurrences_in_one_run(
 
     for link in EventLink.objects.filter(owner=world.user):
         assert world.google.get_event(world.primary, link.event_id)["status"] != "cancelled"
-    versions = dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version"))
-    with google_requests(world) as requests:
-        run_clean(world)
-    assert writes(requests) == []
-    assert dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version")) == versions
+    _next_run_writes_nothing(world)
 
 
 def test_an_ongoing_series_made_in_the_crm_that_began_before_the_window_is_pushed(
@@ -595,13 +592,7 @@ def test_an_occurrence_of_a_series_cut_in_a_second_calendar_changed_in_the_crm_s
     _series, cut, second = _team_daily_cut(world)
     occurrence_change(series=cut, original_start=second, data=_moved(second, "Moved"))
     run_clean(world)
-    versions = dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version"))
-
-    with google_requests(world) as requests:
-        run_clean(world)
-
-    assert writes(requests) == []
-    assert dict(Meeting.objects.filter(owner=world.user).values_list("pk", "version")) == versions
+    _next_run_writes_nothing(world)
 
 
 def test_a_series_cut_in_a_second_calendar_stays_there_when_its_first_part_is_deleted(
