@@ -125,6 +125,23 @@ class OutboundStoreContract:
         [(_, event_id)] = stores.outbound(OTHER_CAL).restored_imports()
         assert event_id == "ev3"
 
+    def test_an_import_unlinked_by_this_pass_is_looked_at_for_a_restore(
+        self, stores: StoreBench
+    ) -> None:
+        """Looked up after the pass's writes to its linked candidates: an import whose link
+        one of them dropped is live and unlinked, as a restored one is, and goes to the
+        planner. Here the inbound pass of this run wrote the meeting and the leaving link, so
+        the meeting is none of the changes a narrowed look starts from: only the linked
+        candidates name it."""
+        stores.this_runs_inbound_pass_begins()
+        mine = imported(stores, "ev1")
+        link_to(stores, mine.meeting_id, "ev1", leaving=True)
+        store = stores.outbound()
+        assert ids(meeting for _, meeting in store.linked_candidates()) == {mine.meeting_id}
+        stores.links.drop_link(calendar_id=CAL, meeting_id=mine.meeting_id)
+        [(crm, event_id)] = store.restored_imports()
+        assert (crm.meeting_id, event_id) == (mine.meeting_id, "ev1")
+
     # -- unpushed ----------------------------------------------------------------------------
 
     def test_a_crm_meeting_never_pushed_goes_to_the_target(self, stores: StoreBench) -> None:

@@ -44,7 +44,7 @@ from tandem.sync.core.mapping import (
 )
 from tandem.sync.core.merge import Conflict
 from tandem.sync.core.planner import plan_item, plan_occurrence_out
-from tandem.sync.core.run_report import RunProblem, subject_of, subject_of_fields
+from tandem.sync.core.run_report import RunProblem, subject_of
 from tandem.sync.core.sides import (
     AlreadyExists,
     CrmSide,
@@ -297,9 +297,7 @@ class Applier:
                     case RecordProblem() if not action.holds_token:
                         # An event the CRM cannot read: a warning, as the inbound pass says
                         # it (its meeting's edit waits until Google's event is readable).
-                        self.report.warnings.append(
-                            problem_of(action, meeting, event, rule=plan.why)
-                        )
+                        self.report.warnings.append(problem_of(action, meeting, rule=plan.why))
                     case _:
                         # New meetings from Google (CreateInCrm) and the problems that hold
                         # a listing's token are the inbound pass's, written with its page
@@ -457,19 +455,13 @@ def item_error(plan: ItemPlan, meeting: CrmMeeting | None, error: SideError) -> 
     )
 
 
-def problem_of(
-    action: RecordProblem, meeting: CrmMeeting | None, event: GoogleEvent | None, *, rule: str
-) -> RunProblem:
-    """A problem the planner recorded, naming the meeting, else the event as Google has it.
-    An event the CRM could not read names itself in its problem (core/mapping.py _titled)."""
-    if event is not None and event.problem is not None:
-        subject = ""
-    else:
-        subject = subject_of(meeting) or subject_of_fields(event.fields if event else None)
-        subject = subject or "A Google event"
+def problem_of(action: RecordProblem, meeting: CrmMeeting | None, *, rule: str) -> RunProblem:
+    """The problem ``plan_item`` records: an event the CRM cannot read ("malformed event",
+    its only such row; ``plan_occurrence_out``'s is ``missing_instance``). The message names
+    the event by its title (core/mapping.py ``_titled``, never a private one's), so the
+    problem has no subject of its own."""
     return RunProblem(
         action.message,
-        subject=subject,
         meeting_id=meeting.meeting_id if meeting is not None else None,
         event_id=action.event_id,
         rule=rule,

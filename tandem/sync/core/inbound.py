@@ -192,11 +192,9 @@ class Inbound:
         next listing brings it again); any other (an event the CRM cannot hold) is a
         warning of this run, said once: the event comes again when Google changes it."""
         if problem.holds_token:
-            self._fail(problem_of(problem, item.crm, item.event, rule=item.plan.why))
+            self._fail(problem_of(problem, item.crm, rule=item.plan.why))
         else:
-            self.report.warnings.append(
-                problem_of(problem, item.crm, item.event, rule=item.plan.why)
-            )
+            self.report.warnings.append(problem_of(problem, item.crm, rule=item.plan.why))
 
     # -- planning ---------------------------------------------------------------------------
 

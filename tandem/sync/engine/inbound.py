@@ -225,13 +225,17 @@ class DjangoInboundStore:
             "google_sub": self.ctx.google_sub,
             "calendar_id": self.calendar_id,
             "event_id": save.event.event_id,
+            # Google gives every event its iCalUID; should a listing leave it out, the link
+            # keeps the one it has (see _known_uid).
             "ical_uid": str(save.raw.get("iCalUID", "")) or (row.ical_uid if row else ""),
             "origin": save.origin,
             "etag": save.event.etag,
             "base": fields_to_json(save.base),
             "base_version": save.version,
             "leaving": save.leaving,
-            "extras": google_extras(save.raw) if save.raw else (row.extras if row else {}),
+            # Every save comes with the event as listed or read: a plan that saves a link
+            # of an event Google no longer has writes to Google, and the applier saves it.
+            "extras": google_extras(save.raw),
             "event_type": save.event.event_type,
             "updated_at": self.page_now,
         }
