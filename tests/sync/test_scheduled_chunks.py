@@ -4,26 +4,32 @@ Google error, a start that never finished, an error) never holds the others back
 their own sync_user task, with the one retry policy's countdown and the delivery cap.
 
 Real parts: the database, the task code, the Google emulator (in-process); the tasks a chunk
-sends are read from Celery's own publish signal (the test settings' broker is in memory)."""
+sends are read from Celery's own publish signal (the test settings' broker is in memory), and
+a broker that is down is a real AMQP connection to an address that refuses it."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import httpx
 import pytest
+from celery import Celery
 from celery.app.task import Task
 from celery.signals import before_task_publish
 from django.contrib.auth.models import User
+from django.core.wsgi import get_wsgi_application
 from django.utils import timezone
 
+from config.celery import app as workers_app
 from tandem.accounts.models import GoogleConnection
 from tandem.sync.engine import sync_user_now
 from tandem.sync.google_client import google_client_for
 from tandem.sync.locks import lock_acquire, lock_release
-from tandem.sync.models import SyncRun, UserSyncState
+from tandem.sync.models import CalendarSyncState, SyncRun, UserSyncState
 from tandem.sync.retry import BASE_SECONDS
 from tandem.sync.tasks import (
     MAX_UNFINISHED_STARTS,
@@ -224,6 +230,71 @@ def test_a_user_deleted_after_the_dispatch_fails_alone(people, sent, caplog):
     (record,) = [r for r in caplog.records if r.getMessage().startswith("scheduled sync")]
     assert (record.levelname, getattr(record, "user_id", None)) == ("ERROR", gone_id)
     assert sent == []
+
+
+@pytest.fixture
+def broker_down() -> Iterator[None]:
+    """The workers' Celery app as configured, but with its broker at an address that refuses
+    connections (a port bound and never listened on), current while the test runs: a task
+    sent meanwhile fails as it does when the broker is down, with kombu's OperationalError
+    once Celery's publish retries are spent."""
+    refusing_port = socket.socket()
+    refusing_port.bind(("127.0.0.1", 0))
+    host, port = refusing_port.getsockname()
+    app = Celery("tandem")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.broker_url = f"amqp://guest:guest@{host}:{port}//"
+    app.set_current()
+    try:
+        yield
+    finally:
+        workers_app.set_current()
+        refusing_port.close()
+
+
+def test_a_user_the_broker_cannot_take_fails_alone(people, caplog, broker_down):
+    """Bob is busy, so the chunk hands him off to a task of his own, and the broker refuses
+    it: that is Bob's error, logged with its traceback as a failed task's would be, and Ann
+    before him and Cat after him are synced. (Bob's next scheduled run comes one interval
+    later: dispatch_due_syncs moved his due time when it queued the chunk.)"""
+    ann, bob, cat = people
+    token = lock_acquire(user_id=bob.pk)
+    assert token is not None
+    try:
+        summary = _as_worker(sync_scheduled_users, {"user_ids": [ann.pk, bob.pk, cat.pk]})
+    finally:
+        lock_release(user_id=bob.pk, token=token)
+    assert summary == {"synced": 2, "handed_off": 0, "failed": 1}
+    _synced_once(ann, cat)
+    assert _statuses(bob) == []
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("scheduled sync")]
+    assert (record.levelname, getattr(record, "user_id", None)) == ("ERROR", bob.pk)
+    # The traceback, as the logging filter keeps it (tandem/sync/logging.py redacts it).
+    last_line = record.exc_text.splitlines()[-1]
+    assert last_line.startswith("kombu.exceptions.OperationalError: ")
+    assert last_line.endswith("Connection refused")
+
+
+def test_google_refusing_one_users_push_channel_leaves_the_chunk_synced(
+    people, google_in_process, settings
+):
+    """The push step after a run is an optimisation (tandem/sync/push.py): Google refusing
+    Bob's events.watch leaves his run succeeded and counted as synced, without a channel
+    (the next run opens it), and Cat after him gets hers."""
+    ann, bob, cat = people
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"  # push on: Google can reach us
+    google_in_process.emulator.push.client = httpx.Client(
+        transport=httpx.WSGITransport(app=get_wsgi_application()), base_url="http://127.0.0.1:8000"
+    )
+    google_in_process.emulator.inject_fault(route="POST */calendars/bob*/events/watch", status=503)
+    summary = _as_worker(sync_scheduled_users, {"user_ids": [ann.pk, bob.pk, cat.pk]})
+    assert summary == {"synced": 3, "handed_off": 0, "failed": 0}
+    _synced_once(ann, bob, cat)
+    channels = dict(
+        CalendarSyncState.objects.filter(owner__in=people).values_list("owner", "channel_id")
+    )
+    assert channels[bob.pk] == ""
+    assert channels[ann.pk] and channels[cat.pk]
 
 
 def test_a_start_is_counted_by_the_lock_and_cleared_by_the_run(people):
