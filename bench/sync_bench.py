@@ -5,6 +5,7 @@
                                                  [--switch-interval 0.0005]
     .venv/bin/python bench/sync_bench.py idle    [--events 10000] [--reps 3] [--top 8]
                                                  [--settle 65] [--profile FILE]
+                                                 [--in-process-emulator]
     .venv/bin/python bench/sync_bench.py queries [--sizes 2500,5000,10000]
     .venv/bin/python bench/sync_bench.py memory  [--sizes 10000,100000]
     .venv/bin/python bench/sync_bench.py all
@@ -14,7 +15,8 @@ Each scenario gets a fresh database (SQLite in a temporary directory, or the Pos
 database named by DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/tandem_bench) and a
 real loopback emulator: for ``import`` and ``memory`` a ``tandem fake-google`` process of
 its own (as Google is another machine; its work and memory are not counted), for ``idle``
-and ``queries`` ``FakeGoogle().serve()`` in this process. A scenario prints
+too (``--in-process-emulator``: in this process, as before 2026-12-05), for ``queries``
+``FakeGoogle().serve()`` in this process. A scenario prints
 its figures and exits non-zero when its target is missed. Figures go to docs/benchmarks.md.
 """
 
@@ -96,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         help="idle: seconds to wait after the import before the timed runs",
     )
     parser.add_argument(
+        "--in-process-emulator",
+        action="store_true",
+        help="idle: the emulator in this process (its threads share the worker's caches)",
+    )
+    parser.add_argument(
         "--decoders",
         action="store_true",
         help="import: also time decoding the pages with json, orjson and msgspec",
@@ -135,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             top=args.top,
             settle=args.settle,
             profile=args.profile,
+            in_process_emulator=args.in_process_emulator,
         )
     elif args.scenario == "queries":
         ok = query_counts(sizes=sizes or [2500, 5000, 10_000])

@@ -4,8 +4,10 @@ The engine always talks to the emulator over real loopback sockets with the HTTP
 uses in production. ``import`` runs the emulator as a ``tandem fake-google`` process of its
 own, as Google is another machine: paging and import are measured against the same server
 the same way, and the emulator's work does not share this process's interpreter lock.
-``idle`` and ``queries`` use ``FakeGoogle().serve()`` in this process (they count requests
-and queries, not time).
+``idle`` does too (``in_process_emulator`` puts it in this process, as before 2026-12-05:
+its threads then share this process's caches and interpreter lock, and an emulator holding
+50,000 events made the worker's own CPU about 2 ms dearer). ``queries`` uses
+``FakeGoogle().serve()`` in this process (it counts queries, not time).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import statistics
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -103,10 +105,6 @@ def page_through(user: BenchUser) -> tuple[float, int, int]:
         events += len(page.items)
         pages += 1
     return time.perf_counter() - started, events, pages
-
-
-def _log_since(google: FakeGoogle, mark: int) -> list[Any]:
-    return list(google.request_log[mark:])
 
 
 @dataclass
@@ -417,8 +415,36 @@ def _as_a_started_worker() -> None:
     print(f"  as a worker at its start: {startup_objects_freeze()} objects frozen (gc.freeze)")
 
 
+@contextmanager
+def idle_world(
+    *, events: int, in_process_emulator: bool
+) -> Iterator[tuple[BenchUser, Callable[[int], tuple[list[LoggedRequest], int]]]]:
+    """A user who has ``events`` events in Google, and how to read the emulator's request
+    log from a mark (the requests since it, and the next mark)."""
+    if not in_process_emulator:
+        with world_process(events=events) as (control, user):
+            yield user, lambda mark: _requests_since(control, mark)
+        return
+    with world(events=events) as w:
+
+        def since(mark: int) -> tuple[list[LoggedRequest], int]:
+            entries = [
+                LoggedRequest(e.method, e.path, e.query, e.in_batch)
+                for e in w.google.request_log[mark:]
+            ]
+            return entries, mark + len(entries)
+
+        yield w.user, since
+
+
 def idle_run(
-    *, events: int, reps: int = 0, top: int = 0, settle: float = 0, profile: str = ""
+    *,
+    events: int,
+    reps: int = 0,
+    top: int = 0,
+    settle: float = 0,
+    profile: str = "",
+    in_process_emulator: bool = False,
 ) -> bool:
     """One idle run checked request by request and query by query, then ``reps`` more timed
     alone (no query capture): the median of those is an idle run's cost in a worker that has
@@ -426,7 +452,7 @@ def idle_run(
     many of the median timed run's statements, the slowest first. ``settle``: seconds to
     wait before the timed runs (the changes of the import then lie before the look-back
     margin of the outbound pass, as they do for a worker's next scheduled run)."""
-    with world(events=events) as w:
+    with idle_world(events=events, in_process_emulator=in_process_emulator) as (user, since):
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
@@ -434,16 +460,16 @@ def idle_run(
         from tandem.sync.engine import sync_user_now
         from tandem.sync.models import EventLink, SyncRun
 
-        first = sync_user_now(user_id=w.user.user_id, trigger="bench")
+        first = sync_user_now(user_id=user.user_id, trigger="bench")
         assert first.run is not None and first.run.status == "succeeded", first.run
         meetings_before = list(
-            Meeting.objects.filter(owner_id=w.user.user_id).values_list("pk", "version")
+            Meeting.objects.filter(owner_id=user.user_id).values_list("pk", "version")
         )
         links_before = list(EventLink.objects.values_list("pk", "etag", "base_version"))
-        mark = len(w.google.request_log)
+        _, mark = since(0)
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as queries:
-            idle = sync_user_now(user_id=w.user.user_id, trigger="bench")
+            idle = sync_user_now(user_id=user.user_id, trigger="bench")
         took = time.perf_counter() - started
         crm_writes = [
             query["sql"][:80]
@@ -451,11 +477,11 @@ def idle_run(
             if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
             and any(table in query["sql"] for table in CRM_TABLES)
         ]
-        log = _log_since(w.google, mark)
+        log, _ = since(mark)
         assert idle.run is not None
         run = SyncRun.objects.get(pk=idle.run.pk)
         unchanged = meetings_before == list(
-            Meeting.objects.filter(owner_id=w.user.user_id).values_list("pk", "version")
+            Meeting.objects.filter(owner_id=user.user_id).values_list("pk", "version")
         ) and links_before == list(EventLink.objects.values_list("pk", "etag", "base_version"))
         print(
             f"  after importing {len(meetings_before)} meetings, an idle run: "
@@ -467,14 +493,14 @@ def idle_run(
             # than the outbound pass's look-back margin (CHANGE_MARGIN) by then. One run after
             # the wait takes the role of the last clean run before the timed ones.
             time.sleep(settle)
-            _idle_timed(w.user.user_id)
+            _idle_timed(user.user_id)
             print(f"  waited {settle:g} s and ran one idle run before the timed ones")
-        # The in-process emulator's events are frozen too: a worker holds none of them.
+        # An in-process emulator's events are frozen too: a worker holds none of them.
         _as_a_started_worker()
-        profiler = cProfile.Profile() if profile else None
+        profiler = cProfile.Profile(time.thread_time) if profile else None  # CPU, not waits
         if profiler:
             profiler.enable()
-        timed = [_idle_timed(w.user.user_id) for _ in range(reps)]
+        timed = [_idle_timed(user.user_id) for _ in range(reps)]
         if profiler:
             profiler.disable()
             profiler.dump_stats(profile)
@@ -510,7 +536,7 @@ def idle_run(
                     print(f"               plan: {_plan(sql_text, params)}")
         if timed:
             median_run = sorted(timed, key=lambda run: run.cpu)[len(timed) // 2]
-            _idle_floor(w.user.user_id, median_run.statements, reps=reps)
+            _idle_floor(user.user_id, median_run.statements, reps=reps)
         print(
             f"  counts {dict(idle.counts)}; meetings and links unchanged: {unchanged}; "
             f"{len(queries)} SQL queries, writes to meetings/links/imports/conflicts: "

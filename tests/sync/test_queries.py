@@ -9,7 +9,11 @@ number of queries however many events those pages hold.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -34,7 +38,16 @@ from tests.conftest import IN_PROCESS_BASE_URL, GoogleHarness
 
 CAL = "https://www.googleapis.com/auth/calendar"
 PAGE = 2500  # the engine's maxResults
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
+# The backend's transaction control, and a run's records' commit mode (run_records.py).
+TRANSACTION_CONTROL = (
+    "BEGIN",
+    "COMMIT",
+    "SAVEPOINT",
+    "RELEASE SAVEPOINT",
+    "ROLLBACK",
+    "SET LOCAL synchronous_commit",
+)
+WRITES = ("INSERT", "UPDATE", "DELETE")
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -159,7 +172,9 @@ def test_an_idle_run_makes_the_same_few_statements_at_3_and_600_meetings(harness
     once per run, the listing asks whether the calendar has pairs only when a page has
     events, and the budget's figures come with the run's first statement; 10 since the
     run's last UPDATE also gives the lock back. A scheduled run through its Celery task adds
-    none (issue 11, sixth session: the task's own statements folded into the run's)."""
+    none (issue 11, sixth session: the task's own statements folded into the run's). On
+    PostgreSQL a run's two record transactions each set their commit mode (run_records.py),
+    counted as transaction control."""
     statements = []
     for name, events in (("idlefew", 3), ("idlemany", 600)):
         _import_queries(harness, name=name, events=events)
@@ -181,6 +196,64 @@ def test_an_idle_run_makes_the_same_few_statements_at_3_and_600_meetings(harness
             assert sync_scheduled_users.run(user_ids=[user.pk])["synced"] == 1
         assert _without_transaction_control(queries) == statements[-1]
     assert statements[0] == statements[1] <= 10, statements
+
+
+def test_an_idle_run_writes_in_three_transactions(harness):
+    """Issue 11, seventh session: a PostgreSQL commit waits for the disk, most of an idle
+    run's wall time. An idle run writes in three transactions: its start (the lock and the
+    run's record), its calendar's listing (the sync token), its end (the run's record, the
+    user's state and the lock given back). Five before: the lock, the record, the listing,
+    the record again and the state, each on its own."""
+    _import_queries(harness, name="idlecommits", events=3)
+    user = User.objects.get(username="idlecommits")
+    with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=True):
+        sync_user_now(user_id=user.pk)
+    with (
+        time_machine.travel(timezone.now() + timedelta(minutes=10), tick=True),
+        _write_transactions() as transactions,
+    ):
+        outcome = sync_user_now(user_id=user.pk)
+    assert outcome.run is not None and outcome.run.status == "succeeded"
+    assert not any(outcome.counts.values())
+    table = re.compile(r'(?:INTO|UPDATE|FROM) ("\w+")')
+    tables = [[table.search(sql)[1] for sql in writes] for writes in transactions]
+    assert tables == [
+        ['"sync_usersyncstate"', '"sync_syncrun"'],
+        ['"sync_calendarsyncstate"'],
+        ['"sync_syncrun"', '"sync_usersyncstate"'],
+    ]
+
+
+@contextmanager
+def _write_transactions() -> Iterator[list[list[str]]]:
+    """The write statements of the block grouped by the transaction that committed them: a
+    statement outside ``transaction.atomic`` commits alone (autocommit), one inside commits
+    with its outermost block (Django calls ``connection.commit`` as that block exits)."""
+    transactions: list[list[str]] = []
+    open_writes: list[str] = []
+    commit = connection.commit
+
+    def counted_commit() -> None:
+        commit()
+        if open_writes:
+            transactions.append(list(open_writes))
+            open_writes.clear()
+
+    def note(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        result = execute(sql, params, many, context)
+        if sql.lstrip().upper().startswith(WRITES):
+            if connection.in_atomic_block:
+                open_writes.append(sql)
+            else:
+                transactions.append([sql])
+        return result
+
+    connection.commit = counted_commit  # type: ignore[method-assign]
+    try:
+        with connection.execute_wrapper(note):
+            yield transactions
+    finally:
+        del connection.commit  # the class's own again
 
 
 def _without_transaction_control(queries: CaptureQueriesContext) -> int:

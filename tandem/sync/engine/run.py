@@ -33,6 +33,7 @@ from tandem.sync.locks import (
 )
 from tandem.sync.models import CalendarSyncState, Installation, SyncRun, UserSyncState
 from tandem.sync.retry import is_retryable, plain_reason
+from tandem.sync.run_records import run_records_transaction
 from tandem.sync.scheduling import next_due_after
 
 logger = logging.getLogger(__name__)
@@ -81,16 +82,27 @@ def sync_user_now(
 
     ``starts_below`` (the tasks' delivery cap): the lock's UPDATE counts this start as
     unfinished, and refuses (``crash_capped``) once the user has that many; the run's last
-    UPDATE clears the count, as does an end without a run record (skipped, or an error)."""
+    UPDATE clears the count, as does an end without a run record (skipped, or an error).
+
+    The lock, the read of the user's settings and the run's record are one transaction, as
+    are the run's record and the user's sync state at its end (run_records.py)."""
     asked = time.monotonic()
-    token = lock_acquire(user_id=user_id, starts_below=starts_below)
-    if token is None:
-        if starts_below is not None and starts_capped(user_id=user_id, limit=starts_below):
-            return SyncOutcome(run=None, crash_capped=True)
-        return SyncOutcome(run=None, busy=True)
+    with run_records_transaction():
+        token = lock_acquire(user_id=user_id, starts_below=starts_below)
+        if token is None:
+            if starts_below is not None and starts_capped(user_id=user_id, limit=starts_below):
+                return SyncOutcome(run=None, crash_capped=True)
+            return SyncOutcome(run=None, busy=True)
+        start = _start(user_id, trigger)
+        if isinstance(start, str):
+            # Nothing to run: the lock goes back, and a counted start is cleared.
+            lock_release(user_id=user_id, token=token)
+            if starts_below is not None:
+                starts_clear(user_id=user_id)
+            return SyncOutcome(run=None, skipped=start)
     lease = _Lease(user_id, token, asked, counted=starts_below is not None)
     try:
-        outcome = _sync(user_id, trigger, allow_mass_delete, lease, client_for)
+        return _sync(start, allow_mass_delete, lease, client_for)
     except Exception:
         if lease.counted:
             starts_clear(user_id=user_id)  # the run ended, badly: it did not kill its worker
@@ -98,9 +110,6 @@ def sync_user_now(
     finally:
         if not lease.released:
             lock_release(user_id=user_id, token=token)
-    if lease.counted and outcome.run is None:
-        starts_clear(user_id=user_id)
-    return outcome
 
 
 class LockLost(Exception):
@@ -156,13 +165,21 @@ def _zone(sync_settings: SyncSettings, calendar_id: str) -> str:
     return "UTC"
 
 
-def _sync(
-    user_id: int,
-    trigger: str,
-    allow_mass_delete: bool,
-    lease: _Lease,
-    client_for: CalendarClientFactory,
-) -> SyncOutcome:
+@dataclass(frozen=True)
+class _Start:
+    """What a run starts from: the user's connection, their sync settings and sync state,
+    the installation's namespace, when their last clean run began, and the run's record."""
+
+    connection: GoogleConnection
+    sync_settings: SyncSettings
+    state: UserSyncState
+    namespace: str
+    last_clean_started_at: datetime | None
+    run: SyncRun
+
+
+def _start(user_id: int, trigger: str) -> _Start | str:
+    """The run's record, with what the run starts from; or why nothing runs."""
     # Everything a run starts from in one statement (an idle run's CPU is mostly Django
     # building statements, docs/benchmarks.md): the connection, its user, their sync
     # settings, preferences and sync state (one row each), the installation's namespace,
@@ -189,33 +206,51 @@ def _sync(
     )
     if connection is None:
         User.objects.get(pk=user_id)  # an unknown user is still an error
-        return SyncOutcome(run=None, skipped="Google is not connected.")
+        return "Google is not connected."
     user = connection.user
     if connection.status != GoogleConnection.Status.CONNECTED:
-        return SyncOutcome(run=None, skipped="Google is not connected.")
+        return "Google is not connected."
     sync_settings: SyncSettings | None = getattr(connection, "sync_settings", None)
     if sync_settings is None or not sync_settings.is_complete:
-        return SyncOutcome(run=None, skipped="Synchronization settings are not saved yet.")
+        return "Synchronization settings are not saved yet."
     # The lock made the state row; a user deleted and made again in between has none.
     state = getattr(user, "sync_state", None) or UserSyncState.objects.get_or_create(owner=user)[0]
     run = SyncRun.objects.create(owner=user, trigger=trigger)
+    return _Start(
+        connection=connection,
+        sync_settings=sync_settings,
+        state=state,
+        namespace=connection.namespace or installation_namespace(),
+        last_clean_started_at=connection.last_clean_started_at,
+        run=run,
+    )
+
+
+def _sync(
+    start: _Start,
+    allow_mass_delete: bool,
+    lease: _Lease,
+    client_for: CalendarClientFactory,
+) -> SyncOutcome:
+    connection, sync_settings, run = start.connection, start.sync_settings, start.run
+    user = connection.user
     client = client_for(connection)
     now = timezone.now()
     ctx = RunContext(
         user=user,
         google_sub=connection.google_sub,
         client=client,
-        namespace=connection.namespace or installation_namespace(),
+        namespace=start.namespace,
         now=now,
         sync_private=sync_settings.sync_private,
         target_calendar_id=sync_settings.target_calendar_id,
         all_day_zone=preferences_joined(user=user).time_zone,
-        last_clean_started_at=connection.last_clean_started_at,
+        last_clean_started_at=start.last_clean_started_at,
         allow_mass_delete=allow_mass_delete,
         run_id=run.pk,
         keep_alive=lease.keep_alive,
         force_full_outbound=_settings_unapplied(
-            sync_settings, state, last_clean_started_at=connection.last_clean_started_at
+            sync_settings, start.state, last_clean_started_at=start.last_clean_started_at
         ),
     )
     outcome = SyncOutcome(run=run)
@@ -240,7 +275,7 @@ def _sync(
         report.fail(plain_reason(error))
         if is_retryable(error):
             outcome.retryable_error = error
-        logger.warning("sync of user %s stopped: %s", user_id, type(error).__name__)
+        logger.warning("sync of user %s stopped: %s", user.pk, type(error).__name__)
     except LockLost:
         # Another worker owns the user now; it will finish the job. Nothing half-written:
         # every page and every Google write is its own idempotent step.
@@ -255,7 +290,7 @@ def _sync(
         raise
     finally:
         report.requests = client.counter.total
-        _finish(run, state, report, lease)
+        _finish(run, start.state, report, lease)
     outcome.counts = dict(report.counts)
     if run.status == SyncRun.Status.SUCCEEDED:
         outcome.calendar_states = list(ctx.calendar_states().values())
@@ -278,8 +313,8 @@ def _settings_unapplied(
 
 
 def _finish(run: SyncRun, state: UserSyncState, report: RunReport, lease: _Lease) -> None:
-    """The run's report into its record and the user's sync state; the same UPDATE gives
-    the lock back and clears a counted start."""
+    """The run's report into its record and the user's sync state, in one transaction
+    (run_records.py); the state's UPDATE gives the lock back and clears a counted start."""
     finished = timezone.now()
     status = report.status
     run.status = status
@@ -287,7 +322,6 @@ def _finish(run: SyncRun, state: UserSyncState, report: RunReport, lease: _Lease
     run.requests = report.requests
     for name, value in report.as_record().items():
         setattr(run, name, value)
-    run.save()
     # Only the fields the run decides, in one UPDATE (no read of the row first), which also
     # releases the lock while this run still holds it.
     fields: dict[str, Any] = {
@@ -305,9 +339,11 @@ def _finish(run: SyncRun, state: UserSyncState, report: RunReport, lease: _Lease
         fields["attention_answer"] = ""  # a question asked anew waits for a new answer
     if lease.counted and not lease.dying:
         fields["unfinished_starts"] = 0  # the run ended: it did not kill its worker
-    held = UserSyncState.objects.filter(pk=state.pk, lock_token=lease.token)
-    if held.update(**fields, lock_token="", locked_until=None) == 1:
-        lease.released = True
-    else:
-        # The lease ran out and another worker holds the user now: its lock stays as it is.
-        UserSyncState.objects.filter(pk=state.pk).update(**fields)
+    with run_records_transaction():
+        run.save()
+        held = UserSyncState.objects.filter(pk=state.pk, lock_token=lease.token)
+        released = held.update(**fields, lock_token="", locked_until=None) == 1
+        if not released:
+            # The lease ran out and another worker holds the user now: its lock stays.
+            UserSyncState.objects.filter(pk=state.pk).update(**fields)
+    lease.released = released
