@@ -11,8 +11,11 @@ transaction alone) may lose them if the database server itself crashes within a 
 a second after them, whole and in order, "as if those transactions had been aborted
 cleanly" (https://www.postgresql.org/docs/15/wal-async-commit.html). Lost, they cost
 nothing: a lost start means a run that died with the server; a lost end leaves the lease to
-run out and the user due early, so the next run syncs again what this one did. Every other
-transaction (meetings, links, the sync token with the changes it follows) waits as usual.
+run out and the user due early, so the next run syncs again what this one did. A calendar's
+listing that changed nothing commits its new sync token the same way
+(``unwaited_if_nothing_written``): lost, the next run lists the same no changes again.
+Every other transaction (meetings, links, a sync token with the changes it follows) waits
+as usual.
 
 SQLite (WAL, ``synchronous=NORMAL``, config/settings/base.py) already commits without
 waiting for the disk.
@@ -37,3 +40,17 @@ def run_records_transaction() -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         yield
+
+
+def unwaited_if_nothing_written() -> None:
+    """Inside a transaction: if it has written nothing yet, it commits without waiting for
+    the disk on PostgreSQL (above). Asked just before a listing's last write, its sync
+    token: an idle run's listing then commits like its records. One statement
+    (``set_config(..., true)`` is ``SET LOCAL``; a transaction that has written has an id)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL "
+            "THEN set_config('synchronous_commit', 'off', true) END"
+        )

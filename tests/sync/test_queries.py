@@ -46,6 +46,7 @@ TRANSACTION_CONTROL = (
     "RELEASE SAVEPOINT",
     "ROLLBACK",
     "SET LOCAL synchronous_commit",
+    "SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL",
 )
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -211,10 +212,18 @@ def test_an_idle_run_writes_in_three_transactions(harness):
     with (
         time_machine.travel(timezone.now() + timedelta(minutes=10), tick=True),
         _write_transactions() as transactions,
+        CaptureQueriesContext(connection) as queries,
     ):
         outcome = sync_user_now(user_id=user.pk)
     assert outcome.run is not None and outcome.run.status == "succeeded"
     assert not any(outcome.counts.values())
+    if connection.vendor == "postgresql":
+        # Each commits without waiting for the disk (run_records.py): the records' two
+        # transactions set it, and the listing's, having written nothing before its token.
+        sql = [query["sql"] for query in queries.captured_queries]
+        saved = next(n for n, text in enumerate(sql) if '"sync_calendarsyncstate" SET' in text)
+        assert sql[saved - 1].startswith(TRANSACTION_CONTROL[-1])
+        assert sum(text.startswith(TRANSACTION_CONTROL[-2]) for text in sql) == 2
     table = re.compile(r'(?:INTO|UPDATE|FROM) ("\w+")')
     tables = [[table.search(sql)[1] for sql in writes] for writes in transactions]
     assert tables == [

@@ -1,12 +1,12 @@
-"""A run's own records commit without waiting for the disk on PostgreSQL, and nothing else
-does (tandem/sync/run_records.py)."""
+"""A run's own records, and a listing that changed nothing, commit without waiting for the
+disk on PostgreSQL; nothing else does (tandem/sync/run_records.py)."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import connection, transaction
 
-from tandem.sync.run_records import run_records_transaction
+from tandem.sync.run_records import run_records_transaction, unwaited_if_nothing_written
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,6 +40,22 @@ def test_inside_another_transaction_the_outer_commit_waits_as_it_would(postgresq
     with transaction.atomic():
         with run_records_transaction():
             assert _commit_mode() == "on"
+        assert _commit_mode() == "on"
+
+
+def test_a_transaction_that_wrote_nothing_yet_commits_without_waiting(postgresql):
+    with transaction.atomic():
+        unwaited_if_nothing_written()
+        assert _commit_mode() == "off"
+
+
+def test_a_transaction_that_wrote_commits_waiting(postgresql):
+    """A listing's last page with changes: the token commits with them, and waits."""
+    from django.contrib.auth.models import User
+
+    with transaction.atomic():
+        User.objects.create(username="a-change-of-the-listing")
+        unwaited_if_nothing_written()
         assert _commit_mode() == "on"
 
 

@@ -37,6 +37,7 @@ from tandem.sync.engine.parts import pass_parts
 from tandem.sync.engine.prefetch import pages_ahead
 from tandem.sync.engine.records import conflict_rows, record_report
 from tandem.sync.models import CalendarSyncState, EventLink, ImportedMeeting, SyncConflict
+from tandem.sync.run_records import unwaited_if_nothing_written
 
 P = TypeVar("P")
 
@@ -187,6 +188,7 @@ class DjangoInboundStore:
             if full:
                 self.state.full_sync_completed_at = now
         self.state.last_listed_at = now
+        unwaited_if_nothing_written()  # an idle listing: its token alone (run_records.py)
         # Only the listing's fields: the push channel's are written elsewhere meanwhile
         # (tandem/sync/push.py, a disconnect), and this row was read when the run began.
         self.state.save(
