@@ -168,6 +168,9 @@ def test_a_run_whose_lease_was_taken_over_stops_and_reports_busy(google_in_proce
     assert run.status == SyncRun.Status.FAILED
     # The sync state's last error, which the person's sync status shows.
     assert run.report.first_error == "Stopped: another worker took over this user's sync."
+    # The run's last UPDATE gives back only its own lock: the worker that took the user over
+    # still holds it.
+    assert UserSyncState.objects.get(owner=user).lock_token == "other-worker"
     assert world is not None
 
 
