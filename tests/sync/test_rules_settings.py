@@ -149,6 +149,29 @@ def test_a_new_target_calendar_receives_the_pushed_meetings_without_copies(
     assert "Google while away" not in crm_by_subject(world)
 
 
+def test_a_new_target_saved_before_any_run_succeeded_moves_what_a_failed_run_pushed(
+    world: SyncWorld,
+) -> None:
+    """A first run pushes one meeting and stops (Google answers 503 to the second insert),
+    so no run has succeeded when a new target is saved: the next run still looks at every
+    link (engine/run.py ``_settings_unapplied``: no clean run yet) and moves the pushed
+    event to the new target, no copy left behind."""
+    crm_create(world, "Alpha")
+    crm_create(world, "Beta", soon(days=2))
+    world.emulator.inject_fault(route="POST /calendar/v3/calendars/*/events", status=503, after=1)
+    failed = run_sync(world)
+    assert failed.run is not None and failed.run.status != SyncRun.Status.SUCCEEDED
+    assert len(google_by_subject(world)) == 1  # one pushed before the 503
+    team = _team_calendar(world)
+
+    save_settings(world, inbound=[world.primary, team], target=team)
+    run_clean(world)
+
+    assert google_by_subject(world, team) == crm_by_subject(world)
+    assert google_by_subject(world) == {}
+    assert {link.calendar_id for link in EventLink.objects.filter(owner=world.user)} == {team}
+
+
 def test_an_edit_made_in_google_just_before_a_new_target_reaches_the_crm(
     world: SyncWorld,
 ) -> None:
