@@ -129,3 +129,27 @@ def test_connecting_and_syncing_log_no_token(google_in_process, everything_logge
     issued = google_in_process.tokens_issued()
     assert len(issued) >= 3  # access, refresh, refreshed access
     assert not [token for token in issued if token in output]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_stopped_by_google_logs_one_warning_naming_the_user_and_the_error(
+    google_in_process, everything_logged
+):
+    """The operator's trace of a run Google stopped (the task retries it): one warning of
+    the run's logger, naming the user and the kind of error, and no token."""
+    user = connect_user(google_in_process, username="bea")
+    google_in_process.emulator.inject_fault(
+        route="GET */calendars/*/events", status=429, reason="rateLimitExceeded"
+    )
+    outcome = sync_user_now(user_id=user.pk)
+    assert outcome.run is not None and outcome.run.status == "failed"
+    entries = [json.loads(line) for line in everything_logged.getvalue().splitlines()]
+    warnings = [
+        entry
+        for entry in entries
+        if entry["logger"] == "tandem.sync.engine.run" and entry["level"] == "WARNING"
+    ]
+    assert [entry["message"] for entry in warnings] == [
+        f"sync of user {user.pk} stopped: RateLimited"
+    ]
+    assert not [token for token in google_in_process.tokens_issued() if token in str(entries)]
