@@ -43,11 +43,13 @@ def run_records_transaction() -> Iterator[None]:
 
 
 def unwaited_if_nothing_written() -> None:
-    """Inside a transaction: if it has written nothing yet, it commits without waiting for
-    the disk on PostgreSQL (above). Asked just before a listing's last write, its sync
-    token: an idle run's listing then commits like its records. One statement
-    (``set_config(..., true)`` is ``SET LOCAL``; a transaction that has written has an id)."""
-    if connection.vendor != "postgresql":
+    """Inside a transaction of its own (no caller's around it): if it has written nothing
+    yet, it commits without waiting for the disk on PostgreSQL (above). Asked just before
+    a listing's last write, its sync token: an idle run's listing then commits like its
+    records. One statement (``set_config(..., true)`` is ``SET LOCAL``; a transaction that
+    has written has an id)."""
+    if connection.vendor != "postgresql" or len(connection.atomic_blocks) != 1:
+        # Inside a caller's transaction (not the listing's own), the caller's commit waits.
         return
     with connection.cursor() as cursor:
         cursor.execute(

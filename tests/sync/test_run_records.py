@@ -49,6 +49,14 @@ def test_a_transaction_that_wrote_nothing_yet_commits_without_waiting(postgresql
         assert _commit_mode() == "off"
 
 
+def test_inside_a_callers_transaction_nothing_written_still_waits(postgresql):
+    """The listing's transaction is the outermost one in production; inside a caller's
+    (found by the session's review), the caller's later writes must still wait."""
+    with transaction.atomic(), transaction.atomic():
+        unwaited_if_nothing_written()
+        assert _commit_mode() == "on"
+
+
 def test_a_transaction_that_wrote_commits_waiting(postgresql):
     """A listing's last page with changes: the token commits with them, and waits."""
     from django.contrib.auth.models import User

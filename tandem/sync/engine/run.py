@@ -85,7 +85,8 @@ def sync_user_now(
     UPDATE clears the count, as does an end without a run record (skipped, or an error).
 
     The lock, the read of the user's settings and the run's record are one transaction, as
-    are the run's record and the user's sync state at its end (run_records.py)."""
+    are the run's record and the user's sync state at its end (run_records.py). An error
+    inside the first rolls the lock and the count back with it: nothing was taken."""
     asked = time.monotonic()
     with run_records_transaction():
         token = lock_acquire(user_id=user_id, starts_below=starts_below)
@@ -213,8 +214,8 @@ def _start(user_id: int, trigger: str) -> _Start | str:
     sync_settings: SyncSettings | None = getattr(connection, "sync_settings", None)
     if sync_settings is None or not sync_settings.is_complete:
         return "Synchronization settings are not saved yet."
-    # The lock made the state row; a user deleted and made again in between has none.
-    state = getattr(user, "sync_state", None) or UserSyncState.objects.get_or_create(owner=user)[0]
+    # The lock's UPDATE, earlier in this transaction, made sure of the state row and holds it.
+    state = user.sync_state
     run = SyncRun.objects.create(owner=user, trigger=trigger)
     return _Start(
         connection=connection,
