@@ -5,8 +5,8 @@ Each test states the behaviour DESIGN.md asks for. A defect found and not fixed 
 marked ``xfail(strict=True)``: the suite stays green, and the day the engine is fixed the
 test passes, strict xfail fails the run, and the marker must go; the machine steers clear
 of its path meanwhile (a comment there names the test here). The thirteen found before
-2026-12-05 are fixed, each test failed on the engine before its fix; one found since is
-not (the series cut in a second calendar, at the end).
+2026-12-05 are fixed, each test failed on the engine before its fix; of those found since,
+one is not (a series deleted in Google as its occurrence is edited in the CRM, the last).
 """
 
 from __future__ import annotations
@@ -617,3 +617,50 @@ def test_a_series_cut_in_a_second_calendar_stays_there_when_its_first_part_is_de
 
     assert writes(requests) == []
     assert EventLink.objects.get(meeting=cut).calendar_id == team
+
+
+def test_a_series_cut_in_a_second_calendar_whose_first_part_is_deleted_before_a_sync_is_pushed(
+    world: SyncWorld,
+) -> None:
+    """A daily series in the team calendar (picked, not the target); the CRM user changes
+    "this and following events" from the second occurrence, then deletes the first part,
+    both before a sync. The run must push the new series, never placed anywhere, to the
+    target (docs/sync-rules.md "Which calendar a CRM meeting belongs in"), and the run after
+    write nothing. It pushed it nowhere: the target's outbound pass read its home from the
+    first part's link (the team calendar), the team calendar's pass, after it had pushed
+    the first part's deletion and dropped that link, read the target (found by the machine
+    with occurrence changes of cut series drawn: "meeting … is not in Google")."""
+    series, cut, _second = _team_daily_cut(world)
+    crm_delete(series)
+    run_clean(world)
+
+    assert EventLink.objects.get(meeting=cut).calendar_id == world.primary
+    _next_run_writes_nothing(world)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="the occurrence's link outlives its meeting, deleted with the series"
+)
+def test_a_series_deleted_in_google_as_its_occurrence_is_edited_keeps_no_link(
+    world: SyncWorld,
+) -> None:
+    """A weekly series from Google, synced; the CRM user changes its second occurrence
+    alone, synced (the row is linked to its instance); then, before the next sync, the CRM
+    user edits that occurrence again and the person deletes the whole series in Google. The
+    run must not leave a link to a deleted meeting: whichever wins, the occurrence is either
+    in both calendars or in neither. It deletes the series and its row in the CRM but keeps
+    the row's link (whether the CRM's edit of the occurrence should bring the series back
+    is not settled). Found by the machine once occurrence changes of cut series were drawn
+    ("the meeting is deleted"); the same with a series in the target calendar, never cut.
+    The machine does not draw it meanwhile (SeriesMachine._google_delete_allowed,
+    _crm_edit_allowed)."""
+    event, series = _weekly_in_google(world)
+    second = _starts(series)[1]
+    row = occurrence_change(series=series, original_start=second, data=_moved(second, "Moved"))
+    run_clean(world)
+    crm_edit(row, location="Room 4")
+    world.google.delete_event(world.primary, event["id"])
+
+    run_clean(world)
+
+    assert not EventLink.objects.filter(owner=world.user, meeting__deleted_at__isnull=False)

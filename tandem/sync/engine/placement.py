@@ -18,9 +18,12 @@ def homes_of(ctx: RunContext, meetings: Iterable[Meeting]) -> dict[int, str]:
     a cut series or an occurrence row (of its series, which may be one); looked up by
     meeting id (its index), the account checked here.
 
-    A cut series whose first part was deleted since (in the CRM or in Google: its link gone,
-    a tombstone left) stays in the calendar it was placed in, as in Google Calendar, where
-    deleting one part of a series leaves the other where it is."""
+    A cut series whose first part was deleted since (in the CRM or in Google: a tombstone)
+    stays in the calendar it was placed in, as in Google Calendar, where deleting one part of
+    a series leaves the other where it is; one never placed goes to the target. The first
+    part's link is not asked then, even while it is still there: a deletion in the CRM drops
+    it during the outbound pass, and a home read from it before and worked out without it
+    after would differ between two calendars' passes, each leaving the cut to the other."""
     meetings = list(meetings)
     writable = ctx.writable_calendar_ids
     # For each meeting, the series that decides its home: itself, or an occurrence row's
@@ -40,23 +43,19 @@ def homes_of(ctx: RunContext, meetings: Iterable[Meeting]) -> dict[int, str]:
         return dict.fromkeys(deciding, ctx.target_calendar_id)
     parents = {parent for parent in cut_from.values() if parent}
     linked = _link_calendars(ctx, parents | {deciding[pk] for pk in cut}, writable)
-    # First parts without a link that were deleted (a tombstone): their cut part stays where
-    # it was placed. One never pushed (private, out of the window) leaves it to the target.
-    deleted = set()
-    if parents - linked.keys():
-        deleted = set(
-            Meeting.objects.filter(
-                owner=ctx.user, pk__in=parents - linked.keys(), deleted_at__isnull=False
-            ).values_list("pk", flat=True)
-        )
+    # First parts deleted (a tombstone): their cut part stays where it was placed, or goes
+    # to the target if it never was.
+    deleted = set(
+        Meeting.objects.filter(
+            owner=ctx.user, pk__in=parents, deleted_at__isnull=False
+        ).values_list("pk", flat=True)
+    )
     homes: dict[int, str] = {}
     for pk in deciding:
         parent = cut_from[pk]
         calendar = None
         if parent:
-            calendar = linked.get(parent)
-            if calendar is None and parent in deleted:
-                calendar = linked.get(deciding[pk])
+            calendar = linked.get(deciding[pk] if parent in deleted else parent)
         homes[pk] = home_calendar(
             parent_calendar_id=calendar,
             target_calendar_id=ctx.target_calendar_id,
