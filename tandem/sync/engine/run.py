@@ -84,9 +84,10 @@ def sync_user_now(
     unfinished, and refuses (``crash_capped``) once the user has that many; the run's last
     UPDATE clears the count, as does an end without a run record (skipped, or an error).
 
-    The lock, the read of the user's settings and the run's record are one transaction, as
-    are the run's record and the user's sync state at its end (run_records.py). An error
-    inside the first rolls the lock and the count back with it: nothing was taken."""
+    The lock and the run's record are one transaction, as are the run's record and the
+    user's sync state at its end (run_records.py). The read of what the run starts from
+    comes after the first, outside it: on SQLite a transaction holds the database's one
+    write lock, which another worker's run then waits for."""
     asked = time.monotonic()
     with run_records_transaction():
         token = lock_acquire(user_id=user_id, starts_below=starts_below)
@@ -94,15 +95,16 @@ def sync_user_now(
             if starts_below is not None and starts_capped(user_id=user_id, limit=starts_below):
                 return SyncOutcome(run=None, crash_capped=True)
             return SyncOutcome(run=None, busy=True)
-        start = _start(user_id, trigger)
-        if isinstance(start, str):
-            # Nothing to run: the lock goes back, and a counted start is cleared.
-            lock_release(user_id=user_id, token=token)
-            if starts_below is not None:
-                starts_clear(user_id=user_id)
-            return SyncOutcome(run=None, skipped=start)
+        run = SyncRun.objects.create(owner_id=user_id, trigger=trigger)
     lease = _Lease(user_id, token, asked, counted=starts_below is not None)
     try:
+        start = _start(user_id, run)
+        if isinstance(start, str):
+            # Nothing to run: no record of it (the lock goes back below).
+            run.delete()
+            if lease.counted:
+                starts_clear(user_id=user_id)
+            return SyncOutcome(run=None, skipped=start)
         return _sync(start, allow_mass_delete, lease, client_for)
     except Exception:
         if lease.counted:
@@ -179,8 +181,8 @@ class _Start:
     run: SyncRun
 
 
-def _start(user_id: int, trigger: str) -> _Start | str:
-    """The run's record, with what the run starts from; or why nothing runs."""
+def _start(user_id: int, run: SyncRun) -> _Start | str:
+    """What the run starts from; or why nothing runs."""
     # Everything a run starts from in one statement (an idle run's CPU is mostly Django
     # building statements, docs/benchmarks.md): the connection, its user, their sync
     # settings, preferences and sync state (one row each), the installation's namespace,
@@ -214,9 +216,8 @@ def _start(user_id: int, trigger: str) -> _Start | str:
     sync_settings: SyncSettings | None = getattr(connection, "sync_settings", None)
     if sync_settings is None or not sync_settings.is_complete:
         return "Synchronization settings are not saved yet."
-    # The lock's UPDATE, earlier in this transaction, made sure of the state row and holds it.
+    # The lock's UPDATE, committed before this read, made sure of the state row.
     state = user.sync_state
-    run = SyncRun.objects.create(owner=user, trigger=trigger)
     return _Start(
         connection=connection,
         sync_settings=sync_settings,
