@@ -233,11 +233,14 @@ def test_a_user_deleted_after_the_dispatch_fails_alone(people, sent, caplog):
 
 
 @pytest.fixture
-def broker_down() -> Iterator[None]:
+def broker_down(monkeypatch) -> Iterator[None]:
     """The workers' Celery app as configured, but with its broker at an address that refuses
     connections (a port bound and never listened on), current while the test runs: a task
     sent meanwhile fails as it does when the broker is down, with kombu's OperationalError
-    once Celery's publish retries are spent."""
+    once Celery's publish retries are spent. Celery reads CELERY_BROKER_URL from the
+    environment before its configuration (celery/app/utils.py, ``Settings.broker_url``), so
+    the variable .ci/run's Redis pass sets is taken away meanwhile."""
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     refusing_port = socket.socket()
     refusing_port.bind(("127.0.0.1", 0))
     host, port = refusing_port.getsockname()
