@@ -305,6 +305,22 @@ def test_an_all_day_series_keeps_its_dates_on_both_sides(world: SyncWorld) -> No
     assert crm_view(world, first) == expected
 
 
+def _cut_at(series: Meeting, start: datetime, *, visibility: str) -> Meeting:
+    """ "This and following" from the occurrence at ``start``, an hour long, as it was but
+    for ``visibility``: the new series."""
+    return series_split(
+        series=series,
+        original_start=start,
+        data=replace(
+            input_of(series),
+            start=start,
+            end=start + HOUR,
+            visibility=visibility,
+            recurrence=lines_following(series, start),
+        ),
+    )
+
+
 def _cut_a_google_series(world: SyncWorld, *, visibility: str = "default") -> tuple[Meeting, str]:
     """A weekly series made in Google's primary calendar while the CRM's target is "Team",
     synced, then cut in the CRM at its third Monday ("this and following events"): the new
@@ -323,17 +339,7 @@ def _cut_a_google_series(world: SyncWorld, *, visibility: str = "default") -> tu
     run_clean(world)
     series = Meeting.objects.get(owner=world.user, series__isnull=True)
     mondays = series_starts(series=series, start=first - HOUR, end=first + timedelta(days=28))
-    new_series = series_split(
-        series=series,
-        original_start=mondays[2],
-        data=replace(
-            input_of(series),
-            start=mondays[2],
-            end=mondays[2] + HOUR,
-            visibility=visibility,
-            recurrence=lines_following(series, mondays[2]),
-        ),
-    )
+    new_series = _cut_at(series, mondays[2], visibility=visibility)
     return new_series, team
 
 
@@ -413,17 +419,7 @@ def test_a_series_cut_from_one_never_pushed_follows_a_new_target(world: SyncWorl
     run_clean(world)
     assert not EventLink.objects.filter(meeting=series).exists()
     mondays = series_starts(series=series, start=first - HOUR, end=first + HOUR * 24 * 40)
-    cut = series_split(
-        series=series,
-        original_start=mondays[2],
-        data=replace(
-            input_of(series),
-            start=mondays[2],
-            end=mondays[2] + HOUR,
-            visibility="default",
-            recurrence=lines_following(series, mondays[2]),
-        ),
-    )
+    cut = _cut_at(series, mondays[2], visibility="default")
     run_clean(world)
     assert EventLink.objects.get(meeting=cut).calendar_id == team
     other = str(world.emulator.create_calendar(email=world.primary, summary="CRM")["id"])
