@@ -30,11 +30,15 @@ class BudgetSpent(RateLimited):
     """We stopped ourselves before Google would have: the user's minute budget is used up."""
 
 
-def _runs_in_window(*, now: datetime | None = None) -> QuerySet[SyncRun]:
-    """The runs that finished within the last minute and sent requests: what the budget
+def window_start(*, now: datetime | None = None) -> datetime:
+    """Since when finished runs count against the budget."""
+    return (now or timezone.now()) - WINDOW
+
+
+def _runs_in_window(*, since: datetime) -> QuerySet[SyncRun]:
+    """The runs that finished since ``window_start`` and sent requests: what the budget
     counts (of one user, which each caller filters), for ``requests_in_window`` and
     ``window_subqueries`` alike."""
-    since = (now or timezone.now()) - WINDOW
     return SyncRun.objects.filter(finished_at__gte=since, requests__gt=0)
 
 
@@ -42,7 +46,7 @@ def requests_in_window(*, user_id: int, now: datetime | None = None) -> tuple[in
     """Requests of the user's runs that finished within the last minute, and when the oldest
     of those runs leaves the window (None when none did)."""
     recent = (
-        _runs_in_window(now=now)
+        _runs_in_window(since=window_start(now=now))
         .filter(owner_id=user_id)
         .aggregate(used=Sum("requests"), oldest=Min("finished_at"))
     )
@@ -56,10 +60,11 @@ USED_IN_WINDOW = "budget_used_in_window"
 OLDEST_IN_WINDOW = "budget_oldest_in_window"
 
 
-def window_subqueries(*, user_ref: OuterRef) -> tuple[Subquery, Subquery]:
+def window_subqueries(*, user_ref: OuterRef, since: datetime) -> tuple[Subquery, Subquery]:
     """``requests_in_window`` as two subqueries (used, oldest) of a query whose rows name
-    the user by ``user_ref``, to annotate as USED_IN_WINDOW and OLDEST_IN_WINDOW."""
-    recent = _runs_in_window().filter(owner_id=user_ref).order_by()
+    the user by ``user_ref``, to annotate as USED_IN_WINDOW and OLDEST_IN_WINDOW; ``since``:
+    ``window_start()``."""
+    recent = _runs_in_window(since=since).filter(owner_id=user_ref).order_by()
     # One group for the whole filter: the aggregate of the subquery's rows, not per row.
     grouped = recent.annotate(one=Value(1)).values("one")
     return (

@@ -9,14 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from tandem.accounts.models import GoogleConnection, SyncSettings
 from tandem.accounts.selectors import preferences_joined
 from tandem.accounts.tokens import connection_mark_scope_missing
+from tandem.compiled_queries import CompiledQuery
 from tandem.google import errors as google_errors
-from tandem.sync.budget import window_subqueries
+from tandem.sync.budget import window_start, window_subqueries
 from tandem.sync.core.run_report import RunReport, RunStatus
 from tandem.sync.engine.context import CalendarPlan, RunContext, installation_namespace
 from tandem.sync.engine.inbound import InboundPass
@@ -168,28 +169,13 @@ def _zone(sync_settings: SyncSettings, calendar_id: str) -> str:
     return "UTC"
 
 
-@dataclass(frozen=True)
-class _Start:
-    """What a run starts from: the user's connection, their sync settings and sync state,
-    the installation's namespace, when their last clean run began, and the run's record."""
-
-    connection: GoogleConnection
-    sync_settings: SyncSettings
-    state: UserSyncState
-    namespace: str
-    last_clean_started_at: datetime | None
-    run: SyncRun
-
-
-def _start(user_id: int, run: SyncRun) -> _Start | str:
-    """What the run starts from; or why nothing runs."""
-    # Everything a run starts from in one statement (an idle run's CPU is mostly Django
-    # building statements, docs/benchmarks.md): the connection, its user, their sync
-    # settings, preferences and sync state (one row each), the installation's namespace,
-    # the start of the user's last clean run (what the outbound look starts from) and the
-    # requests of the last minute (the client's budget, tandem/sync/budget.py).
-    budget_used, budget_oldest = window_subqueries(user_ref=OuterRef("user_id"))
-    connection = (
+def _start_query(*, user_id: int, budget_since: datetime) -> QuerySet[GoogleConnection]:
+    """Everything a run starts from in one statement: the connection, its user, their sync
+    settings, preferences and sync state (one row each), the installation's namespace, the
+    start of the user's last clean run (what the outbound look starts from) and the requests
+    of the last minute (the client's budget, tandem/sync/budget.py)."""
+    budget_used, budget_oldest = window_subqueries(user_ref=OuterRef("user_id"), since=budget_since)
+    return (
         GoogleConnection.objects.select_related(
             "user", "sync_settings", "user__preferences", "user__sync_state"
         )
@@ -205,8 +191,31 @@ def _start(user_id: int, run: SyncRun) -> _Start | str:
             budget_oldest_in_window=budget_oldest,
         )
         .filter(user_id=user_id)
-        .first()
+        .order_by("pk")[:1]
     )
+
+
+# Built and compiled once per process: Django building this statement was about a fifth of
+# an idle run's CPU (tandem/compiled_queries.py, docs/benchmarks.md).
+_START = CompiledQuery(GoogleConnection, _start_query)
+
+
+@dataclass(frozen=True)
+class _Start:
+    """What a run starts from: the user's connection, their sync settings and sync state,
+    the installation's namespace, when their last clean run began, and the run's record."""
+
+    connection: GoogleConnection
+    sync_settings: SyncSettings
+    state: UserSyncState
+    namespace: str
+    last_clean_started_at: datetime | None
+    run: SyncRun
+
+
+def _start(user_id: int, run: SyncRun) -> _Start | str:
+    """What the run starts from (one statement, ``_start_query``); or why nothing runs."""
+    connection = _START.first(user_id=user_id, budget_since=window_start())
     if connection is None:
         User.objects.get(pk=user_id)  # an unknown user is still an error
         return "Google is not connected."
@@ -222,8 +231,9 @@ def _start(user_id: int, run: SyncRun) -> _Start | str:
         connection=connection,
         sync_settings=sync_settings,
         state=state,
-        namespace=connection.namespace or installation_namespace(),
-        last_clean_started_at=connection.last_clean_started_at,
+        # The query's annotations (_start_query).
+        namespace=getattr(connection, "namespace", None) or installation_namespace(),
+        last_clean_started_at=getattr(connection, "last_clean_started_at", None),
         run=run,
     )
 

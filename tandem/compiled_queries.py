@@ -1,0 +1,163 @@
+"""Statements whose shape never changes, built and compiled by Django once per process.
+
+Django builds a queryset and compiles its SQL anew every time it runs. For a statement as
+large as a sync run's first read (five tables and three subqueries) that is about 2 ms of
+CPU, a fifth of an idle run's, paid every five minutes for every user (docs/benchmarks.md).
+A ``CompiledQuery`` builds its queryset once per database with stand-in values, notes
+where each stand-in sits among the compiled statement's parameters, and from then on only
+puts the call's values there. Django's own compiler still reads the rows: its converters,
+``select_related`` and annotations work as in any queryset.
+
+The builder receives the values as keyword arguments and must pass each one, unchanged, to
+the queryset (a filter's value), never compute with it or branch on it: that is what lets
+one statement serve every call. A value the statement does not hold as it was given fails
+at the first call (``ValueError``). Ints and aware datetimes can vary; anything else is
+written into the builder.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from django.db import connections, models, router
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.sql.constants import MULTI
+
+M = TypeVar("M", bound=models.Model)
+
+# Stand-ins no real call passes: far below any primary key, and a date long before any
+# meeting. Each keyword gets its own, so that its positions are its own.
+_INT_STAND_IN = -1_987_654_000
+_DATETIME_STAND_IN = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """One database's statement: its SQL, its parameters with the stand-ins, where each
+    keyword's value goes, and the compiler that knows how to read its rows."""
+
+    compiler: Any
+    sql: str
+    params: tuple[Any, ...]
+    slots: dict[str, tuple[int, ...]]
+    init_list: list[str]
+    fields_slice: slice
+    populators: list[Any]
+
+
+class CompiledQuery(Generic[M]):
+    """A queryset of ``model`` built by ``build(**values)`` whose SQL is compiled once per
+    database."""
+
+    def __init__(self, model: type[M], build: Callable[..., models.QuerySet[M]]) -> None:
+        self._model = model
+        self._build = build
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def all(self, **values: int | datetime) -> list[M]:
+        """The queryset's rows for these values, as model instances."""
+        alias = router.db_for_read(self._model)
+        compiled = self._compiled_for(alias, values)
+        sql, params = self.statement(**values)
+        compiler = copy.copy(compiled.compiler)
+        compiler.connection = connections[alias]
+        compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        rows = compiler.results_iter(compiler.execute_sql(MULTI))
+        return [self._instance(compiled, alias, row) for row in rows]
+
+    def statement(self, **values: int | datetime) -> tuple[str, tuple[Any, ...]]:
+        """The SQL and parameters that run for these values: the same as Django compiles
+        from ``build(**values)`` (tests/test_compiled_queries.py)."""
+        alias = router.db_for_read(self._model)
+        compiled = self._compiled_for(alias, values)
+        connection = connections[alias]
+        params = list(compiled.params)
+        for name, positions in compiled.slots.items():
+            value = _adapted(connection, values[name])
+            for position in positions:
+                # psycopg's typed ints (Int4, Int8) keep their type: they are the SQL's casts.
+                kind = type(compiled.params[position])
+                params[position] = kind(value) if issubclass(kind, int) else value
+        return compiled.sql, tuple(params)
+
+    def first(self, **values: int | datetime) -> M | None:
+        """The first row, or None (the builder orders and limits the queryset)."""
+        found = self.all(**values)
+        return found[0] if found else None
+
+    @staticmethod
+    def _instance(compiled: _Compiled, alias: str, row: tuple[Any, ...]) -> M:
+        # What Django's ModelIterable does for a row: the model, what select_related
+        # joined, and the annotations.
+        model = compiled.compiler.klass_info["model"]
+        instance = model.from_db(alias, compiled.init_list, row[compiled.fields_slice])
+        for populator in compiled.populators:
+            populator.populate(row, instance)
+        for name, column in compiled.compiler.annotation_col_map.items():
+            setattr(instance, name, row[column])
+        return instance  # type: ignore[no-any-return]
+
+    def _compiled_for(self, alias: str, values: dict[str, int | datetime]) -> _Compiled:
+        compiled = self._compiled.get(alias)
+        if compiled is not None:
+            if compiled.slots.keys() != values.keys():
+                raise TypeError(f"expected the values {sorted(compiled.slots)}")
+            return compiled
+        with self._lock:
+            if alias in self._compiled:
+                return self._compiled[alias]
+            connection = connections[alias]
+            stand_ins = _stand_ins(values)
+            queryset = self._build(**stand_ins)
+            compiler = queryset.query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            slots: dict[str, tuple[int, ...]] = {}
+            for name, stand_in in stand_ins.items():
+                adapted = _adapted(connection, stand_in)
+                positions = tuple(i for i, param in enumerate(params) if param == adapted)
+                if not positions:
+                    raise ValueError(
+                        f"the statement does not hold {name!r} as given: the builder must "
+                        "pass it to the queryset unchanged"
+                    )
+                slots[name] = positions
+            select, klass_info = compiler.select, compiler.klass_info
+            fields = klass_info["select_fields"]
+            own_columns = slice(fields[0], fields[-1] + 1)
+            compiled = _Compiled(
+                compiler=compiler,
+                sql=sql,
+                params=tuple(params),
+                slots=slots,
+                init_list=[column[0].target.attname for column in select[own_columns]],
+                fields_slice=own_columns,
+                populators=get_related_populators(klass_info, select, alias),
+            )
+            self._compiled[alias] = compiled
+            return compiled
+
+
+def _stand_ins(values: dict[str, int | datetime]) -> dict[str, int | datetime]:
+    """A stand-in of the same kind for each value, different for each keyword."""
+    stand_ins: dict[str, int | datetime] = {}
+    for number, (name, value) in enumerate(sorted(values.items())):
+        if isinstance(value, datetime):
+            stand_ins[name] = _DATETIME_STAND_IN + timedelta(microseconds=number + 1)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            stand_ins[name] = _INT_STAND_IN - number
+        else:
+            raise TypeError(f"{name!r}: only ints and datetimes can vary, not {value!r}")
+    return stand_ins
+
+
+def _adapted(connection: Any, value: int | datetime) -> Any:
+    """The value as the database's driver receives it (SQLite: datetimes as text)."""
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
