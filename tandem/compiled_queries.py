@@ -11,8 +11,9 @@ puts the call's values there. Django's own compiler still reads the rows: its co
 The builder receives the values as keyword arguments and must pass each one, unchanged, to
 the queryset (a filter's value), never compute with it or branch on it: that is what lets
 one statement serve every call. A value the statement does not hold as it was given fails
-at the first call (``ValueError``). Ints and aware datetimes can vary; anything else is
-written into the builder.
+at the first call (``ValueError``). Ints, strings and aware datetimes can vary; anything
+else is written into the builder. The queryset gives model instances, or rows of
+``values_list`` (flat or not).
 """
 
 from __future__ import annotations
@@ -25,15 +26,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, models, router
-from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.query import (  # type: ignore[attr-defined]
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 from django.db.models.sql.constants import MULTI
 
-M = TypeVar("M", bound=models.Model)
+M = TypeVar("M")
+Value = int | str | datetime
 
 # Stand-ins no real call passes: far below any primary key, and a date long before any
 # meeting. Each keyword gets its own, so that its positions are its own.
 _INT_STAND_IN = -1_987_654_000
 _DATETIME_STAND_IN = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
+_STR_STAND_IN = "tandem stand-in 7f3c2a"
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,7 @@ class _Compiled:
     keyword's value goes, and the compiler that knows how to read its rows."""
 
     compiler: Any
+    iterable: type
     sql: str
     params: tuple[Any, ...]
     slots: dict[str, tuple[int, ...]]
@@ -52,16 +61,18 @@ class _Compiled:
 
 class CompiledQuery(Generic[M]):
     """A queryset of ``model`` built by ``build(**values)`` whose SQL is compiled once per
-    database."""
+    database; its rows are the queryset's (``M``)."""
 
-    def __init__(self, model: type[M], build: Callable[..., models.QuerySet[M]]) -> None:
+    def __init__(
+        self, model: type[models.Model], build: Callable[..., models.QuerySet[Any, M]]
+    ) -> None:
         self._model = model
         self._build = build
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
 
-    def all(self, **values: int | datetime) -> list[M]:
-        """The queryset's rows for these values, as model instances."""
+    def all(self, **values: Value) -> list[M]:
+        """The queryset's rows for these values."""
         alias = router.db_for_read(self._model)
         compiled = self._compiled_for(alias, values)
         sql, params = self.statement(**values)
@@ -69,9 +80,13 @@ class CompiledQuery(Generic[M]):
         compiler.connection = connections[alias]
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
         rows = compiler.results_iter(compiler.execute_sql(MULTI))
+        if compiled.iterable is FlatValuesListIterable:
+            return [row[0] for row in rows]
+        if compiled.iterable is ValuesListIterable:
+            return [tuple(row) for row in rows]  # type: ignore[misc]
         return [self._instance(compiled, alias, row) for row in rows]
 
-    def statement(self, **values: int | datetime) -> tuple[str, tuple[Any, ...]]:
+    def statement(self, **values: Value) -> tuple[str, tuple[Any, ...]]:
         """The SQL and parameters that run for these values: the same as Django compiles
         from ``build(**values)`` (tests/test_compiled_queries.py)."""
         alias = router.db_for_read(self._model)
@@ -86,7 +101,7 @@ class CompiledQuery(Generic[M]):
                 params[position] = kind(value) if issubclass(kind, int) else value
         return compiled.sql, tuple(params)
 
-    def first(self, **values: int | datetime) -> M | None:
+    def first(self, **values: Value) -> M | None:
         """The first row, or None (the builder orders and limits the queryset)."""
         found = self.all(**values)
         return found[0] if found else None
@@ -103,7 +118,7 @@ class CompiledQuery(Generic[M]):
             setattr(instance, name, row[column])
         return instance  # type: ignore[no-any-return]
 
-    def _compiled_for(self, alias: str, values: dict[str, int | datetime]) -> _Compiled:
+    def _compiled_for(self, alias: str, values: dict[str, Value]) -> _Compiled:
         compiled = self._compiled.get(alias)
         if compiled is not None:
             if compiled.slots.keys() != values.keys():
@@ -115,6 +130,9 @@ class CompiledQuery(Generic[M]):
             connection = connections[alias]
             stand_ins = _stand_ins(values)
             queryset = self._build(**stand_ins)
+            iterable = queryset._iterable_class  # type: ignore[attr-defined]
+            if iterable not in (ModelIterable, FlatValuesListIterable, ValuesListIterable):
+                raise TypeError(f"rows of {iterable.__name__} are not read here")
             compiler = queryset.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
             slots: dict[str, tuple[int, ...]] = {}
@@ -132,6 +150,7 @@ class CompiledQuery(Generic[M]):
             own_columns = slice(fields[0], fields[-1] + 1)
             compiled = _Compiled(
                 compiler=compiler,
+                iterable=iterable,
                 sql=sql,
                 params=tuple(params),
                 slots=slots,
@@ -143,20 +162,22 @@ class CompiledQuery(Generic[M]):
             return compiled
 
 
-def _stand_ins(values: dict[str, int | datetime]) -> dict[str, int | datetime]:
+def _stand_ins(values: dict[str, Value]) -> dict[str, Value]:
     """A stand-in of the same kind for each value, different for each keyword."""
-    stand_ins: dict[str, int | datetime] = {}
+    stand_ins: dict[str, Value] = {}
     for number, (name, value) in enumerate(sorted(values.items())):
         if isinstance(value, datetime):
             stand_ins[name] = _DATETIME_STAND_IN + timedelta(microseconds=number + 1)
         elif isinstance(value, int) and not isinstance(value, bool):
             stand_ins[name] = _INT_STAND_IN - number
+        elif isinstance(value, str):
+            stand_ins[name] = f"{_STR_STAND_IN} {number}"
         else:
-            raise TypeError(f"{name!r}: only ints and datetimes can vary, not {value!r}")
+            raise TypeError(f"{name!r}: only ints, strings and datetimes can vary, not {value!r}")
     return stand_ins
 
 
-def _adapted(connection: Any, value: int | datetime) -> Any:
+def _adapted(connection: Any, value: Value) -> Any:
     """The value as the database's driver receives it (SQLite: datetimes as text)."""
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)

@@ -109,10 +109,42 @@ def test_a_value_the_builder_computes_with_is_refused_at_the_first_call() -> Non
         shifted.all(since=AT)
 
 
-def test_only_ints_and_datetimes_can_vary() -> None:
-    by_subject = CompiledQuery(Meeting, lambda *, subject: Meeting.objects.filter(subject=subject))
-    with pytest.raises(TypeError, match="'subject'"):
-        by_subject.all(subject="planning")  # type: ignore[arg-type]
+def test_ids_and_rows_of_values_list_strings_vary_too() -> None:
+    ann = User.objects.create_user("ann")
+    planning, review = _meeting(ann, 2, "planning"), _meeting(ann, 3, "review")
+    ids = CompiledQuery(
+        Meeting,
+        lambda *, owner_id: (
+            Meeting.objects.filter(owner_id=owner_id).order_by("pk").values_list("pk", flat=True)
+        ),
+    )
+    rows = CompiledQuery(
+        Meeting,
+        lambda *, subject, start: (
+            Meeting.objects.filter(subject=subject, start__gte=start)
+            .order_by("pk")
+            .values_list("pk", "start")
+        ),
+    )
+
+    assert ids.all(owner_id=ann.pk) == [planning.pk, review.pk]
+    assert rows.all(subject="review", start=AT) == [(review.pk, review.start)]
+    assert rows.all(subject="planning", start=AT) == [(planning.pk, planning.start)]
+    assert rows.all(subject="planning", start=review.start) == []
+
+
+def test_only_ints_strings_and_datetimes_can_vary() -> None:
+    by_flag = CompiledQuery(Meeting, lambda *, flag: Meeting.objects.filter(read_only=flag))
+    with pytest.raises(TypeError, match="'flag'"):
+        by_flag.all(flag=True)  # type: ignore[arg-type]
     MEETINGS_OF.all(owner_id=1, since=AT)
     with pytest.raises(TypeError, match="expected the values"):
         MEETINGS_OF.all(owner_id=1)
+
+
+def test_a_queryset_of_other_rows_is_refused() -> None:
+    as_dicts = CompiledQuery(
+        Meeting, lambda *, owner_id: Meeting.objects.filter(owner_id=owner_id).values("pk")
+    )
+    with pytest.raises(TypeError, match="ValuesIterable"):
+        as_dicts.all(owner_id=1)

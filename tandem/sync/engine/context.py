@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 
+from tandem.compiled_queries import CompiledQuery
 from tandem.google.calendar import CalendarClient
 from tandem.sync.core.run_report import RunReport
 from tandem.sync.core.state import SyncSettings as CoreSettings
@@ -26,6 +27,15 @@ def installation_namespace() -> str:
             pk=1, defaults={"namespace": secrets.token_hex(8)}
         )
     return row.namespace
+
+
+# An idle run's statement, built and compiled once per process (tandem/compiled_queries.py).
+_CALENDAR_STATES = CompiledQuery(
+    CalendarSyncState,
+    lambda *, owner_id, google_sub: CalendarSyncState.objects.filter(
+        owner_id=owner_id, google_sub=google_sub
+    ),
+)
 
 
 @dataclass
@@ -74,9 +84,7 @@ class RunContext:
         if self._calendar_states is None:
             self._calendar_states = {
                 row.calendar_id: row
-                for row in CalendarSyncState.objects.filter(
-                    owner=self.user, google_sub=self.google_sub
-                )
+                for row in _CALENDAR_STATES.all(owner_id=self.user.pk, google_sub=self.google_sub)
             }
         return self._calendar_states
 

@@ -6,11 +6,12 @@ calls nothing, whatever the number of meetings.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
+from tandem.compiled_queries import CompiledQuery
 from tandem.meetings.models import Meeting
 from tandem.sync.adapters.crm import crm_meeting
 from tandem.sync.adapters.links import link_from_row
@@ -30,6 +31,30 @@ from tandem.sync.models import EventLink, ImportedMeeting
 CHANGE_MARGIN = timedelta(seconds=60)
 # More meetings changed than this (an import, a bulk edit): the full queries, as cheap then.
 CHANGED_LOOK_MAX = 1000
+
+
+def _changed(meetings: QuerySet[Meeting]) -> QuerySet[Meeting, int]:
+    """The ids of these meetings, at most one more than CHANGED_LOOK_MAX."""
+    return meetings.order_by().values_list("pk", flat=True)[: CHANGED_LOOK_MAX + 1]
+
+
+def _links_of_calendar(*, owner_id: int, google_sub: str, calendar_id: str) -> QuerySet[EventLink]:
+    return EventLink.objects.filter(
+        owner_id=owner_id, google_sub=google_sub, calendar_id=calendar_id
+    ).select_related("meeting")
+
+
+# An idle run's statements, built and compiled once per process (tandem/compiled_queries.py):
+# the meetings changed since the last clean run, and a calendar's leaving links.
+_CHANGED_SINCE = CompiledQuery(
+    Meeting,
+    lambda *, owner_id, since: _changed(
+        Meeting.objects.filter(owner_id=owner_id, updated_at__gte=since)
+    ),
+)
+_LEAVING = CompiledQuery(
+    EventLink, lambda **calendar: _links_of_calendar(**calendar).filter(leaving=True)
+)
 
 
 class OutboundPass:
@@ -91,15 +116,14 @@ class DjangoOutboundStore:
             return None
         cached = self.cache
         if again or "ids" not in cached:
-            ids = list(
-                Meeting.objects.filter(look_from, owner=self.ctx.user)
-                .order_by()
-                .values_list("pk", flat=True)[: CHANGED_LOOK_MAX + 1]
-            )
+            if isinstance(look_from, datetime):
+                ids = _CHANGED_SINCE.all(owner_id=self.ctx.user.pk, since=look_from)
+            else:
+                ids = list(_changed(Meeting.objects.filter(look_from, owner=self.ctx.user)))
             cached["ids"] = None if len(ids) > CHANGED_LOOK_MAX else ids
         return cached["ids"]  # type: ignore[return-value]
 
-    def _look_from(self) -> Q | None:
+    def _look_from(self) -> datetime | Q | None:
         """Which of the user's meetings can be candidates, by ``updated_at`` (the
         (owner, updated_at) index), or None for all of them.
 
@@ -116,17 +140,17 @@ class DjangoOutboundStore:
         """
         last_clean = self.ctx.last_clean_started_at
         if not self.ctx.force_full_outbound and last_clean is not None:
-            return Q(updated_at__gte=last_clean - CHANGE_MARGIN)
+            return last_clean - CHANGE_MARGIN  # updated_at at or after it (_CHANGED_SINCE)
         if self.ctx.inbound_started_at is not None:
             return Q(updated_at__lt=self.ctx.inbound_started_at)
         return None
 
     def linked_candidates(self) -> list[tuple[Link, CrmMeeting]]:
-        rows = EventLink.objects.filter(
-            owner=self.ctx.user,
+        rows = _links_of_calendar(
+            owner_id=self.ctx.user.pk,
             google_sub=self.ctx.google_sub,
             calendar_id=self.calendar.calendar_id,
-        ).select_related("meeting")
+        )
         leaving = Q(leaving=True)
         changed = ~Q(base_version=F("meeting__version")) | leaving
         full = self.ctx.force_full_outbound
@@ -145,7 +169,11 @@ class DjangoOutboundStore:
             # candidate meetings (_look_from): in a full look all of them, else those whose
             # version moved on. Looked up by meeting id alone (the index on it) and checked
             # here, so that no planner prefers a scan of the calendar's links.
-            found = list(rows.filter(leaving))
+            found = _LEAVING.all(
+                owner_id=self.ctx.user.pk,
+                google_sub=self.ctx.google_sub,
+                calendar_id=self.calendar.calendar_id,
+            )
             seen = {row.pk for row in found}
             if edited:
                 found += [
