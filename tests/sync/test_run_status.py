@@ -4,7 +4,10 @@ asked (core/run_report.py RunReport.status, engine/run.py _finish), against the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.db import DatabaseError, connection
 from django.test import Client
 
 from tandem.sync.models import EventLink, SyncRun, UserSyncState
@@ -73,3 +76,32 @@ def test_an_error_that_stops_the_run_after_the_question_fails_it(world: SyncWorl
     state = UserSyncState.objects.get(owner=world.user)
     assert (state.needs_attention, state.held_deletions) == ("", [])
     assert state.last_error.startswith("Google was busy")
+
+
+@pytest.fixture
+def installation_table_away() -> Iterator[None]:
+    """A real fault of the database in the run's start read: a table it joins is renamed
+    away (the read raises the driver's error), and back afterwards."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE sync_installation RENAME TO sync_installation_away")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE sync_installation_away RENAME TO sync_installation")
+
+
+def test_a_run_whose_start_read_fails_is_recorded_failed_not_running(
+    world: SyncWorld, installation_table_away: None
+) -> None:
+    """The run's record is written before what it starts from is read (run_records.py);
+    that read failing left it "running" until its lease ran out."""
+    with pytest.raises(DatabaseError):
+        run_sync(world)
+
+    last = SyncRun.objects.filter(owner=world.user).latest("pk")
+    assert last.status == SyncRun.Status.FAILED
+    assert last.finished_at is not None
+    assert last.report.errors[0].text.startswith("An unexpected error stopped the sync")
+    # The lock went back: the next run starts.
+    assert UserSyncState.objects.get(owner=world.user).lock_token == ""

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db import DatabaseError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
@@ -99,7 +100,11 @@ def sync_user_now(
         run = SyncRun.objects.create(owner_id=user_id, trigger=trigger)
     lease = _Lease(user_id, token, asked, counted=starts_below is not None)
     try:
-        start = _start(user_id, run)
+        try:
+            start = _start(user_id, run)
+        except Exception as error:
+            _record_failed_start(run, error)
+            raise
         if isinstance(start, str):
             # Nothing to run: no record of it (the lock goes back below).
             run.delete()
@@ -322,6 +327,22 @@ def _settings_unapplied(
         return True
     saved = sync_settings.saved_at
     return saved is not None and saved > last_clean_started_at - CHANGE_MARGIN
+
+
+def _record_failed_start(run: SyncRun, error: Exception) -> None:
+    """A run whose start read failed says so in its record (the status page, the API), not
+    "running" until its lease is over. Best effort: the database that failed the read may
+    refuse this write too; the error itself goes on to the caller (the task's retry)."""
+    report = RunReport()
+    report.fail(plain_reason(error))
+    try:
+        SyncRun.objects.filter(pk=run.pk).update(
+            status=report.status, finished_at=timezone.now(), **report.as_record()
+        )
+    except DatabaseError as refused:
+        logger.warning(
+            "the failed start of run %s is not recorded: %s", run.pk, type(refused).__name__
+        )
 
 
 def _finish(run: SyncRun, state: UserSyncState, report: RunReport, lease: _Lease) -> None:
