@@ -374,3 +374,22 @@ def occurrence_row_discard(*, meeting: Meeting) -> None:
     if meeting.series_id is None:
         raise ValidationError("Only a row of a recurring meeting's occurrence can be discarded.")
     meeting.delete()
+
+
+@transaction.atomic
+def occurrence_detach(*, meeting: Meeting, origin: str = "sync") -> Meeting:
+    """One occurrence row becomes a meeting of its own, with its values: no series, no
+    original start (the sync, when Google deleted the whole series and the CRM had changed
+    this occurrence since: docs/sync-rules.md "Recurring events"). Not a change of its own
+    fields (as ``_exceptions_follow``): no version bump, and ``updated_at`` stays that of the
+    CRM's change that keeps it, which is what the sync's outbound look starts from (it
+    inserts the meeting in Google in the same run)."""
+    if meeting.series_id is None or meeting.is_cancelled_occurrence:
+        raise ValidationError("Only a changed occurrence of a recurring meeting can stand alone.")
+    if meeting.is_deleted:
+        raise ValidationError("A deleted meeting must be restored before it is edited.")
+    meeting.series = None
+    meeting.original_start = None
+    meeting.save(update_fields=["series", "original_start"])
+    announce(meeting, origin)
+    return meeting

@@ -360,6 +360,27 @@ class CrmSideContract:
         with pytest.raises(NotFound):
             crm.side.discard_occurrence_row(meeting_id=row)
 
+    def test_a_detached_occurrence_row_is_a_meeting_of_the_crms_own(self, crm: CrmBench) -> None:
+        """Its series deleted in Google, the occurrence the CRM changed stays: listed with
+        its values and version (no change of its fields), no import record, as a meeting
+        the outbound pass pushes anew."""
+        row = crm.person_changes_occurrence(self.moved(crm))
+        crm.side.record_import(meeting_id=row, import_key=KEY)
+        before = listed(crm, row)
+        assert before is not None
+        with pytest.raises(PreconditionFailed):
+            crm.side.detach_occurrence(meeting_id=row, expected_version=before.version + 1)
+        detached = crm.side.detach_occurrence(meeting_id=row, expected_version=before.version)
+        assert detached == listed(crm, row)
+        assert (detached.fields, detached.version, detached.deleted) == (
+            self.moved(crm),
+            before.version,
+            False,
+        )
+        assert detached.import_key is None and not crm.side.import_recorded(import_key=KEY)
+        with pytest.raises(NotFound):
+            crm.side.detach_occurrence(meeting_id=UNKNOWN_MEETING, expected_version=None)
+
     def test_a_merged_occurrence_row_goes_onto_the_row_that_holds_it(self, crm: CrmBench) -> None:
         """One row per occurrence: the row's values become an edit of the one that holds
         its instance (the version moves, so the outbound look pushes it), the row goes."""

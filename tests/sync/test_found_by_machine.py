@@ -5,8 +5,9 @@ Each test states the behaviour DESIGN.md asks for. A defect found and not fixed 
 marked ``xfail(strict=True)``: the suite stays green, and the day the engine is fixed the
 test passes, strict xfail fails the run, and the marker must go; the machine steers clear
 of its path meanwhile (a comment there names the test here). The thirteen found before
-2026-12-05 are fixed, each test failed on the engine before its fix; of those found since,
-one is not (a series deleted in Google as its occurrence is edited in the CRM, the last).
+2026-12-05 are fixed, each test failed on the engine before its fix, and so are those found
+since (the last, a series deleted in Google as its occurrence is edited in the CRM, once the
+lead settled which side wins: the occurrence stays, a single meeting).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from tandem.meetings.services import MeetingInput, input_of, meeting_restore
 from tandem.sync.models import EventLink, SyncRun
 from tests.sync.harness import (
     HOUR,
+    GooglePerson,
     SyncWorld,
     connect_user,
     crm_create,
@@ -638,22 +640,50 @@ def test_a_series_cut_in_a_second_calendar_whose_first_part_is_deleted_before_a_
     _next_run_writes_nothing(world)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the occurrence's link outlives its meeting, deleted with the series"
-)
+def _google_singles(world: SyncWorld, calendar_id: str = "") -> list[dict[str, Any]]:
+    """Google's live events of a calendar as its screens show them (singleEvents)."""
+    answer = world.google.http.get(
+        f"calendars/{calendar_id or world.primary}/events",
+        params={"singleEvents": "true", "maxResults": 2500},
+    )
+    assert answer.status_code == 200, answer.text
+    return list(answer.json()["items"])
+
+
+def _stands_alone(world: SyncWorld, row: Meeting, location: str) -> None:
+    """The occurrence the CRM changed is a single meeting of its own, with the CRM's values,
+    and Google has it once, as one single event linked to it (origin crm); its series is
+    gone on both sides, and one more run writes nothing."""
+    row.refresh_from_db()
+    assert (row.deleted_at, row.series_id, row.original_start) == (None, None, None)
+    assert (row.subject, row.location, row.recurrence) == ("Moved", location, [])
+    assert not Meeting.objects.filter(owner=world.user, deleted_at__isnull=True).exclude(pk=row.pk)
+    link = EventLink.objects.get(meeting=row)
+    assert link.origin == "crm"
+    assert not EventLink.objects.filter(owner=world.user).exclude(pk=link.pk).exists()
+    events = _google_singles(world)
+    assert [(e["id"], e.get("recurringEventId"), e.get("recurrence")) for e in events] == [
+        (link.event_id, None, None)
+    ]
+    shown = events[0]
+    assert (shown["summary"], shown.get("location")) == ("Moved", location)
+    assert datetime.fromisoformat(shown["start"]["dateTime"]) == row.start
+    _next_run_writes_nothing(world)
+
+
 def test_a_series_deleted_in_google_as_its_occurrence_is_edited_keeps_no_link(
     world: SyncWorld,
 ) -> None:
     """A weekly series from Google, synced; the CRM user changes its second occurrence
     alone, synced (the row is linked to its instance); then, before the next sync, the CRM
-    user edits that occurrence again and the person deletes the whole series in Google. The
-    run must not leave a link to a deleted meeting: whichever wins, the occurrence is either
-    in both calendars or in neither. It deletes the series and its row in the CRM but keeps
-    the row's link (whether the CRM's edit of the occurrence should bring the series back
-    is not settled). Found by the machine once occurrence changes of cut series were drawn
-    ("the meeting is deleted"); the same with a series in the target calendar, never cut.
-    The machine does not draw it meanwhile (SeriesMachine._google_delete_allowed,
-    _crm_edit_allowed)."""
+    user edits that occurrence again and the person deletes the whole series in Google.
+    An edit beats a deletion (DESIGN.md §3), and nobody edited the series in the CRM: the
+    series goes on both sides, the occurrence stays, a single meeting of its own in the CRM
+    and a single event in Google (an instance of a deleted series cannot stand alone
+    there). The run used to delete the series and the row in the CRM but keep the row's
+    link to a deleted meeting. Found by the machine once occurrence changes of cut series
+    were drawn ("the meeting is deleted"); the same with a series in the target calendar,
+    never cut."""
     event, series = _weekly_in_google(world)
     second = _starts(series)[1]
     row = occurrence_change(series=series, original_start=second, data=_moved(second, "Moved"))
@@ -663,4 +693,108 @@ def test_a_series_deleted_in_google_as_its_occurrence_is_edited_keeps_no_link(
 
     run_clean(world)
 
-    assert not EventLink.objects.filter(owner=world.user, meeting__deleted_at__isnull=False)
+    series.refresh_from_db()
+    assert series.deleted_at is not None
+    _stands_alone(world, row, "Room 4")
+
+
+def test_an_occurrence_edited_in_the_crm_after_google_deleted_its_series_is_kept(
+    world: SyncWorld,
+) -> None:
+    """The twin the other way round: the person deletes the whole series in Google first,
+    then the CRM user edits the occurrence pushed before, both before a sync. The same rule:
+    the occurrence stays, alone, on both sides."""
+    event, series = _weekly_in_google(world)
+    second = _starts(series)[1]
+    row = occurrence_change(series=series, original_start=second, data=_moved(second, "Moved"))
+    run_clean(world)
+    world.google.delete_event(world.primary, event["id"])
+    crm_edit(row, location="Room 5")
+
+    run_clean(world)
+
+    _stands_alone(world, row, "Room 5")
+
+
+def test_an_occurrence_changed_in_the_crm_and_never_pushed_outlives_its_series_deleted_in_google(
+    world: SyncWorld,
+) -> None:
+    """The CRM user changes the second occurrence alone and the person deletes the whole
+    series in Google, both before a sync: Google never had the change. The CRM's edit
+    survives as a single meeting too; a cancelled occurrence goes with the series (nothing
+    of it to keep)."""
+    event, series = _weekly_in_google(world)
+    starts = _starts(series)
+    row = occurrence_change(
+        series=series, original_start=starts[1], data=_moved(starts[1], "Moved")
+    )
+    occurrence_cancel(series=series, original_start=starts[2])
+    world.google.delete_event(world.primary, event["id"])
+
+    run_clean(world)
+
+    _stands_alone(world, row, "")
+
+
+def test_an_occurrence_not_edited_since_it_was_pushed_goes_with_its_series_deleted_in_google(
+    world: SyncWorld,
+) -> None:
+    """The occurrence changed alone in the CRM and synced, then left alone: the whole
+    series deleted in Google takes it along, its link too."""
+    event, series = _weekly_in_google(world)
+    second = _starts(series)[1]
+    row = occurrence_change(series=series, original_start=second, data=_moved(second, "Moved"))
+    run_clean(world)
+    world.google.delete_event(world.primary, event["id"])
+
+    run_clean(world)
+
+    assert not Meeting.objects.filter(owner=world.user, deleted_at__isnull=True).exists()
+    assert not EventLink.objects.filter(owner=world.user).exists()
+    assert _google_singles(world) == []
+    row.refresh_from_db()
+    assert row.deleted_at is not None and row.series_id == series.pk
+    _next_run_writes_nothing(world)
+
+
+def test_an_occurrence_edited_in_the_crm_goes_with_its_series_deleted_in_a_calendar_now_read_only(
+    google_in_process, client: Client
+) -> None:
+    """A series in a colleague's calendar the user could write: one occurrence changed in
+    the CRM and synced, edited again; meanwhile the colleague makes the user a reader and
+    deletes the series. Google rules a calendar the user cannot write: the occurrence goes
+    with its series, and no link is left."""
+    emulator = google_in_process.emulator
+    boss = "boss@example.com"
+    emulator.create_account(email=boss, name="Boss")
+    emulator.share_calendar(calendar_id=boss, email="dana@example.com", access_role="writer")
+    colleague = GooglePerson(google_in_process, boss)
+    first = soon(days=2, hour=9).astimezone(BERLIN)
+    event = colleague.create_event(
+        boss,
+        "Weekly",
+        first,
+        first + HOUR,
+        time_zone="Europe/Berlin",
+        recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
+    )
+    world = connect_user(google_in_process, client, inbound=["dana@example.com", boss])
+    run_clean(world)
+    series = Meeting.objects.get(owner=world.user, series__isnull=True)
+    second = _starts(series)[1]
+    row = occurrence_change(series=series, original_start=second, data=_moved(second, "Moved"))
+    run_clean(world)
+    assert EventLink.objects.filter(meeting=row, calendar_id=boss).exists()
+    crm_edit(row, location="Room 4")
+    emulator.share_calendar(calendar_id=boss, email="dana@example.com", access_role="reader")
+    save_settings(world, inbound=["dana@example.com", boss])
+    colleague.delete_event(boss, event["id"])
+
+    run_clean(world)
+
+    row.refresh_from_db()
+    assert row.deleted_at is not None and row.series_id == series.pk
+    assert not Meeting.objects.filter(owner=world.user, deleted_at__isnull=True).exists()
+    assert not EventLink.objects.filter(owner=world.user).exists()
+    assert _google_singles(world) == [] and _google_singles(world, boss) == []
+    _next_run_writes_nothing(world)

@@ -432,3 +432,30 @@ def test_every_planned_item_keeps_its_events_json() -> None:
         ("ev1", paired.raw),
         ("ev2", broken.raw),
     ]
+
+
+def test_a_linked_occurrence_edited_in_the_crm_and_cancelled_in_google_waits_for_its_series() -> (
+    None
+):
+    """Cancelled alone, the CRM's edit restores the instance; cancelled with its whole
+    series, whose plan may come later in the listing, it stands alone: it waits for the end
+    of the listing, then learns whether its series goes (``gone``)."""
+    row = meeting(8, timed(10, day=2, zone=BERLIN))
+    link = Link(CAL, 8, "occ1", timed(11, day=2, zone=BERLIN), '"e0"', 1, "crm")
+    lookup = PageLookup(links={"occ1": link}, meetings={8: row})
+    raw = listed(occurrence("occ1", None, cancelled=True))
+    assert page(raw, lookup=lookup).waiting == [raw.raw]
+
+    def final(gone: frozenset[str]) -> str:
+        (item,) = plan_page(
+            [raw], lookup, settings=SETTINGS, calendar_id=CAL, final=True, gone=gone
+        ).items
+        return item.plan.why
+
+    assert final(frozenset({"series"})) == (
+        "occurrence changed in the CRM outlives its series deleted in Google"
+    )
+    assert final(frozenset()) == "CRM edit beats deletion"
+    untouched = PageLookup(links={"occ1": replace(link, base=row.fields)}, meetings={8: row})
+    (item,) = page(raw, lookup=untouched).items  # nothing to wait for: it goes
+    assert item.plan.why == "deleted in Google"

@@ -20,6 +20,7 @@ from tandem.meetings.services import (
     meeting_mark_read_only,
     meeting_restore,
     meeting_update,
+    occurrence_detach,
     occurrence_row_discard,
 )
 from tandem.sync.core.fields import (
@@ -205,6 +206,18 @@ class DjangoCrm:
             occurrence_row_discard(meeting=self._mine(meeting_id))
         except ValidationError as error:
             raise SideError(f"The CRM refused to discard the row: {error.messages}") from error
+
+    def detach_occurrence(self, *, meeting_id: int, expected_version: int | None) -> CrmMeeting:
+        try:
+            with transaction.atomic():
+                meeting = occurrence_detach(meeting=self._locked(meeting_id, expected_version))
+                # The CRM's meeting now: never taken for the event it was imported from.
+                ImportedMeeting.objects.filter(owner=self.user, meeting=meeting).delete()
+        except ValidationError as error:
+            raise SideError(
+                f"The CRM refused to detach the occurrence: {error.messages}"
+            ) from error
+        return self.get(meeting_id)
 
     def merge_occurrence_row(self, *, meeting_id: int, into: int, fields: MeetingFields) -> bool:
         try:

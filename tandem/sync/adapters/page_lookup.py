@@ -4,7 +4,7 @@ one page's events, in a fixed number of queries whatever the page holds."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
@@ -130,6 +130,13 @@ class DjangoPageLookup:
         found.meetings = {
             pk: crm_meeting(row, import_key=import_keys.get(pk)) for pk, row in rows.items()
         }
+        cancelled_series = {
+            link_rows[entry.event.event_id].meeting_id
+            for entry in listed
+            if entry.event.cancelled and entry.event.event_id in link_rows
+        } & {pk for pk, row in rows.items() if row.recurrence and row.deleted_at is None}
+        for series_id, changed in self._changed_rows(cancelled_series).items():
+            found.meetings[series_id] = replace(found.meetings[series_id], changed_rows=changed)
         for series_event_id, (series_id, agreed_at) in series_links.items():
             row = rows.get(series_id)
             if row is not None:
@@ -139,6 +146,28 @@ class DjangoPageLookup:
         found.slot_rows = self._slot_rows(unlinked, found.series)
         found.slots_gone = _slots_gone(unlinked, found.series, rows)
         return found, link_rows
+
+    def _changed_rows(self, series_ids: set[int]) -> dict[int, tuple[int, ...]]:
+        """The occurrence rows of these series (Google lists them cancelled) that the CRM
+        changed alone and never pushed: no link, no import record, not a row that only
+        hides its slot (the planner keeps them as meetings of their own)."""
+        if not series_ids:
+            return {}
+        changed: dict[int, tuple[int, ...]] = {}
+        for series_id, pk in (
+            Meeting.objects.filter(
+                owner=self.user,
+                series_id__in=series_ids,
+                deleted_at__isnull=True,
+                is_cancelled_occurrence=False,
+            )
+            .exclude(pk__in=EventLink.objects.filter(owner=self.user).values("meeting_id"))
+            .exclude(pk__in=ImportedMeeting.objects.filter(owner=self.user).values("meeting_id"))
+            .order_by("pk")
+            .values_list("series_id", "pk")
+        ):
+            changed[series_id] = (*changed.get(series_id, ()), pk)
+        return changed
 
     def _any_links_elsewhere(self) -> bool:
         """Whether an event of this page can be held by another calendar's link (its

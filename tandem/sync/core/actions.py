@@ -121,6 +121,17 @@ class DiscardRow:
 
 
 @dataclass(frozen=True)
+class DetachOccurrence:
+    """An occurrence row becomes a meeting of its own in the CRM, with its values: its
+    series was deleted in Google, and the CRM changed it since the last agreement. Not a
+    deletion; the outbound pass inserts it in Google as a single event.
+    ``expected_version``: None for a row its series' plan names (that plan read its id)."""
+
+    meeting_id: int
+    expected_version: int | None
+
+
+@dataclass(frozen=True)
 class MergeIntoRow:
     """One row per occurrence: this row's values go onto ``into`` (the row a listing made
     for the instance first), pushed as a CRM edit where they differ; this row goes."""
@@ -189,6 +200,7 @@ Action: TypeAlias = (
     | ForgetImport
     | RecordImport
     | DiscardRow
+    | DetachOccurrence
     | MergeIntoRow
     | SaveLink
     | DropLink
@@ -200,6 +212,7 @@ SIDE_WRITES = (
     CreateOccurrence,
     HideOccurrence,
     UpdateCrm,
+    DetachOccurrence,
     DeleteInCrm,
     InsertInGoogle,
     PatchGoogle,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from tandem.sync.core.actions import (
     DeleteInCrm,
     DeleteInGoogle,
+    DetachOccurrence,
     DiscardRow,
     DropLink,
     ForgetImport,
@@ -258,6 +259,14 @@ class Applier:
                         )
                     case DiscardRow():
                         self.crm.discard_occurrence_row(meeting_id=action.meeting_id)
+                    case DetachOccurrence():
+                        detached = self.crm.detach_occurrence(
+                            meeting_id=action.meeting_id,
+                            expected_version=action.expected_version,
+                        )
+                        self._wrote("crm_updated")
+                        if action.meeting_id == meeting_id:
+                            meeting, version = detached, detached.version
                     case MergeIntoRow():
                         if self.crm.merge_occurrence_row(
                             meeting_id=action.meeting_id, into=action.into, fields=action.fields

@@ -22,6 +22,7 @@ from tandem.sync.core.actions import (
     CreateInCrm,
     DeleteInCrm,
     DeleteInGoogle,
+    DetachOccurrence,
     DropLink,
     InsertInGoogle,
     ItemPlan,
@@ -105,6 +106,9 @@ class Inbound:
         # Occurrences listed before their series (a listing's order is unspecified): they
         # are placed once the whole listing has been read.
         self.deferred: list[Event] = []
+        # Event ids of this listing whose plans delete their meetings in the CRM: a series
+        # among them takes along the occurrences the CRM left unchanged (core/pairing.py).
+        self.gone: set[str] = set()
         self.google_work: list[GoogleWork] = []
 
     # -- listing ----------------------------------------------------------------------------
@@ -138,6 +142,7 @@ class Inbound:
         self.clean = True
         self._pairs = None
         self.deferred = []
+        self.gone = set()
         # The next page is fetched while this one is written (the store's read-ahead).
         for page in self.store.ahead(self.google.pages(sync_token=token)):
             self.store.keep_alive()  # a long listing keeps the user's lease
@@ -146,6 +151,7 @@ class Inbound:
                 items, fresh = self._plan_page(page.items, seen=seen)
                 seen.update(item.event.event_id for item in items)
                 seen.update(new.event.event_id for new in fresh)
+                seen.update(str(raw.get("id")) for raw in self.deferred)
                 if page.next_sync_token is None:
                     with self.store.transaction():
                         self._apply_page(items, pending, fresh)
@@ -154,6 +160,7 @@ class Inbound:
                 # The last page: its changes, the deletions and the token in one transaction.
                 # Without links when the listing began, every link has been seen: none is absent.
                 absent = self._absent_items(seen) if full and self.pairs_possible else []
+                self._note_gone(absent)
                 with self.store.transaction():
                     self._apply_page(items + absent, pending, fresh)
                     if self.deferred:
@@ -161,7 +168,7 @@ class Inbound:
                         late, late_fresh = self._plan_page(self.deferred, seen=seen, final=True)
                         self._apply_page(late, pending, late_fresh)
                     verdict = breaker_check(
-                        deletes=len(pending),
+                        deletes=sum(not delete.detach for delete in pending),
                         synced=self.store.synced,
                         listing_complete=full,
                         listed=listed,
@@ -171,7 +178,10 @@ class Inbound:
                     if verdict.tripped:
                         self.tripped = True
                         self.report.needs_attention = self.report.needs_attention or verdict.reason
-                        self.store.hold(verdict.reason, [delete.meeting_id for delete in pending])
+                        self.store.hold(
+                            verdict.reason,
+                            [delete.meeting_id for delete in pending if not delete.detach],
+                        )
                         self.google_work = []  # a held run writes nothing to Google
                         return
                     self._apply_deletes(pending)
@@ -247,9 +257,14 @@ class Inbound:
             settings=self.settings,
             calendar_id=self.google.calendar_id,
             final=final,
+            gone=self.gone,
         )
         self.deferred.extend(page.waiting)
+        self._note_gone(page.items)
         return page.items, page.fresh
+
+    def _note_gone(self, items: Sequence[PairedItem]) -> None:
+        self.gone.update(item.event.event_id for item in items if item.plan.deletes_in_crm)
 
     def _absent_items(self, seen: set[str]) -> list[PairedItem]:
         """Links of this calendar a full listing did not return (gone, or out of window)."""
@@ -354,6 +369,19 @@ class Inbound:
                     self.report.counts["crm_restored" if action.restore else "crm_updated"] += 1
                     self.report.crm_writes += 1
                     version = crm_after.version
+                case DetachOccurrence():
+                    # With its series' deletion, at the end of the listing (the breaker).
+                    own = action.meeting_id == meeting_id
+                    pending.append(
+                        PendingDelete(
+                            action.meeting_id,
+                            action.expected_version,
+                            item.event.event_id if own and item.link else None,
+                            detach=True,
+                        )
+                    )
+                    if own:
+                        return  # Its link goes with the detach.
                 case DeleteInCrm():
                     pending.append(
                         PendingDelete(
@@ -401,19 +429,32 @@ class Inbound:
             self.applier.apply(entry.plan, entry.link, entry.crm, entry.event, False)
 
     def _apply_deletes(self, pending: list[PendingDelete]) -> None:
-        for delete in pending:
+        # The rows that stay leave their series before the series' deletion takes its rows.
+        for delete in sorted(pending, key=lambda delete: not delete.detach):
             try:
-                self.crm.delete_meeting(
-                    meeting_id=delete.meeting_id, expected_version=delete.version
-                )
+                if delete.detach:
+                    self.crm.detach_occurrence(
+                        meeting_id=delete.meeting_id, expected_version=delete.version
+                    )
+                else:
+                    assert delete.version is not None  # a deletion's plan read the meeting
+                    self.crm.delete_meeting(
+                        meeting_id=delete.meeting_id, expected_version=delete.version
+                    )
             except SideError as error:
-                # A tombstone already is what we wanted: an occurrence row that its series'
-                # deletion took along (meeting_delete), as a Google delete finding it gone.
-                if not self.store.deleted_already(delete.meeting_id):
+                # A tombstone already is what a deletion wanted: an occurrence row that its
+                # series' deletion took along (meeting_delete), as a Google delete finding
+                # it gone.
+                if delete.detach or not self.store.deleted_already(delete.meeting_id):
+                    what = (
+                        "its series was deleted in Google, and it stays as a meeting of its "
+                        "own, but not yet"
+                        if delete.detach
+                        else "its event was deleted in Google, but it stays in the CRM for now"
+                    )
                     self._fail(
                         RunProblem(
-                            "its event was deleted in Google, but it stays in the CRM for "
-                            f"now: it changed meanwhile ({error}); tried again at the next sync",
+                            f"{what}: it changed meanwhile ({error}); tried again at the next sync",
                             subject="A meeting",
                             meeting_id=delete.meeting_id,
                             event_id=delete.event_id or "",
@@ -422,5 +463,5 @@ class Inbound:
                     continue
             if delete.event_id is not None:
                 self.store.drop_link(delete.event_id)
-            self.report.counts["crm_deleted"] += 1
+            self.report.counts["crm_updated" if delete.detach else "crm_deleted"] += 1
             self.report.crm_writes += 1

@@ -157,6 +157,12 @@ class MemoryCrm(_Faulty):
         self._row(meeting_id, None)
         del self.rows[meeting_id]  # for good: no tombstone
 
+    def detach_occurrence(self, *, meeting_id: int, expected_version: int | None) -> CrmMeeting:
+        # A meeting of the CRM's own, its values and version kept (as the database's
+        # service: not a change of its fields). MemoryCrm keeps no series to leave.
+        self._row(meeting_id, expected_version).import_key = None
+        return self._meeting(meeting_id)
+
     def merge_occurrence_row(self, *, meeting_id: int, into: int, fields: MeetingFields) -> bool:
         other = self._row(into, None)
         self._row(meeting_id, None)

@@ -28,6 +28,7 @@ create; an occurrence whose series is not in the CRM yet waits for the end of th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -167,9 +168,12 @@ def plan_page(
     settings: SyncSettings,
     calendar_id: str,
     final: bool = False,
+    gone: AbstractSet[str] = frozenset(),
 ) -> PagePlan:
     """Pairs and plans every event of a page (see the module's docstring). ``final``: the
-    whole listing has been read (occurrences no longer wait for their series)."""
+    whole listing has been read (occurrences no longer wait for their series). ``gone``:
+    event ids of the listing's events whose plans delete their meetings in the CRM (a
+    series among them is deleted in Google, and the CRM lets it go)."""
     page = PagePlan()
     for entry in listed:
         event, raw = entry.event, entry.raw
@@ -177,6 +181,14 @@ def plan_page(
         meeting: CrmMeeting | None = None
         if link is not None:
             meeting = lookup.meetings.get(link.meeting_id)
+            if _edited_under_cancelled_instance(event, link, meeting):
+                assert event.occurrence is not None
+                if not final:
+                    # Whether its whole series goes is known once every plan of the
+                    # listing is (a listing's order is unspecified): it waits until then.
+                    page.waiting.append(raw)
+                    continue
+                event = replace(event, series_gone=event.occurrence.series_event_id in gone)
         else:
             if event.marker_meeting_id in lookup.others:
                 event = replace(event, marker_meeting_id=None)
@@ -220,6 +232,20 @@ def plan_page(
         )
         page.items.append(PairedItem(event, raw, link, meeting, plan))
     return page
+
+
+def _edited_under_cancelled_instance(
+    event: GoogleEvent, link: Link, meeting: CrmMeeting | None
+) -> bool:
+    """A linked occurrence row the CRM changed since the last agreement, whose instance
+    Google lists cancelled: alone (the edit restores it) or with its whole series."""
+    return (
+        event.cancelled
+        and event.occurrence is not None
+        and meeting is not None
+        and not meeting.deleted
+        and meeting.fields != link.base
+    )
 
 
 def _occurrence(

@@ -21,6 +21,7 @@ from tandem.sync.core.actions import (
     CreateOccurrence,
     DeleteInCrm,
     DeleteInGoogle,
+    DetachOccurrence,
     DiscardRow,
     DropLink,
     ForgetImport,
@@ -258,10 +259,26 @@ def _plan_linked(
             # with it: nobody deleted this occurrence, it stays in the CRM with its series.
             return plan("occurrence of a private series out of Google", DropLink(link.meeting_id))
         if not link.leaving and (crm.fields == link.base or settings.read_only):
+            deletion = (DeleteInCrm(crm.meeting_id, crm.version), DropLink(link.meeting_id))
+            if crm.changed_rows and not settings.read_only:
+                # A series deleted in Google, untouched in the CRM, goes; the occurrences the
+                # CRM changed alone and never pushed stay as meetings of their own (an edit
+                # beats a deletion; the outbound pass inserts them as single events).
+                return plan(
+                    "series deleted in Google, its occurrences changed in the CRM stay",
+                    *(DetachOccurrence(row, None) for row in crm.changed_rows),
+                    *deletion,
+                )
             # Deleted in Google and untouched in the CRM (or read-only): delete the meeting.
+            return plan("deleted in Google", *deletion)
+        if google is not None and google.series_gone and not link.leaving:
+            # Its whole series was deleted in Google, and the CRM changed this occurrence
+            # since: an edit beats a deletion, but an instance of a deleted series cannot
+            # stand alone in Google, so it becomes a meeting of its own in the CRM (its
+            # values kept) and the outbound pass inserts it as a single event.
             return plan(
-                "deleted in Google",
-                DeleteInCrm(crm.meeting_id, crm.version),
+                "occurrence changed in the CRM outlives its series deleted in Google",
+                DetachOccurrence(crm.meeting_id, crm.version),
                 DropLink(link.meeting_id),
             )
         # An edit beats a deletion; and a removal we made for privacy is undone once the

@@ -125,6 +125,14 @@ class CrmSide(Protocol):
         user's meeting. NotFound."""
         ...
 
+    def detach_occurrence(self, *, meeting_id: int, expected_version: int | None) -> CrmMeeting:
+        """The occurrence row becomes a meeting of its own, the CRM's, with its values: no
+        series, no original start, no import record (its series was deleted in Google, and
+        the CRM changed it). Not a change of its fields: its version stays, and the
+        outbound pass finds it by the CRM's change that keeps it. Errors as
+        ``update_meeting`` (``expected_version`` None: whatever its version)."""
+        ...
+
     def merge_occurrence_row(self, *, meeting_id: int, into: int, fields: MeetingFields) -> bool:
         """One row per occurrence: ``fields`` go onto the meeting ``into`` where they
         differ, as an edit made in the CRM (so the outbound look pushes them to its

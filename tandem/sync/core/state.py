@@ -68,6 +68,10 @@ class CrmMeeting:
     # The calendar it belongs in (core/placement.py), when the caller worked it out; None:
     # the target.
     home: str | None = None
+    # A series' occurrence rows changed alone in the CRM and never pushed (no link, no
+    # import record, not a row that only hides its slot): looked up when Google lists the
+    # series cancelled, so that its deletion can leave them as meetings of their own.
+    changed_rows: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,10 @@ class GoogleEvent:
     # The same event (same iCalUID) is linked in another of the user's calendars already.
     linked_elsewhere: bool = False
     event_type: str = "default"  # Google's eventType: what the CRM may do with it
+    # A cancelled occurrence whose whole series Google deleted, and the CRM lets it go (the
+    # listing's plan of the series deletes it in the CRM): set by the pairing at the end of
+    # the listing, when every plan of a series is known.
+    series_gone: bool = False
 
     @property
     def read_only_type(self) -> bool:

@@ -57,11 +57,15 @@ class PageWrites:
 @dataclass
 class PendingDelete:
     """A meeting whose event Google deleted: deleted at the end of the listing, after the
-    breaker. ``event_id``: its link's event, dropped with it."""
+    breaker. ``event_id``: its link's event, dropped with it. ``detach``: not deleted but
+    made a meeting of its own (planner: an occurrence the CRM changed whose series Google
+    deleted), with the deletion of its series and only if that goes through the breaker;
+    ``version`` None: as it is."""
 
     meeting_id: int
-    version: int
+    version: int | None
     event_id: str | None
+    detach: bool = False
 
 
 class InboundStore(Protocol):
