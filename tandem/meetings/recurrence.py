@@ -19,7 +19,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 
 from dateutil.rrule import rrulestr
 
@@ -76,7 +76,7 @@ def weekday_of_month(day: date) -> str:
     return f"{-1 if nth == 5 else nth}{WEEKDAYS[day.weekday()]}"
 
 
-def until_value(last_day: date, *, zone: zoneinfo.ZoneInfo, all_day: bool) -> str:
+def until_value(last_day: date, *, zone: tzinfo, all_day: bool) -> str:
     """UNTIL for "ends on ``last_day``" (inclusive). RFC 5545 §3.3.10: UNTIL has DTSTART's
     value type, and is in UTC when DTSTART has a time zone; so an all-day series ends on a
     DATE, a timed one at the last second of that day in its own zone, in UTC (as Google
@@ -148,13 +148,52 @@ def repeat_of(
     return repeat if made == parts else None
 
 
-def _last_day(until: str, *, zone: zoneinfo.ZoneInfo) -> date:
+def _last_day(until: str, *, zone: tzinfo) -> date:
     if _DATE_UNTIL.match(until):
         return datetime.strptime(until, "%Y%m%d").date()
     moment = datetime.strptime(until.rstrip("Z"), "%Y%m%dT%H%M%S")
     if until.endswith("Z"):
         return moment.replace(tzinfo=UTC).astimezone(zone).date()
     return moment.date()
+
+
+# An UNTIL part of a rule value, or of a line after its name ("RRULE:...;UNTIL=...").
+_UNTIL_PART = re.compile(r"(?<![^:;])UNTIL=([^;]*)", re.IGNORECASE)
+
+
+def rule_until_for(value: str, *, all_day: bool, zone: tzinfo) -> str:
+    """The rule (a line, or its value) with its UNTIL of the value type a start of that kind
+    needs, the same last day: RFC 5545 §3.3.10 (https://www.rfc-editor.org/rfc/rfc5545#
+    section-3.3.10): "The value of the UNTIL rule part MUST have the same value type as the
+    DTSTART property", in UTC when DTSTART has a zone, as Google's recurring events take it
+    (https://developers.google.com/calendar/api/concepts/events-calendars#recurring_events).
+    A date becomes the last second of that day in ``zone``, in UTC (``until_value``); a time
+    becomes its day in ``zone``. An UNTIL of the right type, or one that cannot be read, is
+    left as it is."""
+
+    def written_for(found: re.Match[str]) -> str:
+        until = found[1].strip().upper()
+        is_date = bool(_DATE_UNTIL.match(until))
+        if is_date == all_day:
+            return found[0]
+        try:
+            last_day = _last_day(until, zone=zone)
+        except ValueError:
+            return found[0]
+        return "UNTIL=" + until_value(last_day, zone=zone, all_day=all_day)
+
+    return _UNTIL_PART.sub(written_for, value)
+
+
+def lines_until_for(lines: Sequence[str], *, all_day: bool, zone: tzinfo) -> tuple[str, ...]:
+    """``lines`` with each RRULE's and EXRULE's UNTIL for a start of that kind
+    (``rule_until_for``); the other lines as they are."""
+    return tuple(
+        rule_until_for(line, all_day=all_day, zone=zone)
+        if line_name(line) in {"RRULE", "EXRULE"}
+        else line
+        for line in lines
+    )
 
 
 # -- the checks of a rule a person writes (the form's custom rule, the API) --------------

@@ -12,6 +12,7 @@ from tandem.meetings.recurrence import (
     Repeat,
     lines_before,
     lines_from,
+    lines_until_for,
     recurrence_problems,
     repeat_of,
     rule_line,
@@ -205,3 +206,48 @@ def test_a_cut_between_two_occurrences_of_one_day_ends_at_the_earlier_one() -> N
         all_day=False,
     )
     assert until == "20261214T080000Z"
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.mark.parametrize(
+    "lines, all_day, zone, written",
+    [
+        # A date UNTIL beside a timed start: the last second of that day in the series'
+        # zone, in UTC (RFC 5545 §3.3.10), as the form writes "ends on" for a timed series.
+        (["RRULE:FREQ=WEEKLY;UNTIL=20261215"], False, BERLIN, "UNTIL=20261215T225959Z"),
+        (["RRULE:FREQ=DAILY;UNTIL=20261215;BYDAY=MO"], False, NEW_YORK, "20261216T045959Z;"),
+        # A UTC UNTIL beside an all-day start: its day in the series' zone (a cut at a
+        # Berlin occurrence at 09:00 is 08:00 UTC, the same day; 02:00 UTC on the 16th is
+        # still the 15th in New York).
+        (["RRULE:FREQ=WEEKLY;UNTIL=20261215T080000Z"], True, BERLIN, "UNTIL=20261215"),
+        (["RRULE:FREQ=WEEKLY;UNTIL=20261216T020000Z"], True, NEW_YORK, "UNTIL=20261215"),
+        (["EXRULE:FREQ=WEEKLY;until=20261215"], False, BERLIN, "until=20261215T225959Z"),
+    ],
+)
+def test_an_until_is_written_again_for_the_kind_of_its_series_start(
+    lines: list[str], all_day: bool, zone: ZoneInfo, written: str
+) -> None:
+    """RFC 5545 §3.3.10: UNTIL has DTSTART's value type, in UTC when DTSTART has a zone.
+    A series made timed or all-day keeps its last day (the sync's merge, core/merge.py)."""
+    (line,) = lines_until_for(lines, all_day=all_day, zone=zone)
+    assert written.upper() in line.upper()
+    assert line.split(":", 1)[0] == lines[0].split(":", 1)[0]
+
+
+@pytest.mark.parametrize(
+    "lines, all_day",
+    [
+        (["RRULE:FREQ=WEEKLY;UNTIL=20261215T225959Z"], False),
+        (["RRULE:FREQ=WEEKLY;UNTIL=20261215"], True),
+        (["RRULE:FREQ=WEEKLY;COUNT=4"], False),
+        (["RRULE:FREQ=WEEKLY;UNTIL=2026-12-15"], False),  # unreadable: left for Google to say
+        (["RDATE;VALUE=DATE:20261215", "EXDATE:20261222T080000Z"], True),
+        (["X-UNTIL=20261215"], False),
+    ],
+)
+def test_an_until_of_its_start_s_kind_and_other_lines_stay_as_they_are(
+    lines: list[str], all_day: bool
+) -> None:
+    assert lines_until_for(lines, all_day=all_day, zone=BERLIN) == tuple(lines)

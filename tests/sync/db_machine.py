@@ -1086,11 +1086,11 @@ class ConvergenceMachine(RuleBasedStateMachine):
                 continue  # Older than the window on both sides: no longer synced.
             assert meeting.deleted_at is None, f"an edit lost to a deletion: {edit}"
             fields = meeting_fields(meeting)
-            applied = all(fields.value(name) == v for name, v in edit.values.items())
+            applied = _shows(fields, edit.values, meeting.time_zone)
             assert applied, f"lost edit {edit}: the meeting is {fields}"
         for calendar_id, event_id, values in self.owed_to_google:
             fields = self._event_fields(calendar_id, self._events(calendar_id)[event_id])
-            applied = all(fields.value(name) == v for name, v in values.items())
+            applied = _shows(fields, values, fields.time_zone or CALENDAR_ZONES[calendar_id])
             assert applied, f"a CRM edit {values} never reached Google's {event_id}: {fields}"
 
     def _was_occurrence_row(self, meeting_id: int) -> bool:
@@ -1158,3 +1158,18 @@ class ConvergenceMachine(RuleBasedStateMachine):
         calls = self.world.engine_calls(mark)
         assert all(call.startswith("GET") and call.endswith("/events") for call in calls), calls
         assert len(calls) >= len(self._synced_calendars()), calls
+
+
+def _shows(fields: MeetingFields, values: dict[str, Any], zone: str) -> bool:
+    """The meeting or event holds the edited ``values``: a rule as given, or with its UNTIL
+    written for the start it now has (in ``zone``, the series'), as the merge writes it when
+    the other side made the series timed or all-day (docs/sync-rules.md, "The merge rule")."""
+    return all(
+        fields.value(name) == value
+        or (
+            name == "recurrence"
+            and fields.value(name)
+            == rules_model.until_of_kind(value, all_day=fields.all_day, zone=zone)
+        )
+        for name, value in values.items()
+    )

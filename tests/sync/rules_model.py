@@ -11,7 +11,8 @@ What it covers, for each item before a clean sync (``predict``):
   series_rules.py checks): the field-level three-way merge against the link's base (a
   field changed on one side takes that side's value, a field changed on both sides to
   different values is a conflict the later edit wins, by Meeting ``updated_at`` against
-  Google's ``updated``, a tie going to the CRM, and is recorded, and nothing else is);
+  Google's ``updated``, a tie going to the CRM, and is recorded, and nothing else is; a
+  merged rule's UNTIL of the merged start's type, ``until_of_kind``);
   an edit beats a deletion on either side, an unchanged item follows a deletion; a
   read-only calendar's copy wins;
   a pushed meeting that is private while private sync is off leaves Google and stays in
@@ -56,6 +57,8 @@ it must apply the settings saved meanwhile).
 
 from __future__ import annotations
 
+import re
+import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -180,7 +183,41 @@ def merge(
             conflicts[names] = winner
             chosen = google_v if later_google else crm_v
         values.update(zip(names, chosen, strict=True))
+    # docs/sync-rules.md, "The merge rule": the rule may come from one side and the start
+    # from the other; its UNTIL takes the start's type, in the series' zone (the start's,
+    # or the zone of a side that was timed; all-day on both sides, the rule stays).
+    kind, _, zone = values["start"]
+    zone = zone or next((s.start[2] for s in (crm, google) if s.start[2]), "")
+    if zone:
+        values["recurrence"] = until_of_kind(
+            values["recurrence"], all_day=kind == "date", zone=zone
+        )
     return Shape(**values), conflicts
+
+
+_UNTIL = re.compile(r"(?<![^:;])(UNTIL=)(\d{8})(T\d{6}Z)?(?=;|$)", re.IGNORECASE)
+
+
+def until_of_kind(lines: tuple[str, ...], *, all_day: bool, zone: str) -> tuple[str, ...]:
+    """The rule's UNTIL of the type RFC 5545 §3.3.10 wants beside the series' start (the
+    model's own copy): an all-day series ends on a date, a timed one at a UTC time; a date
+    becomes the last second of that day in ``zone``, a UTC time its day in ``zone``."""
+    local = zoneinfo.ZoneInfo(zone)
+
+    def written(found: re.Match[str]) -> str:
+        day = datetime.strptime(found[2], "%Y%m%d").date()
+        if all_day and found[3]:
+            at = datetime.strptime(found[2] + found[3], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            return f"{found[1]}{at.astimezone(local):%Y%m%d}"
+        if not all_day and not found[3]:
+            last = datetime.combine(day, time(23, 59, 59), tzinfo=local).astimezone(UTC)
+            return f"{found[1]}{last:%Y%m%dT%H%M%SZ}"
+        return found[0]
+
+    return tuple(
+        _UNTIL.sub(written, line) if line.upper().startswith(("RRULE:", "EXRULE:")) else line
+        for line in lines
+    )
 
 
 def _timestamp(text: str | None) -> datetime | None:

@@ -412,7 +412,13 @@ class SeriesMachine(ConvergenceMachine):
             count = 1 + fewer % (count - 1)
             patch = {"recurrence": [series_rule(freq, count)]}
             names = {"recurrence": None}
-            self.slots.shorten(item, count)
+            # The record keeps the occurrences past the new end: Google's API keeps its
+            # exceptions there, and the CRM its rows, so if the CRM's rule wins the merge
+            # (changed there later, or the series brought back by a CRM edit), each side's
+            # changes inside that rule's range stand on both sides; if Google's rule wins,
+            # those places are past the end and nobody checks them (test_rules_series_
+            # changed_on_both_sides.py::
+            # test_a_rule_shortened_on_both_sides_keeps_the_winning_sides_cancellation).
         self._google_edit(calendar_id, event, names, patch=patch, check=False)
 
     @precondition(_series_made)
@@ -669,11 +675,10 @@ class SeriesMachine(ConvergenceMachine):
             meeting = Meeting.objects.filter(pk=item).first() if isinstance(item, int) else None
             if self._has_occurrences_alone(meeting, item):
                 return False  # Not drawn: the test named in _crm_edit_allowed.
-        if _kind_changed_under_until(values, "date" in event["start"], event.get("recurrence", [])):
-            # Not drawn: the twin of the CRM's refusal above. Google takes the new start and
-            # keeps an UNTIL of the other kind, which RFC 5545 does not allow and the checks
-            # cannot read (a date UNTIL on a timed series: found with seed 15 on PostgreSQL).
-            return False
+        # A series made timed or all-day keeps its rule, whose UNTIL may be of the other
+        # kind (Google's own, or the CRM's cut not synced yet): the merge writes it again for
+        # the new start (docs/sync-rules.md, "The merge rule"), and a series nobody merges
+        # (never imported, or read-only) keeps Google's as it is (series_rule_of reads it).
         if "recurrence" in values or "start" in values:
             has_exceptions = any(
                 other.get("recurringEventId") == event["id"]

@@ -138,8 +138,16 @@ def series_rule_of(
     step = timedelta(days=STEP_DAYS[parts["FREQ"]])
     until = parts["UNTIL"]
     if isinstance(first, datetime):
-        last = datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
         local = zoneinfo.ZoneInfo(zone)
+        if len(until) == 8:
+            # A date beside a timed start, which RFC 5545 does not allow: Google keeps the
+            # one a person's change of the start left (the sync writes it again as a UTC
+            # time once it merges the series), and both calendars lay it out to the end of
+            # that day in the series' zone.
+            day = datetime.strptime(until, "%Y%m%d")
+            last = day.replace(hour=23, minute=59, second=59, tzinfo=local)
+        else:
+            last = datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
         wall = first.astimezone(local).replace(tzinfo=None)
         count = 0
         while (wall + count * step).replace(tzinfo=local) <= last:

@@ -27,6 +27,7 @@ from tests.sync.prop_support import (
     settings_for_the_emulator,
 )
 from tests.sync.series_rules import GoogleSplitMachine, SeriesMachine
+from tests.sync.series_support import google_rule
 
 
 class Drawn:
@@ -465,3 +466,68 @@ def test_a_series_cut_in_the_crm_moves_to_the_target_as_its_calendar_leaves(
     assert machine._events(SECOND_CALENDAR_ID)[link.event_id]["status"] == "cancelled"
     assert machine._live_events(PRIMARY)[link.event_id]["summary"] == "Board"
     assert EventLink.objects.get(meeting=cut).calendar_id == PRIMARY
+
+
+def test_a_rule_shortened_on_both_sides_keeps_the_crm_cancellation_in_its_range(
+    machine: SeriesMachine,
+) -> None:
+    """A weekly series of five made in the CRM and synced; the CRM cancels its fourth
+    occurrence, then before a sync the person ends the series in Google after one
+    occurrence and the CRM user after four, later. The CRM's rule wins, and its cancellation
+    inside it stands on both sides (docs/sync-rules.md "Recurring events"). The checks said
+    "occurrence 3 is cancelled, people left it plain" (seed 1): the record dropped the
+    cancellation with Google's cut."""
+    first = ANCHOR + timedelta(days=1)
+    series = _crm_series(machine, first, "UTC", "RRULE:FREQ=WEEKLY;COUNT=5")
+    machine.sync()
+    fourth = _starts(series)[3]
+    machine.crm_cancel_occurrence(data=Drawn(series=series.pk, occurrence=fourth))
+    assert google_rule(_google_edits_series(machine, "shorten")) == ("WEEKLY", 1)
+    machine.crm_edit_series(
+        data=Drawn(series=series.pk), kind="shorten", subject="Lunch", move=30, fewer=3
+    )
+    machine.sync()  # every check of a clean sync, the slots' among them
+    series.refresh_from_db()
+    assert series.recurrence == ["RRULE:FREQ=WEEKLY;COUNT=4"]
+    assert Meeting.objects.get(series=series, original_start=fourth).is_cancelled_occurrence
+
+
+@pytest.mark.parametrize("cut_synced", [False, True], ids=["cut not synced", "cut synced"])
+def test_an_all_day_series_cut_in_the_crm_and_made_timed_in_google_is_checked(
+    machine: SeriesMachine, cut_synced: bool
+) -> None:
+    """An all-day weekly series of four made in the CRM and synced; the CRM deletes "this
+    and following" from its third occurrence (the rule ends with a date UNTIL), synced or
+    not, and the person makes the series timed in Google. The merge writes the UNTIL again
+    as a UTC time (core/merge.py); the checks read the rule and take the CRM's cut as
+    applied. Before, the merge kept the date UNTIL and the checks failed on it
+    (``series_rule_of``: ValueError); with the cut synced, the machine did not draw the
+    edit (Google's own rule had the UNTIL)."""
+    machine.crm_create_series(
+        fields=MeetingFields(
+            subject="Inventory",
+            start=TODAY + timedelta(days=3),
+            end=TODAY + timedelta(days=4),
+            recurrence=("RRULE:FREQ=WEEKLY;COUNT=4",),
+        )
+    )
+    machine.sync()
+    series = Meeting.objects.get(owner=machine.world.user, series__isnull=True)
+    machine.crm_delete_following(data=Drawn(series=series.pk, **{"cut at": 2}))
+    if cut_synced:
+        machine.sync()
+    at = ANCHOR + timedelta(days=3)
+    event = _series_event(machine)
+    machine._google_edit(
+        PRIMARY,
+        event,
+        {"start": TimedMoment(at, "UTC"), "end": TimedMoment(at + timedelta(hours=1), "UTC")},
+    )
+    machine.sync()  # every check of a clean sync
+    series.refresh_from_db()
+    last = (TODAY + timedelta(weeks=1, days=3)).strftime("%Y%m%d")
+    assert (series.all_day, series.recurrence) == (
+        False,
+        [f"RRULE:FREQ=WEEKLY;UNTIL={last}T235959Z"],
+    )
+    assert _series_event(machine)["recurrence"] == series.recurrence

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+import pytest
 from hypothesis import given
 
+from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.merge import Conflict, conflict_winner, merge
 from tests.sync_core.strategies import all_day, meeting_fields, timed
 
@@ -113,6 +115,51 @@ def test_recurrence_conflicts_like_any_field() -> None:
     result = merge(BASE, crm, google, crm_changed_at=LATE, google_changed_at=EARLY)
     assert result.fields.recurrence == ("RRULE:FREQ=DAILY",)
     assert result.conflicts[0].field == "recurrence"
+
+
+DAY = all_day(date(2026, 3, 1))
+AT_NINE = timed(9, zone="Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    "crm, google, until",
+    [
+        # An all-day series cut in the CRM (its rule ends on a date), made timed in Google:
+        # the last second of that day in Berlin, in UTC.
+        (DAY, AT_NINE, ("20260315", "20260315T225959Z")),
+        # The other way: 23:30 UTC on the 14th is 00:30 on the 15th in Berlin.
+        (AT_NINE, DAY, ("20260314T233000Z", "20260315")),
+    ],
+)
+def test_a_rule_from_one_side_ends_with_an_until_of_the_other_sides_start(
+    crm: MeetingFields, google: MeetingFields, until: tuple[str, str]
+) -> None:
+    """The CRM cut the series (its rule ends with UNTIL), Google made it timed or all-day:
+    the merged series keeps its last day, with an UNTIL of its start's type (RFC 5545
+    §3.3.10: UNTIL has DTSTART's type)."""
+    weekly = ("RRULE:FREQ=WEEKLY",)
+    result = merge(
+        replace(crm, recurrence=weekly),
+        replace(crm, recurrence=(f"RRULE:FREQ=WEEKLY;UNTIL={until[0]}",)),
+        replace(google, recurrence=weekly),
+        crm_changed_at=EARLY,
+        google_changed_at=LATE,
+    )
+    assert (result.fields.start, result.fields.end) == (google.start, google.end)
+    assert result.fields.recurrence == (f"RRULE:FREQ=WEEKLY;UNTIL={until[1]}",)
+    assert result.conflicts == ()
+
+
+def test_an_all_day_series_on_both_sides_keeps_its_rule_as_they_hold_it() -> None:
+    """A UTC UNTIL on an all-day series (other clients of Google's API write one) is read in
+    the calendar's zone, which the merge does not know: no side was timed, so the rule is
+    left as the sides hold it."""
+    rule = ("RRULE:FREQ=WEEKLY;UNTIL=20260316T045959Z",)  # the 15th's end in New York
+    base = replace(DAY, recurrence=rule)
+    result = merge(
+        base, base, replace(base, subject="Renamed"), crm_changed_at=EARLY, google_changed_at=LATE
+    )
+    assert result.fields == replace(base, subject="Renamed")
 
 
 @given(base=meeting_fields(), crm=meeting_fields(), google=meeting_fields())

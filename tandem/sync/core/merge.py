@@ -12,6 +12,8 @@ The rule, as built (docs/sync-rules.md):
   taken whole, so a merge never puts the end before the start or mixes a date with a time.
 - Without a base (a pair matched by our marker after a lost link), every differing field
   counts as changed on both sides.
+- A rule's UNTIL takes the value type of the merged start (``_until_of_its_start``): the
+  rule may come from one side and the start from the other.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeAlias
+from zoneinfo import ZoneInfo
 
+from tandem.meetings.recurrence import lines_until_for
 from tandem.sync.core.fields import FieldName, FieldValue, MeetingFields
 
 Side: TypeAlias = Literal["crm", "google"]
@@ -98,4 +102,23 @@ def merge(
                 if crm_values[index] != google_values[index]
             )
         values.update(zip(group, chosen, strict=True))
-    return MergeResult(fields=crm.with_values(values), conflicts=tuple(conflicts))
+    merged = crm.with_values(values)
+    return MergeResult(fields=_until_of_its_start(merged, crm, google), conflicts=tuple(conflicts))
+
+
+def _until_of_its_start(merged: MeetingFields, *sides: MeetingFields) -> MeetingFields:
+    """The merged rule with its UNTIL of the merged start's type. One side's rule beside the
+    other's start (an all-day series cut in the CRM, so its rule ends with a date UNTIL,
+    made timed in Google before the sync) would give a timed series a date UNTIL, or an
+    all-day one a UTC time: RFC 5545 §3.3.10 wants DTSTART's value type, in UTC for a start
+    with a zone, and Google's recurring events are RFC 5545 rules
+    (https://developers.google.com/calendar/api/concepts/events-calendars#recurring_events).
+    The same last day, in the series' zone: the merged start's, or for an all-day start
+    the zone of the side that was timed, where a UTC UNTIL was written. An all-day series
+    on both sides keeps its rule as they hold it: a UTC UNTIL there (other clients of
+    Google's API write one) is read in the calendar's zone, which the merge does not know."""
+    zone = merged.time_zone or next((side.time_zone for side in sides if side.time_zone), None)
+    if not merged.recurrence or zone is None:
+        return merged
+    lines = lines_until_for(merged.recurrence, all_day=merged.all_day, zone=ZoneInfo(zone))
+    return merged if lines == merged.recurrence else merged.with_values({"recurrence": lines})

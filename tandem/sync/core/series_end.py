@@ -10,7 +10,6 @@ run (issue 12, finding 4)."""
 
 from __future__ import annotations
 
-import re
 import warnings
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -18,6 +17,7 @@ from itertools import islice
 
 from dateutil.rrule import rrule, rrulestr
 
+from tandem.meetings.recurrence import rule_until_for
 from tandem.sync.core.rule_probe import never_matches
 
 MAX_COUNTED = 5000
@@ -56,7 +56,10 @@ def series_last_end(
             if "COUNT=" not in upper and "UNTIL=" not in upper:
                 return None  # never ends
             if not isinstance(start, datetime):
-                value = _until_date_as_utc(value, tz)
+                # An all-day series' UNTIL is a date (RFC 5545 §3.3.10), which dateutil
+                # refuses beside a start with a zone: the same bound as the last moment of
+                # that day in the series' zone, in UTC.
+                value = rule_until_for(value, all_day=False, zone=tz)
             try:
                 rule = rrulestr(value, dtstart=first)
                 if isinstance(rule, rrule) and never_matches(rule, value, first=first):
@@ -115,20 +118,3 @@ def _rdate(text: str, tz: tzinfo) -> datetime | None:
         return datetime.strptime(text, "%Y%m%dT%H%M%S").replace(tzinfo=tz)
     except ValueError:
         return None
-
-
-_DATE_UNTIL = re.compile(r"UNTIL=(\d{4})(\d{2})(\d{2})(?=;|$)", re.IGNORECASE)
-
-
-def _until_date_as_utc(rule: str, tz: tzinfo) -> str:
-    """An all-day series' UNTIL is a date (RFC 5545 §3.3.10: "the value of the UNTIL rule
-    part MUST have the same value type as the DTSTART", and Google's and the CRM's all-day
-    rules are so written), which dateutil refuses beside a start with a zone: the same
-    bound as the last moment of that day in the series' zone, in UTC."""
-
-    def as_utc(found: re.Match[str]) -> str:
-        day = date(int(found[1]), int(found[2]), int(found[3]))
-        last = datetime.combine(day, time.max.replace(microsecond=0), tzinfo=tz)
-        return "UNTIL=" + last.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-    return _DATE_UNTIL.sub(as_utc, rule)
