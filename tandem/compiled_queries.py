@@ -37,9 +37,11 @@ from django.db.models.sql.constants import MULTI
 M = TypeVar("M")
 Value = int | str | datetime
 
-# Stand-ins no real call passes: far below any primary key, and a date long before any
-# meeting. Each keyword gets its own, so that its positions are its own.
-_INT_STAND_IN = -1_987_654_000
+# Stand-ins: values a statement is unlikely to hold otherwise (which the second build
+# checks), and within every integer field's range (Django drops a comparison with a value
+# out of its field's range as always true or false: a negative stand-in for a positive
+# field would compile to another statement).
+_INT_STAND_IN = 1_987_654_000
 _DATETIME_STAND_IN = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 _STR_STAND_IN = "tandem stand-in 7f3c2a"
 
@@ -54,6 +56,7 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     slots: dict[str, tuple[int, ...]]
+    kinds: dict[str, type]
     init_list: list[str]
     fields_slice: slice
     populators: list[Any]
@@ -123,28 +126,38 @@ class CompiledQuery(Generic[M]):
         if compiled is not None:
             if compiled.slots.keys() != values.keys():
                 raise TypeError(f"expected the values {sorted(compiled.slots)}")
+            for name, value in values.items():
+                if _kind(value) is not compiled.kinds[name]:
+                    raise TypeError(f"{name!r} must be a {compiled.kinds[name].__name__}")
             return compiled
         with self._lock:
             if alias in self._compiled:
                 return self._compiled[alias]
             connection = connections[alias]
-            stand_ins = _stand_ins(values)
+            stand_ins = _stand_ins(values, second=False)
             queryset = self._build(**stand_ins)
             iterable = queryset._iterable_class  # type: ignore[attr-defined]
             if iterable not in (ModelIterable, FlatValuesListIterable, ValuesListIterable):
                 raise TypeError(f"rows of {iterable.__name__} are not read here")
             compiler = queryset.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
-            slots: dict[str, tuple[int, ...]] = {}
-            for name, stand_in in stand_ins.items():
-                adapted = _adapted(connection, stand_in)
-                positions = tuple(i for i, param in enumerate(params) if param == adapted)
-                if not positions:
-                    raise ValueError(
-                        f"the statement does not hold {name!r} as given: the builder must "
-                        "pass it to the queryset unchanged"
-                    )
-                slots[name] = positions
+            slots = _slots(connection, stand_ins, params)
+            # Built again with other stand-ins, the statement must differ exactly there: a
+            # value also used in another form (escaped for LIKE, cut to a date, computed
+            # with) would differ elsewhere too, and would not be put there by a call.
+            others = _stand_ins(values, second=True)
+            sql_again, params_again = self._build(**others).query.get_compiler(using=alias).as_sql()
+            moved = {
+                i for i, (a, b) in enumerate(zip(params, params_again, strict=False)) if a != b
+            }
+            placed = {i for positions in slots.values() for i in positions}
+            if sql_again != sql or len(params_again) != len(params) or moved != placed:
+                raise ValueError(
+                    "the statement holds a value in another form than given: the builder "
+                    "must pass each value to the queryset unchanged"
+                )
+            if _slots(connection, others, params_again) != slots:
+                raise ValueError("the statement's values move with what they are")
             select, klass_info = compiler.select, compiler.klass_info
             fields = klass_info["select_fields"]
             own_columns = slice(fields[0], fields[-1] + 1)
@@ -154,6 +167,7 @@ class CompiledQuery(Generic[M]):
                 sql=sql,
                 params=tuple(params),
                 slots=slots,
+                kinds={name: _kind(value) for name, value in values.items()},
                 init_list=[column[0].target.attname for column in select[own_columns]],
                 fields_slice=own_columns,
                 populators=get_related_populators(klass_info, select, alias),
@@ -162,19 +176,51 @@ class CompiledQuery(Generic[M]):
             return compiled
 
 
-def _stand_ins(values: dict[str, Value]) -> dict[str, Value]:
-    """A stand-in of the same kind for each value, different for each keyword."""
+def _kind(value: Value) -> type:
+    """int, str or datetime (an aware one): what a value may be."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise TypeError(f"a naive datetime cannot vary: {value!r}")
+        return datetime
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int
+    if isinstance(value, str):
+        return str
+    raise TypeError(f"only ints, strings and aware datetimes can vary, not {value!r}")
+
+
+def _stand_ins(values: dict[str, Value], *, second: bool) -> dict[str, Value]:
+    """A stand-in of the same kind for each value, different for each keyword; the second
+    set differs from the first in every value (and in every part of a datetime)."""
     stand_ins: dict[str, Value] = {}
     for number, (name, value) in enumerate(sorted(values.items())):
-        if isinstance(value, datetime):
-            stand_ins[name] = _DATETIME_STAND_IN + timedelta(microseconds=number + 1)
-        elif isinstance(value, int) and not isinstance(value, bool):
-            stand_ins[name] = _INT_STAND_IN - number
-        elif isinstance(value, str):
-            stand_ins[name] = f"{_STR_STAND_IN} {number}"
+        kind = _kind(value)
+        if kind is datetime:
+            base = _DATETIME_STAND_IN + (
+                timedelta(days=400, seconds=3661) if second else timedelta()
+            )
+            stand_ins[name] = base + timedelta(microseconds=number + 1)
+        elif kind is int:
+            stand_ins[name] = _INT_STAND_IN + number + (500 if second else 0)
         else:
-            raise TypeError(f"{name!r}: only ints, strings and datetimes can vary, not {value!r}")
+            # LIKE's special characters: a value escaped for a LIKE is another form.
+            stand_ins[name] = f"{_STR_STAND_IN} %_\\ {'b' if second else 'a'}{number}"
     return stand_ins
+
+
+def _slots(connection: Any, stand_ins: dict[str, Value], params: Any) -> dict[str, tuple[int, ...]]:
+    """Where each stand-in sits among the statement's parameters."""
+    slots: dict[str, tuple[int, ...]] = {}
+    for name, stand_in in stand_ins.items():
+        adapted = _adapted(connection, stand_in)
+        positions = tuple(i for i, param in enumerate(params) if param == adapted)
+        if not positions:
+            raise ValueError(
+                f"the statement does not hold {name!r} as given: the builder must pass it "
+                "to the queryset unchanged"
+            )
+        slots[name] = positions
+    return slots
 
 
 def _adapted(connection: Any, value: Value) -> Any:

@@ -4,6 +4,7 @@ same values, and gives the same rows."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -13,6 +14,9 @@ from hypothesis import strategies as st
 
 from tandem.compiled_queries import CompiledQuery
 from tandem.meetings.models import Meeting
+from tandem.sync.engine.context import _CALENDAR_STATES
+from tandem.sync.engine.occurrence_rows import _OCCURRENCE_ROWS
+from tandem.sync.engine.outbound import _CHANGED_SINCE, _LEAVING
 from tandem.sync.engine.run import _START, _start_query
 
 pytestmark = pytest.mark.django_db
@@ -133,9 +137,39 @@ def test_ids_and_rows_of_values_list_strings_vary_too() -> None:
     assert rows.all(subject="planning", start=review.start) == []
 
 
+@pytest.mark.parametrize(
+    "build",
+    [
+        # Passed as given once, and once escaped for a LIKE.
+        lambda *, subject: Meeting.objects.filter(subject=subject, location__contains=subject),
+        # Passed as given once, and once cut to its date.
+        lambda *, since: Meeting.objects.filter(start__gte=since, end__date__gte=since),
+        # Passed as given once, and once computed with.
+        lambda *, owner_id: Meeting.objects.filter(owner_id=owner_id, version__gt=owner_id + 1),
+    ],
+    ids=["escaped", "cut to a date", "computed with"],
+)
+def test_a_value_also_used_in_another_form_is_refused(build: Any) -> None:
+    """Found by the session's review: a value put where Django had put it in another form
+    returned rows Django would not (``"a_b"`` matched ``"axb"``)."""
+    values = {"subject": "a_b", "since": AT, "owner_id": 7}
+    (name,) = [name for name in values if name in build.__code__.co_varnames]
+    with pytest.raises(ValueError, match=r"another form|as given"):
+        CompiledQuery(Meeting, build).all(**{name: values[name]})
+
+
+def test_a_value_of_another_kind_than_at_first_is_refused() -> None:
+    by_start = CompiledQuery(Meeting, lambda *, since: Meeting.objects.filter(start__gte=since))
+    by_start.all(since=AT)
+    with pytest.raises(TypeError, match="naive"):
+        by_start.all(since=datetime(2026, 12, 1, 9))
+    with pytest.raises(TypeError, match="'since' must be a datetime"):
+        by_start.all(since=1)
+
+
 def test_only_ints_strings_and_datetimes_can_vary() -> None:
     by_flag = CompiledQuery(Meeting, lambda *, flag: Meeting.objects.filter(read_only=flag))
-    with pytest.raises(TypeError, match="'flag'"):
+    with pytest.raises(TypeError, match="not True"):
         by_flag.all(flag=True)  # type: ignore[arg-type]
     MEETINGS_OF.all(owner_id=1, since=AT)
     with pytest.raises(TypeError, match="expected the values"):
@@ -148,3 +182,20 @@ def test_a_queryset_of_other_rows_is_refused() -> None:
     )
     with pytest.raises(TypeError, match="ValuesIterable"):
         as_dicts.all(owner_id=1)
+
+
+@pytest.mark.parametrize(
+    ("compiled", "values"),
+    [
+        (_CALENDAR_STATES, {"owner_id": 3, "google_sub": "1174_%"}),
+        (_LEAVING, {"owner_id": 3, "google_sub": "1174", "calendar_id": "team@group.test"}),
+        (_CHANGED_SINCE, {"owner_id": 3, "since": AT}),
+        (_OCCURRENCE_ROWS, {"owner_id": 3}),
+        (_START, {"user_id": 3, "budget_since": AT}),
+    ],
+    ids=["calendar states", "leaving links", "changed since", "occurrence rows", "run start"],
+)
+def test_each_of_the_idle_runs_statements_is_what_django_compiles(
+    compiled: CompiledQuery[Any], values: dict[str, Any]
+) -> None:
+    assert compiled.statement(**values) == compiled._build(**values).query.sql_with_params()

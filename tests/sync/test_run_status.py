@@ -103,5 +103,8 @@ def test_a_run_whose_start_read_fails_is_recorded_failed_not_running(
     assert last.status == SyncRun.Status.FAILED
     assert last.finished_at is not None
     assert last.report.errors[0].text.startswith("An unexpected error stopped the sync")
+    state = UserSyncState.objects.get(owner=world.user)
+    assert state.last_error == last.report.errors[0].text
+    assert state.last_attempt_at == last.finished_at
     # The lock went back: the next run starts.
-    assert UserSyncState.objects.get(owner=world.user).lock_token == ""
+    assert state.lock_token == ""

@@ -330,15 +330,24 @@ def _settings_unapplied(
 
 
 def _record_failed_start(run: SyncRun, error: Exception) -> None:
-    """A run whose start read failed says so in its record (the status page, the API), not
-    "running" until its lease is over. Best effort: the database that failed the read may
-    refuse this write too; the error itself goes on to the caller (the task's retry)."""
+    """A run whose start read failed says so in its record and the user's sync state (the
+    status page, the API), not "running" until its lease is over. Best effort: the database
+    that failed the read may refuse this write too; the error itself goes on to the caller
+    (the task's retry)."""
     report = RunReport()
     report.fail(plain_reason(error))
+    finished = timezone.now()
     try:
-        SyncRun.objects.filter(pk=run.pk).update(
-            status=report.status, finished_at=timezone.now(), **report.as_record()
-        )
+        with run_records_transaction():
+            SyncRun.objects.filter(pk=run.pk).update(
+                status=report.status, finished_at=finished, **report.as_record()
+            )
+            # What _finish writes of a failed run: the status page's last error and attempt.
+            UserSyncState.objects.filter(owner_id=run.owner_id).update(
+                last_attempt_at=finished,
+                next_due_at=next_due_after(finished),
+                last_error=report.first_error[:500],
+            )
     except DatabaseError as refused:
         logger.warning(
             "the failed start of run %s is not recorded: %s", run.pk, type(refused).__name__
