@@ -36,10 +36,11 @@ from tandem.meetings.series_edits import (
 )
 from tandem.meetings.services import MeetingInput, input_of, meeting_create
 from tandem.sync.adapters.crm import meeting_fields
+from tandem.sync.adapters.serialize import fields_from_json
 from tandem.sync.core.fields import TimedMoment
 from tandem.sync.core.identity import MARKER_KEY
 from tandem.sync.models import EventLink, ImportedMeeting
-from tests.sync.db_machine import CALENDARS, ConvergenceMachine, Item
+from tests.sync.db_machine import CALENDARS, READ_ONLY_CALENDAR_ID, ConvergenceMachine, Item
 from tests.sync.prop_support import (
     CALENDAR_ZONES,
     OCCURRENCE_MOVES,
@@ -67,6 +68,7 @@ from tests.sync.series_support import (
     google_rule,
     google_series_views,
     moment_shown,
+    over_by,
     place_in_series,
     slot_start,
 )
@@ -104,6 +106,9 @@ class SeriesMachine(ConvergenceMachine):
         self.occurrence_rows: set[int] = set()  # rows made by occurrence_change/_cancel
         self.recent: dict[Item, SeriesChanges] = {}  # since the last clean sync
         self.occurrence_cancelled = False
+        # Occurrence rows the coming sync must leave as meetings of their own (see
+        # _must_stand_alone), worked out before each run.
+        self.standing_alone: set[int] = set()
 
     # -- series made on either side ------------------------------------------------------------
 
@@ -597,24 +602,11 @@ class SeriesMachine(ConvergenceMachine):
     def _google_delete_allowed(self, calendar_id: str, event: dict[str, Any]) -> bool:
         series = self._events(calendar_id).get(event.get("recurringEventId", ""))
         if series is None:
-            # Not drawn: a series deleted in Google while the CRM edited one of its
-            # occurrences pushed before (test_found_by_machine.py::
-            # test_a_series_deleted_in_google_as_its_occurrence_is_edited_keeps_no_link).
-            return not self._pushed_row_edited_in_crm(self._item_of_event(calendar_id, event))
+            return True
         placed = self._google_series_of(calendar_id, event)
         return self._google_occurrence_allowed(calendar_id, series) and not (
             placed is not None and self._other_side_acted(*placed, "google")
         )
-
-    def _pushed_row_edited_in_crm(self, series: Item) -> bool:
-        """An occurrence row of the series, linked to its instance, has a CRM edit the sync
-        has not pushed yet."""
-        if not isinstance(series, int):
-            return False  # An event not imported yet: no rows.
-        edited = [edit.item for edit in self.pending if edit.side == "crm"]
-        return EventLink.objects.filter(
-            meeting__series_id=series, meeting_id__in=[i for i in edited if isinstance(i, int)]
-        ).exists()
 
     def _crm_edit_allowed(self, meeting: Meeting, values: dict[str, Any]) -> bool:
         placed = self._crm_place(meeting)
@@ -628,11 +620,6 @@ class SeriesMachine(ConvergenceMachine):
             start = values.get("start")
             return (
                 self._crm_occurrence_allowed(series, place)
-                # Not drawn: the twin of _google_delete_allowed's, the other way round.
-                and not (
-                    "google" in self._recent(series.pk).deleted_by
-                    and EventLink.objects.filter(meeting=meeting).exists()
-                )
                 and "recurrence" not in values
                 and (start is None or isinstance(start, TimedMoment) != meeting.all_day)
             )
@@ -769,6 +756,52 @@ class SeriesMachine(ConvergenceMachine):
     def _settled(self) -> None:
         super()._settled()
         self.recent.clear()
+        self.standing_alone.clear()
+
+    def _before_sync(self) -> None:
+        super()._before_sync()
+        self.standing_alone = self._must_stand_alone()
+
+    def _must_stand_alone(self) -> set[int]:
+        """docs/sync-rules.md "Recurring events": a whole series deleted in Google and left
+        unchanged in the CRM, in a calendar the user can write, goes; each occurrence the
+        CRM changed since the last agreement stays, a meeting of its own (an edit beats a
+        deletion): a row linked to its instance whose values differ from the link's, or a
+        changed row never pushed (no link, no import record). Read from the database and
+        Google as they are before a run."""
+        user = self.world.user
+        series_links = (
+            EventLink.objects.filter(
+                owner=user,
+                calendar_id__in=self._synced_calendars(),
+                meeting__deleted_at__isnull=True,
+                meeting__series__isnull=True,
+            )
+            .exclude(calendar_id=READ_ONLY_CALENDAR_ID)
+            .exclude(meeting__recurrence=[])
+            .select_related("meeting")
+        )
+        kept: set[int] = set()
+        for link in series_links:
+            event = self._events(link.calendar_id).get(link.event_id)
+            if event is None or event["status"] != "cancelled":
+                continue
+            if meeting_fields(link.meeting) != fields_from_json(link.base):
+                continue  # A CRM edit of the series beats its deletion: it comes back.
+            rows = Meeting.objects.filter(
+                series=link.meeting, deleted_at__isnull=True, is_cancelled_occurrence=False
+            )
+            for row in rows:
+                if over_by(meeting_fields(row), self._window_start() + timedelta(days=1)):
+                    continue  # Near or before the window: no prediction.
+                row_link = EventLink.objects.filter(meeting=row).first()
+                if row_link is None:
+                    changed = not ImportedMeeting.objects.filter(meeting=row).exists()
+                else:
+                    changed = meeting_fields(row) != fields_from_json(row_link.base)
+                if changed:
+                    kept.add(row.pk)
+        return kept
 
     def _was_occurrence_row(self, meeting_id: int) -> bool:
         return meeting_id in self.occurrence_rows
@@ -845,6 +878,16 @@ class SeriesMachine(ConvergenceMachine):
     def _check_after_clean_sync(self) -> None:
         super()._check_after_clean_sync()
         self._check_series()
+        self._check_standing_alone()
+
+    def _check_standing_alone(self) -> None:
+        """The occurrences _must_stand_alone named are meetings of their own now (that they
+        are in Google with the CRM's values is the agreement's check)."""
+        for pk in self.standing_alone - self.crm_deleted_by_user:
+            row = Meeting.objects.filter(pk=pk).first()
+            what = f"occurrence {pk}, changed in the CRM, its series deleted in Google"
+            assert row is not None and row.deleted_at is None, f"{what}: deleted"
+            assert (row.series_id, row.original_start) == (None, None), f"{what}: still a row"
 
     def _check_series(self) -> None:
         """Both calendars show each synced series alike (the CRM's occurrences, Google's
