@@ -93,6 +93,21 @@ class SettingsStoreContract:
         assert meeting(stores, mine.meeting_id) == mine
         assert list(stores.links.links(calendar_id=OTHER_CAL)) == [link]
 
+    def test_a_calendar_that_begins_to_leave_keeps_its_links_but_no_token(
+        self, stores: StoreBench
+    ) -> None:
+        """Picked again before every link went (a removal failed), it lists in full; until
+        then it is still one to leave, and another calendar's token stays."""
+        there = imported(stores, "ev1", calendar_id=OTHER_CAL)
+        link = link_to(stores, there.meeting_id, "ev1", calendar_id=OTHER_CAL)
+        stores.links.save_sync_token(calendar_id=CAL, token="t1")
+        stores.links.save_sync_token(calendar_id=OTHER_CAL, token="t2")
+        stores.settings(synced={CAL}, target=CAL).forget_token(OTHER_CAL)
+        assert stores.settings(synced={CAL}, target=CAL).unpicked() == [OTHER_CAL]
+        assert stores.links.sync_token(calendar_id=OTHER_CAL) is None
+        assert stores.links.sync_token(calendar_id=CAL) == "t1"
+        assert list(stores.links.links(calendar_id=OTHER_CAL)) == [link]
+
     def test_a_forgotten_calendar_keeps_no_token_and_no_import_record(
         self, stores: StoreBench
     ) -> None:

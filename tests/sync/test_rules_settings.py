@@ -3,7 +3,11 @@ emulator."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
+from django.db import DatabaseError, connection
 from django.test import Client
 from django.utils import timezone
 
@@ -123,6 +127,70 @@ def test_a_crm_edit_pushed_as_its_calendar_leaves_merges_a_google_edit_it_did_no
     run_clean(world)
     (pushed,) = [e for e in world.google.events(team) if e["id"] == event["id"]]
     assert (pushed["summary"], pushed["location"]) == ("Offsite, moved room", "Room 4")
+
+
+@contextmanager
+def meeting_writes_refused(meeting_id: int) -> Iterator[None]:
+    """A real fault of the database: a trigger refuses every change of that meeting's row
+    (its removal too, a tombstone being an update), and goes afterwards."""
+    table = Meeting._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_write() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER refuse_meeting BEFORE UPDATE ON {table} FOR EACH ROW "
+                f"WHEN (OLD.id = {meeting_id}) EXECUTE FUNCTION refuse_write()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TRIGGER refuse_meeting BEFORE UPDATE ON {table} "
+                f"WHEN OLD.id = {meeting_id} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER refuse_meeting ON {table}")
+                cursor.execute("DROP FUNCTION refuse_write()")
+            else:
+                cursor.execute("DROP TRIGGER refuse_meeting")
+
+
+def test_picked_again_after_a_leave_that_failed_part_way_its_events_all_come_back(
+    world: SyncWorld,
+) -> None:
+    """The calendar's meetings leave one transaction each: the first went, the database
+    refused the second, and the run stopped with the calendar kept for the next run.
+    Picked again before that run, the calendar lists in full (its token went before its
+    first link), so the event whose link went comes back as a new meeting; with the token
+    kept, an incremental listing never returned it and it stayed out of the CRM."""
+    team = _team_calendar(world)
+    world.google.create_event(team, "Team A")
+    world.google.create_event(team, "Team B", soon(hour=14))
+    save_settings(world, inbound=[world.primary, team])
+    run_clean(world)
+    first, second = EventLink.objects.filter(owner=world.user, calendar_id=team).order_by(
+        "event_id"
+    )
+
+    save_settings(world, inbound=[world.primary])
+    with meeting_writes_refused(second.meeting_id), pytest.raises(DatabaseError):
+        run_sync(world)
+    assert SyncRun.objects.filter(owner=world.user).first().status == SyncRun.Status.FAILED  # type: ignore[union-attr]
+    assert Meeting.objects.get(pk=first.meeting_id).deleted_at is not None
+    assert [link.meeting_id for link in EventLink.objects.filter(calendar_id=team)] == [
+        second.meeting_id
+    ]
+
+    save_settings(world, inbound=[world.primary, team])
+    run_clean(world)
+    assert sorted(m.subject for m in crm_meetings(world)) == ["Team A", "Team B"]
+    assert EventLink.objects.filter(owner=world.user, calendar_id=team).count() == 2
+    assert not any(run_clean(world).counts.values())
 
 
 def test_a_new_target_calendar_receives_the_pushed_meetings_without_copies(

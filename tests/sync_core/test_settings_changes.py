@@ -251,3 +251,25 @@ def test_a_meeting_google_will_not_move_is_inserted_anew_in_the_new_target() -> 
     assert account.links.links(calendar_id=PRIMARY) == []
     assert account.subjects() == ["Mine"]
     assert account.sync(picked={PRIMARY}, target=TEAM).writes == 0
+
+
+def test_picked_again_after_a_leave_that_failed_part_way_its_events_all_come_back(
+    account: Account,
+) -> None:
+    """The first removal fails (a CRM fault), the second goes through: the calendar stays
+    for the next run, without the second event's link. Picked again before that run, the
+    calendar lists in full (its token went when its leaving began), so the event whose
+    link went comes back as a new meeting rather than staying out of the CRM for good."""
+    account.team.user_create(timed(9, "Team A"))
+    account.team.user_create(timed(10, "Team B"))
+    account.sync(picked={PRIMARY, TEAM})
+    account.crm.inject("before")
+    failed = account.sync(picked={PRIMARY})
+    assert failed.errors
+    assert account.subjects() == ["Team A"]
+    assert len(account.links.links(calendar_id=TEAM)) == 1
+    report = account.sync(picked={PRIMARY, TEAM})
+    assert not report.errors
+    assert account.subjects() == ["Team A", "Team B"]
+    assert len(account.links.links(calendar_id=TEAM)) == 2
+    assert account.sync(picked={PRIMARY, TEAM}).writes == 0

@@ -308,8 +308,11 @@ class MemorySettingsStore:
             self.crm.rows, self.links.by_meeting = rows, links
             raise
 
-    def forget_calendar(self, calendar_id: str) -> None:
+    def forget_token(self, calendar_id: str) -> None:
         self.links.tokens.pop(calendar_id, None)
+
+    def forget_calendar(self, calendar_id: str) -> None:
+        self.forget_token(calendar_id)
         prefix = f"{calendar_id}/"
         for meeting in self.crm.list_meetings():
             if (meeting.import_key or "").startswith(prefix):

@@ -8,7 +8,8 @@ for the links that exist (DESIGN.md §3 "Settings changes"), run before the inbo
   events), every link and import record of it goes, and its sync state is forgotten. When
   a push or a removal did not go through, or the mass-delete breaker held the push's
   deletions (the user answers first), the calendar stays as it is and the next run tries
-  again (an edit or a deletion not in Google by then would be lost).
+  again (an edit or a deletion not in Google by then would be lost). Its sync token goes
+  before its first link: picked again before it has left, it lists in full.
 - Private sync turned off is a row of ``plan_item`` (a private meeting must leave Google):
   the outbound pass carries it out.
 
@@ -53,6 +54,9 @@ class SettingsChanges:
             if not self.leave(calendar_id):
                 self.left_for_later.append(calendar_id)  # a CRM edit is not in Google yet
                 continue
+            # Before any link goes: picked again while a removal failed, the calendar must
+            # list in full, or an event whose link went would never come back.
+            self.store.forget_token(calendar_id)
             done = [
                 self._carry_out(link, meeting, calendar_synced=False)
                 for link, meeting in self.store.links_of(calendar_id)

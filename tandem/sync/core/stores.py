@@ -196,6 +196,11 @@ class SettingsStore(Protocol):
         it undoes them)."""
         ...
 
+    def forget_token(self, calendar_id: str) -> None:
+        """The calendar's links are about to go: forgets its sync token, so that picked
+        again before it has left (a removal failed), it gets a full listing."""
+        ...
+
     def forget_calendar(self, calendar_id: str) -> None:
         """The calendar is no longer synced and its links are gone: forgets its sync state
         (picked again, it gets a full listing), the rows that hid cancelled occurrences of

@@ -109,6 +109,14 @@ class DjangoSettingsStore:
     def transaction(self) -> AbstractContextManager[object]:
         return transaction.atomic()
 
+    def forget_token(self, calendar_id: str) -> None:
+        CalendarSyncState.objects.filter(
+            owner=self.ctx.user, google_sub=self.ctx.google_sub, calendar_id=calendar_id
+        ).update(sync_token="")
+        state = self.ctx.calendar_states().get(calendar_id)
+        if state is not None:
+            state.sync_token = ""
+
     def forget_calendar(self, calendar_id: str) -> None:
         with transaction.atomic():
             # The rows that hid cancelled occurrences of the series just removed: picked
