@@ -57,16 +57,19 @@ def world(google_in_process, client: Client) -> SyncWorld:  # type: ignore[no-un
     return connect_user(google_in_process, client)
 
 
-def _weekly_in_google(world: SyncWorld, **extra: Any) -> tuple[dict[str, Any], Meeting]:
-    """A weekly series of three made in Google and synced: the event and its meeting."""
-    first = soon(days=2, hour=9).astimezone(BERLIN)
+def _weekly_in_google(
+    world: SyncWorld, *, days: int = 2, count: int = 3, **extra: Any
+) -> tuple[dict[str, Any], Meeting]:
+    """A weekly series of ``count`` made in Google, its first ``days`` from today, and
+    synced: the event and its meeting."""
+    first = soon(days=days, hour=9).astimezone(BERLIN)
     event = world.google.create_event(
         world.primary,
         "Weekly",
         first,
         first + HOUR,
         time_zone="Europe/Berlin",
-        recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
+        recurrence=[f"RRULE:FREQ=WEEKLY;COUNT={count}"],
         **extra,
     )
     run_clean(world)
@@ -798,3 +801,31 @@ def test_an_occurrence_edited_in_the_crm_goes_with_its_series_deleted_in_a_calen
     assert not EventLink.objects.filter(owner=world.user).exists()
     assert _google_singles(world) == [] and _google_singles(world, boss) == []
     _next_run_writes_nothing(world)
+
+
+def test_an_occurrence_changed_in_the_crm_before_the_window_goes_with_its_series_deleted_in_google(
+    world: SyncWorld,
+) -> None:
+    """DESIGN.md §3 "Window everywhere": a weekly series from Google that began ten weeks
+    ago; the CRM user changed its second occurrence (nine weeks ago, before the window, so
+    never pushed) and its last one (next week), then the person deletes the whole series in
+    Google. The change in the window stays as a single meeting; the old one was never an
+    agreed change and goes with its series, as before the rule (the run used to detach it
+    into a meeting of its own that no run would ever push: every old exception of a long
+    series kept)."""
+    event, series = _weekly_in_google(world, days=-70, count=12)
+    starts = series_starts(series=series, start=series.start, end=series.start + timedelta(days=80))
+    assert len(starts) == 12
+    old = occurrence_change(
+        series=series, original_start=starts[1], data=_moved(starts[1], "Old change")
+    )
+    row = occurrence_change(
+        series=series, original_start=starts[11], data=_moved(starts[11], "Moved")
+    )
+    world.google.delete_event(world.primary, event["id"])
+
+    run_clean(world)
+
+    old.refresh_from_db()
+    assert old.deleted_at is not None and old.series_id == series.pk
+    _stands_alone(world, row, "")

@@ -32,6 +32,8 @@ class DjangoPageLookup:
     google_sub: str
     calendar_id: str
     namespace: str
+    # The sync window's start (DESIGN.md §3 "Window everywhere").
+    window_start: datetime
     # Our event ids of the candidates for ``_ours``, read once per listing when first asked.
     _ours_map: dict[str, int] | None = None
     # Whether this Google account has links in other calendars, asked once per listing when
@@ -150,11 +152,15 @@ class DjangoPageLookup:
     def _changed_rows(self, series_ids: set[int]) -> dict[int, tuple[int, ...]]:
         """The occurrence rows of these series (Google lists them cancelled) that the CRM
         changed alone and never pushed: no link, no import record, not a row that only
-        hides its slot (the planner keeps them as meetings of their own)."""
+        hides its slot (the planner keeps them as meetings of their own). Only the rows the
+        outbound pass would push (engine/occurrence_rows.py ``_unpushed``): in the window and
+        not read-only. An older row was never pushed and never agreed, however long ago it
+        changed; it goes with its series, as before the rule (DESIGN.md §3 "Window
+        everywhere"), rather than stand alone in the CRM where no run would push it."""
         if not series_ids:
             return {}
         changed: dict[int, tuple[int, ...]] = {}
-        for series_id, pk in (
+        for series_id, pk, end, read_only in (
             Meeting.objects.filter(
                 owner=self.user,
                 series_id__in=series_ids,
@@ -164,9 +170,10 @@ class DjangoPageLookup:
             .exclude(pk__in=EventLink.objects.filter(owner=self.user).values("meeting_id"))
             .exclude(pk__in=ImportedMeeting.objects.filter(owner=self.user).values("meeting_id"))
             .order_by("pk")
-            .values_list("series_id", "pk")
+            .values_list("series_id", "pk", "end", "read_only")
         ):
-            changed[series_id] = (*changed.get(series_id, ()), pk)
+            if end > self.window_start and not read_only:
+                changed[series_id] = (*changed.get(series_id, ()), pk)
         return changed
 
     def _any_links_elsewhere(self) -> bool:

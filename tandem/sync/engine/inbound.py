@@ -100,6 +100,7 @@ class DjangoInboundStore:
             google_sub=ctx.google_sub,
             calendar_id=calendar.calendar_id,
             namespace=ctx.namespace,
+            window_start=ctx.window_start,
         )
         self.crm = DjangoCrm(
             user=ctx.user, all_day_zone=ctx.all_day_zone, window_start=ctx.window_start
