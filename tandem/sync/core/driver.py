@@ -9,6 +9,7 @@ property tests and the in-memory state machine drive the sync through here.
 from __future__ import annotations
 
 from collections.abc import Collection
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
 from tandem.sync.core.apply import Applier, Fetcher, SyncReport
@@ -68,7 +69,7 @@ def sync_once(
             report,
         )
 
-    def outbound(applier: Applier) -> Outbound:
+    def outbound(applier: Applier, held_back: AbstractSet[int] = frozenset()) -> Outbound:
         """The outbound pass over the calendar ``applier`` writes."""
         pass_ = Outbound(
             store=MemoryOutboundStore(
@@ -78,6 +79,7 @@ def sync_once(
             settings=applier.settings,
             allow_mass_delete=allow_mass_delete,
             report=report,
+            held_back=held_back,
         )
         pass_.run()
         return pass_
@@ -109,5 +111,5 @@ def sync_once(
     inbound.run()
     if inbound.tripped:
         return report  # the user answers first (DESIGN.md §3, the breaker)
-    outbound(applier)
+    outbound(applier, inbound.held_back)
     return report

@@ -102,6 +102,11 @@ class Inbound:
         self.report = report
         self.tripped = False
         self.clean = True  # no item of this listing failed (see _fail)
+        # Occurrence rows whose detach failed (_apply_deletes): their series is still in the
+        # CRM and deleted in Google, so the outbound passes of this run leave them alone
+        # (pushed, they would restore an instance of a deleted series); the next run
+        # detaches them.
+        self.held_back: set[int] = set()
         self._pairs: bool | None = None  # see pairs_possible
         # Occurrences listed before their series (a listing's order is unspecified): they
         # are placed once the whole listing has been read.
@@ -372,12 +377,19 @@ class Inbound:
                 case DetachOccurrence():
                     # With its series' deletion, at the end of the listing (the breaker).
                     own = action.meeting_id == meeting_id
+                    occurrence = item.event.occurrence
                     pending.append(
                         PendingDelete(
                             action.meeting_id,
                             action.expected_version,
                             item.event.event_id if own and item.link else None,
                             detach=True,
+                            # Its instance's series, or the series whose plan names it.
+                            series_event_id=(
+                                occurrence.series_event_id
+                                if own and occurrence is not None
+                                else item.event.event_id
+                            ),
                         )
                     )
                     if own:
@@ -430,7 +442,13 @@ class Inbound:
 
     def _apply_deletes(self, pending: list[PendingDelete]) -> None:
         # The rows that stay leave their series before the series' deletion takes its rows.
+        # A series whose row failed to leave is not deleted in this run: its deletion would
+        # take the row, and the CRM's edit, along (meeting_delete). The failure keeps the
+        # listing's token, so the next listing brings the series again and plans both.
+        held: set[str] = set()
         for delete in sorted(pending, key=lambda delete: not delete.detach):
+            if not delete.detach and delete.event_id is not None and delete.event_id in held:
+                continue
             try:
                 if delete.detach:
                     self.crm.detach_occurrence(
@@ -445,10 +463,14 @@ class Inbound:
                 # A tombstone already is what a deletion wanted: an occurrence row that its
                 # series' deletion took along (meeting_delete), as a Google delete finding
                 # it gone.
+                if delete.detach:
+                    self.held_back.add(delete.meeting_id)
+                    if delete.series_event_id is not None:
+                        held.add(delete.series_event_id)
                 if delete.detach or not self.store.deleted_already(delete.meeting_id):
                     what = (
                         "its series was deleted in Google, and it stays as a meeting of its "
-                        "own, but not yet"
+                        "own, but not yet (its series stays in the CRM until then)"
                         if delete.detach
                         else "its event was deleted in Google, but it stays in the CRM for now"
                     )

@@ -160,7 +160,10 @@ class MemoryCrm(_Faulty):
     def detach_occurrence(self, *, meeting_id: int, expected_version: int | None) -> CrmMeeting:
         # A meeting of the CRM's own, its values and version kept (as the database's
         # service: not a change of its fields). MemoryCrm keeps no series to leave.
-        self._row(meeting_id, expected_version).import_key = None
+        row = self._row(meeting_id, expected_version)
+        fault = self._next_fault()
+        row.import_key = None
+        self._done(fault)
         return self._meeting(meeting_id)
 
     def merge_occurrence_row(self, *, meeting_id: int, into: int, fields: MeetingFields) -> bool:

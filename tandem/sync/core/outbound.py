@@ -32,6 +32,8 @@ other rows go on.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 from tandem.sync.core.apply import Applier, Item, Planned, SyncReport, plan_hold_apply
 from tandem.sync.core.state import GoogleEvent, SyncSettings
 from tandem.sync.core.stores import OutboundStore
@@ -46,8 +48,12 @@ class Outbound:
         settings: SyncSettings,
         allow_mass_delete: bool,
         report: SyncReport,
+        held_back: AbstractSet[int] = frozenset(),
     ) -> None:
         self.store, self.applier, self.settings = store, applier, settings
+        # Meetings the inbound passes of this run left for the next run (core/inbound.py
+        # ``held_back``): not pushed now.
+        self.held_back = held_back
         self.allow_mass_delete = allow_mass_delete
         self.report = report
         self.tripped = False  # the mass-delete breaker held this pass's deletions
@@ -72,6 +78,7 @@ class Outbound:
                 ),
             )
             for link, meeting in self.store.linked_candidates()
+            if meeting.meeting_id not in self.held_back
         ]
         planned, verdict = plan_hold_apply(
             linked,
@@ -97,7 +104,8 @@ class Outbound:
             self._one((None, meeting, None))
         # After the inserts above: a series new in this run is in Google by now.
         for occurrence in self.store.unpushed_occurrences():
-            self.applier.push_occurrence(occurrence)
+            if occurrence.row.meeting_id not in self.held_back:
+                self.applier.push_occurrence(occurrence)
         # Clean: every item this pass planned went through (the un-picked calendar's leaving
         # waits for that, core/settings_changes.py).
         self.clean = self.applier.failed_items == failed_before

@@ -60,12 +60,14 @@ class PendingDelete:
     breaker. ``event_id``: its link's event, dropped with it. ``detach``: not deleted but
     made a meeting of its own (planner: an occurrence the CRM changed whose series Google
     deleted), with the deletion of its series and only if that goes through the breaker;
-    ``version`` None: as it is."""
+    ``version`` None: as it is. ``series_event_id``: a detach's series (its event), whose
+    deletion waits for the detach (it would take the row along in the CRM)."""
 
     meeting_id: int
     version: int | None
     event_id: str | None
     detach: bool = False
+    series_event_id: str | None = None
 
 
 class InboundStore(Protocol):

@@ -68,6 +68,9 @@ class RunContext:
     last_clean_started_at: datetime | None = None
     # Set when the inbound passes start: links they write are not looked at again in full.
     inbound_started_at: datetime | None = None
+    # Meetings the inbound passes left for the next run, which the outbound passes leave
+    # alone (core/inbound.py ``held_back``).
+    held_back: set[int] = field(default_factory=set)
     # What the run did, as the run record, the status page, the API and the CLI read it.
     report: RunReport = field(default_factory=RunReport)
     # The calendars synced now that the user can write (set once they are known): where a

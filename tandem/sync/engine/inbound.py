@@ -79,6 +79,7 @@ class InboundPass:
         try:
             self.core.run()
         finally:
+            self.ctx.held_back |= self.core.held_back
             record_report(self.ctx, self.report)
 
 

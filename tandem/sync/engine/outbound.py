@@ -70,6 +70,7 @@ class OutboundPass:
             settings=parts.settings,
             allow_mass_delete=ctx.allow_mass_delete,
             report=self.report,
+            held_back=ctx.held_back,
         )
 
     @property
