@@ -201,7 +201,9 @@ def _stand_ins(values: dict[str, Value], *, second: bool) -> dict[str, Value]:
             )
             stand_ins[name] = base + timedelta(microseconds=number + 1)
         elif kind is int:
-            stand_ins[name] = _INT_STAND_IN + number + (500 if second else 0)
+            # An odd, unround shift: a value computed with (halved, divided by a thousand)
+            # still moves with it (review).
+            stand_ins[name] = _INT_STAND_IN + number + (7_919 if second else 0)
         else:
             # LIKE's special characters: a value escaped for a LIKE is another form.
             stand_ins[name] = f"{_STR_STAND_IN} %_\\ {'b' if second else 'a'}{number}"

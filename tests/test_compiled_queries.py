@@ -146,8 +146,9 @@ def test_ids_and_rows_of_values_list_strings_vary_too() -> None:
         lambda *, since: Meeting.objects.filter(start__gte=since, end__date__gte=since),
         # Passed as given once, and once computed with.
         lambda *, owner_id: Meeting.objects.filter(owner_id=owner_id, version__gt=owner_id + 1),
+        lambda *, owner_id: Meeting.objects.filter(owner_id=owner_id, version__gt=owner_id // 1000),
     ],
-    ids=["escaped", "cut to a date", "computed with"],
+    ids=["escaped", "cut to a date", "computed with", "divided"],
 )
 def test_a_value_also_used_in_another_form_is_refused(build: Any) -> None:
     """Found by the session's review: a value put where Django had put it in another form
