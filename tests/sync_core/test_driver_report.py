@@ -53,6 +53,17 @@ def test_crm_changes_are_counted_as_google_takes_them() -> None:
     assert (deleted.crm_writes, deleted.google_writes) == (0, 1)
 
 
+def test_every_google_write_of_a_run_is_counted() -> None:
+    """Three CRM meetings pushed in one run are three Google writes (a count that stayed at
+    1 survived the engine's mutation sample: every test had pushed one at a time)."""
+    world = World()
+    for hour in (9, 11, 13):
+        world.crm.user_create(timed(hour))
+    report = world.sync()
+    assert counts(report) == {"google_created": 3}
+    assert (report.crm_writes, report.google_writes, report.writes) == (0, 3, 3)
+
+
 def test_a_dead_token_is_counted_as_a_full_resync() -> None:
     world = World()
     world.google.user_create(timed(9))
