@@ -10,7 +10,7 @@ from config.celery import app
 from tandem.meetings.services import meeting_restore
 from tandem.sync.core import run_report
 from tandem.sync.core.run_report import RunProblem
-from tandem.sync.models import CalendarSyncState, SyncRun, UserSyncState
+from tandem.sync.models import CalendarSyncState, EventLink, SyncRun, UserSyncState
 from tests.sync.harness import (
     SyncWorld,
     connect_user,
@@ -58,6 +58,13 @@ def test_the_breaker_trips_above_20_percent_and_10_meetings(
         assert needs_attention(world).startswith(f"This sync would delete {deleted} of {synced}")
         assert len(crm_meetings(world)) == synced
         assert CalendarSyncState.objects.get(owner=world.user).sync_token == token
+        # The question names the meetings Google deleted, and only those.
+        held = UserSyncState.objects.get(owner=world.user).held_deletions
+        gone = EventLink.objects.filter(owner=world.user, event_id__in=ids[:deleted])
+        assert sorted(entry["meeting_id"] for entry in held) == sorted(
+            gone.values_list("meeting_id", flat=True)
+        )
+        assert {entry["deleted_in"] for entry in held} == {"google"}
     else:
         assert outcome.run.status == SyncRun.Status.SUCCEEDED
         assert len(crm_meetings(world)) == synced - deleted
