@@ -193,6 +193,45 @@ def test_picked_again_after_a_leave_that_failed_part_way_its_events_all_come_bac
     assert not any(run_clean(world).counts.values())
 
 
+def test_a_series_that_left_in_a_failed_leave_takes_its_hidden_occurrences_with_it(
+    world: SyncWorld,
+) -> None:
+    """A series leaves with its calendar, the database refuses the next meeting's removal,
+    and the run stops. The rows that hid the series' cancelled occurrence went with it, in
+    its own transaction: picked again, the full listing's cancellation hides an occurrence
+    of the new series. Kept until the calendar had left, the row was paired with the
+    cancellation, and the CRM showed the occurrence Google cancelled."""
+    team = _team_calendar(world)
+    # Ids of our choosing (Google takes a client's): the series leaves first, then "Other".
+    series = world.google.create_event(
+        team,
+        "Weekly",
+        soon(days=1),
+        id="aaaaa0",
+        time_zone="Europe/Berlin",
+        recurrence=["RRULE:FREQ=WEEKLY;COUNT=4"],
+    )
+    other = world.google.create_event(team, "Other", soon(days=2), id="vvvvv0")
+    world.google.delete_event(team, world.google.instances(team, series["id"])[1]["id"])
+    save_settings(world, inbound=[world.primary, team])
+    run_clean(world)
+    shown = sorted(m.subject for m in crm_meetings(world))
+    refused = EventLink.objects.get(calendar_id=team, event_id=other["id"]).meeting_id
+
+    save_settings(world, inbound=[world.primary])
+    with meeting_writes_refused(refused), pytest.raises(DatabaseError):
+        run_sync(world)
+    assert not EventLink.objects.filter(calendar_id=team, event_id=series["id"]).exists()
+    assert not Meeting.objects.filter(owner=world.user, is_cancelled_occurrence=True).exists()
+
+    save_settings(world, inbound=[world.primary, team])
+    run_clean(world)
+    new_series = EventLink.objects.get(calendar_id=team, event_id=series["id"]).meeting_id
+    (hidden,) = Meeting.objects.filter(owner=world.user, is_cancelled_occurrence=True)
+    assert (hidden.series_id, hidden.deleted_at) == (new_series, None)
+    assert sorted(m.subject for m in crm_meetings(world)) == shown
+
+
 def test_a_new_target_calendar_receives_the_pushed_meetings_without_copies(
     world: SyncWorld,
 ) -> None:

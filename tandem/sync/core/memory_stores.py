@@ -311,6 +311,9 @@ class MemorySettingsStore:
     def forget_token(self, calendar_id: str) -> None:
         self.links.tokens.pop(calendar_id, None)
 
+    def forget_hiding_rows(self, series_id: int) -> None:
+        pass  # memory holds no rows that hide occurrences
+
     def forget_calendar(self, calendar_id: str) -> None:
         self.forget_token(calendar_id)
         prefix = f"{calendar_id}/"

@@ -9,7 +9,8 @@ for the links that exist (DESIGN.md §3 "Settings changes"), run before the inbo
   a push or a removal did not go through, or the mass-delete breaker held the push's
   deletions (the user answers first), the calendar stays as it is and the next run tries
   again (an edit or a deletion not in Google by then would be lost). Its sync token goes
-  before its first link: picked again before it has left, it lists in full.
+  before its first link: picked again before it has left, it lists in full. A series'
+  rows that hide its cancelled occurrences go with it, in its item's transaction.
 - Private sync turned off is a row of ``plan_item`` (a private meeting must leave Google):
   the outbound pass carries it out.
 
@@ -89,6 +90,11 @@ class SettingsChanges:
                 applier.apply(plan, link, meeting, None, listing_complete=False)
                 if applier.failed_items != failed_before:
                     raise _ItemFailed
+                if not calendar_synced:
+                    # With the series, in its transaction: a run failing later keeps the
+                    # calendar, which picked again lists in full, and a row left would hide
+                    # nothing of the new series while Google's cancellation paired with it.
+                    self.store.forget_hiding_rows(link.meeting_id)
         except _ItemFailed:
             # All or none: a meeting removed while its link stayed would read, at the next
             # push before leaving, as deleted by the user, and its event would be deleted.

@@ -203,6 +203,11 @@ class SettingsStore(Protocol):
         again before it has left (a removal failed), it gets a full listing."""
         ...
 
+    def forget_hiding_rows(self, series_id: int) -> None:
+        """The meeting ``series_id`` left with its calendar: forgets the rows that hid its
+        cancelled occurrences, and their import records (none when it is no series)."""
+        ...
+
     def forget_calendar(self, calendar_id: str) -> None:
         """The calendar is no longer synced and its links are gone: forgets its sync state
         (picked again, it gets a full listing), the rows that hid cancelled occurrences of
