@@ -344,6 +344,27 @@ class FakeGoogle:
                 if calendar_id is None or calendar.id == calendar_id:
                     calendar.sync_generation += 1
 
+    def purge_deleted(self, *, calendar_id: str) -> int:
+        """Google keeps a deleted event for a while only: afterwards no listing returns it
+        (a full one after a 410 included) and events.get answers 404. Forgets the
+        calendar's deleted events now, a deleted series with its exceptions; how many."""
+        with self.state.lock:
+            events = self.state.calendars[calendar_id].events
+            gone = {
+                event_id
+                for event_id, stored in events.items()
+                if stored.resource.get("status") == "cancelled"
+                and not stored.resource.get("recurringEventId")
+            }
+            gone |= {
+                event_id
+                for event_id, stored in events.items()
+                if stored.resource.get("recurringEventId") in gone
+            }
+            for event_id in gone:
+                del events[event_id]
+            return len(gone)
+
     def corrupt_sync_tokens(self, *, count: int = 1) -> None:
         """The next ``count`` nextSyncTokens handed out are damaged: using them gives 410."""
         with self.state.lock:

@@ -739,6 +739,29 @@ def test_an_occurrence_changed_in_the_crm_and_never_pushed_outlives_its_series_d
     _stands_alone(world, row, "")
 
 
+def test_an_occurrence_never_pushed_outlives_its_series_deleted_in_google_after_a_410(
+    world: SyncWorld,
+) -> None:
+    """The twin after a 410, long after: Google refuses the sync token and has forgotten
+    the deleted series, so the full listing does not return it and the series is found
+    missing (a link the listing did not return, events.get 404). The CRM's change of an
+    occurrence still stays as a single meeting (the missing series carried no changed
+    occurrences, and took it along)."""
+    event, series = _weekly_in_google(world)
+    starts = _starts(series)
+    row = occurrence_change(
+        series=series, original_start=starts[1], data=_moved(starts[1], "Moved")
+    )
+    world.google.delete_event(world.primary, event["id"])
+    world.emulator.expire_sync_tokens()
+    assert world.emulator.purge_deleted(calendar_id=world.primary) == 1
+
+    # A full listing's missing events go behind the breaker (all of the user's meetings).
+    run_clean(world, allow_mass_delete=True)
+
+    _stands_alone(world, row, "")
+
+
 def test_an_occurrence_not_edited_since_it_was_pushed_goes_with_its_series_deleted_in_google(
     world: SyncWorld,
 ) -> None:

@@ -137,7 +137,7 @@ class DjangoPageLookup:
             for entry in listed
             if entry.event.cancelled and entry.event.event_id in link_rows
         } & {pk for pk, row in rows.items() if row.recurrence and row.deleted_at is None}
-        for series_id, changed in self._changed_rows(cancelled_series).items():
+        for series_id, changed in self.changed_rows(cancelled_series).items():
             found.meetings[series_id] = replace(found.meetings[series_id], changed_rows=changed)
         for series_event_id, (series_id, agreed_at) in series_links.items():
             row = rows.get(series_id)
@@ -149,9 +149,10 @@ class DjangoPageLookup:
         found.slots_gone = _slots_gone(unlinked, found.series, rows)
         return found, link_rows
 
-    def _changed_rows(self, series_ids: set[int]) -> dict[int, tuple[int, ...]]:
+    def changed_rows(self, series_ids: set[int]) -> dict[int, tuple[int, ...]]:
         """The occurrence rows of these series (Google lists them cancelled) that the CRM
-        changed alone and never pushed: no link, no import record, not a row that only
+        changed alone and never pushed (also of a series a full listing left out:
+        engine/inbound.py ``absent``): no link, no import record, not a row that only
         hides its slot (the planner keeps them as meetings of their own). Only the rows the
         outbound pass would push (engine/occurrence_rows.py ``_unpushed``): in the window and
         not read-only. An older row was never pushed and never agreed, however long ago it

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import replace
+from itertools import islice
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -40,6 +42,7 @@ from tandem.sync.models import CalendarSyncState, EventLink, ImportedMeeting, Sy
 from tandem.sync.run_records import unwaited_if_nothing_written
 
 P = TypeVar("P")
+ABSENT_CHUNK = 2000  # links a full listing left out, read at a time with their series' rows
 
 LINK_FIELDS_UPDATED = [
     "meeting",
@@ -139,9 +142,23 @@ class DjangoInboundStore:
 
     def absent(self, seen: set[str]) -> Iterable[tuple[Link, CrmMeeting]]:
         rows = self._links().exclude(event_id__in=seen).select_related("meeting")
-        for row in rows.iterator(chunk_size=2000):
-            self.link_rows[row.event_id] = row
-            yield link_from_row(row), crm_meeting(row.meeting, import_key=None)
+        for chunk in _chunks(rows.iterator(chunk_size=ABSENT_CHUNK), ABSENT_CHUNK):
+            # A series missing from the listing (deleted in Google long enough ago that
+            # Google forgot it) keeps the occurrences the CRM changed, as one listed
+            # cancelled does (the planner's "series deleted in Google" rows).
+            changed = self.lookups.changed_rows(
+                {
+                    row.meeting_id
+                    for row in chunk
+                    if row.meeting.recurrence and row.meeting.deleted_at is None
+                }
+            )
+            for row in chunk:
+                self.link_rows[row.event_id] = row
+                crm = crm_meeting(row.meeting, import_key=None)
+                if row.meeting_id in changed:
+                    crm = replace(crm, changed_rows=changed[row.meeting_id])
+                yield link_from_row(row), crm
 
     def ahead(self, pages: Iterator[P]) -> Iterator[P]:
         # A page without a next page token is the listing's last (GoogleSide.pages).
@@ -312,3 +329,8 @@ class DjangoInboundStore:
         """A relinked event listed without its iCalUID keeps the one its link had."""
         row = self.link_rows.get(new.event.event_id) if new.relinks else None
         return row.ical_uid if row else ""
+
+
+def _chunks(rows: Iterator[EventLink], size: int) -> Iterator[list[EventLink]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
