@@ -384,10 +384,12 @@ class Inbound:
                             action.expected_version,
                             item.event.event_id if own and item.link else None,
                             detach=True,
-                            # Its instance's series, or the series whose plan names it.
+                            # Its instance's series, or the series whose plan names it. Its
+                            # own event's id would hold nothing back: None when its instance
+                            # names no series (series_gone is only ever set on one that does).
                             series_event_id=(
-                                occurrence.series_event_id
-                                if own and occurrence is not None
+                                (occurrence.series_event_id if occurrence is not None else None)
+                                if own
                                 else item.event.event_id
                             ),
                         )
