@@ -345,8 +345,10 @@ class FakeGoogle:
                     calendar.sync_generation += 1
 
     def purge_deleted(self, *, calendar_id: str) -> int:
-        """Google keeps a deleted event for a while only: afterwards no listing returns it
-        (a full one after a 410 included) and events.get answers 404. Forgets the
+        """Google keeps a deleted event for a while only ("Tombstones eventually expire",
+        shared/google-calendar-api.md; https://developers.google.com/calendar/api/guides/sync:
+        a sync token can expire, and the full sync after its 410 lists what Google still
+        holds): afterwards no listing returns it and events.get answers 404. Forgets the
         calendar's deleted events now, a deleted series with its exceptions; how many."""
         with self.state.lock:
             events = self.state.calendars[calendar_id].events

@@ -354,14 +354,20 @@ def meetings_import_bulk(*, owner: User, now: datetime, rows: list[ImportedRow])
 
 
 def hiding_rows_delete(
-    *, owner: User, pks: list[int] | None = None, imported_from: str | None = None
+    *,
+    owner: User,
+    pks: list[int] | None = None,
+    imported_from: str | None = None,
+    series_id: int | None = None,
 ) -> int:
     """Removes rows that only hide a cancelled occurrence (never listed as meetings, so no
-    tombstone): by id, or every one imported from the calendar ``imported_from``. Returns
-    how many went."""
+    tombstone): by id, every one imported from the calendar ``imported_from``, or every one
+    of the series ``series_id``. Returns how many went."""
     rows = Meeting.objects.filter(owner=owner, is_cancelled_occurrence=True)
     if pks is not None:
         rows = rows.filter(pk__in=pks)
+    if series_id is not None:
+        rows = rows.filter(series_id=series_id)
     if imported_from is not None:
         rows = rows.filter(import_record__import_key__startswith=f"{imported_from}/")
     deleted, _ = rows.delete()

@@ -90,7 +90,7 @@ class SettingsChanges:
                 applier.apply(plan, link, meeting, None, listing_complete=False)
                 if applier.failed_items != failed_before:
                     raise _ItemFailed
-                if not calendar_synced:
+                if not calendar_synced and (meeting is None or meeting.fields.recurrence):
                     # With the series, in its transaction: a run failing later keeps the
                     # calendar, which picked again lists in full, and a row left would hide
                     # nothing of the new series while Google's cancellation paired with it.

@@ -9,7 +9,6 @@ from contextlib import AbstractContextManager
 
 from django.db import transaction
 
-from tandem.meetings.models import Meeting
 from tandem.meetings.services import hiding_rows_delete
 from tandem.sync.adapters.crm import crm_meeting
 from tandem.sync.adapters.links import link_from_row
@@ -120,12 +119,7 @@ class DjangoSettingsStore:
 
     def forget_hiding_rows(self, series_id: int) -> None:
         # Their import records go with them (a cascade of the meeting's row).
-        hiding = Meeting.objects.filter(
-            owner=self.ctx.user, series_id=series_id, is_cancelled_occurrence=True
-        )
-        pks = list(hiding.values_list("pk", flat=True))
-        if pks:
-            hiding_rows_delete(owner=self.ctx.user, pks=pks)
+        hiding_rows_delete(owner=self.ctx.user, series_id=series_id)
 
     def forget_calendar(self, calendar_id: str) -> None:
         with transaction.atomic():
