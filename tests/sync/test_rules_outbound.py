@@ -137,6 +137,45 @@ def test_a_stale_etag_on_patch_rereads_merges_and_retries(world: SyncWorld) -> N
     assert not SyncConflict.objects.exists()
 
 
+def test_a_field_both_sides_changed_during_the_run_is_a_recorded_conflict(
+    world: SyncWorld,
+) -> None:
+    """The person retitles the event after the run listed it and before our PATCH, while
+    the CRM's retitle waits to be pushed: the 412's re-read is the only place the run sees
+    Google's title, so the applier's merge finds the conflict. It is recorded with both
+    titles and the run (the one where it was settled); the later edit, the person's, wins
+    on both sides, the CRM's other field still goes out, and the next run writes nothing."""
+    meeting = crm_create(world, "Review", location="Room 1")
+    run_clean(world)
+    link = EventLink.objects.get(meeting=meeting)
+    crm_edit(meeting, subject="CRM title", location="Room 2")
+
+    def person_retitles() -> None:
+        world.google.patch_event(world.primary, link.event_id, summary="Google title")
+
+    with (
+        google_requests(world) as requests,
+        google_acts_before(
+            world, method="PATCH", path_contains=link.event_id, action=person_retitles
+        ),
+    ):
+        outcome = run_clean(world)
+    assert [entry.status for entry in requests if entry.method == "PATCH"] == [412, 200]
+    assert outcome.counts["conflicts"] == 1
+
+    conflict = SyncConflict.objects.get(owner=world.user)
+    assert conflict.meeting_id == meeting.pk and conflict.run_id == outcome.run.pk
+    assert (conflict.field, conflict.base_value, conflict.winner) == ("subject", "Review", "google")
+    assert (conflict.crm_value, conflict.google_value) == ("CRM title", "Google title")
+    assert crm_by_subject(world) == google_by_subject(world)
+    assert crm_by_subject(world)["Google title"].location == "Room 2"
+
+    with google_requests(world) as settled:
+        run_clean(world)
+    assert writes(settled) == [] and SyncConflict.objects.count() == 1
+    assert EventLink.objects.get(meeting=meeting).base["subject"] == "Google title"
+
+
 def test_deleting_a_meeting_cancels_its_event_and_an_already_gone_event_is_no_error(
     world: SyncWorld,
 ) -> None:
