@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tandem.bulk import rows_insert
+from tandem.bulk import pks_reserve, rows_insert
 from tandem.meetings.models import Meeting
 from tandem.sync.models import EventLink, ImportedMeeting
 
@@ -89,3 +89,35 @@ def test_json_columns_read_back_as_written_whatever_their_text():
     # SQLite's JSON functions both see the nested key.
     assert EventLink.objects.filter(base__nested__empty={}).count() == 1
     assert EventLink.objects.filter(base__location="Zürich, 東京 🗓").count() == 1
+
+
+def test_reserved_keys_are_fresh_distinct_and_never_handed_out_again():
+    """The keys ``pks_reserve`` hands out, and the rows written with them, are new, in
+    order, and never given to a later row, even once those rows are deleted (PostgreSQL: the
+    table's sequence; SQLite: past the highest key and AUTOINCREMENT's record)."""
+    owner = User.objects.create_user("ann")
+    (made,) = _meetings(owner, 1)
+    now = timezone.now()
+    with transaction.atomic():
+        keys = pks_reserve(model=Meeting, count=5)
+        rows_insert(
+            model=Meeting,
+            rows=[
+                {
+                    "id": key,
+                    "owner_id": owner.pk,
+                    "start": now,
+                    "end": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for key in keys
+            ],
+        )
+    assert len(set(keys)) == 5 and keys == sorted(keys) and min(keys) > made.pk
+    Meeting.objects.filter(pk__in=keys).delete()
+    (after,) = _meetings(owner, 1)
+    assert after.pk > max(keys)
+    with transaction.atomic():
+        assert min(pks_reserve(model=Meeting, count=3)) > after.pk
+        assert pks_reserve(model=Meeting, count=0) == []
