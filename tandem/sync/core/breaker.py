@@ -6,9 +6,11 @@ inbound pass would delete them in the CRM) and meetings deleted in the CRM (the 
 would delete their events). It trips when a pass would delete more than ``share`` (20%)
 *and* more than ``floor`` (10) of the calendar's synced meetings, or when a full listing of
 an inbound calendar comes back empty while links to it exist (a truncated or wrong listing
-looks exactly like that). A tripped run applies no deletion, keeps its sync token, and flags
-the user "needs attention" with the meetings concerned; a run the user confirmed passes
-``allow=True``.
+looks exactly like that). A tripped pass applies none of its deletions, keeps its sync
+token, and flags the user "needs attention" with the meetings concerned; no outbound pass
+follows a tripped inbound pass. The run's other calendars' inbound passes go on with their
+own deletions, and a calendar the user un-picked has left already (the settings pass runs
+first; not a deletion counted here). A run the user confirmed passes ``allow=True``.
 """
 
 from __future__ import annotations
