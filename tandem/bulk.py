@@ -24,6 +24,7 @@ import msgspec
 import psycopg
 from django.conf import settings
 from django.db import connection, models
+from psycopg.types.json import set_json_dumps
 
 Prepare = Callable[[Any], Any] | None
 
@@ -49,6 +50,15 @@ def _preparer(field: models.Field[Any, Any]) -> Prepare:
     """How a Python value becomes a driver parameter (None: as it is). Made once per
     statement, so the backend's operations are looked up once, not once per value."""
     ops = connection.ops
+    if connection.vendor == "postgresql":
+        # Binary COPY (_postgres_copy) takes dates and aware datetimes as they are (Django's
+        # PostgreSQL backend passes them through too) and encodes JSON with its jsonb
+        # dumper, set to msgspec there; a field's own encoder comes as Django's wrapper.
+        if isinstance(field, models.JSONField) and field.encoder is not None:
+            encoder = field.encoder
+            adapt_json = ops.adapt_json_value
+            return lambda value: adapt_json(value, encoder)
+        return None
     if isinstance(field, models.DateTimeField):
         if connection.vendor == "sqlite" and settings.USE_TZ:
             return _sqlite_datetime(connection.timezone or UTC)
@@ -68,12 +78,12 @@ _json_encode = msgspec.json.Encoder().encode
 
 
 def _json_text(value: Any) -> str:
-    """A JSON column's value as JSON text, which both databases take for it (PostgreSQL's
-    COPY parses it into jsonb; SQLite stores the text, as Django's own adapter does). With
-    msgspec rather than ``json.dumps`` behind psycopg's Jsonb dumper: three JSON columns a
-    row made that a tenth of an import page's CPU (docs/benchmarks.md, issue 11, sixth
-    session). The text is compact and keeps non-ASCII characters as they are; the values
-    read back are the same (None is JSON null, as with Django's adapter)."""
+    """A JSON column's value as JSON text, as SQLite stores it (Django's own adapter does
+    the same). With msgspec rather than ``json.dumps``, as PostgreSQL's COPY encodes it
+    too: three JSON columns a row made ``json.dumps`` a tenth of an import page's CPU
+    (docs/benchmarks.md, issue 11, sixth session). The text is compact and keeps non-ASCII
+    characters as they are; the values read back are the same (None is JSON null, as with
+    Django's adapter)."""
     return _json_encode(value).decode()
 
 
@@ -224,11 +234,17 @@ def _postgres_copy(
             )
     # The raw cursor is psycopg's own: Django's wrapper turns its errors into Django's
     # (django.db.IntegrityError for a unique key written twice), as on every other path.
+    # Binary COPY, each column's type named: psycopg's text format spent about 2.5 µs on
+    # every datetime (its text dumper), half a page's COPY CPU; binary rows are a third of
+    # the text rows' CPU (docs/benchmarks.md, ninth session). The server reads each value
+    # with its type's binary input, which checks lengths and ranges as the text one does.
     with (
         connection.wrap_database_errors,
         psycopg.Cursor(connection.connection) as raw,
-        raw.copy(f"COPY {target} ({columns}) FROM STDIN") as copy,
+        raw.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
     ):
+        set_json_dumps(_json_encode, context=raw)
+        copy.set_types(_copy_types(fields))
         for values in params:
             copy.write_row(values)
     if conflict:
@@ -236,3 +252,16 @@ def _postgres_copy(
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target}{conflict}"  # noqa: S608
             )
+
+
+def _copy_types(fields: list[models.Field[Any, Any]]) -> list[str]:
+    """The PostgreSQL type of each column, as psycopg names it for a binary COPY
+    ("varchar(64)" is varchar: the length is the column's, checked by the server)."""
+    names = []
+    for field in fields:
+        db_type = field.db_type(connection) or ""
+        name = db_type.split("(")[0].strip()
+        if psycopg.adapters.types.get(name) is None:
+            raise TypeError(f"No binary COPY for {field} of type {db_type!r}.")
+        names.append(name)
+    return names
