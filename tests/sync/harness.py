@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 import httpx
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
 
 from tandem.accounts.google_clients import use_transport
@@ -374,6 +375,46 @@ def google_acts_before(
     )
     with use_transport(transport):
         yield
+
+
+# -- the database acting at a chosen moment of a run ----------------------------------------
+
+
+@contextmanager
+def meeting_trigger(*, event: str, when: str, statement: str | None = None) -> Iterator[None]:
+    """Inside the block, a trigger of the database on the meetings table, for one ``event``
+    ("UPDATE", "UPDATE OF series_id") of a row matching ``when`` (a condition on OLD and
+    NEW): a real fault, the write refused (``statement`` None), or after the write one
+    more SQL ``statement``, a person's save landing at that moment of a run. Our code is
+    left as it is; the trigger goes afterwards."""
+    table = Meeting._meta.db_table
+    timing = "BEFORE" if statement is None else "AFTER"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            body = statement or "RAISE EXCEPTION 'refused by the test'"
+            cursor.execute(
+                "CREATE FUNCTION tandem_test_trigger() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN {body}; RETURN NULL; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER tandem_test_trigger {timing} {event} ON {table} FOR EACH ROW "
+                f"WHEN ({when}) EXECUTE FUNCTION tandem_test_trigger()"
+            )
+        else:
+            body = statement or "SELECT RAISE(ABORT, 'refused by the test')"
+            cursor.execute(
+                f"CREATE TRIGGER tandem_test_trigger {timing} {event} ON {table} "
+                f"WHEN {when} BEGIN {body}; END"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER tandem_test_trigger ON {table}")
+                cursor.execute("DROP FUNCTION tandem_test_trigger()")
+            else:
+                cursor.execute("DROP TRIGGER tandem_test_trigger")
 
 
 # -- the emulator's request log -------------------------------------------------------------

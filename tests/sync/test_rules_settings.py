@@ -3,11 +3,10 @@ emulator."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.test import Client
 from django.utils import timezone
 
@@ -29,6 +28,7 @@ from tests.sync.harness import (
     crm_meetings,
     google_by_subject,
     google_requests,
+    meeting_trigger,
     needs_attention,
     run_clean,
     run_sync,
@@ -129,35 +129,10 @@ def test_a_crm_edit_pushed_as_its_calendar_leaves_merges_a_google_edit_it_did_no
     assert (pushed["summary"], pushed["location"]) == ("Offsite, moved room", "Room 4")
 
 
-@contextmanager
-def meeting_writes_refused(meeting_id: int) -> Iterator[None]:
+def meeting_writes_refused(meeting_id: int) -> AbstractContextManager[None]:
     """A real fault of the database: a trigger refuses every change of that meeting's row
     (its removal too, a tombstone being an update), and goes afterwards."""
-    table = Meeting._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "CREATE FUNCTION refuse_write() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
-            )
-            cursor.execute(
-                f"CREATE TRIGGER refuse_meeting BEFORE UPDATE ON {table} FOR EACH ROW "
-                f"WHEN (OLD.id = {meeting_id}) EXECUTE FUNCTION refuse_write()"
-            )
-        else:
-            cursor.execute(
-                f"CREATE TRIGGER refuse_meeting BEFORE UPDATE ON {table} "
-                f"WHEN OLD.id = {meeting_id} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
-            )
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER refuse_meeting ON {table}")
-                cursor.execute("DROP FUNCTION refuse_write()")
-            else:
-                cursor.execute("DROP TRIGGER refuse_meeting")
+    return meeting_trigger(event="UPDATE", when=f"OLD.id = {meeting_id}")
 
 
 def test_picked_again_after_a_leave_that_failed_part_way_its_events_all_come_back(
