@@ -19,7 +19,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from dateutil.rrule import rrulestr
 
@@ -194,6 +194,48 @@ def lines_until_for(lines: Sequence[str], *, all_day: bool, zone: tzinfo) -> tup
         else line
         for line in lines
     )
+
+
+def lines_until_moved(
+    lines: Sequence[str], *, written_for: datetime, start: datetime
+) -> tuple[str, ...]:
+    """The lines of a timed series whose UTC UNTILs were written for its start at
+    ``written_for``, for the series starting at ``start`` instead (both aware, on their own
+    zone's wall clock: another zone, or another time of day). A UTC UNTIL is an instant, so
+    the same UNTIL can end the moved series a day early (moved to a zone further west, or
+    later in the day: its last occurrence falls after the instant) or a day late (a cut
+    "just before the split occurrence", as Google writes it, moved earlier in the day). The
+    series keeps its last day: an UNTIL that no longer ends the series on the day it did
+    becomes the end of that day in the new zone, in UTC (RFC 5545 §3.3.10, ``until_value``).
+    At most one occurrence a day is assumed, as the frequencies a person can choose give;
+    any other UNTIL is left as it is."""
+
+    def kept_day(found: re.Match[str]) -> str:
+        until = found[1].strip().upper()
+        if not _UTC_UNTIL.match(until):
+            return found[0]
+        try:
+            moment = datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            return found[0]
+        last_day = _last_day_kept(moment, start=written_for)
+        if _last_day_kept(moment, start=start) == last_day:
+            return found[0]
+        return "UNTIL=" + until_value(last_day, zone=start.tzinfo or UTC, all_day=False)
+
+    return tuple(
+        _UNTIL_PART.sub(kept_day, line) if line_name(line) in {"RRULE", "EXRULE"} else line
+        for line in lines
+    )
+
+
+def _last_day_kept(until: datetime, *, start: datetime) -> date:
+    """The last day on which a series starting at ``start`` (one occurrence a day at most,
+    at its start's wall time) still has an occurrence under ``until`` (inclusive)."""
+    local = until.astimezone(start.tzinfo)
+    if local.time() >= start.time():
+        return local.date()
+    return local.date() - timedelta(days=1)
 
 
 # -- the checks of a rule a person writes (the form's custom rule, the API) --------------

@@ -1198,13 +1198,24 @@ class ConvergenceMachine(RuleBasedStateMachine):
 def _shows(fields: MeetingFields, values: dict[str, Any], zone: str) -> bool:
     """The meeting or event holds the edited ``values``: a rule as given, or with its UNTIL
     written for the start it now has (in ``zone``, the series'), as the merge writes it when
-    the other side made the series timed or all-day (docs/sync-rules.md, "The merge rule")."""
+    the other side made the series timed or all-day, or moved it to another zone or time of
+    day (docs/sync-rules.md, "The merge rule")."""
     return all(
         fields.value(name) == value
         or (
             name == "recurrence"
-            and fields.value(name)
-            == rules_model.until_of_kind(value, all_day=fields.all_day, zone=zone)
+            and (
+                fields.value(name)
+                == rules_model.until_of_kind(value, all_day=fields.all_day, zone=zone)
+                or (
+                    not fields.all_day
+                    and rules_model.kept_its_last_day(
+                        fields.recurrence,
+                        rules_model.until_of_kind(value, all_day=False, zone=zone),
+                        zone=zone,
+                    )
+                )
+            )
         )
         for name, value in values.items()
     )

@@ -12,7 +12,8 @@ What it covers, for each item before a clean sync (``predict``):
   field changed on one side takes that side's value, a field changed on both sides to
   different values is a conflict the later edit wins, by Meeting ``updated_at`` against
   Google's ``updated``, a tie going to the CRM, and is recorded, and nothing else is; a
-  merged rule's UNTIL of the merged start's type, ``until_of_kind``);
+  merged rule's UNTIL of the merged start's type, ``until_of_kind``, and its last day
+  beside a start moved on the other side, ``until_moved``);
   an edit beats a deletion on either side, an unchanged item follows a deletion; a
   read-only calendar's copy wins;
   a pushed meeting that is private while private sync is off leaves Google and stays in
@@ -188,10 +189,16 @@ def merge(
     # or the zone of a side that was timed; all-day on both sides, the rule stays).
     kind, _, zone = values["start"]
     zone = zone or next((s.start[2] for s in (crm, google) if s.start[2]), "")
+    # A timed rule from one side beside a timed start moved on the other keeps its last day;
+    # a side holding both is left as it holds them (the same section).
+    holders = [s.start for s in (crm, google) if s.recurrence == values["recurrence"]]
+    own = next((bound for bound in holders if bound[0] == "at"), None)
     if zone:
         values["recurrence"] = until_of_kind(
             values["recurrence"], all_day=kind == "date", zone=zone
         )
+    if kind == "at" and own is not None and values["start"] not in holders:
+        values["recurrence"] = until_moved(values["recurrence"], own=own, start=values["start"])
     return Shape(**values), conflicts
 
 
@@ -218,6 +225,56 @@ def until_of_kind(lines: tuple[str, ...], *, all_day: bool, zone: str) -> tuple[
         _UNTIL.sub(written, line) if line.upper().startswith(("RRULE:", "EXRULE:")) else line
         for line in lines
     )
+
+
+def until_moved(lines: tuple[str, ...], *, own: Bound, start: Bound) -> tuple[str, ...]:
+    """A timed rule's UTC UNTIL, written for the start ``own``, beside ``start`` (the
+    model's own copy): the day of the last occurrence it kept for ``own`` (UNTIL's day on
+    that start's wall clock, the day before when UNTIL comes before its time of day), and
+    if ``start`` would keep another day, the last second of that day in ``start``'s zone."""
+
+    def last_day(until: datetime, bound: Bound) -> date:
+        zone = zoneinfo.ZoneInfo(bound[2])
+        wall, first = until.astimezone(zone), bound[1].astimezone(zone)
+        return wall.date() if wall.time() >= first.time() else wall.date() - timedelta(days=1)
+
+    def written(found: re.Match[str]) -> str:
+        if not found[3]:
+            return found[0]
+        until = datetime.strptime(found[2] + found[3], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        day = last_day(until, own)
+        if last_day(until, start) == day:
+            return found[0]
+        end = datetime.combine(day, time(23, 59, 59), tzinfo=zoneinfo.ZoneInfo(start[2]))
+        return f"{found[1]}{end.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+    return tuple(
+        _UNTIL.sub(written, line) if line.upper().startswith(("RRULE:", "EXRULE:")) else line
+        for line in lines
+    )
+
+
+def kept_its_last_day(found: tuple[str, ...], edited: tuple[str, ...], *, zone: str) -> bool:
+    """``found`` is the ``edited`` rule whose UTC UNTILs ``until_moved`` may have rewritten
+    (the start moved on the other side, which an edit alone does not say): the same lines
+    but for UNTILs, each as edited or the last second of a day in the series' ``zone``."""
+
+    def untils(lines: tuple[str, ...]) -> list[str]:
+        return [match[0] for line in lines for match in _UNTIL.finditer(line)]
+
+    def blank(lines: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_UNTIL.sub("UNTIL=", line) for line in lines)
+
+    if blank(found) != blank(edited) or len(untils(found)) != len(untils(edited)):
+        return False
+    local = zoneinfo.ZoneInfo(zone)
+    for now, before in zip(untils(found), untils(edited), strict=True):
+        if now == before:
+            continue
+        at = datetime.strptime(now.split("=", 1)[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        if at.astimezone(local).time() != time(23, 59, 59):
+            return False
+    return True
 
 
 def _timestamp(text: str | None) -> datetime | None:

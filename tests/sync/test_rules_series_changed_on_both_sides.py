@@ -199,3 +199,37 @@ def test_a_timed_series_cut_in_the_crm_and_made_all_day_in_google_ends_on_a_date
     shown = [("Night shift", "2027-03-01"), ("Night shift", "2027-03-08")]
     assert crm_view(world, FIRST) == google_view(world) == shown
     _next_run_writes_nothing(world)
+
+
+def test_a_series_cut_in_the_crm_and_moved_to_another_zone_in_google_keeps_its_last_day(
+    world: SyncWorld,
+) -> None:
+    """A weekly series at 09:00 Berlin, cut in the CRM before its third occurrence
+    (UNTIL=20270308T225959Z, the end of 8 March in Berlin), moved by the person in Google to
+    19:00 New York (00:00 UTC the next day) before a sync. The merge takes the CRM's rule
+    and Google's start; kept as it was, the UTC UNTIL would end the series before its 8
+    March occurrence in New York and drop it. The series keeps its last day: the UNTIL
+    becomes the end of 8 March in New York (RFC 5545 §3.3.10: UTC for a start with a zone),
+    on both sides."""
+    series, event_id = _weekly_in_the_crm(world, "Board call", time(9), 4)
+    series_delete_following(series=series, original_start=_starts(series)[2])
+    series.refresh_from_db()
+    assert series.recurrence == ["RRULE:FREQ=WEEKLY;UNTIL=20270308T225959Z"]
+    at = datetime.combine(FIRST, time(19), tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+    world.google.patch_event(
+        world.primary,
+        event_id,
+        start={"dateTime": at.isoformat(), "timeZone": "America/New_York"},
+        end={"dateTime": (at + HOUR).isoformat(), "timeZone": "America/New_York"},
+    )
+
+    run_clean(world)
+
+    series.refresh_from_db()
+    rule = ["RRULE:FREQ=WEEKLY;UNTIL=20270309T045959Z"]  # 23:59:59 in New York (UTC-5)
+    assert (series.time_zone, series.recurrence) == ("America/New_York", rule)
+    assert world.google.get_event(world.primary, event_id)["recurrence"] == rule
+    # 19:00 in New York is 01:00 the next day in Berlin, where the views are read.
+    shown = [("Board call", "2027-03-02 01:00"), ("Board call", "2027-03-09 01:00")]
+    assert crm_view(world, FIRST) == google_view(world) == shown
+    _next_run_writes_nothing(world)

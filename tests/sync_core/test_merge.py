@@ -150,6 +150,74 @@ def test_a_rule_from_one_side_ends_with_an_until_of_the_other_sides_start(
     assert result.conflicts == ()
 
 
+NEW_YORK_SEVEN_PM = timed(0, zone="America/New_York", day=2)  # 19:00 on the 1st in New York
+AT_EIGHT = timed(7, zone="Europe/Berlin")  # 08:00 in Berlin, an hour earlier than AT_NINE
+
+
+@pytest.mark.parametrize(
+    "crm, google, expected",
+    [
+        # Cut in the CRM at the end of the 15th in Berlin, moved to 19:00 New York in Google
+        # (23:00 UTC on the 15th, in summer time): kept, the UNTIL would drop the 15th; it
+        # becomes the 15th's end there.
+        (
+            (AT_NINE, "20260315T225959Z"),
+            (NEW_YORK_SEVEN_PM, None),
+            "20260316T035959Z",
+        ),
+        # Cut in Google just before its occurrence of the 15th (10:00 Berlin, as Google
+        # writes a cut), moved to 08:00 in the CRM: kept, the UNTIL would bring the 15th
+        # back; it becomes the 14th's end in Berlin.
+        (
+            (AT_EIGHT, None),
+            (AT_NINE, "20260315T085959Z"),
+            "20260314T225959Z",
+        ),
+        # Moved an hour earlier in the same zone: the 15th's end still ends it on the 15th.
+        (
+            (AT_NINE, "20260315T225959Z"),
+            (AT_EIGHT, None),
+            "20260315T225959Z",
+        ),
+    ],
+)
+def test_a_rule_from_one_side_keeps_its_last_day_beside_a_start_moved_on_the_other(
+    crm: tuple[MeetingFields, str | None],
+    google: tuple[MeetingFields, str | None],
+    expected: str,
+) -> None:
+    """One side cut the series (a UTC UNTIL, written for its own start), the other moved
+    the series' start to another zone or time of day: a UTC UNTIL is an instant, so kept
+    as it is it can end the moved series a day early or late. The merged series keeps the
+    last day it had where the rule was written (RFC 5545 §3.3.10: UTC, DTSTART's type)."""
+    weekly = ("RRULE:FREQ=WEEKLY",)
+
+    def side(start: MeetingFields, until: str | None) -> MeetingFields:
+        return replace(start, recurrence=(f"RRULE:FREQ=WEEKLY;UNTIL={until}",) if until else weekly)
+
+    result = merge(
+        replace(AT_NINE, recurrence=weekly),
+        side(*crm),
+        side(*google),
+        crm_changed_at=EARLY,
+        google_changed_at=LATE,
+    )
+    moved = crm[0] if google[1] else google[0]
+    assert result.fields.start == moved.start
+    assert result.fields.recurrence == (f"RRULE:FREQ=WEEKLY;UNTIL={expected}",)
+    assert result.conflicts == ()
+
+
+def test_a_rule_and_a_start_from_the_same_side_stay_as_that_side_holds_them() -> None:
+    """Google moved its series to New York and kept its own UNTIL (Google lays out its
+    instances by it); the CRM renamed it: the rule stays as Google holds it."""
+    cut = replace(AT_NINE, recurrence=("RRULE:FREQ=WEEKLY;UNTIL=20260315T225959Z",))
+    google = replace(cut, start=NEW_YORK_SEVEN_PM.start, end=NEW_YORK_SEVEN_PM.end)
+    crm = replace(cut, subject="Renamed")
+    result = merge(cut, crm, google, crm_changed_at=EARLY, google_changed_at=LATE)
+    assert result.fields == replace(google, subject="Renamed")
+
+
 def test_an_all_day_series_on_both_sides_keeps_its_rule_as_they_hold_it() -> None:
     """A UTC UNTIL on an all-day series (other clients of Google's API write one) is read in
     the calendar's zone, which the merge does not know: no side was timed, so the rule is

@@ -13,7 +13,8 @@ The rule, as built (docs/sync-rules.md):
 - Without a base (a pair matched by our marker after a lost link), every differing field
   counts as changed on both sides.
 - A rule's UNTIL takes the value type of the merged start (``_until_of_its_start``): the
-  rule may come from one side and the start from the other.
+  rule may come from one side and the start from the other. A UTC UNTIL beside a start
+  moved on the other side (another zone, another time of day) keeps the series' last day.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from datetime import datetime
 from typing import Literal, TypeAlias
 from zoneinfo import ZoneInfo
 
-from tandem.meetings.recurrence import lines_until_for
-from tandem.sync.core.fields import FieldName, FieldValue, MeetingFields
+from tandem.meetings.recurrence import lines_until_for, lines_until_moved
+from tandem.sync.core.fields import FieldName, FieldValue, MeetingFields, TimedMoment
 
 Side: TypeAlias = Literal["crm", "google"]
 
@@ -121,4 +122,15 @@ def _until_of_its_start(merged: MeetingFields, *sides: MeetingFields) -> Meeting
     if not merged.recurrence or zone is None:
         return merged
     lines = lines_until_for(merged.recurrence, all_day=merged.all_day, zone=ZoneInfo(zone))
+    # A timed rule from one side beside the other's timed start (moved to another zone or
+    # time of day): its UTC UNTIL was written for its own side's start, so the series keeps
+    # the last day it had there (``lines_until_moved``). A side holding both the rule and
+    # the start is left as it holds them: Google lays out its own event by that UNTIL.
+    holders = [side.start for side in sides if side.recurrence == merged.recurrence]
+    if isinstance(merged.start, TimedMoment) and merged.start not in holders:
+        written_for = next((own for own in holders if isinstance(own, TimedMoment)), None)
+        if written_for is not None:
+            lines = lines_until_moved(
+                lines, written_for=written_for.local, start=merged.start.local
+            )
     return merged if lines == merged.recurrence else merged.with_values({"recurrence": lines})
