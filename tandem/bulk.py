@@ -157,15 +157,24 @@ def rows_insert(
     fields = present + absent
     getter = itemgetter(*(field.attname for field in present))
     values = map(getter, rows) if len(present) > 1 else ((getter(row),) for row in rows)
-    by_column: list[Iterable[Any]] = list(zip(*values, strict=True))
-    for index, field in enumerate(present):
-        if convert := _preparer(field):
+    defaults = tuple(
+        convert(field.get_default()) if (convert := _preparer(field)) else field.get_default()
+        for field in absent
+    )
+    converters = [
+        (index, convert) for index, field in enumerate(present) if (convert := _preparer(field))
+    ]
+    params: list[tuple[Any, ...]]
+    if converters:
+        by_column: list[Iterable[Any]] = list(zip(*values, strict=True))
+        for index, convert in converters:
             by_column[index] = list(map(convert, by_column[index]))
-    for field in absent:
-        default = field.get_default()
-        convert = _preparer(field)
-        by_column.append(repeat(convert(default) if convert else default, len(rows)))
-    params = list(zip(*by_column, strict=True))
+        by_column.extend(repeat(default, len(rows)) for default in defaults)
+        params = list(zip(*by_column, strict=True))
+    else:
+        # Nothing to convert (PostgreSQL's binary COPY takes the values as they are): each
+        # row is its values and the defaults, without turning the page into columns and back.
+        params = [row + defaults for row in values]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     # Identifiers come from model metadata, quoted by the backend; values are bound.
