@@ -565,19 +565,19 @@ def test_an_all_day_series_cut_in_the_crm_and_made_timed_in_google_is_checked(
     assert _series_event(machine)["recurrence"] == series.recurrence
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the CRM shows the occurrence Google cancelled alone; Google does not"
-)
 def test_an_all_day_series_moved_and_deleted_in_google_while_renamed_in_the_crm_ends_alike(
     machine: SeriesMachine,
 ) -> None:
     """An all-day weekly series made in Google and synced; in Google the person cancels its
     first occurrence alone, moves the series a day earlier and deletes it; the CRM renames
     the series. The CRM's edit beats the deletion and the series comes back in Google with
-    the CRM's values, its first occurrence still cancelled there; the CRM shows that
-    occurrence. Found by GoogleSplitMachine at 200 examples once the machine drew series
-    deleted in Google while occurrences were changed in the CRM (the draws changed); the
-    same on the code before that (afe46a0^). Not settled yet."""
+    the CRM's values, its first occurrence still cancelled there (Google's exception follows
+    the series back); the CRM showed that occurrence, since it placed Google's cancellation
+    on the series as last agreed, not as Google had moved it (core/pairing.py,
+    ``SeriesRow.named_on``). Found by GoogleSplitMachine at 200 examples once the machine drew
+    series deleted in Google while occurrences were changed in the CRM (the draws changed);
+    the same on the code before that (afe46a0^). The emulator-level twin:
+    test_rules_all_day_series_moved.py."""
     start = TODAY + timedelta(days=1)
     machine.google_create(
         calendar_id=PRIMARY,

@@ -27,6 +27,7 @@ from tandem.sync.core.mapping import (
     patch_from_changes,
     read_event,
     restore_patch,
+    series_start,
 )
 from tests.sync_core.strategies import all_day, meeting_fields, timed
 
@@ -362,3 +363,19 @@ def test_a_live_occurrence_without_a_readable_original_start_is_malformed() -> N
 def test_a_cancelled_occurrence_without_an_original_start_is_just_a_cancellation() -> None:
     reading = read_event({"id": "x_1", "status": "cancelled", "recurringEventId": "series1"})
     assert reading.cancelled and reading.occurrence is None
+
+
+def test_a_series_start_is_read_live_or_cancelled_when_google_gives_it() -> None:
+    """Google's start of a listed series (core/pairing.py ``SeriesRow.listed``): the
+    organizer's copy of a deleted series keeps its details; a deleted event is only
+    guaranteed its id, and an occurrence or a single event is no series."""
+    weekly = {"recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"]}
+    expected = TimedMoment(datetime(2026, 3, 1, 9, tzinfo=UTC), "Europe/Paris")
+    assert series_start(event(**weekly)) == expected
+    assert series_start(event(status="cancelled", **weekly)) == expected
+    all_day_series = event(start={"date": "2026-03-01"}, end={"date": "2026-03-02"}, **weekly)
+    assert series_start(all_day_series) == date(2026, 3, 1)
+    assert series_start({"id": "ev1", "status": "cancelled"}) is None
+    assert series_start(event()) is None
+    assert series_start(event(recurringEventId="series1", **weekly)) is None
+    assert series_start(event(start={"dateTime": "yesterday"}, **weekly)) is None

@@ -176,18 +176,18 @@ def test_a_slot_follows_a_timed_series_moved_in_the_crm_by_the_wall_clock() -> N
         end=TimedMoment(agreed + timedelta(minutes=90), BERLIN),
     )
     after_change = TimedMoment(datetime(2026, 3, 30, 7, tzinfo=UTC), BERLIN)  # 09:00 CEST
-    at = crm_original(after_change, moved, zone=BERLIN, agreed=TimedMoment(agreed, BERLIN))
+    at = crm_original(after_change, moved, zone=BERLIN, named_on=TimedMoment(agreed, BERLIN))
     assert at.astimezone(ZoneInfo(BERLIN)).strftime("%H:%M") == "09:30"
-    assert crm_moment(after_change, moved, zone=BERLIN, agreed=None) == after_change
-    unmoved = crm_original(after_change, moved, zone=BERLIN, agreed=moved.start)
+    assert crm_moment(after_change, moved, zone=BERLIN, named_on=None) == after_change
+    unmoved = crm_original(after_change, moved, zone=BERLIN, named_on=moved.start)
     assert unmoved == after_change.at
 
 
 def test_a_slot_follows_an_all_day_series_moved_by_whole_days() -> None:
     series = replace(all_day(date(2026, 3, 29)), recurrence=("RRULE:FREQ=DAILY;COUNT=5",))
-    at = crm_original(date(2026, 3, 30), series, zone=BERLIN, agreed=date(2026, 3, 28))
+    at = crm_original(date(2026, 3, 30), series, zone=BERLIN, named_on=date(2026, 3, 28))
     assert at == datetime(2026, 3, 31, tzinfo=ZoneInfo(BERLIN))
-    assert crm_moment(date(2026, 3, 30), series, zone=BERLIN, agreed=date(2026, 3, 28)) == date(
+    assert crm_moment(date(2026, 3, 30), series, zone=BERLIN, named_on=date(2026, 3, 28)) == date(
         2026, 3, 31
     )
 

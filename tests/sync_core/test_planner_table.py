@@ -589,6 +589,24 @@ OCCURRENCE_ROWS: list[tuple[str, dict[str, Any], str, tuple[Action, ...]]] = [
         (WaitForSeries(OCC),),
     ),
     (
+        "cancelled, its series moved in Google in this listing, not read to the end",
+        {"google": occurrence(alive=False), "series_moved": True, "final": False},
+        "occurrence of a series moved in Google",
+        (WaitForSeries(OCC),),
+    ),
+    (
+        "changed, its series moved in Google in this listing, not read to the end",
+        {"google": occurrence(), "series_moved": True, "final": False},
+        "occurrence of a series moved in Google",
+        (WaitForSeries(OCC),),
+    ),
+    (
+        "cancelled, its series moved in Google, listing read",
+        {"google": occurrence(alive=False), "series_moved": True},
+        "occurrence cancelled alone",
+        (HideOccurrence(OCC, 5, read_only=False),),
+    ),
+    (
         "changed alone",
         {"google": occurrence()},
         "occurrence changed alone",
@@ -620,6 +638,7 @@ def test_each_row_for_an_occurrence_listed_alone(
         settings=inputs.get("settings", SyncSettings()),
         final=inputs.get("final", True),
         in_series=inputs.get("in_series", True),
+        series_moved=inputs.get("series_moved", False),
     )
     assert (result.meeting_id, result.event_id) == (held_by, OCC)
     assert (result.why, result.actions) == (why, actions)

@@ -3,7 +3,7 @@ one page's events, in a fixed number of queries whatever the page holds."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -42,10 +42,15 @@ class DjangoPageLookup:
     _links_elsewhere: bool | None = None
 
     def lookup(
-        self, listed: Sequence[Listed], *, lookups: bool
+        self,
+        listed: Sequence[Listed],
+        *,
+        lookups: bool,
+        series_starts: Mapping[str, Moment] | None = None,
     ) -> tuple[PageLookup, dict[str, EventLink]]:
         """The page's lookup, and its link rows by event id (the store reads a relinked
-        event's iCalUID and extras from them)."""
+        event's iCalUID and extras from them). ``series_starts``: Google's start of each
+        series the listing returned so far (``SeriesRow.listed``)."""
         user, cal = self.user, self.calendar_id
         found = PageLookup()
         link_rows: dict[str, EventLink] = {}
@@ -143,7 +148,10 @@ class DjangoPageLookup:
             row = rows.get(series_id)
             if row is not None:
                 found.series[series_event_id] = SeriesRow(
-                    found.meetings[series_id], zone=row.time_zone, agreed=agreed_at
+                    found.meetings[series_id],
+                    zone=row.time_zone,
+                    agreed=agreed_at,
+                    listed=(series_starts or {}).get(series_event_id),
                 )
         found.slot_rows = self._slot_rows(unlinked, found.series)
         found.slots_gone = _slots_gone(unlinked, found.series, rows)
@@ -245,7 +253,7 @@ class DjangoPageLookup:
                     occurrence.original_start,
                     found.meeting.fields,
                     zone=found.zone,
-                    agreed=found.agreed,
+                    named_on=found.named_on,
                 )
                 slots.add((found.meeting.meeting_id, original))
         if not slots:
@@ -294,7 +302,10 @@ def _slots_gone(
         if found is None or row is None or not row.recurrence:
             continue
         at = crm_original(
-            occurrence.original_start, found.meeting.fields, zone=found.zone, agreed=found.agreed
+            occurrence.original_start,
+            found.meeting.fields,
+            zone=found.zone,
+            named_on=found.named_on,
         )
         if at not in series_starts(series=row, start=at - near, end=at + near):
             gone.add((row.pk, at))

@@ -34,7 +34,8 @@ from tandem.sync.core.actions import (
 )
 from tandem.sync.core.apply import Applier, SyncReport, item_error, problem_of
 from tandem.sync.core.breaker import breaker_check
-from tandem.sync.core.mapping import MalformedEvent, read_event
+from tandem.sync.core.fields import Moment
+from tandem.sync.core.mapping import MalformedEvent, read_event, series_start
 from tandem.sync.core.pairing import Listed, NewMeeting, PairedItem, new_meeting, plan_page
 from tandem.sync.core.planner import plan_item
 from tandem.sync.core.run_report import RunProblem, subject_of_fields
@@ -114,6 +115,10 @@ class Inbound:
         # Event ids of this listing whose plans delete their meetings in the CRM: a series
         # among them takes along the occurrences the CRM left unchanged (core/pairing.py).
         self.gone: set[str] = set()
+        # Google's start of each series this listing returned (live, or cancelled with its
+        # details), by event id: Google names its occurrences on the series as it is now,
+        # which is not the agreed series when Google moved it (core/pairing.py).
+        self.series_starts: dict[str, Moment] = {}
         self.google_work: list[GoogleWork] = []
 
     # -- listing ----------------------------------------------------------------------------
@@ -148,6 +153,7 @@ class Inbound:
         self._pairs = None
         self.deferred = []
         self.gone = set()
+        self.series_starts = {}
         # The next page is fetched while this one is written (the store's read-ahead).
         for page in self.store.ahead(self.google.pages(sync_token=token)):
             self.store.keep_alive()  # a long listing keeps the user's lease
@@ -247,6 +253,9 @@ class Inbound:
             if event is not None:
                 # Should a page hold an event twice, the later copy is the newer one.
                 read[event.event_id] = Listed(event, raw)
+                start = series_start(raw, default_zone=self.default_zone)
+                if start is not None:
+                    self.series_starts[event.event_id] = start
         if self.deferred and not final:
             # An occurrence waiting for its series that comes again (changed while we page):
             # the newer copy replaces the one that waits.
@@ -258,7 +267,7 @@ class Inbound:
         listed = list(read.values())
         page = plan_page(
             listed,
-            self.store.lookup(listed, lookups=lookups),
+            self.store.lookup(listed, lookups=lookups, series_starts=self.series_starts),
             settings=self.settings,
             calendar_id=self.google.calendar_id,
             final=final,

@@ -169,6 +169,30 @@ def fields_from_event(event: Mapping[str, Any], *, default_zone: str = "UTC") ->
     return _fields(event, event_id, default_zone, [])
 
 
+def series_start(event: Mapping[str, Any], *, default_zone: str = "UTC") -> Moment | None:
+    """The start a listed recurring event (a series, not one of its occurrences) has in
+    Google now, live or cancelled: the organizer's copy of a deleted event keeps its details
+    so that it can be undeleted (Events reference, ``status``,
+    https://developers.google.com/workspace/calendar/api/v3/reference/events). Google only
+    guarantees a deleted event's ``id``, so None when the event names no readable start (or
+    is no series)."""
+    if not event.get("recurrence") or event.get("recurringEventId"):
+        return None
+    raw = event.get("start")
+    if not isinstance(raw, Mapping) or not raw:
+        return None
+    try:
+        return _moment(
+            raw,
+            "start",
+            lambda reason: MalformedEvent(None, reason),
+            zone=None,
+            default_zone=default_zone,
+        )
+    except (MalformedEvent, InvalidFields):
+        return None
+
+
 def event_body_from_fields(fields: MeetingFields, *, meeting_marker: str | None) -> Event:
     """The body of an ``events.insert``; the caller adds the client-chosen ``id``."""
     body: Event = {

@@ -11,12 +11,13 @@ never reaches ``write_page``.
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from typing import TypeVar
 
 from tandem.sync.core.apply import SyncReport
+from tandem.sync.core.fields import Moment
 from tandem.sync.core.identity import event_id_for_meeting, looks_like_ours
 from tandem.sync.core.memory import MemoryCrm, MemoryLinks
 from tandem.sync.core.pairing import Listed, PageLookup
@@ -57,7 +58,13 @@ class MemoryInboundStore:
             (meeting.import_key or "").startswith(prefix) for meeting in self._meetings().values()
         )
 
-    def lookup(self, listed: Sequence[Listed], *, lookups: bool) -> PageLookup:
+    def lookup(
+        self,
+        listed: Sequence[Listed],
+        *,
+        lookups: bool,
+        series_starts: Mapping[str, Moment] | None = None,  # no series in memory
+    ) -> PageLookup:
         meetings = self._meetings()
         by_event = self._by_event() if lookups else {}
         found = PageLookup(meetings=meetings)

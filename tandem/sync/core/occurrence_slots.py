@@ -14,30 +14,32 @@ from tandem.sync.core.fields import InvalidFields, MeetingFields, Moment, TimedM
 
 
 def crm_original(
-    original: Moment, series: MeetingFields, *, zone: str, agreed: Moment | None
+    original: Moment, series: MeetingFields, *, zone: str, named_on: Moment | None
 ) -> datetime:
     """The occurrence's original start in the CRM's series, as the CRM keeps it on the
     occurrence's row (all-day: midnight in ``zone``, the time zone of the series' row).
 
-    Google names it on the series as last agreed (``agreed``: the series' start then); a
-    series the CRM moved since (not synced yet) has its occurrences, changed ones included,
+    Google names it on its series as Google has it now (``named_on``: that series' start,
+    ``SeriesRow.named_on``: as last agreed, or as this listing returned it when Google moved
+    it); a series whose start differs in the CRM (moved there since, not synced yet; or
+    Google's move that the CRM's values beat) has its occurrences, changed ones included,
     moved on the wall clock of its zone, by whole days for an all-day series (as
     meetings.services does to its rows, and Google to its exceptions, when a series moves),
     so the occurrence takes its own slot there, not a slot the series left."""
     at = _as_kept(original, zone)
-    if agreed is None:
+    if named_on is None:
         return at
-    old, new = _as_kept(agreed, zone), _as_kept(series.start, zone)
+    old, new = _as_kept(named_on, zone), _as_kept(series.start, zone)
     if old == new:
         return at
     return wall_shift(at, ZoneInfo(zone), old=old, new=new)
 
 
 def crm_moment(
-    original: Moment, series: MeetingFields, *, zone: str, agreed: Moment | None
+    original: Moment, series: MeetingFields, *, zone: str, named_on: Moment | None
 ) -> Moment:
     """``crm_original`` as the fields of an occurrence read it."""
-    at = crm_original(original, series, zone=zone, agreed=agreed)
+    at = crm_original(original, series, zone=zone, named_on=named_on)
     if not isinstance(series.start, TimedMoment):
         return at.astimezone(ZoneInfo(zone)).date()
     return TimedMoment(at, series.start.zone)

@@ -69,11 +69,27 @@ class Listed:
 class SeriesRow:
     """The CRM meeting of a recurring event's series, linked in this calendar: ``zone``
     is its row's time zone (an all-day occurrence's slot is midnight there), ``agreed``
-    its start when last agreed with Google (its link's base)."""
+    its start when last agreed with Google (its link's base), ``listed`` its start in
+    Google as this listing returned it (None while the listing has not shown the series)."""
 
     meeting: CrmMeeting
     zone: str
     agreed: Moment | None = None
+    listed: Moment | None = None
+
+    @property
+    def named_on(self) -> Moment | None:
+        """The series' start that Google names its occurrences' original starts on: the
+        series as Google has it now. Google's exceptions follow their series when it moves
+        (docs/sync-rules.md, "a series moved as a whole keeps its exceptions"), so an
+        occurrence listed with a series Google moved is named on the moved series, not on
+        the one last agreed."""
+        return self.listed if self.listed is not None else self.agreed
+
+    @property
+    def moved_in_google(self) -> bool:
+        """Google moved the series since the last agreement, as this listing shows."""
+        return self.listed is not None and self.agreed is not None and self.listed != self.agreed
 
 
 @dataclass
@@ -270,7 +286,7 @@ def _occurrence(
     if series is not None:
         fields = series.meeting.fields
         original = crm_original(
-            occurrence.original_start, fields, zone=series.zone, agreed=series.agreed
+            occurrence.original_start, fields, zone=series.zone, named_on=series.named_on
         )
         row = lookup.slot_rows.get((series.meeting.meeting_id, original))
         if row is not None and held_by is None:
@@ -289,6 +305,7 @@ def _occurrence(
         final=final,
         crm_row=crm_row,
         in_series=series is None or (series.meeting.meeting_id, original) not in lookup.slots_gone,
+        series_moved=series is not None and series.moved_in_google,
     )
     if crm_row is not None and not any(isinstance(a, CreateOccurrence) for a in plan.actions):
         if plan.actions:
@@ -334,7 +351,7 @@ def _occurrence(
                     occurrence.original_start,
                     series.meeting.fields,
                     zone=series.zone,
-                    agreed=series.agreed,
+                    named_on=series.named_on,
                 )
                 hiding = hiding_fields(series.meeting.fields, moment)
                 if hiding is not None:

@@ -397,6 +397,7 @@ def plan_occurrence(
     final: bool,
     crm_row: SlotRow | None = None,
     in_series: bool = True,
+    series_moved: bool = False,
 ) -> ItemPlan:
     """Decides what to do with one occurrence of a recurring event that Google lists on its
     own (changed or cancelled alone: ``recurringEventId``, ``originalStartTime``) and that
@@ -405,7 +406,8 @@ def plan_occurrence(
     ``hidden`` when that row only hides the slot; ``final``: the whole listing was read;
     ``crm_row``: the CRM's own row at that slot, not yet in Google (changed or cancelled
     alone in the CRM since the last sync: both sides changed the occurrence); ``in_series``:
-    the CRM's series still has an occurrence at that slot.
+    the CRM's series still has an occurrence at that slot; ``series_moved``: this listing
+    returned the series moved in Google since the last agreement.
 
     Rules (docs/sync-rules.md, "Recurring events"): the occurrence takes its slot in the
     CRM's series, never a meeting of its own while the series is there."""
@@ -453,6 +455,12 @@ def plan_occurrence(
         # cancels a recurring event's exceptions with it: the series' deletion reaches
         # Google in this run and takes this occurrence along.
         return plan("occurrence of a series deleted in the CRM")
+    if series_moved and not final:
+        # Google names the occurrence on its series as moved, and where the CRM's series
+        # starts after this run (Google's move, or the CRM's values that beat it or the
+        # series' deletion) is known once the series' plan is written: planned again in
+        # the last page's transaction, from the two starts (core/occurrence_slots.py).
+        return plan("occurrence of a series moved in Google", WaitForSeries(event_id))
     read_only = series.read_only or settings.read_only
     if crm_row is not None and not read_only:
         return _both_changed_occurrence(google, crm_row, series, settings)

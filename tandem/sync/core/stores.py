@@ -15,12 +15,12 @@ and test_django_stores.py; their known differences are strict xfails there).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from tandem.sync.core.fields import MeetingFields
+from tandem.sync.core.fields import MeetingFields, Moment
 from tandem.sync.core.merge import Conflict, Side
 from tandem.sync.core.pairing import Listed, NewMeeting, PageLookup
 from tandem.sync.core.run_report import RunProblem
@@ -80,9 +80,16 @@ class InboundStore(Protocol):
         (on a first import it has none, and the pages skip those lookups)."""
         ...
 
-    def lookup(self, listed: Sequence[Listed], *, lookups: bool) -> PageLookup:
+    def lookup(
+        self,
+        listed: Sequence[Listed],
+        *,
+        lookups: bool,
+        series_starts: Mapping[str, Moment] | None = None,
+    ) -> PageLookup:
         """What the store knows of the page's events; ``lookups=False`` skips the links and
-        import records (they could only come back empty)."""
+        import records (they could only come back empty). ``series_starts``: Google's start
+        of each series the listing returned so far, by event id (``SeriesRow.listed``)."""
         ...
 
     def absent(self, seen: set[str]) -> Iterable[tuple[Link, CrmMeeting]]:

@@ -6,7 +6,7 @@ the current one is written (prefetch.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from itertools import islice
@@ -27,7 +27,7 @@ from tandem.sync.adapters.crm import DjangoCrm, crm_meeting
 from tandem.sync.adapters.links import link_from_row
 from tandem.sync.adapters.page_lookup import DjangoPageLookup
 from tandem.sync.adapters.serialize import fields_to_json
-from tandem.sync.core.fields import meeting_values_from_fields
+from tandem.sync.core.fields import Moment, meeting_values_from_fields
 from tandem.sync.core.inbound import Inbound
 from tandem.sync.core.pairing import Listed, NewMeeting, PageLookup, google_extras
 from tandem.sync.core.run_report import HELD_SHOWN, HeldDeletion, RunProblem
@@ -135,8 +135,14 @@ class DjangoInboundStore:
             ).exists()
         )
 
-    def lookup(self, listed: Sequence[Listed], *, lookups: bool) -> PageLookup:
-        found, rows = self.lookups.lookup(listed, lookups=lookups)
+    def lookup(
+        self,
+        listed: Sequence[Listed],
+        *,
+        lookups: bool,
+        series_starts: Mapping[str, Moment] | None = None,
+    ) -> PageLookup:
+        found, rows = self.lookups.lookup(listed, lookups=lookups, series_starts=series_starts)
         self.link_rows = rows
         return found
 
