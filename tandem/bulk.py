@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 import psycopg
 from django.conf import settings
-from django.db import connection, models
+from django.db import DataError, connection, models
 from psycopg.types.json import set_json_dumps
 
 Prepare = Callable[[Any], Any] | None
@@ -77,14 +77,15 @@ def _preparer(field: models.Field[Any, Any]) -> Prepare:
 _json_encode = msgspec.json.Encoder().encode
 
 
-def _json_text(value: Any) -> str:
+def _json_text(value: Any) -> str | None:
     """A JSON column's value as JSON text, as SQLite stores it (Django's own adapter does
     the same). With msgspec rather than ``json.dumps``, as PostgreSQL's COPY encodes it
     too: three JSON columns a row made ``json.dumps`` a tenth of an import page's CPU
     (docs/benchmarks.md, issue 11, sixth session). The text is compact and keeps non-ASCII
-    characters as they are; the values read back are the same (None is JSON null, as with
-    Django's adapter)."""
-    return _json_encode(value).decode()
+    characters as they are; the values read back are the same. None is SQL NULL, as
+    Django saves it and as PostgreSQL's COPY writes it (JSON null nested in a value stays
+    JSON null)."""
+    return None if value is None else _json_encode(value).decode()
 
 
 def _columns(model: type[models.Model], names: Sequence[str]) -> list[str]:
@@ -253,7 +254,7 @@ def _postgres_copy(
         raw.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
     ):
         set_json_dumps(_json_encode, context=raw)
-        copy.set_types(_copy_types(fields))
+        copy.set_types(_binary_checked(fields, params))
         for values in params:
             copy.write_row(values)
     if conflict:
@@ -263,14 +264,36 @@ def _postgres_copy(
             )
 
 
-def _copy_types(fields: list[models.Field[Any, Any]]) -> list[str]:
+# Integer columns as Django declares them on PostgreSQL, and the first value beyond each.
+_INTEGER_LIMITS = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+
+
+def _binary_checked(
+    fields: list[models.Field[Any, Any]], params: list[tuple[Any, ...]]
+) -> list[str]:
     """The PostgreSQL type of each column, as psycopg names it for a binary COPY
-    ("varchar(64)" is varchar: the length is the column's, checked by the server)."""
+    ("varchar(64)" is varchar: the server checks the length, as with text). psycopg's
+    binary dumpers write integers and booleans without the checks a text value meets (an
+    int beyond an integer column keeps its low bits; anything truthy is true), so those
+    columns are checked here, a column at a time, and refused as the server refuses text."""
     names = []
-    for field in fields:
+    for index, field in enumerate(fields):
         db_type = field.db_type(connection) or ""
         name = db_type.split("(")[0].strip()
         if psycopg.adapters.types.get(name) is None:
             raise TypeError(f"No binary COPY for {field} of type {db_type!r}.")
         names.append(name)
+        if name == "boolean" or name in _INTEGER_LIMITS:
+            values = [row[index] for row in params if row[index] is not None]
+            if values and not _fit(name, values):
+                raise DataError(f"A value does not fit the column {field.column} ({db_type}).")
     return names
+
+
+def _fit(name: str, values: list[Any]) -> bool:
+    if name == "boolean":
+        return all(type(value) is bool for value in values)
+    limit = _INTEGER_LIMITS[name]
+    return all(isinstance(value, int) for value in values) and (
+        -limit <= min(values) and max(values) < limit
+    )

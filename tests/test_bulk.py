@@ -175,3 +175,41 @@ def test_text_longer_than_its_column_is_refused_and_nothing_is_written():
     with pytest.raises((DataError, IntegrityError)), transaction.atomic():
         rows_insert(model=Meeting, rows=[too_long])
     assert not Meeting.objects.exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite stores any integer and any value"
+)
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("base_version", 2**32 + 5), ("base_version", -(2**31) - 1), ("leaving", "false")],
+)
+def test_binary_copy_refuses_what_the_text_input_refused(column: str, value: object) -> None:
+    """psycopg's binary dumpers would write 2**32 + 5 as 5 and "false" as true (review of
+    b1affd4): such values are refused, as the text COPY refused them, and nothing is written."""
+    owner = User.objects.create_user("ann")
+    (meeting,) = _meetings(owner, 1)
+    row = {
+        "owner_id": owner.pk,
+        "meeting_id": meeting.pk,
+        "google_sub": "sub",
+        "calendar_id": "cal",
+        "event_id": "e1",
+        "origin": "google",
+        "updated_at": timezone.now(),
+        column: value,
+    }
+    with pytest.raises(DataError, match=column), transaction.atomic():
+        rows_insert(model=EventLink, rows=[row])
+    assert not EventLink.objects.exists()
+
+
+def test_none_in_a_json_column_is_sql_null_on_both_databases():
+    """As Django saves None; the recurrence column refuses NULL on SQLite too, as it does on
+    PostgreSQL (SQLite's bulk path wrote JSON null)."""
+    owner = User.objects.create_user("ann")
+    now = timezone.now()
+    row = {"owner_id": owner.pk, "start": now, "end": now, "created_at": now, "updated_at": now}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows_insert(model=Meeting, rows=[row | {"recurrence": None}])
+    assert not Meeting.objects.exists()
