@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tandem.meetings import rules
 from tandem.meetings.models import Meeting, Visibility
@@ -338,3 +340,47 @@ def test_the_rules_and_the_sync_core_import_no_django():
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout
     assert found.strip() == "[]"
+
+
+@given(
+    start=st.sampled_from([date(1900, 1, 1), date(2201, 1, 1)]).flatmap(
+        lambda edge: st.dates(edge - timedelta(days=400), edge + timedelta(days=400))
+    ),
+    days=st.integers(min_value=-400, max_value=400),
+    all_day=st.booleans(),
+)
+def test_a_bound_is_out_of_range_exactly_when_its_year_is(
+    start: date, days: int, all_day: bool
+) -> None:
+    """Out of range: a bound whose year falls outside FIRST_YEAR..LAST_YEAR; an all-day
+    end is exclusive, so the day after the last one allowed is still in range. (The check
+    has a fast path for bounds in range; this draws around both edges.)"""
+    try:
+        end = start + timedelta(days=days)
+    except OverflowError:
+        return
+    first, last = rules.FIRST_YEAR, rules.LAST_YEAR
+    if all_day:
+        bounds: tuple[date, date] = (start, end)
+        names = ("start_date", "end_date")
+        last_day = end - timedelta(days=1) if end.year > last else end
+    else:
+        bounds = (
+            datetime.combine(start, datetime.min.time(), UTC),
+            datetime.combine(end, datetime.min.time(), UTC),
+        )
+        names = ("start", "end")
+        last_day = end
+    found = {
+        name
+        for name, problem in rules.bounds_problems(
+            all_day=all_day, start=bounds[0], end=bounds[1], time_zone="UTC"
+        )
+        if problem == rules.OUT_OF_RANGE
+    }
+    expected = {
+        name
+        for name, day in zip(names, (start, last_day), strict=True)
+        if not first <= day.year <= last
+    }
+    assert found == expected
