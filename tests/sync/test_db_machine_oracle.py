@@ -658,3 +658,62 @@ def test_the_breaker_holds_its_own_calendar_while_the_run_goes_on(
         machine.sync()
     asked = SyncRun.objects.filter(owner=machine.world.user, status=SyncRun.Status.NEEDS_ATTENTION)
     assert asked.exists()
+
+
+@pytest.mark.parametrize("all_day", [True, False], ids=["all-day, made timed", "timed"])
+def test_an_old_occurrence_changed_in_the_crm_is_pushed_when_its_series_moves_into_the_window(
+    machine: SeriesMachine, all_day: bool
+) -> None:
+    """A weekly series of three made in the CRM and synced; before the next sync the CRM
+    moves it seven weeks earlier (all of it before the window) and the person in
+    Google, later, moves it to next week (the all-day one made timed, in New York), then the
+    CRM changes its third occurrence alone. Google's later edit wins the start, and the
+    changed occurrence stays on its occurrence as the series moves (an exception follows
+    its series, in the CRM as in Google): the row, whose own values are old, now stands for
+    the occurrence three weeks from now. It was never pushed, the outbound pass taking only
+    rows that end in the window: the CRM hid that occurrence, Google showed it ("the CRM
+    shows 2 occurrences, Google 3"; GoogleSplitMachine under CI=true, the same with a
+    timed series). A row is left alone only when it and its slot both end before the window
+    (engine/occurrence_rows.py ``_in_window``)."""
+    first = ANCHOR - timedelta(days=18)
+    moved = first - timedelta(weeks=7)
+    length = timedelta(days=2) if all_day else timedelta(hours=1)
+
+    def bounds(at: datetime) -> dict[str, Any]:
+        if all_day:
+            return {"start": at.date(), "end": (at + length).date()}
+        return {"start": TimedMoment(at, "UTC"), "end": TimedMoment(at + length, "UTC")}
+
+    machine.crm_create(
+        fields=replace(
+            MeetingFields(subject="Lunch", **bounds(first)),
+            recurrence=("RRULE:FREQ=WEEKLY;COUNT=3",),
+        )
+    )
+    machine.sync()
+    link = EventLink.objects.get(owner=machine.world.user, meeting__series__isnull=True)
+    at = ANCHOR + timedelta(days=3, hours=4)
+    machine.edit_on_both_sides(
+        data=Drawn(**{"synced meeting": link}),
+        edits=(
+            bounds(moved),
+            {
+                "start": TimedMoment(at, "America/New_York"),
+                "end": TimedMoment(at + timedelta(minutes=90), "America/New_York"),
+            },
+        ),
+        google_first=False,
+        then_sync=False,
+    )
+    series = Meeting.objects.get(owner=machine.world.user, series__isnull=True)
+    machine.crm_change_occurrence(
+        data=Drawn(series=series.pk, occurrence=_starts(series)[2]),
+        location="",
+        move=120,
+        subject="Rescheduled ☀",
+    )
+    machine.sync()  # every check of a clean sync: both sides show two occurrences
+    (row,) = Meeting.objects.filter(series=series)
+    assert row.original_start == at + timedelta(weeks=2)
+    instance = machine._events(PRIMARY)[EventLink.objects.get(meeting=row).event_id]
+    assert instance["summary"] == "Rescheduled ☀"

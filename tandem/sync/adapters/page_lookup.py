@@ -161,11 +161,13 @@ class DjangoPageLookup:
         """The occurrence rows of these series (Google lists them cancelled) that the CRM
         changed alone and never pushed (also of a series a full listing left out:
         engine/inbound.py ``absent``): no link, no import record, not a row that only
-        hides its slot (the planner keeps them as meetings of their own). Only the rows the
-        outbound pass would push (engine/occurrence_rows.py ``_unpushed``): in the window and
-        not read-only. An older row was never pushed and never agreed, however long ago it
-        changed; it goes with its series, as before the rule (DESIGN.md §3 "Window
-        everywhere"), rather than stand alone in the CRM where no run would push it."""
+        hides its slot (the planner keeps them as meetings of their own). Only rows that
+        end in the window and are not read-only: an older row was never pushed and never
+        agreed, however long ago it changed; it goes with its series, as before the rule
+        (DESIGN.md §3 "Window everywhere"), rather than stand alone in the CRM where no run
+        would push it. (The outbound pass also pushes an older row whose occurrence is in
+        the window, engine/occurrence_rows.py ``_in_window``: standing alone, its slot is
+        gone, and only its own values count.)"""
         if not series_ids:
             return {}
         changed: dict[int, tuple[int, ...]] = {}

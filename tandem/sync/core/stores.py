@@ -171,10 +171,11 @@ class OutboundStore(Protocol):
 
     def unpushed_occurrences(self) -> list[OccurrenceRow]:
         """Occurrences changed or cancelled alone in the CRM that Google has not had yet
-        (rows of a live series, no link, no import record, not read-only, ending after the
-        window start) whose series is linked in this calendar, by start. Read only: the
-        outbound pass plans each (planner.plan_occurrence_out) and the applier writes. A
-        store where there are none answers at the cost of one small query."""
+        (rows of a live series, no link, no import record, not read-only, the row or the
+        occurrence it replaces ending after the window start) whose series is linked in
+        this calendar, by start. Read only: the outbound pass plans each
+        (planner.plan_occurrence_out) and the applier writes. A store where there are none
+        answers at the cost of one small query."""
         ...
 
 

@@ -7,7 +7,7 @@ tandem/sync/core/outbound.py."""
 from __future__ import annotations
 
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tandem.compiled_queries import CompiledQuery
 from tandem.meetings.models import Meeting
@@ -68,7 +68,7 @@ def _unpushed(ctx: RunContext) -> list[Meeting]:
         # The window and read-only checked here, not in the query: given "end > …",
         # PostgreSQL without fresh statistics (after an import) walked the (owner, start,
         # end) index over every future meeting (8 ms at 50,000) instead of the partial one.
-        if row.end > ctx.window_start and not row.read_only
+        if _in_window(row, ctx.window_start) and not row.read_only
     ]
     rows.sort(key=lambda row: (row.start, row.pk))
     if not rows:
@@ -84,6 +84,24 @@ def _unpushed(ctx: RunContext) -> list[Meeting]:
         )
     )
     return [row for row in rows if row.pk not in synced]
+
+
+def _in_window(row: Meeting, window_start: datetime) -> bool:
+    """DESIGN.md §3 "Window everywhere" for a row changed alone in the CRM: it is left alone
+    only when both the row and the occurrence it replaces end before the window, as a linked
+    pair is left alone only when its sides and its base do (the planner's "changed outside
+    the window"; the row's base is its slot). A row whose own values are old may stand for
+    an occurrence in the window: changed to a past day, or kept on its occurrence while the
+    series moved into the window (meetings.services' ``_exceptions_follow``, as Google keeps
+    an exception on its instance). Left in the CRM, it hid that occurrence there while
+    Google still showed it."""
+    if row.end > window_start:
+        return True
+    assert row.series is not None and row.original_start is not None
+    # The slot's end: the row's original start and the series' length (an all-day
+    # series keeps midnights, so its whole days; an hour of daylight saving more or less
+    # is nothing to a window 30 days wide).
+    return row.original_start + (row.series.end - row.series.start) > window_start
 
 
 def _occurrence(row: Meeting, series_event_id: str, series_origin: str) -> OccurrenceRow:
