@@ -238,6 +238,33 @@ def _last_day_kept(until: datetime, *, start: datetime) -> date:
     return local.date() - timedelta(days=1)
 
 
+def lines_until_days_later(lines: Sequence[str], *, days: int, zone: tzinfo) -> tuple[str, ...]:
+    """``lines`` with each RRULE's and EXRULE's UNTIL ``days`` later (earlier when negative)
+    on ``zone``'s wall clock: a DATE that many days on, a UTC time at the same wall time
+    that many days on, in UTC. For a rule whose occurrences all move by ``days``: it keeps
+    the occurrences it had, as UNTIL is inclusive (RFC 5545 §3.3.10). An UNTIL that cannot
+    be read, and the other lines, are left as they are."""
+
+    def later(found: re.Match[str]) -> str:
+        until = found[1].strip().upper()
+        try:
+            if _DATE_UNTIL.match(until):
+                day = datetime.strptime(until, "%Y%m%d").date()
+                return f"UNTIL={day + timedelta(days=days):%Y%m%d}"
+            if _UTC_UNTIL.match(until):
+                moment = datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+                wall = moment.astimezone(zone).replace(tzinfo=None) + timedelta(days=days)
+                return f"UNTIL={wall.replace(tzinfo=zone).astimezone(UTC):%Y%m%dT%H%M%SZ}"
+        except ValueError:
+            pass
+        return found[0]
+
+    return tuple(
+        _UNTIL_PART.sub(later, line) if line_name(line) in {"RRULE", "EXRULE"} else line
+        for line in lines
+    )
+
+
 # -- the checks of a rule a person writes (the form's custom rule, the API) --------------
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -141,6 +141,7 @@ def series_split(*, series: Meeting, original_start: datetime, data: MeetingInpu
         for row in rows_from(series, original_start)
         if row.is_cancelled_occurrence or row.is_deleted
     ]
+    data = _rule_moved_along(series, original_start, data)
     _trim(series, original_start)
     new_series = meeting_create(owner=series.owner, data=data, split_from=series)
     zone = zoneinfo.ZoneInfo(new_series.time_zone)
@@ -152,6 +153,39 @@ def series_split(*, series: Meeting, original_start: datetime, data: MeetingInpu
         except ValidationError:
             continue  # the new rule has no occurrence there: nothing to keep cancelled
     return new_series
+
+
+def _rule_moved_along(
+    series: Meeting, original_start: datetime, data: MeetingInput
+) -> MeetingInput:
+    """``data`` with the proposed rule (``lines_following``, kept as proposed) moved along
+    with the start: its UNTIL was written for the series at ``original_start``, so a new
+    series moved to a later day would lose its last occurrences, all of them when it is cut
+    at its last one (a series ending before its own start). Google Calendar's "this and
+    following events" moves the occurrences left, keeping them all; the UNTIL moves as many
+    days on the wall clock (``lines_until_days_later``), and for a timed series keeps its
+    last day under the new time of day (``lines_until_moved``). A rule the person changed
+    is theirs, kept as given."""
+    proposed = lines_following(series, original_start)
+    if list(data.recurrence) != proposed:
+        return data
+    zone = zoneinfo.ZoneInfo(series.time_zone)
+    was = original_start.astimezone(zone)
+    if data.all_day:
+        if data.start_date is None:
+            return data
+        day = data.start_date
+    else:
+        if data.start is None or data.start.tzinfo is None:
+            return data
+        start = data.start.astimezone(zoneinfo.ZoneInfo(data.time_zone))
+        day = start.date()
+    days = (day - was.date()).days
+    lines = recurrence.lines_until_days_later(proposed, days=days, zone=zone)
+    if not data.all_day and not series.all_day:
+        written_for = (was.replace(tzinfo=None) + timedelta(days=days)).replace(tzinfo=zone)
+        lines = recurrence.lines_until_moved(lines, written_for=written_for, start=start)
+    return replace(data, recurrence=list(lines))
 
 
 @transaction.atomic

@@ -238,3 +238,82 @@ def test_an_all_day_series_keeps_its_dates_across_daylight_saving(alice: User) -
         date(2027, 4, 12),
     ]
     assert {moment.astimezone(BERLIN).hour for moment in found} == {0}
+
+
+def test_the_last_occurrence_moved_a_day_later_keeps_its_one_occurrence(alice: User) -> None:
+    """An all-day series cut at its second occurrence ("delete following") ends on that
+    day's predecessor with UNTIL; "this and following" on its last occurrence, moved a day
+    later, made a new series ending the day before it starts (UNTIL taken over as it was):
+    no occurrence at all, in the CRM nor in Google. As in Google Calendar, the occurrences
+    left move with it (SeriesMachine, seed 42)."""
+    mondays = [date(2026, 10, 26), date(2026, 11, 2), date(2026, 11, 9)]
+    series = meeting_create(
+        owner=alice,
+        data=MeetingInput(
+            subject="Kick-off",
+            all_day=True,
+            start_date=mondays[0],
+            end_date=mondays[0] + timedelta(days=1),
+            time_zone="Europe/Berlin",
+            recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
+        ),
+    )
+    series_delete_following(series=series, original_start=_midnight(mondays[2]))
+    series.refresh_from_db()
+    last = _midnight(mondays[1])
+    assert lines_following(series, last) == ["RRULE:FREQ=WEEKLY;UNTIL=20261102"]
+    new = series_split(
+        series=series,
+        original_start=last,
+        data=replace(
+            input_of(series),
+            start_date=date(2026, 11, 3),
+            end_date=date(2026, 11, 4),
+            recurrence=lines_following(series, last),
+        ),
+    )
+    assert new.recurrence == ["RRULE:FREQ=WEEKLY;UNTIL=20261103"]
+    assert [moment.astimezone(BERLIN).date() for moment in starts(new)] == [date(2026, 11, 3)]
+    series.refresh_from_db()
+    assert series.recurrence == ["RRULE:FREQ=WEEKLY;UNTIL=20261026"]  # the first one only
+
+
+def test_a_timed_series_moved_a_day_later_keeps_the_occurrences_left(alice: User) -> None:
+    series = weekly(alice, rule="RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20270111T225959Z")
+    assert starts(series) == MONDAYS
+    new = series_split(
+        series=series,
+        original_start=MONDAYS[4],
+        data=MeetingInput(
+            subject="Client call",
+            start=MONDAYS[4] + timedelta(days=1),
+            end=MONDAYS[4] + timedelta(days=1, hours=1),
+            time_zone="Europe/Berlin",
+            recurrence=["RRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20270111T225959Z"],
+        ),
+    )
+    # A rule the person wrote is theirs: here Tuesdays until the old last day.
+    assert new.recurrence == ["RRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20270111T225959Z"]
+    assert starts(new) == [MONDAYS[4] + timedelta(days=1)]
+
+
+def test_the_proposed_rule_moves_with_a_timed_series(alice: User) -> None:
+    series = weekly(alice, rule="RRULE:FREQ=DAILY;UNTIL=20261211T225959Z")
+    day = MONDAYS[0] + timedelta(days=4)  # Friday 11 December, the last occurrence
+    new = series_split(
+        series=series,
+        original_start=day,
+        data=MeetingInput(
+            subject="Client call",
+            start=day + timedelta(days=1, hours=1),
+            end=day + timedelta(days=1, hours=2),
+            time_zone="Europe/Berlin",
+            recurrence=lines_following(series, day),
+        ),
+    )
+    assert new.recurrence == ["RRULE:FREQ=DAILY;UNTIL=20261212T225959Z"]
+    assert starts(new) == [day + timedelta(days=1, hours=1)]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=BERLIN)
