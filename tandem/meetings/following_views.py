@@ -18,7 +18,7 @@ from tandem.meetings.forms import MeetingForm, initial_for, input_formats_of
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_bounds
 from tandem.meetings.occurrences import occurrence_start
-from tandem.meetings.repeat_form import RepeatForm, repeat_initial
+from tandem.meetings.repeat_form import RepeatForm, repeat_initial, show_service_errors
 from tandem.meetings.selectors import meeting_of
 from tandem.meetings.series_edits import (
     check_slot,
@@ -86,8 +86,7 @@ def following_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
                     series=series, original_start=occurrence.original_start, data=data
                 )
             except ValidationError as error:
-                form.add_service_errors(error)
-                repeat.add_error(None, error.message_dict.get("recurrence", []))
+                show_service_errors(form, repeat, error)
             else:
                 messages.success(
                     request, f"Saved this and the following events of “{new_series.subject}”."

@@ -320,9 +320,70 @@ def _rule_problems(line: str, *, all_day: bool) -> list[str]:
     except (ValueError, TypeError, KeyError) as error:
         return [f"“{line}” cannot be read as an RFC 5545 rule ({error})."]
     count = parts.get("COUNT")
+    # RFC 5545 §3.3.10's grammar takes any digits, but "the DTSTART property value always
+    # counts as the first occurrence": COUNT=0 would be a series without its first one.
     if count is not None and not 1 <= int(count) <= MAX_COUNT:
         return [f"“{line}”: COUNT must be between 1 and {MAX_COUNT}."]
     return []
+
+
+def ends_before_start(lines: Sequence[str], *, start: date | datetime, zone: tzinfo) -> list[str]:
+    """The RRULEs among ``lines`` whose UNTIL falls before the series' ``start`` (a date for
+    an all-day series, else aware), in words that name both. Such a series has no
+    occurrence at all: the CRM would show nothing and Google would hold a series without an
+    instance. UNTIL is inclusive (RFC 5545 §3.3.10, https://www.rfc-editor.org/rfc/rfc5545#
+    section-3.3.10: "bounds the recurrence rule in an inclusive manner"), so an UNTIL at the
+    start is one occurrence. An UNTIL not of the start's type is ``recurrence_problems``'
+    to say, and left alone here."""
+    problems: list[str] = []
+    for line in lines:
+        if line_name(line) != "RRULE" or ":" not in line:
+            continue
+        until = rule_parts(line.split(":", 1)[1]).get("UNTIL")
+        problem = _until_before(until, start=start, zone=zone) if until else None
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+def _until_before(until: str, *, start: date | datetime, zone: tzinfo) -> str | None:
+    try:
+        if isinstance(start, datetime):
+            return _timed_until_before(until, start=start, zone=zone)
+        return _date_until_before(until, start=start)
+    except ValueError:  # not a real date or time: reading the rule says so
+        return None
+
+
+def _timed_until_before(until: str, *, start: datetime, zone: tzinfo) -> str | None:
+    if not _UTC_UNTIL.match(until):
+        return None
+    end = datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    if end >= start:
+        return None
+    ends, begins = end.astimezone(zone), start.astimezone(zone)
+    return (
+        f"The series ends on {ends:%Y-%m-%d at %H:%M} (UNTIL={until}), before it starts on "
+        f"{begins:%Y-%m-%d at %H:%M} ({zone} time), {_NO_OCCURRENCE.format(first=begins)}"
+    )
+
+
+def _date_until_before(until: str, *, start: date) -> str | None:
+    if not _DATE_UNTIL.match(until):
+        return None
+    last_day = datetime.strptime(until, "%Y%m%d").date()
+    if last_day >= start:
+        return None
+    return (
+        f"The series ends on {last_day:%Y-%m-%d} (UNTIL={until}), before it starts on "
+        f"{start:%Y-%m-%d}, {_NO_OCCURRENCE.format(first=start)}"
+    )
+
+
+_NO_OCCURRENCE = (
+    "so it would have no occurrence: choose a last day on or after {first:%Y-%m-%d}, "
+    "or an earlier start."
+)
 
 
 # -- "this and following events": one series cut in two ----------------------------------

@@ -14,9 +14,10 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from tandem.meetings import recurrence
-from tandem.meetings.forms import ISO_DATE, ISO_TIME, date_field
+from tandem.meetings.forms import ISO_DATE, ISO_TIME, MeetingForm, date_field
 from tandem.meetings.recurrence import MAX_COUNT, MAX_INTERVAL, Repeat
 from tandem.meetings.services import MeetingInput
 
@@ -129,6 +130,18 @@ class RepeatForm(forms.Form):
             self.add_error("count", "Enter how many times, or choose another ending.")
         return cleaned
 
+    def rule_field(self) -> str | None:
+        """The field a problem of the rule is shown on: the custom rule's lines, or the last
+        day of "ends on" (the only part of the choices the services can find wrong: the
+        series ends before it starts); else the Repeat section as a whole. Only after
+        is_valid()."""
+        data = self.cleaned_data
+        if data.get("frequency") == CUSTOM:
+            return "custom"
+        if data.get("frequency") and data.get("ends") == "on":
+            return "until"
+        return None
+
     def recurrence_lines(self, meeting: MeetingInput) -> list[str]:
         """The series' lines for ``meeting`` (the MeetingForm's input); only after
         is_valid(). Choices that make the stored rule again keep it exactly as stored."""
@@ -185,3 +198,16 @@ def repeat_initial(
         "until": repeat.until,
         "count": repeat.count,
     }
+
+
+def show_service_errors(form: MeetingForm, repeat: RepeatForm, error: ValidationError) -> None:
+    """A service's errors next to their fields: the rule's on the Repeat field it comes from
+    (``RepeatForm.rule_field``), the others on the meeting's fields."""
+    if hasattr(error, "error_dict") and "recurrence" in error.error_dict:
+        repeat.add_error(repeat.rule_field(), error.message_dict["recurrence"])
+        error = ValidationError(
+            {name: problems for name, problems in error.error_dict.items() if name != "recurrence"}
+        )
+        if not error.error_dict:
+            return
+    form.add_service_errors(error)

@@ -12,9 +12,13 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from tandem.meetings.models import Meeting
-from tandem.meetings.recurrence import recurrence_problems
 from tandem.meetings.series_exceptions import exception_rows, exceptions_kept_and_reset
-from tandem.meetings.services import MeetingInput, normalised
+from tandem.meetings.services import (
+    MeetingInput,
+    fields_changed,
+    normalised,
+    rule_problems_of_a_person,
+)
 
 
 @dataclass(frozen=True)
@@ -30,16 +34,15 @@ def series_preview(series: Meeting, data: MeetingInput) -> SeriesPreview | None:
     for values the services would refuse."""
     rows = exception_rows(series)
     values = normalised(data)
-    if (values["recurrence"], values["all_day"]) != (series.recurrence, series.all_day):
-        # The stricter checks of a rule a person writes, as the save would make them.
-        problems = recurrence_problems(values["recurrence"], all_day=values["all_day"])
-        if problems:
-            raise ValidationError({"recurrence": problems})
+    changed = Meeting(owner=series.owner, **values)
+    # The checks of a rule a person writes, as the save will make them (meeting_update).
+    problems = rule_problems_of_a_person(changed, changed=fields_changed(series, values))
+    if problems:
+        raise ValidationError({"recurrence": problems})
     if not rows or all(
         values[name] == getattr(series, name) for name in ("recurrence", "start", "all_day")
     ):
         return None
-    changed = Meeting(owner=series.owner, **values)
     moved_from = series.start if values["start"] != series.start else None
     split = exceptions_kept_and_reset(changed, rows=rows, moved_from=moved_from)
     fingerprint = repr((values["recurrence"], values["start"].isoformat(), values["all_day"]))

@@ -7,6 +7,7 @@ with Google) and announces itself through ``meeting_changed`` once the transacti
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -126,6 +127,11 @@ def normalised(data: MeetingInput) -> dict[str, Any]:
     return values | {"start": data.start, "end": data.end, "start_date": None, "end_date": None}
 
 
+def fields_changed(meeting: Meeting, values: dict[str, Any]) -> list[str]:
+    """The names of ``values`` (``normalised``'s) that differ from the meeting's own."""
+    return [name for name, value in values.items() if getattr(meeting, name) != value]
+
+
 def validate_lengths(meeting: Meeting) -> None:
     """The rules of ``normalised`` once more, on a meeting about to be saved (a caller may
     have set a field after ``normalised``). Not ``full_clean()``: the model's validators
@@ -168,7 +174,7 @@ def meeting_create(
     meeting = Meeting(owner=owner, read_only=read_only, split_from=split_from, **normalised(data))
     validate_lengths(meeting)
     if origin == "crm":
-        _check_rule_of_a_person(meeting)
+        _check_rule_of_a_person(meeting, changed=MEETING_FIELDS)
     meeting.save()
     announce(meeting, origin)
     return meeting
@@ -181,16 +187,15 @@ def meeting_update(*, meeting: Meeting, data: MeetingInput, origin: str = "crm")
     if meeting.is_deleted:
         raise ValidationError("A deleted meeting must be restored before it is edited.")
     values = normalised(data)
-    changed = [name for name, value in values.items() if getattr(meeting, name) != value]
+    changed = fields_changed(meeting, values)
     if not changed:
         return meeting
     moved_from = meeting.start if "start" in changed else None
     for name in changed:
         setattr(meeting, name, values[name])
     validate_lengths(meeting)
-    rule_changed = {"recurrence", "all_day"} & set(changed)
-    if origin == "crm" and rule_changed:
-        _check_rule_of_a_person(meeting)
+    if origin == "crm":
+        _check_rule_of_a_person(meeting, changed=changed)
     meeting.version = F("version") + 1
     meeting.save(update_fields=[*changed, "version", "updated_at"])
     meeting.refresh_from_db(fields=["version"])
@@ -209,10 +214,33 @@ def meeting_mark_read_only(*, meeting: Meeting) -> Meeting:
     return meeting
 
 
-def _check_rule_of_a_person(meeting: Meeting) -> None:
-    """The stricter checks of a rule a person writes (``recurrence.recurrence_problems``):
-    not for the sync, which must take any rule Google holds."""
-    problems = recurrence.recurrence_problems(meeting.recurrence, all_day=meeting.all_day)
+# What a person's rule is checked against: its lines and kind, and the start its UNTIL must
+# not precede (a series moved after its last day is refused as a rule that ends too soon).
+_RULE_FIELDS = frozenset({"recurrence", "all_day"})
+_START_FIELDS = frozenset({"start", "start_date"})
+
+
+def rule_problems_of_a_person(meeting: Meeting, *, changed: Iterable[str]) -> list[str]:
+    """The stricter checks of a rule a person writes, for a meeting whose fields ``changed``
+    (``recurrence.recurrence_problems``, then ``recurrence.ends_before_start``): the one
+    place for them, used by the saves below and by the form's series preview. Not for the
+    sync, which must take any rule Google holds; nor for a change that leaves the rule and
+    the start alone (a series renamed keeps the rule it came with)."""
+    fields = set(changed)
+    problems: list[str] = []
+    if fields & _RULE_FIELDS:
+        problems = recurrence.recurrence_problems(meeting.recurrence, all_day=meeting.all_day)
+    if not problems and fields & (_RULE_FIELDS | _START_FIELDS):
+        problems = recurrence.ends_before_start(
+            meeting.recurrence,
+            start=meeting.start_date or meeting.start,  # a date only for an all-day one
+            zone=zoneinfo.ZoneInfo(meeting.time_zone),
+        )
+    return problems
+
+
+def _check_rule_of_a_person(meeting: Meeting, *, changed: Iterable[str]) -> None:
+    problems = rule_problems_of_a_person(meeting, changed=changed)
     if problems:
         raise ValidationError({"recurrence": problems})
 

@@ -27,7 +27,7 @@ from tandem.meetings.forms import MeetingForm, initial_for, initial_for_new, inp
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_views import occurrence_for_page
 from tandem.meetings.occurrences import occurrence_key, occurrences_between
-from tandem.meetings.repeat_form import RepeatForm, repeat_initial
+from tandem.meetings.repeat_form import RepeatForm, repeat_initial, show_service_errors
 from tandem.meetings.rule_cost import dense_rule_summary
 from tandem.meetings.selectors import deleted_meetings_of, meeting_of
 from tandem.meetings.series_edits import series_update
@@ -169,7 +169,7 @@ def meeting_create_view(request: HttpRequest) -> HttpResponse:
             try:
                 meeting = meeting_create(owner=user, data=_with_repeat(form, repeat))
             except ValidationError as error:
-                _show_errors(form, repeat, error)
+                show_service_errors(form, repeat, error)
             else:
                 messages.success(request, f"Created “{meeting.subject}”.")
                 return redirect(_calendar_of(meeting))
@@ -185,18 +185,6 @@ def meeting_create_view(request: HttpRequest) -> HttpResponse:
 def _with_repeat(form: MeetingForm, repeat: RepeatForm) -> MeetingInput:
     data = form.meeting_input()
     return replace(data, recurrence=repeat.recurrence_lines(data))
-
-
-def _show_errors(form: MeetingForm, repeat: RepeatForm, error: ValidationError) -> None:
-    """A service's errors next to their fields; the rule's beside the Repeat choices."""
-    if hasattr(error, "error_dict") and "recurrence" in error.error_dict:
-        repeat.add_error(None, error.message_dict["recurrence"])
-        error = ValidationError(
-            {name: problems for name, problems in error.error_dict.items() if name != "recurrence"}
-        )
-        if not error.error_dict:
-            return
-    form.add_service_errors(error)
 
 
 def _calendar_of(meeting: Meeting) -> str:
@@ -248,7 +236,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     series_update(meeting=meeting, data=data)
                     preview = None
             except ValidationError as error:
-                _show_errors(form, repeat, error)
+                show_service_errors(form, repeat, error)
                 preview = None
             else:
                 if preview is None:

@@ -3,6 +3,8 @@ rules as the form, and "this and following events" has its endpoint."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
@@ -84,3 +86,43 @@ def test_following_needs_the_rule_and_a_real_occurrence(api: APIClient, alice: U
     assert response.status_code == 400 and "no occurrence" in str(response.json())
     series.refresh_from_db()
     assert series.version == 1
+
+
+def test_a_rule_ending_before_its_start_is_refused_with_both_dates(
+    api: APIClient, alice: User
+) -> None:
+    """UNTIL is inclusive (RFC 5545 §3.3.10), so a series that ends before it starts has no
+    occurrence at all: a 400 on ``recurrence`` naming both, and nothing written."""
+    rule = ["RRULE:FREQ=WEEKLY;UNTIL=20260503T215959Z"]  # 2026-05-03, the day before, Berlin
+    response = api.post(MEETINGS_URL, {**BODY, "recurrence": rule}, format="json")
+    assert response.status_code == 400, response.json()
+    (message,) = response.json()["recurrence"]
+    assert "2026-05-03 at 23:59" in message and "2026-05-04 at 09:00" in message
+    assert not Meeting.objects.exists()
+
+
+def test_an_all_day_rule_ending_before_its_start_is_refused_by_patch(
+    api: APIClient, alice: User
+) -> None:
+    series = make_meeting(
+        alice,
+        start=None,
+        end=None,
+        all_day=True,
+        start_date=date(2026, 5, 4),
+        end_date=date(2026, 5, 5),
+        recurrence=["RRULE:FREQ=WEEKLY;UNTIL=20260601"],
+    )
+    response = api.patch(
+        meeting_url(series.pk), {"recurrence": ["RRULE:FREQ=WEEKLY;UNTIL=20260503"]}, format="json"
+    )
+    assert response.status_code == 400, response.json()
+    assert "ends on 2026-05-03" in response.json()["recurrence"][0]
+    series.refresh_from_db()
+    assert (series.recurrence, series.version) == (["RRULE:FREQ=WEEKLY;UNTIL=20260601"], 1)
+
+
+def test_a_rule_ending_at_its_start_is_one_occurrence(api: APIClient, alice: User) -> None:
+    rule = ["RRULE:FREQ=WEEKLY;UNTIL=20260504T070000Z"]  # 09:00 in Berlin: the start itself
+    response = api.post(MEETINGS_URL, {**BODY, "recurrence": rule}, format="json")
+    assert response.status_code == 201, response.json()

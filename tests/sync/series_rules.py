@@ -15,6 +15,7 @@ series rules below (a move of the whole series, fewer occurrences), not by arbit
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -253,8 +254,6 @@ class SeriesMachine(ConvergenceMachine):
                 # Not drawn: test_found_by_machine.py::
                 # test_a_series_moved_in_the_crm_while_google_changed_one_occurrence_shows_it_once
                 return
-            if not series.read_only:
-                changes.moved_by.add("crm")
             if isinstance(fields.start, TimedMoment) and isinstance(fields.end, TimedMoment):
                 shift = timedelta(minutes=move)
                 values = {
@@ -265,6 +264,12 @@ class SeriesMachine(ConvergenceMachine):
                 assert isinstance(fields.start, date) and isinstance(fields.end, date)
                 days = timedelta(days=(move > 0) - (move < 0))
                 values = {"start": fields.start + days, "end": fields.end + days}
+            if not series.read_only and _ends_before(series.recurrence, values["start"]):
+                # Not drawn: the CRM refuses a series moved after its last day, which would
+                # have no occurrence (tests/meetings/test_rule_ends_before_start.py).
+                return
+            if not series.read_only:
+                changes.moved_by.add("crm")
         else:
             rule_ = crm_rule(series)
             assert rule_ is not None  # _pick_crm_series
@@ -629,6 +634,12 @@ class SeriesMachine(ConvergenceMachine):
             # Not drawn: the CRM's form refuses a series made timed or all-day whose rule
             # ends with an UNTIL of the other kind (services._check_rule_of_a_person); a cut
             # ("this and following") leaves such an UNTIL.
+            return False
+        start = values.get("start")
+        rule_ = list(values.get("recurrence", meeting.recurrence or []))
+        if start is not None and not meeting.read_only and _ends_before(rule_, start):
+            # Not drawn: the CRM refuses a series moved after its last day, which would have
+            # no occurrence (tests/meetings/test_rule_ends_before_start.py).
             return False
         if values.get("visibility") in PRIVATE and self._has_occurrences_alone(meeting, meeting.pk):
             # Not drawn: test_found_by_machine.py::
@@ -1079,6 +1090,22 @@ def _nth_bound(bound: dict[str, Any], freq: str, place: int, zone_name: str) -> 
     wall = at.astimezone(zone).replace(tzinfo=None) + days
     moved = {"dateTime": wall.replace(tzinfo=zone).isoformat()}
     return moved | ({"timeZone": bound["timeZone"]} if "timeZone" in bound else {})
+
+
+def _ends_before(rule: list[str], start: TimedMoment | date) -> bool:
+    """A rule whose UNTIL (of the start's kind) falls before ``start``: such a series has no
+    occurrence, and the CRM refuses it from a person (UNTIL is inclusive, RFC 5545)."""
+    for line in rule:
+        found = re.search(r"UNTIL=(\d{8})(T\d{6}Z)?", line.upper())
+        if found is None or bool(found[2]) != isinstance(start, TimedMoment):
+            continue
+        if isinstance(start, TimedMoment):
+            until = datetime.strptime(found[1] + found[2], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            if until < start.at:
+                return True
+        elif datetime.strptime(found[1], "%Y%m%d").date() < start:
+            return True
+    return False
 
 
 def _until_before(start: dict[str, Any]) -> str:

@@ -90,7 +90,7 @@ def test_does_not_repeat_makes_a_single_meeting(client_alice: Client, alice: Use
     [
         (
             {"repeat-frequency": "CUSTOM", "repeat-custom": "RRULE:FREQ=HOURLY"},
-            None,
+            "custom",
             "more often than daily",
         ),
         ({"repeat-frequency": "CUSTOM", "repeat-custom": ""}, "custom", "Write the rule"),
@@ -106,6 +106,58 @@ def test_a_bad_repeat_is_said_next_to_the_repeat_choices_and_nothing_is_saved(
     repeat_form = response.context["repeat_form"]
     assert any(words in message for message in repeat_form.errors.get(field or "__all__", []))
     assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "choices, field, words",
+    [
+        (
+            {"repeat-frequency": "WEEKLY", "repeat-ends": "on", "repeat-until": "2026-12-06"},
+            "until",
+            "ends on 2026-12-06 at 23:59",
+        ),
+        (
+            {"all_day": "on", "repeat-frequency": "DAILY", "repeat-ends": "on"}
+            | {"repeat-until": "2026-12-06"},
+            "until",
+            "ends on 2026-12-06 (UNTIL=20261206), before it starts on 2026-12-07",
+        ),
+        (
+            {"repeat-frequency": "CUSTOM", "repeat-custom": "RRULE:FREQ=DAILY;UNTIL=20261206"}
+            | {"all_day": "on"},
+            "custom",
+            "choose a last day on or after 2026-12-07",
+        ),
+    ],
+)
+def test_a_series_that_ends_before_it_starts_is_said_on_its_last_day_and_not_saved(
+    client_alice: Client, alice: User, choices: dict[str, str], field: str, words: str
+) -> None:
+    response = client_alice.post(reverse("meeting-create"), {**FORM, **choices})
+    assert response.status_code == 200
+    errors = response.context["repeat_form"].errors
+    assert any(words in message for message in errors.get(field, [])), errors
+    assert words in response.content.decode().replace("&#x27;", "'")
+    assert not Meeting.objects.exists()
+
+
+def test_a_series_moved_after_its_last_day_is_refused(client_alice: Client, alice: User) -> None:
+    series = weekly(alice, "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20261221T225959Z")
+    body = {
+        **FORM,
+        "start_date": "2027-01-04",
+        "end_date": "2027-01-04",
+        "repeat-frequency": "WEEKLY",
+        "repeat-weekdays": ["MO"],
+        "repeat-ends": "on",
+        "repeat-until": "2026-12-21",
+    }
+    response = client_alice.post(reverse("meeting-edit", args=[series.pk]), body)
+    assert response.status_code == 200
+    (message,) = response.context["repeat_form"].errors["until"]
+    assert "2026-12-21 at 23:59" in message and "2027-01-04 at 09:00" in message
+    series.refresh_from_db()
+    assert (series.start, series.version) == (MONDAY, 1)
 
 
 def test_the_edit_form_shows_the_rule_as_choices(client_alice: Client, alice: User) -> None:
