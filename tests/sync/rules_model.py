@@ -35,8 +35,10 @@ What it covers, for each item before a clean sync (``predict``):
   is) if it is in the window, nothing otherwise;
 - the mass-delete breaker: a sync whose plan deletes more than 10 and more than 20% of a
   calendar's synced meetings, in either direction, asks first; one that deletes 10 or
-  fewer in every calendar and direction does not; its question lists meetings whose
-  deletion the rules plan, each with the side where the user deleted it.
+  fewer in every calendar and direction does not, unless a full listing of a calendar may
+  come back empty while a link of it may be in the window (a calendar whose links are all
+  old pairs, listed empty, asks nothing); its question lists meetings whose deletion the
+  rules plan, each with the side where the user deleted it.
 
 And for every Calendar API write of the sync (``check_writes``): ``sendUpdates=none``; no
 PUT; an insert carries the mapped fields, its id and our marker only; a PATCH sets only
@@ -316,6 +318,8 @@ class Prediction:
     links_before: dict[str, int]  # calendar -> links
     new_links: dict[str, int]  # calendar -> links the sync may add
     unpredicted: dict[str, int]  # calendar -> links whose deletions the model cannot tell
+    # A calendar's full listing may come back empty while a link of it may be in the window
+    # (_pair_in_window_possible): the breaker may then ask, below its floor.
     empty_listing_possible: bool
     events: dict[str, dict[str, dict[str, Any]]]  # calendar -> id -> event, before the sync
 
@@ -473,9 +477,9 @@ def predict(world: World) -> Prediction:
     for link in links:
         links_before[link.calendar_id] = links_before.get(link.calendar_id, 0) + 1
     empty_possible = any(
-        links_before.get(cal)
+        _pair_in_window_possible(links, cal, window)
         and not any(
-            not google_shape(e, world.zones[cal]).ends_before(window)
+            not google_shape(e, world.zones[cal]).ends_before(window + EDGE_MARGIN)
             for e in events[cal].values()
             if "start" in e
         )
@@ -484,6 +488,23 @@ def predict(world: World) -> Prediction:
     return Prediction(
         world.now, items, links_before, new_links, unpredicted, empty_possible, events
     )
+
+
+def _pair_in_window_possible(links: list[EventLink], cal: str, window: datetime) -> bool:
+    """Whether a full listing of ``cal`` that comes back empty may make the breaker ask: only
+    a link whose base may end in the window (docs/sync-rules.md, "The breaker"). A link
+    whose base ended before it is left out of the listing (``timeMin``) and its absence is
+    no deletion (the row "event out of the window"), so a calendar of old pairs only, listed
+    empty, asks nothing. Erring towards "possible": within ``EDGE_MARGIN`` of the window's
+    start, a series (the model reads its first occurrence only) or an unreadable base."""
+    past = window - EDGE_MARGIN
+    for link in links:
+        if link.calendar_id != cal:
+            continue
+        base = _shape_from_base(link.base)
+        if base is None or not _out_of_window(base, past):
+            return True
+    return False
 
 
 def _linked(

@@ -616,16 +616,19 @@ def test_an_all_day_series_moved_and_deleted_in_google_while_renamed_in_the_crm_
 def test_the_breaker_holds_its_own_calendar_while_the_run_goes_on(
     machine: SeriesMachine, second_calendar: str
 ) -> None:
-    """The primary calendar's one meeting ages out of the window on both sides, and its sync
-    token expires: the full listing comes back empty while a link exists, and the breaker
-    asks. In the same run the second calendar's meetings leave the CRM (un-picked while the
-    sync before ran, so this run applies it) or the one whose event the person deleted there
-    goes: neither is the tripped calendar's deletion (docs/sync-rules.md, "The breaker" and
-    "calendar no longer synced"). The machine had asserted that a run which asks deletes
-    nothing at all: SeriesMachine failed so once on SQLite ("a deletion while the breaker
-    asks", settings saved during a sync, a meeting at the window's edge; not kept), and
-    these steps, written from that description, fail the same way on the old check (what
-    made the breaker ask then is not known; here, the empty listing)."""
+    """The primary calendar's one meeting, in the window, is deleted in Google long enough
+    ago that Google forgot it, and its sync token expires: the full listing comes back
+    empty and would delete the meeting, and the breaker asks. In the same run the second
+    calendar's meetings leave the CRM (un-picked while the sync before ran, so this run
+    applies it) or the one whose event the person deleted there goes: neither is the
+    tripped calendar's deletion (docs/sync-rules.md, "The breaker" and "calendar no longer
+    synced"). The machine had asserted that a run which asks deletes nothing at all:
+    SeriesMachine failed so once on SQLite ("a deletion while the breaker asks", settings
+    saved during a sync, a meeting at the window's edge; not kept), and these steps,
+    written from that description, fail the same way on the old check (what made the
+    breaker ask then is not known; here, the empty listing). They had aged the primary's
+    pair out of the window instead, which asks nothing since the breaker counts an empty
+    listing's deletions only (test_the_empty_listing_of_old_pairs_asks_nothing)."""
     start = ANCHOR.replace(hour=10) + timedelta(days=2)
 
     def fields(subject: str, days: int) -> MeetingFields:
@@ -641,14 +644,9 @@ def test_the_breaker_holds_its_own_calendar_while_the_run_goes_on(
     machine.google_create(calendar_id=SECOND_CALENDAR_ID, fields=fields("Team B", 1), subject="B")
     machine.crm_create(fields=fields("Review", 2))
     machine.sync()
-    link = EventLink.objects.get(owner=machine.world.user, calendar_id=PRIMARY)
-    machine.synced_pair_leaves_the_window(
-        data=Drawn(**{"synced meeting": link}),
-        minutes=20,
-        mover="crm",
-        change="none",
-        kind="subject",
-    )
+    machine.google_delete(Drawn(calendar=PRIMARY, event=_review_event(machine)))
+    machine.world.emulator.purge_deleted(calendar_id=PRIMARY)
+    machine._google_changed(PRIMARY)  # the machine lists the calendar again
     machine.expire_sync_tokens()
     if second_calendar == "un-picked during a sync":
         machine.settings_saved_during_sync(change=SECOND_CALENDAR_ID, after=0)
@@ -658,6 +656,50 @@ def test_the_breaker_holds_its_own_calendar_while_the_run_goes_on(
         machine.sync()
     asked = SyncRun.objects.filter(owner=machine.world.user, status=SyncRun.Status.NEEDS_ATTENTION)
     assert asked.exists()
+    review = Meeting.objects.filter(owner=machine.world.user, subject="Review")
+    assert not review.filter(deleted_at__isnull=True).exists()  # deleted once confirmed
+
+
+def _review_event(machine: SeriesMachine) -> str:
+    """The id of the primary calendar's "Review" event."""
+    (event_id,) = (
+        event_id
+        for event_id, event in machine._live_events(PRIMARY).items()
+        if event.get("summary") == "Review"
+    )
+    return event_id
+
+
+def test_the_empty_listing_of_old_pairs_asks_nothing(machine: SeriesMachine) -> None:
+    """The primary calendar's one meeting ages out of the window on both sides, and its sync
+    token expires: the full listing comes back empty, and the link's absence is no deletion
+    (the planner's "event out of the window"), so the breaker asks nothing and the pair
+    stays as it is (docs/sync-rules.md, "The breaker"). The rules' model expects no question
+    (``empty_listing_possible`` counts links that may be in the window only): the machine's
+    ``sync`` fails on the engine that asked about nothing to delete."""
+    start = ANCHOR.replace(hour=10) + timedelta(days=2)
+    machine.crm_create(
+        fields=MeetingFields(
+            subject="Review",
+            start=TimedMoment(start, "UTC"),
+            end=TimedMoment(start + timedelta(hours=1), "UTC"),
+        )
+    )
+    machine.sync()
+    link = EventLink.objects.get(owner=machine.world.user, calendar_id=PRIMARY)
+    machine.synced_pair_leaves_the_window(
+        data=Drawn(**{"synced meeting": link}),
+        minutes=20,
+        mover="crm",
+        change="none",
+        kind="subject",
+    )
+    machine.expire_sync_tokens()
+    machine.sync()  # the model's check: no question
+    asked = SyncRun.objects.filter(owner=machine.world.user, status=SyncRun.Status.NEEDS_ATTENTION)
+    assert not asked.exists()
+    assert EventLink.objects.filter(pk=link.pk).exists()
+    assert Meeting.objects.filter(pk=link.meeting_id, deleted_at__isnull=True).exists()
 
 
 @pytest.mark.parametrize("all_day", [True, False], ids=["all-day, made timed", "timed"])

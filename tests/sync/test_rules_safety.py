@@ -3,6 +3,8 @@ run, against the emulator."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from django.test import Client
 
@@ -12,6 +14,7 @@ from tandem.sync.core import run_report
 from tandem.sync.core.run_report import RunProblem
 from tandem.sync.models import CalendarSyncState, EventLink, SyncRun, UserSyncState
 from tests.sync.harness import (
+    HOUR,
     SyncWorld,
     connect_user,
     crm_create,
@@ -19,6 +22,7 @@ from tests.sync.harness import (
     crm_edit,
     crm_meetings,
     google_requests,
+    links_of,
     needs_attention,
     run_clean,
     run_sync,
@@ -93,6 +97,71 @@ def test_an_inbound_calendar_suddenly_empty_trips_the_breaker(world: SyncWorld) 
     run_clean(world)
     assert len(crm_meetings(world)) == 3
     assert len(world.google.events(world.primary)) == 3
+
+
+def _moved_before_the_window(world: SyncWorld, event_id: str) -> datetime:
+    """The person moves the event to 40 days ago in Google: it ends before the window's
+    start (now - 30 days), so a full listing (``timeMin`` = the window's start) leaves it
+    out; it is not deleted. Its new start."""
+    start = soon(days=-40)
+    world.google.patch_event(
+        world.primary,
+        event_id,
+        start={"dateTime": start.isoformat()},
+        end={"dateTime": (start + HOUR).isoformat()},
+    )
+    return start
+
+
+def _asked_nothing(world: SyncWorld) -> None:
+    """The run went through without a question, and nothing was deleted on either side."""
+    state = UserSyncState.objects.get(owner=world.user)
+    assert (state.needs_attention, state.held_deletions) == ("", [])
+    assert crm_meetings(world, deleted=True) == []
+    assert len(world.google.events(world.primary)) == 1
+
+
+def test_an_empty_listing_of_a_calendar_whose_only_pair_ended_before_the_window_asks_nothing(
+    world: SyncWorld,
+) -> None:
+    """A calendar whose only link is an old pair (moved before the window on both sides),
+    listed in full after its token expired, comes back empty: that is no deletion (the
+    planner's row "event out of the window") and no mass deletion either, so the run
+    neither asks nor deletes, keeps the pair as it is and saves its new token. The breaker
+    had tripped on the empty listing alone, asking the user about nothing to delete
+    (docs/testing.md, "A deletion while the breaker asks")."""
+    (event_id,) = _synced_events(world, 1)
+    _moved_before_the_window(world, event_id)
+    run_clean(world)  # the CRM follows the move: the pair is old on both sides
+    (meeting,) = crm_meetings(world)
+    world.emulator.expire_sync_tokens()
+
+    outcome = run_clean(world)
+
+    assert outcome.run is not None and outcome.run.counts.get("full_resyncs") == 1
+    _asked_nothing(world)
+    (kept,) = crm_meetings(world)
+    assert (kept.pk, kept.version, kept.start) == (meeting.pk, meeting.version, meeting.start)
+    assert [link.meeting_id for link in links_of(world)] == [meeting.pk]
+    assert CalendarSyncState.objects.get(owner=world.user).sync_token
+
+
+def test_an_empty_listing_whose_linked_event_moved_out_of_the_window_asks_nothing(
+    world: SyncWorld,
+) -> None:
+    """A meeting in the window whose event the person moved before it while the sync token
+    expired: the full listing comes back empty, and reading the absent link finds the event
+    moved, not deleted, so the CRM follows the move and nothing is deleted: the run asks
+    nothing (the breaker had tripped with an empty list of meetings concerned)."""
+    (event_id,) = _synced_events(world, 1)
+    start = _moved_before_the_window(world, event_id)
+    world.emulator.expire_sync_tokens()
+
+    run_clean(world)
+
+    _asked_nothing(world)
+    (meeting,) = crm_meetings(world)
+    assert meeting.start == start
 
 
 def test_a_meeting_deleted_through_the_sync_is_a_tombstone_that_can_be_restored(

@@ -66,14 +66,23 @@ def test_the_breaker_needs_both_a_large_share_and_a_large_count() -> None:
     assert not breaker_check(deletes=20, synced=100).tripped  # exactly 20% is allowed
 
 
-def test_an_empty_full_listing_with_links_trips_the_breaker() -> None:
-    """A suddenly empty calendar looks like a broken listing: stop and ask."""
+def test_an_empty_full_listing_that_deletes_trips_the_breaker() -> None:
+    """A suddenly empty calendar looks like a broken listing: a single deletion it would
+    make, below the floor, stops the run and asks."""
     verdict = breaker_check(deletes=1, synced=3, listing_complete=True, listed=0)
     assert verdict.tripped
     assert "no events" in verdict.reason
+    assert "delete 1 of 3 synced meetings from the CRM" in verdict.reason
     assert not breaker_check(deletes=0, synced=0, listing_complete=True, listed=0).tripped
     # An empty incremental listing is the normal "nothing changed".
     assert not breaker_check(deletes=0, synced=3, listing_complete=False, listed=0).tripped
+
+
+def test_an_empty_full_listing_that_deletes_nothing_asks_nothing() -> None:
+    """Links exist but the empty listing deletes none of their meetings (pairs that ended
+    before the window, which the listing's timeMin leaves out: the planner's "event out of
+    the window"): nothing to ask about, so no question with an empty list."""
+    assert not breaker_check(deletes=0, synced=3, listing_complete=True, listed=0).tripped
 
 
 def test_a_confirmed_run_passes_the_breaker() -> None:
@@ -115,7 +124,9 @@ def test_the_breaker_counts_synced_meetings_only_when_its_verdict_depends_on_it(
 
     assert not breaker_check(deletes=10, synced=synced).tripped
     assert not breaker_check(deletes=0, synced=synced, listing_complete=False, listed=0).tripped
+    # An empty full listing that deletes nothing (old pairs only) asks no count either.
+    assert not breaker_check(deletes=0, synced=synced, listing_complete=True, listed=0).tripped
     assert asked == []
     assert breaker_check(deletes=11, synced=synced).tripped
-    assert breaker_check(deletes=0, synced=synced, listing_complete=True, listed=0).tripped
+    assert breaker_check(deletes=1, synced=synced, listing_complete=True, listed=0).tripped
     assert asked == ["count", "count"]
