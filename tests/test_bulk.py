@@ -22,6 +22,19 @@ def _meetings(owner: User, count: int) -> list[Meeting]:
     ]
 
 
+def _link_row(owner: User, meeting: Meeting) -> dict[str, object]:
+    """The columns of an EventLink row that ``rows_insert`` needs, for one Google event."""
+    return {
+        "owner_id": owner.pk,
+        "meeting_id": meeting.pk,
+        "google_sub": "sub",
+        "calendar_id": "cal",
+        "event_id": "e1",
+        "origin": "google",
+        "updated_at": timezone.now(),
+    }
+
+
 def test_rows_are_inserted_with_their_values_and_the_defaults_of_the_others():
     owner = User.objects.create_user("ann")
     first, second = _meetings(owner, 2)
@@ -69,19 +82,7 @@ def test_json_columns_read_back_as_written_whatever_their_text():
     with transaction.atomic():
         rows_insert(
             model=EventLink,
-            rows=[
-                {
-                    "owner_id": owner.pk,
-                    "meeting_id": meeting.pk,
-                    "google_sub": "sub",
-                    "calendar_id": "cal",
-                    "event_id": "e1",
-                    "origin": "google",
-                    "base": tricky,
-                    "extras": {},
-                    "updated_at": timezone.now(),
-                }
-            ],
+            rows=[_link_row(owner, meeting) | {"base": tricky, "extras": {}}],
         )
     link = EventLink.objects.get()
     assert link.base == tricky
@@ -189,16 +190,7 @@ def test_binary_copy_refuses_what_the_text_input_refused(column: str, value: obj
     b1affd4): such values are refused, as the text COPY refused them, and nothing is written."""
     owner = User.objects.create_user("ann")
     (meeting,) = _meetings(owner, 1)
-    row = {
-        "owner_id": owner.pk,
-        "meeting_id": meeting.pk,
-        "google_sub": "sub",
-        "calendar_id": "cal",
-        "event_id": "e1",
-        "origin": "google",
-        "updated_at": timezone.now(),
-        column: value,
-    }
+    row = _link_row(owner, meeting) | {column: value}
     with pytest.raises(DataError, match=column), transaction.atomic():
         rows_insert(model=EventLink, rows=[row])
     assert not EventLink.objects.exists()
