@@ -53,7 +53,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from importlib import resources
 from typing import Literal, TypeAlias, get_args
@@ -147,6 +147,34 @@ def wall_shift(
     wall = new.astimezone(zone).replace(tzinfo=None) - old.astimezone(zone).replace(tzinfo=None)
     local = moment.astimezone(zone).replace(tzinfo=None) + wall
     return local.replace(tzinfo=zone)
+
+
+def original_moved(
+    original: datetime,
+    zone: zoneinfo.ZoneInfo,
+    *,
+    old: datetime,
+    new: datetime,
+    of_all_day: bool,
+) -> datetime:
+    """Where an occurrence changed or cancelled alone (its row's ``original_start``) goes
+    when its series moves from ``old`` to ``new``: as far on ``zone``'s wall clock, so it
+    stays on the occurrence it was made for, as Google keeps its exceptions ("changes are
+    preserved even if the recurring event itself is updated",
+    https://gsuite-developers.googleblog.com/2011/12/calendar-v3-best-practices-recurring.html).
+
+    The occurrences of an all-day series (``of_all_day``, the series before the move) are
+    days: Google's exceptions of an all-day series carry ``originalStartTime.date``, and a
+    date moves by whole days only, also when the series becomes timed. Such an exception
+    then names no instance of the timed series (Google names those by ``dateTime``): it
+    stands on its own, and the series shows its occurrence that day too. Google's pages say
+    nothing of a series that changes kind; this follows the emulator
+    (fakegoogle/events.py ``_exceptions_follow``), which the sync must agree with. Moved
+    onto the timed slot, the CRM's row hid that occurrence while Google showed it
+    (tests/sync/test_rules_all_day_series_made_timed.py)."""
+    if of_all_day:
+        new = datetime.combine(new.astimezone(zone).date(), time.min, tzinfo=zone)
+    return wall_shift(original, zone, old=old, new=new)
 
 
 def instant(moment: datetime) -> datetime:

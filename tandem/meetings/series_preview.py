@@ -44,7 +44,9 @@ def series_preview(series: Meeting, data: MeetingInput) -> SeriesPreview | None:
     ):
         return None
     moved_from = series.start if values["start"] != series.start else None
-    split = exceptions_kept_and_reset(changed, rows=rows, moved_from=moved_from)
+    split = exceptions_kept_and_reset(
+        changed, rows=rows, moved_from=moved_from, was_all_day=series.all_day
+    )
     fingerprint = repr((values["recurrence"], values["start"].isoformat(), values["all_day"]))
     token = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
     return SeriesPreview(kept=split.kept, reset=split.reset, token=token)

@@ -26,7 +26,7 @@ from tandem.meetings.models import (
     Meeting,
     Visibility,
 )
-from tandem.meetings.rules import wall_shift
+from tandem.meetings.rules import original_moved
 
 # Sent on commit with ``meeting`` and ``origin`` ("crm" for people, "sync" for the engine).
 meeting_changed = django.dispatch.Signal()
@@ -181,7 +181,15 @@ def meeting_create(
 
 
 @transaction.atomic
-def meeting_update(*, meeting: Meeting, data: MeetingInput, origin: str = "crm") -> Meeting:
+def meeting_update(
+    *,
+    meeting: Meeting,
+    data: MeetingInput,
+    origin: str = "crm",
+    unseen_rows: frozenset[int] = frozenset(),
+) -> Meeting:
+    """``unseen_rows``: occurrence rows of the series that Google has never seen (the sync
+    passes its unpushed ones, ``_exceptions_follow``)."""
     if meeting.read_only and origin == "crm":
         raise ValidationError("This meeting comes from a Google calendar you cannot edit.")
     if meeting.is_deleted:
@@ -191,6 +199,7 @@ def meeting_update(*, meeting: Meeting, data: MeetingInput, origin: str = "crm")
     if not changed:
         return meeting
     moved_from = meeting.start if "start" in changed else None
+    originals_are_days = meeting.all_day  # the series' kind its rows were made for
     for name in changed:
         setattr(meeting, name, values[name])
     validate_lengths(meeting)
@@ -200,7 +209,9 @@ def meeting_update(*, meeting: Meeting, data: MeetingInput, origin: str = "crm")
     meeting.save(update_fields=[*changed, "version", "updated_at"])
     meeting.refresh_from_db(fields=["version"])
     if moved_from is not None and meeting.is_recurring and meeting.series_id is None:
-        _exceptions_follow(meeting, moved_from)
+        _exceptions_follow(
+            meeting, moved_from, originals_are_days=originals_are_days, unseen_rows=unseen_rows
+        )
     announce(meeting, origin)
     return meeting
 
@@ -245,7 +256,13 @@ def _check_rule_of_a_person(meeting: Meeting, *, changed: Iterable[str]) -> None
         raise ValidationError({"recurrence": problems})
 
 
-def _exceptions_follow(series: Meeting, moved_from: datetime) -> None:
+def _exceptions_follow(
+    series: Meeting,
+    moved_from: datetime,
+    *,
+    originals_are_days: bool,
+    unseen_rows: frozenset[int],
+) -> None:
     """A series whose start moves keeps the occurrences changed or cancelled alone, each on
     the occurrence it was made for, as Google does ("changes are preserved even if the
     recurring event itself is updated",
@@ -256,19 +273,27 @@ def _exceptions_follow(series: Meeting, moved_from: datetime) -> None:
 
     The move is measured on the wall clock of the series' zone, as its occurrences are laid
     out: a series moved from 09:00 CET to 09:00 CEST a week later moves each occurrence by
-    exactly a week of days, whatever daylight saving does in between."""
+    exactly a week of days, whatever daylight saving does in between.
+
+    The rows of an all-day series (``originals_are_days``) move by whole days, also onto a
+    series made timed, where they name no occurrence, as Google's exceptions of an all-day
+    series do (``rules.original_moved``). Not a row Google has never seen
+    (``unseen_rows``: changed in the CRM since the last sync): nothing holds it to its day,
+    so it follows its occurrence to the new time, where the sync then changes that instance
+    (a change of the occurrence merged with Google's change of its series)."""
     zone = zoneinfo.ZoneInfo(series.time_zone)
 
-    def moved(moment: datetime) -> datetime:
-        return wall_shift(moment, zone, old=moved_from, new=series.start)
+    def moved(moment: datetime, row: Meeting) -> datetime:
+        days = originals_are_days and row.pk not in unseen_rows
+        return original_moved(moment, zone, old=moved_from, new=series.start, of_all_day=days)
 
     for row in Meeting.objects.filter(series=series, original_start__isnull=False):
         assert row.original_start is not None  # the filter above
-        row.original_start = moved(row.original_start)
+        row.original_start = moved(row.original_start, row)
         if not row.is_cancelled_occurrence:
             row.save(update_fields=["original_start"])
             continue
-        row.start, row.end = moved(row.start), moved(row.end)
+        row.start, row.end = moved(row.start, row), moved(row.end, row)
         if row.start_date is not None and row.end_date is not None:
             row.start_date = row.start.astimezone(zone).date()
             row.end_date = row.end.astimezone(zone).date()

@@ -172,12 +172,27 @@ class DjangoCrm:
                     meeting=meeting,
                     data=meeting_input(fields, all_day_zone=zone),
                     origin="sync",
+                    unseen_rows=self._unseen_rows(meeting, fields),
                 )
                 if read_only:
                     meeting = meeting_mark_read_only(meeting=meeting)
         except (ValidationError, InvalidFields) as error:
             raise SideError(f"The CRM refused the change: {error}") from error
         return self.get(meeting.pk)
+
+    def _unseen_rows(self, series: Meeting, fields: MeetingFields) -> frozenset[int]:
+        """The occurrence rows of an all-day series that Google makes timed which Google
+        has never seen (no link, no import record): they follow their occurrence to its new
+        time, while Google's own exceptions stay on their days
+        (meetings.services ``_exceptions_follow``). Asked only then: a rare change."""
+        if not (series.all_day and series.is_recurring and not fields.all_day):
+            return frozenset()
+        rows = (
+            Meeting.objects.filter(owner=self.user, series=series, original_start__isnull=False)
+            .exclude(pk__in=EventLink.objects.filter(owner=self.user).values("meeting_id"))
+            .exclude(pk__in=ImportedMeeting.objects.filter(owner=self.user).values("meeting_id"))
+        )
+        return frozenset(rows.values_list("pk", flat=True))
 
     def delete_meeting(self, *, meeting_id: int, expected_version: int) -> CrmMeeting:
         with transaction.atomic():

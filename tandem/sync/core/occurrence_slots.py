@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from tandem.meetings.rules import wall_shift
+from tandem.meetings.rules import original_moved
 from tandem.sync.core.fields import InvalidFields, MeetingFields, Moment, TimedMoment
 
 
@@ -25,14 +25,17 @@ def crm_original(
     Google's move that the CRM's values beat) has its occurrences, changed ones included,
     moved on the wall clock of its zone, by whole days for an all-day series (as
     meetings.services does to its rows, and Google to its exceptions, when a series moves),
-    so the occurrence takes its own slot there, not a slot the series left."""
+    so the occurrence takes its own slot there, not a slot the series left. An original
+    start that is a day (an exception of an all-day series) moves by whole days, also to a
+    series made timed since, as the CRM moves its rows (``rules.original_moved``)."""
     at = _as_kept(original, zone)
     if named_on is None:
         return at
     old, new = _as_kept(named_on, zone), _as_kept(series.start, zone)
     if old == new:
         return at
-    return wall_shift(at, ZoneInfo(zone), old=old, new=new)
+    of_all_day = not isinstance(original, TimedMoment)
+    return original_moved(at, ZoneInfo(zone), old=old, new=new, of_all_day=of_all_day)
 
 
 def crm_moment(

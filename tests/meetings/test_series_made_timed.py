@@ -1,0 +1,84 @@
+"""An all-day series made timed by a person: its occurrences changed alone stay on their
+days (meetings/rules.py ``original_moved``, as Google keeps an exception of an all-day
+series on its date), which the timed series has no occurrence at, so the change resets
+them, and the form's preview says so before saving. The sync's side of it:
+tests/sync/test_rules_all_day_series_made_timed.py."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth.models import User
+
+from tandem.meetings.models import Meeting
+from tandem.meetings.occurrence_edits import occurrence_change
+from tandem.meetings.occurrences import series_starts
+from tandem.meetings.series_edits import series_update
+from tandem.meetings.series_preview import series_preview
+from tandem.meetings.services import MeetingInput, input_of, meeting_create
+
+from .helpers import BERLIN
+
+FIRST = date(2026, 5, 4)  # a Monday
+WEEK = timedelta(weeks=1)
+
+
+def _series_with_renamed_second(owner: User) -> tuple[Meeting, Meeting]:
+    series = meeting_create(
+        owner=owner,
+        data=MeetingInput(
+            subject="Site visit",
+            all_day=True,
+            start_date=FIRST,
+            end_date=FIRST + timedelta(days=1),
+            time_zone="Europe/Berlin",
+            recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
+        ),
+    )
+    second = series_starts(series=series, start=series.start, end=series.start + 2 * WEEK)[1]
+    row = occurrence_change(
+        series=series,
+        original_start=second,
+        data=replace(input_of(series), subject="Site visit, renamed", recurrence=[]),
+    )
+    return series, row
+
+
+def _at_nine(day: date) -> datetime:
+    return datetime.combine(day, time(9), tzinfo=BERLIN)
+
+
+def made_timed(series: Meeting, start: datetime) -> MeetingInput:
+    """The series' values, made timed: an hour from ``start``."""
+    return replace(
+        input_of(series),
+        all_day=False,
+        start=start,
+        end=start + timedelta(hours=1),
+        start_date=None,
+        end_date=None,
+    )
+
+
+def test_the_preview_of_an_all_day_series_made_timed_resets_its_changed_occurrence(
+    alice: User,
+) -> None:
+    """It said the renamed occurrence was kept, moved onto 09:00 of its day."""
+    series, row = _series_with_renamed_second(alice)
+    preview = series_preview(series, made_timed(series, _at_nine(FIRST)))
+    assert preview is not None
+    assert (preview.kept, preview.reset) == ([], [row])
+
+
+def test_an_all_day_series_made_timed_resets_its_changed_occurrence(alice: User) -> None:
+    """The row is deleted (the sync cancels Google's exception with it) and the series
+    shows its three timed occurrences; it used to keep the row on the 09:00 slot, where
+    Google's exception, its original start a date, did not follow it."""
+    series, row = _series_with_renamed_second(alice)
+    series_update(meeting=series, data=made_timed(series, _at_nine(FIRST)))
+    row.refresh_from_db()
+    assert row.is_deleted
+    assert row.original_start == datetime.combine(FIRST + WEEK, time.min, tzinfo=BERLIN)
+    starts = series_starts(series=series, start=series.start, end=series.start + 3 * WEEK)
+    assert starts == [_at_nine(FIRST) + n * WEEK for n in range(3)]
