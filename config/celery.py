@@ -9,7 +9,9 @@ from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
-app = Celery("tandem")
+# Celery's Django fix-up, keeping the database connection between tasks
+# (config/celery_connections.py says why).
+app = Celery("tandem", fixups=["config.celery_connections:fixup"])
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -15,19 +15,25 @@ def test_embedded_default_uses_a_generated_secret_key_kept_out_of_git():
     assert len(settings.SECRET_KEY) >= 50
 
 
-def _caches_with(cache_url: str | None) -> str:
-    environment = {k: v for k, v in os.environ.items() if k != "CACHE_URL"}
-    if cache_url is not None:
-        environment["CACHE_URL"] = cache_url
+def _shown_by_base_settings(expression: str, *, variable: str, value: str | None) -> str:
+    """What a process on the base settings prints for ``expression`` (or its error), with
+    the environment variable ``variable`` set to ``value`` (None: unset)."""
+    environment = {k: v for k, v in os.environ.items() if k != variable}
+    if value is not None:
+        environment[variable] = value
     environment["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     shown = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; print(settings.CACHES)"],
+        [sys.executable, "-c", f"from django.conf import settings; print({expression})"],
         env=environment,
         capture_output=True,
         text=True,
         check=False,
     )
     return shown.stdout + shown.stderr
+
+
+def _caches_with(cache_url: str | None) -> str:
+    return _shown_by_base_settings("settings.CACHES", variable="CACHE_URL", value=cache_url)
 
 
 def test_the_cache_is_per_process_unless_cache_url_names_a_shared_one():
@@ -41,6 +47,31 @@ def test_the_cache_is_per_process_unless_cache_url_names_a_shared_one():
 @pytest.mark.parametrize("url", ["nonsense://x", "memcache"])
 def test_a_cache_url_that_names_no_cache_is_refused_with_its_scheme(url: str):
     assert "Invalid cache schema" in _caches_with(url)
+
+
+def _connection_age_with(value: str | None) -> str:
+    database = "settings.DATABASES['default']"
+    return _shown_by_base_settings(
+        f"{database}['CONN_MAX_AGE'], {database}['CONN_HEALTH_CHECKS']",
+        variable="DATABASE_CONN_MAX_AGE",
+        value=value,
+    )
+
+
+@pytest.mark.parametrize(("value", "kept"), [(None, "300"), ("600", "600"), ("0", "0")])
+def test_a_database_connection_is_kept_for_database_conn_max_age_and_checked(
+    value: str | None, kept: str
+):
+    """A process keeps its connection between requests and tasks for DATABASE_CONN_MAX_AGE
+    seconds (config/celery_connections.py), checking first that the server still has it."""
+    assert _connection_age_with(value).strip() == f"{kept} True"
+
+
+@pytest.mark.parametrize("value", ["five minutes", "-1", "1.5", ""])
+def test_a_database_conn_max_age_that_is_no_whole_number_of_seconds_is_refused(value: str):
+    shown = _connection_age_with(value)
+    assert "DATABASE_CONN_MAX_AGE must be a whole number of seconds, 0 or more" in shown
+    assert f"not {value!r}." in shown
 
 
 @pytest.mark.django_db

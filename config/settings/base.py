@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from tandem.google_location import emulator_url
 
@@ -104,9 +105,31 @@ TEMPLATES = [
     },
 ]
 
+
+def _connection_max_age() -> int:
+    """DATABASE_CONN_MAX_AGE, whole seconds, 0 or more; the process stops naming it otherwise."""
+    given = env.str("DATABASE_CONN_MAX_AGE", default="300")
+    if given.strip().isdecimal():
+        return int(given)
+    raise ImproperlyConfigured(
+        "DATABASE_CONN_MAX_AGE must be a whole number of seconds, 0 or more (0 closes the "
+        f"database connection after every request and task), not {given!r}."
+    )
+
+
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'tandem.sqlite3'}"),
 }
+# A process keeps its database connection for up to CONN_MAX_AGE seconds, instead of
+# opening one per request and per Celery task (on PostgreSQL 0.85 ms of CPU and 6.7 ms of
+# wall time each: docs/benchmarks.md). The worker's tasks close old connections as requests
+# do (config/celery_connections.py); with health checks, a connection the server dropped
+# meanwhile is found by the next request or task and replaced before its first query.
+# The web app keeps one per waitress thread (a fixed pool); Django's development server
+# still closes its connections after each request.
+# https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-connections
+DATABASES["default"]["CONN_MAX_AGE"] = _connection_max_age()
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web app read while a sync worker writes; IMMEDIATE takes the write lock
     # at BEGIN so two writers queue instead of failing with "database is locked" mid-way.

@@ -13,6 +13,11 @@ STORAGES = {
 ALLOWED_HOSTS = ["*"]
 # Sync requests are queued in memory: no broker file, no worker; tests read the queue state.
 CELERY_BROKER_URL = "memory://"
+# Connections close after each request, as before: servers a test runs in its own threads
+# (waitress in tests/deploy) would keep theirs open past the test otherwise, and PostgreSQL
+# will not drop a test database still in use. A real worker started by a test runs the
+# base settings, which keep its connection (tests/sync/test_worker_connections.py).
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a real Celery worker started by a test (tests/sync/test_worker.py)
     # and threads racing for the lock see the same database. One per test process, so

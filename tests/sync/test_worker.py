@@ -116,7 +116,9 @@ def _running_worker(
     *,
     pool: str = "solo",
     extra_env: dict[str, str] | None = None,
+    include: tuple[str, ...] = (),
 ) -> Iterator[Worker]:
+    """A worker on a queue of its own; ``include``: modules of further tasks it imports."""
     queue = f"tandem-test-{uuid.uuid4().hex[:12]}"  # other runs may share the Redis database
     env = {
         **os.environ,
@@ -143,6 +145,7 @@ def _running_worker(
                 *("--pool", pool, "--concurrency", "1", "--queues", queue),
                 *("--loglevel", "INFO", "--without-heartbeat", "--without-mingle"),
                 *("--without-gossip", "--hostname", f"{queue}@%h"),
+                *(option for module in include for option in ("--include", module)),
             ],
             cwd=ROOT,
             env=env,
