@@ -3,8 +3,8 @@
 Same set-up as ``import`` (emulator in a process of its own, same listing, same client,
 the engine's prefetch thread). Each page's rows are built straight from the JSON, with no
 reading, mapping, validation or planning, then written with one ``executemany`` per table
-in one transaction per page: the three rows a new event costs (meeting, link, import
-record), then the same without the import record. An import cannot be faster than this on
+in one transaction per page: the two rows a new event costs (the meeting with its import
+key, its link), then the same without the key. An import cannot be faster than this on
 the same machine; its ratio to plain paging is what the engine's own work must fit under
 1.5x. The rows are not meant to be read back (times are stored as Google sent them).
 """
@@ -21,13 +21,12 @@ from sync_scenarios import page_through, world_process
 MEETING = (
     'id, owner_id, subject, all_day, start, "end", time_zone, description, location, '
     "visibility, recurrence, is_cancelled_occurrence, read_only, created_at, updated_at, "
-    "version"
+    "version, import_key"
 )
 LINK = (
     "owner_id, meeting_id, google_sub, calendar_id, event_id, ical_uid, origin, etag, base, "
     "base_version, leaving, updated_at"
 )
-IMPORT = "import_key, meeting_id, owner_id"
 
 
 def _insert(table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
@@ -39,7 +38,7 @@ def _insert(table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
-def _write_pages(user_id: int, calendar_id: str, *, import_records: bool) -> float:
+def _write_pages(user_id: int, calendar_id: str, *, import_keys: bool) -> float:
     from django.db import transaction
     from django.utils import timezone
 
@@ -59,7 +58,7 @@ def _write_pages(user_id: int, calendar_id: str, *, import_records: bool) -> flo
         with transaction.atomic():
             items = page.items
             ids = pks_reserve(model=Meeting, count=len(items))
-            meetings, links, imports = [], [], []
+            meetings, links = [], []
             for meeting_id, event in zip(ids, items, strict=True):
                 start, end = event["start"], event["end"]
                 meetings.append(
@@ -80,6 +79,7 @@ def _write_pages(user_id: int, calendar_id: str, *, import_records: bool) -> flo
                         now,
                         now,
                         1,
+                        f"{calendar_id}/{event['id']}" if import_keys else None,
                     )
                 )
                 base = {  # the shape and size of the engine's base copy
@@ -108,11 +108,8 @@ def _write_pages(user_id: int, calendar_id: str, *, import_records: bool) -> flo
                         now,
                     )
                 )
-                imports.append((f"{calendar_id}/{event['id']}", meeting_id, user_id))
             _insert("meetings_meeting", MEETING, meetings)
             _insert("sync_eventlink", LINK, links)
-            if import_records:
-                _insert("sync_importedmeeting", IMPORT, imports)
     return time.perf_counter() - started
 
 
@@ -123,7 +120,7 @@ def _empty(user_id: int) -> None:
 
     from tandem.meetings.models import Meeting
 
-    Meeting.objects.filter(owner_id=user_id).delete()  # links and import records cascade
+    Meeting.objects.filter(owner_id=user_id).delete()  # links cascade
     with connection.cursor() as cursor:
         cursor.execute("VACUUM")
 
@@ -140,13 +137,13 @@ def floor_run(*, events: int, reps: int) -> bool:
         paging = [page_through(user)[0] for _ in range(reps * 2)]
         median = statistics.median(paging)
         print(f"  plain paging median {median * 1000:.0f} ms ({len(paging)} runs)")
-        for records in (True, False):
+        for keys in (True, False):
             took = []
             for _ in range(reps):
                 _empty(user.user_id)
-                took.append(_write_pages(user.user_id, user.calendar_id, import_records=records))
+                took.append(_write_pages(user.user_id, user.calendar_id, import_keys=keys))
             middle = statistics.median(took)
-            rows = "meeting, link and import record" if records else "meeting and link"
+            rows = "meeting with its import key and a link" if keys else "meeting and a link"
             print(
                 f"  paging + writing a {rows} per event, nothing else: median {middle * 1000:.0f}"
                 f" ms (runs: {', '.join(f'{t * 1000:.0f}' for t in took)}), "

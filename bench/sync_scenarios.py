@@ -42,7 +42,6 @@ from tandem.fakegoogle import CALENDAR_SCOPE, FakeGoogle
 CRM_TABLES = (
     '"meetings_meeting"',
     '"sync_eventlink"',
-    '"sync_importedmeeting"',
     '"sync_syncconflict"',
 )
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tandem.bulk import pks_reserve, rows_insert
 from tandem.meetings.models import Meeting
-from tandem.sync.models import EventLink, ImportedMeeting
+from tandem.sync.models import EventLink
 
 pytestmark = pytest.mark.django_db
 
@@ -35,35 +35,38 @@ def _link_row(owner: User, meeting: Meeting) -> dict[str, object]:
     }
 
 
+def _imported(owner: User, keys: list[str]) -> list[dict[str, object]]:
+    """Meeting rows the sync imports, each with its event's key (unique per owner)."""
+    now = timezone.now()
+    return [
+        {
+            "owner_id": owner.pk,
+            "import_key": key,
+            "start": now,
+            "end": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for key in keys
+    ]
+
+
 def test_rows_are_inserted_with_their_values_and_the_defaults_of_the_others():
     owner = User.objects.create_user("ann")
-    first, second = _meetings(owner, 2)
     with transaction.atomic():
-        rows_insert(
-            model=ImportedMeeting,
-            rows=[
-                {"owner_id": owner.pk, "meeting_id": first.pk, "import_key": "cal/a"},
-                {"owner_id": owner.pk, "meeting_id": second.pk, "import_key": "cal/b"},
-            ],
-        )
-    assert dict(ImportedMeeting.objects.values_list("import_key", "meeting_id")) == {
-        "cal/a": first.pk,
-        "cal/b": second.pk,
-    }
+        rows_insert(model=Meeting, rows=_imported(owner, ["cal/a", "cal/b"]))
+    assert sorted(
+        Meeting.objects.values_list("import_key", "subject", "time_zone", "version", "recurrence")
+    ) == [("cal/a", "", "UTC", 1, []), ("cal/b", "", "UTC", 1, [])]
 
 
 def test_a_unique_key_written_twice_is_djangos_integrity_error_on_every_database():
     """The COPY path wrote through psycopg's own cursor, so PostgreSQL's unique violation
     came out as psycopg.IntegrityError, which code catching Django's error missed."""
     owner = User.objects.create_user("ann")
-    first, second = _meetings(owner, 2)
-    twice = [
-        {"owner_id": owner.pk, "meeting_id": first.pk, "import_key": "cal/same"},
-        {"owner_id": owner.pk, "meeting_id": second.pk, "import_key": "cal/same"},
-    ]
     with pytest.raises(IntegrityError), transaction.atomic():
-        rows_insert(model=ImportedMeeting, rows=twice)
-    assert not ImportedMeeting.objects.exists()  # all or nothing
+        rows_insert(model=Meeting, rows=_imported(owner, ["cal/same", "cal/same"]))
+    assert not Meeting.objects.exists()  # all or nothing
 
 
 def test_json_columns_read_back_as_written_whatever_their_text():

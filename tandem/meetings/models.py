@@ -107,6 +107,17 @@ class Meeting(models.Model):
     # Meetings from Google calendars the user cannot write are shown but not editable.
     read_only = models.BooleanField(default=False)
 
+    # Which Google event the sync first made this meeting from ("<calendar id>/<event id>"),
+    # kept when its link goes, so a replayed import finds the meeting instead of copying it.
+    # Written by the sync only, through services (meetings_import_bulk, import_key_record,
+    # import_key_forget); never a change of the meeting: no version, no updated_at. A column
+    # of the meeting rather than a row of its own, so an imported event costs one row and
+    # one foreign key fewer (issue 11, a first import's last page: docs/benchmarks.md).
+    # NULL, not "": a meeting made in the CRM has no key, as CrmMeeting.import_key is None.
+    import_key = models.CharField(  # noqa: DJ001
+        max_length=2100, null=True, blank=True, editable=False
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -142,6 +153,13 @@ class Meeting(models.Model):
             models.Index(fields=["owner", "updated_at"], name="meeting_owner_changed"),
         ]
         constraints = [
+            # One meeting per imported event and user (the key is unique per user only:
+            # two users may share a calendar). Partial: a meeting made in the CRM has none.
+            models.UniqueConstraint(
+                fields=["owner", "import_key"],
+                name="meeting_one_per_import",
+                condition=models.Q(import_key__isnull=False),
+            ),
             # Zero-length meetings (end == start: reminders, deadlines) exist in Google too
             # (issue 12, must-have 6); the rules (meetings/rules.py) say the same.
             models.CheckConstraint(

@@ -166,12 +166,21 @@ def meeting_create(
     origin: str = "crm",
     read_only: bool = False,
     split_from: Meeting | None = None,
+    import_key: str | None = None,
 ) -> Meeting:
     """``split_from``: the series whose following occurrences this new series takes over
-    ("this and following events", series_edits.series_split)."""
+    ("this and following events", series_edits.series_split). ``import_key``: the Google
+    event the sync makes it from (Meeting.import_key); the key's unique constraint refuses
+    a second meeting for it with an IntegrityError."""
     if split_from is not None and split_from.owner_id != owner.pk:
         raise ValidationError("A series can only be cut from a series of the same owner.")
-    meeting = Meeting(owner=owner, read_only=read_only, split_from=split_from, **normalised(data))
+    meeting = Meeting(
+        owner=owner,
+        read_only=read_only,
+        split_from=split_from,
+        import_key=import_key,
+        **normalised(data),
+    )
     validate_lengths(meeting)
     if origin == "crm":
         _check_rule_of_a_person(meeting, changed=MEETING_FIELDS)
@@ -371,6 +380,7 @@ class ImportedRow:
     ``hides_occurrence`` makes it a row that only hides a cancelled occurrence."""
 
     values: dict[str, Any]
+    import_key: str
     read_only: bool = False
     series_id: int | None = None
     original_start: datetime | None = None
@@ -398,12 +408,36 @@ def meetings_import_bulk(*, owner: User, now: datetime, rows: list[ImportedRow])
                 "series_id": row.series_id,
                 "original_start": row.original_start,
                 "is_cancelled_occurrence": row.hides_occurrence,
+                "import_key": row.import_key,
                 **row.values,
             }
             for meeting_id, row in zip(ids, rows, strict=True)
         ],
     )
     return ids
+
+
+def import_key_record(*, owner: User, meeting_id: int, import_key: str) -> bool:
+    """The meeting was made from the Google event ``import_key`` (a row the sync placed on
+    an occurrence before). Not a change of the meeting: no version, no announcement, and
+    ``updated_at`` stays (what the sync's outbound look starts from). False when the user
+    has no such meeting; an IntegrityError when another meeting holds the key."""
+    rows = Meeting.objects.filter(owner=owner, pk=meeting_id)
+    return rows.update(import_key=import_key) == 1
+
+
+def import_key_forget(
+    *, owner: User, meeting_ids: Iterable[int] | None = None, imported_from: str | None = None
+) -> None:
+    """The meetings (by id, or every one imported from the calendar ``imported_from``) stop
+    standing for the Google events they were made from; the user keeps them as the CRM's
+    own. Not a change of the meetings, as ``import_key_record``."""
+    rows = Meeting.objects.filter(owner=owner, import_key__isnull=False)
+    if meeting_ids is not None:
+        rows = rows.filter(pk__in=list(meeting_ids))
+    if imported_from is not None:
+        rows = rows.filter(import_key__startswith=f"{imported_from}/")
+    rows.update(import_key=None)
 
 
 def hiding_rows_delete(
@@ -422,7 +456,7 @@ def hiding_rows_delete(
     if series_id is not None:
         rows = rows.filter(series_id=series_id)
     if imported_from is not None:
-        rows = rows.filter(import_record__import_key__startswith=f"{imported_from}/")
+        rows = rows.filter(import_key__startswith=f"{imported_from}/")
     deleted, _ = rows.delete()
     return deleted
 

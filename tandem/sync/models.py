@@ -56,7 +56,7 @@ class EventLink(models.Model):
     # Indexed by the unique key below (whose prefix is owner, google_sub, calendar_id). No
     # database constraint: the owner repeats the meeting's, whose own key is checked, and on
     # PostgreSQL each constraint is a deferred check of every row at commit (with
-    # ImportedMeeting's, 8 of a 2,500-event page's 31 ms of commit: docs/benchmarks.md,
+    # the import records' of then, 8 of a 2,500-event page's 31 ms of commit: docs/benchmarks.md,
     # issue 11, sixth session). Django still cascades a user's deletion to these rows.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False, db_constraint=False
@@ -191,31 +191,6 @@ class SyncConflict(models.Model):
 
     def __str__(self) -> str:
         return f"Conflict on {self.field} of meeting {self.meeting_id}"
-
-
-class ImportedMeeting(models.Model):
-    """Which Google event a meeting was created from ("<calendar id>/<event id>"), kept even
-    when its link is lost, so a replayed import finds the meeting instead of copying it."""
-
-    # Indexed by the unique (owner, import_key) constraint below, not on its own. No database
-    # constraint, as EventLink.owner: it repeats the meeting's.
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False, db_constraint=False
-    )
-    # The meeting is the key (one record per meeting): no key of its own, whose sequence and
-    # index each imported row would feed (issue 11, a first import's pages).
-    meeting = models.OneToOneField(
-        Meeting, on_delete=models.CASCADE, related_name="import_record", primary_key=True
-    )
-    import_key = models.CharField(max_length=2100)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["owner", "import_key"], name="one_meeting_per_import")
-        ]
-
-    def __str__(self) -> str:
-        return self.import_key
 
 
 class StaleChannel(models.Model):

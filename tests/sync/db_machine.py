@@ -27,7 +27,6 @@ from tandem.sync.engine import sync_user_now
 from tandem.sync.engine.context import WINDOW
 from tandem.sync.models import (
     EventLink,
-    ImportedMeeting,
     Installation,
     SyncConflict,
     SyncRun,
@@ -931,11 +930,11 @@ class ConvergenceMachine(RuleBasedStateMachine):
         key = (calendar_id, event["id"])
         if key in self.meeting_of_event:
             return self.meeting_of_event[key]
-        imported = ImportedMeeting.objects.filter(
+        imported = Meeting.objects.filter(
             owner=self.world.user, import_key=f"{calendar_id}/{event['id']}"
         ).first()
         if imported is not None:
-            return imported.meeting_id
+            return imported.pk
         return ("event", calendar_id, event["id"])
 
     def _resolve(self, item: Item) -> Item:
@@ -987,7 +986,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
 
     def _hidden(self, meeting: Meeting) -> bool:
         """A CRM meeting that has no place in Google: private while private sync is off."""
-        imported = ImportedMeeting.objects.filter(meeting=meeting).exists()
+        imported = Meeting.objects.filter(pk=meeting.pk, import_key__isnull=False).exists()
         return meeting_fields(meeting).is_private and not self.private_sync and not imported
 
     def _belongs_in_google(self, meeting: Meeting) -> bool:

@@ -70,7 +70,7 @@ from typing import Any
 from django.contrib.auth.models import User
 
 from tandem.meetings.models import Meeting
-from tandem.sync.models import EventLink, ImportedMeeting, SyncConflict
+from tandem.sync.models import EventLink, SyncConflict
 
 # The model's own copy of the documented constants.
 UNTITLED = "(No title)"
@@ -399,9 +399,7 @@ def _window_start(world: World) -> datetime:
 def predict(world: World) -> Prediction:
     window = _window_start(world)
     meetings = {m.pk: m for m in Meeting.objects.filter(owner=world.user)}
-    imported = dict(
-        ImportedMeeting.objects.filter(owner=world.user).values_list("meeting_id", "import_key")
-    )
+    imported = {m.pk: m.import_key for m in meetings.values() if m.import_key is not None}
     links = list(EventLink.objects.filter(owner=world.user))
     linked_meetings = {link.meeting_id for link in links}
     events = {cal: world.events(cal) for cal in world.synced}

@@ -40,7 +40,7 @@ from tandem.sync.adapters.crm import meeting_fields
 from tandem.sync.adapters.serialize import fields_from_json
 from tandem.sync.core.fields import TimedMoment
 from tandem.sync.core.identity import MARKER_KEY
-from tandem.sync.models import EventLink, ImportedMeeting
+from tandem.sync.models import EventLink
 from tests.sync.db_machine import CALENDARS, READ_ONLY_CALENDAR_ID, ConvergenceMachine, Item
 from tests.sync.prop_support import (
     CALENDAR_ZONES,
@@ -98,6 +98,11 @@ def _moved_bound(bound: dict[str, Any], minutes: int) -> dict[str, Any]:
     at = datetime.fromisoformat(bound["dateTime"].replace("Z", "+00:00"))
     moved = {"dateTime": (at + timedelta(minutes=minutes)).isoformat()}
     return moved | ({"timeZone": bound["timeZone"]} if "timeZone" in bound else {})
+
+
+def _imported(meeting: Meeting) -> bool:
+    """Whether the meeting stands for a Google event it was made from (read afresh)."""
+    return Meeting.objects.filter(pk=meeting.pk, import_key__isnull=False).exists()
 
 
 class SeriesMachine(ConvergenceMachine):
@@ -807,7 +812,7 @@ class SeriesMachine(ConvergenceMachine):
                     continue  # Near or before the window: no prediction.
                 row_link = EventLink.objects.filter(meeting=row).first()
                 if row_link is None:
-                    changed = not ImportedMeeting.objects.filter(meeting=row).exists()
+                    changed = not _imported(row)
                 else:
                     changed = meeting_fields(row) != fields_from_json(row_link.base)
                 if changed:
@@ -872,7 +877,7 @@ class SeriesMachine(ConvergenceMachine):
         """An occurrence row follows its series: one of a series imported from Google is an
         edit of an imported meeting (written back, private or not)."""
         series = meeting.series
-        if series is not None and ImportedMeeting.objects.filter(meeting=series).exists():
+        if series is not None and _imported(series):
             return False
         return super()._hidden(meeting)
 

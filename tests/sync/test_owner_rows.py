@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from tandem.meetings.models import Meeting
-from tandem.sync.models import EventLink, ImportedMeeting
+from tandem.sync.models import EventLink
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,12 @@ pytestmark = pytest.mark.django_db
 def _imported(owner: User, event_id: str) -> Meeting:
     now = timezone.now()
     meeting = Meeting.objects.create(
-        owner=owner, subject=event_id, start=now, end=now, time_zone="UTC"
+        owner=owner,
+        subject=event_id,
+        start=now,
+        end=now,
+        time_zone="UTC",
+        import_key=f"cal/{event_id}",
     )
     EventLink.objects.create(
         owner=owner,
@@ -27,18 +32,15 @@ def _imported(owner: User, event_id: str) -> Meeting:
         event_id=event_id,
         origin=EventLink.Origin.GOOGLE,
     )
-    ImportedMeeting.objects.create(owner=owner, meeting=meeting, import_key=f"cal/{event_id}")
     return meeting
 
 
-def test_deleting_a_user_removes_their_links_and_import_records_and_no_one_elses():
+def test_deleting_a_user_removes_their_imported_meetings_and_links_and_no_one_elses():
     ann, bob = User.objects.create_user("ann"), User.objects.create_user("bob")
     _imported(ann, "e1")
     _imported(ann, "e2")
     kept = _imported(bob, "e3")
     ann.delete()
     assert list(EventLink.objects.values_list("owner_id", "meeting_id")) == [(bob.pk, kept.pk)]
-    assert list(ImportedMeeting.objects.values_list("owner_id", "meeting_id")) == [
-        (bob.pk, kept.pk)
-    ]
+    assert list(Meeting.objects.values_list("import_key", flat=True)) == ["cal/e3"]
     assert list(Meeting.objects.values_list("pk", flat=True)) == [kept.pk]

@@ -3,7 +3,6 @@ services with origin "sync" (so the engine's own writes do not trigger another p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +14,8 @@ from django.db.models import Q
 from tandem.meetings.models import Meeting, may_end_after
 from tandem.meetings.services import (
     MeetingInput,
+    import_key_forget,
+    import_key_record,
     meeting_create,
     meeting_delete,
     meeting_mark_read_only,
@@ -31,7 +32,7 @@ from tandem.sync.core.fields import (
 )
 from tandem.sync.core.sides import NotFound, PreconditionFailed, SideError
 from tandem.sync.core.state import CrmMeeting
-from tandem.sync.models import EventLink, ImportedMeeting
+from tandem.sync.models import EventLink
 
 
 def meeting_fields(meeting: Meeting) -> MeetingFields:
@@ -73,11 +74,7 @@ def _series_is_private_and_ours(meeting: Meeting) -> bool:
     if meeting.series_id is None:
         return False
     series = meeting.series
-    return (
-        series is not None
-        and series.is_private
-        and not ImportedMeeting.objects.filter(meeting_id=series.pk).exists()
-    )
+    return series is not None and series.is_private and series.import_key is None
 
 
 def meeting_input(fields: MeetingFields, *, all_day_zone: str) -> MeetingInput:
@@ -93,13 +90,6 @@ class DjangoCrm:
         self.all_day_zone = all_day_zone
         self.window_start = window_start
 
-    def _import_keys(self, meeting_ids: Iterable[int]) -> dict[int, str]:
-        return dict(
-            ImportedMeeting.objects.filter(
-                owner=self.user, meeting_id__in=list(meeting_ids)
-            ).values_list("meeting_id", "import_key")
-        )
-
     def list_meetings(self) -> list[CrmMeeting]:
         # In the window, or linked whatever its dates (its event is synced; left out, the
         # meeting would read as deleted in the CRM).
@@ -109,22 +99,21 @@ class DjangoCrm:
                 may_end_after(self.window_start) | Q(pk__in=linked)
             )
         )
-        keys = self._import_keys(m.pk for m in meetings)
-        return [crm_meeting(m, import_key=keys.get(m.pk)) for m in meetings]
+        return [crm_meeting(m, import_key=m.import_key) for m in meetings]
 
     def get(self, meeting_id: int) -> CrmMeeting:
         try:
             meeting = Meeting.objects.get(owner=self.user, pk=meeting_id)
         except Meeting.DoesNotExist:
             raise NotFound(f"Meeting {meeting_id} does not exist.") from None
-        return crm_meeting(meeting, import_key=self._import_keys([meeting_id]).get(meeting_id))
+        return crm_meeting(meeting, import_key=meeting.import_key)
 
     def create_meeting(
         self, *, fields: MeetingFields, import_key: str, read_only: bool
     ) -> CrmMeeting:
-        existing = ImportedMeeting.objects.filter(owner=self.user, import_key=import_key).first()
+        existing = self._imported(import_key)
         if existing is not None:
-            return self.get(existing.meeting_id)
+            return crm_meeting(existing, import_key=import_key)
         try:
             with transaction.atomic():
                 meeting = meeting_create(
@@ -132,17 +121,19 @@ class DjangoCrm:
                     data=meeting_input(fields, all_day_zone=self.all_day_zone),
                     origin="sync",
                     read_only=read_only,
-                )
-                ImportedMeeting.objects.create(
-                    owner=self.user, meeting=meeting, import_key=import_key
+                    import_key=import_key,
                 )
         except ValidationError as error:
             raise SideError(f"The CRM refused the meeting: {error.messages}") from error
         except IntegrityError:
             # Created meanwhile by another run of the same import: that one stands.
-            existing = ImportedMeeting.objects.get(owner=self.user, import_key=import_key)
-            return self.get(existing.meeting_id)
+            existing = self._imported(import_key)
+            assert existing is not None  # the key's unique constraint refused ours
+            return crm_meeting(existing, import_key=import_key)
         return crm_meeting(meeting, import_key=import_key)
+
+    def _imported(self, import_key: str) -> Meeting | None:
+        return Meeting.objects.filter(owner=self.user, import_key=import_key).first()
 
     def _locked(self, meeting_id: int, expected_version: int | None) -> Meeting:
         try:
@@ -190,7 +181,7 @@ class DjangoCrm:
         rows = (
             Meeting.objects.filter(owner=self.user, series=series, original_start__isnull=False)
             .exclude(pk__in=EventLink.objects.filter(owner=self.user).values("meeting_id"))
-            .exclude(pk__in=ImportedMeeting.objects.filter(owner=self.user).values("meeting_id"))
+            .filter(import_key__isnull=True)
         )
         return frozenset(rows.values_list("pk", flat=True))
 
@@ -204,17 +195,14 @@ class DjangoCrm:
         return self.get(meeting_id)
 
     def forget_import(self, *, meeting_id: int) -> None:
-        ImportedMeeting.objects.filter(owner=self.user, meeting_id=meeting_id).delete()
+        import_key_forget(owner=self.user, meeting_ids=[meeting_id])
 
     def import_recorded(self, *, import_key: str) -> bool:
-        return bool(ImportedMeeting.objects.filter(owner=self.user, import_key=import_key).exists())
+        return Meeting.objects.filter(owner=self.user, import_key=import_key).exists()
 
     def record_import(self, *, meeting_id: int, import_key: str) -> None:
-        if not Meeting.objects.filter(owner=self.user, pk=meeting_id).exists():
+        if not import_key_record(owner=self.user, meeting_id=meeting_id, import_key=import_key):
             raise NotFound(f"Meeting {meeting_id} does not exist.")
-        ImportedMeeting.objects.create(
-            owner=self.user, meeting_id=meeting_id, import_key=import_key
-        )
 
     def discard_occurrence_row(self, *, meeting_id: int) -> None:
         try:
@@ -227,7 +215,7 @@ class DjangoCrm:
             with transaction.atomic():
                 meeting = occurrence_detach(meeting=self._locked(meeting_id, expected_version))
                 # The CRM's meeting now: never taken for the event it was imported from.
-                ImportedMeeting.objects.filter(owner=self.user, meeting=meeting).delete()
+                import_key_forget(owner=self.user, meeting_ids=[meeting.pk])
         except ValidationError as error:
             raise SideError(
                 f"The CRM refused to detach the occurrence: {error.messages}"

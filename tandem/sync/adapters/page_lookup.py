@@ -19,7 +19,7 @@ from tandem.sync.core.identity import event_id_for_meeting, looks_like_ours
 from tandem.sync.core.occurrence_slots import crm_original
 from tandem.sync.core.pairing import Listed, PageLookup, SeriesRow
 from tandem.sync.core.state import CrmMeeting
-from tandem.sync.models import EventLink, ImportedMeeting
+from tandem.sync.models import EventLink
 
 
 @dataclass
@@ -71,12 +71,14 @@ class DjangoPageLookup:
             found.links = {event_id: link_from_row(row) for event_id, row in link_rows.items()}
         unlinked = [entry for entry in listed if entry.event.event_id not in link_rows]
         if lookups:
-            found.imports = dict(
-                ImportedMeeting.objects.filter(
+            found.imports = {
+                key: pk
+                for key, pk in Meeting.objects.filter(
                     owner=user,
                     import_key__in=[f"{cal}/{entry.event.event_id}" for entry in unlinked],
-                ).values_list("import_key", "meeting_id")
-            )
+                ).values_list("import_key", "pk")
+                if key is not None  # the filter's; typed as the column
+            }
         ical_uids = {str(e.raw.get("iCalUID")) for e in unlinked if e.raw.get("iCalUID")}
         if ical_uids and self._any_links_elsewhere():
             found.linked_elsewhere = set(
@@ -119,13 +121,6 @@ class DjangoPageLookup:
                 .exclude(owner=user)
                 .values_list("pk", flat=True)
             )
-        import_keys = {meeting_id: key for key, meeting_id in found.imports.items()}
-        if rows.keys() - import_keys.keys():
-            import_keys |= dict(
-                ImportedMeeting.objects.filter(
-                    owner=user, meeting_id__in=rows.keys() - import_keys.keys()
-                ).values_list("meeting_id", "import_key")
-            )
         paired = (set(found.imports.values()) | markers | set(found.ours.values())) & rows.keys()
         if paired:
             # Paired by import record, marker or id, but held by a link already: a copy.
@@ -135,7 +130,7 @@ class DjangoPageLookup:
                 ).values_list("meeting_id", flat=True)
             )
         found.meetings = {
-            pk: crm_meeting(row, import_key=import_keys.get(pk)) for pk, row in rows.items()
+            pk: crm_meeting(row, import_key=row.import_key) for pk, row in rows.items()
         }
         cancelled_series = {
             link_rows[entry.event.event_id].meeting_id
@@ -179,7 +174,7 @@ class DjangoPageLookup:
                 is_cancelled_occurrence=False,
             )
             .exclude(pk__in=EventLink.objects.filter(owner=self.user).values("meeting_id"))
-            .exclude(pk__in=ImportedMeeting.objects.filter(owner=self.user).values("meeting_id"))
+            .filter(import_key__isnull=True)
             .order_by("pk")
             .values_list("series_id", "pk", "end", "read_only")
         ):
@@ -221,9 +216,7 @@ class DjangoPageLookup:
                         owner=self.user, google_sub=self.google_sub
                     ).values("meeting_id")
                 )
-                .exclude(
-                    pk__in=ImportedMeeting.objects.filter(owner=self.user).values("meeting_id")
-                )
+                .filter(import_key__isnull=True)
                 .order_by()
                 .values_list("pk", flat=True)
             )
@@ -275,15 +268,11 @@ class DjangoPageLookup:
             EventLink.objects.filter(owner=self.user, meeting_id__in=ids).values_list(
                 "meeting_id", flat=True
             )
-        ) | set(
-            ImportedMeeting.objects.filter(owner=self.user, meeting_id__in=ids).values_list(
-                "meeting_id", flat=True
-            )
         )
         return {
             (row.series_id, row.original_start): crm_meeting(row, import_key=None)  # type: ignore[misc]
             for row in rows
-            if row.pk not in known
+            if row.pk not in known and row.import_key is None
         }
 
 

@@ -38,7 +38,7 @@ from tandem.sync.engine.context import CalendarPlan, RunContext
 from tandem.sync.engine.parts import pass_parts
 from tandem.sync.engine.prefetch import pages_ahead
 from tandem.sync.engine.records import conflict_rows, record_report
-from tandem.sync.models import CalendarSyncState, EventLink, ImportedMeeting, SyncConflict
+from tandem.sync.models import CalendarSyncState, EventLink, SyncConflict
 from tandem.sync.run_records import unwaited_if_nothing_written
 
 P = TypeVar("P")
@@ -130,7 +130,7 @@ class DjangoInboundStore:
         ignore case) only costs the lookups."""
         return (
             self._links().exists()
-            or ImportedMeeting.objects.filter(
+            or Meeting.objects.filter(
                 owner=self.ctx.user, import_key__startswith=f"{self.calendar_id}/"
             ).exists()
         )
@@ -276,7 +276,7 @@ class DjangoInboundStore:
         zone = self.ctx.all_day_zone
         replaced = [new.replaces for new in creates if new.replaces is not None]
         if replaced:
-            # With their import records, whose keys the new rows take over.
+            # With their import keys, which the new rows take over.
             hiding_rows_delete(owner=self.ctx.user, pks=replaced)
         ids = meetings_import_bulk(
             owner=self.ctx.user,
@@ -284,23 +284,13 @@ class DjangoInboundStore:
             rows=[
                 ImportedRow(
                     values=meeting_values_from_fields(new.fields, all_day_zone=zone),
+                    import_key=f"{cal}/{new.event.event_id}",
                     read_only=new.read_only,
                     series_id=new.series_id,
                     original_start=new.original_start,
                     hides_occurrence=new.cancelled_occurrence,
                 )
                 for new in creates
-            ],
-        )
-        rows_insert(
-            model=ImportedMeeting,
-            rows=[
-                {
-                    "owner_id": owner_id,
-                    "meeting_id": meeting_id,
-                    "import_key": f"{cal}/{new.event.event_id}",
-                }
-                for meeting_id, new in zip(ids, creates, strict=True)
             ],
         )
         google_sub = self.ctx.google_sub

@@ -17,7 +17,7 @@ from tandem.sync.core.fields import MeetingFields, Moment, TimedMoment
 from tandem.sync.core.occurrence_slots import slot_fields
 from tandem.sync.core.state import OccurrenceRow
 from tandem.sync.engine.context import RunContext
-from tandem.sync.models import EventLink, ImportedMeeting
+from tandem.sync.models import EventLink
 
 # The user's occurrence rows of live series: an idle run's statement, built and compiled
 # once per process (tandem/compiled_queries.py).
@@ -78,12 +78,8 @@ def _unpushed(ctx: RunContext) -> list[Meeting]:
         EventLink.objects.filter(
             owner=ctx.user, google_sub=ctx.google_sub, meeting_id__in=ids
         ).values_list("meeting_id", flat=True)
-    ) | set(
-        ImportedMeeting.objects.filter(owner=ctx.user, meeting_id__in=ids).values_list(
-            "meeting_id", flat=True
-        )
     )
-    return [row for row in rows if row.pk not in synced]
+    return [row for row in rows if row.pk not in synced and row.import_key is None]
 
 
 def _in_window(row: Meeting, window_start: datetime) -> bool:

@@ -23,7 +23,7 @@ from tandem.sync.engine.occurrence_rows import unpushed_occurrences
 from tandem.sync.engine.parts import pass_parts
 from tandem.sync.engine.placement import homes_of
 from tandem.sync.engine.records import record_report
-from tandem.sync.models import EventLink, ImportedMeeting
+from tandem.sync.models import EventLink
 
 # Outside a full look, the candidates are the meetings changed since the user's last clean
 # run began, less this margin: a change stamped (the writer's clock) before that run began
@@ -191,15 +191,8 @@ class DjangoOutboundStore:
             found.sort(key=lambda row: row.event_id)
         cached = self.cache
         cached["linked"] = [row.meeting_id for row in found]
-        if not found:
-            return []  # an idle run: no import records to read (nor a queryset to build)
-        keys = dict(
-            ImportedMeeting.objects.filter(
-                owner=self.ctx.user, meeting_id__in=[row.meeting_id for row in found]
-            ).values_list("meeting_id", "import_key")
-        )
         return [
-            (link_from_row(row), crm_meeting(row.meeting, import_key=keys.get(row.meeting_id)))
+            (link_from_row(row), crm_meeting(row.meeting, import_key=row.meeting.import_key))
             for row in found
         ]
 
@@ -217,47 +210,44 @@ class DjangoOutboundStore:
             if not ids:
                 return []
             imported = [
-                row
-                for row in ImportedMeeting.objects.filter(meeting_id__in=ids)
-                .select_related("meeting")
-                .order_by()
-                if row.owner_id == self.ctx.user.pk
-                and row.import_key.startswith(prefix)
-                and row.meeting.deleted_at is None
-                and not row.meeting.is_cancelled_occurrence
+                (meeting, meeting.import_key)
+                for meeting in Meeting.objects.filter(pk__in=ids).order_by()
+                if meeting.owner_id == self.ctx.user.pk
+                and meeting.import_key is not None
+                and meeting.import_key.startswith(prefix)
+                and meeting.deleted_at is None
+                and not meeting.is_cancelled_occurrence
             ]
-            linked = self._linked_meeting_ids([row.meeting_id for row in imported])
+            linked = self._linked_meeting_ids([meeting.pk for meeting, _ in imported])
             restored = [
-                (
-                    crm_meeting(row.meeting, import_key=row.import_key),
-                    row.import_key[len(prefix) :],
-                )
-                for row in imported
-                if row.meeting_id not in linked
+                (crm_meeting(meeting, import_key=key), key[len(prefix) :])
+                for meeting, key in imported
+                if meeting.pk not in linked
             ]
             cached["restored"] = len(restored)
             return restored
         rows = (
-            ImportedMeeting.objects.filter(
+            Meeting.objects.filter(
                 owner=self.ctx.user,
                 import_key__startswith=prefix,
-                meeting__deleted_at=None,
-                meeting__is_cancelled_occurrence=False,
+                deleted_at=None,
+                is_cancelled_occurrence=False,
             )
             # NOT IN (one scan of the account's links, hashed), not NOT EXISTS per import:
             # right after a large import, before PostgreSQL has statistics on the new rows,
             # the planner ran the latter as 10,000 index scans of 10,000 entries (3.8 s).
             .exclude(
-                meeting_id__in=EventLink.objects.filter(
+                pk__in=EventLink.objects.filter(
                     owner=self.ctx.user, google_sub=self.ctx.google_sub
                 ).values("meeting_id")
             )
-            .select_related("meeting")
         )
-        return [
-            (crm_meeting(row.meeting, import_key=row.import_key), row.import_key[len(prefix) :])
-            for row in rows
-        ]
+        restored_rows: list[tuple[CrmMeeting, str]] = []
+        for meeting in rows:
+            key = meeting.import_key
+            assert key is not None  # the filter above
+            restored_rows.append((crm_meeting(meeting, import_key=key), key[len(prefix) :]))
+        return restored_rows
 
     def unpushed(self) -> list[CrmMeeting]:
         """CRM meetings never pushed that may belong in this calendar, each with its home
@@ -288,18 +278,11 @@ class DjangoOutboundStore:
             ]
             pks = [meeting.pk for meeting in candidates]
             linked_ids = self._linked_meeting_ids(pks)
-            imported = {
-                meeting_id
-                for meeting_id, owner_id in ImportedMeeting.objects.filter(meeting_id__in=pks)
-                .order_by()
-                .values_list("meeting_id", "owner_id")
-                if owner_id == self.ctx.user.pk
-            }
             return self._placed(
                 [
                     meeting
                     for meeting in candidates
-                    if meeting.pk not in linked_ids and meeting.pk not in imported
+                    if meeting.pk not in linked_ids and meeting.import_key is None
                 ]
             )
         linked = EventLink.objects.filter(owner=self.ctx.user, google_sub=self.ctx.google_sub)
@@ -312,9 +295,7 @@ class DjangoOutboundStore:
             )
             .may_end_after(self.ctx.window_start)
             .exclude(pk__in=linked.values("meeting_id"))
-            .exclude(
-                pk__in=ImportedMeeting.objects.filter(owner=self.ctx.user).values("meeting_id")
-            )
+            .filter(import_key__isnull=True)
         )
         if not self.calendar.target:
             meetings = meetings.filter(split_from__isnull=False)  # a partial index

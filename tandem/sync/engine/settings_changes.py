@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 
 from django.db import transaction
 
-from tandem.meetings.services import hiding_rows_delete
+from tandem.meetings.services import hiding_rows_delete, import_key_forget
 from tandem.sync.adapters.crm import crm_meeting
 from tandem.sync.adapters.links import link_from_row
 from tandem.sync.core.apply import Applier
@@ -20,7 +20,7 @@ from tandem.sync.engine.outbound import OutboundPass
 from tandem.sync.engine.parts import PassParts, pass_parts
 from tandem.sync.engine.placement import homes_of
 from tandem.sync.engine.records import record_report
-from tandem.sync.models import CalendarSyncState, EventLink, ImportedMeeting
+from tandem.sync.models import CalendarSyncState, EventLink
 
 
 def settings_changes_apply(
@@ -118,7 +118,7 @@ class DjangoSettingsStore:
             state.sync_token = ""
 
     def forget_hiding_rows(self, series_id: int) -> None:
-        # Their import records go with them (a cascade of the meeting's row).
+        # Their import keys go with them (a column of the meeting's row).
         hiding_rows_delete(owner=self.ctx.user, series_id=series_id)
 
     def forget_calendar(self, calendar_id: str) -> None:
@@ -127,12 +127,10 @@ class DjangoSettingsStore:
             # again, the calendar's series come back as new meetings, and these would be
             # paired with the old ones instead of hiding the new ones' occurrences.
             hiding_rows_delete(owner=self.ctx.user, imported_from=calendar_id)
-            # The import records left are those of meetings whose event Google deleted
-            # before (their link went with the deletion): kept, such a meeting restored in
-            # the CRM stayed out of Google for good (no pass reads an un-picked calendar).
-            ImportedMeeting.objects.filter(
-                owner=self.ctx.user, import_key__startswith=f"{calendar_id}/"
-            ).delete()
+            # The import keys left are those of meetings whose event Google deleted before
+            # (their link went with the deletion): kept, such a meeting restored in the CRM
+            # stayed out of Google for good (no pass reads an un-picked calendar).
+            import_key_forget(owner=self.ctx.user, imported_from=calendar_id)
             CalendarSyncState.objects.filter(
                 owner=self.ctx.user, google_sub=self.ctx.google_sub, calendar_id=calendar_id
             ).delete()
