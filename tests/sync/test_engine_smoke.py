@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 
 from tandem.accounts.models import GoogleConnection
 from tandem.meetings.models import Meeting
@@ -143,3 +145,29 @@ def test_the_sync_task_of_a_user_whose_google_access_lapsed_says_why_nothing_ran
     summary = sync_user.apply(kwargs={"user_id": user.pk, "trigger": "manual"}).get()
     assert (summary["status"], summary["skipped"]) == ("skipped", "Google is not connected.")
     assert not SyncRun.objects.filter(owner=user).exists()
+
+
+def test_a_run_pauses_the_garbage_collector_and_gives_it_back_as_it_found_it(connected):
+    """The cyclic collector waits for the run's end (engine/run.py): off while the run reads
+    and writes (seen from its statements), on again after it, and left off when a caller
+    had turned it off."""
+    user, _ = connected
+    enabled_at_statement: list[bool] = []
+
+    def observe(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        enabled_at_statement.append(gc.isenabled())
+        return execute(sql, params, many, context)
+
+    assert gc.isenabled()
+    with connection.execute_wrapper(observe):
+        outcome = sync_user_now(user_id=user.pk)
+    assert outcome.run is not None and outcome.run.status == "succeeded", outcome.run.errors
+    # The lock and the run's start are read before the pause; the run itself after it.
+    assert enabled_at_statement[0] and not enabled_at_statement[-1]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        sync_user_now(user_id=user.pk)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
