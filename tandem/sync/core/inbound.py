@@ -12,9 +12,7 @@ agreed, so a crash or a failed write leaves the item to the next run's outbound 
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from tandem.sync.core.actions import (
@@ -34,6 +32,7 @@ from tandem.sync.core.actions import (
 )
 from tandem.sync.core.apply import Applier, SyncReport, item_error, problem_of
 from tandem.sync.core.breaker import breaker_check
+from tandem.sync.core.collector import collector_paused, young_collected
 from tandem.sync.core.fields import Moment
 from tandem.sync.core.mapping import MalformedEvent, read_event, series_start
 from tandem.sync.core.pairing import Listed, NewMeeting, PairedItem, new_meeting, plan_page
@@ -55,26 +54,6 @@ class GoogleWork:
     link: Link | None
     crm: CrmMeeting
     event: GoogleEvent
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pauses Python's cyclic garbage collector while one page is planned and written.
-
-    A page makes tens of thousands of short-lived containers (decoded JSON, fields, rows),
-    and every few hundred of them start a collection that walks the young objects again
-    and again, and now and then everything the process holds: a fifth of an import's CPU
-    time. Reference counting still frees them as usual; the collector resumes after the
-    page (once, over what is left), so memory stays flat. The engine's run pauses it for
-    the whole run (engine/run.py): each page's young cycles then go by ``gc.collect(0)``
-    while the next page is on its way, the rest once the run's record is written."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class Inbound:
@@ -169,9 +148,7 @@ class Inbound:
                     with self.store.transaction():
                         self._apply_page(items, pending, fresh)
                     self.apply_google_work()
-                    # The page's cyclic garbage goes while the next page is on its way
-                    # (young objects only: a quick walk; see collector_paused).
-                    gc.collect(0)
+                    young_collected()  # while the next page is on its way
                     continue
                 # The last page: its changes, the deletions and the token in one transaction.
                 # Without links when the listing began, every link has been seen: none is absent.

@@ -19,7 +19,7 @@ from tandem.accounts.tokens import connection_mark_scope_missing
 from tandem.compiled_queries import CompiledQuery
 from tandem.google import errors as google_errors
 from tandem.sync.budget import window_start, window_subqueries
-from tandem.sync.core.inbound import collector_paused
+from tandem.sync.core.collector import collector_paused
 from tandem.sync.core.run_report import RunReport, RunStatus
 from tandem.sync.engine.context import CalendarPlan, RunContext, installation_namespace
 from tandem.sync.engine.inbound import InboundPass
@@ -112,11 +112,11 @@ def sync_user_now(
             if lease.counted:
                 starts_clear(user_id=user_id)
             return SyncOutcome(run=None, skipped=start)
-        # The cyclic garbage collector waits for the run's end, not only each page's (see
-        # collector_paused): otherwise a collection starts while the read-ahead thread
-        # decodes the next page, or in the run's tail, and walks what the pages left, up
-        # to tens of milliseconds the person waits for (docs/benchmarks.md, issue 11,
-        # tenth session). Reference counting still frees the run's objects as it goes.
+        # The cyclic garbage collector waits for the run's end, not only each page's
+        # (core/collector.py): otherwise a collection starts while the read-ahead thread
+        # decodes the next page, or in the run's tail, up to tens of milliseconds the
+        # person waits for (docs/benchmarks.md, issue 11, tenth session). The pages' young
+        # cycles go between pages; the collector is on again once the run has ended.
         with collector_paused():
             return _sync(start, allow_mass_delete, lease, client_for)
     except Exception:
