@@ -15,7 +15,7 @@ from typing import Any
 import django.dispatch
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -421,9 +421,16 @@ def import_key_record(*, owner: User, meeting_id: int, import_key: str) -> bool:
     """The meeting was made from the Google event ``import_key`` (a row the sync placed on
     an occurrence before). Not a change of the meeting: no version, no announcement, and
     ``updated_at`` stays (what the sync's outbound look starts from). False when the user
-    has no such meeting; an IntegrityError when another meeting holds the key."""
+    has no such meeting; an IntegrityError when another meeting holds the key, or when this
+    one stands for another event already (a meeting is made from one event)."""
     rows = Meeting.objects.filter(owner=owner, pk=meeting_id)
-    return rows.update(import_key=import_key) == 1
+    if rows.filter(import_key__isnull=True).update(import_key=import_key) == 1:
+        return True
+    if not rows.exists():
+        return False
+    if not rows.filter(import_key=import_key).exists():
+        raise IntegrityError(f"Meeting {meeting_id} stands for another Google event already.")
+    return True  # recorded before
 
 
 def import_key_forget(
@@ -476,13 +483,15 @@ def occurrence_detach(*, meeting: Meeting, origin: str = "sync") -> Meeting:
     this occurrence since: docs/sync-rules.md "Recurring events"). Not a change of its own
     fields (as ``_exceptions_follow``): no version bump, and ``updated_at`` stays that of the
     CRM's change that keeps it, which is what the sync's outbound look starts from (it
-    inserts the meeting in Google in the same run)."""
+    inserts the meeting in Google in the same run). The CRM's own meeting now: its import
+    key goes, so no listing takes it for the event it was imported from."""
     if meeting.series_id is None or meeting.is_cancelled_occurrence:
         raise ValidationError("Only a changed occurrence of a recurring meeting can stand alone.")
     if meeting.is_deleted:
         raise ValidationError("A deleted meeting must be restored before it is edited.")
     meeting.series = None
     meeting.original_start = None
-    meeting.save(update_fields=["series", "original_start"])
+    meeting.import_key = None
+    meeting.save(update_fields=["series", "original_start", "import_key"])
     announce(meeting, origin)
     return meeting

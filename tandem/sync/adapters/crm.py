@@ -128,7 +128,8 @@ class DjangoCrm:
         except IntegrityError:
             # Created meanwhile by another run of the same import: that one stands.
             existing = self._imported(import_key)
-            assert existing is not None  # the key's unique constraint refused ours
+            if existing is None:
+                raise  # another constraint refused it: not the race above
             return crm_meeting(existing, import_key=import_key)
         return crm_meeting(meeting, import_key=import_key)
 
@@ -213,9 +214,7 @@ class DjangoCrm:
     def detach_occurrence(self, *, meeting_id: int, expected_version: int | None) -> CrmMeeting:
         try:
             with transaction.atomic():
-                meeting = occurrence_detach(meeting=self._locked(meeting_id, expected_version))
-                # The CRM's meeting now: never taken for the event it was imported from.
-                import_key_forget(owner=self.user, meeting_ids=[meeting.pk])
+                occurrence_detach(meeting=self._locked(meeting_id, expected_version))
         except ValidationError as error:
             raise SideError(
                 f"The CRM refused to detach the occurrence: {error.messages}"
