@@ -128,6 +128,8 @@ DATABASES = {
 # The web app keeps one per waitress thread (a fixed pool); Django's development server
 # still closes its connections after each request.
 # https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-connections
+# These replace a conn_max_age or conn_health_checks written into DATABASE_URL's query
+# (django-environ reads both there): DATABASE_CONN_MAX_AGE is the one setting, documented.
 DATABASES["default"]["CONN_MAX_AGE"] = _connection_max_age()
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

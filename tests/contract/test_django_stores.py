@@ -237,7 +237,11 @@ class TestDjangoInboundStore(InboundStoreContract):
             inbound.lookup(pages[2], lookups=False)
 
         def candidates(queries: list[dict[str, str]]) -> int:
-            return sum('"import_key" IS NULL' in query["sql"] for query in queries)
+            # The candidates: the user's meetings with no link (NOT IN) and no import key.
+            return sum(
+                '"import_key" IS NULL' in query["sql"] and " NOT " in query["sql"]
+                for query in queries
+            )
 
         assert (candidates(first.captured_queries), candidates(later.captured_queries)) == (1, 0)
 

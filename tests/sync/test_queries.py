@@ -130,7 +130,8 @@ def harness(google_in_process: GoogleHarness) -> GoogleHarness:
 
 def test_one_page_costs_the_same_queries_for_3_events_as_for_2400(harness):
     """Importing a calendar of 3 events and one of 2,400 (one page each) makes exactly the
-    same number of queries: meetings, import records and links are written per page."""
+    same number of queries: meetings (with their import keys) and links are written per
+    page."""
     small, small_pages = _import_queries(harness, name="few", events=3)
     large, large_pages = _import_queries(harness, name="many", events=2400)
     assert small_pages == large_pages == 1
