@@ -156,6 +156,7 @@ def original_moved(
     old: datetime,
     new: datetime,
     of_all_day: bool,
+    to_all_day: bool,
 ) -> datetime:
     """Where an occurrence changed or cancelled alone (its row's ``original_start``) goes
     when its series moves from ``old`` to ``new``: as far on ``zone``'s wall clock, so it
@@ -171,10 +172,25 @@ def original_moved(
     nothing of a series that changes kind; this follows the emulator
     (fakegoogle/events.py ``_exceptions_follow``), which the sync must agree with. Moved
     onto the timed slot, the CRM's row hid that occurrence while Google showed it
-    (tests/sync/test_rules_all_day_series_made_timed.py)."""
-    if of_all_day:
-        new = datetime.combine(new.astimezone(zone).date(), time.min, tzinfo=zone)
+    (tests/sync/test_rules_all_day_series_made_timed.py).
+
+    The reverse, a timed series made all-day (``to_all_day``, the series after the move):
+    the emulator moves a timed exception's ``originalStartTime.dateTime`` on the wall clock
+    (09:00 -> 00:00 of its day), which names no instance of the all-day series either
+    (Google names those by ``date``; again the emulator's behaviour, Google's pages say
+    nothing). The CRM keeps a day as its midnight, so a row moved there would name the
+    all-day occurrence and hide it while Google showed it
+    (tests/sync/test_rules_timed_series_made_all_day.py): the row moves by whole days
+    instead and keeps its time of day, where it names no occurrence, as Google's does.
+    Whenever either kind is all-day, then, the move is the one of the series' days."""
+    if of_all_day or to_all_day:
+        old, new = _midnight(old, zone), _midnight(new, zone)
     return wall_shift(original, zone, old=old, new=new)
+
+
+def _midnight(moment: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    """The start of ``moment``'s day on ``zone``'s wall clock."""
+    return datetime.combine(moment.astimezone(zone).date(), time.min, tzinfo=zone)
 
 
 def instant(moment: datetime) -> datetime:

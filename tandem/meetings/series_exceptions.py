@@ -8,7 +8,8 @@ any changes to other events will be lost" when the occurrence is gone), and a ro
 replaced nothing would show as a meeting of its own. The meeting form lists both before
 saving (``exceptions_kept_and_reset``), and ``series_edits.series_update`` removes the
 reset ones in the same transaction. The rows of an all-day series made timed are reset
-too: they stay on their days, which the timed series has no occurrence at.
+too: they stay on their days, which the timed series has no occurrence at; so are those of
+a timed series made all-day, which keep their time of day.
 """
 
 from __future__ import annotations
@@ -50,7 +51,12 @@ def exceptions_kept_and_reset(
         slot = row.original_start
         if moved_from is not None:
             slot = original_moved(
-                slot, zone, old=moved_from, new=series.start, of_all_day=was_all_day
+                slot,
+                zone,
+                old=moved_from,
+                new=series.start,
+                of_all_day=was_all_day,
+                to_all_day=series.all_day,
             )
         if series.is_recurring and slot in series_starts(
             series=series, start=slot - _NEAR, end=slot + _NEAR

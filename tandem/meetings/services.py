@@ -286,15 +286,23 @@ def _exceptions_follow(
 
     The rows of an all-day series (``originals_are_days``) move by whole days, also onto a
     series made timed, where they name no occurrence, as Google's exceptions of an all-day
-    series do (``rules.original_moved``). Not a row Google has never seen
-    (``unseen_rows``: changed in the CRM since the last sync): nothing holds it to its day,
-    so it follows its occurrence to the new time, where the sync then changes that instance
-    (a change of the occurrence merged with Google's change of its series)."""
+    series do (``rules.original_moved``); so do the rows of a timed series made all-day,
+    keeping their time of day, where they name no occurrence either. Not a row Google has
+    never seen (``unseen_rows``: changed in the CRM since the last sync): nothing holds it
+    to its day, so it follows its occurrence to the new time, where the sync then changes
+    that instance (a change of the occurrence merged with Google's change of its series)."""
     zone = zoneinfo.ZoneInfo(series.time_zone)
 
     def moved(moment: datetime, row: Meeting) -> datetime:
-        days = originals_are_days and row.pk not in unseen_rows
-        return original_moved(moment, zone, old=moved_from, new=series.start, of_all_day=days)
+        seen = row.pk not in unseen_rows
+        return original_moved(
+            moment,
+            zone,
+            old=moved_from,
+            new=series.start,
+            of_all_day=originals_are_days and seen,
+            to_all_day=series.all_day and seen,
+        )
 
     for row in Meeting.objects.filter(series=series, original_start__isnull=False):
         assert row.original_start is not None  # the filter above

@@ -2,7 +2,9 @@
 days (meetings/rules.py ``original_moved``, as Google keeps an exception of an all-day
 series on its date), which the timed series has no occurrence at, so the change resets
 them, and the form's preview says so before saving. The sync's side of it:
-tests/sync/test_rules_all_day_series_made_timed.py."""
+tests/sync/test_rules_all_day_series_made_timed.py. The reverse (a timed series made
+all-day, its rows keeping their time of day) is at the end; its sync side:
+tests/sync/test_rules_timed_series_made_all_day.py."""
 
 from __future__ import annotations
 
@@ -82,3 +84,49 @@ def test_an_all_day_series_made_timed_resets_its_changed_occurrence(alice: User)
     assert row.original_start == datetime.combine(FIRST + WEEK, time.min, tzinfo=BERLIN)
     starts = series_starts(series=series, start=series.start, end=series.start + 3 * WEEK)
     assert starts == [_at_nine(FIRST) + n * WEEK for n in range(3)]
+
+
+def _timed_series_with_renamed_second(owner: User) -> tuple[Meeting, Meeting]:
+    series = meeting_create(
+        owner=owner,
+        data=MeetingInput(
+            subject="Site visit",
+            start=_at_nine(FIRST),
+            end=_at_nine(FIRST) + timedelta(hours=1),
+            time_zone="Europe/Berlin",
+            recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
+        ),
+    )
+    row = occurrence_change(
+        series=series,
+        original_start=_at_nine(FIRST + WEEK),
+        data=replace(input_of(series), subject="Site visit, renamed", recurrence=[]),
+    )
+    return series, row
+
+
+def made_all_day(series: Meeting, day: date) -> MeetingInput:
+    """The series' values, made all-day on ``day``."""
+    return replace(
+        input_of(series),
+        all_day=True,
+        start_date=day,
+        end_date=day + timedelta(days=1),
+        start=None,
+        end=None,
+    )
+
+
+def test_a_timed_series_made_all_day_resets_its_changed_occurrence(alice: User) -> None:
+    """The reverse: the row keeps its time of day (rules.original_moved, as Google keeps
+    such an exception's original start a time), which names no day of the all-day series,
+    so the preview says it is reset and the change deletes it. It used to move to midnight,
+    kept, hiding the second day (tests/sync/test_rules_timed_series_made_all_day.py)."""
+    series, row = _timed_series_with_renamed_second(alice)
+    preview = series_preview(series, made_all_day(series, FIRST))
+    assert preview is not None
+    assert (preview.kept, preview.reset) == ([], [row])
+    series_update(meeting=series, data=made_all_day(series, FIRST))
+    row.refresh_from_db()
+    assert row.is_deleted
+    assert row.original_start == _at_nine(FIRST + WEEK)

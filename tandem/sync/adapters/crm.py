@@ -173,11 +173,11 @@ class DjangoCrm:
         return self.get(meeting.pk)
 
     def _unseen_rows(self, series: Meeting, fields: MeetingFields) -> frozenset[int]:
-        """The occurrence rows of an all-day series that Google makes timed which Google
+        """The occurrence rows of a series that Google makes timed or all-day which Google
         has never seen (no link, no import record): they follow their occurrence to its new
         time, while Google's own exceptions stay on their days
         (meetings.services ``_exceptions_follow``). Asked only then: a rare change."""
-        if not (series.all_day and series.is_recurring and not fields.all_day):
+        if not (series.is_recurring and series.all_day != fields.all_day):
             return frozenset()
         rows = (
             Meeting.objects.filter(owner=self.user, series=series, original_start__isnull=False)

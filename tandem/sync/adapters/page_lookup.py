@@ -14,7 +14,7 @@ from tandem.meetings.occurrences import series_starts
 from tandem.sync.adapters.crm import crm_meeting
 from tandem.sync.adapters.links import link_from_row
 from tandem.sync.adapters.serialize import fields_from_json
-from tandem.sync.core.fields import Moment
+from tandem.sync.core.fields import Moment, TimedMoment
 from tandem.sync.core.identity import event_id_for_meeting, looks_like_ours
 from tandem.sync.core.occurrence_slots import crm_original
 from tandem.sync.core.pairing import Listed, PageLookup, SeriesRow
@@ -281,7 +281,11 @@ def _slots_gone(
 ) -> set[tuple[int, datetime]]:
     """The slots of the page's cancelled occurrences that their CRM series no longer has:
     its rule was cut or shortened in the CRM, and the run deleted the exception Google kept
-    there, which the next listing reads back cancelled (the planner: nothing to hide)."""
+    there, which the next listing reads back cancelled (the planner: nothing to hide). Nor
+    has an all-day series the slot a time names: an exception made while the series was
+    timed keeps its ``originalStartTime`` a time when the series becomes all-day (the
+    emulator moves it on the wall clock, to midnight; ``rules.original_moved``), which
+    names no day, so it hides none; at midnight in the CRM it hid the day."""
     near = timedelta(seconds=1)
     gone: set[tuple[int, datetime]] = set()
     for entry in unlinked:
@@ -298,6 +302,7 @@ def _slots_gone(
             zone=found.zone,
             named_on=found.named_on,
         )
-        if at not in series_starts(series=row, start=at - near, end=at + near):
+        names_no_day = row.all_day and isinstance(occurrence.original_start, TimedMoment)
+        if names_no_day or at not in series_starts(series=row, start=at - near, end=at + near):
             gone.add((row.pk, at))
     return gone

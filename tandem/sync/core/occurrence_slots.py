@@ -27,7 +27,8 @@ def crm_original(
     meetings.services does to its rows, and Google to its exceptions, when a series moves),
     so the occurrence takes its own slot there, not a slot the series left. An original
     start that is a day (an exception of an all-day series) moves by whole days, also to a
-    series made timed since, as the CRM moves its rows (``rules.original_moved``)."""
+    series made timed since, as the CRM moves its rows (``rules.original_moved``); a timed
+    one of a series made all-day since moves by whole days too, keeping its time of day."""
     at = _as_kept(original, zone)
     if named_on is None:
         return at
@@ -35,7 +36,10 @@ def crm_original(
     if old == new:
         return at
     of_all_day = not isinstance(original, TimedMoment)
-    return original_moved(at, ZoneInfo(zone), old=old, new=new, of_all_day=of_all_day)
+    to_all_day = not isinstance(series.start, TimedMoment)
+    return original_moved(
+        at, ZoneInfo(zone), old=old, new=new, of_all_day=of_all_day, to_all_day=to_all_day
+    )
 
 
 def crm_moment(

@@ -7,7 +7,7 @@ tandem/sync/core/outbound.py."""
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from tandem.compiled_queries import CompiledQuery
 from tandem.meetings.models import Meeting
@@ -114,11 +114,19 @@ def _occurrence(row: Meeting, series_event_id: str, series_origin: str) -> Occur
 
 
 def _original_start(row: Meeting) -> str:
-    """``originalStart`` as Google writes it: the day of an all-day series, else UTC."""
+    """``originalStart`` as Google writes it: the day of an all-day series, else UTC. A
+    row of an all-day series off its day's midnight was made for the series when it was
+    timed and kept its time of day when the series became all-day (``rules.original_moved``,
+    as Google keeps such an exception's ``originalStartTime`` a time): it names no day, so
+    it is looked up by its time, which no instance of the all-day series has. Named by its
+    day, the deletion of a changed row (its link gone with Google's exception) cancelled
+    that day's occurrence in Google (tests/sync/test_rules_timed_series_made_all_day.py)."""
     assert row.series is not None and row.original_start is not None
     if row.series.all_day:
         zone = zoneinfo.ZoneInfo(row.series.time_zone)
-        return row.original_start.astimezone(zone).date().isoformat()
+        local = row.original_start.astimezone(zone)
+        if local.time() == time.min:
+            return local.date().isoformat()
     return row.original_start.astimezone(zoneinfo.ZoneInfo("UTC")).isoformat()
 
 
