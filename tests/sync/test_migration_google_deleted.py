@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.sync.migration_support import migrate_to, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,15 +16,8 @@ BEFORE = [("sync", "0010_link_extras"), ("meetings", "0006_split_from")]
 AFTER = [("sync", "0011_link_without_google_deleted")]
 
 
-def _migrate(targets: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 def test_a_link_left_flagged_becomes_an_outbound_candidate():
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     try:
         user = old.get_model("auth", "User").objects.create(username="ann")
         Meeting = old.get_model("meetings", "Meeting")
@@ -54,7 +47,7 @@ def test_a_link_left_flagged_becomes_an_outbound_candidate():
                 google_deleted=flagged,
             )
             made[name] = meeting.pk
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         links = {
             link.meeting_id: link.base_version
             for link in new.get_model("sync", "EventLink").objects.all()
@@ -64,4 +57,4 @@ def test_a_link_left_flagged_becomes_an_outbound_candidate():
         untouched = new.get_model("meetings", "Meeting").objects.get(pk=made["agreeing"])
         assert touched.updated_at > long_ago and untouched.updated_at == long_ago
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.sync.migration_support import migrate_to, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,15 +16,8 @@ BEFORE = [("sync", "0013_import_record_keyed_by_meeting"), ("meetings", "0006_sp
 AFTER = [("sync", "0014_import_key_on_meeting")]
 
 
-def _migrate(targets: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 def test_import_records_become_the_meetings_keys_and_back():
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     try:
         User = old.get_model("auth", "User")
         Meeting = old.get_model("meetings", "Meeting")
@@ -42,11 +35,11 @@ def test_import_records_become_the_meetings_keys_and_back():
             if key is not None:
                 Record.objects.create(owner=user, meeting=meeting, import_key=key)
             made[meeting.pk] = key
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         rows = new.get_model("meetings", "Meeting").objects.all()
         assert {row.pk: row.import_key for row in rows} == made
         assert {row.updated_at for row in rows} == {long_ago}
-        back = _migrate(BEFORE)
+        back = migrate_to(BEFORE)
         records = back.get_model("sync", "ImportedMeeting").objects.all()
         assert {record.meeting_id: record.import_key for record in records} == {
             pk: key for pk, key in made.items() if key is not None
@@ -55,4 +48,4 @@ def test_import_records_become_the_meetings_keys_and_back():
             row.owner_id for row in rows if made[row.pk] is not None
         }
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
