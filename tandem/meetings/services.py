@@ -27,6 +27,7 @@ from tandem.meetings.models import (
     Visibility,
 )
 from tandem.meetings.rules import original_moved
+from tandem.sync.core.identity import import_key_prefix
 
 # Sent on commit with ``meeting`` and ``origin`` ("crm" for people, "sync" for the engine).
 meeting_changed = django.dispatch.Signal()
@@ -451,7 +452,7 @@ def import_key_forget(
     if meeting_ids is not None:
         rows = rows.filter(pk__in=list(meeting_ids))
     if imported_from is not None:
-        rows = rows.filter(import_key__startswith=f"{imported_from}/")
+        rows = rows.filter(import_key__startswith=import_key_prefix(imported_from))
     rows.update(import_key=None)
 
 
@@ -471,7 +472,7 @@ def hiding_rows_delete(
     if series_id is not None:
         rows = rows.filter(series_id=series_id)
     if imported_from is not None:
-        rows = rows.filter(import_key__startswith=f"{imported_from}/")
+        rows = rows.filter(import_key__startswith=import_key_prefix(imported_from))
     deleted, _ = rows.delete()
     return deleted
 

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import pytest
 
-from tandem.sync.core.identity import event_id_for_meeting
+from tandem.sync.core.identity import event_id_for_meeting, import_key_of
 from tandem.sync.core.mapping import OccurrenceOf
 from tandem.sync.core.merge import Conflict
 from tandem.sync.core.pairing import Listed, NewMeeting
@@ -359,7 +359,7 @@ class InboundStoreContract:
         made = {link.event_id: link.meeting_id for link in stores.links.links(calendar_id=CAL)}
         assert sorted(made) == [f"ev{n}" for n in range(5)]
         for event_id, meeting_id in made.items():
-            assert by_import_key(stores, f"{CAL}/{event_id}") == [meeting_id]
+            assert by_import_key(stores, import_key_of(CAL, event_id)) == [meeting_id]
             assert meeting(stores, meeting_id).fields.subject == f"Event {event_id}"
 
     def test_an_import_key_never_makes_two_meetings(self, stores: StoreBench) -> None:

@@ -10,6 +10,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from tandem.sync.core.fields import MeetingFields, TimedMoment
+from tandem.sync.core.identity import import_key_of
 from tandem.sync.core.pairing import Listed
 from tandem.sync.core.sides import CrmSide, Event, LinkStore
 from tandem.sync.core.state import CrmMeeting, GoogleEvent, Link
@@ -96,7 +97,7 @@ def imported(bench: StoreBench, event_id: str, *, calendar_id: str = CAL) -> Crm
     """A meeting the sync made from an event (with its import record), not linked."""
     return bench.crm.create_meeting(
         fields=fields_of(bench, f"Imported {event_id}"),
-        import_key=f"{calendar_id}/{event_id}",
+        import_key=import_key_of(calendar_id, event_id),
         read_only=False,
     )
 

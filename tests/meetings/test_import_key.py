@@ -17,10 +17,12 @@ from tandem.meetings.services import (
     import_key_record,
     meeting_create,
 )
+from tandem.sync.core.identity import import_key_of
 
 pytestmark = pytest.mark.django_db
 
 START = datetime(2026, 12, 7, 9, tzinfo=UTC)
+KEY = import_key_of("cal", "ev1")  # forgotten below by its calendar, "cal"
 
 
 def _meeting(owner: User, subject: str = "Pitch") -> Meeting:
@@ -33,9 +35,9 @@ def test_a_key_is_recorded_once_and_forgotten_without_changing_the_meeting():
     ann = User.objects.create_user("ann")
     meeting = _meeting(ann)
     before = Meeting.objects.values_list("version", "updated_at").get(pk=meeting.pk)
-    assert import_key_record(owner=ann, meeting_id=meeting.pk, import_key="cal/ev1")
-    assert import_key_record(owner=ann, meeting_id=meeting.pk, import_key="cal/ev1")  # again
-    assert Meeting.objects.get(pk=meeting.pk).import_key == "cal/ev1"
+    assert import_key_record(owner=ann, meeting_id=meeting.pk, import_key=KEY)
+    assert import_key_record(owner=ann, meeting_id=meeting.pk, import_key=KEY)  # again
+    assert Meeting.objects.get(pk=meeting.pk).import_key == KEY
     import_key_forget(owner=ann, imported_from="cal")
     assert Meeting.objects.get(pk=meeting.pk).import_key is None
     assert Meeting.objects.values_list("version", "updated_at").get(pk=meeting.pk) == before

@@ -21,7 +21,7 @@ from tandem.meetings.services import meeting_create, meeting_delete, meeting_res
 from tandem.sync.adapters.crm import meeting_fields
 from tandem.sync.adapters.serialize import fields_from_json
 from tandem.sync.core.fields import MeetingFields, TimedMoment
-from tandem.sync.core.identity import MARKER_KEY, meeting_id_from_marker
+from tandem.sync.core.identity import MARKER_KEY, import_key_of, meeting_id_from_marker
 from tandem.sync.core.mapping import fields_from_event
 from tandem.sync.engine import sync_user_now
 from tandem.sync.engine.context import WINDOW
@@ -931,7 +931,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
         if key in self.meeting_of_event:
             return self.meeting_of_event[key]
         imported = Meeting.objects.filter(
-            owner=self.world.user, import_key=f"{calendar_id}/{event['id']}"
+            owner=self.world.user, import_key=import_key_of(calendar_id, event["id"])
         ).first()
         if imported is not None:
             return imported.pk

@@ -449,7 +449,7 @@ def predict(world: World) -> Prediction:
             new_links[world.target] = new_links.get(world.target, 0) + 1
 
     # Events never imported.
-    known_keys = set(imported.values())
+    known_keys = set(imported.values())  # "<calendar>/<event>": core/identity.py import_key_of
     linked_events = {(link.calendar_id, link.event_id) for link in links}
     for cal in world.synced:
         for event_id, event in events[cal].items():

@@ -19,7 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 from tandem.sync.core.apply import SyncReport
 from tandem.sync.core.driver import sync_once
 from tandem.sync.core.fields import MeetingFields, TimedMoment
-from tandem.sync.core.identity import meeting_id_from_marker
+from tandem.sync.core.identity import import_key_of, meeting_id_from_marker
 from tandem.sync.core.mapping import MARKER_KEY, fields_from_event, patch_from_changes
 from tandem.sync.core.memory import Clock, MemoryCrm, MemoryGoogle, MemoryLinks
 from tandem.sync.core.state import Link, SyncSettings
@@ -206,7 +206,7 @@ class SyncMachine(RuleBasedStateMachine):
         if meeting_id is not None:
             return meeting_id
         for meeting_id, row in self.crm.rows.items():
-            if row.import_key == f"{self.google.calendar_id}/{event_id}":
+            if row.import_key == import_key_of(self.google.calendar_id, event_id):
                 return meeting_id
         return self.meeting_of_event.get(event_id, ("event", event_id))
 

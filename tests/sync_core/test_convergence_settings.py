@@ -36,7 +36,7 @@ from tandem.sync.core.actions import MoveToTarget
 from tandem.sync.core.apply import SyncReport
 from tandem.sync.core.driver import sync_once
 from tandem.sync.core.fields import MeetingFields
-from tandem.sync.core.identity import meeting_id_from_marker
+from tandem.sync.core.identity import import_key_of, meeting_id_from_marker
 from tandem.sync.core.mapping import MARKER_KEY, fields_from_event
 from tandem.sync.core.memory import MemoryGoogle
 from tandem.sync.core.sides import Event
@@ -255,7 +255,7 @@ class SettingsMachine(SyncMachine):
         if meeting_id is not None:
             return meeting_id
         for meeting_id, row in self.crm.rows.items():
-            if row.import_key == f"{calendar.calendar_id}/{event_id}":
+            if row.import_key == import_key_of(calendar.calendar_id, event_id):
                 return meeting_id
         return self.meeting_of_event.get(event_id, ("event", event_id))
 

@@ -17,6 +17,7 @@ import pytest
 
 from tandem.sync.core.apply import SyncReport
 from tandem.sync.core.fields import MeetingFields, TimedMoment
+from tandem.sync.core.identity import import_key_of
 from tandem.sync.core.mapping import fields_from_event
 from tandem.sync.core.memory_stores import MemoryOutboundStore
 from tandem.sync.core.outbound import Outbound
@@ -134,7 +135,7 @@ def test_a_cancelled_row_cancels_its_instance_and_stands_for_it(world: World) ->
     outbound, report = world.push(row)
 
     assert world.google.events[instance["id"]]["status"] == "cancelled"
-    assert world.crm.rows[row.row.meeting_id].import_key == f"{CAL}/{instance['id']}"
+    assert world.crm.rows[row.row.meeting_id].import_key == import_key_of(CAL, instance["id"])
     assert (report.counts["google_deleted"], outbound.clean) == (1, True)
 
 

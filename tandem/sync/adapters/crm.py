@@ -35,6 +35,21 @@ from tandem.sync.core.state import CrmMeeting
 from tandem.sync.models import EventLink
 
 
+def unseen_by_google(*, owner: User, google_sub: str | None) -> Q:
+    """Meetings Google never saw: made in the CRM and never pushed, so no link, and not
+    made from an event, so no import key (as the planner's ``born_on`` reads a CrmMeeting
+    whose import_key is None). ``google_sub``: links of that Google account only (links
+    are per account, and a new account gets the user's meetings pushed afresh), or None
+    for links of any account the user had.
+
+    A NOT IN over the owner's links (one scan, hashed), not NOT EXISTS per meeting: see
+    engine/outbound.py ``restored_imports`` for what the latter cost after a large import."""
+    links = EventLink.objects.filter(owner=owner)
+    if google_sub is not None:
+        links = links.filter(google_sub=google_sub)
+    return ~Q(pk__in=links.values("meeting_id")) & Q(import_key__isnull=True)
+
+
 def meeting_fields(meeting: Meeting) -> MeetingFields:
     return fields_from_meeting_values(
         subject=meeting.subject,
@@ -179,11 +194,9 @@ class DjangoCrm:
         (meetings.services ``_exceptions_follow``). Asked only then: a rare change."""
         if not (series.is_recurring and series.all_day != fields.all_day):
             return frozenset()
-        rows = (
-            Meeting.objects.filter(owner=self.user, series=series, original_start__isnull=False)
-            .exclude(pk__in=EventLink.objects.filter(owner=self.user).values("meeting_id"))
-            .filter(import_key__isnull=True)
-        )
+        rows = Meeting.objects.filter(
+            owner=self.user, series=series, original_start__isnull=False
+        ).filter(unseen_by_google(owner=self.user, google_sub=None))
         return frozenset(rows.values_list("pk", flat=True))
 
     def delete_meeting(self, *, meeting_id: int, expected_version: int) -> CrmMeeting:

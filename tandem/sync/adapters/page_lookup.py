@@ -11,11 +11,11 @@ from django.contrib.auth.models import User
 
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrences import series_starts
-from tandem.sync.adapters.crm import crm_meeting
+from tandem.sync.adapters.crm import crm_meeting, unseen_by_google
 from tandem.sync.adapters.links import link_from_row
 from tandem.sync.adapters.serialize import fields_from_json
 from tandem.sync.core.fields import Moment, TimedMoment
-from tandem.sync.core.identity import event_id_for_meeting, looks_like_ours
+from tandem.sync.core.identity import event_id_for_meeting, import_key_of, looks_like_ours
 from tandem.sync.core.occurrence_slots import crm_original
 from tandem.sync.core.pairing import Listed, PageLookup, SeriesRow
 from tandem.sync.core.state import CrmMeeting
@@ -75,7 +75,7 @@ class DjangoPageLookup:
                 key: pk
                 for key, pk in Meeting.objects.filter(
                     owner=user,
-                    import_key__in=[f"{cal}/{entry.event.event_id}" for entry in unlinked],
+                    import_key__in=[import_key_of(cal, entry.event.event_id) for entry in unlinked],
                 ).values_list("import_key", "pk")
                 if key is not None  # the filter's; typed as the column
             }
@@ -106,7 +106,7 @@ class DjangoPageLookup:
                 e.event.event_id
                 for e in unlinked
                 if e.event.marker_meeting_id is None
-                and f"{cal}/{e.event.event_id}" not in found.imports
+                and import_key_of(cal, e.event.event_id) not in found.imports
                 and looks_like_ours(e.event.event_id)
             ]
         )
@@ -173,8 +173,7 @@ class DjangoPageLookup:
                 deleted_at__isnull=True,
                 is_cancelled_occurrence=False,
             )
-            .exclude(pk__in=EventLink.objects.filter(owner=self.user).values("meeting_id"))
-            .filter(import_key__isnull=True)
+            .filter(unseen_by_google(owner=self.user, google_sub=None))
             .order_by("pk")
             .values_list("series_id", "pk", "end", "read_only")
         ):
@@ -211,12 +210,7 @@ class DjangoPageLookup:
         if self._ours_map is None:
             candidates = (
                 Meeting.objects.filter(owner=self.user, series__isnull=True)
-                .exclude(
-                    pk__in=EventLink.objects.filter(
-                        owner=self.user, google_sub=self.google_sub
-                    ).values("meeting_id")
-                )
-                .filter(import_key__isnull=True)
+                .filter(unseen_by_google(owner=self.user, google_sub=self.google_sub))
                 .order_by()
                 .values_list("pk", flat=True)
             )
@@ -263,6 +257,8 @@ class DjangoPageLookup:
             )
             if (row.series_id, row.original_start) in slots
         ]
+        # adapters/crm.py ``unseen_by_google`` (any account) checked on these few rows, by
+        # their ids: its NOT IN would read every link of the user on each page.
         ids = [row.pk for row in rows]
         known = set(
             EventLink.objects.filter(owner=self.user, meeting_id__in=ids).values_list(

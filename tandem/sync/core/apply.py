@@ -35,7 +35,7 @@ from tandem.sync.core.actions import (
     UpdateCrm,
 )
 from tandem.sync.core.breaker import BreakerVerdict, breaker_check
-from tandem.sync.core.identity import event_id_for_meeting, marker_for_meeting
+from tandem.sync.core.identity import event_id_for_meeting, import_key_of, marker_for_meeting
 from tandem.sync.core.mapping import (
     MalformedEvent,
     event_body_from_fields,
@@ -255,7 +255,7 @@ class Applier:
                     case RecordImport():
                         self.crm.record_import(
                             meeting_id=action.meeting_id,
-                            import_key=f"{self.calendar_id}/{action.event_id}",
+                            import_key=import_key_of(self.calendar_id, action.event_id),
                         )
                     case DiscardRow():
                         self.crm.discard_occurrence_row(meeting_id=action.meeting_id)
@@ -333,7 +333,9 @@ class Applier:
             hides=occurrence.hides,
             instance=instance,
             recorded=instance is not None
-            and self.crm.import_recorded(import_key=f"{self.calendar_id}/{instance.event_id}"),
+            and self.crm.import_recorded(
+                import_key=import_key_of(self.calendar_id, instance.event_id)
+            ),
             held_by=(
                 self.links.meeting_of(calendar_id=self.calendar_id, event_id=instance.event_id)
                 if instance

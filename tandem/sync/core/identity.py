@@ -45,6 +45,25 @@ def marker_for_meeting(namespace: str, meeting_id: int) -> str:
     return f"{namespace}:{meeting_id}"
 
 
+def import_key_of(calendar_id: str, event_id: str) -> str:
+    """The import key of a meeting made from a Google event (Meeting.import_key,
+    CrmMeeting.import_key): ``<calendar id>/<event id>``.
+
+    It names the event a meeting stands for while the meeting has no link (before its
+    link is saved, or after a deletion dropped it), so a retried or repeated import finds
+    the meeting instead of making a second one. An event id is unique only within its
+    calendar (google-calendar-api.md §2.5), hence the calendar id in front; the ``/`` ends
+    the calendar id, so the keys of one calendar are those with its prefix
+    (``import_key_prefix``: dropping a calendar forgets them, the outbound pass finds its
+    restored imports by it)."""
+    return f"{import_key_prefix(calendar_id)}{event_id}"
+
+
+def import_key_prefix(calendar_id: str) -> str:
+    """What every import key of events of ``calendar_id`` starts with (``import_key_of``)."""
+    return f"{calendar_id}/"
+
+
 def meeting_id_from_marker(namespace: str, marker: str | None) -> int | None:
     """The meeting id in one of *our* markers; None for anyone else's (or none at all)."""
     if marker is None:

@@ -18,7 +18,12 @@ from typing import TypeVar
 
 from tandem.sync.core.apply import SyncReport
 from tandem.sync.core.fields import Moment
-from tandem.sync.core.identity import event_id_for_meeting, looks_like_ours
+from tandem.sync.core.identity import (
+    event_id_for_meeting,
+    import_key_of,
+    import_key_prefix,
+    looks_like_ours,
+)
 from tandem.sync.core.memory import MemoryCrm, MemoryLinks
 from tandem.sync.core.pairing import Listed, PageLookup
 from tandem.sync.core.run_report import RunProblem, subject_of_fields
@@ -53,7 +58,7 @@ class MemoryInboundStore:
         return self.links.sync_token(calendar_id=self.calendar_id)
 
     def pairs_exist(self) -> bool:
-        prefix = f"{self.calendar_id}/"
+        prefix = import_key_prefix(self.calendar_id)
         return bool(self._by_event()) or any(
             (meeting.import_key or "").startswith(prefix) for meeting in self._meetings().values()
         )
@@ -75,7 +80,7 @@ class MemoryInboundStore:
         }
         unlinked = [e for e in listed if e.event.event_id not in found.links]
         if lookups:
-            keys = {f"{self.calendar_id}/{e.event.event_id}" for e in unlinked}
+            keys = {import_key_of(self.calendar_id, e.event.event_id) for e in unlinked}
             found.imports = {
                 meeting.import_key: meeting.meeting_id
                 for meeting in meetings.values()
@@ -86,7 +91,7 @@ class MemoryInboundStore:
             e.event.event_id
             for e in unlinked
             if e.event.marker_meeting_id is None
-            and f"{self.calendar_id}/{e.event.event_id}" not in found.imports
+            and import_key_of(self.calendar_id, e.event.event_id) not in found.imports
             and looks_like_ours(e.event.event_id)
         ]
         if candidates:
@@ -122,7 +127,7 @@ class MemoryInboundStore:
             try:
                 meeting = self.crm.create_meeting(
                     fields=new.fields,
-                    import_key=f"{self.calendar_id}/{new.event.event_id}",
+                    import_key=import_key_of(self.calendar_id, new.event.event_id),
                     read_only=new.read_only,
                 )
             except SideError as error:
@@ -227,7 +232,7 @@ class MemoryOutboundStore:
         )
 
     def restored_imports(self) -> list[tuple[CrmMeeting, str]]:
-        prefix = f"{self.calendar_id}/"
+        prefix = import_key_prefix(self.calendar_id)
         linked = self.links.linked_meeting_ids()
         return [
             (meeting, (meeting.import_key or "").removeprefix(prefix))
@@ -323,7 +328,7 @@ class MemorySettingsStore:
 
     def forget_calendar(self, calendar_id: str) -> None:
         self.forget_token(calendar_id)
-        prefix = f"{calendar_id}/"
+        prefix = import_key_prefix(calendar_id)
         for meeting in self.crm.list_meetings():
             if (meeting.import_key or "").startswith(prefix):
                 self.crm.forget_import(meeting_id=meeting.meeting_id)

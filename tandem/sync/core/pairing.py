@@ -43,6 +43,7 @@ from tandem.sync.core.actions import (
 )
 from tandem.sync.core.event_extras import extras_json, extras_of, worth_keeping
 from tandem.sync.core.fields import MeetingFields, Moment
+from tandem.sync.core.identity import import_key_of
 from tandem.sync.core.occurrence_slots import crm_moment, crm_original, hiding_fields, slot_fields
 from tandem.sync.core.planner import plan_item, plan_occurrence
 from tandem.sync.core.sides import Event
@@ -209,7 +210,7 @@ def plan_page(
             if event.marker_meeting_id in lookup.others:
                 event = replace(event, marker_meeting_id=None)
             meeting_id = (
-                lookup.imports.get(f"{calendar_id}/{event.event_id}")
+                lookup.imports.get(import_key_of(calendar_id, event.event_id))
                 or event.marker_meeting_id
                 or lookup.ours.get(event.event_id)
             )

@@ -28,6 +28,7 @@ from tandem.sync.adapters.links import link_from_row
 from tandem.sync.adapters.page_lookup import DjangoPageLookup
 from tandem.sync.adapters.serialize import fields_to_json
 from tandem.sync.core.fields import Moment, meeting_values_from_fields
+from tandem.sync.core.identity import import_key_of, import_key_prefix
 from tandem.sync.core.inbound import Inbound
 from tandem.sync.core.pairing import Listed, NewMeeting, PageLookup, google_extras
 from tandem.sync.core.run_report import HELD_SHOWN, HeldDeletion, RunProblem
@@ -131,7 +132,7 @@ class DjangoInboundStore:
         return (
             self._links().exists()
             or Meeting.objects.filter(
-                owner=self.ctx.user, import_key__startswith=f"{self.calendar_id}/"
+                owner=self.ctx.user, import_key__startswith=import_key_prefix(self.calendar_id)
             ).exists()
         )
 
@@ -284,7 +285,7 @@ class DjangoInboundStore:
             rows=[
                 ImportedRow(
                     values=meeting_values_from_fields(new.fields, all_day_zone=zone),
-                    import_key=f"{cal}/{new.event.event_id}",
+                    import_key=import_key_of(cal, new.event.event_id),
                     read_only=new.read_only,
                     series_id=new.series_id,
                     original_start=new.original_start,

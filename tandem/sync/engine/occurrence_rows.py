@@ -73,6 +73,7 @@ def _unpushed(ctx: RunContext) -> list[Meeting]:
     rows.sort(key=lambda row: (row.start, row.pk))
     if not rows:
         return []
+    # adapters/crm.py ``unseen_by_google`` (this account), on these rows by their ids.
     ids = [row.pk for row in rows]
     synced = set(
         EventLink.objects.filter(

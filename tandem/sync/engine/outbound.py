@@ -13,8 +13,9 @@ from django.db.models import F, Q, QuerySet
 
 from tandem.compiled_queries import CompiledQuery
 from tandem.meetings.models import Meeting
-from tandem.sync.adapters.crm import crm_meeting
+from tandem.sync.adapters.crm import crm_meeting, unseen_by_google
 from tandem.sync.adapters.links import link_from_row
+from tandem.sync.core.identity import import_key_prefix
 from tandem.sync.core.outbound import Outbound
 from tandem.sync.core.run_report import HeldDeletion
 from tandem.sync.core.state import CrmMeeting, Link, OccurrenceRow
@@ -200,7 +201,7 @@ class DjangoOutboundStore:
         """Live meetings imported from this calendar without a link: tombstones the user
         restored after the event was deleted in Google (applying a deletion drops the link).
         Not the rows that hide a cancelled occurrence: they never had a link."""
-        prefix = f"{self.calendar.calendar_id}/"
+        prefix = import_key_prefix(self.calendar.calendar_id)
         cached = self.cache
         edited = self._changed_meeting_ids()
         # Restored or unlinked since the last clean run: among the changed meetings and those
@@ -276,6 +277,7 @@ class DjangoOutboundStore:
                 and (meeting.end > self.ctx.window_start or meeting.recurrence)
                 and (self.calendar.target or meeting.split_from_id is not None)
             ]
+            # unseen_by_google (this account), on these meetings by their ids, as below.
             pks = [meeting.pk for meeting in candidates]
             linked_ids = self._linked_meeting_ids(pks)
             return self._placed(
@@ -285,7 +287,6 @@ class DjangoOutboundStore:
                     if meeting.pk not in linked_ids and meeting.import_key is None
                 ]
             )
-        linked = EventLink.objects.filter(owner=self.ctx.user, google_sub=self.ctx.google_sub)
         meetings = (
             Meeting.objects.filter(
                 owner=self.ctx.user,
@@ -294,8 +295,7 @@ class DjangoOutboundStore:
                 series__isnull=True,
             )
             .may_end_after(self.ctx.window_start)
-            .exclude(pk__in=linked.values("meeting_id"))
-            .filter(import_key__isnull=True)
+            .filter(unseen_by_google(owner=self.ctx.user, google_sub=self.ctx.google_sub))
         )
         if not self.calendar.target:
             meetings = meetings.filter(split_from__isnull=False)  # a partial index
