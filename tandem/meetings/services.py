@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import django.dispatch
+import msgspec
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -381,8 +382,7 @@ def meeting_purge_expired_tombstones(*, now: datetime | None = None) -> int:
 NEW_MEETING_VERSION = 1  # Meeting.version of a new meeting (the model's default)
 
 
-@dataclass(frozen=True, slots=True)
-class ImportedRow:
+class ImportedRow(msgspec.Struct, frozen=True):
     """A meeting the sync makes from a Google event: ``values`` are the model's field values
     (``tandem.sync.core.fields.meeting_values_from_fields``, already validated by the core);
     for an occurrence of a series, ``series_id`` and ``original_start`` place it, and

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import ClassVar
 
 import pytest
+from msgspec.structs import replace
 
 from tandem.sync.core.identity import event_id_for_meeting, import_key_of
 from tandem.sync.core.mapping import OccurrenceOf

@@ -11,10 +11,10 @@ binding subclasses ``OutboundStoreContract`` and provides the ``stores`` fixture
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import ClassVar
 
 import pytest
+from msgspec.structs import replace
 
 from tests.contract.store_bench import (
     CAL,

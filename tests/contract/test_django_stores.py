@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
+import msgspec
 import psycopg
 import pytest
 from django.contrib.auth.models import User
@@ -258,8 +259,8 @@ class TestDjangoInboundStore(InboundStoreContract):
         store.lookup(
             [listed("ev1", fields_of(stores)), listed("ev2", fields_of(stores))], lookups=True
         )
-        relinked = replace(a_new_meeting(stores, "ev1"), ical_uid="", relinks=True)
-        fresh = replace(a_new_meeting(stores, "ev2"), ical_uid="")
+        relinked = msgspec.structs.replace(a_new_meeting(stores, "ev1"), ical_uid="", relinks=True)
+        fresh = msgspec.structs.replace(a_new_meeting(stores, "ev2"), ical_uid="")
         with store.transaction():
             assert store.write_page(PageWrites(creates=[relinked, fresh])) == []
         links = EventLink.objects.filter(owner=stores.user).order_by("event_id")

@@ -9,11 +9,11 @@ checks after a clean sync), with the values a failing example drew handed in by 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrences import series_starts

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from tandem.sync.core.apply import SyncReport
 from tandem.sync.core.driver import sync_once

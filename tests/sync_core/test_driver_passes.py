@@ -8,8 +8,9 @@ testing of those passes (docs/testing.md)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from tandem.sync.core.apply import Applier, Fetcher, SyncReport
 from tandem.sync.core.identity import event_id_for_meeting

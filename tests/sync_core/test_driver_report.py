@@ -5,7 +5,7 @@ stores through ``sync_once``; the database engine records the same report
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 
 from tandem.sync.core.apply import SyncReport
 from tests.sync_core.strategies import timed

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from msgspec.structs import replace
 
 from tandem.sync.core.actions import DeleteInGoogle, ItemPlan
 from tandem.sync.core.breaker import BreakerVerdict, breaker_check

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given
+from msgspec.structs import replace
 
 from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.merge import Conflict, conflict_winner, merge

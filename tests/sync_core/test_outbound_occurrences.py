@@ -9,11 +9,11 @@ instances (stored as Google stores an exception) are the memory sides' own."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from tandem.sync.core.apply import SyncReport
 from tandem.sync.core.fields import MeetingFields, TimedMoment

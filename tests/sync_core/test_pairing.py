@@ -5,9 +5,10 @@ recurring series, so the occurrence rows are pinned here as well as by the engin
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from msgspec.structs import replace
 
 from tandem.sync.core.fields import MeetingFields, TimedMoment
 from tandem.sync.core.mapping import OccurrenceOf

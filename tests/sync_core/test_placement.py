@@ -4,7 +4,7 @@ cut from."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 
 from tandem.sync.core.actions import InsertInGoogle, MoveToTarget, SaveLink
 from tandem.sync.core.placement import home_calendar

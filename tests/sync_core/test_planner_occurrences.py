@@ -3,10 +3,10 @@ recurring event (changed or cancelled alone), and for new events (docs/sync-rule
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from msgspec.structs import replace
 
 from tandem.sync.core.actions import (
     CreateInCrm,

@@ -8,11 +8,11 @@ quiet branch shows here. Written after mutation testing (docs/testing.md).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from tandem.sync.core.actions import (
     Action,

@@ -7,11 +7,11 @@ event, the type of a special event). Written after mutation testing (docs/testin
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from tandem.sync.core.actions import (
     DeleteInCrm,

@@ -6,7 +6,7 @@ and which it holds back."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 
 from tandem.sync.core.mapping import event_body_from_fields
 from tandem.sync.core.state import Link

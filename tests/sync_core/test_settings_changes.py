@@ -5,9 +5,10 @@ Production runs the same pass over the database (tests/sync/test_rules_settings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import pytest
+from msgspec.structs import replace
 
 from tandem.sync.core.actions import DeleteInCrm, ItemPlan
 from tandem.sync.core.apply import SyncReport

@@ -4,10 +4,11 @@ one page's events, in a fixed number of queries whatever the page holds."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
+from msgspec.structs import replace
 
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrences import series_starts

@@ -7,15 +7,15 @@ was listed when there were none), so the planner never guesses values Google wil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TypeAlias
+
+import msgspec
 
 from tandem.sync.core.fields import FIELD_NAMES, FieldName, MeetingFields
 from tandem.sync.core.merge import Conflict, Side
 
 
-@dataclass(frozen=True)
-class CreateInCrm:
+class CreateInCrm(msgspec.Struct, frozen=True):
     """``replaces``: a row that hid this event's slot (a cancelled occurrence, restored)."""
 
     event_id: str
@@ -24,8 +24,7 @@ class CreateInCrm:
     replaces: int | None = None
 
 
-@dataclass(frozen=True)
-class CreateOccurrence:
+class CreateOccurrence(msgspec.Struct, frozen=True):
     """A changed occurrence becomes a row of its CRM series at its original start;
     ``replaces``: the row that hid it while it was cancelled (restored in Google)."""
 
@@ -36,8 +35,7 @@ class CreateOccurrence:
     replaces: int | None = None
 
 
-@dataclass(frozen=True)
-class HideOccurrence:
+class HideOccurrence(msgspec.Struct, frozen=True):
     """A cancelled occurrence becomes a row that only hides its slot in the CRM series."""
 
     event_id: str
@@ -45,16 +43,14 @@ class HideOccurrence:
     read_only: bool
 
 
-@dataclass(frozen=True)
-class WaitForSeries:
+class WaitForSeries(msgspec.Struct, frozen=True):
     """An occurrence listed before its series: planned again once the listing has been
     read (a listing's order is unspecified)."""
 
     event_id: str
 
 
-@dataclass(frozen=True)
-class UpdateCrm:
+class UpdateCrm(msgspec.Struct, frozen=True):
     """``read_only``: also mark the meeting read-only (its calendar or its event type lets
     nothing be written to Google, and the meeting was made editable before that was known)."""
 
@@ -65,8 +61,7 @@ class UpdateCrm:
     read_only: bool = False
 
 
-@dataclass(frozen=True)
-class DeleteInCrm:
+class DeleteInCrm(msgspec.Struct, frozen=True):
     """``with_calendar``: the meeting leaves the CRM with its calendar, which the user no
     longer syncs (Google keeps the event); not a deletion the user made, so the mass-delete
     breaker does not count it."""
@@ -76,14 +71,12 @@ class DeleteInCrm:
     with_calendar: bool = False
 
 
-@dataclass(frozen=True)
-class InsertInGoogle:
+class InsertInGoogle(msgspec.Struct, frozen=True):
     meeting_id: int
     fields: MeetingFields
 
 
-@dataclass(frozen=True)
-class PatchGoogle:
+class PatchGoogle(msgspec.Struct, frozen=True):
     """PATCH ``changed`` fields of ``fields`` with If-Match ``etag``; ``restore`` also sets
     the status back to confirmed (an edit beat a deletion)."""
 
@@ -94,8 +87,7 @@ class PatchGoogle:
     restore: bool = False
 
 
-@dataclass(frozen=True)
-class DeleteInGoogle:
+class DeleteInGoogle(msgspec.Struct, frozen=True):
     """``keep_in_crm``: a pushed meeting leaving Google because it became private; not a
     deletion of the user's data, so the mass-delete breaker does not count it."""
 
@@ -104,8 +96,7 @@ class DeleteInGoogle:
     keep_in_crm: bool = False
 
 
-@dataclass(frozen=True)
-class RecordImport:
+class RecordImport(msgspec.Struct, frozen=True):
     """The row stands for this (cancelled) instance from now on: the instance the next
     listing shows is then known ("already in the CRM"), and the row is not pushed again."""
 
@@ -113,15 +104,13 @@ class RecordImport:
     event_id: str
 
 
-@dataclass(frozen=True)
-class DiscardRow:
+class DiscardRow(msgspec.Struct, frozen=True):
     """A CRM row for an occurrence another row already holds: removed, not a deletion."""
 
     meeting_id: int
 
 
-@dataclass(frozen=True)
-class DetachOccurrence:
+class DetachOccurrence(msgspec.Struct, frozen=True):
     """An occurrence row becomes a meeting of its own in the CRM, with its values: its
     series was deleted in Google, and the CRM changed it since the last agreement. Not a
     deletion; the outbound pass inserts it in Google as a single event.
@@ -131,8 +120,7 @@ class DetachOccurrence:
     expected_version: int | None
 
 
-@dataclass(frozen=True)
-class MergeIntoRow:
+class MergeIntoRow(msgspec.Struct, frozen=True):
     """One row per occurrence: this row's values go onto ``into`` (the row a listing made
     for the instance first), pushed as a CRM edit where they differ; this row goes."""
 
@@ -141,41 +129,35 @@ class MergeIntoRow:
     fields: MeetingFields
 
 
-@dataclass(frozen=True)
-class MoveToTarget:
+class MoveToTarget(msgspec.Struct, frozen=True):
     """``events.move`` of a pushed meeting's event to the new target calendar."""
 
     event_id: str
     destination: str
 
 
-@dataclass(frozen=True)
-class ForgetImport:
+class ForgetImport(msgspec.Struct, frozen=True):
     """The meeting is no longer an import of a synced calendar (its calendar was un-picked):
     picked again, the event comes back as a new meeting, and restored, it is a CRM one."""
 
     meeting_id: int
 
 
-@dataclass(frozen=True)
-class SaveLink:
+class SaveLink(msgspec.Struct, frozen=True):
     base: MeetingFields
     origin: Side
     leaving: bool = False
 
 
-@dataclass(frozen=True)
-class DropLink:
+class DropLink(msgspec.Struct, frozen=True):
     meeting_id: int
 
 
-@dataclass(frozen=True)
-class RecordConflict:
+class RecordConflict(msgspec.Struct, frozen=True):
     conflicts: tuple[Conflict, ...]
 
 
-@dataclass(frozen=True)
-class RecordProblem:
+class RecordProblem(msgspec.Struct, frozen=True):
     """An item the sync cannot carry out, said to the user. ``holds_token``: the listing's
     sync token waits for it, so the next run brings the item again (a problem that may pass
     by itself); False for one that lasts until the event changes in Google, which brings it
@@ -221,8 +203,7 @@ SIDE_WRITES = (
 )
 
 
-@dataclass(frozen=True)
-class ItemPlan:
+class ItemPlan(msgspec.Struct, frozen=True):
     """The actions for one item and the branch of the table that chose them (``why``)."""
 
     meeting_id: int | None

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from collections.abc import Set as AbstractSet
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from tandem.sync.core.apply import Applier, Fetcher, SyncReport
 from tandem.sync.core.inbound import Inbound

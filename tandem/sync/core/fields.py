@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal, TypeAlias, cast, get_args
+
+import msgspec
 
 # The rules of a meeting's fields live in one pure module shared with the CRM's services
 # (tandem.meetings.services), so the sync refuses exactly what the CRM refuses. The limits
@@ -51,8 +52,7 @@ class InvalidFields(ValueError):
     """The values do not make a meeting (naive time, end before start, unknown zone...)."""
 
 
-@dataclass(frozen=True)
-class TimedMoment:
+class TimedMoment(msgspec.Struct, frozen=True):
     """A moment of a timed meeting: ``at`` is stored in UTC, ``zone`` is the IANA zone it
     was planned in (Google's ``start.timeZone``). Equal instants in equal zones are equal,
     whatever offset they were written with."""
@@ -65,7 +65,7 @@ class TimedMoment:
         if problem is not None:
             raise InvalidFields(problem)
         # Seconds precision: Google drops sub-seconds, so keeping them would look like an edit.
-        object.__setattr__(self, "at", instant(self.at))
+        msgspec.structs.force_setattr(self, "at", instant(self.at))
 
     @property
     def local(self) -> datetime:
@@ -77,8 +77,7 @@ Moment: TypeAlias = TimedMoment | date
 FieldValue: TypeAlias = str | Moment | tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class MeetingFields:
+class MeetingFields(msgspec.Struct, frozen=True):
     """The six mapped fields plus recurrence. ``start``/``end`` are both ``TimedMoment`` (in
     one zone, since the CRM keeps one zone per meeting) or both ``date`` (all-day, end
     exclusive). ``recurrence`` holds Google's RRULE/EXRULE/RDATE/EXDATE lines, no DTSTART."""
@@ -89,7 +88,7 @@ class MeetingFields:
     description: str = ""
     location: str = ""
     visibility: Visibility = "default"
-    recurrence: tuple[str, ...] = field(default=())
+    recurrence: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # The rules are tandem.meetings.rules, the CRM services' too. A subject with
@@ -116,10 +115,10 @@ class MeetingFields:
         if problems:
             raise InvalidFields(problems[0][1])
         if subject != self.subject:
-            object.__setattr__(self, "subject", subject)
+            msgspec.structs.force_setattr(self, "subject", subject)
         if description != self.description:
-            object.__setattr__(self, "description", description)
-        object.__setattr__(self, "recurrence", clean_recurrence(self.recurrence))
+            msgspec.structs.force_setattr(self, "description", description)
+        msgspec.structs.force_setattr(self, "recurrence", clean_recurrence(self.recurrence))
 
     @property
     def all_day(self) -> bool:
@@ -158,7 +157,7 @@ class MeetingFields:
     def with_values(self, values: Mapping[FieldName, FieldValue]) -> MeetingFields:
         """A copy with ``values`` replaced (validated again)."""
         changes: dict[str, Any] = {str(name): value for name, value in values.items()}
-        return replace(self, **changes)
+        return msgspec.structs.replace(self, **changes)
 
 
 def changed_field_names(old: MeetingFields | None, new: MeetingFields) -> tuple[FieldName, ...]:
@@ -217,36 +216,45 @@ def fields_from_meeting_values(
 
 
 def meeting_values_from_fields(
-    fields_: MeetingFields, *, all_day_zone: str = "UTC"
+    fields_: MeetingFields, *, all_day_zone: str = "UTC", wall_clock: bool = True
 ) -> dict[str, object]:
     """The Meeting model's columns (and ``MeetingInput``'s arguments) for ``fields_``.
 
     All-day meetings have no zone in Google; ``all_day_zone`` (the user's preference or the
     meeting's current zone) fills the model's ``time_zone`` and is not compared by the sync.
+    A timed meeting's bounds are on its zone's wall clock, as the services and the forms
+    read them; ``wall_clock=False`` leaves them UTC instants, as the database keeps them
+    (the same moments): the bulk import, which writes them straight to the table, so saves
+    two time zone conversions for every event it reads.
     """
-    values: dict[str, object] = {
+    start, end = fields_.start, fields_.end
+    if isinstance(start, TimedMoment) and isinstance(end, TimedMoment):
+        return {
+            "subject": fields_.subject,
+            "all_day": False,
+            "description": fields_.description,
+            "location": fields_.location,
+            "visibility": fields_.visibility,
+            "recurrence": list(fields_.recurrence),
+            "start": start.local if wall_clock else start.at,
+            "end": end.local if wall_clock else end.at,
+            "start_date": None,
+            "end_date": None,
+            "time_zone": start.zone,
+        }
+    zone = zoneinfo.ZoneInfo(all_day_zone)
+    assert isinstance(start, date) and isinstance(end, date)
+    return {
         "subject": fields_.subject,
-        "all_day": fields_.all_day,
+        "all_day": True,
         "description": fields_.description,
         "location": fields_.location,
         "visibility": fields_.visibility,
         "recurrence": list(fields_.recurrence),
-    }
-    if isinstance(fields_.start, TimedMoment) and isinstance(fields_.end, TimedMoment):
-        return values | {
-            "start": fields_.start.local,
-            "end": fields_.end.local,
-            "start_date": None,
-            "end_date": None,
-            "time_zone": fields_.start.zone,
-        }
-    zone = zoneinfo.ZoneInfo(all_day_zone)
-    assert isinstance(fields_.start, date) and isinstance(fields_.end, date)
-    return values | {
-        "start": datetime.combine(fields_.start, time.min, tzinfo=zone),
-        "end": datetime.combine(fields_.end, time.min, tzinfo=zone),
-        "start_date": fields_.start,
-        "end_date": fields_.end,
+        "start": datetime.combine(start, time.min, tzinfo=zone),
+        "end": datetime.combine(end, time.min, tzinfo=zone),
+        "start_date": start,
+        "end_date": end,
         "time_zone": all_day_zone,
     }
 

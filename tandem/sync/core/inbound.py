@@ -13,7 +13,9 @@ agreed, so a crash or a failed write leaves the item to the next run's outbound 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+
+from msgspec.structs import replace
 
 from tandem.sync.core.actions import (
     SIDE_WRITES,

@@ -26,9 +26,10 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+import msgspec
 
 from tandem.sync.core.event_types import TITLES, event_type_of
 from tandem.sync.core.fields import (
@@ -66,8 +67,7 @@ class MalformedEvent(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class EventReading:
+class EventReading(msgspec.Struct, frozen=True):
     """What the engine needs from one listed event. ``fields`` is None for cancelled ones
     (Google only guarantees their ``id``)."""
 
@@ -82,8 +82,7 @@ class EventReading:
     event_type: str = "default"  # Google's eventType (core/event_types.py)
 
 
-@dataclass(frozen=True)
-class OccurrenceOf:
+class OccurrenceOf(msgspec.Struct, frozen=True):
     """What makes a listed event one occurrence of a recurring event: Google lists a changed
     or cancelled occurrence (an "exception") as an event of its own, with the series' id and
     the start the occurrence had in the series (§2.5 ``recurringEventId``,

@@ -13,9 +13,11 @@ from __future__ import annotations
 import copy
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeAlias
+
+from msgspec.structs import replace
 
 from tandem.sync.core.fields import MeetingFields
 from tandem.sync.core.identity import is_client_event_id

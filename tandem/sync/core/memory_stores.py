@@ -13,8 +13,9 @@ from __future__ import annotations
 import copy
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import replace
 from typing import TypeVar
+
+from msgspec.structs import replace
 
 from tandem.sync.core.apply import SyncReport
 from tandem.sync.core.fields import Moment

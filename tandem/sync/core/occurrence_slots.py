@@ -5,9 +5,10 @@ occurrence changed alone on both sides started from. Pure: the series comes as i
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
+
+from msgspec.structs import replace
 
 from tandem.meetings.rules import original_moved
 from tandem.sync.core.fields import InvalidFields, MeetingFields, Moment, TimedMoment

@@ -29,9 +29,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import msgspec
+from msgspec.structs import replace
 
 from tandem.sync.core.actions import (
     CreateInCrm,
@@ -57,8 +60,7 @@ from tandem.sync.core.state import (
 )
 
 
-@dataclass(frozen=True)
-class Listed:
+class Listed(msgspec.Struct, frozen=True):
     """A listed event as the engine read it, with its JSON (iCalUID, what lies beyond the
     six fields)."""
 
@@ -66,8 +68,7 @@ class Listed:
     raw: Event
 
 
-@dataclass(frozen=True)
-class SeriesRow:
+class SeriesRow(msgspec.Struct, frozen=True):
     """The CRM meeting of a recurring event's series, linked in this calendar: ``zone``
     is its row's time zone (an all-day occurrence's slot is midnight there), ``agreed``
     its start when last agreed with Google (its link's base), ``listed`` its start in
@@ -119,8 +120,7 @@ class PageLookup:
     slots_gone: set[tuple[int, datetime]] = field(default_factory=set)
 
 
-@dataclass(frozen=True, slots=True)
-class NewMeeting:
+class NewMeeting(msgspec.Struct, frozen=True):
     """A meeting to create from an event, with its link when ``link_base`` is set. For an
     occurrence of a recurring meeting, ``series_id`` and ``original_start`` place it in its
     series (a changed occurrence, or a cancelled one that only hides its slot)."""
@@ -136,11 +136,10 @@ class NewMeeting:
     cancelled_occurrence: bool = False
     replaces: int | None = None  # the row that hid this occurrence until Google restored it
     relinks: bool = False  # the event already has a link (to a meeting that is gone)
-    extras: dict[str, Any] = field(default_factory=dict)  # the link's (google_extras)
+    extras: dict[str, Any] = msgspec.field(default_factory=dict)  # the link's (google_extras)
 
 
-@dataclass(frozen=True)
-class PairedItem:
+class PairedItem(msgspec.Struct, frozen=True):
     """A listed event, what it was paired with, and its plan."""
 
     event: GoogleEvent

@@ -12,8 +12,9 @@ plan's ``why`` (docs/sync-rules.md lists them as a table). Inputs:
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Protocol
+
+from msgspec.structs import replace
 
 from tandem.sync.core.actions import (
     Action,

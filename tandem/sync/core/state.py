@@ -6,8 +6,9 @@ listed JSON (``GoogleEvent.from_reading``); ``Link`` is what the link store keep
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+
+import msgspec
 
 from tandem.sync.core.event_types import is_read_only
 from tandem.sync.core.fields import MeetingFields
@@ -16,8 +17,7 @@ from tandem.sync.core.mapping import EventReading, OccurrenceOf
 from tandem.sync.core.merge import Side
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(msgspec.Struct, frozen=True):
     """The last agreed state of a (meeting, event) pair in one calendar.
 
     ``base`` is the fields both sides had then; ``etag`` Google's etag of that agreement;
@@ -43,8 +43,7 @@ class Link:
     event_type: str = "default"
 
 
-@dataclass(frozen=True)
-class CrmMeeting:
+class CrmMeeting(msgspec.Struct, frozen=True):
     """A meeting as the CRM side lists it; ``deleted`` marks a tombstone (fields kept).
 
     ``import_key`` is the key ``create_meeting`` got ("<calendar id>/<event id>") for a
@@ -74,8 +73,7 @@ class CrmMeeting:
     changed_rows: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
-class GoogleEvent:
+class GoogleEvent(msgspec.Struct, frozen=True):
     """A listed event. ``fields`` is None when cancelled or malformed (``problem`` says
     why); ``marker_meeting_id`` is the meeting named by *our* marker, if it carries one."""
 
@@ -118,8 +116,7 @@ class GoogleEvent:
         return cls(event_id=event_id, etag=etag, fields=None, problem=problem)
 
 
-@dataclass(frozen=True)
-class SyncSettings:
+class SyncSettings(msgspec.Struct, frozen=True):
     """The user's choices for one Google calendar.
 
     ``is_target``: CRM-created meetings are inserted here. ``is_inbound``: the user picked
@@ -139,8 +136,7 @@ class SyncSettings:
     calendar_id: str = ""
 
 
-@dataclass(frozen=True)
-class SeriesInCrm:
+class SeriesInCrm(msgspec.Struct, frozen=True):
     """The CRM meeting of a recurring event's series, as an occurrence's plan needs it
     (``deleted``: a tombstone, deleted in the CRM since the last sync)."""
 
@@ -149,8 +145,7 @@ class SeriesInCrm:
     deleted: bool = False
 
 
-@dataclass(frozen=True)
-class SlotRow:
+class SlotRow(msgspec.Struct, frozen=True):
     """The CRM's own row at an occurrence's slot that Google does not know yet: changed
     (or, ``hides``, cancelled) alone in the CRM since the last sync, no link, no import
     record. ``base``: the series' values at that slot, what both sides started from."""
@@ -160,8 +155,7 @@ class SlotRow:
     base: MeetingFields | None
 
 
-@dataclass(frozen=True)
-class OccurrenceRow:
+class OccurrenceRow(msgspec.Struct, frozen=True):
     """An occurrence changed or cancelled alone in the CRM that Google has not had yet (a
     row of its series, no link, no import record), with what the store knows of it for
     ``plan_occurrence_out``. ``hides``: the row only hides a cancelled occurrence;

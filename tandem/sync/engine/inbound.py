@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import replace
 from itertools import islice
 from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
+from msgspec.structs import replace
 
 from tandem.bulk import rows_insert
 from tandem.meetings.models import Meeting
@@ -284,7 +284,9 @@ class DjangoInboundStore:
             now=now,
             rows=[
                 ImportedRow(
-                    values=meeting_values_from_fields(new.fields, all_day_zone=zone),
+                    values=meeting_values_from_fields(
+                        new.fields, all_day_zone=zone, wall_clock=False
+                    ),
                     import_key=import_key_of(cal, new.event.event_id),
                     read_only=new.read_only,
                     series_id=new.series_id,
