@@ -225,6 +225,40 @@ def test_all_day_columns_are_midnights_in_the_given_zone_utc_by_default() -> Non
     assert values["end"].tzinfo is paris
 
 
+def test_timed_columns_are_on_the_wall_clock_or_instants_for_the_table() -> None:
+    """A timed meeting's bounds on its zone's wall clock (the services and the forms), or
+    as the UTC instants the table keeps (the bulk import): the same moments either way."""
+    berlin = ZoneInfo("Europe/Berlin")
+    start = datetime(2026, 7, 1, 9, tzinfo=berlin)
+    fields = MeetingFields(
+        "Kick-off",
+        TimedMoment(start, "Europe/Berlin"),
+        TimedMoment(start + timedelta(hours=1), "Europe/Berlin"),
+    )
+    local = meeting_values_from_fields(fields)
+    stored = meeting_values_from_fields(fields, wall_clock=False)
+    assert (local["start"].tzinfo, local["start"].hour) == (berlin, 9)
+    assert (stored["start"].tzinfo, stored["start"].hour, stored["end"].hour) == (UTC, 7, 8)
+    assert (local["start"], local["end"]) == (stored["start"], stored["end"])
+    assert {k: v for k, v in local.items() if k not in ("start", "end")} == {
+        k: v for k, v in stored.items() if k not in ("start", "end")
+    }
+
+
+def test_the_engines_values_are_immutable_and_checked_again_when_copied() -> None:
+    """The values the engine passes along (msgspec Structs, core/__init__.py) cannot be
+    changed in place, equal ones hash alike, and a copy with changes is validated again."""
+    fields = timed(9)
+    with pytest.raises(AttributeError):
+        fields.subject = "Renamed"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        fields.start.zone = "UTC"  # type: ignore[union-attr, misc]
+    assert hash(timed(9)) == hash(fields) and timed(9) == fields
+    assert replace(fields, subject=" Renamed ").subject == "Renamed"  # cleaned again
+    with pytest.raises(InvalidFields, match="not an IANA time zone"):
+        replace(fields.start, zone="Mars/Olympus")  # type: ignore[type-var]
+
+
 def test_a_breaker_that_does_not_trip_says_nothing() -> None:
     """Not tripped means exactly that: no flag, no reason; also for a confirmed run."""
     assert breaker_check(deletes=1, synced=50) == BreakerVerdict(tripped=False)
