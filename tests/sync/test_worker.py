@@ -27,6 +27,7 @@ from django.db import connection
 from config import celery as celery_config
 from config.celery import app
 from tandem.meetings.models import Meeting
+from tandem.meetings.rules import _zone_names as zone_names
 from tandem.meetings.services import MeetingInput, meeting_create
 from tandem.sync.models import SyncRun, UserSyncState
 from tandem.sync.scheduling import due_user_ids
@@ -315,8 +316,11 @@ def test_a_starting_worker_hides_its_startup_objects_from_the_collector(signal, 
     assert handler in [receiver() for _, receiver in signal.receivers]  # weak references
     gc.unfreeze()
     assert gc.get_freeze_count() == 0
+    zone_names.cache_clear()
     try:
         handler()
         assert gc.get_freeze_count() > 10_000
+        # The zone names the worker's first sync would walk tzdata for: loaded, and frozen.
+        assert zone_names.cache_info().currsize == 1
     finally:
         gc.unfreeze()  # the other tests' collections as before
