@@ -15,7 +15,7 @@ in one query, and written explicitly; links then point at them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
@@ -32,15 +32,20 @@ Prepare = Callable[[Any], Any] | None
 def _sqlite_datetime(zone: tzinfo) -> Prepare:
     """What Django's SQLite backend stores for an aware datetime (naive in the connection's
     zone, ``str()`` format), without its per-value settings lookups. Equal instants give
-    equal text, so a value seen before in the statement (a page's shared ``now``) is reused."""
-    seen: dict[datetime, str] = {}
+    equal text, so a value seen before in the statement (a page's shared ``now``) is reused.
+    Seen by value and offset: Python compares two datetimes of one ZoneInfo on the wall
+    clock, ignoring ``fold``, so 02:30 CEST and 02:30 CET of the autumn change are equal
+    (and hash alike) though an hour apart; keyed by value alone, the second took the first's
+    text, an hour off."""
+    seen: dict[tuple[datetime, timedelta | None], str] = {}
 
     def prepare(value: datetime | None) -> str | None:
         if value is None:
             return None
-        text = seen.get(value)
+        key = (value, value.utcoffset())
+        text = seen.get(key)
         if text is None:
-            text = seen[value] = str(value.astimezone(zone).replace(tzinfo=None))
+            text = seen[key] = str(value.astimezone(zone).replace(tzinfo=None))
         return text
 
     return prepare

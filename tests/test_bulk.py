@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.contrib.auth.models import User
 from django.db import DataError, IntegrityError, connection, transaction
@@ -208,3 +211,25 @@ def test_none_in_a_json_column_is_sql_null_on_both_databases():
     with pytest.raises(IntegrityError), transaction.atomic():
         rows_insert(model=Meeting, rows=[row | {"recurrence": None}])
     assert not Meeting.objects.exists()
+
+
+def test_the_two_half_past_twos_of_the_autumn_change_keep_their_hour():
+    """On 25 October 2026 Berlin's clocks go from 03:00 CEST back to 02:00 CET, so 02:30
+    comes twice, an hour apart. Python compares the two (one ZoneInfo) on the wall clock and
+    calls them equal; the rows keep their own instants all the same (SQLite's datetime text
+    was cached by value and gave the second the first's hour)."""
+    owner = User.objects.create_user("ann")
+    berlin = ZoneInfo("Europe/Berlin")
+    summer = datetime(2026, 10, 25, 0, 30, tzinfo=UTC).astimezone(berlin)  # 02:30 CEST
+    winter = datetime(2026, 10, 25, 1, 30, tzinfo=UTC).astimezone(berlin)  # 02:30 CET
+    assert summer == winter and (summer.hour, winter.hour) == (2, 2)  # to Python's eye
+    rows = _imported(owner, ["cal/summer", "cal/winter"])
+    for row, start in zip(rows, (summer, winter), strict=True):
+        row.update(start=start, end=start + timedelta(hours=1), time_zone="Europe/Berlin")
+    with transaction.atomic():
+        rows_insert(model=Meeting, rows=rows)
+    stored = dict(Meeting.objects.values_list("import_key", "start"))
+    assert stored == {
+        "cal/summer": datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        "cal/winter": datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+    }

@@ -9,7 +9,8 @@ The values that pass through the engine once per event (``fields``, ``mapping``,
 ``actions``, ``pairing``) are frozen ``msgspec.Struct``s, not frozen dataclasses: the same
 immutable, comparable values, built in C. A frozen dataclass sets each field through
 ``object.__setattr__`` in Python, and a first import builds about ten such values per
-event: a fifth of the engine's CPU per event (docs/benchmarks.md, issue 11, eleventh
+event: their ``__init__``s were 13% of the engine thread's samples, and the engine's CPU per
+imported event fell by a quarter with the change (docs/benchmarks.md, issue 11, eleventh
 session). Copies with changes use ``msgspec.structs.replace`` (``dataclasses.replace``
 refuses a Struct), and a ``__post_init__`` that normalises a field sets it with
 ``msgspec.structs.force_setattr``.
