@@ -238,6 +238,7 @@ def test_timed_columns_are_on_the_wall_clock_or_instants_for_the_table() -> None
     local = meeting_values_from_fields(fields)
     stored = meeting_values_from_fields(fields, wall_clock=False)
     assert (local["start"].tzinfo, local["start"].hour) == (berlin, 9)
+    assert (local["end"].tzinfo, local["end"].hour) == (berlin, 10)
     assert (stored["start"].tzinfo, stored["start"].hour, stored["end"].hour) == (UTC, 7, 8)
     assert (local["start"], local["end"]) == (stored["start"], stored["end"])
     assert {k: v for k, v in local.items() if k not in ("start", "end")} == {
