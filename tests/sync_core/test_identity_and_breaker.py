@@ -13,6 +13,7 @@ from tandem.sync.core.breaker import breaker_check
 from tandem.sync.core.identity import (
     event_id_for_meeting,
     is_client_event_id,
+    looks_like_ours,
     marker_for_meeting,
     meeting_id_from_marker,
 )
@@ -44,6 +45,16 @@ def test_client_event_id_rule_rejects_google_forbidden_ids() -> None:
     """Upper case, w-z, punctuation and too short ids are not client ids."""
     for bad in ("ABCDE", "wxyz0", "abc", "abc-def", "a" * 1025):
         assert not is_client_event_id(bad)
+
+
+def test_only_an_id_of_our_length_looks_like_ours() -> None:
+    """The ids we give are 32 characters of base32hex; a valid client id of another length,
+    or one of our length with a character Google forbids, is someone else's."""
+    ours = event_id_for_meeting("crm-a", 7)
+    assert looks_like_ours(ours)
+    assert is_client_event_id(ours[:31]) and not looks_like_ours(ours[:31])
+    assert is_client_event_id(ours + "0") and not looks_like_ours(ours + "0")
+    assert not looks_like_ours("w" + ours[1:])
 
 
 def test_markers_name_our_meetings_only() -> None:

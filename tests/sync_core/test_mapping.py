@@ -379,3 +379,20 @@ def test_a_series_start_is_read_live_or_cancelled_when_google_gives_it() -> None
     assert series_start(event()) is None
     assert series_start(event(recurringEventId="series1", **weekly)) is None
     assert series_start(event(start={"dateTime": "yesterday"}, **weekly)) is None
+
+
+def test_a_series_start_without_a_zone_takes_the_calendars_and_a_start_of_no_shape_is_none() -> (
+    None
+):
+    """A series' start is read as ``read_event`` reads a start: with an offset and no zone
+    of its own, in the calendar's zone (UTC when none is given); one that is no JSON object
+    names no start (None, never an error: the listing goes on)."""
+    weekly = {"id": "s1", "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"]}
+    nine_berlin = {**weekly, "start": {"dateTime": "2026-03-02T09:00:00+01:00"}}
+    at = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    assert series_start(nine_berlin) == TimedMoment(at, "UTC")
+    assert series_start(nine_berlin, default_zone="Europe/Berlin") == TimedMoment(
+        at, "Europe/Berlin"
+    )
+    for start in ("2026-03-02", ["2026-03-02"], 7):
+        assert series_start({**weekly, "start": start}) is None
