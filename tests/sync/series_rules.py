@@ -1,16 +1,19 @@
 """The database convergence machine's recurring series: made on either side, one occurrence
 changed, cancelled or restored alone, the series edited as a whole (title, moved by half
-an hour or an hour, fewer occurrences) or ended, and after every clean sync both calendars
-show each series alike and as people left it (series_support.py). In the CRM, each of
-Google Calendar's three scopes goes through the service its page calls: "this event"
-(occurrence_edits), "this and following events" changed or deleted (series_edits'
-series_split, series_delete_following: the series ends with UNTIL, the machine reads such a
-rule too) and "all events" (series_update, meeting_delete).
+an hour or an hour, fewer occurrences, made all-day or timed) or ended, and after every
+clean sync both calendars show each series alike and as people left it (series_support.py).
+In the CRM, each of Google Calendar's three scopes goes through the service its page calls:
+"this event" (occurrence_edits), "this and following events" changed or deleted
+(series_edits' series_split, series_delete_following: the series ends with UNTIL, the
+machine reads such a rule too) and "all events" (series_update, meeting_delete).
 
 What people may do here is what they can do in the CRM's pages and in Google Calendar: an
 occurrence changed alone keeps its kind (timed or all-day) and has no rule of its own; a
 series whose occurrences were changed or cancelled alone is moved or re-ruled only by the
-series rules below (a move of the whole series, fewer occurrences), not by arbitrary edits.
+series rules below (a move of the whole series, fewer occurrences, a change of kind), not
+by arbitrary edits. A series made all-day or timed in Google keeps its occurrences changed
+alone, apart from its days, on both sides (series_support.py, Slots.apart); made so in the
+CRM, its form resets them (meetings/series_edits.py series_update).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -62,8 +65,10 @@ from tests.sync.series_support import (
     Shown,
     Slot,
     Slots,
+    apart_from_days,
     crm_rule,
     crm_series_views,
+    google_apart_from_days,
     google_first_start,
     google_original_start,
     google_rule,
@@ -75,8 +80,17 @@ from tests.sync.series_support import (
 )
 from tests.sync_core.pending_edits import after_edit
 
-SERIES_EDITS = ("subject", "move", "shorten")
+# "kind": the series made all-day (on the days it had, or a day earlier) or timed (09:00 on
+# the series' wall clock), as the series' form and Google Calendar's "All day" box do.
+SERIES_EDITS = ("subject", "move", "shorten", "kind")
 OCCURRENCE_SUBJECTS = ("Moved", "Rescheduled ☀")
+# The rules below that change or cancel one occurrence alone (series_with_exception_...).
+EXCEPTION_RULES = (
+    "crm_change_occurrence",
+    "crm_cancel_occurrence",
+    "google_change_instance",
+    "google_cancel_instance",
+)
 PRIVATE = ("private", "confidential")
 
 
@@ -248,12 +262,96 @@ class SeriesMachine(ConvergenceMachine):
         self, data: st.DataObject, kind: str, subject: str, move: int, fewer: int
     ) -> None:
         series = self._pick_crm_series(data)
-        if series is None:
+        if series is not None:
+            self._crm_edit_series(series, kind, subject, move, fewer)
+
+    # A series is made all-day or timed by "kind" above (crm_edit_series, google_edit_series);
+    # this rule draws it on a series one of whose occurrences was just changed or cancelled
+    # alone and synced, which a handful of steps rarely reaches otherwise.
+    @precondition(_series_made)
+    @rule(
+        data=st.data(),
+        exception=st.sampled_from(EXCEPTION_RULES),
+        side=st.sampled_from(("crm", "google")),
+        subject=st.sampled_from(OCCURRENCE_SUBJECTS),
+        move=st.sampled_from(OCCURRENCE_MOVES),
+        days=st.sampled_from(SERIES_MOVES),
+    )
+    def series_with_exception_changes_kind(
+        self, data: st.DataObject, exception: str, side: str, subject: str, move: int, days: int
+    ) -> None:
+        """An occurrence changed or cancelled alone on one side, synced, then its series made
+        all-day or timed on one side (``days``: as SERIES_MOVES in crm_edit_series)."""
+        if exception == "crm_change_occurrence":
+            self.crm_change_occurrence(data, subject, move, TEXTS[1])
+        elif exception == "google_change_instance":
+            self.google_change_instance(data, SUBJECTS[1], move)
+        else:
+            getattr(self, exception)(data)
+        self.sync()
+        wanted = self._series_with_synced_exceptions()
+        if side == "crm":
+            candidates = [
+                pk
+                for pk in wanted
+                if isinstance(pk, int)
+                and Meeting.objects.filter(pk=pk, deleted_at__isnull=True).exists()
+            ]
+            if candidates:
+                picked = data.draw(st.sampled_from(candidates), label="series")
+                series = Meeting.objects.get(pk=picked)
+                if crm_rule(series) is not None:
+                    self._crm_edit_series(series, "kind", SUBJECTS[0], days, 0)
             return
+        found = [
+            (calendar_id, event)
+            for calendar_id in CALENDARS
+            for event in self._live_events(calendar_id).values()
+            if google_rule(event) is not None
+            and not event.get("recurringEventId")
+            and self._item_of_event(calendar_id, event) in set(wanted)
+        ]
+        if found:
+            calendar_id, event = data.draw(st.sampled_from(found), label="series event")
+            self._google_edit_series(calendar_id, event, "kind", SUBJECTS[0], days, 0)
+
+    def _series_with_synced_exceptions(self) -> list[Item]:
+        """The series (items) with an occurrence changed or cancelled alone that both sides
+        have seen (nobody acted on it since the last clean sync)."""
+        return sorted(
+            (
+                series
+                for series, slots in self.slots.by_series.items()
+                if any(
+                    slot.state in ("changed", "cancelled") and not slot.sides
+                    for slot in slots.values()
+                )
+            ),
+            key=repr,
+        )
+
+    def _crm_edit_series(
+        self, series: Meeting, kind: str, subject: str, move: int, fewer: int
+    ) -> None:
         fields = meeting_fields(series)
         changes = self._recent(series.pk)
+        if changes.kind_by:
+            return  # Not drawn: see _kind_change_allowed.
         if kind == "subject":
             values: dict[str, Any] = {"subject": subject}
+        elif kind == "kind":
+            if not self._kind_change_allowed(series.pk, "crm"):
+                return
+            values = _other_kind(fields.start, series.time_zone, move)
+            if _kind_changed_under_until(values, series.all_day, series.recurrence or []):
+                return  # Not drawn: see _crm_edit_allowed.
+            if not series.read_only:
+                changes.moved_by.add("crm")
+                changes.kind_by.add("crm")
+                self.slots.kind_changed.add(series.pk)
+                self.slots.by_series[series.pk] = _kept_by_crm_change_of_kind(
+                    series, values, self.slots.by_series.get(series.pk, {})
+                )
         elif kind == "move":
             if self._google_occurrence_pending(series.pk):
                 # Not drawn: test_found_by_machine.py::
@@ -290,6 +388,10 @@ class SeriesMachine(ConvergenceMachine):
         rows = self._live_rows(series)
         self._crm_edit(series, values, check=False, update=series_update)
         self._rows_reset(series, rows)
+        if kind != "subject" and not series.read_only:
+            # The form resets the rows the series' new days or times do not have: all those
+            # apart from the days (they name no occurrence).
+            self.slots.apart.pop(series.pk, None)
 
     # -- "this and following events", in the CRM ----------------------------------------------
 
@@ -361,8 +463,10 @@ class SeriesMachine(ConvergenceMachine):
         if rule_[1] < 2 or self._google_occurrence_pending(series.pk):
             return None
         changes = self._recent(series.pk)
-        if "google" in changes.moved_by | changes.deleted_by or any(
-            edit.item == series.pk and edit.side == "google" for edit in self.pending
+        if (
+            "google" in changes.moved_by | changes.deleted_by
+            or changes.kind_by
+            or any(edit.item == series.pk and edit.side == "google" for edit in self.pending)
         ):
             return None
         near = timedelta(seconds=1)
@@ -393,7 +497,12 @@ class SeriesMachine(ConvergenceMachine):
             self.pending, series.pk, "crm", {"recurrence": tuple(series.recurrence)}, before
         )
         self.slots.shorten(series.pk, place)
-        self._rows_reset(series, rows)
+        reset = self._rows_reset(series, rows)
+        self.slots.apart[series.pk] = [
+            kept
+            for kept in self.slots.apart.get(series.pk, [])
+            if kept.row is not None and kept.row not in reset
+        ]
 
     @precondition(_series_made)
     @rule(
@@ -407,13 +516,33 @@ class SeriesMachine(ConvergenceMachine):
         self, data: st.DataObject, kind: str, subject: str, move: int, fewer: int
     ) -> None:
         picked = self._pick_google_series(data)
-        if picked is None:
-            return
-        calendar_id, event = picked
+        if picked is not None:
+            self._google_edit_series(*picked, kind, subject, move, fewer)
+
+    def _google_edit_series(
+        self,
+        calendar_id: str,
+        event: dict[str, Any],
+        kind: str,
+        subject: str,
+        move: int,
+        fewer: int,
+    ) -> None:
         item = self._item_of_event(calendar_id, event)
+        if self._recent(item).kind_by:
+            return  # Not drawn: see _kind_change_allowed.
         if kind == "subject":
             patch: dict[str, Any] = {"summary": subject}
             names: dict[str, Any] = {"subject": None}
+        elif kind == "kind":
+            if not self._kind_change_allowed(item, "google"):
+                return
+            zone = event["start"].get("timeZone") or CALENDAR_ZONES[calendar_id]
+            patch = _google_other_kind(event["start"], zone, move)
+            names = {"start": None, "end": None}
+            self._recent(item).moved_by.add("google")
+            self._recent(item).kind_by.add("google")
+            self.slots.kind_changed_in_google(item)
         elif kind == "move":
             patch = {name: _moved_bound(event[name], move) for name in ("start", "end")}
             names = {"start": None, "end": None}
@@ -509,6 +638,8 @@ class SeriesMachine(ConvergenceMachine):
                 calendar_id, series["id"], show_deleted=cancelled
             )
             if (instance["status"] == "cancelled") == cancelled
+            # Not drawn: an exception apart from its series' days (see _apart_row).
+            and not google_apart_from_days(series, instance)
         ]
         if not instances:
             return None
@@ -558,7 +689,10 @@ class SeriesMachine(ConvergenceMachine):
         return any("google" in slot.sides for slot in self.slots.by_series.get(series, {}).values())
 
     def _crm_occurrence_allowed(self, series: Meeting, place: int) -> bool:
-        return not self._other_side_acted(series.pk, place, "crm")
+        return not (
+            self._other_side_acted(series.pk, place, "crm")
+            or bool(self._recent(series.pk).kind_by)  # see _kind_change_allowed
+        )
 
     def _google_occurrence_allowed(self, calendar_id: str, series: dict[str, Any]) -> bool:
         # Not drawn: an occurrence changed alone in Google while the CRM moves its series
@@ -567,7 +701,88 @@ class SeriesMachine(ConvergenceMachine):
         item = self._item_of_event(calendar_id, series)
         changes = self._recent(item)
         all_day = "date" in series.get("start", {})
-        return not ("crm" in changes.moved_by and all_day)
+        return not (("crm" in changes.moved_by and all_day) or changes.kind_by)
+
+    def _kind_change_allowed(self, series: Item, side: str) -> bool:
+        """A series is made all-day or timed on ``side`` only while the other side has no
+        change of the series or of its occurrences the change has not seen, and until the
+        next clean sync nobody changes or deletes the series or its occurrences again (what
+        a merge makes of a change of kind against another edit of the days is the merge's,
+        checked by the sides' agreement only, and the record of occurrences by place cannot
+        tell it). Not drawn either, a defect the machine found: an occurrence changed or
+        cancelled in the CRM after its series' change of kind there, synced in the same
+        run, failed the run ("the occurrence changed again in Google while we wrote it").
+        Nor is a series changed in kind again while an exception stands apart from its
+        days (see _stands_apart)."""
+        other = "google" if side == "crm" else "crm"
+        changes = self._recent(series)
+        slots = self.slots.by_series.get(series, {}).values()
+        return not (
+            other in changes.moved_by | changes.deleted_by | changes.kind_by
+            or any(edit.item == series and edit.side == other for edit in self.pending)
+            or any(other in slot.sides for slot in slots)
+            # Google's exceptions of an occurrence nobody knows the state of (a deleted
+            # series brought back) would stand apart unrecorded.
+            or (side == "google" and any(slot.state == "unknown" for slot in slots))
+            # Not drawn, a defect the machine found: a series changed in kind twice in the
+            # CRM before a sync (an all-day one made timed, then all-day again, on the same
+            # days or others). The first change resets an occurrence cancelled alone, and
+            # its row goes (series_edits.series_update); Google, which sees only the series
+            # as it ends, keeps its cancelled exception, of the series' kind again, so it
+            # still hides that day while the CRM shows it.
+            or (side == "crm" and "crm" in changes.kind_by)
+            or self._stands_apart(series)
+        )
+
+    def _stands_apart(self, series: Item) -> bool:
+        """An exception of the series (changed or cancelled, maybe deleted since) names no
+        occurrence of it on either side: its series changed kind. Not drawn: a second change
+        of kind then, for the defect named in _kind_change_allowed, the same with a sync
+        between the two changes: the first one's sync leaves Google's exception in place,
+        cancelled, of the old kind (it names no instance, fakegoogle/events.py
+        _exceptions_follow), and once the series is of that kind again the exception hides
+        its day in Google while the CRM, which has no row for it, shows it."""
+        if self.slots.apart.get(series):
+            return True
+        events: list[tuple[str, str]] = []
+        if isinstance(series, int):
+            meeting = Meeting.objects.get(pk=series)
+            originals = Meeting.objects.filter(series=meeting).values_list(
+                "original_start", flat=True
+            )
+            if any(
+                original is not None and apart_from_days(meeting, original)
+                for original in originals
+            ):
+                return True
+            events = list(
+                EventLink.objects.filter(meeting=meeting).values_list("calendar_id", "event_id")
+            )
+        else:
+            events = [(series[1], series[2])]
+        for calendar_id, event_id in events:
+            if calendar_id not in self._synced_calendars():
+                continue
+            found = self._events(calendar_id)
+            event = found.get(event_id)
+            if event is not None and any(
+                other.get("recurringEventId") == event_id and google_apart_from_days(event, other)
+                for other in found.values()
+            ):
+                return True
+        return False
+
+    def _apart_row(self, meeting: Meeting) -> bool:
+        """An occurrence row whose original start names no occurrence of its series (its
+        series changed kind). Not drawn: a change, cancellation or restoring of it, on
+        either side; the record keeps occurrences by place, and such an exception has none
+        (it is checked as people left it, Slots.apart)."""
+        series = meeting.series
+        return (
+            series is not None
+            and meeting.original_start is not None
+            and apart_from_days(series, meeting.original_start)
+        )
 
     def _other_side_acted(self, series: Item, place: int, side: str) -> bool:
         """The other side changed or cancelled this occurrence alone since the last clean
@@ -596,6 +811,10 @@ class SeriesMachine(ConvergenceMachine):
         return not self._private_series_with_occurrences()
 
     def _crm_delete_allowed(self, meeting: Meeting) -> bool:
+        if self._apart_row(meeting):
+            return False
+        if meeting.recurrence and self._recent(meeting.pk).kind_by:
+            return False  # Not drawn: see _kind_change_allowed.
         placed = self._crm_place(meeting)
         if placed is not None:
             return self._crm_occurrence_allowed(*placed)
@@ -612,13 +831,20 @@ class SeriesMachine(ConvergenceMachine):
     def _google_delete_allowed(self, calendar_id: str, event: dict[str, Any]) -> bool:
         series = self._events(calendar_id).get(event.get("recurringEventId", ""))
         if series is None:
-            return True
+            # Not drawn: a series deleted in Google while the CRM changed its kind (see
+            # _kind_change_allowed).
+            item = self._item_of_event(calendar_id, event)
+            return not (event.get("recurrence") and self._recent(item).kind_by)
+        if google_apart_from_days(series, event):
+            return False  # Not drawn: see _apart_row.
         placed = self._google_series_of(calendar_id, event)
         return self._google_occurrence_allowed(calendar_id, series) and not (
             placed is not None and self._other_side_acted(*placed, "google")
         )
 
     def _crm_edit_allowed(self, meeting: Meeting, values: dict[str, Any]) -> bool:
+        if self._apart_row(meeting):
+            return False
         placed = self._crm_place(meeting)
         if placed is not None:
             series, place = placed
@@ -635,12 +861,24 @@ class SeriesMachine(ConvergenceMachine):
             )
         if meeting.series_id is not None:
             return "recurrence" not in values
+        if meeting.recurrence and self._recent(meeting.pk).kind_by:
+            return False  # Not drawn: see _kind_change_allowed.
         if _kind_changed_under_until(values, meeting.all_day, meeting.recurrence or []):
             # Not drawn: the CRM's form refuses a series made timed or all-day whose rule
             # ends with an UNTIL of the other kind (services._check_rule_of_a_person); a cut
             # ("this and following") leaves such an UNTIL.
             return False
         start = values.get("start")
+        if (
+            start is not None
+            and meeting.recurrence
+            and isinstance(start, TimedMoment) == meeting.all_day
+            and ("crm" in self._recent(meeting.pk).kind_by or self._stands_apart(meeting.pk))
+        ):
+            # Not drawn: a series changed in kind again, the defects named in
+            # _kind_change_allowed and _stands_apart (the form's reset of a cancelled
+            # occurrence leaves no row behind to stop this edit).
+            return False
         rule_ = list(values.get("recurrence", meeting.recurrence or []))
         if start is not None and not meeting.read_only and _ends_before(rule_, start):
             # Not drawn: the CRM refuses a series moved after its last day, which would have
@@ -674,6 +912,8 @@ class SeriesMachine(ConvergenceMachine):
                 )
             )
         item = self._item_of_event(calendar_id, event)
+        if event.get("recurrence") and self._recent(item).kind_by:
+            return False  # Not drawn: see _kind_change_allowed.
         if values.get("visibility") in PRIVATE and event.get("recurrence"):
             meeting = Meeting.objects.filter(pk=item).first() if isinstance(item, int) else None
             if self._has_occurrences_alone(meeting, item):
@@ -749,6 +989,7 @@ class SeriesMachine(ConvergenceMachine):
         its occurrences from the CRM after each clean sync instead of predicting them."""
         for slot in self.slots.by_series.get(series, {}).values():
             slot.state = "unknown"
+        self.slots.apart.pop(series, None)
 
     def _remove_calendar(self, calendar_id: str) -> None:
         # The calendar's series leave the CRM; picked again, they come back as new meetings:
@@ -757,6 +998,11 @@ class SeriesMachine(ConvergenceMachine):
             slots = self.slots.by_series.pop(link.meeting_id, None)
             if slots:
                 self.slots.by_series[("event", calendar_id, link.event_id)] = slots
+            apart = self.slots.apart.pop(link.meeting_id, None)
+            if apart:
+                self.slots.apart[("event", calendar_id, link.event_id)] = apart
+            if link.meeting_id in self.slots.kind_changed:
+                self.slots.kind_changed.add(("event", calendar_id, link.event_id))
         super()._remove_calendar(calendar_id)
 
     def _after_sync(self) -> None:
@@ -767,6 +1013,7 @@ class SeriesMachine(ConvergenceMachine):
             merged = recent.setdefault(self._resolve(series), SeriesChanges())
             merged.moved_by |= changes.moved_by
             merged.deleted_by |= changes.deleted_by
+            merged.kind_by |= changes.kind_by
         self.recent = recent
 
     def _settled(self) -> None:
@@ -951,11 +1198,17 @@ class SeriesMachine(ConvergenceMachine):
         freq, count = rule_
         slots = self.slots.by_series.get(series.pk, {})
         rows: dict[int, list[Meeting]] = {}
+        apart: list[Meeting] = []  # rows that name no occurrence (Slots.apart)
         for row in Meeting.objects.filter(series=series, original_start__isnull=False):
             assert row.original_start is not None
+            if apart_from_days(series, row.original_start):
+                if not row.is_cancelled_occurrence and row.deleted_at is None:
+                    apart.append(row)
+                continue
             place = place_in_series(series.start, row.original_start, series.time_zone, freq)
             rows.setdefault(place, []).append(row)
         length = series.end - series.start
+        in_window: set[int] = set()
         for place in range(count):
             here = rows.get(place, [])
             assert len(here) <= 1, f"{where}: occurrence {place} has rows {here}"
@@ -967,6 +1220,7 @@ class SeriesMachine(ConvergenceMachine):
                 end = start + (series.end_date - series.start_date)
             if not Shown("", start, end).ends_after(self._window_start() + timedelta(days=1)):
                 continue  # Before the window: neither side syncs it.
+            in_window.add(place)
             live = [r for r in here if not r.is_cancelled_occurrence and r.deleted_at is None]
             by_rule = start in view.rule_starts
             state = "changed" if live else "plain" if by_rule else "cancelled"
@@ -983,6 +1237,47 @@ class SeriesMachine(ConvergenceMachine):
                 wrong = {k: (v, shown[k]) for k, v in slot.values.items() if shown[k] != v}
                 assert not wrong, f"{what}: lost values (wanted, shown) {wrong}"
             slot.sides.clear()
+        self._check_apart(series, view, apart, in_window, where)
+        if series.pk not in self.slots.kind_changed:
+            # Only a change of kind leaves a row apart from the series' days; any other is
+            # a row that lost its occurrence.
+            lost = [
+                row
+                for row in apart
+                if row.original_start is not None
+                and place_in_series(series.start, row.original_start, series.time_zone, freq)
+                in in_window
+            ]
+            assert not lost, f"{where}: rows name no occurrence {lost}"
+
+    def _check_apart(
+        self,
+        series: Meeting,
+        view: CrmSeriesView,
+        rows: list[Meeting],
+        in_window: set[int],
+        where: str,
+    ) -> None:
+        """Each occurrence changed alone that a change of kind left apart from the series'
+        days shows once, on its own, as people left it: a row of the series still (its
+        place shows by the rule, checked above), on the CRM's calendar (and so in Google's,
+        the agreement)."""
+        shown = {pk for pk, _ in view.shown}
+        left = {row.pk: row for row in rows}
+        for kept in self.slots.apart.get(series.pk, []):
+            if kept.place not in in_window:
+                continue  # Near or before the window: no prediction.
+            found = [
+                pk
+                for pk, row in left.items()
+                if all(_row_values(row)[name] == value for name, value in kept.values.items())
+                and (kept.row is None or kept.row == pk)
+            ]
+            what = f"{where}: occurrence {kept.place}, apart from the days"
+            assert found, f"{what}: lost, people left it {kept.values}; rows apart {rows}"
+            kept.row = found[0]
+            assert kept.row in shown, f"{what}: row {kept.row} not on the CRM's calendar"
+            del left[kept.row]
 
 
 class GoogleSplitMachine(SeriesMachine):
@@ -1064,6 +1359,7 @@ class GoogleSplitMachine(SeriesMachine):
         changes = self._recent(item)
         crm_acted = (
             "crm" in changes.moved_by | changes.deleted_by
+            or bool(changes.kind_by)
             or any(edit.item == item and edit.side == "crm" for edit in self.pending)
             or any("crm" in slot.sides for slot in self.slots.by_series.get(item, {}).values())
         )
@@ -1082,6 +1378,66 @@ def _kind_changed_under_until(values: dict[str, Any], all_day: bool, rule: list[
         and isinstance(start, TimedMoment) == all_day
         and any("UNTIL=" in line.upper() for line in rule)
     )
+
+
+def _kind_day(start: TimedMoment | date, zone: str, move: int) -> date:
+    """The first day of a series changed in kind: its first occurrence's (on the series'
+    wall clock), or the day before (a move of -60 drawn)."""
+    if isinstance(start, TimedMoment):
+        day = start.at.astimezone(zoneinfo.ZoneInfo(zone)).date()
+    else:
+        day = start
+    return day - timedelta(days=move == -60)
+
+
+KIND_HOUR = time(9)  # an all-day series made timed: 09:00-10:00 on its wall clock
+
+
+def _other_kind(start: TimedMoment | date, zone: str, move: int) -> dict[str, Any]:
+    """A series' start and end made all-day (one day) or timed, as the series' form saves
+    them (``zone``: the series' own)."""
+    day = _kind_day(start, zone, move)
+    if isinstance(start, TimedMoment):
+        return {"start": day, "end": day + timedelta(days=1)}
+    at = datetime.combine(day, KIND_HOUR, tzinfo=zoneinfo.ZoneInfo(zone))
+    return {
+        "start": TimedMoment(at.astimezone(UTC), zone),
+        "end": TimedMoment((at + timedelta(hours=1)).astimezone(UTC), zone),
+    }
+
+
+def _google_other_kind(start: dict[str, Any], zone: str, move: int) -> dict[str, Any]:
+    """The PATCH of Google Calendar's "All day" box for a series: its bounds made dates or
+    times (null clears the other kind's members: a PATCH merges into a bound)."""
+    first: TimedMoment | date
+    if "date" in start:
+        first = date.fromisoformat(start["date"])
+    else:
+        first = TimedMoment(datetime.fromisoformat(start["dateTime"].replace("Z", "+00:00")), zone)
+    values = _other_kind(first, zone, move)
+    patch: dict[str, Any] = {}
+    for name in ("start", "end"):
+        value = values[name]
+        if isinstance(value, TimedMoment):
+            patch[name] = {"date": None, "dateTime": value.at.isoformat(), "timeZone": zone}
+        else:
+            patch[name] = {"date": value.isoformat(), "dateTime": None, "timeZone": None}
+    return patch
+
+
+def _kept_by_crm_change_of_kind(
+    series: Meeting, values: dict[str, Any], slots: dict[int, Slot]
+) -> dict[int, Slot]:
+    """The record of a series' occurrences changed alone once the CRM's form changed its
+    kind: a row keeps its time of day (the series' old one; an all-day series' is
+    midnight), so it still names an occurrence only if the new series starts at that time
+    (midnight for all-day); the form resets the others, their occurrences show by the rule
+    again (tests/meetings/test_series_made_timed.py)."""
+    zone = zoneinfo.ZoneInfo(series.time_zone)
+    old = time.min if series.all_day else series.start.astimezone(zone).time()
+    start = values["start"]
+    new = start.at.astimezone(zone).time() if isinstance(start, TimedMoment) else time.min
+    return dict(slots) if old == new else {}
 
 
 def _nth_bound(bound: dict[str, Any], freq: str, place: int, zone_name: str) -> dict[str, Any]:

@@ -8,6 +8,12 @@
   series on either side. After a clean sync each recorded occurrence must show as people
   left it: a changed one once, with its values; a cancelled one not at all; an untouched
   one where the rule puts it.
+- ``Apart``: an occurrence changed alone whose series then changed kind in Google (timed
+  made all-day, or the reverse): Google keeps the exception's original start of the old
+  kind, which names no occurrence of the series any more (fakegoogle/events.py
+  ``_exceptions_follow``, meetings/rules.py ``original_moved``). It stands on its own, as
+  people left it, beside the series' occurrence of that day, which shows again; a
+  cancelled one hides nothing any more.
 """
 
 from __future__ import annotations
@@ -207,6 +213,22 @@ def slot_start(series: Meeting, freq: str, place: int) -> datetime | date:
     return _utc(wall.replace(tzinfo=zone))
 
 
+def apart_from_days(series: Meeting, original: datetime) -> bool:
+    """Whether an occurrence row's original start names no occurrence of its series: its
+    time of day (on the series' wall clock) is not the series' (midnight for an all-day
+    one), as a row keeps its time of day when its series changes kind."""
+    zone = zoneinfo.ZoneInfo(series.time_zone)
+    at = time.min if series.all_day else series.start.astimezone(zone).time()
+    return original.astimezone(zone).time() != at
+
+
+def google_apart_from_days(series: dict[str, Any], instance: dict[str, Any]) -> bool:
+    """Whether an exception's original start is of the other kind than its series' start
+    (a date beside a timed series, a time beside an all-day one): it names no instance."""
+    original = instance.get("originalStartTime", {})
+    return bool(original.get("date")) != bool(series.get("start", {}).get("date"))
+
+
 def crm_rule(series: Meeting) -> tuple[str, int] | None:
     if series.all_day and series.start_date is not None:
         return series_rule_of(series.recurrence or [], series.start_date, series.time_zone)
@@ -260,14 +282,30 @@ class SeriesChanges:
 
     moved_by: set[str] = field(default_factory=set)
     deleted_by: set[str] = field(default_factory=set)
+    kind_by: set[str] = field(default_factory=set)  # made all-day or timed
+
+
+@dataclass
+class Apart:
+    """An occurrence changed alone that its series' change of kind left apart from the
+    series' days: the place it was made for (to know whether it is in the window), the
+    values people left it with, and the CRM row found showing it (None before a check)."""
+
+    place: int
+    values: dict[str, Any]
+    row: int | None = None
 
 
 @dataclass
 class Slots:
     """By series (the machine's item: a meeting id, or an event key before import), by
-    place: the occurrences people changed or cancelled alone."""
+    place: the occurrences people changed or cancelled alone; and the ones a change of
+    kind left apart from the series' days."""
 
     by_series: dict[Any, dict[int, Slot]] = field(default_factory=dict)
+    apart: dict[Any, list[Apart]] = field(default_factory=dict)
+    # Series made all-day or timed some time: only theirs may have rows apart from the days.
+    kind_changed: set[Any] = field(default_factory=set)
 
     def act(
         self,
@@ -296,9 +334,28 @@ class Slots:
         slots = self.by_series.get(series, {})
         for place in [place for place in slots if place >= count]:
             del slots[place]
+        if series in self.apart:
+            self.apart[series] = [kept for kept in self.apart[series] if kept.place < count]
+
+    def kind_changed_in_google(self, series: Any) -> None:
+        """The series was made all-day or timed in Google: each occurrence changed alone
+        stands apart from the series' days, and each cancelled one hides nothing any more
+        (its day shows again)."""
+        self.kind_changed.add(series)
+        slots = self.by_series.pop(series, {})
+        self.apart.setdefault(series, []).extend(
+            Apart(place, dict(slot.values))
+            for place, slot in sorted(slots.items())
+            if slot.state == "changed"
+        )
 
     def rekey(self, resolve: Any) -> None:
         merged: dict[Any, dict[int, Slot]] = {}
         for series, slots in self.by_series.items():
             merged.setdefault(resolve(series), {}).update(slots)
         self.by_series = merged
+        apart: dict[Any, list[Apart]] = {}
+        for series, kept in self.apart.items():
+            apart.setdefault(resolve(series), []).extend(kept)
+        self.apart = apart
+        self.kind_changed = {resolve(series) for series in self.kind_changed}

@@ -15,7 +15,8 @@ services and Google Calendar through its REST API:
 - recurring series (daily or weekly, two to five occurrences) made on either side (in the
   CRM through the meetings services); one instance changed, cancelled or restored alone in
   Google; the series edited as a whole (title, moved by half an hour or an hour, fewer
-  occurrences) or ended in Google; in the CRM with each of Google Calendar's three scopes
+  occurrences, made all-day or timed, also with occurrences changed or cancelled alone) or
+  ended in Google; in the CRM with each of Google Calendar's three scopes
   (tandem.meetings.series_edits, occurrence_edits): "this event" changed or cancelled,
   "this and following events" changed (a new series from there, maybe with a new title or
   time) or deleted, "all events" changed as the series' form saves it (occurrences the new
@@ -34,7 +35,8 @@ After every sync without injected faults (tests/sync/db_machine.py, series_rules
 - each synced series shows the same occurrences on both sides (the CRM calendar's, and
   Google's live instances), by title, start and end, and each occurrence people changed or
   cancelled alone shows as they left it, once (a cancelled one stays cancelled on the
-  series "this and following" starts);
+  series "this and following" starts; one a series' change of kind left apart from its
+  days shows once, on its own, as people left it, beside that day's occurrence);
 - nothing is duplicated (one link per meeting, one live event per marker);
 - no edit is lost: it is applied, recorded as a conflict, or superseded by a later edit;
 - nothing is deleted that nobody deleted;
