@@ -228,35 +228,28 @@ def meeting_values_from_fields(
     two time zone conversions for every event it reads.
     """
     start, end = fields_.start, fields_.end
-    if isinstance(start, TimedMoment) and isinstance(end, TimedMoment):
-        return {
-            "subject": fields_.subject,
-            "all_day": False,
-            "description": fields_.description,
-            "location": fields_.location,
-            "visibility": fields_.visibility,
-            "recurrence": list(fields_.recurrence),
-            "start": start.local if wall_clock else start.at,
-            "end": end.local if wall_clock else end.at,
-            "start_date": None,
-            "end_date": None,
-            "time_zone": start.zone,
-        }
-    zone = zoneinfo.ZoneInfo(all_day_zone)
-    assert isinstance(start, date) and isinstance(end, date)
-    return {
+    values: dict[str, object] = {
         "subject": fields_.subject,
-        "all_day": True,
         "description": fields_.description,
         "location": fields_.location,
         "visibility": fields_.visibility,
         "recurrence": list(fields_.recurrence),
-        "start": datetime.combine(start, time.min, tzinfo=zone),
-        "end": datetime.combine(end, time.min, tzinfo=zone),
-        "start_date": start,
-        "end_date": end,
-        "time_zone": all_day_zone,
     }
+    if isinstance(start, TimedMoment) and isinstance(end, TimedMoment):
+        values["all_day"] = False
+        values["start"] = start.local if wall_clock else start.at
+        values["end"] = end.local if wall_clock else end.at
+        values["start_date"] = values["end_date"] = None
+        values["time_zone"] = start.zone
+        return values
+    zone = zoneinfo.ZoneInfo(all_day_zone)
+    assert isinstance(start, date) and isinstance(end, date)
+    values["all_day"] = True
+    values["start"] = datetime.combine(start, time.min, tzinfo=zone)
+    values["end"] = datetime.combine(end, time.min, tzinfo=zone)
+    values["start_date"], values["end_date"] = start, end
+    values["time_zone"] = all_day_zone
+    return values
 
 
 __all__ = [
