@@ -239,6 +239,7 @@ def test_timed_columns_are_on_the_wall_clock_or_instants_for_the_table() -> None
     stored = meeting_values_from_fields(fields, wall_clock=False)
     assert (local["start"].tzinfo, local["start"].hour) == (berlin, 9)
     assert (local["end"].tzinfo, local["end"].hour) == (berlin, 10)
+    assert local["all_day"] is False and local["start_date"] is None and local["end_date"] is None
     assert (stored["start"].tzinfo, stored["start"].hour, stored["end"].hour) == (UTC, 7, 8)
     assert (local["start"], local["end"]) == (stored["start"], stored["end"])
     assert {k: v for k, v in local.items() if k not in ("start", "end")} == {
