@@ -6,7 +6,7 @@ the shared spec §2.5-2.6 (write semantics, tombstones, etags, client-supplied i
 
 from __future__ import annotations
 
-from datetime import UTC, date, timedelta
+from datetime import UTC, date
 from typing import TYPE_CHECKING, Any
 
 from tandem.fakegoogle import errors, event_types
@@ -289,7 +289,9 @@ def _exceptions_follow(
     for exception in exceptions_of(calendar, after["id"]).values():
         original = dict(exception.resource["originalStartTime"])
         if original.get("date"):
-            day = date.fromisoformat(original["date"]) + timedelta(days=wall.days)
+            # A day moves as the series' days do: a series moved from 09:00 to 08:00 of
+            # the same day keeps it (``wall.days``, the floor, would take a day off).
+            day = date.fromisoformat(original["date"]) + (new.date() - old.date())
             original["date"] = day.isoformat()
         else:
             local = bound(original, name).astimezone(tz).replace(tzinfo=None) + wall

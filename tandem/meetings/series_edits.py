@@ -47,9 +47,14 @@ def series_update(*, meeting: Meeting, data: MeetingInput) -> Meeting:
     longer has go, as in Google Calendar ("All events": any changes to other events will
     be lost); the form lists them before saving (``series_preview``). A changed one is
     deleted like a meeting, so the sync deletes the exception Google keeps for it (Google's
-    API leaves an exception in place when a new rule drops its instance); a row that only
-    hides a cancelled occurrence is removed; one deleted already stays (the sync may still
-    owe Google its deletion: two cuts before a sync delete the exception as one does).
+    API leaves an exception in place when a new rule drops its instance); one deleted
+    already stays (the sync may still owe Google its deletion: two cuts before a sync
+    delete the exception as one does). A row that only hides a cancelled occurrence stays
+    too, naming no occurrence, as Google's cancelled exception stays: both follow the
+    series (``rules.original_moved``), so should a later change bring the series back to
+    that day (a change of kind undone, a rule lengthened again), the day is hidden on both
+    sides. Removed, the CRM showed that day while Google's exception still hid it
+    (tests/sync/test_found_by_machine_kind.py).
 
     Not in ``meeting_update`` itself: a rule changed in Google reaches the CRM through it,
     and there the sync's own passes settle the rows (the outbound pass's occurrences)."""
@@ -61,14 +66,12 @@ def series_update(*, meeting: Meeting, data: MeetingInput) -> Meeting:
         meeting.all_day,
     ):
         for row in exceptions_kept_and_reset(meeting).reset:
-            if row.is_deleted:
+            if row.is_deleted or row.is_cancelled_occurrence:
                 # Deleted already (by an earlier cut, say): its deletion may not have
-                # reached Google yet, which the row's link still owes; it stays as it is.
+                # reached Google yet, which the row's link still owes. Cancelled: it hides
+                # nothing now, as Google's exception does. Either stays as it is.
                 continue
-            if row.is_cancelled_occurrence:
-                row.delete()
-            else:
-                meeting_delete(meeting=row)
+            meeting_delete(meeting=row)
     return meeting
 
 

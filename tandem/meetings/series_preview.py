@@ -47,6 +47,12 @@ def series_preview(series: Meeting, data: MeetingInput) -> SeriesPreview | None:
     split = exceptions_kept_and_reset(
         changed, rows=rows, moved_from=moved_from, was_all_day=series.all_day
     )
+    # A row that names no occurrence already (a cancelled one an earlier change left apart,
+    # series_update) loses nothing now: not listed as reset again.
+    naming = {row.pk for row in exceptions_kept_and_reset(series, rows=rows).kept}
+    reset = [row for row in split.reset if row.pk in naming]
+    if not (split.kept or reset):
+        return None
     fingerprint = repr((values["recurrence"], values["start"].isoformat(), values["all_day"]))
     token = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
-    return SeriesPreview(kept=split.kept, reset=split.reset, token=token)
+    return SeriesPreview(kept=split.kept, reset=reset, token=token)

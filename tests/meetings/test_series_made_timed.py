@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth.models import User
 
 from tandem.meetings.models import Meeting
-from tandem.meetings.occurrence_edits import occurrence_change
+from tandem.meetings.occurrence_edits import occurrence_cancel, occurrence_change
 from tandem.meetings.occurrences import series_starts
 from tandem.meetings.series_edits import series_update
 from tandem.meetings.series_preview import series_preview
@@ -130,3 +130,33 @@ def test_a_timed_series_made_all_day_resets_its_changed_occurrence(alice: User) 
     row.refresh_from_db()
     assert row.is_deleted
     assert row.original_start == _at_nine(FIRST + WEEK)
+
+
+def test_a_cancelled_occurrence_left_apart_stays_and_comes_back_with_its_day(
+    alice: User,
+) -> None:
+    """Made timed, the series resets its cancelled second Monday, but the row that hides it
+    stays (series_update), naming no occurrence, as Google keeps its cancelled exception.
+    A later change lists it neither as reset again nor at all while it stays apart; made
+    all-day on its Mondays again, the preview lists it as kept (cancelled), and the day is
+    hidden again, as Google hides it. The form used to delete the row, and the CRM showed
+    the day Google hid (tests/sync/test_found_by_machine_kind.py)."""
+    series, _ = _series_with_renamed_second(alice)
+    Meeting.objects.filter(series=series).delete()
+    second = series_starts(series=series, start=series.start, end=series.start + 2 * WEEK)[1]
+    row = occurrence_cancel(series=series, original_start=second)
+    series_update(meeting=series, data=made_timed(series, _at_nine(FIRST)))
+    row.refresh_from_db()
+    assert row.is_cancelled_occurrence and not row.is_deleted
+    assert series_preview(series, made_timed(series, _at_nine(FIRST + timedelta(days=1)))) is None
+    preview = series_preview(series, made_all_day(series, FIRST))
+    assert preview is not None
+    assert (preview.kept, preview.reset) == ([row], [])
+    series_update(meeting=series, data=made_all_day(series, FIRST))
+    series.refresh_from_db()
+    starts = series_starts(series=series, start=series.start, end=series.start + 3 * WEEK)
+    hidden = {r.original_start for r in Meeting.objects.filter(series=series)}
+    assert [start for start in starts if start not in hidden] == [
+        series.start,
+        series.start + 2 * WEEK,
+    ]

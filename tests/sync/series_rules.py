@@ -335,7 +335,7 @@ class SeriesMachine(ConvergenceMachine):
     ) -> None:
         fields = meeting_fields(series)
         changes = self._recent(series.pk)
-        if changes.kind_by:
+        if changes.kind_by and not (kind == "kind" and changes.kind_by == {"crm"}):
             return  # Not drawn: see _kind_change_allowed.
         if kind == "subject":
             values: dict[str, Any] = {"subject": subject}
@@ -349,9 +349,17 @@ class SeriesMachine(ConvergenceMachine):
                 changes.moved_by.add("crm")
                 changes.kind_by.add("crm")
                 self.slots.kind_changed.add(series.pk)
-                self.slots.by_series[series.pk] = _kept_by_crm_change_of_kind(
+                kept = _kept_by_crm_change_of_kind(
                     series, values, self.slots.by_series.get(series.pk, {})
                 )
+                if _hides_apart(series):
+                    # A cancelled occurrence an earlier change left apart may name a day
+                    # again, hidden on both sides (series_edits.series_update): the model
+                    # does not say which, the sides' agreement does.
+                    rule_ = crm_rule(series)
+                    for place in range(rule_[1] if rule_ else 0):
+                        kept.setdefault(place, Slot("unknown"))
+                self.slots.by_series[series.pk] = kept
         elif kind == "move":
             if self._google_occurrence_pending(series.pk):
                 # Not drawn: test_found_by_machine.py::
@@ -713,7 +721,8 @@ class SeriesMachine(ConvergenceMachine):
         cancelled in the CRM after its series' change of kind there, synced in the same
         run, failed the run ("the occurrence changed again in Google while we wrote it").
         Nor is a series changed in kind again while an exception stands apart from its
-        days (see _stands_apart)."""
+        days (see _stands_apart), but for a second change in the CRM before a sync
+        (tests/sync/test_found_by_machine_kind.py)."""
         other = "google" if side == "crm" else "crm"
         changes = self._recent(series)
         slots = self.slots.by_series.get(series, {}).values()
@@ -724,14 +733,7 @@ class SeriesMachine(ConvergenceMachine):
             # Google's exceptions of an occurrence nobody knows the state of (a deleted
             # series brought back) would stand apart unrecorded.
             or (side == "google" and any(slot.state == "unknown" for slot in slots))
-            # Not drawn, a defect the machine found: a series changed in kind twice in the
-            # CRM before a sync (an all-day one made timed, then all-day again, on the same
-            # days or others). The first change resets an occurrence cancelled alone, and
-            # its row goes (series_edits.series_update); Google, which sees only the series
-            # as it ends, keeps its cancelled exception, of the series' kind again, so it
-            # still hides that day while the CRM shows it.
-            or (side == "crm" and "crm" in changes.kind_by)
-            or self._stands_apart(series)
+            or (not (side == "crm" and changes.kind_by == {"crm"}) and self._stands_apart(series))
         )
 
     def _stands_apart(self, series: Item) -> bool:
@@ -873,11 +875,11 @@ class SeriesMachine(ConvergenceMachine):
             start is not None
             and meeting.recurrence
             and isinstance(start, TimedMoment) == meeting.all_day
+            and self._recent(meeting.pk).kind_by != {"crm"}
             and ("crm" in self._recent(meeting.pk).kind_by or self._stands_apart(meeting.pk))
         ):
-            # Not drawn: a series changed in kind again, the defects named in
-            # _kind_change_allowed and _stands_apart (the form's reset of a cancelled
-            # occurrence leaves no row behind to stop this edit).
+            # Not drawn: a series changed in kind again after a sync while an exception
+            # stands apart (see _stands_apart).
             return False
         rule_ = list(values.get("recurrence", meeting.recurrence or []))
         if start is not None and not meeting.read_only and _ends_before(rule_, start):
@@ -1423,6 +1425,17 @@ def _google_other_kind(start: dict[str, Any], zone: str, move: int) -> dict[str,
         else:
             patch[name] = {"date": value.isoformat(), "dateTime": None, "timeZone": None}
     return patch
+
+
+def _hides_apart(series: Meeting) -> bool:
+    """The series has a cancelled or deleted occurrence that names none of its days."""
+    rows = Meeting.objects.filter(series=series, original_start__isnull=False)
+    return any(
+        (row.is_cancelled_occurrence or row.deleted_at is not None)
+        and row.original_start is not None
+        and apart_from_days(series, row.original_start)
+        for row in rows
+    )
 
 
 def _kept_by_crm_change_of_kind(

@@ -1,18 +1,12 @@
-"""A defect the convergence machine found in a series' change of kind, not fixed yet
-(``xfail(strict=True)``, as in test_found_by_machine.py: the day the engine is fixed, the
-run fails here and the marker must go; the machine steers clear of the path meanwhile,
-series_rules.py ``_kind_change_allowed``).
-
-Replayed with the machine's own steps and oracle (tests/sync/series_rules.py), which is
-where it showed: a plain replay through the harness's primary calendar did not show it.
+"""A defect the convergence machine found in a series' change of kind, replayed with the
+machine's own steps and oracle (tests/sync/series_rules.py), which is where it showed: a plain
+replay through the harness's primary calendar did not show it.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-
-import pytest
 
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrence_edits import occurrence_cancel
@@ -25,20 +19,16 @@ def _series() -> Meeting:
     return Meeting.objects.get(series__isnull=True, deleted_at__isnull=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: a series made timed and all-day again in the CRM before a sync keeps "
-    "Google's cancelled exception hiding a day the CRM shows (the first change of kind "
-    "removes the CRM's hiding row; Google never hears of it)",
-)
 def test_a_series_changed_in_kind_twice_in_the_crm_keeps_no_occurrence_cancelled_in_google(
     transactional_db: None, settings: Any
 ) -> None:
     """DESIGN.md §3: both calendars show the same occurrences after a clean sync. An all-day
     daily series of two days made in the CRM, its first day cancelled there and synced; the
     person makes it timed (a day earlier, 09:00), then all-day again (a day earlier still),
-    as the series form allows, and the sync runs once. The form reset the cancelled day
-    (series_edits.series_update): the CRM shows both days; Google must too."""
+    as the series form allows, and the sync runs once. Google moves its cancelled exception
+    with the series, back onto the first day; the CRM's row, which names no day while the
+    series is timed, follows too (series_edits.series_update keeps it), so both calendars
+    hide that day. The form used to delete the row: the CRM showed both days, Google one."""
     settings_for_the_emulator(settings)
     machine = SeriesMachine()
     try:
@@ -63,6 +53,6 @@ def test_a_series_changed_in_kind_twice_in_the_crm_keeps_no_occurrence_cancelled
         machine._crm_edit_series(_series(), "kind", "Kick-off", -60, 0)  # timed, a day earlier
         machine.recent.clear()  # what the machine's rule leaves out: a second change now
         machine._crm_edit_series(_series(), "kind", "Kick-off", -60, 0)  # all-day again
-        machine.sync()  # the oracle: the CRM shows two days, Google one
+        machine.sync()  # the oracle: both sides show the same days
     finally:
         machine.teardown()

@@ -29,7 +29,7 @@ from tandem.meetings.occurrence_edits import occurrence_cancel, occurrence_chang
 from tandem.meetings.occurrences import occurrences_between, series_starts
 from tandem.meetings.series_edits import series_update
 from tandem.meetings.services import input_of
-from tests.meetings.test_series_made_timed import made_timed
+from tests.meetings.test_series_made_timed import made_all_day, made_timed
 from tests.sync import test_rules_all_day_series_moved as moved
 from tests.sync.harness import SyncWorld, run_clean
 from tests.sync.test_found_by_machine import _next_run_writes_nothing
@@ -206,5 +206,39 @@ def test_an_all_day_series_made_timed_in_the_crm_resets_its_exceptions_on_both_s
     run_clean(world)
 
     assert _shown_in_google(world) == sorted(_timed_series(FIRST))
+    assert _shown_in_crm(world) == _shown_in_google(world)
+    _next_run_writes_nothing(world)
+
+
+# -- made timed, then all-day again -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("synced_between", [False, True], ids=["one sync", "a sync between"])
+@pytest.mark.parametrize("exception", ["cancelled in the CRM", "cancelled in Google"])
+def test_made_timed_and_all_day_again_in_the_crm_hides_the_cancelled_day_on_both_sides(
+    world: SyncWorld, exception: str, synced_between: bool
+) -> None:
+    """Made timed on the Sundays before (09:00), then all-day on the Saturdays before, by a
+    person in the CRM. Google moves its cancelled exception with the series each time, by
+    the series' days (a date moves by whole days: Monday, Sunday, Saturday), so it hides
+    the second Saturday; the CRM's row, which named no occurrence while the series was
+    timed, follows the same days (series_update keeps it, rules.original_moved), so the
+    CRM hides that Saturday too. The form used to delete the row: the CRM showed three
+    Saturdays, Google two. With a sync between, the emulator moved the exception by the
+    floor of the wall-clock hours (-33 h: two days, onto the Friday), which named no day."""
+    _series_with_exception(world, exception)
+    series = _crm_series(world)
+    series_update(meeting=series, data=made_timed(series, _at_nine(FIRST - timedelta(days=1))))
+    if synced_between:
+        run_clean(world)
+        assert _shown_in_google(world) == sorted(_timed_series(FIRST - timedelta(days=1)))
+    series = _crm_series(world)
+    saturday = FIRST - timedelta(days=2)
+    series_update(meeting=series, data=made_all_day(series, saturday))
+
+    run_clean(world)
+
+    saturdays = [("Site visit", (saturday + timedelta(weeks=n)).isoformat()) for n in (0, 2)]
+    assert _shown_in_google(world) == saturdays
     assert _shown_in_crm(world) == _shown_in_google(world)
     _next_run_writes_nothing(world)
