@@ -52,6 +52,12 @@ class Shown:
             end = datetime.combine(end, time.min, tzinfo=UTC)
         return end > moment
 
+    def order(self) -> tuple[str, bool, str, str]:
+        """A sort key for a calendar that shows both kinds (an all-day exception apart
+        beside a timed series): a date and a datetime do not compare."""
+        timed = isinstance(self.start, datetime)
+        return (self.subject, timed, self.start.isoformat(), self.end.isoformat())
+
 
 @dataclass
 class CrmSeriesView:
