@@ -23,7 +23,7 @@ from tandem.api.views import NOT_FOUND, READ_ONLY
 from tandem.meetings.models import Meeting
 from tandem.meetings.occurrences import occurrence_key
 from tandem.meetings.selectors import meeting_of
-from tandem.meetings.series_exceptions import exception_rows
+from tandem.meetings.series_exceptions import exceptions_kept_and_reset
 from tandem.meetings.series_preview import series_preview
 
 
@@ -119,8 +119,8 @@ class SeriesPreviewView(APIView):
         data = meeting_input(validated=serializer.validated_data, current=series, partial=True)
         with domain_errors_as_api_errors():
             preview = series_preview(series, data)
-        if preview is None:  # the change moves no occurrence: every one is kept
-            kept, reset = exception_rows(series), []
+        if preview is None:  # the change resets no occurrence: each one it names is kept
+            kept, reset = exceptions_kept_and_reset(series).kept, []
         else:
             kept, reset = preview.kept, preview.reset
         return Response(SeriesPreviewSerializer({"kept": kept, "reset": reset}).data)

@@ -30,7 +30,11 @@ from tandem.meetings.occurrence_edits import occurrence_cancel
 from tandem.meetings.occurrences import series_expansion
 from tandem.meetings.rule_cost import MAX_STEPS
 from tandem.meetings.rules import wall_shift
-from tandem.meetings.series_exceptions import exception_rows, exceptions_kept_and_reset
+from tandem.meetings.series_exceptions import (
+    exception_rows,
+    exceptions_kept_and_reset,
+    left_as_it_is,
+)
 from tandem.meetings.services import (
     MeetingInput,
     input_of,
@@ -66,7 +70,7 @@ def series_update(*, meeting: Meeting, data: MeetingInput) -> Meeting:
         meeting.all_day,
     ):
         for row in exceptions_kept_and_reset(meeting).reset:
-            if row.is_deleted or row.is_cancelled_occurrence:
+            if left_as_it_is(row):
                 # Deleted already (by an earlier cut, say): its deletion may not have
                 # reached Google yet, which the row's link still owes. Cancelled: it hides
                 # nothing now, as Google's exception does. Either stays as it is.
@@ -139,10 +143,13 @@ def series_split(*, series: Meeting, original_start: datetime, data: MeetingInpu
     _check_series(series)
     if original_start == series.start:
         return series_update(meeting=series, data=data)
+    # Only the cancellations of occurrences the series has: a row a change left apart
+    # (series_update) hides none, and the new series starts without it, as Google's does.
+    named = {row.pk for row in exceptions_kept_and_reset(series).kept}
     cancelled = [
         row.original_start
         for row in rows_from(series, original_start)
-        if row.is_cancelled_occurrence or row.is_deleted
+        if left_as_it_is(row) and row.pk in named
     ]
     data = _rule_moved_along(series, original_start, data)
     _trim(series, original_start)

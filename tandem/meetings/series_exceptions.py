@@ -67,6 +67,14 @@ def exceptions_kept_and_reset(
     return Exceptions(kept=kept, reset=reset)
 
 
+def left_as_it_is(row: Meeting) -> bool:
+    """A row a reset leaves as it is (``series_edits.series_update``): deleted already (its
+    link may still owe Google the deletion), or one that only hides a cancelled
+    occurrence (it follows the series, naming none, as Google's cancelled exception
+    does)."""
+    return row.is_cancelled_occurrence or row.is_deleted
+
+
 def exception_rows(series: Meeting) -> list[Meeting]:
     """The series' changed and cancelled occurrences (deleted ones too: a deleted occurrence
     still takes its slot), in the order of their occurrences."""

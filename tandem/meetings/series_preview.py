@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from tandem.meetings.models import Meeting
-from tandem.meetings.series_exceptions import exception_rows, exceptions_kept_and_reset
+from tandem.meetings.series_exceptions import (
+    exception_rows,
+    exceptions_kept_and_reset,
+    left_as_it_is,
+)
 from tandem.meetings.services import (
     MeetingInput,
     fields_changed,
@@ -47,10 +51,11 @@ def series_preview(series: Meeting, data: MeetingInput) -> SeriesPreview | None:
     split = exceptions_kept_and_reset(
         changed, rows=rows, moved_from=moved_from, was_all_day=series.all_day
     )
-    # A row that names no occurrence already (a cancelled one an earlier change left apart,
-    # series_update) loses nothing now: not listed as reset again.
+    # A cancelled or deleted row that names no occurrence already (an earlier change left
+    # it apart; series_update keeps it as it is) loses nothing now: not listed as reset
+    # again. A changed one apart is deleted by the save, so it is listed.
     naming = {row.pk for row in exceptions_kept_and_reset(series, rows=rows).kept}
-    reset = [row for row in split.reset if row.pk in naming]
+    reset = [row for row in split.reset if row.pk in naming or not left_as_it_is(row)]
     if not (split.kept or reset):
         return None
     fingerprint = repr((values["recurrence"], values["start"].isoformat(), values["all_day"]))

@@ -97,6 +97,21 @@ def test_a_change_that_moves_no_occurrence_keeps_them_all(api: APIClient, alice:
     assert _preview(api, plain, {"subject": "x"}) == {"kept": [], "reset": []}
 
 
+def test_a_cancellation_left_apart_is_neither_kept_nor_reset(api: APIClient, alice: User) -> None:
+    """The rule cut to two: the cancelled fourth Monday's row stays past the end, naming no
+    occurrence (series_update keeps it, as Google keeps its cancelled exception). A later
+    preview names only the moved second Monday: the API used to list the row as kept,
+    with a key of an occurrence the series does not have."""
+    series, moved, _ = _series_with_exceptions(alice)
+    api.patch(meeting_url(series.pk), {"recurrence": ["RRULE:FREQ=WEEKLY;COUNT=2"]}, format="json")
+    for body in ({"subject": "Weekly review"}, {"recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"]}):
+        answer = _preview(api, series, body)
+        assert [(o["status"], o["meeting_id"]) for o in answer["kept"]] == [  # type: ignore[attr-defined]
+            ("changed", moved.pk)
+        ]
+        assert answer["reset"] == []
+
+
 def test_bad_input_an_occurrence_and_a_read_only_series_are_refused(
     api: APIClient, alice: User
 ) -> None:

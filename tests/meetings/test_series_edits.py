@@ -21,6 +21,7 @@ from tandem.meetings.series_edits import (
     series_split,
     series_update,
 )
+from tandem.meetings.series_preview import series_preview
 from tandem.meetings.services import MeetingInput, input_of, meeting_create, meeting_update
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -182,6 +183,55 @@ def test_a_new_rule_resets_the_changed_occurrences_it_no_longer_has(alice: User)
     # Deleted like a meeting, so the sync deletes the exception Google keeps for it.
     reset.refresh_from_db()
     assert reset.is_deleted and reset.version == 2
+
+
+def test_a_cancellation_a_shorter_rule_left_apart_is_not_copied_by_a_later_split(
+    alice: User,
+) -> None:
+    """The fifth Monday cancelled, the rule cut to three: the row stays past the end
+    (series_update keeps it, as Google keeps its cancelled exception), hiding nothing.
+    "This and following" from the second Monday with five occurrences then starts a series
+    without it, as Google's new series has no exception: the copy hid the day the person
+    saw on the new series, and never cancelled there."""
+    series = weekly(alice)
+    occurrence_cancel(series=series, original_start=MONDAYS[4])
+    series_update(
+        meeting=series,
+        data=replace(input_of(series), recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=3"]),
+    )
+    new = series_split(
+        series=series,
+        original_start=MONDAYS[1],
+        data=replace(
+            input_of(series),
+            start=MONDAYS[1],
+            end=MONDAYS[1] + timedelta(hours=1),
+            recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=5"],
+        ),
+    )
+    assert not Meeting.objects.filter(series=new).exists()
+    assert starts(new) == MONDAYS[1:6]
+
+
+def test_the_preview_lists_a_changed_occurrence_apart_the_save_deletes(alice: User) -> None:
+    """A changed row the rule no longer has (a rule cut in Google leaves it, below) is
+    deleted by the person's next change of the series: the preview says so. Only cancelled
+    and deleted rows apart are left as they are, and not listed."""
+    series = weekly(alice)
+    row = occurrence_change(series=series, original_start=MONDAYS[4], data=moved(MONDAYS[4]))
+    series = meeting_update(
+        meeting=series,
+        origin="sync",
+        data=replace(input_of(series), recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=3"]),
+    )
+    later = replace(
+        input_of(series), start=MONDAYS[0] + timedelta(hours=1), end=MONDAYS[0] + timedelta(hours=2)
+    )
+    preview = series_preview(series, later)
+    assert preview is not None and (preview.kept, preview.reset) == ([], [row])
+    series_update(meeting=series, data=later)
+    row.refresh_from_db()
+    assert row.is_deleted
 
 
 def test_a_rule_changed_in_google_leaves_the_rows_to_the_sync(alice: User) -> None:

@@ -349,17 +349,7 @@ class SeriesMachine(ConvergenceMachine):
                 changes.moved_by.add("crm")
                 changes.kind_by.add("crm")
                 self.slots.kind_changed.add(series.pk)
-                kept = _kept_by_crm_change_of_kind(
-                    series, values, self.slots.by_series.get(series.pk, {})
-                )
-                if _hides_apart(series):
-                    # A cancelled occurrence an earlier change left apart may name a day
-                    # again, hidden on both sides (series_edits.series_update): the model
-                    # does not say which, the sides' agreement does.
-                    rule_ = crm_rule(series)
-                    for place in range(rule_[1] if rule_ else 0):
-                        kept.setdefault(place, Slot("unknown"))
-                self.slots.by_series[series.pk] = kept
+                self.slots.by_series[series.pk] = self._kept_by_crm_change_of_kind(series, values)
         elif kind == "move":
             if self._google_occurrence_pending(series.pk):
                 # Not drawn: test_found_by_machine.py::
@@ -736,6 +726,33 @@ class SeriesMachine(ConvergenceMachine):
             or (not (side == "crm" and changes.kind_by == {"crm"}) and self._stands_apart(series))
         )
 
+    def _kept_by_crm_change_of_kind(
+        self, series: Meeting, values: dict[str, Any]
+    ) -> dict[int, Slot]:
+        """The record of a series' occurrences changed alone once the CRM's form changed its
+        kind. A row keeps its place in the series and its time of day (the series' old one;
+        an all-day series' is midnight), so it still names an occurrence only if the new
+        series starts at that time (midnight for all-day); the form resets the others, their
+        occurrences show by the rule again (tests/meetings/test_series_made_timed.py). A
+        reset row that hides its occurrence (cancelled, or a changed one the reset deleted)
+        stays, apart (Slots.hidden_apart), and hides it again once a later change gives the
+        series that time of day back (series_edits.series_update, as Google keeps its
+        cancelled exception)."""
+        old, new = _times_of_day(series, values)
+        slots = self.slots.by_series.get(series.pk, {})
+        apart = self.slots.hidden_apart.setdefault(series.pk, {})
+        if old != new:
+            for place, slot in slots.items():
+                if slot.state in ("cancelled", "changed", "unknown"):
+                    apart[place] = (old, "unknown" if slot.state == "unknown" else "cancelled")
+            slots = {}
+        kept = dict(slots)
+        for place, (at, state) in list(apart.items()):
+            if at == new:
+                kept[place] = Slot(state)
+                del apart[place]
+        return kept
+
     def _stands_apart(self, series: Item) -> bool:
         """An exception of the series (changed or cancelled, maybe deleted since) names no
         occurrence of it on either side: its series changed kind. Not drawn: a second change
@@ -1027,6 +1044,8 @@ class SeriesMachine(ConvergenceMachine):
     def _settled(self) -> None:
         super()._settled()
         self.recent.clear()
+        # From here on a change of kind waits until nothing stands apart (_stands_apart).
+        self.slots.hidden_apart.clear()
         self.standing_alone.clear()
 
     def _before_sync(self) -> None:
@@ -1435,30 +1454,14 @@ def _google_other_kind(start: dict[str, Any], zone: str, move: int) -> dict[str,
     return patch
 
 
-def _hides_apart(series: Meeting) -> bool:
-    """The series has a cancelled or deleted occurrence that names none of its days."""
-    rows = Meeting.objects.filter(series=series, original_start__isnull=False)
-    return any(
-        (row.is_cancelled_occurrence or row.deleted_at is not None)
-        and row.original_start is not None
-        and apart_from_days(series, row.original_start)
-        for row in rows
-    )
-
-
-def _kept_by_crm_change_of_kind(
-    series: Meeting, values: dict[str, Any], slots: dict[int, Slot]
-) -> dict[int, Slot]:
-    """The record of a series' occurrences changed alone once the CRM's form changed its
-    kind: a row keeps its time of day (the series' old one; an all-day series' is
-    midnight), so it still names an occurrence only if the new series starts at that time
-    (midnight for all-day); the form resets the others, their occurrences show by the rule
-    again (tests/meetings/test_series_made_timed.py)."""
+def _times_of_day(series: Meeting, values: dict[str, Any]) -> tuple[time, time]:
+    """The series' time of day before and after a change of kind, on its wall clock
+    (midnight for all-day)."""
     zone = zoneinfo.ZoneInfo(series.time_zone)
     old = time.min if series.all_day else series.start.astimezone(zone).time()
     start = values["start"]
     new = start.at.astimezone(zone).time() if isinstance(start, TimedMoment) else time.min
-    return dict(slots) if old == new else {}
+    return old, new
 
 
 def _nth_bound(bound: dict[str, Any], freq: str, place: int, zone_name: str) -> dict[str, Any]:

@@ -312,6 +312,10 @@ class Slots:
     apart: dict[Any, list[Apart]] = field(default_factory=dict)
     # Series made all-day or timed some time: only theirs may have rows apart from the days.
     kind_changed: set[Any] = field(default_factory=set)
+    # By series, by place: the cancellations a change of kind in the CRM left apart since the
+    # last clean sync, with the time of day their rows keep, and what the slot was
+    # ("cancelled", or "unknown"); SeriesMachine._kept_by_crm_change_of_kind.
+    hidden_apart: dict[Any, dict[int, tuple[time, str]]] = field(default_factory=dict)
 
     def act(
         self,
