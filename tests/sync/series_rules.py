@@ -335,7 +335,7 @@ class SeriesMachine(ConvergenceMachine):
     ) -> None:
         fields = meeting_fields(series)
         changes = self._recent(series.pk)
-        if changes.kind_by and not (kind == "kind" and changes.kind_by == {"crm"}):
+        if changes.kind_by and not (kind == "kind" and changes.second_kind_change_in_crm()):
             return  # Not drawn: see _kind_change_allowed.
         if kind == "subject":
             values: dict[str, Any] = {"subject": subject}
@@ -346,6 +346,8 @@ class SeriesMachine(ConvergenceMachine):
             if _kind_changed_under_until(values, series.all_day, series.recurrence or []):
                 return  # Not drawn: see _crm_edit_allowed.
             if not series.read_only:
+                if changes.all_day_before_kind is None:
+                    changes.all_day_before_kind = series.all_day
                 changes.moved_by.add("crm")
                 changes.kind_by.add("crm")
                 self.slots.kind_changed.add(series.pk)
@@ -723,7 +725,10 @@ class SeriesMachine(ConvergenceMachine):
             # Google's exceptions of an occurrence nobody knows the state of (a deleted
             # series brought back) would stand apart unrecorded.
             or (side == "google" and any(slot.state == "unknown" for slot in slots))
-            or (not (side == "crm" and changes.kind_by == {"crm"}) and self._stands_apart(series))
+            or (
+                not (side == "crm" and changes.second_kind_change_in_crm())
+                and self._stands_apart(series)
+            )
         )
 
     def _kept_by_crm_change_of_kind(
@@ -744,13 +749,12 @@ class SeriesMachine(ConvergenceMachine):
         if old != new:
             for place, slot in slots.items():
                 if slot.state in ("cancelled", "changed", "unknown"):
-                    apart[place] = (old, "unknown" if slot.state == "unknown" else "cancelled")
+                    state = "unknown" if slot.state == "unknown" else "cancelled"
+                    apart[(place, old)] = state
             slots = {}
         kept = dict(slots)
-        for place, (at, state) in list(apart.items()):
-            if at == new:
-                kept[place] = Slot(state)
-                del apart[place]
+        for place, at in [key for key in apart if key[1] == new]:
+            kept[place] = Slot(apart.pop((place, at)))
         return kept
 
     def _stands_apart(self, series: Item) -> bool:
@@ -898,7 +902,7 @@ class SeriesMachine(ConvergenceMachine):
             start is not None
             and meeting.recurrence
             and isinstance(start, TimedMoment) == meeting.all_day
-            and self._recent(meeting.pk).kind_by != {"crm"}
+            and not self._recent(meeting.pk).second_kind_change_in_crm()
             and ("crm" in self._recent(meeting.pk).kind_by or self._stands_apart(meeting.pk))
         ):
             # Not drawn: a series changed in kind again after a sync while an exception
@@ -1039,6 +1043,9 @@ class SeriesMachine(ConvergenceMachine):
             merged.moved_by |= changes.moved_by
             merged.deleted_by |= changes.deleted_by
             merged.kind_by |= changes.kind_by
+            merged.run_since_kind |= bool(changes.kind_by)
+            if merged.all_day_before_kind is None:
+                merged.all_day_before_kind = changes.all_day_before_kind
         self.recent = recent
 
     def _settled(self) -> None:

@@ -289,6 +289,27 @@ class SeriesChanges:
     moved_by: set[str] = field(default_factory=set)
     deleted_by: set[str] = field(default_factory=set)
     kind_by: set[str] = field(default_factory=set)  # made all-day or timed
+    # A run (not a clean one) went by since the change of kind: Google may have moved its
+    # exceptions with it already.
+    run_since_kind: bool = False
+    # Whether the series was all-day before the CRM's first change of kind since the last
+    # clean sync (None: no such change).
+    all_day_before_kind: bool | None = None
+
+    def second_kind_change_in_crm(self) -> bool:
+        """The series may be made all-day or timed again in the CRM: changed in kind there
+        alone, no run since, and all-day before that. Google sees only the series as the
+        changes leave it, and moves its exceptions by that one change; the CRM's rows follow
+        each change. Both come to the same place for an exception that names a day (moved
+        by days either way), but not for one that names a time: Google moves it on the wall
+        clock (09:00 to 10:00 for a series moved from 09:00 to 10:00), while the CRM's row,
+        moved by days through the all-day step, keeps 09:00 (the known limit of
+        docs/sync-rules.md; test_db_machine_oracle.py::
+        test_a_place_cancelled_again_between_two_changes_of_kind_is_predicted is the other
+        path)."""
+        return (
+            self.kind_by == {"crm"} and not self.run_since_kind and bool(self.all_day_before_kind)
+        )
 
 
 @dataclass
@@ -312,10 +333,11 @@ class Slots:
     apart: dict[Any, list[Apart]] = field(default_factory=dict)
     # Series made all-day or timed some time: only theirs may have rows apart from the days.
     kind_changed: set[Any] = field(default_factory=set)
-    # By series, by place: the cancellations a change of kind in the CRM left apart since the
-    # last clean sync, with the time of day their rows keep, and what the slot was
-    # ("cancelled", or "unknown"); SeriesMachine._kept_by_crm_change_of_kind.
-    hidden_apart: dict[Any, dict[int, tuple[time, str]]] = field(default_factory=dict)
+    # By series, by place and the time of day their rows keep: the cancellations a change of
+    # kind in the CRM left apart since the last clean sync, and what the slot was
+    # ("cancelled", or "unknown"); SeriesMachine._kept_by_crm_change_of_kind. One place may
+    # have two (cancelled at 09:00, then again at midnight once the series was all-day).
+    hidden_apart: dict[Any, dict[tuple[int, time], str]] = field(default_factory=dict)
 
     def act(
         self,

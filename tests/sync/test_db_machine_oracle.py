@@ -825,3 +825,46 @@ def test_an_all_day_exception_apart_beside_a_timed_series_is_compared(
         assert not series.all_day and [row.all_day for row in rows] == [True]
     finally:
         machine.teardown()
+
+
+@pytest.mark.parametrize("again", ["cancelled", "changed"])
+def test_a_place_cancelled_again_between_two_changes_of_kind_is_predicted(
+    machine: SeriesMachine, again: str
+) -> None:
+    """A daily all-day series made in the CRM, its second day cancelled and synced; the CRM
+    makes it timed (09:00; the row keeps midnight, apart), cancels or changes that day's
+    occurrence again on the timed series (a second row, at 09:00), and makes it all-day
+    again, before a sync. The midnight row names the day again and hides it, on both sides
+    (Google's exception never moved: it sees the series all-day still). The machine's
+    record of cancellations left apart was keyed by place alone: the second row's entry
+    replaced the first, and the check called the hidden day a loss."""
+    first = TODAY + timedelta(days=1)
+    machine.crm_create_series(
+        fields=MeetingFields(
+            subject="Stand-up",
+            start=first,
+            end=first + timedelta(days=1),
+            recurrence=("RRULE:FREQ=DAILY;COUNT=3",),
+        )
+    )
+    machine.sync()
+    series = Meeting.objects.get(owner=machine.world.user, series__isnull=True)
+    second = _starts(series)[1]
+    machine.crm_cancel_occurrence(data=Drawn(series=series.pk, occurrence=second))
+    machine.sync()
+    machine._crm_edit_series(series, "kind", "Stand-up", 0, 0)  # 09:00, the same days
+    series.refresh_from_db()
+    assert not series.all_day
+    at_nine = _starts(series)[1]
+    if again == "cancelled":
+        machine.crm_cancel_occurrence(data=Drawn(series=series.pk, occurrence=at_nine))
+    else:
+        machine.crm_change_occurrence(
+            data=Drawn(series=series.pk, occurrence=at_nine), subject="Moved", move=0, location=""
+        )
+    machine._crm_edit_series(series, "kind", "Stand-up", 0, 0)  # all-day again
+    series.refresh_from_db()
+    assert series.all_day
+    machine.sync()  # every check of a clean sync, the model's included
+    hiding = Meeting.objects.get(series=series, original_start=_starts(series)[1])
+    assert hiding.is_cancelled_occurrence and hiding.deleted_at is None
