@@ -129,9 +129,12 @@ def lines_following(series: Meeting, original_start: datetime) -> list[str]:
     return recurrence.lines_from(series.recurrence, split=wall, done=done, zone=zone)
 
 
-def rows_from(series: Meeting, original_start: datetime) -> list[Meeting]:
-    """The series' changed and cancelled occurrences from ``original_start`` on."""
-    rows = exception_rows(series)
+def rows_from(
+    series: Meeting, original_start: datetime, *, rows: list[Meeting] | None = None
+) -> list[Meeting]:
+    """The series' changed and cancelled occurrences from ``original_start`` on (``rows``:
+    its ``exception_rows`` when read already)."""
+    rows = exception_rows(series) if rows is None else rows
     return [row for row in rows if row.original_start and row.original_start >= original_start]
 
 
@@ -145,10 +148,11 @@ def series_split(*, series: Meeting, original_start: datetime, data: MeetingInpu
         return series_update(meeting=series, data=data)
     # Only the cancellations of occurrences the series has: a row a change left apart
     # (series_update) hides none, and the new series starts without it, as Google's does.
-    named = {row.pk for row in exceptions_kept_and_reset(series).kept}
+    rows = exception_rows(series)
+    named = {row.pk for row in exceptions_kept_and_reset(series, rows=rows).kept}
     cancelled = [
         row.original_start
-        for row in rows_from(series, original_start)
+        for row in rows_from(series, original_start, rows=rows)
         if left_as_it_is(row) and row.pk in named
     ]
     data = _rule_moved_along(series, original_start, data)
